@@ -1,0 +1,124 @@
+// Command sohoa digitizes the paper dossiers of Vietnamese one-stop desks:
+// it OCRs scanned pages, assembles signed PDF/A files, links them to their
+// dossier records and serves them to case systems and archivists.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand of sohoa.
+type command struct {
+	name   string
+	vi, en string // one-line summary
+	run    func(ctx context.Context, env *env, args []string) error
+	hidden bool
+}
+
+// env is what a command may touch of the outside world.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	ui             ui
+}
+
+func commands() []command {
+	return []command{
+		{name: "demo", vi: "chạy toàn bộ quy trình trên lô mẫu (chế độ nhúng)", en: "run the whole pipeline on the sample batch (embedded mode)", run: runDemo},
+		{name: "ocr", vi: "xoay, chỉnh nghiêng và nhận dạng chữ các trang quét", en: "orient, deskew and OCR scanned pages", run: runOCR},
+		{name: "pdf", vi: "tạo tệp PDF/A hai lớp có ký số từ các trang quét", en: "build a signed two-layer PDF/A from scanned pages", run: runPDF},
+		{name: "verify", vi: "kiểm tra PDF/A và chữ ký số của một tệp PDF", en: "check the PDF/A conformance and signatures of a PDF", run: runVerify},
+		{name: "serve", vi: "chạy API, trang tra cứu và các worker", en: "run the API, the search page and workers", run: runServe},
+		{name: "worker", vi: "chạy worker xử lý hàng đợi RabbitMQ", en: "run workers against RabbitMQ", run: runWorker},
+		{name: "upload", vi: "gửi một lô trang quét lên máy chủ", en: "upload a batch of scanned pages to a server", run: runUpload},
+		{name: "watch", vi: "theo dõi thư mục nóng và gửi các lô mới", en: "watch a hot folder and ingest new batches", run: runWatch},
+		{name: "search", vi: "tra cứu toàn văn các trang đã số hóa", en: "full-text search over digitized pages", run: runSearch},
+		{name: "reindex", vi: "dựng lại chỉ mục tra cứu từ kết quả OCR đã lưu", en: "rebuild the search index from stored OCR results", run: runReindex},
+		{name: "migrate", vi: "nâng cấp lược đồ cơ sở dữ liệu", en: "apply database schema migrations", run: runMigrate},
+		{name: "token", vi: "tạo hoặc thu hồi mã truy cập API", en: "create or revoke API tokens", run: runToken},
+		{name: "ocr-engine", hidden: true, run: runOCREngine},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &env{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})),
+		ui:     uiFromEnv(),
+	})
+	stop()
+	os.Exit(code)
+}
+
+func logLevel() slog.Level {
+	if os.Getenv("SOHOA_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
+// run executes one command line and returns the process exit code:
+// 0 success, 1 failure, 2 usage error.
+func run(ctx context.Context, args []string, e *env) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, new(usageError)):
+			fmt.Fprintf(e.stderr, "sohoa %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(e.stderr, "sohoa %s: %s: %v\n", c.name, e.ui.t("lỗi", "error"), err)
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, e.ui.t("sohoa: không có lệnh %q\n", "sohoa: unknown command %q\n"), args[0])
+	usage(e)
+	return 2
+}
+
+func usage(e *env) {
+	w := e.stderr
+	fmt.Fprintln(w, e.ui.t("Cách dùng: sohoa LỆNH [tùy chọn] [đối số]", "Usage: sohoa COMMAND [options] [arguments]"))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, e.ui.t("Các lệnh:", "Commands:"))
+	for _, c := range commands() {
+		if c.hidden {
+			continue
+		}
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, e.ui.t(c.vi, c.en))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, e.ui.t("Xem trợ giúp của một lệnh: sohoa LỆNH --help. Giao diện tiếng Anh: SOHOA_LANG=en.",
+		"Help on one command: sohoa COMMAND --help. Vietnamese interface: SOHOA_LANG=vi (default)."))
+}
+
+// usageError marks an error in how the command was called (exit code 2).
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }

@@ -1,0 +1,71 @@
+package ocr
+
+// CONTRACT (frozen signatures; the ocr helper implements the bodies and may
+// add fields/options, but must not change these signatures).
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Limits bound what a decoder accepts, against decompression bombs.
+type Limits struct {
+	MaxPixels int64 // per page; 0 means DefaultMaxPixels
+	MaxPages  int   // per file; 0 means DefaultMaxPages
+}
+
+const (
+	DefaultMaxPixels = 120_000_000 // e.g. A3 at 600 dpi in colour is ~70 Mpx
+	DefaultMaxPages  = 2000
+)
+
+// Input is one page to recognize: a whole file's bytes and which page of it.
+type Input struct {
+	Name string // file name, for messages and Result.File
+	Data []byte
+	Page int     // 1-based page within the file (multi-page TIFF, PDF)
+	DPI  float64 // override; 0 means use the file's, else Options.DefaultDPI
+}
+
+// FileInfo describes an accepted input file.
+type FileInfo struct {
+	Format string // "png", "jpeg", "tiff", "pdf", "webp"...
+	Pages  int
+}
+
+// Inspect checks that data is a page image (or image-only PDF) that the
+// engine can read within lim, without decoding whole pages where avoidable.
+// Errors name the problem in words a scanner operator understands.
+func Inspect(ctx context.Context, name string, data []byte, lim Limits) (FileInfo, error) {
+	return FileInfo{}, errors.New("ocr.Inspect: not implemented")
+}
+
+// Options configure recognition. The zero value works: vie, 300 dpi
+// assumed when the file has none, review below confidence 60.
+type Options struct {
+	Languages   string        // Tesseract languages, "vie" when empty; e.g. "vie+eng"
+	DefaultDPI  float64       // assumed when the file has no dpi; 300 when 0
+	ReviewBelow float64       // mean confidence under which a page needs review; 60 when 0
+	PageTimeout time.Duration // per page; 2 minutes when 0
+	JPEGQuality int           // for colour/grey page images; 75 when 0
+	Engines     int           // parallel engines; runtime.NumCPU() when 0
+	Limits      Limits
+}
+
+// Pool recognizes pages with Tesseract engines running in child processes,
+// so that leaks, crashes and hangs stay bounded to one page.
+// A Pool is safe for concurrent use.
+type Pool struct{}
+
+// NewPool starts no process until the first page arrives.
+func NewPool(opts Options) *Pool { return &Pool{} }
+
+// Recognize orients, deskews, cleans and OCRs one page. The returned Image is
+// the corrected page, encoded for embedding in a PDF.
+func (p *Pool) Recognize(ctx context.Context, in Input) (Result, Image, error) {
+	return Result{}, Image{}, errors.New("ocr.Recognize: not implemented")
+}
+
+// Close stops the engines.
+func (p *Pool) Close() error { return nil }

@@ -1,0 +1,78 @@
+package ocr
+
+// Box is a rectangle in pixels of the corrected (upright, deskewed) page
+// image: X0,Y0 top-left inclusive, X1,Y1 bottom-right exclusive.
+type Box struct {
+	X0 int `json:"x0"`
+	Y0 int `json:"y0"`
+	X1 int `json:"x1"`
+	Y1 int `json:"y1"`
+}
+
+// Word is one recognized word.
+type Word struct {
+	Text       string  `json:"text"`
+	Box        Box     `json:"box"`
+	Confidence float64 `json:"confidence"` // 0-100
+}
+
+// Line is one text line, its words left to right.
+type Line struct {
+	Box   Box    `json:"box"`
+	Words []Word `json:"words"`
+}
+
+// ColorMode says how a page image is stored: colour pages stay colour,
+// grey stays grey, bitonal stays 1-bit.
+type ColorMode string
+
+const (
+	Color   ColorMode = "color"
+	Gray    ColorMode = "gray"
+	Bitonal ColorMode = "bitonal"
+)
+
+// Encoding names how Image.Data is encoded; each maps to one PDF filter.
+type Encoding string
+
+const (
+	JPEG  Encoding = "jpeg"  // baseline JFIF, embedded as DCTDecode
+	G4    Encoding = "g4"    // raw CCITT Group 4 (K=-1, BlackIs1 false: 0 bits are black), CCITTFaxDecode
+	Flate Encoding = "flate" // zlib-compressed samples, rows padded to a byte, FlateDecode
+)
+
+// Image is the corrected page image, encoded and ready to embed in a PDF.
+type Image struct {
+	Encoding         Encoding  `json:"encoding"`
+	Mode             ColorMode `json:"mode"`
+	Width            int       `json:"width"`
+	Height           int       `json:"height"`
+	BitsPerComponent int       `json:"bits_per_component"`
+	Data             []byte    `json:"-"`
+}
+
+// Result is what recognition yields for one page. It is plain data so that
+// it can travel between processes and machines as JSON.
+type Result struct {
+	File string `json:"file"`
+	Page int    `json:"page"` // 1-based page within File
+
+	// Orientation is how many degrees clockwise the page was turned to make
+	// it upright: 0, 90, 180 or 270.
+	Orientation int `json:"orientation"`
+	// Skew is how many degrees the text lines were turned counter-clockwise
+	// on the upright page (positive when lines rise to the right).
+	Skew  float64 `json:"skew"`
+	Blank bool    `json:"blank"`
+
+	Confidence  float64 `json:"confidence"` // mean word confidence, 0-100
+	NeedsReview bool    `json:"needs_review"`
+	Language    string  `json:"language"`
+	Text        string  `json:"text"` // reading order, NFC, lines joined by \n, paragraphs by a blank line
+
+	Width    int     `json:"width"` // pixels of the corrected image
+	Height   int     `json:"height"`
+	DPI      float64 `json:"dpi"`
+	DPIKnown bool    `json:"dpi_known"` // false: the file had none and DPI is assumed
+	Lines    []Line  `json:"lines"`
+}
