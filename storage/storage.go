@@ -213,11 +213,5 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-// DB is an open SQL database shared by the records, the embedded queue and
-// the search index (in embedded mode all three live in one SQLite file).
-// Open it with OpenDB; each component runs its own migrations with Migrate.
-//
-//	func OpenDB(ctx context.Context, url string) (*DB, error) // "sqlite:///path/sohoa.db" or a path ending in .db, or "postgres://..."
-//	type DB struct{ *sql.DB; Dialect Dialect }
-//	type Migration struct{ Version int; SQL map[Dialect]string }
-//	func (db *DB) Migrate(ctx context.Context, component string, ms []Migration) error // versioned per component, in a transaction, safe from many processes (advisory lock on Postgres)
+// DB, OpenDB, Migration and Migrate live in db.go; the blob stores in
+// blobs_local.go, blobs_minio.go and blobs_retry.go; the records in records.go.

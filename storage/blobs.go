@@ -1,0 +1,190 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+// ErrInvalidKey is returned for a blob key that is empty, absolute, or has
+// empty, "." or ".." segments or a reserved first segment.
+var ErrInvalidKey = errors.New("invalid blob key")
+
+// Blob keys: one place that knows the bucket layout, so the workers, the API
+// and reindex agree. Everything of a dossier lives under dossiers/<code>/.
+
+// PageSourceKey is the uploaded source file name of a batch, e.g.
+// dossiers/<code>/batches/<id>/source/scan-01.tif.
+func PageSourceKey(dossier, batchID, sourceName string) string {
+	return "dossiers/" + dossier + "/batches/" + batchID + "/source/" + safeSegment(sourceName)
+}
+
+// PageImageKey is the corrected page image (ext without dot: "jpg", "png").
+func PageImageKey(dossier, batchID string, index int, ext string) string {
+	return fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d.%s", dossier, batchID, index, ext)
+}
+
+// PageOCRKey is the OCR result JSON of a page.
+func PageOCRKey(dossier, batchID string, index int) string {
+	return fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d.ocr.json", dossier, batchID, index)
+}
+
+// ResultKey is the signed PDF of a result code (<dossier>-KQ<n>).
+func ResultKey(dossier, resultCode string) string {
+	return "dossiers/" + dossier + "/results/" + resultCode + ".pdf"
+}
+
+// IsResultKey reports whether key names a signed result (the keys that get
+// object-lock retention).
+func IsResultKey(key string) bool {
+	return strings.HasPrefix(key, "dossiers/") && strings.Contains(key, "/results/")
+}
+
+func safeSegment(s string) string {
+	s = path.Base(strings.ReplaceAll(s, "\\", "/"))
+	if s == "." || s == ".." || s == "/" || s == "" {
+		return "file"
+	}
+	return s
+}
+
+// checkKey validates a blob key.
+func checkKey(key string) error {
+	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") || strings.ContainsRune(key, 0) {
+		return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+	}
+	for i, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." || (i == 0 && strings.HasPrefix(seg, ".")) || strings.HasPrefix(seg, ".tmp-") {
+			return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+		}
+	}
+	return nil
+}
+
+// BlobOption configures OpenBlobs.
+type BlobOption func(*blobConfig)
+
+type blobConfig struct {
+	retention *Retention
+	retry     *RetryPolicy
+}
+
+// Retention is S3 object-lock retention for result PDFs. The MinIO bucket is
+// created with object locking when a retention is given (object locking can
+// only be enabled at bucket creation).
+type Retention struct {
+	Mode   string        // "GOVERNANCE" or "COMPLIANCE"
+	Period time.Duration // how long from the Put
+	// Match selects the keys that get retention; nil means IsResultKey.
+	Match func(key string) bool
+}
+
+// WithRetention applies r to the matching keys of a MinIO store. The local
+// store ignores it (a folder has no object lock).
+func WithRetention(r Retention) BlobOption { return func(c *blobConfig) { c.retention = &r } }
+
+// WithRetry wraps the store in RetryBlobs with policy p.
+func WithRetry(p RetryPolicy) BlobOption { return func(c *blobConfig) { c.retry = &p } }
+
+// OpenBlobs opens a blob store by URL:
+//
+//	/path/to/dir, ./dir, file:///path/to/dir           local folder
+//	http://KEY:SECRET@host:port/bucket, https://...     MinIO / S3 (bucket created if missing; "sohoa" when absent)
+//
+// The store is not wrapped in RetryBlobs unless WithRetry is given.
+func OpenBlobs(ctx context.Context, rawURL string, opts ...BlobOption) (Blobs, error) {
+	var cfg blobConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	var (
+		b   Blobs
+		err error
+	)
+	lower := strings.ToLower(rawURL)
+	switch {
+	case rawURL == "":
+		return nil, errors.New("storage: open blobs: empty url")
+	case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "s3://"):
+		b, err = OpenMinio(ctx, rawURL, cfg.retention)
+	case strings.HasPrefix(lower, "file://"):
+		u, perr := url.Parse(rawURL)
+		if perr != nil {
+			return nil, fmt.Errorf("storage: open blobs: %w", perr)
+		}
+		b, err = OpenLocal(u.Path)
+	default:
+		b, err = OpenLocal(rawURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.retry != nil {
+		b = RetryBlobs(b, *cfg.retry)
+	}
+	return b, nil
+}
+
+// hashingReader hashes and counts what passes through it.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func newHashingReader(r io.Reader) *hashingReader { return &hashingReader{r: r, h: sha256.New()} }
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if n > 0 {
+		h.h.Write(p[:n])
+		h.n += int64(n)
+	}
+	return n, err
+}
+
+func (h *hashingReader) sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
+
+// verifyingReader returns ErrChecksum instead of io.EOF when the content
+// read does not match the expected SHA-256 (or size).
+type verifyingReader struct {
+	rc   io.ReadCloser
+	h    hash.Hash
+	n    int64
+	want ObjectInfo
+}
+
+func newVerifyingReader(rc io.ReadCloser, want ObjectInfo) io.ReadCloser {
+	if want.SHA256 == "" {
+		return rc
+	}
+	return &verifyingReader{rc: rc, h: sha256.New(), want: want}
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.rc.Read(p)
+	if n > 0 {
+		v.h.Write(p[:n])
+		v.n += int64(n)
+	}
+	if err == io.EOF {
+		got := hex.EncodeToString(v.h.Sum(nil))
+		if got != v.want.SHA256 || (v.want.Size >= 0 && v.n != v.want.Size) {
+			return n, fmt.Errorf("storage: %s: %w: read %d bytes sha256 %s, recorded %d bytes %s",
+				v.want.Key, ErrChecksum, v.n, got, v.want.Size, v.want.SHA256)
+		}
+	}
+	return n, err
+}
+
+func (v *verifyingReader) Close() error { return v.rc.Close() }
+
+func normSHA(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

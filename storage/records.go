@@ -1,0 +1,944 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SQLRecords implements Records over database/sql for SQLite and PostgreSQL
+// alike. Every state change runs in one transaction that first locks the row
+// it hangs on (the batch, or the dossier for new batches and result codes),
+// which is what makes FinishPage report allDone once and result codes come
+// out without gaps when many workers race.
+type SQLRecords struct {
+	db     *DB
+	d      dialect
+	ownsDB bool
+}
+
+var _ Records = (*SQLRecords)(nil)
+
+// OpenRecords migrates the records schema in db and returns the records
+// stored there. Close does not close db.
+func OpenRecords(ctx context.Context, db *DB) (*SQLRecords, error) {
+	if err := MigrateRecords(ctx, db); err != nil {
+		return nil, err
+	}
+	return &SQLRecords{db: db, d: dialects[db.Dialect]}, nil
+}
+
+// OpenRecordsURL opens the database at url (see OpenDB), migrates it and
+// returns its records; Close closes the database.
+func OpenRecordsURL(ctx context.Context, url string) (*SQLRecords, error) {
+	db, err := OpenDB(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	r, err := OpenRecords(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	r.ownsDB = true
+	return r, nil
+}
+
+// MigrateRecords applies the records' schema migrations to db.
+func MigrateRecords(ctx context.Context, db *DB) error {
+	return db.Migrate(ctx, RecordsComponent, recordsMigrations)
+}
+
+// DB is the database the records live in.
+func (s *SQLRecords) DB() *DB { return s.db }
+
+// Close implements Records.
+func (s *SQLRecords) Close() error {
+	if s.ownsDB {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// NewID returns a new random identifier, 32 hex digits that sort by creation
+// time (48-bit milliseconds, then 80 random bits). Batch ids are NewIDs; a
+// caller may take one before CreateBatch to name the batch's blobs.
+func NewID() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	rand.Read(b[6:])
+	return hex.EncodeToString(b[:])
+}
+
+// now is truncated to what PostgreSQL keeps (microseconds), so a value
+// returned before and after a round trip compares equal.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func (s *SQLRecords) q(q string) string { return s.db.Rebind(q) }
+
+// ---- batches and pages ----
+
+const batchCols = `id, dossier_code, agency_code, title, document_type, station, operator, token_id,
+	idempotency_key, fingerprint, status, error, result_code, created_at, updated_at`
+
+func scanBatch(sc interface{ Scan(...any) error }) (*Batch, error) {
+	var (
+		b        Batch
+		idem, rc sql.NullString
+	)
+	err := sc.Scan(&b.ID, &b.DossierCode, &b.AgencyCode, &b.Title, &b.DocumentType, &b.Station, &b.Operator, &b.TokenID,
+		&idem, &b.Fingerprint, &b.Status, &b.Error, &rc, &b.CreatedAt, &b.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	b.IdempotencyKey, b.ResultCode = idem.String, rc.String
+	b.CreatedAt, b.UpdatedAt = b.CreatedAt.UTC(), b.UpdatedAt.UTC()
+	return &b, nil
+}
+
+const pageCols = `batch_id, idx, source_name, source_page, source_key, source_sha, status, attempts, error,
+	result_key, image_key, confidence, needs_review, blank`
+
+func scanPage(sc interface{ Scan(...any) error }) (Page, error) {
+	var p Page
+	err := sc.Scan(&p.BatchID, &p.Index, &p.SourceName, &p.SourcePage, &p.SourceKey, &p.SourceSHA, &p.Status, &p.Attempts,
+		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank)
+	return p, err
+}
+
+func (s *SQLRecords) loadBatch(ctx context.Context, q querier, id string, withPages bool) (*Batch, error) {
+	b, err := scanBatch(q.QueryRowContext(ctx, s.q(`SELECT `+batchCols+` FROM batches WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: batch %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: batch %s: %w", id, err)
+	}
+	if withPages {
+		if b.Pages, err = s.loadPages(ctx, q, id); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (s *SQLRecords) loadPages(ctx context.Context, q querier, batchID string) ([]Page, error) {
+	rows, err := q.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE batch_id = ? ORDER BY idx`), batchID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: pages of %s: %w", batchID, err)
+	}
+	defer rows.Close()
+	var ps []Page
+	for rows.Next() {
+		p, err := scanPage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: pages of %s: %w", batchID, err)
+		}
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}
+
+// CreateBatch implements Records. The returned ErrConflict for a duplicate
+// comes with the earlier batch as stored.
+func (s *SQLRecords) CreateBatch(ctx context.Context, in *Batch, allowDuplicate bool) (*Batch, bool, error) {
+	if in == nil || in.DossierCode == "" {
+		return nil, false, errors.New("storage: create batch: no dossier code")
+	}
+	if len(in.Pages) == 0 {
+		return nil, false, errors.New("storage: create batch: no pages")
+	}
+	b := *in
+	if b.ID == "" {
+		b.ID = NewID()
+	}
+	b.Status, b.Error, b.ResultCode = BatchReceived, "", ""
+	b.CreatedAt = now()
+	b.UpdatedAt = b.CreatedAt
+	b.Pages = make([]Page, len(in.Pages))
+	seen := map[int]bool{}
+	for i, p := range in.Pages {
+		if p.Index == 0 {
+			p.Index = i + 1
+		}
+		if p.SourcePage == 0 {
+			p.SourcePage = 1
+		}
+		if seen[p.Index] {
+			return nil, false, fmt.Errorf("storage: create batch: page %d twice", p.Index)
+		}
+		seen[p.Index] = true
+		p.BatchID, p.Status, p.Attempts, p.Error = b.ID, PagePending, 0, ""
+		b.Pages[i] = p
+	}
+	var idem any
+	if b.IdempotencyKey != "" {
+		idem = b.IdempotencyKey
+	}
+
+	for attempt := 0; ; attempt++ {
+		var (
+			stored  *Batch
+			created bool
+		)
+		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			stored, created = nil, false
+			// The dossier row is the lock that serializes batches of one dossier,
+			// so two identical uploads racing cannot both pass the duplicate check.
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO dossiers (code, agency_code, created_at) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING`),
+				b.DossierCode, b.AgencyCode, b.CreatedAt); err != nil {
+				return err
+			}
+			var code string
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT code FROM dossiers WHERE code = ?`+s.d.forUpdate), b.DossierCode).Scan(&code); err != nil {
+				return err
+			}
+			// Checked under the dossier lock so that a replay racing its original
+			// finds it rather than tripping over the duplicate check below.
+			if idem != nil {
+				var id string
+				err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM batches WHERE token_id = ? AND idempotency_key = ?`), b.TokenID, idem).Scan(&id)
+				if err == nil {
+					stored, err = s.loadBatch(ctx, tx, id, true)
+					return err
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+			if !allowDuplicate && b.Fingerprint != "" {
+				var id string
+				err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM batches WHERE dossier_code = ? AND fingerprint = ? ORDER BY created_at LIMIT 1`),
+					b.DossierCode, b.Fingerprint).Scan(&id)
+				if err == nil {
+					stored, err = s.loadBatch(ctx, tx, id, true)
+					if err != nil {
+						return err
+					}
+					return fmt.Errorf("storage: same pages as batch %s of dossier %s: %w", id, b.DossierCode, ErrConflict)
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO batches (id, dossier_code, agency_code, title, document_type, station, operator, token_id,
+				idempotency_key, fingerprint, status, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`),
+				b.ID, b.DossierCode, b.AgencyCode, b.Title, b.DocumentType, b.Station, b.Operator, b.TokenID,
+				idem, b.Fingerprint, b.Status, b.CreatedAt, b.UpdatedAt)
+			if err != nil {
+				return err
+			}
+			ins := s.q(`INSERT INTO pages (batch_id, idx, source_name, source_page, source_key, source_sha, status, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+			for _, p := range b.Pages {
+				if _, err := tx.ExecContext(ctx, ins, b.ID, p.Index, p.SourceName, p.SourcePage, p.SourceKey, p.SourceSHA, p.Status, b.UpdatedAt); err != nil {
+					return err
+				}
+			}
+			stored, created = &b, true
+			return nil
+		})
+		switch {
+		case err == nil:
+			out := *stored
+			return &out, created, nil
+		case errors.Is(err, ErrConflict):
+			return stored, false, err
+		case IsUniqueViolation(err) && attempt < 3:
+			// A concurrent upload with the same idempotency key won the race
+			// (or the caller reused a batch id): look again.
+			continue
+		case IsUniqueViolation(err):
+			return nil, false, fmt.Errorf("storage: create batch %s: %w: %v", b.ID, ErrConflict, err)
+		default:
+			return nil, false, fmt.Errorf("storage: create batch for %s: %w", b.DossierCode, err)
+		}
+	}
+}
+
+// Batch implements Records.
+func (s *SQLRecords) Batch(ctx context.Context, id string) (*Batch, error) {
+	return s.loadBatch(ctx, s.db, id, true)
+}
+
+// BatchFilter selects batches for ListBatches.
+type BatchFilter struct {
+	TokenID string // only batches uploaded with this token ("" for all)
+	Status  string // only batches in this state ("" for all)
+	After   string // batch id to continue after ("" for the start)
+	Limit   int    // default 100
+}
+
+// ListBatches returns batches (without pages) in id order (which is creation
+// order), e.g. a station's own batches.
+func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]Batch, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q := `SELECT ` + batchCols + ` FROM batches WHERE id > ?`
+	args := []any{f.After}
+	if f.TokenID != "" {
+		q += ` AND token_id = ?`
+		args = append(args, f.TokenID)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	q += ` ORDER BY id LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list batches: %w", err)
+	}
+	defer rows.Close()
+	var out []Batch
+	for rows.Next() {
+		b, err := scanBatch(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list batches: %w", err)
+		}
+		out = append(out, *b)
+	}
+	return out, rows.Err()
+}
+
+// batchTransitions are the allowed status changes: received -> processing ->
+// done | failed; a failed batch goes back to processing when an operator
+// retries a page.
+var batchTransitions = map[string][]string{
+	BatchReceived:   {BatchProcessing, BatchFailed},
+	BatchProcessing: {BatchDone, BatchFailed},
+	BatchFailed:     {BatchProcessing},
+}
+
+func canMove(from, to string) bool {
+	for _, s := range batchTransitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// lockBatch reads a batch's state inside tx, locking its row.
+func (s *SQLRecords) lockBatch(ctx context.Context, tx *sql.Tx, id string) (status, dossier string, resultCode sql.NullString, completed bool, err error) {
+	var done sql.NullTime
+	err = tx.QueryRowContext(ctx, s.q(`SELECT status, dossier_code, result_code, completed_at FROM batches WHERE id = ?`+s.d.forUpdate), id).
+		Scan(&status, &dossier, &resultCode, &done)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = fmt.Errorf("batch %s: %w", id, ErrNotFound)
+	}
+	return status, dossier, resultCode, done.Valid, err
+}
+
+// SetBatchStatus implements Records. Setting the current status again only
+// updates the error text; a move the state machine does not allow (e.g. out
+// of done) is ErrConflict.
+func (s *SQLRecords) SetBatchStatus(ctx context.Context, id, status, errMsg string) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		cur, _, _, _, err := s.lockBatch(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur != status && !canMove(cur, status) {
+			return fmt.Errorf("batch %s is %s, cannot become %s: %w", id, cur, status, ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, error = ?, updated_at = ? WHERE id = ?`), status, errMsg, now(), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: set batch status: %w", err)
+	}
+	return nil
+}
+
+// FinishPage implements Records. Only a pending page changes: a repeated call
+// (a redelivered message) finds the page already finished and returns
+// allDone=false. A page finishing moves a received batch to processing.
+func (s *SQLRecords) FinishPage(ctx context.Context, p Page) (bool, error) {
+	if p.Status != PageDone && p.Status != PageException {
+		return false, fmt.Errorf("storage: finish page: status %q is neither %s nor %s", p.Status, PageDone, PageException)
+	}
+	var allDone bool
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		allDone = false
+		status, _, _, completed, err := s.lockBatch(ctx, tx, p.BatchID)
+		if err != nil {
+			return err
+		}
+		t := now()
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE pages SET status = ?, error = ?, result_key = ?, image_key = ?, confidence = ?,
+			needs_review = ?, blank = ?, updated_at = ? WHERE batch_id = ? AND idx = ? AND status = ?`),
+			p.Status, p.Error, p.ResultKey, p.ImageKey, p.Confidence, p.NeedsReview, p.Blank, t, p.BatchID, p.Index, PagePending)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var st string
+			err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM pages WHERE batch_id = ? AND idx = ?`), p.BatchID, p.Index).Scan(&st)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("page %d of batch %s: %w", p.Index, p.BatchID, ErrNotFound)
+			}
+			return err // already finished: harmless repeat
+		}
+		if status == BatchReceived {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, updated_at = ? WHERE id = ?`), BatchProcessing, t, p.BatchID); err != nil {
+				return err
+			}
+		}
+		if completed {
+			return nil
+		}
+		var open int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM pages WHERE batch_id = ? AND status = ?`), p.BatchID, PagePending).Scan(&open); err != nil {
+			return err
+		}
+		if open > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET completed_at = ?, updated_at = ? WHERE id = ?`), t, t, p.BatchID); err != nil {
+			return err
+		}
+		allDone = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("storage: finish page %d of %s: %w", p.Index, p.BatchID, err)
+	}
+	return allDone, nil
+}
+
+// PageAttempt implements Records; it also moves a received batch to
+// processing.
+func (s *SQLRecords) PageAttempt(ctx context.Context, batchID string, index int) (int, error) {
+	var n int
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		status, _, _, _, err := s.lockBatch(ctx, tx, batchID)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, s.q(`UPDATE pages SET attempts = attempts + 1, updated_at = ? WHERE batch_id = ? AND idx = ? RETURNING attempts`),
+			now(), batchID, index).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("page %d of batch %s: %w", index, batchID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if status == BatchReceived {
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, updated_at = ? WHERE id = ?`), BatchProcessing, now(), batchID)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: page attempt: %w", err)
+	}
+	return n, nil
+}
+
+// RetryPage implements Records: the page goes back to pending with its
+// attempts reset, the batch is open again (a later FinishPage reports
+// allDone anew) and a failed batch returns to processing. Retrying a page of
+// a done batch is ErrConflict; retrying a pending page does nothing.
+func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		status, _, _, _, err := s.lockBatch(ctx, tx, batchID)
+		if err != nil {
+			return err
+		}
+		var ps string
+		err = tx.QueryRowContext(ctx, s.q(`SELECT status FROM pages WHERE batch_id = ? AND idx = ?`), batchID, index).Scan(&ps)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("page %d of batch %s: %w", index, batchID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case ps == PagePending:
+			return nil
+		case status == BatchDone:
+			return fmt.Errorf("batch %s is done: %w", batchID, ErrConflict)
+		case ps != PageException:
+			return fmt.Errorf("page %d of batch %s is %s, not %s: %w", index, batchID, ps, PageException, ErrConflict)
+		}
+		t := now()
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE pages SET status = ?, error = '', attempts = 0, updated_at = ? WHERE batch_id = ? AND idx = ?`),
+			PagePending, t, batchID, index); err != nil {
+			return err
+		}
+		newStatus := status
+		if status == BatchFailed {
+			newStatus = BatchProcessing
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET completed_at = NULL, status = ?, error = CASE WHEN ? THEN '' ELSE error END, updated_at = ? WHERE id = ?`),
+			newStatus, status == BatchFailed, t, batchID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: retry page: %w", err)
+	}
+	return nil
+}
+
+// Exceptions implements Records: excepted pages, oldest first.
+func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]Page, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE status = ? ORDER BY updated_at, batch_id, idx LIMIT ?`), PageException, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: exceptions: %w", err)
+	}
+	defer rows.Close()
+	var out []Page
+	for rows.Next() {
+		p, err := scanPage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: exceptions: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ---- results ----
+
+// reserveCode gives the batch its result code inside tx (the batch row is
+// already locked). The dossier's counter is bumped with UPDATE ... RETURNING,
+// which locks the dossier row until commit: codes of one dossier are handed
+// out one at a time, without gaps.
+func (s *SQLRecords) reserveCode(ctx context.Context, tx *sql.Tx, batchID, dossier string) (string, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q(`UPDATE dossiers SET result_seq = result_seq + 1 WHERE code = ? RETURNING result_seq`), dossier).Scan(&n); err != nil {
+		return "", err
+	}
+	code := ResultCode(dossier, n)
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET result_code = ?, updated_at = ? WHERE id = ?`), code, now(), batchID)
+	return code, err
+}
+
+// ResultCode formats the electronic result code <dossier>-KQ<n>.
+func ResultCode(dossier string, n int) string { return dossier + "-KQ" + strconv.Itoa(n) }
+
+// ParseResultCode splits <dossier>-KQ<n>.
+func ParseResultCode(code string) (dossier string, n int, ok bool) {
+	i := strings.LastIndex(code, "-KQ")
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(code[i+3:])
+	if err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return code[:i], n, true
+}
+
+// ReserveResultCode implements Records.
+func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (string, error) {
+	var code string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, dossier, rc, _, err := s.lockBatch(ctx, tx, batchID)
+		if err != nil {
+			return err
+		}
+		if rc.Valid {
+			code = rc.String
+			return nil
+		}
+		code, err = s.reserveCode(ctx, tx, batchID, dossier)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("storage: reserve result code: %w", err)
+	}
+	return code, nil
+}
+
+const resultCols = `code, dossier_code, batch_id, title, blob_key, size, sha256, signer, pages, created_at`
+
+func scanResult(sc interface{ Scan(...any) error }) (*Result, error) {
+	var r Result
+	err := sc.Scan(&r.Code, &r.DossierCode, &r.BatchID, &r.Title, &r.Key, &r.Size, &r.SHA256, &r.Signer, &r.Pages, &r.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	r.CreatedAt = r.CreatedAt.UTC()
+	return &r, nil
+}
+
+// AddResult implements Records. r.BatchID, r.Key and r.SHA256 are required;
+// r.Code, when set, must be the code reserved for the batch (one is reserved
+// now when none was); DossierCode and Title default to the batch's.
+func (s *SQLRecords) AddResult(ctx context.Context, r Result) (Result, error) {
+	if r.BatchID == "" || r.Key == "" || r.SHA256 == "" {
+		return Result{}, errors.New("storage: add result: batch id, key and sha256 are required")
+	}
+	var out Result
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, dossier, rc, _, err := s.lockBatch(ctx, tx, r.BatchID)
+		if err != nil {
+			return err
+		}
+		prev, err := scanResult(tx.QueryRowContext(ctx, s.q(`SELECT `+resultCols+` FROM results WHERE batch_id = ?`), r.BatchID))
+		if err == nil {
+			out = *prev // already linked: idempotent
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		code := rc.String
+		if !rc.Valid {
+			if code, err = s.reserveCode(ctx, tx, r.BatchID, dossier); err != nil {
+				return err
+			}
+		}
+		if r.Code != "" && r.Code != code {
+			return fmt.Errorf("result code %s is not the one reserved for batch %s (%s): %w", r.Code, r.BatchID, code, ErrConflict)
+		}
+		if r.DossierCode != "" && r.DossierCode != dossier {
+			return fmt.Errorf("result for dossier %s but batch %s belongs to %s: %w", r.DossierCode, r.BatchID, dossier, ErrConflict)
+		}
+		_, seq, _ := ParseResultCode(code)
+		var title, agency string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT title, agency_code FROM batches WHERE id = ?`), r.BatchID).Scan(&title, &agency); err != nil {
+			return err
+		}
+		if r.Title == "" {
+			r.Title = title
+		}
+		out = r
+		out.Code, out.DossierCode, out.SHA256, out.CreatedAt = code, dossier, normSHA(r.SHA256), now()
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO results (code, dossier_code, batch_id, seq, title, blob_key, size, sha256, signer, pages, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			out.Code, out.DossierCode, out.BatchID, seq, out.Title, out.Key, out.Size, out.SHA256, out.Signer, out.Pages, out.CreatedAt); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, error = '', updated_at = ? WHERE id = ?`), BatchDone, out.CreatedAt, r.BatchID); err != nil {
+			return err
+		}
+		payload, err := json.Marshal(ResultEvent{Result: out, AgencyCode: agency})
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO events (kind, dossier_code, payload, created_at) VALUES (?, ?, ?, ?)`),
+			EventResultReady, out.DossierCode, string(payload), out.CreatedAt)
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("storage: add result for batch %s: %w", r.BatchID, err)
+	}
+	return out, nil
+}
+
+// EventResultReady is the kind of the event AddResult records; its payload
+// is a ResultEvent as JSON.
+const EventResultReady = "result.ready"
+
+// ResultEvent is the payload of a "result.ready" event: the Result's fields
+// and the agency code of its batch (for routing).
+type ResultEvent struct {
+	Result
+	AgencyCode string `json:"agency_code"`
+}
+
+// ResultByCode implements Records.
+func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*Result, error) {
+	r, err := scanResult(s.db.QueryRowContext(ctx, s.q(`SELECT `+resultCols+` FROM results WHERE code = ?`), code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: result %s: %w", code, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: result %s: %w", code, err)
+	}
+	return r, nil
+}
+
+// ListResults implements Records.
+func (s *SQLRecords) ListResults(ctx context.Context, after string, limit int) ([]Result, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return s.results(ctx, `SELECT `+resultCols+` FROM results WHERE code > ? ORDER BY code LIMIT ?`, after, limit)
+}
+
+func (s *SQLRecords) results(ctx context.Context, q string, args ...any) ([]Result, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: results: %w", err)
+	}
+	defer rows.Close()
+	var out []Result
+	for rows.Next() {
+		r, err := scanResult(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: results: %w", err)
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+// Dossier implements Records: the dossier with its batches (with pages) in
+// upload order and its results in code order (KQ1, KQ2...).
+func (s *SQLRecords) Dossier(ctx context.Context, code string) (*Dossier, error) {
+	var d Dossier
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT code, agency_code, created_at FROM dossiers WHERE code = ?`), code).Scan(&d.Code, &d.AgencyCode, &d.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: dossier %s: %w", code, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
+	}
+	d.CreatedAt = d.CreatedAt.UTC()
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+batchCols+` FROM batches WHERE dossier_code = ? ORDER BY created_at, id`), code)
+	if err != nil {
+		return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
+	}
+	for rows.Next() {
+		b, err := scanBatch(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
+		}
+		d.Batches = append(d.Batches, *b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
+	}
+	for i := range d.Batches {
+		if d.Batches[i].Pages, err = s.loadPages(ctx, s.db, d.Batches[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	d.Results, err = s.results(ctx, `SELECT `+resultCols+` FROM results WHERE dossier_code = ? ORDER BY seq`, code)
+	if err != nil {
+		return nil, err
+	}
+	if d.Batches == nil {
+		d.Batches = []Batch{}
+	}
+	if d.Results == nil {
+		d.Results = []Result{}
+	}
+	return &d, nil
+}
+
+// ---- events ----
+
+// PendingEvents implements Records: undelivered events in id order. On
+// PostgreSQL ids are taken at insert, and a transaction may commit after one
+// holding a higher id; so keep afterID only to page within one scan and
+// start each scan from 0 (delivered events drop out), or an event may be
+// passed over.
+func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int) ([]Event, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, kind, dossier_code, payload, created_at FROM events
+		WHERE delivered_at IS NULL AND id > ? ORDER BY id LIMIT ?`), afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: pending events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var (
+			e       Event
+			payload string
+		)
+		if err := rows.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("storage: pending events: %w", err)
+		}
+		e.Payload, e.CreatedAt = []byte(payload), e.CreatedAt.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ClaimEvents is PendingEvents for several delivering processes: it returns
+// up to limit undelivered events, oldest first, that no other caller holds,
+// and holds them for lease. An event not marked delivered within its lease
+// is handed out again (delivery stays at least once); meanwhile other
+// processes skip it, so N workers do not deliver every event N times.
+func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit int) ([]Event, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Event
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		t := now()
+		rows, err := tx.QueryContext(ctx, s.q(`UPDATE events SET claimed_until = ? WHERE id IN (
+			SELECT id FROM events WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
+			ORDER BY id LIMIT ?`+s.d.skipLocked+`)
+			RETURNING id, kind, dossier_code, payload, created_at`), t.Add(lease), t, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				e       Event
+				payload string
+			)
+			if err := rows.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt); err != nil {
+				return err
+			}
+			e.Payload, e.CreatedAt = []byte(payload), e.CreatedAt.UTC()
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim events: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// MarkDelivered implements Records; marking an event twice is harmless.
+func (s *SQLRecords) MarkDelivered(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`), now(), id)
+	if err != nil {
+		return fmt.Errorf("storage: mark event %d delivered: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var one int
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM events WHERE id = ?`), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage: event %d: %w", id, ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// ---- tokens ----
+
+// TokenPrefix starts every secret, so a leaked one is easy to grep for.
+const TokenPrefix = "sohoa_"
+
+// ValidRole reports whether r is one of the four roles.
+func ValidRole(r Role) bool {
+	switch r {
+	case RoleStation, RoleCase, RoleArchivist, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+func hashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateToken implements Records: the secret is TokenPrefix and 32 random
+// bytes (base64url); only its SHA-256 is stored, so it cannot be shown again.
+func (s *SQLRecords) CreateToken(ctx context.Context, role Role, name string) (string, Token, error) {
+	if !ValidRole(role) {
+		return "", Token{}, fmt.Errorf("storage: create token: unknown role %q (want station, case, archivist or admin)", role)
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", Token{}, fmt.Errorf("storage: create token: %w", err)
+	}
+	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	t := Token{ID: "tok_" + NewID()[12:24], Role: role, Name: name, CreatedAt: now()}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (id, secret_hash, role, name, created_at) VALUES (?, ?, ?, ?, ?)`),
+		t.ID, hashSecret(secret), string(t.Role), t.Name, t.CreatedAt)
+	if err != nil {
+		if IsUniqueViolation(err) {
+			err = fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+		return "", Token{}, fmt.Errorf("storage: create token: %w", err)
+	}
+	return secret, t, nil
+}
+
+func scanToken(sc interface{ Scan(...any) error }) (*Token, error) {
+	var (
+		t       Token
+		role    string
+		revoked sql.NullTime
+	)
+	if err := sc.Scan(&t.ID, &role, &t.Name, &t.CreatedAt, &revoked); err != nil {
+		return nil, err
+	}
+	t.Role, t.CreatedAt = Role(role), t.CreatedAt.UTC()
+	if revoked.Valid {
+		r := revoked.Time.UTC()
+		t.RevokedAt = &r
+	}
+	return &t, nil
+}
+
+// Authenticate implements Records.
+func (s *SQLRecords) Authenticate(ctx context.Context, secret string) (*Token, error) {
+	if secret == "" {
+		return nil, fmt.Errorf("storage: authenticate: %w", ErrNotFound)
+	}
+	t, err := scanToken(s.db.QueryRowContext(ctx, s.q(`SELECT id, role, name, created_at, revoked_at FROM tokens WHERE secret_hash = ?`), hashSecret(secret)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: authenticate: unknown token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: authenticate: %w", err)
+	}
+	if t.RevokedAt != nil {
+		return nil, fmt.Errorf("storage: authenticate: token %s revoked: %w", t.ID, ErrForbidden)
+	}
+	return t, nil
+}
+
+// RevokeToken implements Records; revoking twice keeps the first time.
+func (s *SQLRecords) RevokeToken(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), now(), id)
+	if err != nil {
+		return fmt.Errorf("storage: revoke token %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var one int
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM tokens WHERE id = ?`), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage: revoke token %s: %w", id, ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// Tokens lists all tokens (revoked ones included), oldest first.
+func (s *SQLRecords) Tokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, role, name, created_at, revoked_at FROM tokens ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list tokens: %w", err)
+		}
+		out = append(out, *t)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,224 @@
+// Package storagetest gives tests real, isolated databases and blob stores:
+// a fresh PostgreSQL schema, a fresh SQLite file, a fresh MinIO bucket, or a
+// private MinIO server that a test can stop and restart. The services come
+// from the environment `make test` sets up (. .ci/test.env); a missing
+// variable fails the test with a message saying so.
+package storagetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/sohoa/sohoa/storage"
+)
+
+// Env returns the environment variable name, failing t when it is unset.
+func Env(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Fatalf("%s is not set: run the tests with `make test` (or `. .ci/test.env` first)", name)
+	}
+	return v
+}
+
+func randName(prefix string) string {
+	var b [6]byte
+	rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// PostgresURL creates an empty schema in $SOHOA_TEST_PG, dropped when the
+// test ends, and returns a URL whose search_path is that schema (then
+// public, where extensions such as unaccent live).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := Env(t, "SOHOA_TEST_PG")
+	schema := randName("t_")
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		db.Close()
+		t.Fatalf("create schema in %s: %v", base, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+		db.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema+",public")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// SQLiteURL returns the path of a new SQLite file in a temporary folder.
+func SQLiteURL(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(t.TempDir(), storage.DataDBFile)
+}
+
+// OpenDB opens a fresh database of the dialect (closed when the test ends).
+func OpenDB(t testing.TB, d storage.Dialect) *storage.DB {
+	t.Helper()
+	var u string
+	switch d {
+	case storage.Postgres:
+		u = PostgresURL(t)
+	case storage.SQLite:
+		u = SQLiteURL(t)
+	default:
+		t.Fatalf("unknown dialect %q", d)
+	}
+	db, err := storage.OpenDB(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Dialects is the list to run dialect-table tests over.
+var Dialects = []storage.Dialect{storage.SQLite, storage.Postgres}
+
+// S3URL returns $SOHOA_TEST_S3 with a new bucket name (the store creates it
+// on open).
+func S3URL(t testing.TB) string {
+	t.Helper()
+	base := strings.TrimRight(Env(t, "SOHOA_TEST_S3"), "/")
+	bucket := strings.ReplaceAll(randName("test-"), "_", "-")
+	t.Cleanup(func() { removeBucket(base, bucket) })
+	return base + "/" + bucket
+}
+
+// removeBucket deletes a test bucket with every version in it (bypassing
+// governance retention); errors are ignored, the bucket is only litter.
+func removeBucket(base, bucket string) {
+	u, err := url.Parse(base)
+	if err != nil || u.User == nil {
+		return
+	}
+	pw, _ := u.User.Password()
+	c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(u.User.Username(), pw, ""), Secure: u.Scheme == "https"})
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if ok, err := c.BucketExists(ctx, bucket); err != nil || !ok {
+		return
+	}
+	for o := range c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		if o.Err != nil {
+			break
+		}
+		c.RemoveObject(ctx, bucket, o.Key, minio.RemoveObjectOptions{VersionID: o.VersionID, GovernanceBypass: true})
+	}
+	c.RemoveBucket(ctx, bucket)
+}
+
+// Minio is a private MinIO server of one test, on its own port and folder.
+type Minio struct {
+	t    testing.TB
+	bin  string
+	dir  string
+	Addr string // host:port
+	cmd  *exec.Cmd
+}
+
+// Credentials of a private server.
+const (
+	MinioUser     = "sohoatest"
+	MinioPassword = "sohoatest-secret"
+)
+
+// StartMinio starts a private MinIO server ($SOHOA_MINIO_BIN) and stops it
+// when the test ends.
+func StartMinio(t testing.TB) *Minio {
+	t.Helper()
+	m := &Minio{t: t, bin: Env(t, "SOHOA_MINIO_BIN"), dir: t.TempDir()}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Addr = l.Addr().String()
+	l.Close()
+	m.Start()
+	t.Cleanup(m.Stop)
+	return m
+}
+
+// URL returns the store URL for bucket on this server.
+func (m *Minio) URL(bucket string) string {
+	return "http://" + MinioUser + ":" + MinioPassword + "@" + m.Addr + "/" + bucket
+}
+
+// Start (re)starts the server on its address and folder and waits until it
+// answers.
+func (m *Minio) Start() {
+	m.t.Helper()
+	if m.cmd != nil {
+		return
+	}
+	cmd := exec.Command(m.bin, "server", "--quiet", "--address", m.Addr, "--console-address", "127.0.0.1:0", m.dir)
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+MinioUser, "MINIO_ROOT_PASSWORD="+MinioPassword,
+		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		m.t.Fatalf("start minio: %v", err)
+	}
+	m.cmd = cmd
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + m.Addr + "/minio/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m.t.Fatalf("minio on %s did not become ready", m.Addr)
+}
+
+// Stop kills the server (SIGKILL: an outage, not a clean shutdown) and waits
+// for it to exit.
+func (m *Minio) Stop() {
+	if m.cmd == nil {
+		return
+	}
+	m.cmd.Process.Kill()
+	m.cmd.Wait()
+	m.cmd = nil
+}
+
+// String names the server in test logs.
+func (m *Minio) String() string { return fmt.Sprintf("minio@%s", m.Addr) }
