@@ -1,0 +1,271 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/storage"
+)
+
+// Client talks to a sohoa server's API as a station does.
+type Client struct {
+	Server string // base URL, e.g. https://sohoa.example:8443
+	Token  string
+	HTTP   *http.Client // http.DefaultClient when nil
+	Log    *slog.Logger
+
+	// Retry bounds Upload's retries after a dropped connection, a 5xx or a
+	// 429: MaxAttempts tries (8 when 0), waiting from MinBackoff (500 ms
+	// when 0) doubling up to MaxBackoff (30 s when 0).
+	MaxAttempts            int
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// APIError is an error answer of the server.
+type APIError struct {
+	Status int
+	EN, VI string
+	Field  string
+	File   string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("server answered %d: %s", e.Status, e.EN)
+}
+
+// Temporary reports whether repeating the same request may succeed.
+func (e *APIError) Temporary() bool {
+	return e.Status >= 500 || e.Status == http.StatusTooManyRequests || e.Status == http.StatusRequestTimeout
+}
+
+// UploadResult is the server's answer to an accepted upload.
+type UploadResult struct {
+	BatchID  string `json:"batch_id"`
+	Status   string `json:"status"`
+	Pages    int    `json:"pages"`
+	Created  bool   `json:"created"`
+	Attempts int    `json:"-"`
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return http.DefaultClient
+}
+
+func (c *Client) log() *slog.Logger {
+	if c.Log != nil {
+		return c.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Upload sends a batch: the manifest and the files (local paths; the
+// manifest's pages must be their base names, in order). The whole POST is
+// retried with the same idempotency key after a dropped connection, a 5xx
+// or a 429, with exponential backoff, so a retry after a lost answer
+// returns the first batch's id. m.IdempotencyKey must be set for that
+// guarantee. 4xx answers are returned at once as *APIError.
+func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*UploadResult, error) {
+	byName := map[string]string{}
+	for _, p := range paths {
+		n := filepath.Base(p)
+		if _, dup := byName[n]; dup {
+			return nil, fmt.Errorf("upload: two files named %s", n)
+		}
+		byName[n] = p
+	}
+	attempts := c.MaxAttempts
+	if attempts <= 0 {
+		attempts = 8
+	}
+	wait := c.MinBackoff
+	if wait <= 0 {
+		wait = 500 * time.Millisecond
+	}
+	maxWait := c.MaxBackoff
+	if maxWait <= 0 {
+		maxWait = 30 * time.Second
+	}
+	var last error
+	for i := 1; i <= attempts; i++ {
+		res, err := c.uploadOnce(ctx, m, byName)
+		if err == nil {
+			res.Attempts = i
+			return res, nil
+		}
+		last = err
+		var ae *APIError
+		if errors.As(err, &ae) && !ae.Temporary() {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if i == attempts {
+			break
+		}
+		d := wait
+		if ae != nil && ae.Status == http.StatusTooManyRequests {
+			d = max(d, time.Second)
+		}
+		c.log().Warn("upload: attempt failed, retrying with the same idempotency key",
+			"attempt", i, "wait", d, "err", err)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		wait = min(wait*2, maxWait)
+	}
+	return nil, fmt.Errorf("upload: giving up after %d attempts: %w", attempts, last)
+}
+
+func (c *Client) uploadOnce(ctx context.Context, m *Manifest, byName map[string]string) (*UploadResult, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		pw.CloseWithError(writeMultipart(mw, m, byName))
+	}()
+	defer pr.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.Server, "/")+"/v1/batches", pr)
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if m.IdempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", m.IdempotencyKey)
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return nil, readAPIError(resp)
+	}
+	var res UploadResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return nil, fmt.Errorf("upload: read answer: %w", err)
+	}
+	return &res, nil
+}
+
+func writeMultipart(mw *multipart.Writer, m *Manifest, byName map[string]string) error {
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", `form-data; name="manifest"; filename="manifest.json"`)
+	h.Set("Content-Type", "application/json")
+	// A part named "manifest" is read as the manifest even with a filename.
+	w, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(w).Encode(m); err != nil {
+		return err
+	}
+	for _, name := range m.Pages {
+		p, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("upload: the manifest lists %s but no such file was given", name)
+		}
+		fw, err := mw.CreateFormFile("page", name)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("upload: %w", err)
+		}
+		_, err = io.Copy(fw, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("upload: read %s: %w", p, err)
+		}
+	}
+	return mw.Close()
+}
+
+func readAPIError(resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var b struct {
+		Error   string `json:"error"`
+		ErrorVI string `json:"error_vi"`
+		Field   string `json:"field"`
+		File    string `json:"file"`
+	}
+	e := &APIError{Status: resp.StatusCode}
+	if json.Unmarshal(body, &b) == nil && b.Error != "" {
+		e.EN, e.VI, e.Field, e.File = b.Error, b.ErrorVI, b.Field, b.File
+	} else {
+		e.EN = strings.TrimSpace(string(body))
+		if e.EN == "" {
+			e.EN = resp.Status
+		}
+	}
+	if e.VI == "" {
+		e.VI = e.EN
+	}
+	return e
+}
+
+// Batch reads a batch's progress.
+func (c *Client) Batch(ctx context.Context, id string) (*storage.Batch, error) {
+	var b storage.Batch
+	if err := c.getJSON(ctx, "/v1/batches/"+id, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// Wait polls a batch every interval until it is done or failed.
+// Transient errors (a server restart) are ridden out.
+func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*storage.Batch, error) {
+	for {
+		b, err := c.Batch(ctx, id)
+		if err == nil && (b.Status == storage.BatchDone || b.Status == storage.BatchFailed) {
+			return b, nil
+		}
+		var ae *APIError
+		if err != nil && errors.As(err, &ae) && !ae.Temporary() {
+			return nil, err
+		}
+		if err != nil {
+			c.log().Warn("wait: cannot read batch, retrying", "batch", id, "err", err)
+		}
+		select {
+		case <-time.After(every):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (c *Client) getJSON(ctx context.Context, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Server, "/")+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return readAPIError(resp)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}

@@ -1,0 +1,309 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// Enqueuer hands the pending pages of a committed batch to the workers.
+// EnqueueBatch must be idempotent: calling it again for a batch whose pages
+// are already queued or done must not make a second result (the workers
+// dedupe by batch and page).
+type Enqueuer interface {
+	EnqueueBatch(ctx context.Context, b *storage.Batch) error
+}
+
+// Limits bound one upload.
+type Limits struct {
+	MaxFileBytes  int64 // per page file; DefaultMaxFileBytes when 0
+	MaxBatchBytes int64 // whole request; DefaultMaxBatchBytes when 0
+	Image         ocr.Limits
+}
+
+const (
+	DefaultMaxFileBytes  = 100 << 20
+	DefaultMaxBatchBytes = 500 << 20
+)
+
+// WithDefaults fills zero limits.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if l.MaxBatchBytes <= 0 {
+		l.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	return l
+}
+
+// File is one received page file, already spooled to disk.
+type File struct {
+	Name   string // as named in the manifest
+	Path   string // local temporary file
+	Size   int64
+	SHA256 string // hex of the content
+}
+
+// Intake turns a validated upload into a committed batch and queued work.
+//
+// The guarantee: when Submit returns a batch, its blobs and records are
+// committed, so the 202 the API sends next can never be followed by a loss.
+// Enqueueing happens after the commit; if it fails (or the process dies
+// before it), Recover re-enqueues the batch on the next start.
+type Intake struct {
+	Records storage.Records
+	Blobs   storage.Blobs
+	Queue   Enqueuer // may be nil: then batches wait for Recover or workers elsewhere
+	Limits  Limits
+	Log     *slog.Logger
+}
+
+// Submit validates every page of m (files holds them by name), stores the
+// files, creates the batch and enqueues its pages. created is false when the
+// idempotency key matched an earlier batch of the same token: that batch
+// is returned and nothing is created.
+func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, files map[string]File) (b *storage.Batch, created bool, err error) {
+	tStart := time.Now()
+	lim := in.Limits.WithDefaults()
+	if tok.Role == storage.RoleStation {
+		// A station uploads as itself: the token names the station.
+		if m.Station == "" {
+			m.Station = tok.Name
+		} else if m.Station != tok.Name {
+			return nil, false, &Error{Status: http.StatusForbidden, Field: "station",
+				VI: fmt.Sprintf("mã truy cập của trạm %q không được gửi lô thay trạm %q", tok.Name, m.Station),
+				EN: fmt.Sprintf("the token of station %q may not upload for station %q", tok.Name, m.Station)}
+		}
+	}
+	for _, name := range m.Pages {
+		if _, ok := files[name]; !ok {
+			return nil, false, badManifest("pages", fmt.Sprintf("manifest liệt kê tệp %q nhưng không có tệp này trong yêu cầu", name),
+				fmt.Sprintf("the manifest lists %q but no file of that name was sent", name))
+		}
+	}
+	if len(files) > len(m.Pages) {
+		listed := make(map[string]bool, len(m.Pages))
+		for _, p := range m.Pages {
+			listed[p] = true
+		}
+		for name := range files {
+			if !listed[name] {
+				return nil, false, badManifest("pages", fmt.Sprintf("tệp %q được gửi nhưng không có trong danh sách pages", name),
+					fmt.Sprintf("file %q was sent but is not listed in pages", name))
+			}
+		}
+	}
+
+	// Inspect every file before storing anything, so a bad page refuses the
+	// whole batch without leaving objects behind.
+	var pages []storage.Page
+	fp := sha256.New()
+	type stored struct {
+		f          File
+		key, ctype string
+	}
+	var toStore []stored
+	for _, name := range m.Pages {
+		f := files[name]
+		if f.Size > lim.MaxFileBytes {
+			return nil, false, badFile(http.StatusRequestEntityTooLarge, name,
+				fmt.Sprintf("quá lớn (%d byte, tối đa %d)", f.Size, lim.MaxFileBytes),
+				fmt.Sprintf("too large (%d bytes, at most %d)", f.Size, lim.MaxFileBytes), nil)
+		}
+		data, err := os.ReadFile(f.Path)
+		if err != nil {
+			return nil, false, fmt.Errorf("ingest: read spooled %s: %w", name, err)
+		}
+		info, err := ocr.Inspect(ctx, name, data, lim.Image)
+		data = nil
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, false, ctx.Err()
+			}
+			return nil, false, inspectError(name, err)
+		}
+		if info.Pages < 1 {
+			return nil, false, badFile(http.StatusUnprocessableEntity, name, "không có trang nào", "has no page", nil)
+		}
+		key := sourceKey(m.DossierCode, f.SHA256, name)
+		toStore = append(toStore, stored{f: f, key: key, ctype: contentType(info.Format)})
+		for sp := 1; sp <= info.Pages; sp++ {
+			pages = append(pages, storage.Page{
+				Index:      len(pages) + 1,
+				SourceName: name,
+				SourcePage: sp,
+				SourceKey:  key,
+				SourceSHA:  f.SHA256,
+				Status:     storage.PagePending,
+			})
+			fmt.Fprintf(fp, "%s:%d\n", f.SHA256, sp)
+		}
+	}
+	if len(pages) > MaxPages {
+		return nil, false, badManifest("pages", fmt.Sprintf("lô có %d trang, tối đa %d", len(pages), MaxPages),
+			fmt.Sprintf("the batch has %d pages, at most %d", len(pages), MaxPages))
+	}
+
+	// Blobs first (content-addressed, so a retried upload rewrites the same
+	// keys), then the records in one transaction.
+	tStore := time.Now()
+	for _, s := range toStore {
+		if err := in.putFile(ctx, s.f, s.key, s.ctype); err != nil {
+			return nil, false, err
+		}
+	}
+	id := storage.NewID()
+	nb := &storage.Batch{
+		ID:             id,
+		DossierCode:    m.DossierCode,
+		AgencyCode:     m.AgencyCode,
+		Title:          m.Title,
+		DocumentType:   m.DocumentType,
+		Station:        m.Station,
+		Operator:       m.Operator,
+		TokenID:        tok.ID,
+		IdempotencyKey: m.IdempotencyKey,
+		Fingerprint:    hex.EncodeToString(fp.Sum(nil)),
+		Status:         storage.BatchReceived,
+		Pages:          pages,
+	}
+	for i := range nb.Pages {
+		nb.Pages[i].BatchID = id
+	}
+	tCommit := time.Now()
+	got, created, err := in.Records.CreateBatch(ctx, nb, m.AllowDuplicate)
+	tEnqueue := time.Now()
+	switch {
+	case errors.Is(err, storage.ErrConflict):
+		return nil, false, &Error{Status: http.StatusConflict, Err: err,
+			VI: fmt.Sprintf("hồ sơ %s đã có một lô với đúng các trang này; gửi lại với \"allow_duplicate\": true nếu cố ý", m.DossierCode),
+			EN: fmt.Sprintf("dossier %s already has a batch with exactly these pages; send \"allow_duplicate\": true if this is intended", m.DossierCode)}
+	case err != nil:
+		return nil, false, fmt.Errorf("ingest: create batch: %w", err)
+	}
+	if !created {
+		// A replay of a batch that never reached the queue (the process
+		// died between commit and enqueue) queues it now.
+		if got.Status == storage.BatchReceived && in.Queue != nil {
+			if err := in.Queue.EnqueueBatch(ctx, got); err != nil {
+				in.log().Warn("ingest: enqueue of replayed batch failed", "batch", got.ID, "err", err)
+			}
+		}
+		return got, false, nil
+	}
+	if in.Queue != nil {
+		// The batch is committed: a failure here only delays it (Recover).
+		if err := in.Queue.EnqueueBatch(ctx, got); err != nil {
+			in.log().Warn("ingest: enqueue failed; the batch waits for recovery", "batch", got.ID, "err", err)
+		}
+	}
+	in.log().Debug("ingest: batch accepted", "batch", got.ID, "pages", len(got.Pages),
+		"inspect", tStore.Sub(tStart), "store", tCommit.Sub(tStore), "commit", tEnqueue.Sub(tCommit), "enqueue", time.Since(tEnqueue))
+	return got, true, nil
+}
+
+func (in *Intake) log() *slog.Logger {
+	if in.Log != nil {
+		return in.Log
+	}
+	return slog.Default()
+}
+
+func (in *Intake) putFile(ctx context.Context, f File, key, ctype string) error {
+	r, err := os.Open(f.Path)
+	if err != nil {
+		return fmt.Errorf("ingest: open spooled %s: %w", f.Name, err)
+	}
+	defer r.Close()
+	if _, err := in.Blobs.Put(ctx, key, r, f.Size, ctype, f.SHA256); err != nil {
+		return fmt.Errorf("ingest: store %s as %s: %w", f.Name, key, err)
+	}
+	return nil
+}
+
+// inspectError turns ocr.Inspect's refusal into a precise answer: 413 for
+// an image over the pixel or page limits, 422 for one that cannot be read.
+func inspectError(name string, err error) *Error {
+	var ie *ocr.InputError
+	if !errors.As(err, &ie) {
+		return badFile(http.StatusUnprocessableEntity, name, "không đọc được: "+err.Error(), "unreadable: "+err.Error(), err)
+	}
+	status := http.StatusUnprocessableEntity
+	if errors.Is(err, ocr.ErrTooLarge) || errors.Is(err, ocr.ErrTooManyPage) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	vi, en := ie.VI, ie.EN
+	if ie.Detail != "" {
+		vi += " (" + ie.Detail + ")"
+		en += " (" + ie.Detail + ")"
+	}
+	return badFile(status, name, vi, en, err)
+}
+
+// sourceKey names an uploaded file by dossier and content, so the same bytes
+// uploaded twice (a retry) land on the same object.
+func sourceKey(dossier, sha, name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if len(ext) > 6 || strings.ContainsAny(ext, " /\\") {
+		ext = ""
+	}
+	return "dossiers/" + dossier + "/sources/" + sha + ext
+}
+
+func contentType(format string) string {
+	switch format {
+	case "jpeg", "jpg":
+		return "image/jpeg"
+	case "png":
+		return "image/png"
+	case "tiff", "tif":
+		return "image/tiff"
+	case "pdf":
+		return "application/pdf"
+	case "webp":
+		return "image/webp"
+	case "":
+		return "application/octet-stream"
+	}
+	return "image/" + format
+}
+
+// Spool copies r to a new file in dir, at most max bytes, and returns it
+// with its size and SHA-256. More than max bytes gives a 413 *Error.
+func Spool(dir, name string, r io.Reader, max int64) (File, error) {
+	if err := checkFileName(name); err != nil {
+		return File{}, &Error{Status: http.StatusBadRequest, File: name, VI: err.VI, EN: err.EN}
+	}
+	tmp, err := os.CreateTemp(dir, "page-*")
+	if err != nil {
+		return File{}, fmt.Errorf("ingest: spool %s: %w", name, err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, max+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return File{}, fmt.Errorf("ingest: spool %s: %w", name, err)
+	}
+	if n > max {
+		os.Remove(tmp.Name())
+		return File{}, badFile(http.StatusRequestEntityTooLarge, name,
+			fmt.Sprintf("quá lớn (tối đa %d byte)", max), fmt.Sprintf("too large (at most %d bytes)", max), nil)
+	}
+	return File{Name: name, Path: tmp.Name(), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}

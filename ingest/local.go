@@ -1,0 +1,44 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/sohoa/sohoa/storage"
+)
+
+// LocalUploader submits batches straight to an in-process Intake (the
+// embedded `sohoa watch --data DIR`), as Token.
+type LocalUploader struct {
+	Intake *Intake
+	Token  *storage.Token
+}
+
+// Upload implements Uploader without HTTP: the files are read in place.
+func (l LocalUploader) Upload(ctx context.Context, m *Manifest, paths []string) (*UploadResult, error) {
+	files := make(map[string]File, len(paths))
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("upload: %w", err)
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("upload: read %s: %w", p, err)
+		}
+		name := filepath.Base(p)
+		files[name] = File{Name: name, Path: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	}
+	b, created, err := l.Intake.Submit(ctx, l.Token, m, files)
+	if err != nil {
+		return nil, err
+	}
+	return &UploadResult{BatchID: b.ID, Status: b.Status, Pages: len(b.Pages), Created: created, Attempts: 1}, nil
+}

@@ -1,0 +1,289 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Uploader sends one batch. *Client does it over HTTP; LocalUploader
+// straight into an in-process Intake.
+type Uploader interface {
+	Upload(ctx context.Context, m *Manifest, paths []string) (*UploadResult, error)
+}
+
+// Hot-folder layout: DIR/<batch>/manifest.json + pages; accepted batches
+// move to DIR/done/<batch>, refused ones to DIR/error/<batch> with REASON.txt.
+const (
+	ManifestFile = "manifest.json"
+	DoneDir      = "done"
+	ErrorDir     = "error"
+	ReasonFile   = "REASON.txt"
+)
+
+// Watcher ingests batches dropped into a hot folder. A batch is taken only
+// once its files have stopped changing (same names, sizes and mtimes for
+// Settle), so a scanner still writing is never read half-way. Its
+// idempotency key (when the manifest has none) derives from the folder name
+// and the content, so a crash between upload and move never makes two
+// batches: the next attempt gets the first batch back.
+type Watcher struct {
+	Dir        string
+	Up         Uploader
+	Settle     time.Duration // 5 s when 0
+	DeleteDone bool          // delete accepted batches instead of moving them to done/
+	Log        *slog.Logger
+	// OnDone is called after each batch is handled (tests, the demo):
+	// res is nil when the batch was refused (err says why).
+	OnDone func(name string, res *UploadResult, err error)
+
+	seen map[string]*pending
+}
+
+type pending struct {
+	snap     string
+	since    time.Time
+	nextTry  time.Time
+	failures int
+}
+
+func (w *Watcher) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Run watches until ctx is done.
+func (w *Watcher) Run(ctx context.Context) error {
+	settle := w.Settle
+	if settle <= 0 {
+		settle = 5 * time.Second
+	}
+	for _, d := range []string{w.Dir, filepath.Join(w.Dir, DoneDir), filepath.Join(w.Dir, ErrorDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("watch: %w", err)
+		}
+	}
+	w.seen = map[string]*pending{}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch: %w", err)
+	}
+	defer fw.Close()
+	if err := fw.Add(w.Dir); err != nil {
+		return fmt.Errorf("watch %s: %w", w.Dir, err)
+	}
+	// The periodic scan is the ground truth (fsnotify misses events on
+	// network shares); events only make it come sooner.
+	tick := time.NewTicker(max(settle/2, 50*time.Millisecond))
+	defer tick.Stop()
+	for {
+		w.scan(ctx, settle, fw)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case ev, ok := <-fw.Events:
+			if !ok {
+				return errors.New("watch: fsnotify closed")
+			}
+			_ = ev
+		case err := <-fw.Errors:
+			w.log().Warn("watch: fsnotify", "err", err)
+		}
+	}
+}
+
+// scan looks at every batch folder once.
+func (w *Watcher) scan(ctx context.Context, settle time.Duration, fw *fsnotify.Watcher) {
+	ents, err := os.ReadDir(w.Dir)
+	if err != nil {
+		w.log().Warn("watch: read folder", "dir", w.Dir, "err", err)
+		return
+	}
+	now := time.Now()
+	present := map[string]bool{}
+	for _, e := range ents {
+		name := e.Name()
+		if !e.IsDir() || name == DoneDir || name == ErrorDir || strings.HasPrefix(name, ".") {
+			continue
+		}
+		present[name] = true
+		dir := filepath.Join(w.Dir, name)
+		snap, err := snapshot(dir)
+		if err != nil {
+			continue // vanished or unreadable for now
+		}
+		p := w.seen[name]
+		if p == nil {
+			p = &pending{}
+			w.seen[name] = p
+			fw.Add(dir) // writes inside the folder wake the loop too
+		}
+		if p.snap != snap {
+			p.snap, p.since = snap, now
+			continue
+		}
+		if now.Sub(p.since) < settle || now.Before(p.nextTry) {
+			continue
+		}
+		if !strings.Contains(snap, "\x00"+ManifestFile+"\x00") {
+			continue // no manifest yet: the scanner has not finished
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		w.take(ctx, name, p)
+	}
+	for name := range w.seen {
+		if !present[name] {
+			delete(w.seen, name)
+		}
+	}
+}
+
+// snapshot lists a folder's files with sizes and mtimes.
+func snapshot(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "\x00%s\x00%d %d %v\n", e.Name(), info.Size(), info.ModTime().UnixNano(), e.IsDir())
+	}
+	return b.String(), nil
+}
+
+// take uploads one settled batch folder and moves it.
+func (w *Watcher) take(ctx context.Context, name string, p *pending) {
+	dir := filepath.Join(w.Dir, name)
+	m, paths, err := readBatchFolder(name, dir)
+	if err == nil {
+		var res *UploadResult
+		res, err = w.Up.Upload(ctx, m, paths)
+		if err == nil {
+			w.log().Info("watch: batch accepted", "folder", name, "batch", res.BatchID, "created", res.Created)
+			w.finish(name, dir, res, nil)
+			return
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	var ae *APIError
+	var ie *Error
+	refused := (errors.As(err, &ae) && !ae.Temporary()) || errors.As(err, &ie)
+	if !refused {
+		// The server is down or busy: keep the folder, try again later.
+		p.failures++
+		p.nextTry = time.Now().Add(min(time.Duration(1<<min(p.failures, 6))*time.Second, time.Minute))
+		w.log().Warn("watch: upload failed, will retry", "folder", name, "err", err)
+		return
+	}
+	w.log().Warn("watch: batch refused", "folder", name, "err", err)
+	w.finish(name, dir, nil, err)
+}
+
+func (w *Watcher) finish(name, dir string, res *UploadResult, refusal error) {
+	delete(w.seen, name)
+	if refusal == nil && w.DeleteDone {
+		if err := os.RemoveAll(dir); err != nil {
+			w.log().Error("watch: delete accepted batch", "folder", name, "err", err)
+		}
+	} else {
+		dest := DoneDir
+		if refusal != nil {
+			dest = ErrorDir
+			vi, en := reasonText(refusal)
+			reason := fmt.Sprintf("Lô %q bị từ chối / Batch %q was refused (%s)\n\n%s\n\n%s\n",
+				name, name, time.Now().UTC().Format(time.RFC3339), vi, en)
+			if err := os.WriteFile(filepath.Join(dir, ReasonFile), []byte(reason), 0o644); err != nil {
+				w.log().Error("watch: write reason", "folder", name, "err", err)
+			}
+		}
+		target := uniquePath(filepath.Join(w.Dir, dest, name))
+		if err := os.Rename(dir, target); err != nil {
+			w.log().Error("watch: move batch", "folder", name, "to", target, "err", err)
+		}
+	}
+	if w.OnDone != nil {
+		w.OnDone(name, res, refusal)
+	}
+}
+
+func reasonText(err error) (vi, en string) {
+	var ae *APIError
+	var ie *Error
+	switch {
+	case errors.As(err, &ae):
+		return fmt.Sprintf("Máy chủ trả lời %d: %s", ae.Status, ae.VI), fmt.Sprintf("The server answered %d: %s", ae.Status, ae.EN)
+	case errors.As(err, &ie):
+		return ie.VI, ie.EN
+	}
+	return err.Error(), err.Error()
+}
+
+// uniquePath appends -2, -3... when p exists (a folder name reused later).
+func uniquePath(p string) string {
+	if _, err := os.Lstat(p); os.IsNotExist(err) {
+		return p
+	}
+	for i := 2; ; i++ {
+		q := fmt.Sprintf("%s-%d", p, i)
+		if _, err := os.Lstat(q); os.IsNotExist(err) {
+			return q
+		}
+	}
+}
+
+// readBatchFolder reads and checks a batch folder's manifest and pages and
+// derives its idempotency key.
+func readBatchFolder(name, dir string) (*Manifest, []string, error) {
+	f, err := os.Open(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, nil, &Error{Status: 400, Field: "manifest", VI: "không đọc được manifest.json: " + err.Error(), EN: "cannot read manifest.json: " + err.Error()}
+	}
+	m, err := ParseManifest(f)
+	f.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", name)
+	mb, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	h.Write(mb)
+	var paths []string
+	for _, p := range m.Pages {
+		fp := filepath.Join(dir, p)
+		pf, err := os.Open(fp)
+		if err != nil {
+			return nil, nil, badFile(400, p, "manifest liệt kê tệp này nhưng không có trong thư mục", "listed in the manifest but missing from the folder", err)
+		}
+		_, err = io.Copy(h, pf)
+		pf.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("watch: read %s: %w", fp, err)
+		}
+		paths = append(paths, fp)
+	}
+	if m.IdempotencyKey == "" {
+		m.IdempotencyKey = "watch-" + hex.EncodeToString(h.Sum(nil))[:40]
+	}
+	return m, paths, nil
+}

@@ -1,0 +1,309 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/storage/storagetest"
+)
+
+// Benchmarks (not run by `go test` without -bench):
+//
+//	go test ./storage/index -run '^$' -bench 'Search|Index' -benchtime 400x
+//
+// BenchmarkSearchSQLite: 100,000 generated pages in SQLite FTS5, a mix of
+// archivists' queries; reports p50/p95/p99 in ms (target p95 < 50 ms).
+// BenchmarkSearchPostgres: SOHOA_BENCH_PG_PAGES pages (default 1,000,000)
+// in PostgreSQL (target p95 < 100 ms). BenchmarkIndex*: pages indexed per
+// second, one Add per result as the document worker does.
+// SOHOA_BENCH_DIR keeps the SQLite file and SOHOA_BENCH_KEEP=1 the
+// PostgreSQL schema between runs (building them is most of the time).
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// fill adds generated results until the index holds at least n pages,
+// many results per Add; it returns the pages added per second.
+func fill(b *testing.B, idx index.Searcher, n int) float64 {
+	ctx := context.Background()
+	g := newGen(1)
+	start := time.Now()
+	var batch []index.PageText
+	total := 0
+	for r := 0; total < n; r++ {
+		res := g.result(r)
+		batch = append(batch, res.pages...)
+		total += len(res.pages)
+		if len(batch) >= 2000 || total >= n {
+			if err := idx.Add(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+		if r%50000 == 0 && r > 0 {
+			b.Logf("%d pages indexed, %.0f pages/s", total, float64(total)/time.Since(start).Seconds())
+		}
+	}
+	return float64(total) / time.Since(start).Seconds()
+}
+
+type benchQuery struct {
+	kind string
+	q    index.Query
+}
+
+// queries draws a mix of realistic queries from the first generated
+// results (the same generator as fill, so they find something).
+func queries(count int) []benchQuery {
+	g := newGen(1)
+	var rs []genResult
+	for r := range 3000 {
+		rs = append(rs, g.result(r))
+	}
+	pr := rand.New(rand.NewPCG(7, 7))
+	var out []benchQuery
+	for i := 0; len(out) < count; i++ {
+		r := rs[pr.IntN(len(rs))]
+		p := r.pages[0]
+		name := r.names[pr.IntN(2)]
+		words := strings.Fields(name)
+		var q benchQuery
+		switch i % 8 {
+		case 0:
+			q = benchQuery{"name, no diacritics", index.Query{Text: index.Fold(name)}}
+		case 1:
+			q = benchQuery{"name phrase", index.Query{Text: `"` + name + `"`}}
+		case 2:
+			q = benchQuery{"dossier code", index.Query{Text: p.DossierCode}}
+		case 3:
+			q = benchQuery{"street + ward", index.Query{Text: `"` + index.Fold(streets[pr.IntN(len(streets))]) + `" "` + wards[pr.IntN(len(wards))] + `"`}}
+		case 4:
+			q = benchQuery{"prefix + given name", index.Query{Text: "chứng nh* " + words[2]}}
+		case 5:
+			q = benchQuery{"name + filters", index.Query{Text: index.Fold(words[0] + " " + words[2]), AgencyCode: p.AgencyCode,
+				From: p.Date.AddDate(-1, 0, 0), To: p.Date.AddDate(1, 0, 0)}}
+		case 6:
+			q = benchQuery{"OR + exclude", index.Query{Text: words[2] + " OR " + givens[pr.IntN(len(givens))] + " " + words[0] + " -thi"}}
+		case 7:
+			q = benchQuery{"common phrase, page 3", index.Query{Text: `"giay chung nhan"`, Page: 3}}
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+func benchSearch(b *testing.B, idx index.Searcher) {
+	ctx := context.Background()
+	qs := queries(800)
+	for _, q := range qs[:40] { // warm the caches
+		if _, err := idx.Search(ctx, q.q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var all, cpu []time.Duration
+	byKind := map[string][]time.Duration{}
+	hits := 0
+	i := 0
+	// The machine may be shared: besides wall time, measure the CPU time
+	// of the thread running the query (SQLite runs in it; PostgreSQL's
+	// work is in the server and not counted).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for b.Loop() {
+		q := qs[i%len(qs)]
+		i++
+		c0 := threadCPU()
+		start := time.Now()
+		res, err := idx.Search(ctx, q.q)
+		d := time.Since(start)
+		cpu = append(cpu, threadCPU()-c0)
+		if err != nil {
+			b.Fatalf("%q: %v", q.q.Text, err)
+		}
+		if res.Total > 0 {
+			hits++
+		}
+		all = append(all, d)
+		byKind[q.kind] = append(byKind[q.kind], d)
+	}
+	b.ReportMetric(pct(all, 50), "p50-ms")
+	b.ReportMetric(pct(all, 95), "p95-ms")
+	b.ReportMetric(pct(all, 99), "p99-ms")
+	b.ReportMetric(pct(cpu, 50), "p50-cpu-ms")
+	b.ReportMetric(pct(cpu, 95), "p95-cpu-ms")
+	b.ReportMetric(float64(hits)/float64(len(all)), "found-ratio")
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		b.Logf("%-24s n=%4d p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms", k, len(byKind[k]), pct(byKind[k], 50), pct(byKind[k], 95), pct(byKind[k], 100))
+	}
+}
+
+// threadCPU is the CPU time used so far by the calling OS thread.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// pct is the p-th percentile of ds in milliseconds.
+func pct(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(float64(len(s)-1) * p / 100)
+	return float64(s[i]) / float64(time.Millisecond)
+}
+
+func pageCount(b *testing.B, db *storage.DB) int {
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT count(*) FROM search_pages`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func BenchmarkSearchSQLite(b *testing.B) {
+	n := envInt("SOHOA_BENCH_SQLITE_PAGES", 100_000)
+	dir := os.Getenv("SOHOA_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	ctx := context.Background()
+	db, err := storage.OpenDB(ctx, "sqlite://"+filepath.Join(dir, fmt.Sprintf("bench-%d.db", n))+"?synchronous=NORMAL")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	idx, err := index.Open(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if have := pageCount(b, db); have < n {
+		rate := fill(b, idx, n)
+		b.Logf("built %d pages at %.0f pages/s (batches of 2000)", n, rate)
+	}
+	b.Logf("%d pages", pageCount(b, db))
+	benchSearch(b, idx)
+}
+
+func BenchmarkSearchPostgres(b *testing.B) {
+	n := envInt("SOHOA_BENCH_PG_PAGES", 1_000_000)
+	ctx := context.Background()
+	base := storagetest.Env(b, "SOHOA_TEST_PG")
+	schema := fmt.Sprintf("bench_index_%d", n)
+	admin, err := storage.OpenDB(ctx, base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		b.Fatal(err)
+	}
+	if os.Getenv("SOHOA_BENCH_KEEP") == "" {
+		defer admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	db, err := storage.OpenDB(ctx, base+sep+"search_path="+schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	idx, err := index.Open(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if have := pageCount(b, db); have < n {
+		// A bulk load: the GIN index is built once at the end, as a
+		// restore would (reindex of a live server keeps it instead).
+		if _, err := db.ExecContext(ctx, `DROP INDEX IF EXISTS search_pages_words`); err != nil {
+			b.Fatal(err)
+		}
+		rate := fill(b, idx, n)
+		start := time.Now()
+		if _, err := db.ExecContext(ctx, `SET maintenance_work_mem = '1GB'`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `CREATE INDEX search_pages_words ON search_pages USING GIN (words)`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `ANALYZE search_pages`); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("loaded %d pages at %.0f pages/s, GIN index built in %s", n, rate, time.Since(start).Round(time.Second))
+	}
+	b.Logf("%d pages", pageCount(b, db))
+	benchSearch(b, idx)
+}
+
+// benchIndex measures indexing as the document worker does it: one Add
+// per result (1-4 pages), with the full-text index in place.
+func benchIndex(b *testing.B, idx index.Searcher) {
+	ctx := context.Background()
+	g := newGen(2)
+	var rs []genResult
+	for r := range 2000 {
+		rs = append(rs, g.result(r))
+	}
+	pages := 0
+	i := 0
+	start := time.Now()
+	for b.Loop() {
+		r := rs[i%len(rs)]
+		i++
+		if err := idx.Add(ctx, r.pages); err != nil {
+			b.Fatal(err)
+		}
+		pages += len(r.pages)
+	}
+	b.ReportMetric(float64(pages)/time.Since(start).Seconds(), "pages/s")
+}
+
+func BenchmarkIndexSQLite(b *testing.B) {
+	ctx := context.Background()
+	// The durability a server runs with (synchronous=FULL).
+	db, err := storage.OpenDB(ctx, filepath.Join(b.TempDir(), "sohoa.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	idx, err := index.Open(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchIndex(b, idx)
+}
+
+func BenchmarkIndexPostgres(b *testing.B) {
+	idx, err := index.Open(context.Background(), storagetest.OpenDB(b, storage.Postgres))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchIndex(b, idx)
+}

@@ -1,0 +1,57 @@
+package index
+
+import "github.com/sohoa/sohoa/storage"
+
+// migrations of component "index". Both engines keep the original page text
+// in search_pages and index the folded words (indexText) beside it: an FTS5
+// contentless table keyed by search_pages.id on SQLite (unicode61 only
+// splits words: the text is folded already, đ included, which
+// remove_diacritics would miss), a 'simple' tsvector with a GIN index on
+// PostgreSQL.
+var migrations = []storage.Migration{
+	{
+		Version: 1,
+		Name:    "search pages",
+		SQL: map[storage.Dialect]string{
+			storage.SQLite: `
+CREATE TABLE search_pages (
+	id            INTEGER PRIMARY KEY,
+	result_code   TEXT NOT NULL,
+	page          INTEGER NOT NULL,
+	dossier_code  TEXT NOT NULL,
+	agency_code   TEXT NOT NULL,
+	title         TEXT NOT NULL,
+	document_type TEXT NOT NULL,
+	date          INTEGER, -- Unix seconds, UTC
+	text          TEXT NOT NULL,
+	UNIQUE (result_code, page)
+);
+CREATE INDEX search_pages_dossier ON search_pages (dossier_code);
+CREATE INDEX search_pages_agency_date ON search_pages (agency_code, date);
+-- meta holds filter tokens (see metaTokens), so a filter narrows the
+-- match inside FTS5 instead of checking every match against search_pages.
+CREATE VIRTUAL TABLE search_fts USING fts5 (
+	words, meta, content = '', contentless_delete = 1,
+	tokenize = 'unicode61 remove_diacritics 0',
+	prefix = '2 3' -- prefix queries (chứng nh*) read one index entry
+);`,
+			storage.Postgres: `
+CREATE TABLE search_pages (
+	id            BIGSERIAL PRIMARY KEY,
+	result_code   TEXT NOT NULL,
+	page          INTEGER NOT NULL,
+	dossier_code  TEXT NOT NULL,
+	agency_code   TEXT NOT NULL,
+	title         TEXT NOT NULL,
+	document_type TEXT NOT NULL,
+	date          TIMESTAMPTZ,
+	text          TEXT NOT NULL,
+	words         TSVECTOR NOT NULL,
+	UNIQUE (result_code, page)
+);
+CREATE INDEX search_pages_words ON search_pages USING GIN (words);
+CREATE INDEX search_pages_dossier ON search_pages (dossier_code);
+CREATE INDEX search_pages_agency_date ON search_pages (agency_code, date);`,
+		},
+	},
+}

@@ -1,0 +1,460 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The query language, parsed once into an AST and translated to each
+// engine's syntax:
+//
+//	nguyễn văn           both words (AND is the default)
+//	"thủy tiên"          the words next to each other, in this order
+//	chứng nh*            prefix: nh, nhà, nhận...
+//	hà nội OR hn         either side (OR binds tighter than AND)
+//	-phạt                pages without the word (or -"phrase")
+//	(a OR b) c           grouping
+//
+// Words are folded like the indexed text; a word with punctuation inside
+// (a dossier code, a date) is searched as the phrase of its parts.
+
+// Node is a node of a parsed query.
+type Node interface{ node() }
+
+// Term is one folded word; Prefix matches every word starting with it.
+type Term struct {
+	Word   string
+	Prefix bool
+}
+
+// Phrase is words that must follow each other; only the last may be a prefix.
+type Phrase struct{ Terms []Term }
+
+// And matches pages matching all of its children.
+type And struct{ Nodes []Node }
+
+// Or matches pages matching any of its children.
+type Or struct{ Nodes []Node }
+
+// Not excludes pages matching Node; it only appears inside And, next to at
+// least one positive node.
+type Not struct{ Node Node }
+
+func (Term) node()   {}
+func (Phrase) node() {}
+func (And) node()    {}
+func (Or) node()     {}
+func (Not) node()    {}
+
+// ErrQuery marks a query that cannot be parsed; callers show it to the
+// user (HTTP 400, exit 2). The errors wrapping it are *QueryError.
+var ErrQuery = errors.New("invalid query")
+
+// QueryError explains a bad query in English and in Vietnamese.
+type QueryError struct{ EN, VI string }
+
+func (e *QueryError) Error() string { return "invalid query: " + e.EN }
+
+// Is makes errors.Is(err, ErrQuery) true.
+func (e *QueryError) Is(target error) bool { return target == ErrQuery }
+
+// NewQueryError returns a *QueryError.
+func NewQueryError(vi, en string) error { return &QueryError{EN: en, VI: vi} }
+
+func queryErr(vi, en string) error { return &QueryError{EN: en, VI: vi} }
+
+// Parse parses a query. An empty query (no words) returns a nil Node and
+// no error: the search then lists pages by its filters alone.
+func Parse(q string) (Node, error) {
+	p := parser{toks: lex(q)}
+	n, err := p.and(0)
+	if err != nil {
+		return nil, err
+	}
+	if p.pos < len(p.toks) {
+		return nil, queryErr("không hiểu "+strconv.Quote(p.toks[p.pos].text), "unexpected "+strconv.Quote(p.toks[p.pos].text))
+	}
+	if n != nil && !positive(n) {
+		return nil, queryErr("cần ít nhất một từ cần tìm, không chỉ các từ loại trừ", "a query needs at least one word to look for, not only exclusions")
+	}
+	return n, nil
+}
+
+type tokKind int
+
+const (
+	tWord tokKind = iota
+	tPhrase
+	tOr
+	tOpen
+	tClose
+)
+
+type tok struct {
+	kind   tokKind
+	text   string
+	neg    bool // preceded by '-'
+	prefix bool // ends with '*'
+}
+
+// lex splits the query into words, quoted phrases, OR and parentheses.
+func lex(q string) []tok {
+	var out []tok
+	i := 0
+	for i < len(q) {
+		r, w := utf8.DecodeRuneInString(q[i:])
+		switch {
+		case unicode.IsSpace(r):
+			i += w
+		case r == '(' || r == ')':
+			k := tOpen
+			if r == ')' {
+				k = tClose
+			}
+			out = append(out, tok{kind: k, text: string(r)})
+			i += w
+		default:
+			neg := false
+			if r == '-' && i+1 < len(q) && !unicode.IsSpace(rune(q[i+1])) {
+				neg = true
+				i++
+			}
+			if i < len(q) && (q[i] == '"' || strings.HasPrefix(q[i:], "“")) {
+				open := 1
+				if q[i] != '"' {
+					open = len("“")
+				}
+				rest := q[i+open:]
+				end := strings.IndexAny(rest, "\"”")
+				var text string
+				if end < 0 {
+					text, i = rest, len(q)
+				} else {
+					text = rest[:end]
+					_, cw := utf8.DecodeRuneInString(rest[end:])
+					i += open + end + cw
+				}
+				t := tok{kind: tPhrase, text: text, neg: neg}
+				if i < len(q) && q[i] == '*' {
+					t.prefix = true
+					i++
+				}
+				out = append(out, t)
+				continue
+			}
+			j := i
+			for j < len(q) {
+				r, w := utf8.DecodeRuneInString(q[j:])
+				if unicode.IsSpace(r) || r == '(' || r == ')' || r == '"' || r == '“' {
+					break
+				}
+				j += w
+			}
+			word := q[i:j]
+			i = j
+			if word == "OR" || word == "HOẶC" || word == "|" {
+				out = append(out, tok{kind: tOr, text: word})
+				continue
+			}
+			t := tok{kind: tWord, text: word, neg: neg}
+			if strings.HasSuffix(word, "*") {
+				t.prefix = true
+				t.text = strings.TrimRight(word, "*")
+			}
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+type parser struct {
+	toks []tok
+	pos  int
+}
+
+// and parses a sequence of OR-expressions until ')' or the end.
+func (p *parser) and(depth int) (Node, error) {
+	var nodes []Node
+	for p.pos < len(p.toks) {
+		t := p.toks[p.pos]
+		if t.kind == tClose {
+			if depth == 0 {
+				p.pos++ // a stray ')' is ignored
+				continue
+			}
+			break
+		}
+		if t.kind == tOr {
+			p.pos++ // OR without a left side is ignored
+			continue
+		}
+		n, err := p.or(depth)
+		if err != nil {
+			return nil, err
+		}
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+	}
+	return simplifyAnd(nodes), nil
+}
+
+func (p *parser) or(depth int) (Node, error) {
+	first, err := p.unary(depth)
+	if err != nil {
+		return nil, err
+	}
+	nodes := []Node{}
+	if first != nil {
+		nodes = append(nodes, first)
+	}
+	for p.pos < len(p.toks) && p.toks[p.pos].kind == tOr {
+		p.pos++
+		if p.pos >= len(p.toks) || p.toks[p.pos].kind == tClose {
+			break
+		}
+		n, err := p.unary(depth)
+		if err != nil {
+			return nil, err
+		}
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+	}
+	switch len(nodes) {
+	case 0:
+		return nil, nil
+	case 1:
+		return nodes[0], nil
+	}
+	for _, n := range nodes {
+		if !positive(n) {
+			return nil, queryErr("từ loại trừ (-từ) không thể là một vế của OR", "an exclusion (-word) cannot be one side of OR")
+		}
+	}
+	var flat []Node
+	for _, n := range nodes {
+		if o, ok := n.(Or); ok {
+			flat = append(flat, o.Nodes...)
+		} else {
+			flat = append(flat, n)
+		}
+	}
+	return Or{Nodes: flat}, nil
+}
+
+func (p *parser) unary(depth int) (Node, error) {
+	t := p.toks[p.pos]
+	p.pos++
+	switch t.kind {
+	case tOpen:
+		if depth > 20 {
+			return nil, queryErr("quá nhiều ngoặc lồng nhau", "too many nested parentheses")
+		}
+		n, err := p.and(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if p.pos < len(p.toks) && p.toks[p.pos].kind == tClose {
+			p.pos++
+		}
+		return n, nil
+	case tWord, tPhrase:
+		words := Words(t.text)
+		if len(words) == 0 {
+			return nil, nil
+		}
+		var n Node
+		if len(words) == 1 {
+			n = Term{Word: words[0], Prefix: t.prefix}
+		} else {
+			ph := Phrase{Terms: make([]Term, len(words))}
+			for i, w := range words {
+				ph.Terms[i] = Term{Word: w}
+			}
+			ph.Terms[len(words)-1].Prefix = t.prefix
+			n = ph
+		}
+		if t.neg {
+			n = Not{Node: n}
+		}
+		return n, nil
+	}
+	return nil, queryErr("không hiểu "+strconv.Quote(t.text), "unexpected "+strconv.Quote(t.text))
+}
+
+func simplifyAnd(nodes []Node) Node {
+	var flat []Node
+	for _, n := range nodes {
+		if a, ok := n.(And); ok {
+			flat = append(flat, a.Nodes...)
+		} else {
+			flat = append(flat, n)
+		}
+	}
+	switch len(flat) {
+	case 0:
+		return nil
+	case 1:
+		return flat[0]
+	}
+	return And{Nodes: flat}
+}
+
+// positive reports whether n matches something by itself (is not only
+// exclusions).
+func positive(n Node) bool {
+	switch n := n.(type) {
+	case Not:
+		return false
+	case And:
+		for _, c := range n.Nodes {
+			if positive(c) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// String renders the AST in the query language (for logs and tests).
+func String(n Node) string {
+	switch n := n.(type) {
+	case nil:
+		return ""
+	case Term:
+		if n.Prefix {
+			return n.Word + "*"
+		}
+		return n.Word
+	case Phrase:
+		ws := make([]string, len(n.Terms))
+		for i, t := range n.Terms {
+			ws[i] = t.Word
+		}
+		s := `"` + strings.Join(ws, " ") + `"`
+		if n.Terms[len(n.Terms)-1].Prefix {
+			s += "*"
+		}
+		return s
+	case Not:
+		return "-" + String(n.Node)
+	case And:
+		parts := make([]string, len(n.Nodes))
+		for i, c := range n.Nodes {
+			parts[i] = String(c)
+			if _, ok := c.(Or); ok {
+				parts[i] = "(" + parts[i] + ")"
+			}
+		}
+		return strings.Join(parts, " ")
+	case Or:
+		parts := make([]string, len(n.Nodes))
+		for i, c := range n.Nodes {
+			parts[i] = String(c)
+			if _, ok := c.(And); ok {
+				parts[i] = "(" + parts[i] + ")"
+			}
+		}
+		return strings.Join(parts, " OR ")
+	}
+	return fmt.Sprintf("%T", n)
+}
+
+// fts5 translates a parsed query to an FTS5 MATCH expression. Every word
+// is quoted, so words like "or" or "not" are never operators.
+func fts5(n Node) string {
+	switch n := n.(type) {
+	case Term:
+		s := `"` + n.Word + `"`
+		if n.Prefix {
+			s += "*"
+		}
+		return s
+	case Phrase:
+		parts := make([]string, len(n.Terms))
+		for i, t := range n.Terms {
+			parts[i] = fts5(t)
+		}
+		return strings.Join(parts, " + ")
+	case Or:
+		parts := make([]string, len(n.Nodes))
+		for i, c := range n.Nodes {
+			parts[i] = "(" + fts5(c) + ")"
+		}
+		return strings.Join(parts, " OR ")
+	case And:
+		var pos, neg []string
+		for _, c := range n.Nodes {
+			if x, ok := c.(Not); ok {
+				neg = append(neg, "("+fts5(x.Node)+")")
+			} else {
+				pos = append(pos, "("+fts5(c)+")")
+			}
+		}
+		s := strings.Join(pos, " AND ")
+		if len(neg) > 0 {
+			// FTS5's NOT is binary: (a AND b) NOT (c OR d).
+			s = "(" + s + ") NOT (" + strings.Join(neg, " OR ") + ")"
+		}
+		return s
+	case Not:
+		// Parse never yields a bare Not at the top; keep it harmless.
+		return fts5(n.Node)
+	}
+	return ""
+}
+
+// tsquery translates a parsed query to PostgreSQL tsquery input, cast
+// with ::tsquery (not to_tsquery: its parser would split the pair lexemes
+// again). Words hold only letters and digits, and are quoted all the same.
+func tsquery(n Node) string {
+	switch n := n.(type) {
+	case Term:
+		s := "'" + strings.ReplaceAll(n.Word, "'", "''") + "'"
+		if n.Prefix {
+			s += ":*"
+		}
+		return s
+	case Phrase:
+		// The pairs of adjacent words are lexemes of their own (see
+		// tsvectorText): the GIN index finds them, then <-> checks order.
+		parts := make([]string, len(n.Terms))
+		var pairs []string
+		for i, t := range n.Terms {
+			parts[i] = tsquery(t)
+			if i > 0 && !t.Prefix {
+				pairs = append(pairs, "'"+strings.ReplaceAll(pairLexeme(n.Terms[i-1].Word, t.Word), "'", "''")+"'")
+			}
+		}
+		s := "(" + strings.Join(parts, " <-> ") + ")"
+		if len(pairs) > 0 {
+			s = "(" + strings.Join(pairs, " & ") + " & " + s + ")"
+		}
+		return s
+	case Or:
+		parts := make([]string, len(n.Nodes))
+		for i, c := range n.Nodes {
+			parts[i] = tsquery(c)
+		}
+		return "(" + strings.Join(parts, " | ") + ")"
+	case And:
+		parts := make([]string, len(n.Nodes))
+		for i, c := range n.Nodes {
+			parts[i] = tsquery(c)
+		}
+		return "(" + strings.Join(parts, " & ") + ")"
+	case Not:
+		return "!" + tsquery(n.Node)
+	}
+	return ""
+}
+
+// pairLexeme is the lexeme of two adjacent words. It starts with '~',
+// which no word does, so a prefix query (nh:*) never walks the pairs.
+func pairLexeme(a, b string) string { return "~" + a + " " + b }

@@ -1,0 +1,106 @@
+package index_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/storage/storagetest"
+)
+
+// storeResult records a batch whose pages have OCR results in blobs and
+// links its (pretend) signed PDF, as the workers leave them.
+func storeResult(t *testing.T, recs storage.Records, blobs storage.Blobs, dossier string, texts []string) string {
+	t.Helper()
+	ctx := context.Background()
+	b := &storage.Batch{DossierCode: dossier, AgencyCode: "000.00.31.H33", Title: "Tờ khai", DocumentType: "to-khai"}
+	for i := range texts {
+		b.Pages = append(b.Pages, storage.Page{Index: i + 1, SourceName: fmt.Sprintf("p%d.jpg", i+1), SourceSHA: fmt.Sprintf("%064x", i+len(dossier))})
+	}
+	b, _, err := recs.CreateBatch(ctx, b, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range texts {
+		key := storage.PageOCRKey(dossier, b.ID, i+1)
+		body, _ := json.Marshal(map[string]any{"file": "p.jpg", "page": 1, "text": text, "confidence": 91.5})
+		if _, err := blobs.Put(ctx, key, strings.NewReader(string(body)), int64(len(body)), "application/json", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := recs.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: i + 1, Status: storage.PageDone, ResultKey: key, Confidence: 91.5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, err := recs.ReserveResultCode(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recs.AddResult(ctx, storage.Result{Code: code, DossierCode: dossier, BatchID: b.ID, Title: b.Title,
+		Key: storage.ResultKey(dossier, code), SHA256: strings.Repeat("ab", 32), Size: 1000, Pages: len(texts), CreatedAt: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func TestRebuild(t *testing.T) {
+	for _, d := range storagetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := storagetest.OpenDB(t, d)
+			recs, err := storage.OpenRecords(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			blobs, err := storage.OpenLocal(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c1 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0001", []string{"Tờ khai của ông Đỗ Văn Hùng", "Địa chỉ: thôn Đông, xã Yên Sở"})
+			c2 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0002", []string{"Bà Hoàng Thị Lan, xã Yên Sở"})
+			idx, err := index.Open(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nres, npages, err := index.Rebuild(ctx, idx, recs, blobs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nres != 2 || npages != 3 {
+				t.Errorf("rebuilt %d results, %d pages; want 2, 3", nres, npages)
+			}
+			res, err := idx.Search(ctx, index.Query{Text: "yen so"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range res.Hits {
+				got = append(got, fmt.Sprintf("%s#%d %s", h.ResultCode, h.Page, h.DossierCode))
+				r, err := recs.ResultByCode(ctx, h.ResultCode)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !h.Date.Equal(r.CreatedAt.Truncate(time.Second)) {
+					t.Errorf("%s: date %v, want the result's %v", h.ResultCode, h.Date, r.CreatedAt)
+				}
+			}
+			slices.Sort(got)
+			want := []string{c1 + "#2 000.00.31.H33-250601-0001", c2 + "#1 000.00.31.H33-250601-0002"}
+			if !slices.Equal(got, want) {
+				t.Errorf("found %v, want %v", got, want)
+			}
+			// Running it again changes nothing (Add replaces).
+			if _, _, err := index.Rebuild(ctx, idx, recs, blobs, nil); err != nil {
+				t.Fatal(err)
+			}
+			if res, _ := idx.Search(ctx, index.Query{Text: "do van hung"}); res.Total != 1 {
+				t.Errorf("after a second rebuild: %d hits, want 1", res.Total)
+			}
+		})
+	}
+}

@@ -1,0 +1,393 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/storage"
+)
+
+func apiJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// apiErrorBody is the one error shape of the API.
+type apiErrorBody struct {
+	Error   string `json:"error"`    // English
+	ErrorVI string `json:"error_vi"` // tiếng Việt
+	Field   string `json:"field,omitempty"`
+	File    string `json:"file,omitempty"`
+}
+
+func apiError(w http.ResponseWriter, code int, vi, en string) {
+	apiJSON(w, code, apiErrorBody{Error: en, ErrorVI: vi})
+}
+
+func apiItoa(n int) string { return strconv.Itoa(n) }
+
+// fail answers err: an *ingest.Error as itself, storage errors by kind,
+// anything else as a logged 500 that hides the detail.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if e := ingest.AsError(err); e != nil {
+		apiJSON(w, e.Status, apiErrorBody{Error: e.EN, ErrorVI: e.VI, Field: e.Field, File: e.File})
+		return
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		apiError(w, http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("yêu cầu quá lớn (tối đa %d byte)", mbe.Limit),
+			fmt.Sprintf("request too large (at most %d bytes)", mbe.Limit))
+	case errors.Is(err, storage.ErrNotFound):
+		apiError(w, http.StatusNotFound, "không tìm thấy", "not found")
+	case errors.Is(err, storage.ErrForbidden):
+		apiError(w, http.StatusForbidden, "không có quyền", "forbidden")
+	case r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		w.WriteHeader(499)
+	default:
+		s.log.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		apiError(w, http.StatusInternalServerError, "lỗi máy chủ, thử lại sau", "server error, try again later")
+	}
+}
+
+// postBatch receives a multipart upload: a "manifest" part (JSON) and one
+// part per page file, named by its file name. Files are spooled to disk as
+// they arrive; nothing of the batch is committed unless all of it is valid.
+func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
+	tok := TokenFrom(r.Context())
+	lim := s.cfg.Intake.Limits.WithDefaults()
+	outcome := "rejected_500"
+	defer func() { s.m.uploads.WithLabelValues(outcome).Inc() }()
+	reject := func(err error) {
+		code := http.StatusInternalServerError
+		if e := ingest.AsError(err); e != nil {
+			code = e.Status
+		} else if errors.As(err, new(*http.MaxBytesError)) {
+			code = http.StatusRequestEntityTooLarge
+		}
+		outcome = "rejected_" + strconv.Itoa(code)
+		s.fail(w, r, err)
+	}
+
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" {
+		reject(&ingest.Error{Status: http.StatusUnsupportedMediaType,
+			VI: "cần multipart/form-data với phần \"manifest\" và các tệp trang",
+			EN: "expected multipart/form-data with a \"manifest\" part and the page files"})
+		return
+	}
+	if r.ContentLength > lim.MaxBatchBytes {
+		reject(&ingest.Error{Status: http.StatusRequestEntityTooLarge,
+			VI: fmt.Sprintf("lô quá lớn (%d byte, tối đa %d)", r.ContentLength, lim.MaxBatchBytes),
+			EN: fmt.Sprintf("batch too large (%d bytes, at most %d)", r.ContentLength, lim.MaxBatchBytes)})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxBatchBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		reject(&ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()})
+		return
+	}
+	dir, err := os.MkdirTemp(s.cfg.SpoolDir, "sohoa-upload-")
+	if err != nil {
+		reject(fmt.Errorf("web: spool dir: %w", err))
+		return
+	}
+	defer os.RemoveAll(dir)
+
+	var m *ingest.Manifest
+	files := map[string]ingest.File{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if errors.As(err, new(*http.MaxBytesError)) {
+				reject(err)
+			} else {
+				reject(&ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()})
+			}
+			return
+		}
+		switch {
+		case part.FormName() == "manifest":
+			if m != nil {
+				reject(&ingest.Error{Status: http.StatusBadRequest, Field: "manifest", VI: "có hai phần manifest", EN: "two manifest parts"})
+				return
+			}
+			m, err = ingest.ParseManifest(part)
+			if err != nil {
+				reject(err)
+				return
+			}
+		case part.FileName() != "":
+			name := part.FileName()
+			if _, dup := files[name]; dup {
+				reject(&ingest.Error{Status: http.StatusBadRequest, File: name,
+					VI: fmt.Sprintf("tệp %q được gửi hai lần", name), EN: fmt.Sprintf("file %q sent twice", name)})
+				return
+			}
+			f, err := ingest.Spool(dir, name, part, lim.MaxFileBytes)
+			if err != nil {
+				reject(err)
+				return
+			}
+			files[name] = f
+		default:
+			// Unknown form fields are drained and ignored.
+			io.Copy(io.Discard, io.LimitReader(part, 1<<20))
+		}
+		part.Close()
+	}
+	if m == nil {
+		reject(&ingest.Error{Status: http.StatusBadRequest, Field: "manifest",
+			VI: "thiếu phần \"manifest\" (JSON)", EN: "the \"manifest\" part (JSON) is missing"})
+		return
+	}
+	// Upload header wins over the manifest for the idempotency key, as in
+	// common HTTP APIs; both are accepted.
+	if k := r.Header.Get("Idempotency-Key"); k != "" && m.IdempotencyKey == "" {
+		m.IdempotencyKey = k
+	}
+	b, created, err := s.cfg.Intake.Submit(r.Context(), tok, m, files)
+	if err != nil {
+		reject(err)
+		return
+	}
+	if created {
+		outcome = "accepted"
+		s.m.pages.Add(float64(len(b.Pages)))
+	} else {
+		outcome = "replayed"
+	}
+	w.Header().Set("Location", "/v1/batches/"+b.ID)
+	apiJSON(w, http.StatusAccepted, map[string]any{
+		"batch_id": b.ID, "status": b.Status, "pages": len(b.Pages), "created": created,
+	})
+}
+
+// ownBatch loads a batch and checks that a station token reads only its own.
+func (s *Server) ownBatch(w http.ResponseWriter, r *http.Request) *storage.Batch {
+	tok := TokenFrom(r.Context())
+	b, err := s.cfg.Records.Batch(r.Context(), r.PathValue("id"))
+	if errors.Is(err, storage.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "không có lô này", "no such batch")
+		return nil
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	if tok.Role == storage.RoleStation && b.TokenID != tok.ID && b.Station != tok.Name {
+		apiError(w, http.StatusForbidden, "lô này của trạm khác", "this batch belongs to another station")
+		return nil
+	}
+	return b
+}
+
+func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
+	if b := s.ownBatch(w, r); b != nil {
+		apiJSON(w, http.StatusOK, b)
+	}
+}
+
+func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
+	d, err := s.cfg.Records.Dossier(r.Context(), r.PathValue("code"))
+	if errors.Is(err, storage.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "không có hồ sơ này", "no such dossier")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Results == nil {
+		d.Results = []storage.Result{}
+	}
+	if d.Batches == nil {
+		d.Batches = []storage.Batch{}
+	}
+	for i := range d.Results {
+		d.Results[i].Key = ""
+	}
+	apiJSON(w, http.StatusOK, struct {
+		*storage.Dossier
+		Links map[string]string `json:"links"`
+	}{d, dossierLinks(d)})
+}
+
+func dossierLinks(d *storage.Dossier) map[string]string {
+	l := map[string]string{}
+	for _, res := range d.Results {
+		l[res.Code] = "/v1/results/" + res.Code + "/pdf"
+	}
+	return l
+}
+
+// resultView is a result as the API shows it, with the link to its file.
+type resultView struct {
+	storage.Result
+	PDF string `json:"pdf_url"`
+}
+
+func (s *Server) loadResult(w http.ResponseWriter, r *http.Request) *storage.Result {
+	res, err := s.cfg.Records.ResultByCode(r.Context(), r.PathValue("code"))
+	if errors.Is(err, storage.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "không có kết quả này", "no such result")
+		return nil
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	return res
+}
+
+func (s *Server) getResult(w http.ResponseWriter, r *http.Request) {
+	if res := s.loadResult(w, r); res != nil {
+		apiJSON(w, http.StatusOK, resultView{*res, "/v1/results/" + res.Code + "/pdf"})
+	}
+}
+
+// getResultPDF serves the signed PDF with Range support, or with
+// ?redirect=1 a short-lived presigned URL when the blob store has them.
+func (s *Server) getResultPDF(w http.ResponseWriter, r *http.Request) {
+	res := s.loadResult(w, r)
+	if res == nil {
+		return
+	}
+	if r.URL.Query().Get("redirect") == "1" {
+		if p, ok := s.cfg.Blobs.(storage.Presigner); ok {
+			u, err := p.PresignGet(r.Context(), res.Key, s.cfg.PresignTTL)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, r, u, http.StatusTemporaryRedirect)
+			return
+		}
+	}
+	rc, info, err := s.cfg.Blobs.Get(r.Context(), res.Key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	rs, ok := rc.(io.ReadSeeker)
+	if !ok {
+		// The store gave a plain stream: spool it so Range works.
+		f, err := os.CreateTemp(s.cfg.SpoolDir, "sohoa-pdf-*")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		if _, err := io.Copy(f, rc); err != nil {
+			s.fail(w, r, fmt.Errorf("web: read %s: %w", res.Key, err))
+			return
+		}
+		rs = f
+	}
+	sha := res.SHA256
+	if sha == "" {
+		sha = info.SHA256
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s.pdf"`, strings.ReplaceAll(res.Code, `"`, "")))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, max-age=3600")
+	if sha != "" {
+		h.Set("ETag", `"`+sha+`"`)
+		h.Set("Digest", "sha-256="+sha)
+	}
+	http.ServeContent(w, r, res.Code+".pdf", res.CreatedAt, rs)
+}
+
+func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			apiError(w, http.StatusBadRequest, "limit phải từ 1 đến 1000", "limit must be 1 to 1000")
+			return
+		}
+		limit = n
+	}
+	ps, err := s.cfg.Records.Exceptions(r.Context(), limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type exc struct {
+		BatchID string `json:"batch_id"`
+		storage.Page
+		RetryURL string `json:"retry_url"`
+	}
+	out := make([]exc, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, exc{p.BatchID, p, fmt.Sprintf("/v1/batches/%s/pages/%d/retry", p.BatchID, p.Index)})
+	}
+	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out})
+}
+
+func (s *Server) retryPage(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		apiError(w, http.StatusBadRequest, "số trang không hợp lệ", "bad page number")
+		return
+	}
+	id := r.PathValue("id")
+	// The workers' RetryPage re-queues just that page; otherwise the
+	// records are reset and the batch's pending pages queued again.
+	type pageRetrier interface {
+		RetryPage(ctx context.Context, batchID string, index int) error
+	}
+	var rerr error
+	if pr, ok := s.cfg.Intake.Queue.(pageRetrier); ok {
+		rerr = pr.RetryPage(r.Context(), id, n)
+	} else {
+		rerr = s.cfg.Records.RetryPage(r.Context(), id, n)
+		if rerr == nil && s.cfg.Intake.Queue != nil {
+			var b *storage.Batch
+			if b, rerr = s.cfg.Records.Batch(r.Context(), id); rerr == nil {
+				if err := s.cfg.Intake.Queue.EnqueueBatch(r.Context(), b); err != nil {
+					// The page is pending again: recovery queues it later.
+					s.log.Warn("web: enqueue after retry failed", "batch", id, "page", n, "err", err)
+				}
+			}
+		}
+	}
+	switch {
+	case errors.Is(rerr, storage.ErrNotFound):
+		apiError(w, http.StatusNotFound, "không có trang này", "no such page")
+		return
+	case errors.Is(rerr, storage.ErrConflict):
+		apiError(w, http.StatusConflict, "trang này không ở trạng thái ngoại lệ", "this page is not in exception")
+		return
+	case rerr != nil:
+		s.fail(w, r, rerr)
+		return
+	}
+	apiJSON(w, http.StatusAccepted, map[string]any{"batch_id": id, "page": n, "status": storage.PagePending,
+		"at": time.Now().UTC()})
+}

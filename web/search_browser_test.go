@@ -1,0 +1,355 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/storage/storagetest"
+	"github.com/sohoa/sohoa/web"
+)
+
+// samplePDF is a small valid PDF with one line of text per page.
+func samplePDF(pages int) []byte {
+	var b bytes.Buffer
+	var offs []int
+	obj := func(s string) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), s)
+	}
+	b.WriteString("%PDF-1.4\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	var kids []string
+	for i := range pages {
+		kids = append(kids, fmt.Sprintf("%d 0 R", 4+2*i))
+	}
+	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), pages))
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	for i := range pages {
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		content := fmt.Sprintf("BT /F1 24 Tf 72 750 Td (Trang %d) Tj ET", i+1)
+		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
+	return b.Bytes()
+}
+
+// searchServer runs the real API server over SQLite records, local blobs
+// and an index holding one linked two-page result; it returns the server
+// and an archivist token.
+func searchServer(t *testing.T) (*httptest.Server, string, string) {
+	t.Helper()
+	ctx := context.Background()
+	db := storagetest.OpenDB(t, storage.SQLite)
+	recs, err := storage.OpenRecords(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := storage.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := searchPages[0]
+	b, _, err := recs.CreateBatch(ctx, &storage.Batch{DossierCode: first.DossierCode, AgencyCode: first.AgencyCode,
+		Title: first.Title, DocumentType: first.DocumentType, Pages: []storage.Page{
+			{Index: 1, SourceName: "p1.jpg", SourceSHA: strings.Repeat("1", 64)},
+			{Index: 2, SourceName: "p2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := recs.ReserveResultCode(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := samplePDF(2)
+	sum := sha256.Sum256(pdf)
+	key := storage.ResultKey(first.DossierCode, code)
+	if _, err := blobs.Put(ctx, key, bytes.NewReader(pdf), int64(len(pdf)), "application/pdf", hex.EncodeToString(sum[:])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recs.AddResult(ctx, storage.Result{Code: code, DossierCode: first.DossierCode, BatchID: b.ID, Title: first.Title,
+		Key: key, Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Pages: 2, CreatedAt: first.Date}); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := index.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := append([]index.PageText(nil), searchPages...)
+	for i := range pages {
+		pages[i].ResultCode = code
+	}
+	if err := idx.Add(ctx, pages); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := recs.CreateToken(ctx, storage.RoleArchivist, "lưu trữ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := web.NewSearch(idx, web.SearchOptions{})
+	srv, err := web.New(web.Config{Records: recs, Blobs: blobs, Intake: &ingest.Intake{Records: recs, Blobs: blobs},
+		Search: search.API(), UI: search.Page(), Rate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts, secret, code
+}
+
+// browser starts Debian's headless Chromium.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	const exe = "/usr/bin/chromium"
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("%s is missing: install Debian's chromium (the CI setup does; run `make test`)", exe)
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "vi-VN"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// visible reports, in the page, whether every selector has a box of its
+// own inside the viewport.
+const visibleJS = `(sels => sels.filter(s => {
+  const e = document.querySelector(s); if (!e) return true;
+  const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+  return !(r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.right <= innerWidth + 1 && r.top < innerHeight && st.visibility !== 'hidden');
+}))(%s)`
+
+func checkVisible(t *testing.T, ctx context.Context, sels ...string) {
+	t.Helper()
+	list := `["` + strings.Join(sels, `","`) + `"]`
+	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(visibleJS, list)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) > 0 {
+		t.Errorf("not visible: %v", bad)
+	}
+}
+
+// screenshot saves a PNG of the viewport and checks it: non-empty, the
+// expected size, and showing the <mark> yellow of a highlighted match.
+func screenshot(t *testing.T, ctx context.Context, name string, w, h int) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("SOHOA_SCREENSHOTS")
+	if dir == "" {
+		dir = t.ArtifactDir()
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s (%d bytes)", path, len(buf))
+	img, err := png.Decode(bytes.NewReader(buf))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if b := img.Bounds(); b.Dx() < w || b.Dy() < h {
+		t.Errorf("%s is %v, want at least %dx%d", name, b, w, h)
+	}
+	if n := countColor(img, 0xff, 0xe0, 0x66); n < 200 {
+		t.Errorf("%s shows %d pixels of the highlight colour, want a visible <mark>", name, n)
+	}
+}
+
+func countColor(img image.Image, r, g, b uint8) int {
+	n := 0
+	bd := img.Bounds()
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if near(cr>>8, r) && near(cg>>8, g) && near(cb>>8, b) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func near(a uint32, b uint8) bool { d := int(a) - int(b); return d > -8 && d < 8 }
+
+func TestSearchPageInChromium(t *testing.T) {
+	ts, secret, code := searchServer(t)
+	ctx := browser(t)
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+
+	// waitText waits until the element shows want (the page updates
+	// after its fetch answers).
+	waitText := func(sel, want string) {
+		t.Helper()
+		got := ""
+		for ctx.Err() == nil {
+			if got = text(sel); got == want {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("%s shows %q, want %q", sel, got, want)
+	}
+
+	// A first search meets 401: the page asks for a token, which turns
+	// into a session cookie, and searches again.
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.SendKeys(chromedp.ID("q"), "NGUYEN THI THUY TIEN"),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), secret),
+		chromedp.Click(chromedp.CSS("#login button")),
+		chromedp.WaitVisible(chromedp.CSS("li.hit mark")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snippet, err := chromedp.Run(ctx, chromedp.InnerHTML(chromedp.CSS("li.hit .s")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(snippet, "<mark>Nguyễn Thị Thủy Tiên</mark>") || !strings.Contains(snippet, "&lt;quận 1&gt;") {
+		t.Errorf("snippet: %s", snippet)
+	}
+	meta := text("li.hit .m")
+	for _, want := range []string{"Hồ sơ 000.00.31.H33-220804-0001", "Kết quả " + code, "Trang 2", "2022-08-04"} {
+		if !strings.Contains(meta, want) {
+			t.Errorf("hit line %q lacks %q", meta, want)
+		}
+	}
+	if st := text("#status"); st != "Tìm thấy 1 trang" {
+		t.Errorf("status %q", st)
+	}
+	checkVisible(t, ctx, "#q", "#go", "#lang", "li.hit", "li.hit mark", "li.hit .m")
+	screenshot(t, ctx, "search-desktop.png", 1280, 700)
+
+	// English, then back.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
+		t.Fatal(err)
+	}
+	if h1, st := text("h1"), text("#status"); h1 != "Digitized dossier search" || st != "1 page found" {
+		t.Errorf("English: h1 %q, status %q", h1, st)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
+		t.Fatal(err)
+	}
+
+	// On a phone: nothing overflows sideways.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overflow {
+		t.Error("the page is wider than a phone screen")
+	}
+	checkVisible(t, ctx, "#q", "#go", "li.hit", "li.hit mark")
+	screenshot(t, ctx, "search-phone.png", 390, 800)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Filters alone (a dossier code), two hits shown one per page.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/?dossier=000.00.31.H33-220804-0001&per_page=1"),
+		chromedp.WaitVisible(chromedp.CSS("li.hit")),
+		chromedp.WaitVisible(chromedp.ID("pager")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pg, st, m := text("#pageno"), text("#status"), text("li.hit .m"); pg != "Trang 1 / 2" || st != "Tìm thấy 2 trang" || !strings.Contains(m, "Trang 1") {
+		t.Errorf("dossier filter, page 1: pager %q, status %q, hit %q", pg, st, m)
+	}
+	if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("dossier"))); err != nil || v != "000.00.31.H33-220804-0001" {
+		t.Errorf("dossier filter field: %q, %v", v, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("next"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText("#pageno", "Trang 2 / 2")
+	if m := text("li.hit .m"); !strings.Contains(m, "Trang 2") {
+		t.Errorf("page 2: hit %q", m)
+	}
+	// A filter that excludes the page: the document type.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/?q=thuy+tien&type=quyet-dinh")); err != nil {
+		t.Fatal(err)
+	}
+	waitText("#status", "Không tìm thấy trang nào.")
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/?q=thuy+tien"), chromedp.WaitVisible(chromedp.CSS("li.hit mark"))); err != nil {
+		t.Fatal(err)
+	}
+
+	// A click opens the signed PDF at the matching page.
+	responses := chromedp.Events(ctx, network.ResponseReceived)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("li.hit a"))); err != nil {
+		t.Fatal(err)
+	}
+	wantURL := ts.URL + "/v1/results/" + code + "/pdf"
+	for ev, err := range responses {
+		if err != nil {
+			t.Fatalf("no PDF response after the click: %v", err)
+		}
+		if r := ev.Response; strings.HasPrefix(r.URL, wantURL) {
+			if r.Status != 200 || r.MimeType != "application/pdf" {
+				t.Errorf("PDF response: %s %d %s, want 200 application/pdf", r.URL, r.Status, r.MimeType)
+			}
+			break
+		}
+	}
+	var loc string
+	for range 50 {
+		if loc, err = chromedp.Run(ctx, chromedp.Location()); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(loc, wantURL) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if loc != wantURL+"#page=2" {
+		t.Errorf("location after the click: %s, want %s#page=2", loc, wantURL)
+	}
+}

@@ -1,0 +1,291 @@
+// Package web is sohoa's HTTP API and search page: stations upload batches,
+// case systems read dossiers and signed results, archivists search.
+//
+// Errors are JSON: {"error": "<English>", "error_vi": "<tiếng Việt>"} plus
+// "field" or "file" when one manifest field or page file is at fault. The
+// status says who must act: 4xx the client (400 malformed request, 401 no or
+// bad token, 403 role or owner, 404, 409 duplicate, 413 too large, 415 not
+// multipart, 422 invalid manifest or page, 429 rate limit), 5xx the server.
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// Check is one readiness probe: the database, the queue, the blob store.
+type Check struct {
+	Name string
+	Func func(ctx context.Context) error
+}
+
+// Config wires a Server. Records, Blobs and Intake are required.
+type Config struct {
+	Records storage.Records
+	Blobs   storage.Blobs
+	Intake  *ingest.Intake
+
+	// Search answers GET /v1/search (JSON); UI serves the search page at /
+	// and its assets. Both come from the search side of this package; nil
+	// leaves the routes unanswered (404).
+	Search http.Handler
+	UI     http.Handler
+
+	// Registry collects the server's metrics; the workers of the same
+	// process register theirs on it too. New when nil.
+	Registry *prometheus.Registry
+
+	Ready []Check // for /readyz
+
+	// Rate limits every authenticated request per token: Rate per second
+	// with bursts of Burst. Defaults 20/s, burst 100; negative disables.
+	Rate  float64
+	Burst int
+
+	SpoolDir   string        // temporary files of uploads; os.TempDir() when empty
+	PresignTTL time.Duration // ?redirect=1 URLs; 5 minutes when 0
+	SessionTTL time.Duration // browser session cookie; 12 hours when 0
+	Log        *slog.Logger
+}
+
+// Server is the HTTP API. Build it with New, serve Handler().
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	handler  http.Handler
+	limits   *rateLimiter
+	m        serverMetrics
+	patterns []string // patterns as registered, for the OpenAPI sync test
+}
+
+type serverMetrics struct {
+	requests *prometheus.HistogramVec
+	uploads  *prometheus.CounterVec
+	pages    prometheus.Counter
+}
+
+// New builds a Server and registers its metrics.
+func New(cfg Config) (*Server, error) {
+	if cfg.Records == nil || cfg.Blobs == nil || cfg.Intake == nil {
+		return nil, errors.New("web: Records, Blobs and Intake are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = 20
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = 100
+	}
+	if cfg.PresignTTL == 0 {
+		cfg.PresignTTL = 5 * time.Minute
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.SpoolDir == "" {
+		cfg.SpoolDir = os.TempDir()
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, reg: cfg.Registry}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if cfg.Rate > 0 {
+		s.limits = newRateLimiter(cfg.Rate, cfg.Burst)
+	}
+	s.m = serverMetrics{
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sohoa_http_request_duration_seconds",
+			Help:    "HTTP requests by route and status code.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .2, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "code"}),
+		uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sohoa_uploads_total",
+			Help: "Batch uploads by outcome (accepted, replayed, rejected_<status>).",
+		}, []string{"outcome"}),
+		pages: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sohoa_uploaded_pages_total",
+			Help: "Pages accepted through the API.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{s.m.requests, s.m.uploads, s.m.pages} {
+		if err := s.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("web: register metrics: %w", err)
+		}
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler is the whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Registry is the server's metrics registry, to share with workers.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	h := func(pattern string, f http.Handler) {
+		mux.Handle(pattern, s.instrument(pattern, f))
+		s.patterns = append(s.patterns, pattern)
+	}
+
+	h("POST /v1/batches", s.auth(s.postBatch, storage.RoleStation))
+	h("GET /v1/batches/{id}", s.auth(s.getBatch, storage.RoleStation))
+	h("GET /v1/dossiers/{code}", s.auth(s.getDossier, storage.RoleCase, storage.RoleArchivist))
+	h("GET /v1/results/{code}", s.auth(s.getResult, storage.RoleCase, storage.RoleArchivist))
+	h("GET /v1/results/{code}/pdf", s.auth(s.getResultPDF, storage.RoleCase, storage.RoleArchivist))
+	h("GET /v1/exceptions", s.auth(s.getExceptions))
+	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))
+	h("POST /v1/session", http.HandlerFunc(s.postSession))
+	h("DELETE /v1/session", http.HandlerFunc(s.deleteSession))
+	h("GET /v1/whoami", s.auth(s.whoami, storage.RoleStation, storage.RoleCase, storage.RoleArchivist))
+	if s.cfg.Search != nil {
+		h("GET /v1/search", s.auth(s.cfg.Search.ServeHTTP, storage.RoleArchivist))
+	}
+	h("GET /healthz", http.HandlerFunc(s.healthz))
+	h("GET /readyz", http.HandlerFunc(s.readyz))
+	h("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	h("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
+	h("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusNotFound, "không có địa chỉ API này", "no such API route")
+	}))
+	if s.cfg.UI != nil {
+		h("/", s.cfg.UI) // the page answers 405 to other methods itself
+	}
+	return mux
+}
+
+// statusWriter remembers the status code for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.code == 0 {
+			sw.code = http.StatusOK
+		}
+		s.m.requests.WithLabelValues(route, fmt.Sprint(sw.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	apiJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	out := map[string]string{}
+	code := http.StatusOK
+	for _, c := range s.cfg.Ready {
+		if err := c.Func(ctx); err != nil {
+			out[c.Name] = err.Error()
+			code = http.StatusServiceUnavailable
+		} else {
+			out[c.Name] = "ok"
+		}
+	}
+	status := "ready"
+	if code != http.StatusOK {
+		status = "not ready"
+	}
+	apiJSON(w, code, map[string]any{"status": status, "checks": out})
+}
+
+// ListenConfig is how Serve listens.
+type ListenConfig struct {
+	Addr            string
+	TLSCert, TLSKey string // both or neither
+	ShutdownTimeout time.Duration
+	OnListen        func(addr net.Addr) // called once listening (the real port when Addr ends in :0)
+}
+
+// Serve runs h on lc.Addr until ctx is done, then shuts down gracefully:
+// new connections are refused, requests in flight get ShutdownTimeout
+// (30 s when 0) to finish.
+func Serve(ctx context.Context, h http.Handler, lc ListenConfig, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", lc.Addr)
+	if err != nil {
+		return fmt.Errorf("web: listen %s: %w", lc.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if (lc.TLSCert == "") != (lc.TLSKey == "") {
+		ln.Close()
+		return errors.New("web: --tls-cert and --tls-key go together")
+	}
+	if lc.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(lc.TLSCert, lc.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("web: load TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	if lc.OnListen != nil {
+		lc.OnListen(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("web: serve: %w", err)
+	case <-ctx.Done():
+	}
+	to := lc.ShutdownTimeout
+	if to == 0 {
+		to = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), to)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	return nil
+}

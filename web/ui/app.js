@@ -1,0 +1,138 @@
+// sohoa search page: plain JS, no framework. The query lives in the URL
+// (?q=...&page=...) so that back, reload and shared links work.
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var EN = {
+    title: "Digitized dossier search", search: "Search", filters: "Filters",
+    agency: "Agency", dossier: "Dossier code", type: "Document type", from: "From", to: "To",
+    needlogin: "Enter an access token (archivist role) to search.", login: "Sign in",
+    prev: "‹ Previous", next: "Next ›",
+    placeholder: "Name, address, number… (\"phrase\", certif*, A OR B, -exclude)", tokenph: "Access token"
+  };
+  var VI = {};
+  var en = localStorage.getItem("sohoa.lang") === "en";
+  var msg = function (vi, eng) { return en ? eng : vi; };
+  var fields = ["q", "agency", "dossier", "type", "from", "to"];
+  var page = 1, perPage = 0, last = null;
+
+  function applyLang() {
+    document.documentElement.lang = en ? "en" : "vi";
+    document.querySelectorAll("[data-t],[data-tp]").forEach(function (el) {
+      var k = el.getAttribute("data-t"), attr = null;
+      if (!k) { k = el.getAttribute("data-tp"); attr = "placeholder"; }
+      if (!(k in VI)) VI[k] = attr ? el.getAttribute(attr) : el.textContent;
+      var v = en ? EN[k] : VI[k];
+      if (attr) el.setAttribute(attr, v); else el.textContent = v;
+    });
+    document.title = en ? EN.title : VI.title;
+    $("lang").textContent = en ? "Tiếng Việt" : "English";
+    $("lang").lang = en ? "vi" : "en";
+    if (last) render(last);
+  }
+
+  function params() {
+    var p = new URLSearchParams();
+    fields.forEach(function (f) { var v = $(f).value.trim(); if (v) p.set(f, v); });
+    if (page > 1) p.set("page", page);
+    if (perPage) p.set("per_page", perPage);
+    return p;
+  }
+
+  function fromURL() {
+    var p = new URLSearchParams(location.search);
+    fields.forEach(function (f) { $(f).value = p.get(f) || ""; });
+    page = parseInt(p.get("page"), 10) || 1;
+    perPage = parseInt(p.get("per_page"), 10) || 0;
+    if (["agency", "dossier", "type", "from", "to"].some(function (f) { return p.get(f); })) $("filters").open = true;
+  }
+
+  function status(text, err) { var s = $("status"); s.textContent = text; s.className = err ? "err" : ""; }
+
+  function search(push) {
+    var p = params();
+    if (!p.get("q") && !p.get("dossier") && !p.get("agency") && !p.get("type") && !p.get("from") && !p.get("to")) {
+      $("results").innerHTML = ""; $("pager").hidden = true; status(""); last = null; return;
+    }
+    if (push) history.pushState(null, "", "?" + p.toString());
+    status(msg("Đang tìm…", "Searching…"));
+    fetch("/v1/search?" + p.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status === 401) { $("login").hidden = false; $("token").focus(); status(""); return null; }
+        return r.json().then(function (body) {
+          if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
+          return body;
+        });
+      })
+      .then(function (body) { if (body) { $("login").hidden = true; last = body; render(body); } })
+      .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function render(body) {
+    var ol = $("results");
+    ol.innerHTML = "";
+    status(body.total === 0 ? msg("Không tìm thấy trang nào.", "No page found.")
+      : body.capped ? msg("Tìm thấy hơn " + body.total + " trang; hãy thêm từ hoặc bộ lọc để thu hẹp.",
+        "More than " + body.total + " pages found; add words or filters to narrow the search.")
+      : msg("Tìm thấy " + body.total + " trang", body.total + (body.total === 1 ? " page" : " pages") + " found") +
+        (body.total > body.pages * body.per_page ? msg("; xem được " + body.pages * body.per_page + " kết quả đầu",
+          "; the first " + body.pages * body.per_page + " can be shown") : ""));
+    body.hits.forEach(function (h) {
+      var li = el("li", "hit"), a = el("a");
+      a.href = h.pdf_url;
+      a.appendChild(el("div", "t", h.title || h.result_code));
+      var m = el("div", "m");
+      var parts = [[msg("Hồ sơ", "Dossier"), h.dossier_code], [msg("Kết quả", "Result"), h.result_code],
+        [msg("Trang", "Page"), String(h.page)]];
+      if (h.date && h.date.indexOf("0001-") !== 0) parts.push([msg("Ngày", "Date"), h.date.slice(0, 10)]);
+      parts.forEach(function (p, i) {
+        if (i) m.appendChild(document.createTextNode(" · "));
+        m.appendChild(document.createTextNode(p[0] + " "));
+        m.appendChild(el("b", null, p[1]));
+      });
+      a.appendChild(m);
+      var s = el("p", "s");
+      s.innerHTML = h.snippet; // escaped by the server; only <mark> is markup
+      a.appendChild(s);
+      li.appendChild(a);
+      ol.appendChild(li);
+    });
+    var pages = Math.max(1, body.pages);
+    $("pager").hidden = pages <= 1;
+    $("prev").disabled = body.page <= 1;
+    $("next").disabled = body.page >= pages;
+    $("pageno").textContent = msg("Trang ", "Page ") + body.page + " / " + pages;
+  }
+
+  $("search").addEventListener("submit", function (e) { e.preventDefault(); page = 1; search(true); });
+  ["agency", "dossier", "type", "from", "to"].forEach(function (f) {
+    $(f).addEventListener("change", function () { page = 1; search(true); });
+  });
+  $("prev").addEventListener("click", function () { if (page > 1) { page--; search(true); scrollTo(0, 0); } });
+  $("next").addEventListener("click", function () { page++; search(true); scrollTo(0, 0); });
+  $("login").addEventListener("submit", function (e) {
+    e.preventDefault();
+    fetch("/v1/session", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: $("token").value.trim() }) })
+      .then(function (r) {
+        if (!r.ok) { status(msg("Mã truy cập không đúng.", "Wrong access token."), true); return; }
+        $("token").value = ""; $("login").hidden = true; search(false);
+      })
+      .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  });
+  $("lang").addEventListener("click", function () {
+    en = !en; localStorage.setItem("sohoa.lang", en ? "en" : "vi"); applyLang();
+  });
+  window.addEventListener("popstate", function () { fromURL(); search(false); });
+
+  applyLang();
+  fromURL();
+  search(false);
+})();
