@@ -5,7 +5,8 @@ package ocr
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -38,8 +39,22 @@ type FileInfo struct {
 // engine can read within lim, without decoding whole pages where avoidable.
 // Errors name the problem in words a scanner operator understands.
 func Inspect(ctx context.Context, name string, data []byte, lim Limits) (FileInfo, error) {
-	return FileInfo{}, errors.New("ocr.Inspect: not implemented")
+	if sniff(data) == "pdf" {
+		n, _, err := inspectPDF(ctx, data, lim, 1, 0)
+		if err != nil {
+			return FileInfo{}, fmt.Errorf("%s: %w", name, err)
+		}
+		return FileInfo{Format: "pdf", Pages: n}, nil
+	}
+	info, err := inspectImage(data, lim)
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return info.FileInfo, nil
 }
+
+// DefaultTessdata is used when TESSDATA_PREFIX is not set.
+const DefaultTessdata = "/usr/share/tesseract-ocr/5/tessdata"
 
 // Options configure recognition. The zero value works: vie, 300 dpi
 // assumed when the file has none, review below confidence 60.
@@ -51,21 +66,38 @@ type Options struct {
 	JPEGQuality int           // for colour/grey page images; 75 when 0
 	Engines     int           // parallel engines; runtime.NumCPU() when 0
 	Limits      Limits
+
+	// Command starts one engine child; the Pool adds SOHOA_OCR_ENGINE=1 to
+	// its environment. Default: this executable, which must call
+	// MaybeServeEngine first thing in main (and in TestMain for tests).
+	Command []string
+	// RecycleAfter restarts an engine after this many pages (Tesseract
+	// leaks a little on every page); 200 when 0.
+	RecycleAfter int
+	// MaxEngineRSS restarts an engine whose resident memory passes this
+	// many bytes after a page; 400 MiB when 0.
+	MaxEngineRSS int64
+	// Logger receives engine starts, restarts and failures; slog.Default() when nil.
+	Logger *slog.Logger
 }
 
 // Pool recognizes pages with Tesseract engines running in child processes,
 // so that leaks, crashes and hangs stay bounded to one page.
 // A Pool is safe for concurrent use.
-type Pool struct{}
+type Pool struct{ pool }
 
 // NewPool starts no process until the first page arrives.
-func NewPool(opts Options) *Pool { return &Pool{} }
+func NewPool(opts Options) *Pool {
+	p := &Pool{}
+	p.init(opts)
+	return p
+}
 
 // Recognize orients, deskews, cleans and OCRs one page. The returned Image is
 // the corrected page, encoded for embedding in a PDF.
 func (p *Pool) Recognize(ctx context.Context, in Input) (Result, Image, error) {
-	return Result{}, Image{}, errors.New("ocr.Recognize: not implemented")
+	return p.recognize(ctx, in)
 }
 
 // Close stops the engines.
-func (p *Pool) Close() error { return nil }
+func (p *Pool) Close() error { return p.close() }

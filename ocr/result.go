@@ -1,5 +1,7 @@
 package ocr
 
+import "time"
+
 // Box is a rectangle in pixels of the corrected (upright, deskewed) page
 // image: X0,Y0 top-left inclusive, X1,Y1 bottom-right exclusive.
 type Box struct {
@@ -75,4 +77,8 @@ type Result struct {
 	DPI      float64 `json:"dpi"`
 	DPIKnown bool    `json:"dpi_known"` // false: the file had none and DPI is assumed
 	Lines    []Line  `json:"lines"`
+
+	// CPU is the engine's processor time for this page, from decoding to
+	// encoding (helpers such as pdftoppm included).
+	CPU time.Duration `json:"cpu_ns,omitempty"`
 }

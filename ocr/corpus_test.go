@@ -1,0 +1,239 @@
+package ocr
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// truthPage is one page of the generated corpus with its ground truth
+// (written by testdata/gen beside the image as NAME.json).
+type truthPage struct {
+	Image        string   `json:"image"`
+	Text         string   `json:"text"`
+	Skew         float64  `json:"skew"`
+	Orientation  int      `json:"orientation"`
+	DPI          float64  `json:"dpi"`
+	Blank        bool     `json:"blank"`
+	Mode         string   `json:"mode"`
+	Format       string   `json:"format"`
+	Kind         string   `json:"kind"`
+	Degradations []string `json:"degradations"`
+
+	dir string
+}
+
+func (tp truthPage) path() string { return filepath.Join(tp.dir, tp.Image) }
+
+// class is the accuracy class of the issue: clean 300 dpi, or degraded.
+func (tp truthPage) class() string {
+	if tp.Blank {
+		return "blank"
+	}
+	if len(tp.Degradations) == 0 && tp.DPI >= 300 {
+		return "clean"
+	}
+	return "degraded"
+}
+
+func loadTruth(t testing.TB, dir string) []truthPage {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []truthPage
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tp truthPage
+		if err := json.Unmarshal(b, &tp); err != nil || tp.Image == "" {
+			continue // not a page truth (e.g. a batch manifest)
+		}
+		tp.dir = dir
+		pages = append(pages, tp)
+	}
+	sort.Slice(pages, func(i, j int) bool { return pages[i].Image < pages[j].Image })
+	return pages
+}
+
+// corpusDir returns the committed generated corpus, or generates a small one
+// when it is not there yet.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("SOHOA_OCR_CORPUS"); d != "" {
+		return d
+	}
+	if fi, err := os.Stat("../testdata/corpus"); err == nil && fi.IsDir() {
+		if m, _ := filepath.Glob("../testdata/corpus/*.json"); len(m) > 0 {
+			return "../testdata/corpus"
+		}
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("go", "run", "./testdata/gen", "-seed", "7", "-preset", "small", "-out", dir)
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("generate corpus: %v\n%s", err, out)
+	}
+	return dir
+}
+
+type pageScore struct {
+	tp       truthPage
+	res      Result
+	img      Image
+	err      error
+	cer      float64
+	skewErr  float64
+	orientOK bool
+}
+
+// recognizeAll runs every page through the pool, engines in parallel.
+func recognizeAll(t testing.TB, p *Pool, pages []truthPage) []pageScore {
+	t.Helper()
+	out := make([]pageScore, len(pages))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, cap(p.slots))
+	for i, tp := range pages {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			data, err := os.ReadFile(tp.path())
+			if err != nil {
+				out[i] = pageScore{tp: tp, err: err}
+				return
+			}
+			res, img, err := p.Recognize(context.Background(), Input{Name: tp.Image, Data: data, Page: 1})
+			s := pageScore{tp: tp, res: res, img: img, err: err}
+			s.cer = CER(res.Text, tp.Text)
+			s.skewErr = math.Abs(res.Skew - tp.Skew)
+			s.orientOK = res.Orientation == tp.Orientation
+			out[i] = s
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	i := int(math.Ceil(p*float64(len(s)))) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// summary is the figures the issue asks for, over one run.
+type summary struct {
+	cer         map[string][]float64 // per class
+	skewErrs    []float64            // skewed pages
+	orientRight int
+	orientTotal int
+	blankWrong  []string
+	failed      []string
+	worst       []string
+}
+
+func summarize(scores []pageScore) summary {
+	s := summary{cer: map[string][]float64{}}
+	for _, sc := range scores {
+		tp := sc.tp
+		if sc.err != nil {
+			s.failed = append(s.failed, fmt.Sprintf("%s: %v", tp.Image, sc.err))
+			continue
+		}
+		if sc.res.Blank != tp.Blank {
+			s.blankWrong = append(s.blankWrong, fmt.Sprintf("%s: blank=%v want %v", tp.Image, sc.res.Blank, tp.Blank))
+		}
+		if tp.Blank {
+			continue
+		}
+		s.cer[tp.class()] = append(s.cer[tp.class()], sc.cer)
+		s.orientTotal++
+		if sc.orientOK {
+			s.orientRight++
+		}
+		if tp.Skew != 0 && sc.orientOK {
+			s.skewErrs = append(s.skewErrs, sc.skewErr)
+		}
+	}
+	return s
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	var t float64
+	for _, x := range xs {
+		t += x
+	}
+	return t / float64(len(xs))
+}
+
+func (s summary) String() string {
+	var b strings.Builder
+	for _, c := range []string{"clean", "degraded"} {
+		x := s.cer[c]
+		fmt.Fprintf(&b, "CER %-8s pages %3d mean %.2f%% max %.2f%%\n", c, len(x), 100*mean(x), 100*percentile(x, 1))
+	}
+	fmt.Fprintf(&b, "orientation right %d/%d\n", s.orientRight, s.orientTotal)
+	fmt.Fprintf(&b, "residual skew over %d skewed pages: p50 %.3f° p95 %.3f° max %.3f°\n", len(s.skewErrs),
+		percentile(s.skewErrs, 0.5), percentile(s.skewErrs, 0.95), percentile(s.skewErrs, 1))
+	return b.String()
+}
+
+// TestGeneratedCorpus checks the issue's accuracy targets on the generated
+// Vietnamese corpus: orientation of every turned page, residual skew,
+// blank pages, and CER per class.
+func TestGeneratedCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	pages := loadTruth(t, dir)
+	if len(pages) == 0 {
+		t.Fatalf("no pages in %s", dir)
+	}
+	p := NewPool(Options{Engines: 2})
+	defer p.Close()
+	scores := recognizeAll(t, p, pages)
+	for _, sc := range scores {
+		t.Logf("%-12s %-9s %-8s dpi %3.0f orient %3d/%3d skew %7.3f/%7.3f blank %-5v conf %5.1f CER %6.2f%% cpu %4.1fs %v",
+			sc.tp.Image, sc.tp.Kind, sc.tp.class(), sc.tp.DPI, sc.res.Orientation, sc.tp.Orientation, sc.res.Skew, sc.tp.Skew,
+			sc.res.Blank, sc.res.Confidence, 100*sc.cer, sc.res.CPU.Seconds(), sc.tp.Degradations)
+	}
+	s := summarize(scores)
+	t.Logf("\n%s", s)
+	for _, f := range s.failed {
+		t.Errorf("failed: %s", f)
+	}
+	for _, f := range s.blankWrong {
+		t.Errorf("blank: %s", f)
+	}
+	for _, sc := range scores {
+		if sc.err == nil && !sc.tp.Blank && !sc.orientOK {
+			t.Errorf("%s: orientation %d, want %d", sc.tp.Image, sc.res.Orientation, sc.tp.Orientation)
+		}
+	}
+	if p95 := percentile(s.skewErrs, 0.95); p95 > 0.1 {
+		t.Errorf("residual skew p95 %.3f°, want <= 0.1°", p95)
+	}
+	if m := mean(s.cer["clean"]); m > 0.01 {
+		t.Errorf("clean pages: mean CER %.2f%%, want <= 1%%", 100*m)
+	}
+	if m := mean(s.cer["degraded"]); m > 0.03 {
+		t.Errorf("degraded pages: mean CER %.2f%%, want <= 3%%", 100*m)
+	}
+}

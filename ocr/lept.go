@@ -1,0 +1,443 @@
+package ocr
+
+// Page image processing with Leptonica, used inside the engine child process
+// only: a crash in C code there fails one page, not the caller.
+
+/*
+#cgo LDFLAGS: -llept
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <leptonica/allheaders.h>
+
+static void sohoaPixDestroy(PIX *p) { if (p) pixDestroy(&p); }
+
+static PIX *sohoaReadMem(const l_uint8 *data, size_t size, int tiff, int index) {
+	if (tiff) return pixReadMemTiff(data, size, index);
+	return pixReadMem(data, size);
+}
+
+// sohoaBinarize turns an 8 bpp grey page into 1 bpp: background normalization
+// flattens uneven light and paper tint, then Otsu picks the threshold.
+static PIX *sohoaBinarize(PIX *grey) {
+	l_int32 thresh;
+	return pixOtsuThreshOnBackgroundNorm(grey, NULL, 10, 15, 100, 50, 255, 2, 2, 0.1, &thresh);
+}
+
+// sohoaOtsu binarizes a background-normalized grey page with one global
+// Otsu threshold.
+static PIX *sohoaOtsu(PIX *norm) {
+	NUMA *na = pixGetGrayHistogram(norm, 2);
+	if (!na) return NULL;
+	l_int32 t = 128;
+	numaSplitDistribution(na, 0.1, &t, NULL, NULL, NULL, NULL, NULL);
+	numaDestroy(&na);
+	// Pixels darker than the split are ink.
+	return pixThresholdToBinary(norm, t + 1);
+}
+
+// sohoaMaskGrey whitens the grey page wherever the cleaned binary page (grown
+// by grow pixels, to keep anti-aliased edges and faint strokes such as the
+// bar of an H that the threshold missed) has nothing: dust, grain and
+// borders leave the grey image that Tesseract's recognizer reads.
+static PIX *sohoaMaskGrey(PIX *grey, PIX *bin, int grow) {
+	PIX *mask = pixDilateBrick(NULL, bin, 2 * grow + 1, 2 * grow + 1);
+	if (!mask) return NULL;
+	pixInvert(mask, mask);
+	PIX *out = pixCopy(NULL, grey);
+	if (out) pixSetMasked(out, mask, 255);
+	pixDestroy(&mask);
+	return out;
+}
+
+static PIX *sohoaSauvola(PIX *grey, int whsize, float factor) {
+	PIX *pixd = NULL;
+	if (pixSauvolaBinarizeTiled(grey, whsize, factor, 1, 1, NULL, &pixd)) return NULL;
+	return pixd;
+}
+
+static PIX *sohoaBackgroundNorm(PIX *grey) {
+	return pixBackgroundNorm(grey, NULL, NULL, 10, 15, 100, 50, 255, 2, 2);
+}
+
+static int sohoaFindSkew(PIX *bin, int redsweep, int redsearch, float range, float delta,
+		float *angle, float *conf, float *score) {
+	*angle = 0; *conf = 0; *score = 0;
+	return pixFindSkewSweepAndSearchScorePivot(bin, angle, conf, score, redsweep, redsearch,
+		0.0, range, delta, 0.01, L_SHEAR_ABOUT_CENTER);
+}
+
+// sohoaRemoveSpecks drops, in one connected-component pass, components no
+// bigger than t×t pixels, and those no bigger than s×s that lie farther
+// than d pixels from any bigger component: paper grain and dust, while
+// dots, diacritics and punctuation next to letters stay.
+static PIX *sohoaRemoveSpecks(PIX *bin, int t, int s, int d) {
+	PIX *small = pixSelectBySize(bin, s, s, 8, L_SELECT_IF_BOTH, L_SELECT_IF_LTE, NULL);
+	if (!small) return NULL;
+	PIX *big = pixSubtract(NULL, bin, small);
+	if (t > 0) {
+		PIX *tiny = pixSelectBySize(small, t, t, 8, L_SELECT_IF_BOTH, L_SELECT_IF_LTE, NULL);
+		if (tiny) {
+			pixSubtract(small, small, tiny);
+			pixDestroy(&tiny);
+		}
+	}
+	PIX *near = pixDilateCompBrick(NULL, big, 2 * d + 1, 2 * d + 1);
+	PIX *seed = near ? pixAnd(NULL, small, near) : NULL;
+	PIX *kept = seed ? pixSeedfillBinary(NULL, seed, small, 8) : NULL;
+	PIX *out = kept ? pixOr(NULL, big, kept) : NULL;
+	pixDestroy(&small);
+	pixDestroy(&big);
+	pixDestroy(&near);
+	pixDestroy(&seed);
+	pixDestroy(&kept);
+	return out;
+}
+
+// sohoaCountTextComps counts connected components whose size fits a glyph
+// at the given resolution, and returns the total ink pixel count.
+static int sohoaCountTextComps(PIX *bin, int minh, int maxh, int maxw, int *ink) {
+	BOXA *boxa = pixConnCompBB(bin, 8);
+	int n = 0, i, cnt = boxaGetCount(boxa);
+	for (i = 0; i < cnt; i++) {
+		l_int32 x, y, w, h;
+		boxaGetBoxGeometry(boxa, i, &x, &y, &w, &h);
+		if (h >= minh && h <= maxh && w <= maxw) n++;
+	}
+	boxaDestroy(&boxa);
+	l_int32 c = 0;
+	pixCountPixels(bin, &c, NULL);
+	*ink = c;
+	return n;
+}
+
+// sohoaEncodeG4 returns raw CCITT G4 data (K=-1) for a 1 bpp image.
+static l_uint8 *sohoaEncodeG4(PIX *pix, size_t *n) {
+	L_COMP_DATA *cid = NULL;
+	*n = 0;
+	if (pixGenerateCIData(pix, L_G4_ENCODE, 0, 0, &cid) || !cid) return NULL;
+	l_uint8 *out = cid->datacomp;
+	*n = cid->nbytescomp;
+	cid->datacomp = NULL;
+	l_CIDataDestroy(&cid);
+	return out;
+}
+
+// sohoaUpDown scores how much a deskewed binary text page looks right side
+// up (positive) or upside down (negative), from ascenders and descenders.
+static float sohoaUpDown(PIX *bin, int reduce) {
+	l_float32 conf = 0;
+	PIX *p = bin;
+	if (reduce) p = pixReduceRankBinary2(bin, 1, NULL);
+	if (!p) return 0;
+	pixUpDownDetect(p, &conf, 0, 0, 0);
+	if (p != bin) pixDestroy(&p);
+	return conf;
+}
+
+// sohoaPNM encodes a 1 or 8 bpp image as binary PBM/PGM by copying rows
+// (Leptonica's own PNM writer goes pixel by pixel).
+static l_uint8 *sohoaPNM(PIX *pix, size_t *n) {
+	l_int32 w = pixGetWidth(pix), h = pixGetHeight(pix), d = pixGetDepth(pix);
+	*n = 0;
+	if (d != 1 && d != 8) return NULL;
+	char hdr[64];
+	int hl = d == 1 ? snprintf(hdr, sizeof hdr, "P4\n%d %d\n", w, h) : snprintf(hdr, sizeof hdr, "P5\n%d %d\n255\n", w, h);
+	size_t rowbytes = d == 1 ? (size_t)(w + 7) / 8 : (size_t)w;
+	l_uint8 *out = malloc(hl + rowbytes * h);
+	if (!out) return NULL;
+	memcpy(out, hdr, hl);
+	PIX *sw = pixEndianByteSwapNew(pix);
+	if (!sw) { free(out); return NULL; }
+	l_uint32 *data = pixGetData(sw);
+	l_int32 wpl = pixGetWpl(sw);
+	for (l_int32 y = 0; y < h; y++) memcpy(out + hl + rowbytes * y, data + (size_t)y * wpl, rowbytes);
+	pixDestroy(&sw);
+	*n = hl + rowbytes * h;
+	return out;
+}
+
+static int sohoaIsGreyCmap(PIX *pix) {
+	PIXCMAP *cmap = pixGetColormap(pix);
+	l_int32 color = 0;
+	if (!cmap) return 0;
+	pixcmapHasColor(cmap, &color);
+	return !color;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"math"
+	"unsafe"
+)
+
+func init() {
+	// Leptonica reports into stderr; only real errors are worth the noise.
+	C.setMsgSeverity(C.L_SEVERITY_ERROR)
+}
+
+// pix owns one Leptonica image.
+type pix struct{ p *C.PIX }
+
+func (x *pix) free() {
+	if x != nil && x.p != nil {
+		C.sohoaPixDestroy(x.p)
+		x.p = nil
+	}
+}
+
+func (x *pix) width() int  { return int(C.pixGetWidth(x.p)) }
+func (x *pix) height() int { return int(C.pixGetHeight(x.p)) }
+func (x *pix) depth() int  { return int(C.pixGetDepth(x.p)) }
+
+func wrap(p *C.PIX, what string) (*pix, error) {
+	if p == nil {
+		return nil, errors.New("leptonica: " + what + " failed")
+	}
+	return &pix{p}, nil
+}
+
+// readPix decodes one page of an image file.
+func readPix(data []byte, tiff bool, index int) (*pix, error) {
+	if len(data) == 0 {
+		return nil, errors.New("empty image")
+	}
+	t := C.int(0)
+	if tiff {
+		t = 1
+	}
+	p := C.sohoaReadMem((*C.l_uint8)(unsafe.Pointer(&data[0])), C.size_t(len(data)), t, C.int(index))
+	return wrap(p, "decode")
+}
+
+// colorMode classifies how the page is stored, and removes a colormap so
+// that the rest of the pipeline sees 1, 8 or 32 bpp.
+func (x *pix) normalizeStorage() (ColorMode, error) {
+	if C.pixGetColormap(x.p) != nil {
+		grey := C.sohoaIsGreyCmap(x.p) != 0
+		var q *C.PIX
+		switch {
+		case x.depth() == 1:
+			q = C.pixRemoveColormap(x.p, C.REMOVE_CMAP_TO_BINARY)
+		case grey:
+			q = C.pixRemoveColormap(x.p, C.REMOVE_CMAP_TO_GRAYSCALE)
+		default:
+			q = C.pixRemoveColormap(x.p, C.REMOVE_CMAP_TO_FULL_COLOR)
+		}
+		if q == nil {
+			return "", errors.New("leptonica: remove colormap failed")
+		}
+		C.sohoaPixDestroy(x.p)
+		x.p = q
+	}
+	switch d := x.depth(); d {
+	case 1:
+		return Bitonal, nil
+	case 8:
+		return Gray, nil
+	case 32:
+		// Alpha would turn into black on some paths; drop it.
+		C.pixSetSpp(x.p, 3)
+		return Color, nil
+	case 2, 4, 16:
+		q := C.pixConvertTo8(x.p, 0)
+		if q == nil {
+			return "", errors.New("leptonica: convert to 8 bpp failed")
+		}
+		C.sohoaPixDestroy(x.p)
+		x.p = q
+		return Gray, nil
+	case 24:
+		q := C.pixConvert24To32(x.p)
+		if q == nil {
+			return "", errors.New("leptonica: convert 24 bpp failed")
+		}
+		C.sohoaPixDestroy(x.p)
+		x.p = q
+		return Color, nil
+	default:
+		return "", errors.New("unsupported pixel depth")
+	}
+}
+
+// grey returns an 8 bpp luminance copy.
+func (x *pix) grey() (*pix, error) {
+	if x.depth() == 32 {
+		return wrap(C.pixConvertRGBToLuminance(x.p), "grey")
+	}
+	return wrap(C.pixConvertTo8(x.p, 0), "grey")
+}
+
+func (x *pix) clone() *pix { return &pix{C.pixClone(x.p)} }
+
+func (x *pix) binarize() (*pix, error) { return wrap(C.sohoaBinarize(x.p), "binarize") }
+
+func (x *pix) sauvola(whsize int, factor float64) (*pix, error) {
+	return wrap(C.sohoaSauvola(x.p, C.int(whsize), C.float(factor)), "sauvola")
+}
+
+func (x *pix) backgroundNorm() (*pix, error) {
+	return wrap(C.sohoaBackgroundNorm(x.p), "background normalization")
+}
+
+// otsu binarizes a background-normalized grey image.
+func (x *pix) otsu() (*pix, error) { return wrap(C.sohoaOtsu(x.p), "otsu") }
+
+// maskedBy returns a copy of the grey image, white farther than grow
+// pixels from anything in bin.
+func (x *pix) maskedBy(bin *pix, grow int) (*pix, error) {
+	return wrap(C.sohoaMaskGrey(x.p, bin.p, C.int(grow)), "mask")
+}
+
+func (x *pix) threshold(t int) (*pix, error) {
+	return wrap(C.pixThresholdToBinary(x.p, C.int(t)), "threshold")
+}
+
+// removeBorderComps drops foreground touching the image edge: dark scanner
+// borders, binder shadows and punched holes cut by the edge.
+func (x *pix) removeBorderComps() (*pix, error) {
+	return wrap(C.pixRemoveBorderConnComps(x.p, 8), "border removal")
+}
+
+// removeSpecks drops specks up to tiny pixels, and specks up to size
+// pixels that lie farther than dist pixels from anything bigger.
+func (x *pix) removeSpecks(tiny, size, dist int) (*pix, error) {
+	return wrap(C.sohoaRemoveSpecks(x.p, C.int(tiny), C.int(size), C.int(dist)), "speck removal")
+}
+
+// rotateOrth turns the image quads×90° clockwise.
+func (x *pix) rotateOrth(quads int) (*pix, error) {
+	quads = ((quads % 4) + 4) % 4
+	if quads == 0 {
+		return x.clone(), nil
+	}
+	return wrap(C.pixRotateOrth(x.p, C.int(quads)), "rotate")
+}
+
+// rotate turns the image deg degrees clockwise, on a canvas grown so that
+// no corner is lost, bringing in white.
+func (x *pix) rotate(deg float64) (*pix, error) {
+	typ := C.L_ROTATE_AREA_MAP
+	if x.depth() == 1 {
+		typ = C.L_ROTATE_SAMPLING
+	}
+	rad := deg * math.Pi / 180
+	return wrap(C.pixRotate(x.p, C.l_float32(rad), C.l_int32(typ), C.L_BRING_IN_WHITE, C.l_int32(x.width()), C.l_int32(x.height())), "rotate")
+}
+
+func (x *pix) scale(f float64) (*pix, error) {
+	if x.depth() == 1 && f < 1 {
+		return wrap(C.pixScaleToGray(x.p, C.l_float32(f)), "scale")
+	}
+	return wrap(C.pixScale(x.p, C.l_float32(f), C.l_float32(f)), "scale")
+}
+
+// skew finds the angle (degrees, clockwise rotation needed to straighten,
+// i.e. how far the lines were turned counter-clockwise) over ±rangeDeg and
+// the projection score at that angle.
+func (x *pix) skew(dpi float64, rangeDeg float64) (angle, conf, score float64, err error) {
+	redsweep, redsearch := 4, 2
+	if dpi < 250 {
+		redsweep, redsearch = 2, 1
+	}
+	var a, c, s C.float
+	if C.sohoaFindSkew(x.p, C.int(redsweep), C.int(redsearch), C.float(rangeDeg), 1, &a, &c, &s) != 0 {
+		return 0, 0, 0, errors.New("leptonica: skew search failed")
+	}
+	return float64(a), float64(c), float64(s), nil
+}
+
+// ink counts foreground pixels.
+func (x *pix) ink() int {
+	var c C.l_int32
+	C.pixCountPixels(x.p, &c, nil)
+	return int(c)
+}
+
+// textComps counts glyph-sized components and ink pixels.
+func (x *pix) textComps(dpi float64) (n, ink int) {
+	minh := int(dpi * 0.02)
+	if minh < 3 {
+		minh = 3
+	}
+	var c C.int
+	n = int(C.sohoaCountTextComps(x.p, C.int(minh), C.int(dpi*0.6), C.int(dpi*2), &c))
+	return n, int(c)
+}
+
+func (x *pix) setResolution(dpi float64) {
+	r := C.l_int32(math.Round(dpi))
+	C.pixSetResolution(x.p, r, r)
+}
+
+// pnm encodes the image as PNM (tests and tools).
+func (x *pix) pnm() ([]byte, error) {
+	var n C.size_t
+	data := C.sohoaPNM(x.p, &n)
+	if data == nil {
+		return nil, errors.New("leptonica: encode pnm failed")
+	}
+	defer C.free(unsafe.Pointer(data))
+	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+}
+
+// raw encodes the image as uncompressed TIFF: with the engine's Leptonica
+// it is the cheapest format to write and for Tesseract to read back.
+func (x *pix) raw() ([]byte, error) {
+	var data *C.l_uint8
+	var n C.size_t
+	if C.pixWriteMem(&data, &n, x.p, C.IFF_TIFF) != 0 || data == nil {
+		return nil, errors.New("leptonica: encode tiff failed")
+	}
+	defer C.free(unsafe.Pointer(data))
+	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+}
+
+func (x *pix) jpeg(quality int) ([]byte, error) {
+	var data *C.l_uint8
+	var n C.size_t
+	if C.pixWriteMemJpeg(&data, &n, x.p, C.l_int32(quality), 0) != 0 || data == nil {
+		return nil, errors.New("leptonica: encode jpeg failed")
+	}
+	defer C.free(unsafe.Pointer(data))
+	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+}
+
+func (x *pix) g4() ([]byte, error) {
+	var n C.size_t
+	data := C.sohoaEncodeG4(x.p, &n)
+	if data == nil {
+		return nil, errors.New("leptonica: encode g4 failed")
+	}
+	defer C.free(unsafe.Pointer(data))
+	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+}
+
+func (x *pix) png() ([]byte, error) {
+	var data *C.l_uint8
+	var n C.size_t
+	if C.pixWriteMem(&data, &n, x.p, C.IFF_PNG) != 0 || data == nil {
+		return nil, errors.New("leptonica: encode png failed")
+	}
+	defer C.free(unsafe.Pointer(data))
+	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+}
+
+// upDown returns Leptonica's up/down text confidence: positive when right
+// side up, negative when upside down, near 0 when it cannot tell.
+func (x *pix) upDown(dpi float64) float64 {
+	reduce := C.int(0)
+	if dpi > 250 {
+		reduce = 1
+	}
+	return float64(C.sohoaUpDown(x.p, reduce))
+}
+
+// equal reports whether two images have the same pixels (tests).
+func equal(a, b *pix) bool {
+	var same C.l_int32
+	C.pixEqual(a.p, b.p, &same)
+	return same != 0
+}

@@ -1,0 +1,149 @@
+package ocr
+
+// Tesseract inside the engine child, through gosseract.
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/otiai10/gosseract/v2"
+	"golang.org/x/text/unicode/norm"
+)
+
+// recognizer holds the Tesseract engines of one child process.
+type recognizer struct {
+	langs string
+	cl    *gosseract.Client
+
+	// The PDF being worked on, on disk for poppler (see pdfFile).
+	pdfPath string
+	pdfGen  int
+}
+
+func newRecognizer(tessdata, langs string) (*recognizer, error) {
+	if langs == "" {
+		langs = "vie"
+	}
+	r := &recognizer{langs: langs}
+	r.cl = gosseract.NewClient()
+	if err := r.cl.SetTessdataPrefix(tessdata); err != nil {
+		r.close()
+		return nil, err
+	}
+	if err := r.cl.SetLanguage(strings.Split(langs, "+")...); err != nil {
+		r.close()
+		return nil, err
+	}
+	// Load the models now, so that start-up (and its stderr juggling) ends
+	// before the engine says it is ready.
+	blank := []byte("P4\n8 8\n\x00\x00\x00\x00\x00\x00\x00\x00")
+	if err := r.cl.SetImageFromBytes(blank); err != nil {
+		r.close()
+		return nil, err
+	}
+	if _, err := r.cl.GetBoundingBoxesVerbose(); err != nil {
+		r.close()
+		return nil, fmt.Errorf("tesseract: load %s: %w", langs, err)
+	}
+	// Only now: Init replaces the engine state, and a mode set before it
+	// is lost (Tesseract's API would fall back to a single text block,
+	// which runs columns together).
+	if err := r.cl.SetPageSegMode(gosseract.PSM_AUTO); err != nil {
+		r.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *recognizer) close() {
+	r.dropPDF()
+	if r.cl != nil {
+		r.cl.Close()
+		r.cl = nil
+	}
+}
+
+// recognize OCRs a cleaned, upright binary page.
+func (r *recognizer) recognize(bin *pix, dpi float64) ([]Line, string, float64, error) {
+	data, err := bin.raw()
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if err := r.cl.SetVariable("user_defined_dpi", strconv.Itoa(int(math.Round(dpi)))); err != nil {
+		return nil, "", 0, err
+	}
+	if err := r.cl.SetImageFromBytes(data); err != nil {
+		return nil, "", 0, err
+	}
+	boxes, err := r.cl.GetBoundingBoxesVerbose()
+	if err != nil {
+		return nil, "", 0, err
+	}
+	lines, text, conf := assemble(boxes)
+	return lines, text, conf, nil
+}
+
+// assemble groups words (in Tesseract's reading order) into lines and the
+// page text: words joined by a space, lines by \n, paragraphs by a blank line.
+func assemble(boxes []gosseract.BoundingBox) ([]Line, string, float64) {
+	var (
+		lines    []Line
+		sb       strings.Builder
+		sum      float64
+		nwords   int
+		lastKey  [3]int
+		havePrev bool
+	)
+	for _, b := range boxes {
+		w := norm.NFC.String(strings.TrimSpace(b.Word))
+		if w == "" || junk(w, b.Confidence) {
+			continue
+		}
+		key := [3]int{b.BlockNum, b.ParNum, b.LineNum}
+		if !havePrev || key != lastKey {
+			if havePrev {
+				if key[0] != lastKey[0] || key[1] != lastKey[1] {
+					sb.WriteString("\n\n")
+				} else {
+					sb.WriteString("\n")
+				}
+			}
+			lines = append(lines, Line{Box: toBox(b.Box)})
+			lastKey, havePrev = key, true
+		} else {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(w)
+		l := &lines[len(lines)-1]
+		l.Words = append(l.Words, Word{Text: w, Box: toBox(b.Box), Confidence: math.Round(b.Confidence*100) / 100})
+		l.Box = union(l.Box, toBox(b.Box))
+		sum += b.Confidence
+		nwords++
+	}
+	conf := 0.0
+	if nwords > 0 {
+		conf = math.Round(sum/float64(nwords)*100) / 100
+	}
+	return lines, sb.String(), conf
+}
+
+// junk tells marks that Tesseract read out of signatures, stamps and dirt:
+// symbols only, or one or two characters, read with very low confidence.
+func junk(w string, conf float64) bool {
+	alnum := strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+	return (!alnum && conf < 50) || (utf8.RuneCountInString(w) <= 2 && conf < 30)
+}
+
+func toBox(r image.Rectangle) Box { return Box{X0: r.Min.X, Y0: r.Min.Y, X1: r.Max.X, Y1: r.Max.Y} }
+
+func union(a, b Box) Box {
+	if a.X1 <= a.X0 || a.Y1 <= a.Y0 {
+		return b
+	}
+	return Box{X0: min(a.X0, b.X0), Y0: min(a.Y0, b.Y0), X1: max(a.X1, b.X1), Y1: max(a.Y1, b.Y1)}
+}
