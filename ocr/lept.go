@@ -316,15 +316,17 @@ func (x *pix) rotateOrth(quads int) (*pix, error) {
 	return wrap(C.pixRotateOrth(x.p, C.int(quads)), "rotate")
 }
 
-// rotate turns the image deg degrees clockwise, on a canvas grown so that
-// no corner is lost, bringing in white.
+// rotate turns the image deg degrees clockwise about its centre, bringing
+// in white. The canvas keeps the scan's size: the corrected page must stay
+// the paper size at 100% scale, and what leaves the frame is the scanner
+// bed's corners, not the page's text.
 func (x *pix) rotate(deg float64) (*pix, error) {
 	typ := C.L_ROTATE_AREA_MAP
 	if x.depth() == 1 {
 		typ = C.L_ROTATE_SAMPLING
 	}
 	rad := deg * math.Pi / 180
-	return wrap(C.pixRotate(x.p, C.l_float32(rad), C.l_int32(typ), C.L_BRING_IN_WHITE, C.l_int32(x.width()), C.l_int32(x.height())), "rotate")
+	return wrap(C.pixRotate(x.p, C.l_float32(rad), C.l_int32(typ), C.L_BRING_IN_WHITE, 0, 0), "rotate")
 }
 
 func (x *pix) scale(f float64) (*pix, error) {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sohoa/sohoa/ocr/jpegopt"
 )
 
 // job is one page handed to an engine child.
@@ -308,14 +310,18 @@ func encodePage(x *pix, mode ColorMode, j *job, changed bool) (Image, error) {
 		img.Encoding, img.BitsPerComponent = G4, 1
 		img.Data, err = x.g4()
 	case !changed && j.KeepJPEG:
-		img.Encoding, img.Data = JPEG, j.Data
+		// Optimize is lossless: same coefficients, fewer bytes, and done here
+		// (in parallel engines) the PDF assembly has nothing left to do.
+		img.Encoding, img.Data = JPEG, jpegopt.Optimize(j.Data)
 	default:
 		q := j.JPEGQuality
 		if q <= 0 {
 			q = 75
 		}
 		img.Encoding = JPEG
-		img.Data, err = x.jpeg(q)
+		if img.Data, err = x.jpeg(q); err == nil {
+			img.Data = jpegopt.Optimize(img.Data)
+		}
 	}
 	return img, err
 }

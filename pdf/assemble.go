@@ -16,7 +16,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/sohoa/sohoa/ocr"
-	"github.com/sohoa/sohoa/pdf/jpegopt"
+	"github.com/sohoa/sohoa/ocr/jpegopt"
 )
 
 // glyphlessTTF is Tesseract's pdf.ttf (Apache-2.0): one empty glyph, 500

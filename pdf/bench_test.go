@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pdf/jpegopt"
+	"github.com/sohoa/sohoa/ocr/jpegopt"
 )
 
 // densePage is an A4 page full of Vietnamese text at dpi.

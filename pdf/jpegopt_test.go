@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sohoa/sohoa/pdf/jpegopt"
+	"github.com/sohoa/sohoa/ocr/jpegopt"
 )
 
 // optimizeJPEG is lossless: the optimized file decodes to the same pixels,

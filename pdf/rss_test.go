@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sohoa/sohoa/pdf/jpegopt"
+	"github.com/sohoa/sohoa/ocr/jpegopt"
 )
 
 const rssChildEnv = "SOHOA_PDF_RSS_CHILD"
