@@ -1,0 +1,293 @@
+package workers
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+)
+
+// DocumentJob assembles, signs, stores, links and indexes the PDF of a
+// batch whose pages are all finished.
+type DocumentJob struct {
+	BatchID string `json:"batch_id"`
+}
+
+// Kind implements JobArgs.
+func (DocumentJob) Kind() string { return "document" }
+
+type documentWorker struct{ r *Runner }
+
+// Work builds the batch's result. What happens to a batch with excepted
+// pages: a one-stop desk needs one image per paper page, in order and
+// whole, so no page is ever silently dropped. The batch is marked failed
+// with a reason naming each excepted page; an operator's RetryPage of
+// those pages puts the batch back to processing, and the last of them to
+// finish queues this job again, which then builds the result.
+func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error {
+	r := w.r
+	b, err := r.cfg.Records.Batch(ctx, job.Args.BatchID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Permanent(fmt.Errorf("batch %s: %w", job.Args.BatchID, err))
+	}
+	if err != nil {
+		return fmt.Errorf("load batch %s: %w", job.Args.BatchID, err)
+	}
+	if b.Status == storage.BatchDone {
+		// Redelivered after the result was linked: the index step may not
+		// have run. Add replaces, so doing it again is harmless.
+		return w.indexDone(ctx, b)
+	}
+	if !pagesFinished(b) {
+		// A stale job (a page was put back for retry): the page's own
+		// completion queues the document again.
+		return nil
+	}
+	if msg := exceptionSummary(b); msg != "" {
+		if b.Status != storage.BatchFailed {
+			if err := r.cfg.Records.SetBatchStatus(ctx, b.ID, storage.BatchFailed, msg); err != nil {
+				return fmt.Errorf("mark batch failed: %w", err)
+			}
+			r.log.Warn("batch failed: pages in exceptions", "batch", b.ID, "dossier", b.DossierCode, "reason", msg)
+		}
+		return nil
+	}
+
+	code, err := r.cfg.Records.ReserveResultCode(ctx, b.ID)
+	if err != nil {
+		return fmt.Errorf("reserve result code: %w", err)
+	}
+	f, err := os.CreateTemp("", "sohoa-result-*.pdf")
+	if err != nil {
+		return fmt.Errorf("temp file: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+
+	start := time.Now()
+	src := &blobPages{blobs: r.cfg.Blobs, pages: b.Pages}
+	opts := pdf.AssembleOptions{Conformance: r.cfg.Conformance, Metadata: pdf.Metadata{
+		Title:        b.Title,
+		DocumentType: b.DocumentType,
+		DossierCode:  b.DossierCode,
+		ResultCode:   code,
+		AgencyCode:   b.AgencyCode,
+		Language:     "vi",
+		Station:      b.Station,
+		Operator:     b.Operator,
+		Created:      time.Now().UTC(),
+	}}
+	if err := pdf.Assemble(ctx, f, src, opts); err != nil {
+		return fmt.Errorf("assemble %s: %w", code, err)
+	}
+	r.m.since("assemble", start)
+	if r.cfg.Signer != nil {
+		start = time.Now()
+		if err := r.cfg.Signer.Sign(ctx, f); err != nil {
+			return fmt.Errorf("sign %s: %w", code, err)
+		}
+		r.m.since("sign", start)
+	}
+
+	start = time.Now()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("hash %s: %w", code, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	// The key carries the content hash: two racing runs of one batch
+	// (a duplicate job) each store their own file, and the loser's is
+	// removed below, so the linked file always matches its checksum.
+	key := fmt.Sprintf("dossiers/%s/results/%s-%s.pdf", b.DossierCode, code, sum[:12])
+	if _, err := r.cfg.Blobs.Put(ctx, key, f, size, "application/pdf", sum); err != nil {
+		return fmt.Errorf("store %s: %w", code, err)
+	}
+	r.m.since("upload", start)
+
+	start = time.Now()
+	res, err := r.cfg.Records.AddResult(ctx, storage.Result{
+		Code:        code,
+		DossierCode: b.DossierCode,
+		BatchID:     b.ID,
+		Title:       b.Title,
+		Key:         key,
+		Size:        size,
+		SHA256:      sum,
+		Signer:      w.signerName(),
+		Pages:       len(b.Pages),
+		CreatedAt:   opts.Metadata.Created,
+	})
+	if err != nil {
+		return fmt.Errorf("link %s: %w", code, err)
+	}
+	r.m.since("link", start)
+	if res.Key != key {
+		// Another run linked its file first.
+		if err := r.cfg.Blobs.Delete(ctx, key); err != nil {
+			r.log.Warn("removing a duplicate result file failed", "key", key, "err", err)
+		}
+	} else {
+		r.m.result()
+		r.log.Info("result ready", "result", code, "dossier", b.DossierCode, "batch", b.ID, "pages", len(b.Pages), "bytes", size)
+	}
+	r.events.nudge()
+
+	if r.cfg.Index != nil {
+		start = time.Now()
+		if err := r.cfg.Index.Add(ctx, pageTexts(b, res.Code, res.CreatedAt, src.texts)); err != nil {
+			return fmt.Errorf("index %s: %w", code, err)
+		}
+		r.m.since("index", start)
+	}
+	return nil
+}
+
+// DeadLetter fails the batch with the reason its document could not be
+// built; EnqueueBatch tries it again.
+func (w *documentWorker) DeadLetter(ctx context.Context, job *Job[DocumentJob], reason string) error {
+	err := w.r.cfg.Records.SetBatchStatus(ctx, job.Args.BatchID, storage.BatchFailed, "building the signed PDF failed: "+reason)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrConflict) {
+		return nil // gone, or done after all
+	}
+	return err
+}
+
+func (w *documentWorker) signerName() string {
+	if w.r.cfg.Signer == nil {
+		return ""
+	}
+	return w.r.cfg.SignerName
+}
+
+// indexDone (re)indexes the pages of a batch whose result is linked.
+func (w *documentWorker) indexDone(ctx context.Context, b *storage.Batch) error {
+	r := w.r
+	if r.cfg.Index == nil || b.ResultCode == "" {
+		return nil
+	}
+	res, err := r.cfg.Records.ResultByCode(ctx, b.ResultCode)
+	if err != nil {
+		return fmt.Errorf("load result %s: %w", b.ResultCode, err)
+	}
+	texts := make([]string, len(b.Pages))
+	for i, p := range b.Pages {
+		rec, err := loadPageRecord(ctx, r.cfg.Blobs, p.ResultKey)
+		if err != nil {
+			return err
+		}
+		texts[i] = rec.Text
+	}
+	if err := r.cfg.Index.Add(ctx, pageTexts(b, res.Code, res.CreatedAt, texts)); err != nil {
+		return fmt.Errorf("index %s: %w", res.Code, err)
+	}
+	return nil
+}
+
+// exceptionSummary names the excepted pages of b and why, or "".
+func exceptionSummary(b *storage.Batch) string {
+	var parts []string
+	for _, p := range b.Pages {
+		if p.Status == storage.PageException {
+			parts = append(parts, fmt.Sprintf("page %d (%s): %s", p.Index, p.SourceName, p.Error))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strconv.Itoa(len(parts)) + " page(s) could not be processed; retry them or upload them again: " + strings.Join(parts, "; ")
+}
+
+func pageTexts(b *storage.Batch, code string, date time.Time, texts []string) []index.PageText {
+	out := make([]index.PageText, 0, len(texts))
+	for i, t := range texts {
+		out = append(out, index.PageText{
+			ResultCode:   code,
+			DossierCode:  b.DossierCode,
+			AgencyCode:   b.AgencyCode,
+			Title:        b.Title,
+			DocumentType: b.DocumentType,
+			Date:         date,
+			Page:         i + 1,
+			Text:         t,
+		})
+	}
+	return out
+}
+
+// blobPages is a pdf.PageSource reading each page's image and OCR result
+// from blobs when asked, so a long document never sits in memory whole.
+// It keeps each page's text for the index.
+type blobPages struct {
+	blobs storage.Blobs
+	pages []storage.Page
+	texts []string
+}
+
+func (s *blobPages) Len() int { return len(s.pages) }
+
+// Page returns the i-th page, 0-based.
+func (s *blobPages) Page(ctx context.Context, i int) (pdf.Page, error) {
+	if i < 0 || i >= len(s.pages) {
+		return pdf.Page{}, fmt.Errorf("page %d out of range", i)
+	}
+	p := s.pages[i]
+	rec, err := loadPageRecord(ctx, s.blobs, p.ResultKey)
+	if err != nil {
+		return pdf.Page{}, err
+	}
+	img := rec.Image
+	rc, _, err := s.blobs.Get(ctx, p.ImageKey)
+	if err != nil {
+		return pdf.Page{}, fmt.Errorf("fetch page %d image: %w", p.Index, err)
+	}
+	defer rc.Close()
+	if img.Data, err = io.ReadAll(rc); err != nil {
+		return pdf.Page{}, fmt.Errorf("fetch page %d image: %w", p.Index, err)
+	}
+	if s.texts == nil {
+		s.texts = make([]string, len(s.pages))
+	}
+	s.texts[i] = rec.Text
+	return pdf.Page{Image: img, Result: rec.Result}, nil
+}
+
+func loadPageRecord(ctx context.Context, blobs storage.Blobs, key string) (*pageRecord, error) {
+	if key == "" {
+		return nil, errors.New("page has no OCR result")
+	}
+	rc, _, err := blobs.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", key, err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, rc); err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", key, err)
+	}
+	var rec pageRecord
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return &rec, nil
+}
+
+var _ pdf.PageSource = (*blobPages)(nil)

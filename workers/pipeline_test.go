@@ -1,0 +1,641 @@
+package workers
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/prometheus/client_golang/prometheus"
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+)
+
+func TestMain(m *testing.M) {
+	ocr.MaybeServeEngine()
+	code := m.Run()
+	if sohoaBinary.dir != "" {
+		os.RemoveAll(sohoaBinary.dir)
+	}
+	os.Exit(code)
+}
+
+// corpusPage is a small real scan (640x480, 1-bit): OCR costs well under a
+// second, so a test can afford dozens of pages.
+const corpusPage = "../../shared/corpus/tesseract/phototest.tif"
+
+func readCorpus(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("test corpus: %v (the corpus lives at /work/shared/corpus, beside the project)", err)
+	}
+	return b
+}
+
+// poisonPage looks like a PNG (its signature and header pass a glance) but
+// its image data is garbage: every OCR attempt fails.
+func poisonPage() []byte {
+	b := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x02\x80\x00\x00\x01\xe0\x08\x00\x00\x00\x00\x00\x00\x00\x00")
+	return append(b, bytes.Repeat([]byte("poison"), 200)...)
+}
+
+// stack is what the workers run on: records, blobs, index, a queue.
+type stack struct {
+	db    *storage.DB
+	rec   *storage.SQLRecords
+	blobs storage.Blobs
+	idx   index.Searcher
+	queue Queue
+	// What a child worker process needs to join the same stack.
+	dbURL, s3URL, amqpURL, prefix string
+}
+
+// embeddedStack is one SQLite file, a local folder and the SQL queue.
+func embeddedStack(t *testing.T) *stack {
+	dir := t.TempDir()
+	ctx := t.Context()
+	db, err := storage.OpenDB(ctx, filepath.Join(dir, "sohoa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := &stack{db: db}
+	if s.rec, err = storage.OpenRecords(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if s.idx, err = index.Open(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if s.blobs, err = storage.OpenLocal(filepath.Join(dir, "blobs")); err != nil {
+		t.Fatal(err)
+	}
+	q, err := NewSQLQueue(ctx, db, SQLQueueConfig{Lease: 5 * time.Second, Poll: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	s.queue = q
+	return s
+}
+
+// distributedStack is a private PostgreSQL schema, MinIO bucket and set of
+// RabbitMQ queues on the shared test services. s3URL and amqpURL, when not
+// empty, replace the shared MinIO / RabbitMQ (private ones for outage tests).
+func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
+	ctx := t.Context()
+	pg := testEnv(t, "SOHOA_TEST_PG")
+	if s3URL == "" {
+		s3URL = testEnv(t, "SOHOA_TEST_S3")
+	}
+	if amqpURL == "" {
+		amqpURL = testEnv(t, "SOHOA_TEST_AMQP")
+	}
+	name := strings.ReplaceAll(uniqueName("workers"), "-", "_")
+
+	admin, err := storage.OpenDB(ctx, pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`)
+		admin.Close()
+	})
+	s := &stack{prefix: strings.ReplaceAll(name, "_", "-"), amqpURL: amqpURL}
+	s.dbURL = pg + "&search_path=" + name
+	if !strings.Contains(pg, "?") {
+		s.dbURL = pg + "?search_path=" + name
+	}
+	if s.db, err = storage.OpenDB(ctx, s.dbURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.db.Close() })
+	if s.rec, err = storage.OpenRecords(ctx, s.db); err != nil {
+		t.Fatal(err)
+	}
+	if s.idx, err = index.Open(ctx, s.db); err != nil {
+		t.Fatal(err)
+	}
+
+	s.s3URL = strings.TrimSuffix(s3URL, "/") + "/" + s.prefix
+	m, err := storage.OpenMinio(ctx, s.s3URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emptyBucket(m) })
+	s.blobs = storage.RetryBlobs(m, storage.RetryPolicy{Initial: 200 * time.Millisecond, Max: 2 * time.Second, MaxElapsed: 2 * time.Minute})
+
+	q, err := DialAMQP(ctx, AMQPConfig{URL: amqpURL, Prefix: s.prefix, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.DeleteTopology(ctx, []string{PageJob{}.Kind(), DocumentJob{}.Kind()}, []time.Duration{time.Second, 2 * time.Second})
+		q.Close()
+	})
+	s.queue = q
+	return s
+}
+
+func emptyBucket(m *storage.Minio) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := m.Client()
+	for obj := range c.ListObjects(ctx, m.Bucket(), minio.ListObjectsOptions{Recursive: true}) {
+		if obj.Err == nil {
+			c.RemoveObject(ctx, m.Bucket(), obj.Key, minio.RemoveObjectOptions{})
+		}
+	}
+	c.RemoveBucket(ctx, m.Bucket())
+}
+
+// testPolicies keep failing tests short: 3 attempts, 1 s apart.
+var testPagePolicy = Policy{MaxAttempts: 3, Timeout: 2 * time.Minute, Backoff: func(int) time.Duration { return time.Second }}
+
+func testConfig(s *stack, pool *ocr.Pool, log *slog.Logger) Config {
+	return Config{
+		Queue:          s.queue,
+		Records:        s.rec,
+		Blobs:          s.blobs,
+		Index:          s.idx,
+		OCR:            pool,
+		Concurrency:    2,
+		Logger:         log,
+		PagePolicy:     testPagePolicy,
+		DocumentPolicy: Policy{MaxAttempts: 3, Backoff: func(int) time.Duration { return 2 * time.Second }},
+	}
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("SOHOA_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// newBatch stores the pages as an upload would and creates the batch.
+func newBatch(t testing.TB, s *stack, dossier string, pages ...[]byte) *storage.Batch {
+	t.Helper()
+	ctx := context.Background()
+	b := &storage.Batch{
+		ID:           storage.NewID(),
+		DossierCode:  dossier,
+		AgencyCode:   strings.SplitN(dossier, "-", 2)[0],
+		Title:        "Giấy đề nghị",
+		DocumentType: "don",
+		Station:      "quay-1",
+		Operator:     "Nguyễn Văn A",
+	}
+	for i, data := range pages {
+		name := fmt.Sprintf("scan-%02d.tif", i+1)
+		key := storage.PageSourceKey(dossier, b.ID, name)
+		info, err := s.blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/tiff", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Pages = append(b.Pages, storage.Page{Index: i + 1, SourceName: name, SourcePage: 1, SourceKey: key, SourceSHA: info.SHA256})
+	}
+	stored, _, err := s.rec.CreateBatch(ctx, b, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored
+}
+
+// waitBatches polls until every batch is done or failed.
+func waitBatches(t testing.TB, s *stack, ids []string, within time.Duration) map[string]*storage.Batch {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		out := map[string]*storage.Batch{}
+		for _, id := range ids {
+			b, err := s.rec.Batch(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Status == storage.BatchDone || b.Status == storage.BatchFailed {
+				out[id] = b
+			}
+		}
+		if len(out) == len(ids) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			for _, id := range ids {
+				b, _ := s.rec.Batch(context.Background(), id)
+				t.Logf("batch %s: %s %s %s", id, b.Status, b.Error, pageStates(b))
+			}
+			t.Fatalf("%d of %d batches finished within %s", len(out), len(ids), within)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// waitPagesDone polls until n pages of the batches are done and, with
+// inFlight, a page is being worked on (attempted, not finished).
+func waitPagesDone(t testing.TB, s *stack, ids []string, n int, inFlight bool, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		done, busy := 0, 0
+		for _, id := range ids {
+			b, err := s.rec.Batch(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range b.Pages {
+				switch {
+				case p.Status == storage.PageDone:
+					done++
+				case p.Status == storage.PagePending && p.Attempts > 0:
+					busy++
+				}
+			}
+		}
+		if done >= n && (!inFlight || busy > 0) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d pages done (and one in flight: %v) within %s", n, inFlight, within)
+}
+
+func pageStates(b *storage.Batch) string {
+	var sb strings.Builder
+	for _, p := range b.Pages {
+		fmt.Fprintf(&sb, "[%d %s a=%d %s]", p.Index, p.Status, p.Attempts, p.Error)
+	}
+	return sb.String()
+}
+
+// checkResult asserts what a case system would check of a done batch: one
+// result linked to its dossier, the PDF stored with the recorded checksum,
+// one page per paper page, the OCR text inside.
+func checkResult(t testing.TB, s *stack, b *storage.Batch, wantText string) *storage.Result {
+	t.Helper()
+	ctx := context.Background()
+	if b.Status != storage.BatchDone {
+		t.Fatalf("batch %s is %s (%s), want done; pages %s", b.ID, b.Status, b.Error, pageStates(b))
+	}
+	d, err := s.rec.Dossier(ctx, b.DossierCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []storage.Result
+	for _, r := range d.Results {
+		if r.BatchID == b.ID {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) != 1 {
+		t.Fatalf("batch %s has %d results, want exactly 1: %+v", b.ID, len(mine), mine)
+	}
+	r := mine[0]
+	if r.Code != b.ResultCode || !strings.HasPrefix(r.Code, b.DossierCode+"-KQ") {
+		t.Errorf("result code %q, batch says %q", r.Code, b.ResultCode)
+	}
+	if r.Pages != len(b.Pages) {
+		t.Errorf("result has %d pages, batch %d", r.Pages, len(b.Pages))
+	}
+	rc, _, err := s.blobs.Get(ctx, r.Key)
+	if err != nil {
+		t.Fatalf("result PDF %s: %v", r.Key, err)
+	}
+	pdfBytes, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(pdfBytes)
+	if hex.EncodeToString(sum[:]) != r.SHA256 || int64(len(pdfBytes)) != r.Size {
+		t.Errorf("stored PDF does not match its record (sha %s size %d)", r.SHA256, r.Size)
+	}
+	if !strings.HasPrefix(r.Key, "dossiers/"+b.DossierCode+"/results/") {
+		t.Errorf("result key %s not under its dossier", r.Key)
+	}
+	f := filepath.Join(t.TempDir(), "r.pdf")
+	os.WriteFile(f, pdfBytes, 0o600)
+	out, err := exec.Command("pdfinfo", f).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), fmt.Sprintf("Pages:           %d\n", len(b.Pages))) {
+		t.Errorf("PDF pages: %s", out)
+	}
+	if wantText != "" {
+		txt, err := exec.Command("pdftotext", f, "-").CombinedOutput()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		if !strings.Contains(strings.Join(strings.Fields(string(txt)), " "), wantText) {
+			t.Errorf("PDF text lacks %q:\n%s", wantText, txt)
+		}
+	}
+	return &r
+}
+
+// webhookSink records signed event deliveries; it fails the first fail
+// requests to exercise the retries.
+type webhookSink struct {
+	secret string
+	mu     sync.Mutex
+	fail   int
+	events []EventBody
+	bad    int
+}
+
+func (w *webhookSink) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fail > 0 {
+		w.fail--
+		http.Error(rw, "try later", http.StatusServiceUnavailable)
+		return
+	}
+	mac := hmac.New(sha256.New, []byte(w.secret))
+	mac.Write(body)
+	if !hmac.Equal([]byte(r.Header.Get(SignatureHeader)), []byte("sha256="+hex.EncodeToString(mac.Sum(nil)))) {
+		w.bad++
+		http.Error(rw, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var ev EventBody
+	if err := json.Unmarshal(body, &ev); err != nil {
+		w.bad++
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.events = append(w.events, ev)
+}
+
+func (w *webhookSink) snapshot() []EventBody {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]EventBody(nil), w.events...)
+}
+
+// TestEmbeddedPipeline runs the embedded mode whole: two batches and a
+// batch with a poison page, on the SQL queue. The good batches come out as
+// one PDF each, linked, indexed and announced by a signed webhook that
+// first fails; the poison page ends in exceptions after its attempts
+// while its batch's other pages finish, the batch fails naming the page,
+// and an operator retry of the page runs it again.
+func TestEmbeddedPipeline(t *testing.T) {
+	s := embeddedStack(t)
+	pool := ocr.NewPool(ocr.Options{Languages: "eng", Engines: 2})
+	t.Cleanup(func() { pool.Close() })
+	sink := &webhookSink{secret: "s3cret", fail: 2}
+	srv := httptest.NewServer(sink)
+	t.Cleanup(srv.Close)
+
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(s, pool, testLogger(t))
+	cfg.Events = EventsConfig{WebhookURL: srv.URL + "/hook", WebhookSecret: sink.secret}
+	cfg.Metrics = reg
+	signer, signerName := testSigner(t)
+	cfg.Signer = signer
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- r.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	page := readCorpus(t, corpusPage)
+	dossier := "000.00.31.H33-220804-0001"
+	good1 := newBatch(t, s, dossier, page, page)
+	good2 := newBatch(t, s, dossier, blankPage(t), page)
+	poisoned := newBatch(t, s, "H33.01.02-260125-010001", page, poisonPage(), page)
+	for _, b := range []*storage.Batch{good1, good2, poisoned} {
+		if err := r.EnqueueBatch(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := waitBatches(t, s, []string{good1.ID, good2.ID, poisoned.ID}, 2*time.Minute)
+	r1 := checkResult(t, s, got[good1.ID], "quick brown dog")
+	r2 := checkResult(t, s, got[good2.ID], "quick brown dog")
+	checkSigned(t, s, r1, signerName)
+	checkSigned(t, s, r2, signerName)
+	// The blank sheet stays in the PDF (one image per paper page), marked.
+	if p := got[good2.ID].Pages[0]; !p.Blank || p.Status != storage.PageDone {
+		t.Errorf("blank page: %+v, want done and marked blank", p)
+	}
+	if p := got[good2.ID].Pages[1]; p.Blank {
+		t.Errorf("text page marked blank: %+v", p)
+	}
+	if codes := map[string]bool{r1.Code: true, r2.Code: true}; !codes[dossier+"-KQ1"] || !codes[dossier+"-KQ2"] {
+		t.Errorf("result codes %v: want KQ1 and KQ2 of one dossier", codes)
+	}
+
+	pb := got[poisoned.ID]
+	if pb.Status != storage.BatchFailed || !strings.Contains(pb.Error, "page 2 (scan-02.tif)") {
+		t.Errorf("poisoned batch: %s %q, want failed naming page 2", pb.Status, pb.Error)
+	}
+	for _, p := range pb.Pages {
+		want := storage.PageDone
+		if p.Index == 2 {
+			want = storage.PageException
+		}
+		if p.Status != want {
+			t.Errorf("poisoned batch page %d is %s (%s), want %s", p.Index, p.Status, p.Error, want)
+		}
+	}
+	exc, err := s.rec.Exceptions(ctx, 10)
+	if err != nil || len(exc) != 1 || exc[0].BatchID != poisoned.ID || exc[0].Index != 2 || exc[0].Error == "" {
+		t.Errorf("exceptions %+v, %v; want page 2 of the poisoned batch with a reason", exc, err)
+	}
+
+	hits, err := s.idx.Search(ctx, index.Query{Text: "brown dog", DossierCode: dossier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits.Total != 3 { // 2 + 1 text pages
+		t.Errorf("search found %d pages, want 3", hits.Total)
+	}
+
+	// Events: one per result, signed, after the webhook's failures.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(sink.snapshot()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	evs := sink.snapshot()
+	seen := map[string]int{}
+	for _, ev := range evs {
+		var res storage.Result
+		json.Unmarshal(ev.Payload, &res)
+		seen[res.Code]++
+		if ev.Kind != storage.EventResultReady || ev.AgencyCode != "000.00.31.H33" || ev.DossierCode != dossier {
+			t.Errorf("event %+v", ev)
+		}
+	}
+	if seen[r1.Code] != 1 || seen[r2.Code] != 1 || sink.bad != 0 {
+		t.Errorf("webhook got %v (bad %d), want each result once", seen, sink.bad)
+	}
+
+	// The operator retries the poison page: it runs again (and fails again,
+	// at once: an unreadable file is not tried MaxAttempts times).
+	if err := r.RetryPage(ctx, poisoned.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.rec.Batch(ctx, poisoned.ID)
+	if b.Status != storage.BatchProcessing {
+		t.Errorf("after retry the batch is %s, want processing", b.Status)
+	}
+	got = waitBatches(t, s, []string{poisoned.ID}, time.Minute)
+	if b := got[poisoned.ID]; b.Status != storage.BatchFailed || b.Pages[1].Attempts != 1 || b.Pages[1].Status != storage.PageException {
+		t.Errorf("retried poison page: batch %s, page %+v", b.Status, b.Pages[1])
+	}
+
+	var pagesDone float64
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "sohoa_pages_total" {
+			for _, m := range mf.Metric {
+				if m.Label[0].GetValue() == "done" {
+					pagesDone = m.Counter.GetValue()
+				}
+			}
+		}
+	}
+	if pagesDone != 6 {
+		t.Errorf("sohoa_pages_total{outcome=done} = %v, want 6", pagesDone)
+	}
+}
+
+// testSigner opens a signer on a fresh test CA and signer certificate.
+func testSigner(t testing.TB) (*pdf.Signer, string) {
+	t.Helper()
+	p12, pass, name := testSignerFiles(t)
+	s, err := pdf.SignerConfig{P12File: p12, PassFile: pass}.Open(context.Background())
+	if err != nil {
+		t.Fatalf("open test signer: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, name
+}
+
+// testSignerFiles makes a test CA and a signer certificate (RSA-2048,
+// SKI/AKI set) and writes the signer as PKCS#12 with its password in a
+// file; name is the certificate's CN.
+func testSignerFiles(t testing.TB) (p12File, passFile, name string) {
+	t.Helper()
+	now := time.Now()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate, key crypto.Signer) *x509.Certificate {
+		der, _ := x509.MarshalPKIXPublicKey(pub)
+		ski := sha1.Sum(der)
+		tmpl.SubjectKeyId = ski[:]
+		if parent == nil {
+			parent = tmpl
+		} else {
+			tmpl.AuthorityKeyId = parent.SubjectKeyId
+		}
+		b, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ca := mk(&x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sohoa Workers Test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}, caKey.Public(), nil, caKey)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := mk(&x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "UBND phường 1 - Bộ phận một cửa"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}, key.Public(), ca, caKey)
+	p12, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{ca}, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p12File, passFile = filepath.Join(dir, "s.p12"), filepath.Join(dir, "pass")
+	os.WriteFile(p12File, p12, 0o600)
+	os.WriteFile(passFile, []byte("pw\n"), 0o600)
+	return p12File, passFile, cert.Subject.CommonName
+}
+
+// blankPage is a white 640x480 page.
+func blankPage(t testing.TB) []byte {
+	img := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// checkSigned asserts that the stored PDF of r carries a valid signature.
+func checkSigned(t testing.TB, s *stack, r *storage.Result, signer string) {
+	t.Helper()
+	rc, _, err := s.blobs.Get(context.Background(), r.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rc)
+	rc.Close()
+	f := filepath.Join(t.TempDir(), "signed.pdf")
+	os.WriteFile(f, data, 0o600)
+	out, err := exec.Command("pdfsig", "-nocert", "-no-ocsp", f).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Signature is Valid") {
+		t.Errorf("pdfsig: %v\n%s", err, out)
+	}
+	if r.Signer != signer {
+		t.Errorf("result signer %q, want %q", r.Signer, signer)
+	}
+}

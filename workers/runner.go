@@ -1,0 +1,234 @@
+package workers
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+)
+
+// Config wires a Runner. Queue, Records and Blobs are required; OCR is
+// required unless NoWorkers.
+type Config struct {
+	Queue   Queue // DialAMQP (distributed) or NewSQLQueue (embedded)
+	Records storage.Records
+	Blobs   storage.Blobs
+	Index   index.Index // nil: results are not indexed
+	OCR     *ocr.Pool
+	Signer  *pdf.Signer // nil: PDFs are stored unsigned
+	// SignerName is recorded with each result (the certificate's subject).
+	SignerName  string
+	Conformance pdf.Conformance // PDF/A-2b when empty
+	// Concurrency is how many pages this process OCRs at once (the page
+	// queue's prefetch); runtime.NumCPU() when 0. Documents are assembled
+	// max(1, Concurrency/2) at a time.
+	Concurrency int
+	// NoWorkers runs no job workers, only event delivery (an API server in
+	// front of remote `sohoa worker` processes).
+	NoWorkers bool
+	Events    EventsConfig
+	// Metrics receives the workers' series; nil registers none.
+	Metrics prometheus.Registerer
+	Logger  *slog.Logger
+
+	// PagePolicy and DocumentPolicy override the defaults (tests use
+	// short backoffs); zero fields keep the defaults.
+	PagePolicy     Policy
+	DocumentPolicy Policy
+}
+
+// EventsConfig says where result events go. Each event is delivered at
+// least once to every configured sink, in order, then marked delivered.
+// On PostgreSQL one process at a time delivers (an advisory lock elects
+// it), so any number of serve and worker processes may be configured
+// alike; receivers still deduplicate on X-Sohoa-Event-Id, since a crash
+// between a delivery and its record repeats it.
+type EventsConfig struct {
+	// Publisher publishes to the RabbitMQ topic exchange (the *AMQPQueue
+	// does); nil in embedded mode.
+	Publisher EventPublisher
+	// WebhookURL, when set, receives each event as a JSON POST signed with
+	// X-Sohoa-Signature: sha256=<hex HMAC-SHA256 of the body with WebhookSecret>.
+	WebhookURL    string
+	WebhookSecret string
+	// Disabled turns the dispatcher off in this process. Events wait in
+	// the outbox for a process that delivers them.
+	Disabled bool
+}
+
+// Runner runs the page and document workers and the event dispatcher.
+type Runner struct {
+	cfg    Config
+	log    *slog.Logger
+	m      *metrics
+	client *Client
+	events *dispatcher
+	runMu  sync.Mutex
+}
+
+// Default policies. A page that fails 5 times (OCR error, engine crash,
+// timeout, a worker killed on it) becomes an exception; MinIO or broker
+// outages are ridden out by the retries' backoff (1s..1m, ~2 minutes over 5 tries)
+// and by the blob client's own retries.
+var (
+	defaultPagePolicy = Policy{
+		Timeout:     3 * time.Minute,
+		MaxAttempts: 5,
+		Backoff:     ExpBackoff(2*time.Second, time.Minute),
+	}
+	defaultDocumentPolicy = Policy{
+		Timeout:     15 * time.Minute,
+		MaxAttempts: 8,
+		Backoff:     ExpBackoff(2*time.Second, 2*time.Minute),
+	}
+)
+
+// New checks cfg and builds a Runner; nothing runs until Run.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Queue == nil || cfg.Records == nil || cfg.Blobs == nil {
+		return nil, errors.New("workers: Queue, Records and Blobs are required")
+	}
+	if cfg.OCR == nil && !cfg.NoWorkers {
+		return nil, errors.New("workers: an OCR pool is required to run workers")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = runtime.NumCPU()
+	}
+	if cfg.Signer != nil && cfg.SignerName == "" {
+		if c, ok := any(cfg.Signer).(interface{ Certificate() *x509.Certificate }); ok && c.Certificate() != nil {
+			cfg.SignerName = c.Certificate().Subject.CommonName
+		}
+	}
+	if cfg.Conformance == "" {
+		cfg.Conformance = pdf.PDFA2B
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, fmt.Errorf("workers: metrics: %w", err)
+	}
+	r := &Runner{cfg: cfg, log: cfg.Logger, m: m}
+	r.client = NewClient(cfg.Queue, cfg.Logger, m)
+	r.events = newDispatcher(cfg.Records, cfg.Events, cfg.Logger, m)
+	if !cfg.NoWorkers {
+		pp := mergePolicy(defaultPagePolicy, cfg.PagePolicy)
+		pp.Concurrency = cfg.Concurrency
+		AddWorker(r.client, &pageWorker{r: r}, pp)
+		dp := mergePolicy(defaultDocumentPolicy, cfg.DocumentPolicy)
+		dp.Concurrency = max(1, cfg.Concurrency/2)
+		AddWorker(r.client, &documentWorker{r: r}, dp)
+	}
+	return r, nil
+}
+
+func mergePolicy(def, p Policy) Policy {
+	if p.Timeout > 0 {
+		def.Timeout = p.Timeout
+	}
+	if p.MaxAttempts > 0 {
+		def.MaxAttempts = p.MaxAttempts
+	}
+	if p.Backoff != nil {
+		def.Backoff = p.Backoff
+	}
+	if p.Concurrency > 0 {
+		def.Concurrency = p.Concurrency
+	}
+	return def
+}
+
+// Run works jobs and delivers events until ctx is done; it returns nil on
+// a clean shutdown.
+func (r *Runner) Run(ctx context.Context) error {
+	if !r.runMu.TryLock() {
+		return errors.New("workers: runner already running")
+	}
+	defer r.runMu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	if !r.cfg.Events.Disabled {
+		wg.Go(func() { r.events.run(ctx) })
+	}
+	wg.Go(func() {
+		r.m.watchDepth(ctx, r.cfg.Queue, []string{PageJob{}.Kind(), DocumentJob{}.Kind()}, 5*time.Second)
+	})
+	var err error
+	if !r.cfg.NoWorkers {
+		err = r.client.Run(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// Client is the job client, for enqueueing jobs directly.
+func (r *Runner) Client() *Client { return r.client }
+
+// EnqueueBatch queues the OCR of every pending page of a stored batch
+// (the batch turns processing when its first page is attempted). Call it
+// after Records.CreateBatch, before answering 202, and again whenever a
+// batch may not have been queued (an idempotent replay of an upload whose
+// batch is still "received"): queueing twice is harmless. A batch whose
+// pages are all finished gets its document job instead, which is also how
+// a batch that failed at assembly is tried again.
+func (r *Runner) EnqueueBatch(ctx context.Context, b *storage.Batch) error {
+	if b == nil || b.ID == "" {
+		return errors.New("workers: enqueue: no batch")
+	}
+	if len(b.Pages) == 0 {
+		full, err := r.cfg.Records.Batch(ctx, b.ID)
+		if err != nil {
+			return fmt.Errorf("workers: enqueue batch %s: %w", b.ID, err)
+		}
+		b = full
+	}
+	if b.Status == storage.BatchDone {
+		return nil
+	}
+	pending := 0
+	for _, p := range b.Pages {
+		if p.Status == storage.PageDone || p.Status == storage.PageException {
+			continue
+		}
+		pending++
+		if err := r.client.Enqueue(ctx, PageJob{BatchID: b.ID, Index: p.Index}); err != nil {
+			return fmt.Errorf("workers: enqueue batch %s page %d: %w", b.ID, p.Index, err)
+		}
+	}
+	if pending == 0 {
+		if err := r.client.Enqueue(ctx, DocumentJob{BatchID: b.ID}); err != nil {
+			return fmt.Errorf("workers: enqueue batch %s document: %w", b.ID, err)
+		}
+	}
+	return nil
+}
+
+// RetryPage is the operator's retry of an excepted page: the page goes
+// back to pending, a failed batch back to processing (Records.RetryPage),
+// and its OCR is queued. When the page is done the document is assembled
+// as usual.
+func (r *Runner) RetryPage(ctx context.Context, batchID string, index int) error {
+	if err := r.cfg.Records.RetryPage(ctx, batchID, index); err != nil {
+		return fmt.Errorf("workers: retry batch %s page %d: %w", batchID, index, err)
+	}
+	if err := r.client.Enqueue(ctx, PageJob{BatchID: batchID, Index: index}); err != nil {
+		return fmt.Errorf("workers: retry batch %s page %d: %w", batchID, index, err)
+	}
+	return nil
+}
