@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sohoa/sohoa/ocr"
 )
 
 // command is one subcommand of sohoa.
@@ -50,6 +52,7 @@ func commands() []command {
 }
 
 func main() {
+	ocr.MaybeServeEngine() // a Pool's engine child serves pages and exits here
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], &env{
 		stdin:  os.Stdin,

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+// ocrPage is one NDJSON line of `sohoa ocr --json`.
+type ocrPage struct {
+	File        string     `json:"file"`
+	Page        int        `json:"page"`
+	Orientation int        `json:"orientation"`
+	Skew        float64    `json:"skew"`
+	Blank       bool       `json:"blank"`
+	Confidence  float64    `json:"confidence"`
+	NeedsReview bool       `json:"needs_review"`
+	Language    string     `json:"language"`
+	DPI         float64    `json:"dpi"`
+	DPIKnown    bool       `json:"dpi_known"`
+	Width       int        `json:"width"`
+	Height      int        `json:"height"`
+	Text        string     `json:"text"`
+	Lines       []ocr.Line `json:"lines,omitempty"`
+}
+
+// pageJob is one page waiting for its result, in output order.
+type pageJob struct {
+	file string
+	page int
+	data []byte
+	done chan pageDone
+}
+
+type pageDone struct {
+	res ocr.Result
+	err error
+}
+
+func runOCR(ctx context.Context, e *env, args []string) error {
+	fl := flag.NewFlagSet("ocr", flag.ContinueOnError)
+	fl.SetOutput(e.stderr)
+	lang := fl.String("lang", "vie", e.ui.t("ngôn ngữ Tesseract, ví dụ vie+eng", "Tesseract languages, e.g. vie+eng"))
+	asJSON := fl.Bool("json", false, e.ui.t("in mỗi trang một dòng JSON (NDJSON)", "print one JSON object per page per line (NDJSON)"))
+	words := fl.Bool("words", false, e.ui.t("kèm dòng và từ có tọa độ trong JSON", "include lines and words with boxes in the JSON"))
+	dpi := fl.Float64("dpi", 0, e.ui.t("độ phân giải dùng thay cho của tệp", "resolution to use instead of the file's"))
+	engines := fl.Int("engines", 0, e.ui.t("số tiến trình nhận dạng (mặc định: số lõi CPU)", "recognition processes (default: CPU cores)"))
+	fl.Usage = func() {
+		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa ocr [--lang vie] [--json] [--dpi N] TỆP...", "Usage: sohoa ocr [--lang vie] [--json] [--dpi N] FILE..."))
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() == 0 {
+		return usageError{e.ui.t("thiếu tệp ảnh", "no image file given")}
+	}
+	pool := ocr.NewPool(ocr.Options{Languages: *lang, Engines: *engines, Logger: e.log})
+	defer pool.Close()
+
+	failed := 0
+	report := func(file string, page int, err error) {
+		failed++
+		var ie *ocr.InputError
+		msg := err.Error()
+		if errors.As(err, &ie) {
+			msg = e.ui.t(ie.VI, ie.EN)
+			if ie.Detail != "" {
+				msg += ": " + ie.Detail
+			}
+		}
+		if page > 0 {
+			fmt.Fprintf(e.stderr, "sohoa ocr: %s %s %d: %s\n", file, e.ui.t("trang", "page"), page, msg)
+		} else {
+			fmt.Fprintf(e.stderr, "sohoa ocr: %s: %s\n", file, msg)
+		}
+	}
+
+	// Pages go to the engines in parallel and come out in order.
+	queue := make(chan *pageJob, 64)
+	ordered := make(chan *pageJob, 64)
+	go func() {
+		defer close(ordered)
+		defer close(queue)
+		for _, file := range fl.Args() {
+			data, err := os.ReadFile(file)
+			var info ocr.FileInfo
+			if err == nil {
+				info, err = ocr.Inspect(ctx, file, data, ocr.Limits{})
+			}
+			if err != nil {
+				j := &pageJob{file: file, done: make(chan pageDone, 1)}
+				j.done <- pageDone{err: err}
+				ordered <- j
+				continue
+			}
+			for page := 1; page <= info.Pages; page++ {
+				j := &pageJob{file: file, page: page, data: data, done: make(chan pageDone, 1)}
+				select {
+				case ordered <- j:
+				case <-ctx.Done():
+					return
+				}
+				queue <- j
+			}
+		}
+	}()
+	workers := *engines
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	for range workers {
+		go func() {
+			for j := range queue {
+				res, _, err := pool.Recognize(ctx, ocr.Input{Name: j.file, Data: j.data, Page: j.page, DPI: *dpi})
+				j.done <- pageDone{res: res, err: err}
+			}
+		}()
+	}
+
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	first := true
+	for j := range ordered {
+		d := <-j.done
+		if d.err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			report(j.file, j.page, d.err)
+			continue
+		}
+		r := d.res
+		if *asJSON {
+			out := ocrPage{File: j.file, Page: j.page, Orientation: r.Orientation, Skew: r.Skew, Blank: r.Blank,
+				Confidence: r.Confidence, NeedsReview: r.NeedsReview, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown,
+				Width: r.Width, Height: r.Height, Text: r.Text}
+			if *words {
+				out.Lines = r.Lines
+			}
+			if err := enc.Encode(out); err != nil {
+				return err
+			}
+			continue
+		}
+		if !first {
+			fmt.Fprint(e.stdout, "\f\n")
+		}
+		first = false
+		if len(fl.Args()) > 1 || j.page > 1 {
+			fmt.Fprintf(e.stdout, "==> %s %s %d <==\n", j.file, e.ui.t("trang", "page"), j.page)
+		}
+		fmt.Fprintln(e.stdout, strings.TrimRight(r.Text, "\n"))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf(e.ui.t("%d trang hoặc tệp không nhận dạng được", "%d pages or files failed"), failed)
+	}
+	return nil
+}
+
+// runOCREngine serves pages on stdin/stdout with the engine protocol of
+// package ocr: the same server a Pool starts with SOHOA_OCR_ENGINE=1, for
+// manual use and debugging.
+func runOCREngine(ctx context.Context, e *env, args []string) error {
+	fl := flag.NewFlagSet("ocr-engine", flag.ContinueOnError)
+	fl.SetOutput(e.stderr)
+	lang := fl.String("lang", "vie", "Tesseract languages")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	return ocr.ServeEngine(ctx, e.stdin, e.stdout, *lang)
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+)
+
+// runReindex: sohoa reindex [--data DIR | --db URL --s3 URL] rebuilds the
+// search index from the stored OCR results of every linked result.
+func runReindex(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", envOr("SOHOA_DATA", "sohoa-data"), e.ui.t("thư mục dữ liệu của chế độ nhúng", "data folder of the embedded mode"))
+	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
+	s3URL := fs.String("s3", os.Getenv("SOHOA_S3"), e.ui.t("MinIO (http://KHÓA:BÍ_MẬT@máy:cổng/bucket; biến SOHOA_S3)", "MinIO URL (http://KEY:SECRET@host:port/bucket; env SOHOA_S3)"))
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{e.ui.t("reindex không nhận đối số", "reindex takes no arguments")}
+	}
+	db := *dbURL
+	if db == "" {
+		db = storage.DataDBPath(*data)
+		if _, err := os.Stat(db); err != nil {
+			return fmt.Errorf("no embedded store in %s (--data DIR or --db URL --s3 URL): %w", *data, err)
+		}
+	}
+	blobURL := *s3URL
+	if blobURL == "" {
+		blobURL = storage.DataBlobsPath(*data)
+	}
+	sdb, err := storage.OpenDB(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	recs, err := storage.OpenRecords(ctx, sdb)
+	if err != nil {
+		return err
+	}
+	blobs, err := storage.OpenBlobs(ctx, blobURL)
+	if err != nil {
+		return err
+	}
+	idx, err := index.Open(ctx, sdb)
+	if err != nil {
+		return err
+	}
+	start, last := time.Now(), time.Now()
+	nres, npages, err := index.Rebuild(ctx, idx, recs, blobs, func(r, p int) {
+		if time.Since(last) > 5*time.Second {
+			last = time.Now()
+			e.log.Info("reindexing", "results", r, "pages", p)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(e.stdout, e.ui.t("Đã lập chỉ mục lại %d kết quả, %d trang trong %s.\n", "Reindexed %d results, %d pages in %s.\n"),
+		nres, npages, el.Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/web"
+)
+
+// runSearch: sohoa search [--json] [filters] QUERY, against the embedded
+// store (--data), a database (--db) or a server (--server, --token).
+func runSearch(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	asJSON := fs.Bool("json", false, e.ui.t("in kết quả dạng JSON (như GET /v1/search)", "print the results as JSON (as GET /v1/search)"))
+	data := fs.String("data", envOr("SOHOA_DATA", "sohoa-data"), e.ui.t("thư mục dữ liệu của chế độ nhúng", "data folder of the embedded mode"))
+	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
+	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("tra cứu qua máy chủ sohoa (http://...; biến SOHOA_SERVER)", "search through a sohoa server (http://...; env SOHOA_SERVER)"))
+	token := fs.String("token", os.Getenv("SOHOA_TOKEN"), e.ui.t("mã truy cập vai trò lưu trữ cho --server (biến SOHOA_TOKEN)", "archivist token for --server (env SOHOA_TOKEN)"))
+	agency := fs.String("agency", "", e.ui.t("chỉ cơ quan này (mã)", "only this agency (code)"))
+	dossier := fs.String("dossier", "", e.ui.t("chỉ hồ sơ này (mã hồ sơ)", "only this dossier (dossier code)"))
+	docType := fs.String("type", "", e.ui.t("chỉ loại giấy tờ này", "only this document type"))
+	from := fs.String("from", "", e.ui.t("từ ngày (YYYY-MM-DD)", "from date (YYYY-MM-DD)"))
+	to := fs.String("to", "", e.ui.t("đến ngày (YYYY-MM-DD, tính cả ngày đó)", "to date (YYYY-MM-DD, inclusive)"))
+	page := fs.Int("page", 1, e.ui.t("trang kết quả", "result page"))
+	perPage := fs.Int("per-page", index.DefaultPerPage, e.ui.t("số kết quả mỗi trang", "hits per page"))
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, e.ui.t(
+			`Cách dùng: sohoa search [tùy chọn] CÂU_TÌM
+Tìm không dấu cũng được; "cụm từ", tiền tố chứng nh*, A OR B, -loại_trừ.`,
+			`Usage: sohoa search [options] QUERY
+Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
+		fs.PrintDefaults()
+	}
+	// Flags may come before or after the query words.
+	var words []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		words = append(words, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	v := url.Values{}
+	for k, s := range map[string]string{"q": strings.Join(words, " "), "agency": *agency, "dossier": *dossier,
+		"type": *docType, "from": *from, "to": *to} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	v.Set("page", strconv.Itoa(*page))
+	v.Set("per_page", strconv.Itoa(*perPage))
+	q, err := web.ParseSearchQuery(v)
+	if qe := (*index.QueryError)(nil); errors.As(err, &qe) {
+		return usageError{e.ui.t(qe.VI, qe.EN)}
+	} else if err != nil {
+		return usageError{err.Error()}
+	}
+	if q.Text == "" && q.AgencyCode == "" && q.DossierCode == "" && q.DocumentType == "" && q.From.IsZero() && q.To.IsZero() {
+		return usageError{e.ui.t("cần câu tìm kiếm hoặc một bộ lọc", "a query or a filter is required")}
+	}
+
+	var res *web.SearchResponse
+	if *server != "" {
+		res, err = searchServer(ctx, *server, *token, v)
+	} else {
+		res, err = searchLocal(ctx, *data, *dbURL, q)
+	}
+	if err != nil {
+		if qe := (*index.QueryError)(nil); errors.As(err, &qe) {
+			return usageError{e.ui.t("câu tìm kiếm không hợp lệ: "+qe.VI, "invalid query: "+qe.EN)}
+		}
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printResults(e, res)
+	return nil
+}
+
+func searchLocal(ctx context.Context, data, dbURL string, q index.Query) (*web.SearchResponse, error) {
+	if dbURL == "" {
+		dbURL = storage.DataDBPath(data)
+		if _, err := os.Stat(dbURL); err != nil {
+			return nil, fmt.Errorf("no embedded store in %s (--data DIR, --db URL or --server URL): %w", data, err)
+		}
+	}
+	db, err := storage.OpenDB(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	idx, err := index.Open(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	r, err := idx.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return web.NewSearchResponse(r), nil
+}
+
+func searchServer(ctx context.Context, server, token string, v url.Values) (*web.SearchResponse, error) {
+	u := strings.TrimRight(server, "/") + "/v1/search?" + v.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("--server: %v", err)}
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Accept", "application/json")
+	c := &http.Client{Timeout: time.Minute}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", server, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", server, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var apiErr struct {
+			Error   string `json:"error"`
+			ErrorVI string `json:"error_vi"`
+		}
+		json.Unmarshal(body, &apiErr)
+		if apiErr.Error == "" {
+			apiErr.Error = resp.Status
+		}
+		if resp.StatusCode == http.StatusBadRequest {
+			return nil, &index.QueryError{EN: strings.TrimPrefix(apiErr.Error, "invalid query: "),
+				VI: strings.TrimPrefix(apiErr.ErrorVI, "câu tìm kiếm không hợp lệ: ")}
+		}
+		return nil, fmt.Errorf("search %s: %s (HTTP %d)", server, apiErr.Error, resp.StatusCode)
+	}
+	var res web.SearchResponse
+	if err := json.Unmarshal(body, &res); err != nil {
+		return nil, fmt.Errorf("search %s: decode answer: %w", server, err)
+	}
+	return &res, nil
+}
+
+// printResults writes hits for people: one block per page, the matched
+// words between ** (the snippet's <mark>).
+func printResults(e *env, res *web.SearchResponse) {
+	w := e.stdout
+	if res.Total == 0 {
+		fmt.Fprintln(w, e.ui.t("Không tìm thấy trang nào.", "No page found."))
+		return
+	}
+	pages := res.Pages
+	more := ""
+	if res.Capped {
+		more = e.ui.t("hơn ", "more than ")
+	}
+	fmt.Fprintf(w, e.ui.t("Tìm thấy %s%d trang (trang kết quả %d/%d)\n", "%s%d page(s) found (result page %d/%d)\n"), more, res.Total, res.Page, pages)
+	for i, h := range res.Hits {
+		fmt.Fprintf(w, "\n%d. %s\n", (res.Page-1)*res.PerPage+i+1, h.Title)
+		date := ""
+		if !h.Date.IsZero() {
+			date = " · " + h.Date.Format(time.DateOnly)
+		}
+		fmt.Fprintf(w, "   %s %s · %s %s · %s %d%s\n", e.ui.t("hồ sơ", "dossier"), h.DossierCode,
+			e.ui.t("kết quả", "result"), h.ResultCode, e.ui.t("trang", "page"), h.Page, date)
+		s := strings.NewReplacer("<mark>", "**", "</mark>", "**").Replace(h.Snippet)
+		fmt.Fprintf(w, "   %s\n", html.UnescapeString(s))
+	}
+}

@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/web"
+	"github.com/sohoa/sohoa/workers"
+)
+
+// stackConfig says where each part of the system lives. Every part left
+// empty falls back to the embedded default under data: SQLite records,
+// queue and index in DATA/sohoa.db, blobs in DATA/blobs.
+type stackConfig struct {
+	data    string // embedded data folder
+	dbURL   string // postgres://... (SOHOA_DB)
+	amqpURL string // amqp://... (SOHOA_AMQP)
+	s3URL   string // http://KEY:SECRET@host:port/bucket (SOHOA_S3)
+	prefix  string // RabbitMQ topology prefix
+
+	workers int // page OCR concurrency in this process; 0 = API only
+	sign    pdf.SignerConfig
+	pdfa    string // PDF/A part and level: 1b, 2b (default), 3b
+
+	webhookURL string // SOHOA_WEBHOOK_SECRET signs it
+	maxFileMB  int64
+	maxBatchMB int64
+	rate       float64
+	burst      int
+
+	// pagePolicy lets tests shorten the workers' backoff.
+	pagePolicy workers.Policy
+}
+
+// addFlags registers the flags shared by serve and demo.
+func (c *stackConfig) addFlags(fs *flag.FlagSet, u ui) {
+	fs.StringVar(&c.data, "data", envOr("SOHOA_DATA", "sohoa-data"), u.t("thư mục dữ liệu của chế độ nhúng (biến SOHOA_DATA)", "data folder of the embedded mode (env SOHOA_DATA)"))
+	fs.StringVar(&c.dbURL, "db", os.Getenv("SOHOA_DB"), u.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
+	fs.StringVar(&c.amqpURL, "amqp", os.Getenv("SOHOA_AMQP"), u.t("RabbitMQ (amqp://...; biến SOHOA_AMQP)", "RabbitMQ URL (amqp://...; env SOHOA_AMQP)"))
+	fs.StringVar(&c.s3URL, "s3", os.Getenv("SOHOA_S3"), u.t("MinIO (http://KHÓA:BÍ_MẬT@máy:cổng/bucket; biến SOHOA_S3)", "MinIO URL (http://KEY:SECRET@host:port/bucket; env SOHOA_S3)"))
+	fs.StringVar(&c.prefix, "amqp-prefix", envOr("SOHOA_AMQP_PREFIX", "sohoa"), u.t("tiền tố tên hàng đợi RabbitMQ", "RabbitMQ queue name prefix"))
+	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), u.t("số trang OCR cùng lúc trong tiến trình này (0 = chỉ API)", "pages OCR'd at once in this process (0 = API only)"))
+	fs.StringVar(&c.webhookURL, "webhook", os.Getenv("SOHOA_WEBHOOK_URL"), u.t("URL nhận sự kiện kết quả, ký HMAC bằng SOHOA_WEBHOOK_SECRET (biến SOHOA_WEBHOOK_URL)", "URL that receives result events, HMAC-signed with SOHOA_WEBHOOK_SECRET (env SOHOA_WEBHOOK_URL)"))
+	fs.Int64Var(&c.maxFileMB, "max-file-mb", 100, u.t("dung lượng tối đa một tệp trang (MB)", "largest page file (MB)"))
+	fs.Int64Var(&c.maxBatchMB, "max-batch-mb", 500, u.t("dung lượng tối đa một lô (MB)", "largest batch upload (MB)"))
+	fs.Float64Var(&c.rate, "rate", 20, u.t("số yêu cầu mỗi giây cho mỗi mã truy cập (âm = không giới hạn)", "requests per second per token (negative = unlimited)"))
+	fs.IntVar(&c.burst, "burst", 100, u.t("số yêu cầu dồn tối đa cho mỗi mã truy cập", "request burst per token"))
+	fs.StringVar(&c.pdfa, "pdfa", "2b", u.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
+	c.sign.AddFlags(fs)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// stack is the assembled system of one process.
+type stack struct {
+	cfg     stackConfig
+	log     *slog.Logger
+	db      *storage.DB
+	records *storage.SQLRecords
+	blobs   storage.Blobs
+	queue   workers.Queue
+	index   index.Searcher
+	pool    *ocr.Pool
+	signer  *pdf.Signer
+	runner  *workers.Runner
+	intake  *ingest.Intake
+	server  *web.Server
+	reg     *prometheus.Registry
+	spool   string
+	mode    string // "embedded", "distributed" or "mixed"
+}
+
+// openStack opens every part; close it with Close.
+func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack, err error) {
+	st = &stack{cfg: c, log: log}
+	switch pdf.Conformance(c.pdfa) {
+	case "", pdf.PDFA1B, pdf.PDFA2B, pdf.PDFA3B:
+	default:
+		return nil, usageError{"--pdfa: 1b, 2b or 3b"}
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+			st = nil
+		}
+	}()
+	dist := 0
+	for _, u := range []string{c.dbURL, c.amqpURL, c.s3URL} {
+		if u != "" {
+			dist++
+		}
+	}
+	st.mode = map[int]string{0: "embedded", 3: "distributed"}[dist]
+	if st.mode == "" {
+		st.mode = "mixed"
+	}
+	if dist < 3 {
+		if err := os.MkdirAll(c.data, 0o750); err != nil {
+			return st, fmt.Errorf("data folder: %w", err)
+		}
+	}
+
+	dbURL := c.dbURL
+	if dbURL == "" {
+		dbURL = storage.DataDBPath(c.data)
+	}
+	if st.db, err = storage.OpenDB(ctx, dbURL); err != nil {
+		return st, err
+	}
+	if st.records, err = storage.OpenRecords(ctx, st.db); err != nil {
+		return st, err
+	}
+	blobURL := c.s3URL
+	if blobURL == "" {
+		blobURL = storage.DataBlobsPath(c.data)
+	}
+	// Blob calls ride out short outages (a MinIO restart) instead of failing.
+	rp := storage.DefaultRetry
+	rp.MaxElapsed = 2 * time.Minute
+	rp.Log = log
+	if st.blobs, err = storage.OpenBlobs(ctx, blobURL, storage.WithRetry(rp)); err != nil {
+		return st, err
+	}
+	var publisher workers.EventPublisher
+	if c.amqpURL != "" {
+		aq, err := workers.DialAMQP(ctx, workers.AMQPConfig{URL: c.amqpURL, Prefix: c.prefix, Logger: log})
+		if err != nil {
+			return st, err
+		}
+		st.queue, publisher = aq, aq
+	} else {
+		if st.queue, err = workers.NewSQLQueue(ctx, st.db, workers.SQLQueueConfig{Logger: log}); err != nil {
+			return st, err
+		}
+	}
+	if st.index, err = index.Open(ctx, st.db); err != nil {
+		return st, err
+	}
+
+	st.reg = prometheus.NewRegistry()
+	st.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	signerName := c.sign.Name
+	if c.sign.Enabled() {
+		if st.signer, err = c.sign.Open(ctx); err != nil {
+			return st, err
+		}
+		if signerName == "" {
+			signerName = st.signer.Certificate().Subject.CommonName
+		}
+	}
+	if c.workers > 0 {
+		opts := ocr.Options{Engines: c.workers, Logger: log}
+		// OCR engines run niced: in one process with the API, an upload
+		// must not wait for a CPU behind Tesseract (the throughput of a
+		// busy machine is the same, the API's latency is not).
+		if exe, err := os.Executable(); err == nil {
+			if nice, err := exec.LookPath("nice"); err == nil {
+				opts.Command = []string{nice, "-n", "10", exe}
+			}
+		}
+		st.pool = ocr.NewPool(opts)
+	}
+	st.runner, err = workers.New(workers.Config{
+		Queue:       st.queue,
+		Records:     st.records,
+		Blobs:       st.blobs,
+		Index:       st.index,
+		OCR:         st.pool,
+		Signer:      st.signer,
+		SignerName:  signerName,
+		Conformance: pdf.Conformance(c.pdfa),
+		Concurrency: c.workers,
+		NoWorkers:   c.workers <= 0,
+		Events: workers.EventsConfig{
+			Publisher:     publisher,
+			WebhookURL:    c.webhookURL,
+			WebhookSecret: os.Getenv("SOHOA_WEBHOOK_SECRET"),
+		},
+		Metrics:    st.reg,
+		Logger:     log,
+		PagePolicy: c.pagePolicy,
+	})
+	if err != nil {
+		return st, err
+	}
+	st.intake = &ingest.Intake{
+		Records: st.records,
+		Blobs:   st.blobs,
+		Queue:   st.runner,
+		Limits:  ingest.Limits{MaxFileBytes: c.maxFileMB << 20, MaxBatchBytes: c.maxBatchMB << 20},
+		Log:     log,
+	}
+	if st.spool, err = os.MkdirTemp("", "sohoa-spool-"); err != nil {
+		return st, err
+	}
+	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
+	st.server, err = web.New(web.Config{
+		Records:  st.records,
+		Blobs:    st.blobs,
+		Intake:   st.intake,
+		Search:   search.API(),
+		UI:       search.Page(),
+		Registry: st.reg,
+		Ready:    st.readyChecks(),
+		Rate:     c.rate,
+		Burst:    c.burst,
+		SpoolDir: st.spool,
+		Log:      log,
+	})
+	if err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+func (st *stack) readyChecks() []web.Check {
+	return []web.Check{
+		{Name: "db", Func: func(ctx context.Context) error { return st.db.PingContext(ctx) }},
+		{Name: "queue", Func: func(ctx context.Context) error {
+			_, err := st.queue.Depth(ctx, "page")
+			return err
+		}},
+		{Name: "blobs", Func: func(ctx context.Context) error {
+			// A missing probe object proves the store answers.
+			b := st.blobs
+			if u, ok := b.(interface{ Unwrap() storage.Blobs }); ok {
+				b = u.Unwrap() // no retries: readiness must answer now
+			}
+			_, err := b.Stat(ctx, "readyz/probe")
+			if errors.Is(err, storage.ErrNotFound) {
+				return nil
+			}
+			return err
+		}},
+	}
+}
+
+// run serves HTTP and runs the workers until ctx is done, then stops
+// both gracefully. onListen gets the listening address.
+func (st *stack) run(ctx context.Context, lc web.ListenConfig) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	wg.Go(func() {
+		if err := st.runner.Run(ctx); err != nil && ctx.Err() == nil {
+			errc <- fmt.Errorf("workers: %w", err)
+		}
+	})
+	wg.Go(func() {
+		// Batches committed before a crash but never queued are queued
+		// now, then checked again now and then.
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			if _, err := st.intake.Recover(ctx, 30*time.Minute); err != nil && ctx.Err() == nil {
+				st.log.Warn("recovery failed", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	wg.Go(func() {
+		if err := web.Serve(ctx, st.server.Handler(), lc, st.log); err != nil {
+			errc <- err
+		}
+		cancel()
+	})
+	var err error
+	select {
+	case err = <-errc:
+		cancel()
+	case <-ctx.Done():
+	}
+	wg.Wait()
+	return err
+}
+
+// Close releases everything openStack opened.
+func (st *stack) Close() {
+	if st.pool != nil {
+		st.pool.Close()
+	}
+	if st.signer != nil {
+		st.signer.Close()
+	}
+	if st.queue != nil {
+		st.queue.Close()
+	}
+	if st.records != nil {
+		st.records.Close()
+	}
+	if st.db != nil {
+		st.db.Close()
+	}
+	if st.spool != "" {
+		os.RemoveAll(st.spool)
+	}
+}
+
+// baseURL is how a local client reaches addr.
+func baseURL(addr net.Addr, tls bool) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "127.0.0.1"
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// absPath is p made absolute, for printing.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// runUpload sends one batch to a server, resuming after dropped connections.
+func runUpload(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("địa chỉ máy chủ (biến SOHOA_SERVER)", "server URL (env SOHOA_SERVER)"))
+	token := fs.String("token", "", e.ui.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
+	var m ingest.Manifest
+	fs.StringVar(&m.DossierCode, "dossier", "", e.ui.t("mã hồ sơ", "dossier code"))
+	fs.StringVar(&m.AgencyCode, "agency", "", e.ui.t("mã cơ quan (mặc định lấy từ mã hồ sơ)", "agency code (default: from the dossier code)"))
+	fs.StringVar(&m.Title, "title", "", e.ui.t("tên tài liệu (mặc định: tên tệp đầu)", "document title (default: first file name)"))
+	fs.StringVar(&m.DocumentType, "type", "", e.ui.t("loại tài liệu", "document type"))
+	fs.StringVar(&m.Station, "station", "", e.ui.t("trạm quét", "scanner station"))
+	fs.StringVar(&m.Operator, "operator", "", e.ui.t("người quét", "operator"))
+	fs.StringVar(&m.IdempotencyKey, "key", "", e.ui.t("khóa chống gửi trùng (mặc định: tự tạo và lưu đến khi gửi xong)", "idempotency key (default: generated and kept until the upload succeeds)"))
+	fs.BoolVar(&m.AllowDuplicate, "allow-duplicate", false, e.ui.t("chấp nhận gửi lại đúng các trang đã gửi", "accept the same pages again"))
+	wait := fs.Bool("wait", false, e.ui.t("chờ xử lý xong và in mã kết quả", "wait until processed and print the result code"))
+	stateDir := fs.String("state-dir", "", e.ui.t("thư mục lưu khóa của các lần gửi dở", "folder keeping the keys of unfinished uploads"))
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa upload --server URL --token MÃ --dossier MÃ_HỒ_SƠ [tùy chọn] TỆP...",
+			"Usage: sohoa upload --server URL --token T --dossier CODE [options] FILE..."))
+		fs.PrintDefaults()
+	}
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if *token == "" {
+		*token = os.Getenv("SOHOA_TOKEN")
+	}
+	switch {
+	case *server == "":
+		return usageError{e.ui.t("thiếu --server", "--server is missing")}
+	case *token == "":
+		return usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
+	case m.DossierCode == "":
+		return usageError{e.ui.t("thiếu --dossier", "--dossier is missing")}
+	case len(files) == 0:
+		return usageError{e.ui.t("chưa có tệp trang nào", "no page files given")}
+	}
+	for _, f := range files {
+		m.Pages = append(m.Pages, filepath.Base(f))
+	}
+	if m.Title == "" {
+		m.Title = strings.TrimSuffix(m.Pages[0], filepath.Ext(m.Pages[0]))
+	}
+	if err := m.Validate(); err != nil {
+		return usageError{e.ui.t(ingest.AsError(err).VI, ingest.AsError(err).EN)}
+	}
+
+	// The key outlives this process: rerunning the same upload after a
+	// crash or Ctrl-C reuses it, so the server never makes two batches.
+	var state string
+	if m.IdempotencyKey == "" {
+		dir := *stateDir
+		if dir == "" {
+			c, err := os.UserCacheDir()
+			if err != nil {
+				c = os.TempDir()
+			}
+			dir = filepath.Join(c, "sohoa", "uploads")
+		}
+		state, m.IdempotencyKey, err = uploadKey(dir, *server, &m, files)
+		if err != nil {
+			return err
+		}
+	}
+	c := &ingest.Client{Server: *server, Token: *token, Log: e.log}
+	res, err := c.Upload(ctx, &m, files)
+	if err != nil {
+		var ae *ingest.APIError
+		if errors.As(err, &ae) {
+			return fmt.Errorf("%s", e.ui.t(fmt.Sprintf("máy chủ từ chối (%d): %s", ae.Status, ae.VI), fmt.Sprintf("refused by the server (%d): %s", ae.Status, ae.EN)))
+		}
+		return err
+	}
+	if state != "" {
+		os.Remove(state)
+	}
+	fmt.Fprintln(e.stdout, res.BatchID)
+	if !res.Created {
+		e.log.Info(e.ui.t("lô này đã được nhận trước đó", "this batch had been received before"), "batch", res.BatchID)
+	}
+	if !*wait {
+		return nil
+	}
+	b, err := c.Wait(ctx, res.BatchID, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	if b.Status != storage.BatchDone {
+		return fmt.Errorf("%s", e.ui.t("lô "+b.ID+" xử lý không thành công: "+b.Error, "batch "+b.ID+" failed: "+b.Error))
+	}
+	fmt.Fprintln(e.stdout, b.ResultCode)
+	return nil
+}
+
+// uploadKey returns the idempotency key of this upload, creating and saving
+// it in dir the first time; the state file is removed after success.
+func uploadKey(dir, server string, m *ingest.Manifest, files []string) (state, key string, err error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", server, m.DossierCode, m.Title)
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return "", "", err
+		}
+		_, err = io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return "", "", fmt.Errorf("read %s: %w", f, err)
+		}
+	}
+	state = filepath.Join(dir, hex.EncodeToString(h.Sum(nil))[:32]+".json")
+	var saved struct {
+		Key string `json:"idempotency_key"`
+	}
+	if data, err := os.ReadFile(state); err == nil && json.Unmarshal(data, &saved) == nil && saved.Key != "" {
+		return state, saved.Key, nil
+	}
+	saved.Key = "upload-" + storage.NewID()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", err
+	}
+	data, _ := json.Marshal(saved)
+	tmp := state + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.Rename(tmp, state); err != nil {
+		return "", "", err
+	}
+	return state, saved.Key, nil
+}

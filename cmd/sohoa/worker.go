@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/workers"
+)
+
+// runWorker runs page and document workers against RabbitMQ, MinIO and
+// PostgreSQL: as many processes on as many machines as wanted.
+func runWorker(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	amqpURL := fs.String("amqp", os.Getenv("SOHOA_AMQP"), e.ui.t("địa chỉ RabbitMQ (hoặc biến SOHOA_AMQP)", "RabbitMQ URL (or SOHOA_AMQP)"))
+	s3URL := fs.String("s3", os.Getenv("SOHOA_S3"), e.ui.t("địa chỉ MinIO http://KHÓA:BÍMẬT@máy:cổng/bucket (hoặc SOHOA_S3)", "MinIO URL http://KEY:SECRET@host:port/bucket (or SOHOA_S3)"))
+	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("địa chỉ PostgreSQL (hoặc SOHOA_DB)", "PostgreSQL URL (or SOHOA_DB)"))
+	prefix := fs.String("amqp-prefix", workerEnvOr("SOHOA_AMQP_PREFIX", "sohoa"), e.ui.t("tiền tố tên hàng đợi RabbitMQ (như của serve)", "RabbitMQ queue name prefix (the same as serve's)"))
+	concurrency := new(int)
+	fs.IntVar(concurrency, "concurrency", 0, e.ui.t("số trang nhận dạng cùng lúc (mặc định: số lõi CPU)", "pages recognized at once (default: CPU cores)"))
+	fs.IntVar(concurrency, "workers", 0, e.ui.t("như --concurrency", "same as --concurrency"))
+	lang := fs.String("lang", "vie", e.ui.t("ngôn ngữ Tesseract", "Tesseract languages"))
+	webhook := fs.String("webhook", os.Getenv("SOHOA_WEBHOOK_URL"), e.ui.t("URL nhận sự kiện kết quả (POST, ký HMAC bằng SOHOA_WEBHOOK_SECRET)", "URL receiving result events (POST, HMAC-signed with SOHOA_WEBHOOK_SECRET)"))
+	noEvents := fs.Bool("no-events", false, e.ui.t("không gửi sự kiện kết quả (mặc định: một tiến trình serve/worker được bầu để gửi)", "deliver no result events (by default one serve/worker process is elected to deliver them)"))
+	metricsAddr := fs.String("metrics-addr", os.Getenv("SOHOA_METRICS_ADDR"), e.ui.t("địa chỉ phục vụ /metrics và /healthz, ví dụ 127.0.0.1:9101", "address serving /metrics and /healthz, e.g. 127.0.0.1:9101"))
+	pdfa := fs.String("pdfa", "2b", e.ui.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
+	var sc pdf.SignerConfig
+	sc.AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{e.ui.t("không nhận đối số: ", "takes no arguments: ") + strings.Join(fs.Args(), " ")}
+	}
+	switch pdf.Conformance(*pdfa) {
+	case pdf.PDFA1B, pdf.PDFA2B, pdf.PDFA3B:
+	default:
+		return usageError{"--pdfa: 1b, 2b, 3b"}
+	}
+	if *amqpURL == "" || *s3URL == "" || *dbURL == "" {
+		return usageError{e.ui.t("cần --amqp, --s3 và --db (hoặc SOHOA_AMQP, SOHOA_S3, SOHOA_DB)", "--amqp, --s3 and --db are required (or SOHOA_AMQP, SOHOA_S3, SOHOA_DB)")}
+	}
+
+	db, err := storage.OpenDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	records, err := storage.OpenRecords(ctx, db)
+	if err != nil {
+		return err
+	}
+	idx, err := index.Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	blobs, err := storage.OpenBlobs(ctx, *s3URL, storage.WithRetry(storage.RetryPolicy{
+		Initial: 200 * time.Millisecond, Max: 5 * time.Second, MaxElapsed: 2 * time.Minute, Log: e.log,
+	}))
+	if err != nil {
+		return err
+	}
+	q, err := workers.DialAMQP(ctx, workers.AMQPConfig{URL: *amqpURL, Prefix: *prefix, Logger: e.log})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	var signer *pdf.Signer
+	if sc.Enabled() {
+		if signer, err = sc.Open(ctx); err != nil {
+			return err
+		}
+		defer signer.Close()
+	}
+	pool := ocr.NewPool(ocr.Options{Languages: *lang, Engines: *concurrency})
+	defer pool.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg := workers.Config{
+		Queue:       q,
+		Records:     records,
+		Blobs:       blobs,
+		Index:       idx,
+		OCR:         pool,
+		Signer:      signer,
+		SignerName:  sc.Name,
+		Conformance: pdf.Conformance(*pdfa),
+		Concurrency: *concurrency,
+		Events: workers.EventsConfig{
+			Publisher:     q,
+			WebhookURL:    *webhook,
+			WebhookSecret: os.Getenv("SOHOA_WEBHOOK_SECRET"),
+			Disabled:      *noEvents,
+		},
+		Metrics: reg,
+		Logger:  e.log,
+	}
+	r, err := workers.New(cfg)
+	if err != nil {
+		return err
+	}
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+	}
+	e.log.Info("worker started", "queue_prefix", *prefix, "concurrency", *concurrency, "signing", signer != nil)
+	err = r.Run(ctx)
+	e.log.Info("worker stopped")
+	return err
+}
+
+func workerEnvOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
