@@ -25,14 +25,14 @@ func TestSignPKCS11SoftHSM(t *testing.T) {
 	t.Setenv("SOFTHSM2_CONF", conf)
 
 	pki := newTestPKI(t, nil)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(pki.signerKey)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(pki.SignerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keyPEM := filepath.Join(dir, "key.pem")
 	os.WriteFile(keyPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
 	certDER := filepath.Join(dir, "cert.der")
-	os.WriteFile(certDER, pki.signerCert.Raw, 0o600)
+	os.WriteFile(certDER, pki.Signer.Raw, 0o600)
 	run := func(name string, args ...string) {
 		t.Helper()
 		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {

@@ -1,0 +1,112 @@
+// Package pdftest makes throwaway signing certificates: a CA and a signer
+// certificate carrying subject and authority key identifiers (which
+// validators need to chain them), and the signer as a PKCS#12 file, as
+// pdf.SignerConfig opens it. For tests, and for the demo's keys that prove
+// nothing in law.
+package pdftest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// PKI is a test CA and a signer certificate issued by it.
+type PKI struct {
+	CA        *x509.Certificate
+	CAKey     crypto.Signer
+	Signer    *x509.Certificate
+	SignerKey crypto.Signer
+}
+
+// New makes a CA (ECDSA P-256, "Sohoa Test CA") and a signer certificate
+// ("NGUYỄN VĂN A") for signerKey, a fresh RSA-2048 key when nil.
+func New(signerKey crypto.Signer) (*PKI, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	ca, err := Issue(&x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sohoa Test CA", Organization: []string{"Sohoa"}, Country: []string{"VN"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(10 * 365 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}, caKey.Public(), nil, caKey)
+	if err != nil {
+		return nil, err
+	}
+	if signerKey == nil {
+		if signerKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return nil, err
+		}
+	}
+	sc, err := Issue(&x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "NGUYỄN VĂN A", Organization: []string{"UBND phường Bến Nghé"}, Country: []string{"VN"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(2 * 365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	}, signerKey.Public(), ca, caKey)
+	if err != nil {
+		return nil, err
+	}
+	return &PKI{CA: ca, CAKey: caKey, Signer: sc, SignerKey: signerKey}, nil
+}
+
+// WriteP12 writes the signer (with the CA in its chain) as dir/signer.p12
+// encrypted with password, and password plus a newline as dir/pass.
+func (p *PKI) WriteP12(dir, password string) (file, passFile string, err error) {
+	data, err := pkcs12.Modern.Encode(p.SignerKey, p.Signer, []*x509.Certificate{p.CA}, password)
+	if err != nil {
+		return "", "", fmt.Errorf("pdftest: pkcs12: %w", err)
+	}
+	file, passFile = filepath.Join(dir, "signer.p12"), filepath.Join(dir, "pass")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(passFile, []byte(password+"\n"), 0o600); err != nil {
+		return "", "", err
+	}
+	return file, passFile, nil
+}
+
+// Issue signs tmpl for pub with key, the key of parent, or self-signs it
+// when parent is nil. It sets tmpl's SubjectKeyId (RFC 5280 method 1: the
+// SHA-1 of the subjectPublicKey bits) and, under a parent, its
+// AuthorityKeyId.
+func Issue(tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate, key crypto.Signer) (*x509.Certificate, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("pdftest: %w", err)
+	}
+	var spki struct {
+		Alg pkix.AlgorithmIdentifier
+		Key asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		return nil, fmt.Errorf("pdftest: %w", err)
+	}
+	h := sha1.Sum(spki.Key.Bytes)
+	tmpl.SubjectKeyId = h[:]
+	if parent == nil {
+		parent = tmpl
+	} else {
+		tmpl.AuthorityKeyId = parent.SubjectKeyId
+	}
+	der, err = x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+	if err != nil {
+		return nil, fmt.Errorf("pdftest: certificate %q: %w", tmpl.Subject.CommonName, err)
+	}
+	return x509.ParseCertificate(der)
+}
