@@ -386,24 +386,17 @@ func (q *AMQPQueue) consumeOnce(ctx context.Context, kind string, prefetch int, 
 
 // Depth implements Queue: the ready messages of kind's work queue.
 func (q *AMQPQueue) Depth(ctx context.Context, kind string) (int, error) {
-	ch, err := q.pub.channel(ctx, 1)
-	if err != nil {
-		return 0, err
-	}
-	defer ch.close()
-	if err := q.declareKind(ch, kind); err != nil {
-		return 0, err
-	}
-	var st amqp.Queue
-	err = ch.do("inspect queue", func() (err error) {
-		st, err = ch.QueueDeclarePassive(q.workQueue(kind), true, false, false, false, nil)
-		return err
-	})
-	return st.Messages, err
+	return q.queueMessages(ctx, kind, q.workQueue(kind))
 }
 
 // DeadJobs counts the dead jobs of kind (for tests and operators).
 func (q *AMQPQueue) DeadJobs(ctx context.Context, kind string) (int, error) {
+	return q.queueMessages(ctx, kind, q.deadQueue(kind))
+}
+
+// queueMessages counts the ready messages of name, one of kind's queues
+// (declared first, so a kind never used yet counts 0).
+func (q *AMQPQueue) queueMessages(ctx context.Context, kind, name string) (int, error) {
 	ch, err := q.pub.channel(ctx, 1)
 	if err != nil {
 		return 0, err
@@ -414,7 +407,7 @@ func (q *AMQPQueue) DeadJobs(ctx context.Context, kind string) (int, error) {
 	}
 	var st amqp.Queue
 	err = ch.do("inspect queue", func() (err error) {
-		st, err = ch.QueueDeclarePassive(q.deadQueue(kind), true, false, false, false, nil)
+		st, err = ch.QueueDeclarePassive(name, true, false, false, false, nil)
 		return err
 	})
 	return st.Messages, err
@@ -693,11 +686,7 @@ func truncate(s string, n int) string {
 
 // backoffDelay is the reconnection delay after try failures: 200ms doubling to 5s.
 func backoffDelay(try int) time.Duration {
-	d := 200 * time.Millisecond
-	for i := 1; i < try && d < 5*time.Second; i++ {
-		d *= 2
-	}
-	return min(d, 5*time.Second)
+	return ExpBackoff(200*time.Millisecond, 5*time.Second)(try)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
