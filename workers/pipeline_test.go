@@ -3,16 +3,8 @@ package workers
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/hmac"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -20,7 +12,6 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,10 +24,10 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/prometheus/client_golang/prometheus"
-	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
 )
@@ -562,49 +553,15 @@ func testSigner(t testing.TB) (*pdf.Signer, string) {
 // file; name is the certificate's CN.
 func testSignerFiles(t testing.TB) (p12File, passFile, name string) {
 	t.Helper()
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k, err := pdftest.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk := func(tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate, key crypto.Signer) *x509.Certificate {
-		der, _ := x509.MarshalPKIXPublicKey(pub)
-		ski := sha1.Sum(der)
-		tmpl.SubjectKeyId = ski[:]
-		if parent == nil {
-			parent = tmpl
-		} else {
-			tmpl.AuthorityKeyId = parent.SubjectKeyId
-		}
-		b, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	ca := mk(&x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sohoa Workers Test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}, caKey.Public(), nil, caKey)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	p12File, passFile, err = k.WriteP12(t.TempDir(), "pw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert := mk(&x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "UBND phường 1 - Bộ phận một cửa"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}, key.Public(), ca, caKey)
-	p12, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{ca}, "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	p12File, passFile = filepath.Join(dir, "s.p12"), filepath.Join(dir, "pass")
-	os.WriteFile(p12File, p12, 0o600)
-	os.WriteFile(passFile, []byte("pw\n"), 0o600)
-	return p12File, passFile, cert.Subject.CommonName
+	return p12File, passFile, k.Signer.Subject.CommonName
 }
 
 // blankPage is a white 640x480 page.

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // demoLabel marks everything the demo signs with: the keys are made on the
@@ -48,7 +49,7 @@ func ensureDemoKeys(dir string) (*demoKeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo keys: %w", err)
 	}
-	caTmpl := &x509.Certificate{
+	caCert, err := pdftest.Issue(&x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "sohoa CA " + demoLabel, Organization: []string{"sohoa " + demoLabel}, Country: []string{"VN"}},
 		NotBefore:             now,
@@ -56,31 +57,24 @@ func ensureDemoKeys(dir string) (*demoKeys, error) {
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		SubjectKeyId:          keyID(&caKey.PublicKey),
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	}, &caKey.PublicKey, nil, caKey)
 	if err != nil {
 		return nil, fmt.Errorf("demo keys: CA: %w", err)
 	}
-	caCert, _ := x509.ParseCertificate(caDER)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, fmt.Errorf("demo keys: %w", err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:   serial(),
-		Subject:        pkix.Name{CommonName: "Cán bộ một cửa (" + demoLabel + ")", Organization: []string{"sohoa " + demoLabel}, Country: []string{"VN"}},
-		NotBefore:      now,
-		NotAfter:       now.AddDate(2, 0, 0),
-		KeyUsage:       x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		SubjectKeyId:   keyID(&key.PublicKey),
-		AuthorityKeyId: caTmpl.SubjectKeyId,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	cert, err := pdftest.Issue(&x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "Cán bộ một cửa (" + demoLabel + ")", Organization: []string{"sohoa " + demoLabel}, Country: []string{"VN"}},
+		NotBefore:    now,
+		NotAfter:     now.AddDate(2, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+	}, &key.PublicKey, caCert, caKey)
 	if err != nil {
 		return nil, fmt.Errorf("demo keys: signer: %w", err)
 	}
-	cert, _ := x509.ParseCertificate(der)
 	var pw [12]byte
 	rand.Read(pw[:])
 	pass := hex.EncodeToString(pw[:])
@@ -88,7 +82,7 @@ func ensureDemoKeys(dir string) (*demoKeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo keys: pkcs12: %w", err)
 	}
-	k.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	k.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caCert.Raw})
 	readme := "Khóa ký thử cho lệnh `sohoa demo`: " + demoLabel + ".\n" +
 		"Demo signing keys for `sohoa demo`, made by a self-signed test CA: no legal value.\n" +
 		"ca.pem: CA thử / test CA; signer.p12 + signer.pass: khóa ký / signing key.\n"
@@ -112,11 +106,4 @@ func ensureDemoKeys(dir string) (*demoKeys, error) {
 func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	return n
-}
-
-// keyID is the RFC 5280 method 1 key identifier (SHA-1 of the key bits).
-func keyID(pub *rsa.PublicKey) []byte {
-	der := x509.MarshalPKCS1PublicKey(pub)
-	h := sha1.Sum(der)
-	return h[:]
 }
