@@ -5,18 +5,17 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 func freePort(t *testing.T) int {
@@ -274,70 +273,13 @@ func TestRabbitMQRestart(t *testing.T) {
 	}
 }
 
-// minioServer is a private MinIO that a test can stop and start again on
-// the same folder and port.
-type minioServer struct {
-	bin, dir string
-	port     int
-	cmd      *exec.Cmd
-	done     chan struct{}
-}
-
-func startMinio(t *testing.T) *minioServer {
-	t.Helper()
-	bin := testEnv(t, "SOHOA_MINIO_BIN")
-	m := &minioServer{bin: bin, dir: t.TempDir(), port: freePort(t)}
-	m.start(t)
-	t.Cleanup(m.kill)
-	return m
-}
-
-func (m *minioServer) url() string {
-	return fmt.Sprintf("http://sohoa:sohoa-secret@127.0.0.1:%d", m.port)
-}
-
-func (m *minioServer) start(t *testing.T) {
-	t.Helper()
-	m.cmd = exec.Command(m.bin, "server", m.dir, "--address", fmt.Sprintf("127.0.0.1:%d", m.port), "--console-address", "127.0.0.1:0", "--quiet")
-	m.cmd.Env = append(os.Environ(), "MINIO_ROOT_USER=sohoa", "MINIO_ROOT_PASSWORD=sohoa-secret", "MINIO_BROWSER=off")
-	if err := m.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	m.done = make(chan struct{})
-	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(m.cmd, m.done)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/minio/health/ready", m.port))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("private minio did not start: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// kill stops MinIO the hard way (SIGKILL), as a crash or power cut would.
-func (m *minioServer) kill() {
-	if m.cmd == nil {
-		return
-	}
-	m.cmd.Process.Signal(syscall.SIGKILL)
-	<-m.done
-	m.cmd = nil
-}
-
 // TestMinioOutage takes MinIO away for 30 s while a batch is half done: the
 // work waits (blob operations retry with backoff), then finishes with one
 // result per batch and nothing lost.
 func TestMinioOutage(t *testing.T) {
 	t.Parallel() // mostly waiting out the outage
-	mn := startMinio(t)
-	s := distributedStack(t, mn.url(), "")
+	mn := storagetest.StartMinio(t)
+	s := distributedStack(t, mn.URL(""), "")
 	r := runWorkers(t, s)
 	ctx := t.Context()
 
@@ -352,7 +294,7 @@ func TestMinioOutage(t *testing.T) {
 		}
 	}
 	waitPagesDone(t, s, ids, 2, true, time.Minute)
-	mn.kill()
+	mn.Stop()
 	t.Logf("minio killed")
 	time.Sleep(30 * time.Second)
 	// Nothing finished while the files were away, and nothing failed.
@@ -366,7 +308,7 @@ func TestMinioOutage(t *testing.T) {
 		}
 	}
 	t0 := time.Now()
-	mn.start(t)
+	mn.Start()
 	t.Logf("minio started again in %s", time.Since(t0).Round(time.Millisecond))
 	t0 = time.Now()
 	got := waitBatches(t, s, ids, 2*time.Minute)

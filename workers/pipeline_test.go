@@ -30,6 +30,7 @@ import (
 	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 func TestMain(m *testing.M) {
@@ -105,31 +106,14 @@ func embeddedStack(t *testing.T) *stack {
 // empty, replace the shared MinIO / RabbitMQ (private ones for outage tests).
 func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 	ctx := t.Context()
-	pg := testEnv(t, "SOHOA_TEST_PG")
 	if s3URL == "" {
-		s3URL = testEnv(t, "SOHOA_TEST_S3")
+		s3URL = storagetest.Env(t, "SOHOA_TEST_S3")
 	}
 	if amqpURL == "" {
-		amqpURL = testEnv(t, "SOHOA_TEST_AMQP")
+		amqpURL = storagetest.Env(t, "SOHOA_TEST_AMQP")
 	}
-	name := strings.ReplaceAll(uniqueName("workers"), "-", "_")
-
-	admin, err := storage.OpenDB(ctx, pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`)
-		admin.Close()
-	})
-	s := &stack{prefix: strings.ReplaceAll(name, "_", "-"), amqpURL: amqpURL}
-	s.dbURL = pg + "&search_path=" + name
-	if !strings.Contains(pg, "?") {
-		s.dbURL = pg + "?search_path=" + name
-	}
+	s := &stack{prefix: uniqueName("workers"), amqpURL: amqpURL, dbURL: storagetest.PostgresURL(t)}
+	var err error
 	if s.db, err = storage.OpenDB(ctx, s.dbURL); err != nil {
 		t.Fatal(err)
 	}

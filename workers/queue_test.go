@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,17 +13,8 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
-
-// testEnv returns the environment variable name or fails the test.
-func testEnv(t testing.TB, name string) string {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		t.Fatalf("%s is not set: run the tests with `make test` (or source .ci/test.env)", name)
-	}
-	return v
-}
 
 func uniqueName(prefix string) string {
 	var b [4]byte
@@ -41,56 +31,35 @@ type queueImpl struct {
 	open func(t testing.TB) queueMaker
 }
 
+// openSQLQueue opens a queue on the database at dsn until the test ends.
+func openSQLQueue(t testing.TB, dsn string) Queue {
+	db, err := storage.OpenDB(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	q, err := NewSQLQueue(t.Context(), db, SQLQueueConfig{Lease: 2 * time.Second, Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
 var testDelays = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 
 func queueImpls() []queueImpl {
 	return []queueImpl{
 		{"sqlite", func(t testing.TB) queueMaker {
 			path := filepath.Join(t.TempDir(), "q.db")
-			return func(t testing.TB) Queue {
-				db, err := storage.OpenDB(t.Context(), path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				q, err := NewSQLQueue(t.Context(), db, SQLQueueConfig{Lease: 2 * time.Second, Poll: 50 * time.Millisecond})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { q.Close() })
-				return q
-			}
+			return func(t testing.TB) Queue { return openSQLQueue(t, path) }
 		}},
 		{"postgres", func(t testing.TB) queueMaker {
-			pg := testEnv(t, "SOHOA_TEST_PG")
-			schema := strings.ReplaceAll(uniqueName("queue"), "-", "_")
-			admin, err := storage.OpenDB(t.Context(), pg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+schema); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-				admin.Close()
-			})
-			return func(t testing.TB) Queue {
-				db, err := storage.OpenDB(t.Context(), pg+"&search_path="+schema)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				q, err := NewSQLQueue(t.Context(), db, SQLQueueConfig{Lease: 2 * time.Second, Poll: 50 * time.Millisecond})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { q.Close() })
-				return q
-			}
+			url := storagetest.PostgresURL(t)
+			return func(t testing.TB) Queue { return openSQLQueue(t, url) }
 		}},
 		{"rabbitmq", func(t testing.TB) queueMaker {
-			url := testEnv(t, "SOHOA_TEST_AMQP")
+			url := storagetest.Env(t, "SOHOA_TEST_AMQP")
 			prefix := uniqueName("test")
 			first := true
 			return func(t testing.TB) Queue {
