@@ -30,7 +30,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	amqpURL := fs.String("amqp", os.Getenv("SOHOA_AMQP"), e.ui.t("địa chỉ RabbitMQ (hoặc biến SOHOA_AMQP)", "RabbitMQ URL (or SOHOA_AMQP)"))
 	s3URL := fs.String("s3", os.Getenv("SOHOA_S3"), e.ui.t("địa chỉ MinIO http://KHÓA:BÍMẬT@máy:cổng/bucket (hoặc SOHOA_S3)", "MinIO URL http://KEY:SECRET@host:port/bucket (or SOHOA_S3)"))
 	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("địa chỉ PostgreSQL (hoặc SOHOA_DB)", "PostgreSQL URL (or SOHOA_DB)"))
-	prefix := fs.String("amqp-prefix", workerEnvOr("SOHOA_AMQP_PREFIX", "sohoa"), e.ui.t("tiền tố tên hàng đợi RabbitMQ (như của serve)", "RabbitMQ queue name prefix (the same as serve's)"))
+	prefix := fs.String("amqp-prefix", envOr("SOHOA_AMQP_PREFIX", "sohoa"), e.ui.t("tiền tố tên hàng đợi RabbitMQ (như của serve)", "RabbitMQ queue name prefix (the same as serve's)"))
 	concurrency := new(int)
 	fs.IntVar(concurrency, "concurrency", 0, e.ui.t("số trang nhận dạng cùng lúc (mặc định: số lõi CPU)", "pages recognized at once (default: CPU cores)"))
 	fs.IntVar(concurrency, "workers", 0, e.ui.t("như --concurrency", "same as --concurrency"))
@@ -134,11 +134,4 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	err = r.Run(ctx)
 	e.log.Info("worker stopped")
 	return err
-}
-
-func workerEnvOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
