@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -24,17 +23,12 @@ import (
 // through the HTTP API, OCR, signed PDF/A linked to its dossier, indexed;
 // it prints where everything is and keeps the search page running.
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("demo", e.ui.t("Cách dùng: sohoa demo [--data THƯ_MỤC] [--addr HOST:CỔNG] [--exit]", "Usage: sohoa demo [--data DIR] [--addr HOST:PORT] [--exit]"))
 	var c stackConfig
 	c.addFlags(fs, e.ui)
 	addr := fs.String("addr", "127.0.0.1:8080", e.ui.t("địa chỉ của trang tra cứu HOST:CỔNG", "address of the search page HOST:PORT"))
 	batch := fs.String("batch", filepath.Join("testdata", "sample-batch"), e.ui.t("thư mục lô mẫu (manifest.json + các trang)", "sample batch folder (manifest.json + pages)"))
 	exit := fs.Bool("exit", false, e.ui.t("dừng sau khi in kết quả (không giữ trang tra cứu)", "stop after printing (do not keep the search page up)"))
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa demo [--data THƯ_MỤC] [--addr HOST:CỔNG] [--exit]", "Usage: sohoa demo [--data DIR] [--addr HOST:PORT] [--exit]"))
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

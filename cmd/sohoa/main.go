@@ -33,6 +33,18 @@ type env struct {
 	ui             ui
 }
 
+// flagSet is the flag set of command name: errors go to stderr, and so does
+// the usage, the given synopsis (already translated) then the flags.
+func (e *env) flagSet(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 func commands() []command {
 	return []command{
 		{name: "demo", vi: "chạy toàn bộ quy trình trên lô mẫu (chế độ nhúng)", en: "run the whole pipeline on the sample batch (embedded mode)", run: runDemo},

@@ -62,16 +62,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("migrate", e.ui.t("Cách dùng: sohoa migrate [--data THƯ_MỤC | --db URL]", "Usage: sohoa migrate [--data DIR | --db URL]")+"\n"+
+		e.ui.t("Áp dụng các bước nâng cấp lược đồ còn thiếu (hồ sơ, chỉ mục tra cứu, hàng đợi nhúng); chạy đồng thời từ nhiều máy vẫn an toàn.",
+			"Applies the pending schema migrations (records, search index, embedded queue); safe to run from several machines at once."))
 	var df dbFlags
 	df.add(fs, e.ui)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa migrate [--data THƯ_MỤC | --db URL]", "Usage: sohoa migrate [--data DIR | --db URL]"))
-		fmt.Fprintln(e.stderr, e.ui.t("Áp dụng các bước nâng cấp lược đồ còn thiếu (hồ sơ, chỉ mục tra cứu, hàng đợi nhúng); chạy đồng thời từ nhiều máy vẫn an toàn.",
-			"Applies the pending schema migrations (records, search index, embedded queue); safe to run from several machines at once."))
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

@@ -45,17 +45,12 @@ type pageDone struct {
 }
 
 func runOCR(ctx context.Context, e *env, args []string) error {
-	fl := flag.NewFlagSet("ocr", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := e.flagSet("ocr", e.ui.t("Cách dùng: sohoa ocr [--lang vie] [--json] [--dpi N] TỆP...", "Usage: sohoa ocr [--lang vie] [--json] [--dpi N] FILE..."))
 	lang := fl.String("lang", "vie", e.ui.t("ngôn ngữ Tesseract, ví dụ vie+eng", "Tesseract languages, e.g. vie+eng"))
 	asJSON := fl.Bool("json", false, e.ui.t("in mỗi trang một dòng JSON (NDJSON)", "print one JSON object per page per line (NDJSON)"))
 	words := fl.Bool("words", false, e.ui.t("kèm dòng và từ có tọa độ trong JSON", "include lines and words with boxes in the JSON"))
 	dpi := fl.Float64("dpi", 0, e.ui.t("độ phân giải dùng thay cho của tệp", "resolution to use instead of the file's"))
 	engines := fl.Int("engines", 0, e.ui.t("số tiến trình nhận dạng (mặc định: số lõi CPU)", "recognition processes (default: CPU cores)"))
-	fl.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa ocr [--lang vie] [--json] [--dpi N] TỆP...", "Usage: sohoa ocr [--lang vie] [--json] [--dpi N] FILE..."))
-		fl.PrintDefaults()
-	}
 	if err := fl.Parse(args); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,8 +80,9 @@ func pdfLanguage(tess string) string {
 }
 
 func runPDF(ctx context.Context, e *env, args []string) error {
-	fl := flag.NewFlagSet("pdf", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := e.flagSet("pdf", e.ui.t(
+		"Cách dùng: sohoa pdf -o RA.pdf [--pdfa 2b|1b|3b] [--lang vie] [--dossier MÃ] [--title TÊN] [--sign-p12 TỆP --sign-pass-file TỆP | --sign-pkcs11 THƯ_VIỆN ...] [--signer-name TÊN] [--tsa URL] TỆP...",
+		"Usage: sohoa pdf -o OUT.pdf [--pdfa 2b|1b|3b] [--lang vie] [--dossier CODE] [--title T] [--sign-p12 FILE --sign-pass-file FILE | --sign-pkcs11 MODULE ...] [--signer-name NAME] [--tsa URL] FILE..."))
 	out := fl.String("o", "", e.ui.t("tệp PDF kết quả (bắt buộc)", "output PDF file (required)"))
 	level := fl.String("pdfa", "2b", e.ui.t("mức PDF/A: 2b, 1b hoặc 3b (3b đính kèm kết quả OCR dạng JSON)", "PDF/A level: 2b, 1b or 3b (3b attaches the OCR result as JSON)"))
 	lang := fl.String("lang", "vie", e.ui.t("ngôn ngữ Tesseract, ví dụ vie+eng", "Tesseract languages, e.g. vie+eng"))
@@ -98,12 +98,6 @@ func runPDF(ctx context.Context, e *env, args []string) error {
 	fl.StringVar(&m.Operator, "operator", "", e.ui.t("cán bộ số hóa", "official who scanned"))
 	var sc pdf.SignerConfig
 	sc.AddFlags(fl)
-	fl.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t(
-			"Cách dùng: sohoa pdf -o RA.pdf [--pdfa 2b|1b|3b] [--lang vie] [--dossier MÃ] [--title TÊN] [--sign-p12 TỆP --sign-pass-file TỆP | --sign-pkcs11 THƯ_VIỆN ...] [--signer-name TÊN] [--tsa URL] TỆP...",
-			"Usage: sohoa pdf -o OUT.pdf [--pdfa 2b|1b|3b] [--lang vie] [--dossier CODE] [--title T] [--sign-p12 FILE --sign-pass-file FILE | --sign-pkcs11 MODULE ...] [--signer-name NAME] [--tsa URL] FILE..."))
-		fl.PrintDefaults()
-	}
 	if err := fl.Parse(args); err != nil {
 		return err
 	}

@@ -23,8 +23,11 @@ import (
 // runSearch: sohoa search [--json] [filters] QUERY, against the embedded
 // store (--data), a database (--db) or a server (--server, --token).
 func runSearch(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("search", e.ui.t(
+		`Cách dùng: sohoa search [tùy chọn] CÂU_TÌM
+Tìm không dấu cũng được; "cụm từ", tiền tố chứng nh*, A OR B, -loại_trừ.`,
+		`Usage: sohoa search [options] QUERY
+Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 	asJSON := fs.Bool("json", false, e.ui.t("in kết quả dạng JSON (như GET /v1/search)", "print the results as JSON (as GET /v1/search)"))
 	data := fs.String("data", envOr("SOHOA_DATA", "sohoa-data"), e.ui.t("thư mục dữ liệu của chế độ nhúng", "data folder of the embedded mode"))
 	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
@@ -37,14 +40,6 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	to := fs.String("to", "", e.ui.t("đến ngày (YYYY-MM-DD, tính cả ngày đó)", "to date (YYYY-MM-DD, inclusive)"))
 	page := fs.Int("page", 1, e.ui.t("trang kết quả", "result page"))
 	perPage := fs.Int("per-page", index.DefaultPerPage, e.ui.t("số kết quả mỗi trang", "hits per page"))
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t(
-			`Cách dùng: sohoa search [tùy chọn] CÂU_TÌM
-Tìm không dấu cũng được; "cụm từ", tiền tố chứng nh*, A OR B, -loại_trừ.`,
-			`Usage: sohoa search [options] QUERY
-Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
-		fs.PrintDefaults()
-	}
 	// Flags may come before or after the query words.
 	var words []string
 	for {

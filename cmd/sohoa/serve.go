@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"net"
 
 	"github.com/sohoa/sohoa/web"
@@ -12,18 +10,13 @@ import (
 // runServe runs the API, the search page and (unless --workers 0) the
 // workers in one process until interrupted.
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("serve", e.ui.t("Cách dùng: sohoa serve [--addr HOST:CỔNG] [--data THƯ_MỤC | --db URL --amqp URL --s3 URL] [tùy chọn ký số]",
+		"Usage: sohoa serve [--addr HOST:PORT] [--data DIR | --db URL --amqp URL --s3 URL] [signing options]"))
 	var c stackConfig
 	c.addFlags(fs, e.ui)
 	addr := fs.String("addr", envOr("SOHOA_ADDR", "127.0.0.1:8080"), e.ui.t("địa chỉ lắng nghe HOST:CỔNG (biến SOHOA_ADDR)", "listen address HOST:PORT (env SOHOA_ADDR)"))
 	cert := fs.String("tls-cert", "", e.ui.t("chứng thư TLS (PEM)", "TLS certificate (PEM)"))
 	key := fs.String("tls-key", "", e.ui.t("khóa TLS (PEM)", "TLS key (PEM)"))
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa serve [--addr HOST:CỔNG] [--data THƯ_MỤC | --db URL --amqp URL --s3 URL] [tùy chọn ký số]",
-			"Usage: sohoa serve [--addr HOST:PORT] [--data DIR | --db URL --amqp URL --s3 URL] [signing options]"))
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

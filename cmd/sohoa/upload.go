@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,8 +19,8 @@ import (
 
 // runUpload sends one batch to a server, resuming after dropped connections.
 func runUpload(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("upload", e.ui.t("Cách dùng: sohoa upload --server URL --token MÃ --dossier MÃ_HỒ_SƠ [tùy chọn] TỆP...",
+		"Usage: sohoa upload --server URL --token T --dossier CODE [options] FILE..."))
 	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("địa chỉ máy chủ (biến SOHOA_SERVER)", "server URL (env SOHOA_SERVER)"))
 	token := fs.String("token", "", e.ui.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
 	var m ingest.Manifest
@@ -35,11 +34,6 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&m.AllowDuplicate, "allow-duplicate", false, e.ui.t("chấp nhận gửi lại đúng các trang đã gửi", "accept the same pages again"))
 	wait := fs.Bool("wait", false, e.ui.t("chờ xử lý xong và in mã kết quả", "wait until processed and print the result code"))
 	stateDir := fs.String("state-dir", "", e.ui.t("thư mục lưu khóa của các lần gửi dở", "folder keeping the keys of unfinished uploads"))
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa upload --server URL --token MÃ --dossier MÃ_HỒ_SƠ [tùy chọn] TỆP...",
-			"Usage: sohoa upload --server URL --token T --dossier CODE [options] FILE..."))
-		fs.PrintDefaults()
-	}
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,14 +13,9 @@ import (
 )
 
 func runVerify(ctx context.Context, e *env, args []string) error {
-	fl := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fl.SetOutput(e.stderr)
+	fl := e.flagSet("verify", e.ui.t("Cách dùng: sohoa verify [--json] [--trust CA.pem] TỆP.pdf", "Usage: sohoa verify [--json] [--trust CA.pem] FILE.pdf"))
 	asJSON := fl.Bool("json", false, e.ui.t("in kết quả dạng JSON", "print the report as JSON"))
 	trust := fl.String("trust", "", e.ui.t("tệp PEM các chứng thư CA tin cậy", "PEM file of trusted CA certificates"))
-	fl.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa verify [--json] [--trust CA.pem] TỆP.pdf", "Usage: sohoa verify [--json] [--trust CA.pem] FILE.pdf"))
-		fl.PrintDefaults()
-	}
 	if err := fl.Parse(args); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,8 +21,10 @@ type watchOptions struct {
 
 // runWatch ingests batches dropped into a hot folder.
 func runWatch(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("watch", e.ui.t("Cách dùng: sohoa watch THƯ_MỤC (--server URL --token MÃ | --data THƯ_MỤC_DỮ_LIỆU)",
+		"Usage: sohoa watch DIR (--server URL --token T | --data DATADIR)")+"\n"+
+		e.ui.t("Mỗi lô là một thư mục con có manifest.json và các trang; lô nhận xong chuyển vào done/, lô bị từ chối vào error/ kèm REASON.txt.",
+			"Each batch is a sub-folder with manifest.json and its pages; accepted batches move to done/, refused ones to error/ with REASON.txt."))
 	var o watchOptions
 	var c stackConfig
 	c.addFlags(fs, e.ui)
@@ -31,13 +32,6 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.token, "token", "", e.ui.t("mã truy cập của trạm (hoặc SOHOA_TOKEN)", "station token (or SOHOA_TOKEN)"))
 	fs.DurationVar(&o.settle, "settle", 5*time.Second, e.ui.t("thời gian tệp phải đứng yên trước khi gửi", "how long files must stay unchanged before upload"))
 	fs.BoolVar(&o.deleteDone, "delete", false, e.ui.t("xóa lô đã nhận thay vì chuyển vào done/", "delete accepted batches instead of moving them to done/"))
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng: sohoa watch THƯ_MỤC (--server URL --token MÃ | --data THƯ_MỤC_DỮ_LIỆU)",
-			"Usage: sohoa watch DIR (--server URL --token T | --data DATADIR)"))
-		fmt.Fprintln(e.stderr, e.ui.t("Mỗi lô là một thư mục con có manifest.json và các trang; lô nhận xong chuyển vào done/, lô bị từ chối vào error/ kèm REASON.txt.",
-			"Each batch is a sub-folder with manifest.json and its pages; accepted batches move to done/, refused ones to error/ with REASON.txt."))
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
