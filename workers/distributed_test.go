@@ -2,7 +2,6 @@ package workers
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -202,20 +201,7 @@ func apiRunner(t *testing.T, s *stack) *Runner {
 	cfg := testConfig(s, nil, testLogger(t))
 	cfg.NoWorkers = true
 	cfg.Events = EventsConfig{Publisher: s.queue.(EventPublisher)}
-	r, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	errc := make(chan error, 1)
-	go func() { errc <- r.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Error(err)
-		}
-	})
-	return r
+	return startRunner(t, cfg)
 }
 
 // TestKillWorkerMidBatch SIGKILLs a `sohoa worker` process while it has pages in

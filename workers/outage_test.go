@@ -1,7 +1,6 @@
 package workers
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -198,20 +197,7 @@ func runWorkers(t *testing.T, s *stack) *Runner {
 	if p, ok := s.queue.(EventPublisher); ok {
 		cfg.Events.Publisher = p
 	}
-	r, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- r.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Error(err)
-		}
-	})
-	return r
+	return startRunner(t, cfg)
 }
 
 // TestRabbitMQRestart restarts the broker while batches are half done: the

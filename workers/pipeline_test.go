@@ -176,6 +176,25 @@ func testConfig(s *stack, pool *ocr.Pool, log *slog.Logger) Config {
 	}
 }
 
+// startRunner runs a Runner with cfg until the test ends.
+func startRunner(t *testing.T, cfg Config) *Runner {
+	t.Helper()
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- r.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	})
+	return r
+}
+
 func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("SOHOA_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -405,19 +424,8 @@ func TestEmbeddedPipeline(t *testing.T) {
 	cfg.Metrics = reg
 	signer, signerName := testSigner(t)
 	cfg.Signer = signer
-	r, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	errc := make(chan error, 1)
-	go func() { errc <- r.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Error(err)
-		}
-	}()
+	r := startRunner(t, cfg)
+	ctx := t.Context()
 
 	page := readCorpus(t, corpusPage)
 	dossier := "000.00.31.H33-220804-0001"
