@@ -9,10 +9,18 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/ocr/jpegopt"
 )
+
+// pdfcpuInit keeps pdfcpu from creating a configuration folder in $HOME.
+var pdfcpuInit sync.Once
 
 // job is one page handed to an engine child.
 type job struct {
@@ -60,12 +68,32 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 		if err != nil {
 			return res, Image{}, err
 		}
-		raster, dpi, known, err := rasterizePDF(ctx, path, j.Page, j.DPI, j.DefaultDPI)
+		img, ppi, ok, err := pdfPageImage(ctx, path, j.Page)
 		if err != nil {
 			return res, Image{}, err
 		}
-		data, isTIFF, index = raster, false, 0
-		res.DPI, res.DPIKnown = dpi, known || j.DPIKnown
+		if ok {
+			// The page is one upright image: take it as a standalone image file,
+			// so its pixels (and a JPEG's bytes) reach the pipeline unchanged.
+			sub := *j
+			sub.Data, sub.KeepJPEG = img, false
+			if sniff(img) == "jpeg" {
+				info, err := inspectJPEG(img)
+				sub.KeepJPEG = err == nil && (info.Comps == 1 || info.Comps == 3)
+			}
+			j = &sub
+			data, isTIFF, index = img, sniff(img) == "tiff", 0
+			if !j.DPIKnown {
+				res.DPI, res.DPIKnown = ppi, true
+			}
+		} else {
+			raster, dpi, known, err := rasterizePDF(ctx, path, j.Page, j.DPI, j.DefaultDPI)
+			if err != nil {
+				return res, Image{}, err
+			}
+			data, isTIFF, index = raster, false, 0
+			res.DPI, res.DPIKnown = dpi, known || j.DPIKnown
+		}
 	}
 	if res.DPI <= 0 {
 		res.DPI = j.DefaultDPI
@@ -412,4 +440,257 @@ func largestImage(list []byte) (ppi float64, color string, bpc int) {
 		bpc, _ = strconv.Atoi(f[7])
 	}
 	return ppi, color, bpc
+}
+
+// pdfPageImage returns the only image of a PDF page as its own file (a
+// JPEG keeps its original bytes) with its resolution, when the page is
+// nothing but that image drawn upright over the whole page: then the image
+// is the scan, and decoding it ourselves keeps its pixels exactly where
+// rendering the page would resample them. ok is false for every other page
+// (several images, masks, text, /Rotate, a turned or skewed placement),
+// which are rendered as before.
+func pdfPageImage(ctx context.Context, path string, page int) (data []byte, ppi float64, ok bool, err error) {
+	p := strconv.Itoa(page)
+	list, err := exec.CommandContext(ctx, "pdfimages", "-list", "-f", p, "-l", p, path).Output()
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("pdfimages: %w", err)
+	}
+	var rows [][]string
+	for _, line := range strings.Split(string(list), "\n") {
+		if f := strings.Fields(line); len(f) >= 14 && f[0] == p {
+			rows = append(rows, f)
+		}
+	}
+	// One row, of type "image": smasks and stencil masks have rows of their own.
+	if len(rows) != 1 || rows[0][2] != "image" {
+		return nil, 0, false, nil
+	}
+	f := rows[0]
+	w, _ := strconv.Atoi(f[3])
+	h, _ := strconv.Atoi(f[4])
+	xppi, errx := strconv.ParseFloat(f[12], 64)
+	yppi, erry := strconv.ParseFloat(f[13], 64)
+	if errx != nil || erry != nil || w <= 0 || h <= 0 || xppi <= 0 || !near(xppi, yppi) {
+		return nil, 0, false, nil
+	}
+	if f[8] == "jpeg" && f[6] != "1" && f[6] != "3" { // CMYK JPEGs: polarity depends on Adobe markers
+		return nil, 0, false, nil
+	}
+	if ok, err := uprightFullPage(path, page, float64(w), float64(h)); err != nil || !ok {
+		return nil, 0, false, nil // pdfcpu cannot read it: poppler still may
+	}
+	dir, err := os.MkdirTemp("", "sohoa-img-*")
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer os.RemoveAll(dir)
+	if err := exec.CommandContext(ctx, "pdfimages", "-f", p, "-l", p, "-j", "-tiff", path, dir+"/i").Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, false, ctx.Err()
+		}
+		return nil, 0, false, nil // let pdftoppm try, and report
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil || len(files) != 1 {
+		return nil, 0, false, err
+	}
+	data, err = os.ReadFile(dir + "/" + files[0].Name())
+	if err != nil {
+		return nil, 0, false, err
+	}
+	// -j -tiff writes DCT images as they are and decodes all others to TIFF.
+	if f := sniff(data); f != "jpeg" && f != "tiff" {
+		return nil, 0, false, nil
+	}
+	return data, xppi, true, nil
+}
+
+// near tells whether a and b agree within 1%.
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 0.01*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// uprightFullPage tells whether the page's content is exactly one image
+// XObject (no /Decode, /Mask or /SMask) drawn with a matrix that maps it,
+// unturned and unflipped, onto the whole MediaBox (= CropBox), on a page
+// without /Rotate; w×h is the image's pixel size.
+func uprightFullPage(path string, page int, w, h float64) (ok bool, err error) {
+	defer func() { // pdfcpu panics on some malformed files: render those
+		if p := recover(); p != nil {
+			ok, err = false, fmt.Errorf("pdfcpu: %v", p)
+		}
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	pdfcpuInit.Do(api.DisableConfigDir)
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	pc, err := api.ReadContext(f, conf)
+	if err != nil {
+		return false, err
+	}
+	if err := pc.EnsurePageCount(); err != nil {
+		return false, err
+	}
+	d, _, attrs, err := pc.PageDict(page, true)
+	if err != nil || d == nil || attrs == nil || attrs.MediaBox == nil {
+		return false, err
+	}
+	if attrs.Rotate%360 != 0 {
+		return false, nil
+	}
+	mb := attrs.MediaBox
+	if cb := attrs.CropBox; cb != nil && !(cb.LL == mb.LL && cb.UR == mb.UR) {
+		return false, nil
+	}
+	content, err := pc.PageContent(d, page)
+	if err != nil {
+		return false, err
+	}
+	name, m, states, ok := singleDraw(content)
+	if !ok {
+		return false, nil
+	}
+	if len(states) > 0 {
+		gs, err := pc.DereferenceDict(attrs.Resources["ExtGState"])
+		if err != nil || gs == nil {
+			return false, err
+		}
+		for _, s := range states {
+			d, err := pc.DereferenceDict(gs[s])
+			if err != nil || d == nil || !plainState(d) {
+				return false, err
+			}
+		}
+	}
+	xo, err := pc.DereferenceDict(attrs.Resources["XObject"])
+	if err != nil || xo == nil {
+		return false, err
+	}
+	sd, _, err := pc.DereferenceStreamDict(xo[name])
+	if err != nil || sd == nil {
+		return false, err
+	}
+	if st := sd.Dict.NameEntry("Subtype"); st == nil || *st != "Image" {
+		return false, nil
+	}
+	for _, k := range []string{"Mask", "SMask", "ImageMask"} {
+		if _, has := sd.Dict.Find(k); has {
+			return false, nil
+		}
+	}
+	// A /Decode other than [0 1 ...] inverts or remaps the samples, which
+	// the extracted file would not show.
+	if o, has := sd.Dict.Find("Decode"); has {
+		a, err := pc.DereferenceArray(o)
+		if err != nil {
+			return false, err
+		}
+		for i, v := range a {
+			if f, ok := number(v); !ok || f != float64(i%2) {
+				return false, nil
+			}
+		}
+	}
+	pw, ph := mb.UR.X-mb.LL.X, mb.UR.Y-mb.LL.Y
+	tol := 0.01 * math.Max(pw, ph)
+	return m[0] > 0 && m[3] > 0 && math.Abs(m[1]) < 1e-3*m[0] && math.Abs(m[2]) < 1e-3*m[3] &&
+		near(m[0], pw) && near(m[3], ph) && math.Abs(m[4]-mb.LL.X) < tol && math.Abs(m[5]-mb.LL.Y) < tol &&
+		near(w/m[0], h/m[3]), nil
+}
+
+// number returns the value of a PDF integer or real.
+func number(o types.Object) (float64, bool) {
+	switch v := o.(type) {
+	case types.Float:
+		return v.Value(), true
+	case types.Integer:
+		return float64(v.Value()), true
+	}
+	return 0, false
+}
+
+// plainState tells whether an ExtGState leaves an image's pixels alone:
+// no transfer function, soft mask, blending or transparency.
+func plainState(d types.Dict) bool {
+	for k, v := range d {
+		switch k {
+		case "Type", "SA", "SM", "FL", "RI", "OP", "op", "OPM", "LW", "LC", "LJ", "ML", "D", "AIS", "TK":
+		case "CA", "ca":
+			if f, ok := number(v); !ok || f != 1 {
+				return false
+			}
+		case "BM", "SMask":
+			if n, ok := v.(types.Name); ok && (n == "Normal" || n == "Compatible" || n == "None") {
+				continue
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// singleDraw reads a content stream made only of q, Q, cm, ri, gs and one
+// Do, and returns the drawn name with the matrix in force and the graphics
+// states set. Anything else (text, paths, clips, inline images) makes ok
+// false.
+func singleDraw(content []byte) (name string, m [6]float64, states []string, ok bool) {
+	ctm := [6]float64{1, 0, 0, 1, 0, 0}
+	var stack [][6]float64
+	var operands []string
+	draws := 0
+	for _, tok := range strings.Fields(string(content)) {
+		if tok[0] == '/' || tok[0] == '-' || tok[0] == '.' || tok[0] == '+' || (tok[0] >= '0' && tok[0] <= '9') {
+			operands = append(operands, tok)
+			continue
+		}
+		switch tok {
+		case "q":
+			stack = append(stack, ctm)
+		case "Q":
+			if len(stack) == 0 {
+				return "", m, nil, false
+			}
+			ctm, stack = stack[len(stack)-1], stack[:len(stack)-1]
+		case "cm":
+			if len(operands) != 6 {
+				return "", m, nil, false
+			}
+			var n [6]float64
+			for i, s := range operands {
+				v, err := strconv.ParseFloat(s, 64)
+				if err != nil {
+					return "", m, nil, false
+				}
+				n[i] = v
+			}
+			// New CTM = n × ctm (row vectors, PDF 8.3.4).
+			ctm = [6]float64{
+				n[0]*ctm[0] + n[1]*ctm[2], n[0]*ctm[1] + n[1]*ctm[3],
+				n[2]*ctm[0] + n[3]*ctm[2], n[2]*ctm[1] + n[3]*ctm[3],
+				n[4]*ctm[0] + n[5]*ctm[2] + ctm[4], n[4]*ctm[1] + n[5]*ctm[3] + ctm[5],
+			}
+		case "ri":
+		case "gs":
+			if len(operands) != 1 || operands[0][0] != '/' {
+				return "", m, nil, false
+			}
+			states = append(states, operands[0][1:])
+		case "Do":
+			if len(operands) != 1 || operands[0][0] != '/' {
+				return "", m, nil, false
+			}
+			draws++
+			name, m = operands[0][1:], ctm
+		default:
+			return "", m, nil, false
+		}
+		operands = operands[:0]
+	}
+	return name, m, states, draws == 1 && len(operands) == 0
 }
