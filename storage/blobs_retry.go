@@ -87,6 +87,19 @@ type retryPresignBlobs struct {
 // Unwrap returns the wrapped store.
 func (r *retryBlobs) Unwrap() Blobs { return r.inner }
 
+// UnwrapBlobs returns the store under b's wrappers (RetryBlobs), or b
+// itself: for checks that must not wait out retries, and for reaching the
+// concrete store.
+func UnwrapBlobs(b Blobs) Blobs {
+	for {
+		u, ok := b.(interface{ Unwrap() Blobs })
+		if !ok {
+			return b
+		}
+		b = u.Unwrap()
+	}
+}
+
 func (r *retryBlobs) do(ctx context.Context, op, key string, fn func() error) error {
 	start := time.Now()
 	wait := r.p.Initial

@@ -163,7 +163,7 @@ func resultFiles(t *testing.T, s *stack, dossier string) []string {
 	t.Helper()
 	var keys []string
 	prefix := "dossiers/" + dossier + "/results/"
-	switch b := unwrapBlobs(s.blobs).(type) {
+	switch b := storage.UnwrapBlobs(s.blobs).(type) {
 	case *storage.Minio:
 		for obj := range b.Client().ListObjects(t.Context(), b.Bucket(), minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 			if obj.Err != nil {
@@ -182,16 +182,6 @@ func resultFiles(t *testing.T, s *stack, dossier string) []string {
 		t.Fatalf("unknown blob store %T", b)
 	}
 	return keys
-}
-
-func unwrapBlobs(b storage.Blobs) storage.Blobs {
-	for {
-		u, ok := b.(interface{ Unwrap() storage.Blobs })
-		if !ok {
-			return b
-		}
-		b = u.Unwrap()
-	}
 }
 
 // apiRunner is the API side of the distributed mode: it enqueues and

@@ -97,7 +97,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	pdfPath := ""
-	if l, ok := unwrapBlobs(st.blobs).(*storage.Local); ok {
+	if l, ok := storage.UnwrapBlobs(st.blobs).(*storage.Local); ok {
 		pdfPath = filepath.Join(l.Root(), filepath.FromSlash(r.Key))
 	}
 	summary := verifySummary(ctx, e, st, r, keys)
@@ -219,16 +219,6 @@ func waitDemo(ctx context.Context, e *env, cl *ingest.Client, id string, served 
 			return nil, fmt.Errorf("server stopped: %w", err)
 		case <-time.After(500 * time.Millisecond):
 		}
-	}
-}
-
-func unwrapBlobs(b storage.Blobs) storage.Blobs {
-	for {
-		u, ok := b.(interface{ Unwrap() storage.Blobs })
-		if !ok {
-			return b
-		}
-		b = u.Unwrap()
 	}
 }
 

@@ -172,7 +172,7 @@ func TestEndToEndDistributed(t *testing.T) {
 	r := d.Results[0]
 
 	// The object in MinIO is the PDF the API serves, signed and PDF/A.
-	mc, ok := unwrapBlobs(ts.blobs).(*storage.Minio)
+	mc, ok := storage.UnwrapBlobs(ts.blobs).(*storage.Minio)
 	if !ok {
 		t.Fatalf("blobs are %T, want MinIO", ts.blobs)
 	}

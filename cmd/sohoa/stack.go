@@ -246,10 +246,7 @@ func (st *stack) readyChecks() []web.Check {
 		}},
 		{Name: "blobs", Func: func(ctx context.Context) error {
 			// A missing probe object proves the store answers.
-			b := st.blobs
-			if u, ok := b.(interface{ Unwrap() storage.Blobs }); ok {
-				b = u.Unwrap() // no retries: readiness must answer now
-			}
+			b := storage.UnwrapBlobs(st.blobs) // no retries: readiness must answer now
 			_, err := b.Stat(ctx, "readyz/probe")
 			if errors.Is(err, storage.ErrNotFound) {
 				return nil
