@@ -46,13 +46,7 @@ func cpuTime() time.Duration {
 //	go test ./pdf -run '^$' -bench AssembleSign100 -benchtime 3x
 func BenchmarkAssembleSign100(b *testing.B) {
 	_, page := densePage(b, 300)
-	pki := newTestPKI(b, nil)
-	p12, pass := pki.p12(b)
-	s, err := SignerConfig{P12File: p12, PassFile: pass}.Open(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := newTestPKI(b, nil).signer(b)
 	dir := b.TempDir()
 	pre := page
 	pre.Image.Data = jpegopt.Optimize(page.Image.Data)

@@ -27,13 +27,7 @@ func smallSignedPDF(t testing.TB) (unsigned, signed []byte) {
 		t.Fatal(err)
 	}
 	unsigned = append([]byte(nil), b.Bytes()...)
-	pki := newTestPKI(t, nil)
-	p12, pass := pki.p12(t)
-	s, err := SignerConfig{P12File: p12, PassFile: pass}.Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newTestPKI(t, nil).signer(t)
 	path := filepath.Join(t.TempDir(), "s.pdf")
 	os.WriteFile(path, unsigned, 0o644)
 	signFile(t, s, path)

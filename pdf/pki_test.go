@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -48,6 +49,18 @@ func (p *testPKI) p12(t testing.TB) (file, passFile string) {
 		t.Fatal(err)
 	}
 	return file, passFile
+}
+
+// signer opens the PKCS#12 signer, closed when the test ends.
+func (p *testPKI) signer(t testing.TB) *Signer {
+	t.Helper()
+	file, pass := p.p12(t)
+	s, err := SignerConfig{P12File: file, PassFile: pass}.Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // tsa starts an in-process RFC 3161 server signed by a TSA certificate of the CA.

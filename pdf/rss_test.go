@@ -95,11 +95,7 @@ func rssChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	pki := newTestPKI(t, nil)
-	p12, pass := pki.p12(t)
-	s, err := SignerConfig{P12File: p12, PassFile: pass}.Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := pki.signer(t)
 	if err := s.Sign(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}

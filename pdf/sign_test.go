@@ -275,12 +275,7 @@ func TestSignerConfigErrors(t *testing.T) {
 func TestSignOtherWriters(t *testing.T) {
 	dir := t.TempDir()
 	pki := newTestPKI(t, nil)
-	p12, pass := pki.p12(t)
-	s, err := SignerConfig{P12File: p12, PassFile: pass}.Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := pki.signer(t)
 	corpus := "../../shared/corpus/ocrmypdf/c02-22.pdf"
 	own := assembleFile(t, dir, testPages(t, 1), PDFA2B)
 	streams := filepath.Join(dir, "streams.pdf")
