@@ -1,8 +1,5 @@
 package ocr
 
-// CONTRACT (frozen signatures; the ocr helper implements the bodies and may
-// add fields/options, but must not change these signatures).
-
 import (
 	"context"
 	"fmt"

@@ -1,8 +1,5 @@
 package pdf
 
-// CONTRACT (frozen signatures; the pdf helper implements the bodies and may
-// add fields/options, but must not change these signatures).
-
 import (
 	"context"
 	"flag"

@@ -3,10 +3,6 @@
 // documents, pages, results, events, tokens) in SQLite or PostgreSQL.
 package storage
 
-// CONTRACT (written by the lead; the storage helper implements it and may
-// add methods/fields, but keeps these names and meanings, which the workers,
-// ingest and search helpers code against).
-
 import (
 	"context"
 	"errors"

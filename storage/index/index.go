@@ -8,9 +8,6 @@
 // with their diacritics whichever way the query was typed.
 package index
 
-// CONTRACT (lead): the search helper implements it; the workers call Add
-// once a document is signed and linked.
-
 import (
 	"context"
 	"fmt"
