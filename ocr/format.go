@@ -565,24 +565,17 @@ func inspectPDF(ctx context.Context, data []byte, lim Limits, first, last int) (
 		}
 		pages[i] = p
 	}
-	list, err := exec.CommandContext(ctx, "pdfimages", append([]string{"-list"}, append(fl, f.Name())...)...).Output()
+	images, err := listPDFImages(ctx, f.Name(), first, last)
 	if err != nil {
 		return n, nil, ErrCorrupt.with("image list")
 	}
 	best := map[int]int{}
-	for _, l := range strings.Split(string(list), "\n") {
-		fs := strings.Fields(l)
-		if len(fs) < 14 || fs[2] != "image" {
+	for _, im := range images {
+		i, ppi := im.Page, im.XPPI
+		if im.Type != "image" || ppi <= 0 || im.Width*im.Height <= best[i] {
 			continue
 		}
-		i, _ := strconv.Atoi(fs[0])
-		w, _ := strconv.Atoi(fs[3])
-		h, _ := strconv.Atoi(fs[4])
-		ppi, err := strconv.ParseFloat(fs[12], 64)
-		if err != nil || w*h <= best[i] {
-			continue
-		}
-		best[i] = w * h
+		best[i] = im.Width * im.Height
 		p := pages[i]
 		p.PPI = ppi
 		pages[i] = p
@@ -599,4 +592,45 @@ func inspectPDF(ctx context.Context, data []byte, lim Limits, first, last int) (
 		}
 	}
 	return n, pages, nil
+}
+
+// pdfImage is one row of `pdfimages -list`.
+type pdfImage struct {
+	Page, Width, Height int
+	Type                string // "image", "smask", "stencil"...
+	Color               string // "gray", "rgb", "cmyk"...
+	Components, BPC     int
+	Encoding            string  // "jpeg", "ccitt", "image"...
+	XPPI, YPPI          float64 // 0 when pdfimages printed none
+}
+
+// listPDFImages lists the images drawn on pages first..last of the PDF at
+// path, as poppler's pdfimages sees them.
+func listPDFImages(ctx context.Context, path string, first, last int) ([]pdfImage, error) {
+	out, err := exec.CommandContext(ctx, "pdfimages", "-list",
+		"-f", strconv.Itoa(first), "-l", strconv.Itoa(last), path).Output()
+	if err != nil {
+		return nil, err
+	}
+	var images []pdfImage
+	for _, line := range strings.Split(string(out), "\n") {
+		// page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
+		f := strings.Fields(line)
+		if len(f) < 14 {
+			continue
+		}
+		page, err := strconv.Atoi(f[0])
+		if err != nil {
+			continue // the header
+		}
+		im := pdfImage{Page: page, Type: f[2], Color: f[5], Encoding: f[8]}
+		im.Width, _ = strconv.Atoi(f[3])
+		im.Height, _ = strconv.Atoi(f[4])
+		im.Components, _ = strconv.Atoi(f[6])
+		im.BPC, _ = strconv.Atoi(f[7])
+		im.XPPI, _ = strconv.ParseFloat(f[12], 64)
+		im.YPPI, _ = strconv.ParseFloat(f[13], 64)
+		images = append(images, im)
+	}
+	return images, nil
 }

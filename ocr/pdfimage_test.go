@@ -30,7 +30,7 @@ func TestPDFPageImageChoice(t *testing.T) {
 	}
 	for _, tc := range tests {
 		path := filepath.Join("..", "..", "shared", "corpus", tc.file)
-		data, ppi, ok, err := pdfPageImage(context.Background(), path, tc.page)
+		data, ppi, ok, err := pdfPageImage(context.Background(), path, tc.page, listed(t, path, tc.page))
 		if err != nil {
 			t.Errorf("%s page %d: %v", tc.file, tc.page, err)
 			continue
@@ -163,7 +163,7 @@ func TestPDFOfG4Image(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok, err := pdfPageImage(context.Background(), path, 1); err != nil || !ok {
+	if _, _, ok, err := pdfPageImage(context.Background(), path, 1, listed(t, path, 1)); err != nil || !ok {
 		t.Fatalf("G4 page not taken as its image: %v", err)
 	}
 	res, img, err := sharedPool().Recognize(context.Background(), Input{Name: "g4.pdf", Data: buf.Bytes(), Page: 1})
@@ -197,4 +197,14 @@ func whiteFraction(t *testing.T, img Image) float64 {
 		}
 	}
 	return float64(ones) / float64(len(raw)*8)
+}
+
+// listed is listPDFImages for one page, failing the test on error.
+func listed(t *testing.T, path string, page int) []pdfImage {
+	t.Helper()
+	images, err := listPDFImages(context.Background(), path, page, page)
+	if err != nil {
+		t.Fatalf("pdfimages -list %s: %v", path, err)
+	}
+	return images
 }

@@ -335,8 +335,11 @@ func (e *engine) stop() {
 }
 
 // rss is the child's resident memory in bytes, 0 when unknown.
-func (e *engine) rss() int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(e.cmd.Process.Pid) + "/statm")
+func (e *engine) rss() int64 { return rssOf(e.cmd.Process.Pid) }
+
+// rssOf reads a process's resident memory in bytes, 0 when unknown.
+func rssOf(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
 	if err != nil {
 		return 0
 	}

@@ -7,8 +7,6 @@ import (
 	"image"
 	"io"
 	"math"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -318,19 +316,6 @@ func TestEngineMemoryBounded(t *testing.T) {
 	if maxRSS > 500<<20 || maxRSS == 0 {
 		t.Errorf("engine RSS reached %d MiB", maxRSS>>20)
 	}
-}
-
-func rssOf(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	n, _ := strconv.ParseInt(f[1], 10, 64)
-	return n * int64(os.Getpagesize())
 }
 
 // TestPagesOfOneFile: an engine holds the file of its previous page, so

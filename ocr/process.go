@@ -68,7 +68,12 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 		if err != nil {
 			return res, Image{}, err
 		}
-		img, ppi, ok, err := pdfPageImage(ctx, path, j.Page)
+		// One listing serves both ways in: the page's own image or a rendering.
+		images, err := listPDFImages(ctx, path, j.Page, j.Page)
+		if err != nil {
+			return res, Image{}, fmt.Errorf("pdfimages: %w", err)
+		}
+		img, ppi, ok, err := pdfPageImage(ctx, path, j.Page, images)
 		if err != nil {
 			return res, Image{}, err
 		}
@@ -87,7 +92,7 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 				res.DPI, res.DPIKnown = ppi, true
 			}
 		} else {
-			raster, dpi, known, err := rasterizePDF(ctx, path, j.Page, j.DPI, j.DefaultDPI)
+			raster, dpi, known, err := rasterizePDF(ctx, path, j.Page, images, j.DPI, j.DefaultDPI)
 			if err != nil {
 				return res, Image{}, err
 			}
@@ -357,13 +362,9 @@ func encodePage(x *pix, mode ColorMode, j *job, changed bool) (Image, error) {
 // rasterizePDF renders one page of an image-only PDF at the resolution of
 // its largest image, so that the raster keeps the scan's pixels (and any
 // page-matrix skew stays visible as pixels).
-func rasterizePDF(ctx context.Context, path string, page int, dpi, defaultDPI float64) ([]byte, float64, bool, error) {
+func rasterizePDF(ctx context.Context, path string, page int, images []pdfImage, dpi, defaultDPI float64) ([]byte, float64, bool, error) {
 	p := strconv.Itoa(page)
-	list, err := exec.CommandContext(ctx, "pdfimages", "-list", "-f", p, "-l", p, path).Output()
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("pdfimages: %w", err)
-	}
-	ppi, color, bpc := largestImage(list)
+	ppi, color, bpc := largestImage(images)
 	known := dpi > 0
 	if !known && ppi > 0 {
 		dpi, known = ppi, true
@@ -418,26 +419,15 @@ func (r *recognizer) dropPDF() {
 	}
 }
 
-// largestImage picks, from `pdfimages -list` output, the resolution, colour
-// space and bit depth of the largest image on the page.
-func largestImage(list []byte) (ppi float64, color string, bpc int) {
+// largestImage picks the resolution, colour space and bit depth of the
+// largest image among images.
+func largestImage(images []pdfImage) (ppi float64, color string, bpc int) {
 	best := 0
-	for _, line := range strings.Split(string(list), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 14 || f[2] != "image" {
+	for _, im := range images {
+		if im.Type != "image" || im.Width*im.Height <= best || im.XPPI <= 0 {
 			continue
 		}
-		w, _ := strconv.Atoi(f[3])
-		h, _ := strconv.Atoi(f[4])
-		if w*h <= best {
-			continue
-		}
-		x, err := strconv.ParseFloat(f[12], 64)
-		if err != nil {
-			continue
-		}
-		best, ppi, color = w*h, x, f[5]
-		bpc, _ = strconv.Atoi(f[7])
+		best, ppi, color, bpc = im.Width*im.Height, im.XPPI, im.Color, im.BPC
 	}
 	return ppi, color, bpc
 }
@@ -449,31 +439,24 @@ func largestImage(list []byte) (ppi float64, color string, bpc int) {
 // rendering the page would resample them. ok is false for every other page
 // (several images, masks, text, /Rotate, a turned or skewed placement),
 // which are rendered as before.
-func pdfPageImage(ctx context.Context, path string, page int) (data []byte, ppi float64, ok bool, err error) {
+func pdfPageImage(ctx context.Context, path string, page int, images []pdfImage) (data []byte, ppi float64, ok bool, err error) {
 	p := strconv.Itoa(page)
-	list, err := exec.CommandContext(ctx, "pdfimages", "-list", "-f", p, "-l", p, path).Output()
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("pdfimages: %w", err)
-	}
-	var rows [][]string
-	for _, line := range strings.Split(string(list), "\n") {
-		if f := strings.Fields(line); len(f) >= 14 && f[0] == p {
-			rows = append(rows, f)
+	var rows []pdfImage
+	for _, im := range images {
+		if im.Page == page {
+			rows = append(rows, im)
 		}
 	}
 	// One row, of type "image": smasks and stencil masks have rows of their own.
-	if len(rows) != 1 || rows[0][2] != "image" {
+	if len(rows) != 1 || rows[0].Type != "image" {
 		return nil, 0, false, nil
 	}
-	f := rows[0]
-	w, _ := strconv.Atoi(f[3])
-	h, _ := strconv.Atoi(f[4])
-	xppi, errx := strconv.ParseFloat(f[12], 64)
-	yppi, erry := strconv.ParseFloat(f[13], 64)
-	if errx != nil || erry != nil || w <= 0 || h <= 0 || xppi <= 0 || !near(xppi, yppi) {
+	im := rows[0]
+	w, h, xppi := im.Width, im.Height, im.XPPI
+	if w <= 0 || h <= 0 || xppi <= 0 || im.YPPI <= 0 || !near(xppi, im.YPPI) {
 		return nil, 0, false, nil
 	}
-	if f[8] == "jpeg" && f[6] != "1" && f[6] != "3" { // CMYK JPEGs: polarity depends on Adobe markers
+	if im.Encoding == "jpeg" && im.Components != 1 && im.Components != 3 { // CMYK JPEGs: polarity depends on Adobe markers
 		return nil, 0, false, nil
 	}
 	if ok, err := uprightFullPage(path, page, float64(w), float64(h)); err != nil || !ok {
