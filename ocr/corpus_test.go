@@ -145,7 +145,6 @@ type summary struct {
 	orientTotal int
 	blankWrong  []string
 	failed      []string
-	worst       []string
 }
 
 func summarize(scores []pageScore) summary {

@@ -22,7 +22,7 @@ func readCorpus(t testing.TB, rel string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(corpus, rel))
 	if err != nil {
-		t.Fatalf("real scans missing (run `make test` from the project root): %v", err)
+		t.Fatalf("real scans missing (run `bash .ci/test` from the project root): %v", err)
 	}
 	return b
 }

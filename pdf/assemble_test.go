@@ -89,7 +89,7 @@ func preflightCP(t testing.TB) string {
 	t.Helper()
 	cp := os.Getenv("SOHOA_PREFLIGHT_CP")
 	if cp == "" {
-		t.Fatal("SOHOA_PREFLIGHT_CP is not set: run make test (it sources .ci/test.env)")
+		t.Fatal("SOHOA_PREFLIGHT_CP is not set: run `bash .ci/test` (it sources .ci/test.env)")
 	}
 	return cp
 }

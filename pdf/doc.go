@@ -22,7 +22,7 @@
 //
 // Tests check every output with independent tools (PDFBox Preflight, qpdf,
 // pdfcpu, pdfsig with an NSS trust database, pdftotext, pdftoppm) and need the
-// services of `make test` (SOHOA_PREFLIGHT_CP, SoftHSM2, fonts-dejavu-core).
+// services of `bash .ci/test` (SOHOA_PREFLIGHT_CP, SoftHSM2, fonts-dejavu-core).
 // Benchmarks:
 //
 //	go test ./pdf -run '^$' -bench AssembleSign100 -benchtime 3x

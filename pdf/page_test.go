@@ -44,7 +44,7 @@ func testFace(t testing.TB, size, dpi float64) font.Face {
 		faceFont, faceErr = opentype.Parse(b)
 	})
 	if faceErr != nil {
-		t.Fatalf("font %s: %v (install fonts-dejavu-core; run make test)", dejaVu, faceErr)
+		t.Fatalf("font %s: %v (install fonts-dejavu-core; run `bash .ci/test`)", dejaVu, faceErr)
 	}
 	f, err := opentype.NewFace(faceFont, &opentype.FaceOptions{Size: size, DPI: dpi, Hinting: font.HintingNone})
 	if err != nil {

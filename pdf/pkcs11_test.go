@@ -16,7 +16,7 @@ const softHSM = "/usr/lib/softhsm/libsofthsm2.so"
 // A key on a SoftHSM2 token (as on an official's USB token) signs through PKCS#11.
 func TestSignPKCS11SoftHSM(t *testing.T) {
 	if _, err := os.Stat(softHSM); err != nil {
-		t.Fatalf("SoftHSM2 missing (%v): install softhsm2 and opensc, or run make test", err)
+		t.Fatalf("SoftHSM2 missing (%v): install softhsm2 and opensc, or run `bash .ci/test`", err)
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "softhsm2.conf")

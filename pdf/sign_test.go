@@ -20,7 +20,7 @@ import (
 // pdfsig runs poppler's pdfsig (with the NSS db holding the test CA when nss is set).
 func pdfsig(t testing.TB, nss, path string) string {
 	t.Helper()
-	args := []string{path}
+	var args []string
 	if nss != "" {
 		args = []string{"-nssdir", nss, path}
 	} else {
@@ -286,7 +286,7 @@ func TestSignOtherWriters(t *testing.T) {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			data, err := os.ReadFile(src)
 			if err != nil {
-				t.Fatalf("%v (the shared corpus is needed; run make test)", err)
+				t.Fatalf("%v (the shared corpus is needed; run `bash .ci/test`)", err)
 			}
 			path := filepath.Join(dir, "signed-"+filepath.Base(src))
 			os.WriteFile(path, data, 0o644)

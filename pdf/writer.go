@@ -166,20 +166,6 @@ func pdfText(s string) string {
 	return b.String()
 }
 
-// pdfName escapes a name token (without the slash).
-func pdfName(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("#()<>[]{}/%", c) >= 0 {
-			fmt.Fprintf(&b, "#%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
 // num formats a coordinate with at most 3 decimals.
 func num(f float64) string {
 	s := strconv.FormatFloat(f, 'f', 3, 64)

@@ -123,7 +123,7 @@ func browser(t *testing.T) context.Context {
 	t.Helper()
 	const exe = "/usr/bin/chromium"
 	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("%s is missing: install Debian's chromium (the CI setup does; run `make test`)", exe)
+		t.Fatalf("%s is missing: install Debian's chromium (the CI setup does; run `bash .ci/test`)", exe)
 	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,

@@ -432,9 +432,8 @@ func retryDelay(d time.Duration) time.Duration {
 
 // DeleteTopology removes the queues of kinds (work, dead and every delay
 // queue) and the events exchange; tests clean up after themselves with it.
-// delays is ignored (kept for callers of the first version).
-func (q *AMQPQueue) DeleteTopology(ctx context.Context, kinds []string, delays []time.Duration) error {
-	delays = retryDelays
+func (q *AMQPQueue) DeleteTopology(ctx context.Context, kinds []string) error {
+	delays := retryDelays
 	ch, err := q.pub.channel(ctx, 1)
 	if err != nil {
 		return err

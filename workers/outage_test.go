@@ -45,7 +45,7 @@ func startRabbit(t *testing.T) *rabbitNode {
 	// cannot write to our folder.
 	bin := "/usr/lib/rabbitmq/bin"
 	if _, err := os.Stat(filepath.Join(bin, "rabbitmq-server")); err != nil {
-		t.Fatalf("rabbitmq-server not found in %s: run `make test` on a machine prepared by .ci/setup", bin)
+		t.Fatalf("rabbitmq-server not found in %s: run `bash .ci/test` on a machine prepared by .ci/setup", bin)
 	}
 	dir, err := os.MkdirTemp("", "sohoa-rabbit-")
 	if err != nil {
@@ -73,8 +73,6 @@ func startRabbit(t *testing.T) *rabbitNode {
 	n.start(t)
 	return n
 }
-
-func (n *rabbitNode) url() string { return fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", n.port) }
 
 func (n *rabbitNode) ctl(args ...string) ([]byte, error) {
 	cmd := exec.Command(filepath.Join(n.bin, "rabbitmqctl"), append([]string{"-n", n.name}, args...)...)

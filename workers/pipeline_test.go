@@ -140,7 +140,7 @@ func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		q.DeleteTopology(ctx, []string{PageJob{}.Kind(), DocumentJob{}.Kind()}, []time.Duration{time.Second, 2 * time.Second})
+		q.DeleteTopology(ctx, []string{PageJob{}.Kind(), DocumentJob{}.Kind()})
 		q.Close()
 	})
 	s.queue = q

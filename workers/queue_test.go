@@ -46,8 +46,6 @@ func openSQLQueue(t testing.TB, dsn string) Queue {
 	return q
 }
 
-var testDelays = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
-
 func queueImpls() []queueImpl {
 	return []queueImpl{
 		{"sqlite", func(t testing.TB) queueMaker {
@@ -72,7 +70,7 @@ func queueImpls() []queueImpl {
 					t.Cleanup(func() {
 						ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 						defer cancel()
-						if err := q.DeleteTopology(ctx, []string{"t"}, testDelays); err != nil {
+						if err := q.DeleteTopology(ctx, []string{"t"}); err != nil {
 							t.Logf("delete topology: %v", err)
 						}
 						q.Close()

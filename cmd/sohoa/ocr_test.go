@@ -25,7 +25,7 @@ func TestOCRCommand(t *testing.T) {
 	two := filepath.Join(corpus, "vietocr/vietsample1.tif")
 	for _, f := range []string{rot, two} {
 		if _, err := os.Stat(f); err != nil {
-			t.Fatalf("real scans missing (run `make test` from the project root): %v", err)
+			t.Fatalf("real scans missing (run `bash .ci/test` from the project root): %v", err)
 		}
 	}
 	var stdout, stderr bytes.Buffer

@@ -51,7 +51,7 @@ func vietPage(t testing.TB, path string, lines ...string) {
 	t.Helper()
 	b, err := os.ReadFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 	if err != nil {
-		t.Fatalf("%v (install fonts-dejavu-core; run make test)", err)
+		t.Fatalf("%v (install fonts-dejavu-core; run `bash .ci/test`)", err)
 	}
 	fnt, err := opentype.Parse(b)
 	if err != nil {

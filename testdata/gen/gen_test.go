@@ -32,7 +32,7 @@ func loadTestFonts(t *testing.T) *fonts {
 	t.Helper()
 	fontsOnce.Do(func() { testFonts, fontsErr = loadFonts() })
 	if fontsErr != nil {
-		t.Fatalf("%v: run `make test` (its setup installs the fonts)", fontsErr)
+		t.Fatalf("%v: run `bash .ci/test` (its setup installs the fonts)", fontsErr)
 	}
 	return testFonts
 }
@@ -291,7 +291,7 @@ func TestSampleBatchFits(t *testing.T) {
 // N equal to our "orientation".
 func TestOrientationMatchesTesseractOSD(t *testing.T) {
 	if _, err := exec.LookPath("tesseract"); err != nil {
-		t.Fatal("tesseract not found: run `make test` (its setup installs tesseract-ocr and tesseract-ocr-osd)")
+		t.Fatal("tesseract not found: run `bash .ci/test` (its setup installs tesseract-ocr and tesseract-ocr-osd)")
 	}
 	fs := loadTestFonts(t)
 	dir := t.TempDir()

@@ -91,7 +91,6 @@ type layout struct {
 	y          int // baseline of the next line
 	lines      []placedLine
 	signatures []image.Rectangle
-	pageHeight int
 }
 
 type token struct {

@@ -40,8 +40,6 @@ type block struct {
 	Text  string
 }
 
-func (b block) hasText() bool { return b.Label != "" || b.Text != "" }
-
 type date struct{ D, M, Y int }
 
 func (d date) slash() string { return fmt.Sprintf("%02d/%02d/%04d", d.D, d.M, d.Y) }
@@ -156,13 +154,6 @@ type person struct {
 	Ethnic   string
 	Region   *region
 	WardOnly string
-}
-
-func (p person) title() string {
-	if p.Male {
-		return "ông"
-	}
-	return "bà"
 }
 
 func (p person) gender() string {
