@@ -9,18 +9,13 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/ocr/jpegopt"
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
-
-// pdfcpuInit keeps pdfcpu from creating a configuration folder in $HOME.
-var pdfcpuInit sync.Once
 
 // job is one page handed to an engine child.
 type job struct {
@@ -497,39 +492,32 @@ func near(a, b float64) bool {
 // XObject (no /Decode, /Mask or /SMask) drawn with a matrix that maps it,
 // unturned and unflipped, onto the whole MediaBox (= CropBox), on a page
 // without /Rotate; w×h is the image's pixel size.
-func uprightFullPage(path string, page int, w, h float64) (ok bool, err error) {
-	defer func() { // pdfcpu panics on some malformed files: render those
-		if p := recover(); p != nil {
-			ok, err = false, fmt.Errorf("pdfcpu: %v", p)
-		}
-	}()
+func uprightFullPage(path string, page int, w, h float64) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return false, err
 	}
 	defer f.Close()
-	pdfcpuInit.Do(api.DisableConfigDir)
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	pc, err := api.ReadContext(f, conf)
+	st, err := f.Stat()
 	if err != nil {
 		return false, err
 	}
-	if err := pc.EnsurePageCount(); err != nil {
+	doc, err := pdfread.Open(f, st.Size())
+	if err != nil {
 		return false, err
 	}
-	d, _, attrs, err := pc.PageDict(page, true)
-	if err != nil || d == nil || attrs == nil || attrs.MediaBox == nil {
+	p, err := doc.Page(page)
+	if err != nil || p.MediaBox == nil {
 		return false, err
 	}
-	if attrs.Rotate%360 != 0 {
+	if p.Rotate%360 != 0 {
 		return false, nil
 	}
-	mb := attrs.MediaBox
-	if cb := attrs.CropBox; cb != nil && !(cb.LL == mb.LL && cb.UR == mb.UR) {
+	mb := p.MediaBox
+	if cb := p.CropBox; cb != nil && !(cb.LL == mb.LL && cb.UR == mb.UR) {
 		return false, nil
 	}
-	content, err := pc.PageContent(d, page)
+	content, err := doc.Content(p, maxContentBytes)
 	if err != nil {
 		return false, err
 	}
@@ -538,37 +526,37 @@ func uprightFullPage(path string, page int, w, h float64) (ok bool, err error) {
 		return false, nil
 	}
 	if len(states) > 0 {
-		gs, err := pc.DereferenceDict(attrs.Resources["ExtGState"])
-		if err != nil || gs == nil {
+		gs, err := doc.Dict(p.Resources["ExtGState"])
+		if err != nil {
 			return false, err
 		}
 		for _, s := range states {
-			d, err := pc.DereferenceDict(gs[s])
-			if err != nil || d == nil || !plainState(d) {
+			d, err := doc.Dict(gs[s])
+			if err != nil || !plainState(d) {
 				return false, err
 			}
 		}
 	}
-	xo, err := pc.DereferenceDict(attrs.Resources["XObject"])
-	if err != nil || xo == nil {
+	xo, err := doc.Dict(p.Resources["XObject"])
+	if err != nil {
 		return false, err
 	}
-	sd, _, err := pc.DereferenceStreamDict(xo[name])
-	if err != nil || sd == nil {
+	im, err := doc.Dict(xo[name])
+	if err != nil {
 		return false, err
 	}
-	if st := sd.Dict.NameEntry("Subtype"); st == nil || *st != "Image" {
+	if doc.Name(im, "Subtype") != "Image" {
 		return false, nil
 	}
 	for _, k := range []string{"Mask", "SMask", "ImageMask"} {
-		if _, has := sd.Dict.Find(k); has {
+		if _, has := im.Find(k); has {
 			return false, nil
 		}
 	}
 	// A /Decode other than [0 1 ...] inverts or remaps the samples, which
 	// the extracted file would not show.
-	if o, has := sd.Dict.Find("Decode"); has {
-		a, err := pc.DereferenceArray(o)
+	if o, has := im.Find("Decode"); has {
+		a, err := doc.Array(o)
 		if err != nil {
 			return false, err
 		}
@@ -584,6 +572,10 @@ func uprightFullPage(path string, page int, w, h float64) (ok bool, err error) {
 		near(m[0], pw) && near(m[3], ph) && math.Abs(m[4]-mb.LL.X) < tol && math.Abs(m[5]-mb.LL.Y) < tol &&
 		near(w/m[0], h/m[3]), nil
 }
+
+// maxContentBytes bounds a page's decoded content stream: a scan page's is
+// a few dozen bytes, so anything this large is not a single upright image.
+const maxContentBytes = 1 << 20
 
 // number returns the value of a PDF integer or real.
 func number(o types.Object) (float64, bool) {

@@ -15,6 +15,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 var testMeta = Metadata{
@@ -63,7 +64,7 @@ func assembleFile(t testing.TB, dir string, pages PageSource, c Conformance) str
 // mode refuses in a 1.7 file, although ISO 19005-3 defines it there.
 func checkPdfcpu(t testing.TB, path string, relaxedOnly bool) {
 	t.Helper()
-	api.DisableConfigDir()
+	pdfread.Config() // never ~/.config/pdfcpu
 	modes := []int{model.ValidationStrict, model.ValidationRelaxed}
 	if relaxedOnly {
 		modes = modes[1:]

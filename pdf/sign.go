@@ -15,18 +15,16 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ThalesGroup/crypto11"
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/font/sfnt"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 // Environment variables that may carry secrets instead of files.
@@ -214,32 +212,6 @@ func (s *signer) close() error {
 // Certificate returns the signing certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.chain[0] }
 
-var pdfcpuInit sync.Once
-
-// pdfcpuConf returns a relaxed pdfcpu configuration that never touches ~/.config.
-func pdfcpuConf() *model.Configuration {
-	pdfcpuInit.Do(api.DisableConfigDir)
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	return conf
-}
-
-var startxrefRE = regexp.MustCompile(`startxref\s+(\d+)`)
-
-// lastStartxref finds the offset of the last cross-reference section.
-func lastStartxref(r io.ReaderAt, size int64) (int64, error) {
-	n := min(size, 2048)
-	buf := make([]byte, n)
-	if _, err := r.ReadAt(buf, size-n); err != nil && err != io.EOF {
-		return 0, err
-	}
-	all := startxrefRE.FindAllSubmatch(buf, -1)
-	if len(all) == 0 {
-		return 0, errors.New("no startxref at the end of the file")
-	}
-	return strconv.ParseInt(string(all[len(all)-1][1]), 10, 64)
-}
-
 // sign appends the signature as an incremental update: a Type 3 font and an
 // appearance stream for the visible mark, the signature dictionary, a widget,
 // and new versions of page 1 (with the widget in /Annots) and the catalog
@@ -266,16 +238,11 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("pdf: sign: %w", err)
 	}
-	t, err := targetLite(f, size)
+	t, err := readTarget(f, size)
 	if err != nil {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("pdf: sign: %w", err)
-		}
-		if t, err = targetPdfcpu(f); err != nil {
-			return fmt.Errorf("pdf: sign: read: %w", err)
-		}
+		return fmt.Errorf("pdf: sign: read: %w", err)
 	}
-	prev, err := lastStartxref(f, size)
+	prev, err := pdfread.StartXref(f, size)
 	if err != nil {
 		return fmt.Errorf("pdf: sign: %w", err)
 	}

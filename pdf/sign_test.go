@@ -15,6 +15,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 // pdfsig runs poppler's pdfsig (with the NSS db holding the test CA when nss is set).
@@ -29,6 +31,9 @@ func pdfsig(t testing.TB, nss, path string) string {
 	out, _ := exec.Command("pdfsig", args...).CombinedOutput() // exits non-zero on bad signatures
 	return string(out)
 }
+
+// pdfcpuConf is pdfcpu's configuration for the tests: sohoa's one pdfcpu set-up.
+func pdfcpuConf() *model.Configuration { return pdfread.Config() }
 
 // pdfcpuSigStatus validates the only signature with pdfcpu. It judges
 // integrity and the path to the CA; with no CRL or OCSP in the test

@@ -21,9 +21,10 @@ import (
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 // report is what Verify finds; Report embeds it.
@@ -95,49 +96,15 @@ var ErrNotPDF = errors.New("not a PDF file")
 // that a crafted /ByteRange cannot make Verify read forever.
 const maxVerifyRange = 4 << 30
 
-// readContext parses a PDF with pdfcpu, turning its panics on malformed
-// input into errors.
-func readContext(rs io.ReadSeeker) (ctx *model.Context, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			ctx, err = nil, fmt.Errorf("malformed PDF (parser failed: %v)", p)
-		}
-	}()
-	ctx, err = api.ReadContext(rs, pdfcpuConf())
-	if err != nil {
-		return nil, fmt.Errorf("malformed PDF: %w", err)
-	}
-	if err := ctx.EnsurePageCount(); err != nil {
-		return nil, fmt.Errorf("malformed PDF: %w", err)
-	}
-	return ctx, nil
-}
-
-// pdfObjects is the little Verify needs from a parsed PDF: liteDoc reads
-// just those objects (no image data), pdfcpu reads files liteDoc cannot.
+// pdfObjects is the little Verify needs from a parsed PDF (a *pdfread.Doc).
 type pdfObjects interface {
-	resolve(o types.Object) (types.Object, error)
-	// stream returns the decoded content of a stream object, at most limit bytes.
-	stream(o types.Object, limit int64) ([]byte, error)
-}
-
-type pdfcpuObjects struct{ xt *model.XRefTable }
-
-func (p pdfcpuObjects) resolve(o types.Object) (types.Object, error) { return p.xt.Dereference(o) }
-
-func (p pdfcpuObjects) stream(o types.Object, limit int64) ([]byte, error) {
-	sd, _, err := p.xt.DereferenceStreamDict(o)
-	if err != nil || sd == nil {
-		return nil, fmt.Errorf("not a stream: %v", err)
-	}
-	if err := sd.DecodeWithLimit(limit); err != nil {
-		return nil, err
-	}
-	return sd.Content, nil
+	Resolve(o types.Object) (types.Object, error)
+	// Stream returns the decoded content of a stream object, at most limit bytes.
+	Stream(o types.Object, limit int64) ([]byte, error)
 }
 
 func dictOf(src pdfObjects, o types.Object) (types.Dict, error) {
-	o, err := src.resolve(o)
+	o, err := src.Resolve(o)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +120,7 @@ func dictOf(src pdfObjects, o types.Object) (types.Dict, error) {
 }
 
 func arrayOf(src pdfObjects, o types.Object) (types.Array, error) {
-	o, err := src.resolve(o)
+	o, err := src.Resolve(o)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +131,7 @@ func arrayOf(src pdfObjects, o types.Object) (types.Array, error) {
 }
 
 func textOf(src pdfObjects, o types.Object) (string, error) {
-	o, err := src.resolve(o)
+	o, err := src.Resolve(o)
 	if err != nil {
 		return "", err
 	}
@@ -172,7 +139,7 @@ func textOf(src pdfObjects, o types.Object) (string, error) {
 }
 
 func numberOf(src pdfObjects, o types.Object) (float64, error) {
-	o, err := src.resolve(o)
+	o, err := src.Resolve(o)
 	if err != nil {
 		return 0, err
 	}
@@ -190,7 +157,7 @@ func nameOf(src pdfObjects, d types.Dict, key string) string {
 	if !ok {
 		return ""
 	}
-	o, err := src.resolve(o)
+	o, err := src.Resolve(o)
 	if err != nil {
 		return ""
 	}
@@ -237,39 +204,22 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 	}
 
 	var d docParts
-	if lite, err := openLite(r, size); err == nil {
-		d.src = lite
-		root, err := dictOf(lite, lite.trailer["Root"])
-		if err != nil {
-			return nil, fmt.Errorf("pdf: verify: malformed PDF: catalog: %w", err)
-		}
-		d.root = root
-		if inf, ok := lite.trailer.Find("Info"); ok {
-			d.info, _ = dictOf(lite, inf)
-		}
-		id, _ := arrayOf(lite, lite.trailer["ID"])
-		d.idOK = len(id) == 2
-		_, d.encrypted = lite.trailer.Find("Encrypt")
-	} else {
-		// Files liteDoc cannot read (xref streams, damaged tables): pdfcpu,
-		// which repairs what it can but loads the whole file.
-		pctx, err := readContext(io.NewSectionReader(r, 0, size))
-		if err != nil {
-			return nil, fmt.Errorf("pdf: verify: %w", err)
-		}
-		xt := pctx.XRefTable
-		d.src = pdfcpuObjects{xt}
-		if d.root, err = xt.Catalog(); err != nil {
-			return nil, fmt.Errorf("pdf: verify: catalog: %w", err)
-		}
-		if xt.Info != nil {
-			d.info, _ = xt.DereferenceDict(*xt.Info)
-		}
-		d.idOK = len(xt.ID) == 2
-		d.encrypted = xt.Encrypt != nil
-		if xt.HeaderVersion != nil {
-			rep.Version = xt.HeaderVersion.String()
-		}
+	doc, err := pdfread.Open(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("pdf: verify: %w", err)
+	}
+	d.src = doc
+	if d.root, err = doc.Root(); err != nil {
+		return nil, fmt.Errorf("pdf: verify: malformed PDF: %w", err)
+	}
+	if inf, ok := doc.Trailer.Find("Info"); ok {
+		d.info, _ = dictOf(doc, inf)
+	}
+	id, _ := arrayOf(doc, doc.Trailer["ID"])
+	d.idOK = len(id) == 2
+	_, d.encrypted = doc.Trailer.Find("Encrypt")
+	if !doc.Lazy && doc.Version != "" {
+		rep.Version = doc.Version
 	}
 	rep.Encrypted = d.encrypted
 	eofs, err := eofOffsets(r, size)
@@ -415,7 +365,7 @@ func checkPDFA(d docParts, rep *Report, pageProblems []string) {
 	src := d.src
 	var xmp []byte
 	if o, ok := d.root.Find("Metadata"); ok {
-		xmp, _ = src.stream(o, 16<<20)
+		xmp, _ = src.Stream(o, 16<<20)
 	}
 	if xmp == nil {
 		return // no claim
@@ -740,7 +690,7 @@ func checkSignature(src pdfObjects, f sigField, r io.ReaderAt, size int64, eofs 
 	if !ok {
 		return fail("no /Contents")
 	}
-	co, err = src.resolve(co)
+	co, err = src.Resolve(co)
 	if err != nil {
 		return fail("bad /Contents: %v", err)
 	}

@@ -1,0 +1,288 @@
+package pdfread
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// lazyDoc reads just the objects it is asked for from a PDF with classic
+// cross-reference tables (what sohoa's assembler and signer write).
+type lazyDoc struct {
+	r       io.ReaderAt
+	size    int64
+	offsets map[int]int64
+}
+
+// Bounds against crafted files.
+const (
+	maxXrefSections = 1000       // /Prev chain
+	maxXrefEntries  = 10_000_000 // entries in one subsection
+	maxObjectBytes  = 16 << 20   // one object's text (not its stream data)
+)
+
+func openLazy(r io.ReaderAt, size int64) (*Doc, error) {
+	start, err := StartXref(r, size)
+	if err != nil {
+		return nil, err
+	}
+	l := &lazyDoc{r: r, size: size, offsets: map[int]int64{}}
+	var trailer types.Dict
+	seen := map[int64]bool{}
+	for off := start; ; {
+		if seen[off] || len(seen) > maxXrefSections {
+			return nil, errors.New("pdfread: cross-reference loop")
+		}
+		seen[off] = true
+		tr, err := l.readXref(off)
+		if err != nil {
+			return nil, err
+		}
+		if trailer == nil {
+			trailer = tr
+		}
+		if _, ok := tr.Find("XRefStm"); ok {
+			return nil, ErrUnsupported
+		}
+		prev := tr.IntEntry("Prev")
+		if prev == nil {
+			break
+		}
+		off = int64(*prev)
+	}
+	// Every entry must point at its object; damaged tables go to pdfcpu,
+	// which repairs them.
+	buf := make([]byte, 40)
+	for num, off := range l.offsets {
+		if off < 0 || off >= size {
+			return nil, ErrUnsupported
+		}
+		n, _ := r.ReadAt(buf, off)
+		f := bytes.Fields(buf[:n])
+		if len(f) < 3 || string(f[0]) != strconv.Itoa(num) || !bytes.HasPrefix(f[2], []byte("obj")) {
+			return nil, ErrUnsupported
+		}
+	}
+	return &Doc{Trailer: trailer, Version: headerVersion(r, size), Lazy: true, src: l}, nil
+}
+
+func (l *lazyDoc) readXref(off int64) (types.Dict, error) {
+	if off < 0 || off >= l.size {
+		return nil, fmt.Errorf("pdfread: xref offset %d outside the file", off)
+	}
+	br := bufio.NewReader(io.NewSectionReader(l.r, off, l.size-off))
+	line, err := br.ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "xref" {
+		return nil, ErrUnsupported
+	}
+	for {
+		line, err = br.ReadString('\n')
+		if err != nil {
+			return nil, ErrUnsupported
+		}
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "trailer") {
+			break
+		}
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			return nil, ErrUnsupported
+		}
+		first, err1 := strconv.Atoi(f[0])
+		n, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil || n < 0 || n > maxXrefEntries {
+			return nil, ErrUnsupported
+		}
+		entry := make([]byte, 20)
+		for i := 0; i < n; i++ {
+			if _, err := io.ReadFull(br, entry); err != nil {
+				return nil, ErrUnsupported
+			}
+			if entry[17] != 'n' {
+				continue
+			}
+			o, err := strconv.ParseInt(string(entry[:10]), 10, 64)
+			if err != nil {
+				return nil, ErrUnsupported
+			}
+			if _, ok := l.offsets[first+i]; !ok { // newer sections come first
+				l.offsets[first+i] = o
+			}
+		}
+	}
+	rest, _ := io.ReadAll(io.LimitReader(br, 64<<10))
+	s := string(rest)
+	if i := strings.Index(s, "startxref"); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "trailer"))
+	o, err := model.ParseObject(&s)
+	if err != nil {
+		return nil, ErrUnsupported
+	}
+	tr, ok := o.(types.Dict)
+	if !ok {
+		return nil, ErrUnsupported
+	}
+	return tr, nil
+}
+
+func (l *lazyDoc) resolve(ir types.IndirectRef) (types.Object, error) {
+	o, _, err := l.objectAt(ir.ObjectNumber.Value())
+	return o, err
+}
+
+// stream decodes a stream: without a filter or with FlateDecode by hand
+// (the common case, bounded as it inflates), other filter chains through
+// pdfcpu's filters.
+func (l *lazyDoc) stream(o types.Object, limit int64) ([]byte, error) {
+	ir, ok := o.(types.IndirectRef)
+	if !ok {
+		return nil, errors.New("pdfread: stream is not an indirect object")
+	}
+	obj, start, err := l.objectAt(ir.ObjectNumber.Value())
+	if err != nil {
+		return nil, err
+	}
+	dict, ok := obj.(types.Dict)
+	if !ok || start < 0 {
+		return nil, errors.New("pdfread: not a stream")
+	}
+	doc := &Doc{src: l}
+	n, err := doc.Number(dict["Length"])
+	if err != nil || n < 0 || start+int64(n) > l.size || int64(n) > limit {
+		return nil, errors.New("pdfread: bad stream /Length")
+	}
+	raw := make([]byte, int64(n))
+	if _, err := l.r.ReadAt(raw, start); err != nil {
+		return nil, err
+	}
+	f, _ := doc.Resolve(dict["Filter"])
+	parms, _ := doc.Resolve(dict["DecodeParms"])
+	if a, ok := f.(types.Array); ok && len(a) == 1 {
+		f = a[0]
+		if pa, ok := parms.(types.Array); ok && len(pa) == 1 {
+			parms = pa[0]
+		}
+	}
+	switch {
+	case f == nil:
+		return raw, nil
+	case f == types.Name("FlateDecode") && parms == nil:
+		return inflate(raw, limit)
+	}
+	return decodeFilters(doc, dict, raw, limit)
+}
+
+func inflate(raw []byte, limit int64) ([]byte, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(out)) > limit {
+		return nil, errors.New("pdfread: stream too large")
+	}
+	return out, nil
+}
+
+// decodeFilters runs a stream's filter chain with pdfcpu's decoders.
+func decodeFilters(doc *Doc, dict types.Dict, raw []byte, limit int64) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("pdfread: stream filter failed: %v", p)
+		}
+	}()
+	f, _ := doc.Resolve(dict["Filter"])
+	parms, _ := doc.Resolve(dict["DecodeParms"])
+	var names, ps types.Array
+	switch v := f.(type) {
+	case types.Name:
+		names, ps = types.Array{v}, types.Array{parms}
+	case types.Array:
+		names = v
+		ps, _ = parms.(types.Array)
+	default:
+		return nil, fmt.Errorf("pdfread: stream /Filter %v", f)
+	}
+	var pipeline []types.PDFFilter
+	for i, n := range names {
+		name, ok := n.(types.Name)
+		if !ok {
+			return nil, fmt.Errorf("pdfread: stream /Filter %v", f)
+		}
+		pf := types.PDFFilter{Name: string(name)}
+		if i < len(ps) {
+			if pd, err := doc.Dict(ps[i]); err == nil {
+				pf.DecodeParms = pd
+			}
+		}
+		pipeline = append(pipeline, pf)
+	}
+	length := int64(len(raw))
+	sd := types.NewStreamDict(dict, 0, &length, nil, pipeline)
+	sd.Raw = raw
+	if err := sd.DecodeWithLimit(limit); err != nil {
+		return nil, err
+	}
+	if int64(len(sd.Content)) > limit {
+		return nil, errors.New("pdfread: stream too large")
+	}
+	return sd.Content, nil
+}
+
+// objectAt parses object num and, for a stream, returns where its data
+// starts (else -1).
+func (l *lazyDoc) objectAt(num int) (types.Object, int64, error) {
+	off, ok := l.offsets[num]
+	if !ok {
+		return nil, 0, ErrUnsupported // free, or compressed in an object stream
+	}
+	for n := int64(8 << 10); ; n *= 8 {
+		buf := make([]byte, min(n, l.size-off))
+		k, err := l.r.ReadAt(buf, off)
+		if err != nil && err != io.EOF {
+			return nil, 0, err
+		}
+		buf = buf[:k]
+		head := fmt.Sprintf("%d ", num)
+		if !bytes.HasPrefix(bytes.TrimLeft(buf, " \r\n\t"), []byte(head)) {
+			return nil, 0, fmt.Errorf("pdfread: object %d not at its offset", num)
+		}
+		i := bytes.Index(buf, []byte("obj"))
+		end := bytes.Index(buf, []byte("endobj"))
+		data := int64(-1)
+		if st := bytes.Index(buf, []byte("stream")); st >= 0 && (end < 0 || st < end) {
+			end = st
+			p := st + len("stream")
+			if p < len(buf) && buf[p] == '\r' {
+				p++
+			}
+			if p < len(buf) && buf[p] == '\n' {
+				p++
+			}
+			data = off + int64(p)
+		}
+		if i < 0 || end < 0 || end < i {
+			if int64(len(buf)) >= l.size-off || n > maxObjectBytes {
+				return nil, 0, fmt.Errorf("pdfread: object %d unterminated", num)
+			}
+			continue
+		}
+		s := strings.TrimSpace(string(buf[i+3 : end]))
+		o, err := model.ParseObject(&s)
+		return o, data, err
+	}
+}
