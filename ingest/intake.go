@@ -26,16 +26,36 @@ type Enqueuer interface {
 	EnqueueBatch(ctx context.Context, b *storage.Batch) error
 }
 
-// Limits bound one upload.
+// Limits bound one upload: its bytes, and the work it asks of the engines
+// (pages and pixels), which a small file can make large (a 228 KB TIFF can
+// declare 2,000 pages of 120 Mpx; a 116 KB PNG a page of 120 Mpx).
 type Limits struct {
 	MaxFileBytes  int64 // per page file; DefaultMaxFileBytes when 0
 	MaxBatchBytes int64 // whole request; DefaultMaxBatchBytes when 0
-	Image         ocr.Limits
+	// MaxBatchPages bounds the pages of a batch once multi-page files are
+	// counted; DefaultMaxBatchPages when 0.
+	MaxBatchPages int
+	// MaxBatchPixels bounds the sum of width × height over the pages of a
+	// batch; DefaultMaxBatchPixels when 0.
+	MaxBatchPixels int64
+	// Image bounds one file; Image.MaxPixels (one page, and so one
+	// engine's work and memory on it) is DefaultMaxPagePixels when 0.
+	Image ocr.Limits
 }
 
 const (
 	DefaultMaxFileBytes  = 100 << 20
 	DefaultMaxBatchBytes = 500 << 20
+	// DefaultMaxBatchPages is two thick dossiers scanned as one batch.
+	DefaultMaxBatchPages = 1000
+	// DefaultMaxBatchPixels is 1,000 A4 pages at 300 dpi (8.7 Mpx each)
+	// with room to spare, or 140 A3 pages at 600 dpi.
+	DefaultMaxBatchPixels = 10_000_000_000
+	// DefaultMaxPagePixels takes an A3 page at 400 dpi (31 Mpx) or an A4
+	// page at 600 dpi (35 Mpx); the paper rules ask for 200 dpi. The engine
+	// needs about 5 bytes per pixel: 40 Mpx stays under its 400 MiB recycle
+	// limit, where a 120 Mpx page took it to 637 MB.
+	DefaultMaxPagePixels = 40_000_000
 )
 
 // WithDefaults fills zero limits.
@@ -45,6 +65,19 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxBatchBytes <= 0 {
 		l.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if l.MaxBatchPages <= 0 {
+		l.MaxBatchPages = DefaultMaxBatchPages
+	}
+	if l.MaxBatchPixels <= 0 {
+		l.MaxBatchPixels = DefaultMaxBatchPixels
+	}
+	if l.Image.MaxPixels <= 0 {
+		l.Image.MaxPixels = DefaultMaxPagePixels
+	}
+	if l.Image.MaxPages <= 0 || l.Image.MaxPages > l.MaxBatchPages {
+		// No file may have more pages than the batch may.
+		l.Image.MaxPages = l.MaxBatchPages
 	}
 	return l
 }
@@ -110,6 +143,7 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 	// Inspect every file before storing anything, so a bad page refuses the
 	// whole batch without leaving objects behind.
 	var pages []storage.Page
+	var pixels int64
 	fp := sha256.New()
 	type stored struct {
 		f          File
@@ -123,12 +157,9 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 				fmt.Sprintf("quá lớn (%d byte, tối đa %d)", f.Size, lim.MaxFileBytes),
 				fmt.Sprintf("too large (%d bytes, at most %d)", f.Size, lim.MaxFileBytes), nil)
 		}
-		data, err := os.ReadFile(f.Path)
-		if err != nil {
-			return nil, false, fmt.Errorf("ingest: read spooled %s: %w", name, err)
-		}
-		info, err := ocr.Inspect(ctx, name, data, lim.Image)
-		data = nil
+		// Never read whole: eight uploads of 95 MB at once must not cost
+		// their size in memory.
+		info, err := ocr.InspectFile(ctx, name, f.Path, lim.Image)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, false, ctx.Err()
@@ -137,6 +168,19 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 		}
 		if info.Pages < 1 {
 			return nil, false, badFile(http.StatusUnprocessableEntity, name, "không có trang nào", "has no page", nil)
+		}
+		// Budgets are checked file by file, so a batch over them is refused
+		// before its later files are inspected.
+		pixels += info.Pixels
+		if len(pages)+info.Pages > lim.MaxBatchPages {
+			return nil, false, badFile(http.StatusRequestEntityTooLarge, name,
+				fmt.Sprintf("lô vượt quá %d trang (đến tệp này đã có %d trang)", lim.MaxBatchPages, len(pages)+info.Pages),
+				fmt.Sprintf("the batch passes %d pages (%d pages up to this file)", lim.MaxBatchPages, len(pages)+info.Pages), nil)
+		}
+		if pixels > lim.MaxBatchPixels {
+			return nil, false, badFile(http.StatusRequestEntityTooLarge, name,
+				fmt.Sprintf("lô vượt quá %d triệu điểm ảnh (đến tệp này đã có %d triệu); chia lô hoặc quét ở độ phân giải thấp hơn", lim.MaxBatchPixels/1e6, pixels/1e6),
+				fmt.Sprintf("the batch passes %d million pixels (%d million up to this file); split it or scan at a lower resolution", lim.MaxBatchPixels/1e6, pixels/1e6), nil)
 		}
 		key := sourceKey(m.DossierCode, f.SHA256, name)
 		toStore = append(toStore, stored{f: f, key: key, ctype: contentType(info.Format)})
@@ -151,10 +195,6 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 			})
 			fmt.Fprintf(fp, "%s:%d\n", f.SHA256, sp)
 		}
-	}
-	if len(pages) > MaxPages {
-		return nil, false, badManifest("pages", fmt.Sprintf("lô có %d trang, tối đa %d", len(pages), MaxPages),
-			fmt.Sprintf("the batch has %d pages, at most %d", len(pages), MaxPages))
 	}
 
 	// Blobs first (content-addressed, so a retried upload rewrites the same

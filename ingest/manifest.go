@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -27,11 +28,16 @@ type Manifest struct {
 // MaxManifestBytes bounds the manifest part.
 const MaxManifestBytes = 1 << 20
 
-// Bounds of manifest fields.
+// Bounds of manifest fields: each is stored, indexed, logged and shown on
+// the search page, so none may be unbounded.
 const (
-	maxTextField = 500
-	maxKey       = 200
-	MaxPages     = 2000
+	maxTitle    = 500 // a document's title (trích yếu) is a sentence or two
+	maxShort    = 100 // document type, station, operator
+	maxAgency   = 32  // agency codes are about 13 characters
+	maxKey      = 200 // idempotency key: a UUID is 36
+	maxFileName = 255 // what file systems take
+	// MaxPages bounds the files listed in one manifest.
+	MaxPages = 2000
 )
 
 // ParseManifest decodes and validates a manifest. Unknown fields are
@@ -86,28 +92,29 @@ func (m *Manifest) Validate() error {
 	for _, f := range []struct {
 		name, val string
 		required  bool
+		max       int
 		vi        string
 	}{
-		{"agency_code", m.AgencyCode, true, "mã cơ quan"},
-		{"title", m.Title, true, "tên tài liệu"},
-		{"document_type", m.DocumentType, false, "loại tài liệu"},
-		{"station", m.Station, false, "trạm quét"},
-		{"operator", m.Operator, false, "người quét"},
+		{"agency_code", m.AgencyCode, true, maxAgency, "mã cơ quan"},
+		{"title", m.Title, true, maxTitle, "tên tài liệu"},
+		{"document_type", m.DocumentType, false, maxShort, "loại tài liệu"},
+		{"station", m.Station, false, maxShort, "trạm quét"},
+		{"operator", m.Operator, false, maxShort, "người quét"},
 	} {
 		if f.required && strings.TrimSpace(f.val) == "" {
 			return badManifest(f.name, fmt.Sprintf("thiếu %s (%s)", f.vi, f.name), fmt.Sprintf("%s is missing", f.name))
 		}
-		if !utf8.ValidString(f.val) {
-			return badManifest(f.name, fmt.Sprintf("%s không phải UTF-8 hợp lệ", f.name), fmt.Sprintf("%s is not valid UTF-8", f.name))
-		}
-		if utf8.RuneCountInString(f.val) > maxTextField {
-			return badManifest(f.name, fmt.Sprintf("%s dài quá %d ký tự", f.name, maxTextField),
-				fmt.Sprintf("%s is longer than %d characters", f.name, maxTextField))
+		if err := checkText(f.val, f.max); err != nil {
+			return badManifest(f.name, fmt.Sprintf("%s (%s): %s", f.vi, f.name, err.VI), fmt.Sprintf("%s: %s", f.name, err.EN))
 		}
 	}
 	if len(m.IdempotencyKey) > maxKey {
 		return badManifest("idempotency_key", fmt.Sprintf("idempotency_key dài quá %d ký tự", maxKey),
 			fmt.Sprintf("idempotency_key is longer than %d characters", maxKey))
+	}
+	if !visibleASCII(m.IdempotencyKey) {
+		return badManifest("idempotency_key", "idempotency_key chỉ được gồm chữ, số và dấu ASCII, không có khoảng trắng",
+			"idempotency_key may hold only ASCII letters, digits and punctuation, no spaces")
 	}
 	if len(m.Pages) == 0 {
 		return badManifest("pages", "danh sách trang (pages) trống", "pages is empty: list the page files in order")
@@ -129,17 +136,54 @@ func (m *Manifest) Validate() error {
 	return nil
 }
 
+// checkText refuses text that is not valid UTF-8, longer than max
+// characters, or holds control or bidirectional-override characters (a
+// newline in a title forges log lines; U+202E turns a name around on screen).
+func checkText(s string, max int) *Error {
+	if !utf8.ValidString(s) {
+		return &Error{VI: "không phải UTF-8 hợp lệ", EN: "is not valid UTF-8"}
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return &Error{VI: fmt.Sprintf("dài %d ký tự, tối đa %d", n, max), EN: fmt.Sprintf("is %d characters long, at most %d", n, max)}
+	}
+	for _, r := range s {
+		if unsafeRune(r) {
+			return &Error{VI: fmt.Sprintf("chứa ký tự điều khiển U+%04X", r), EN: fmt.Sprintf("holds the control character U+%04X", r)}
+		}
+	}
+	return nil
+}
+
+// unsafeRune reports control characters (C0, DEL, C1), bidirectional
+// controls and the BOM, none of which belong in a name or title.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) ||
+		r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C ||
+		r == 0xFEFF
+}
+
+func visibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7F {
+			return false
+		}
+	}
+	return true
+}
+
 // checkFileName refuses names that could escape a folder or confuse a shell.
 func checkFileName(name string) *Error {
 	switch {
 	case name == "":
 		return &Error{VI: "tên tệp trống", EN: "empty file name"}
-	case len(name) > 255:
-		return &Error{VI: "tên tệp quá dài", EN: "file name too long"}
+	case len(name) > maxFileName:
+		return &Error{VI: fmt.Sprintf("tên tệp dài quá %d byte", maxFileName), EN: fmt.Sprintf("file name longer than %d bytes", maxFileName)}
 	case strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." || path.Base(name) != name:
 		return &Error{VI: fmt.Sprintf("tên tệp %q không được chứa đường dẫn", name), EN: fmt.Sprintf("file name %q must not contain a path", name)}
 	case !utf8.ValidString(name):
 		return &Error{VI: "tên tệp không phải UTF-8", EN: "file name is not UTF-8"}
+	case strings.ContainsFunc(name, unsafeRune):
+		return &Error{VI: fmt.Sprintf("tên tệp %q chứa ký tự điều khiển", name), EN: fmt.Sprintf("file name %q holds a control character", name)}
 	}
 	return nil
 }

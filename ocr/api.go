@@ -30,6 +30,10 @@ type Input struct {
 type FileInfo struct {
 	Format string // "png", "jpeg", "tiff", "pdf", "webp"...
 	Pages  int
+	// Pixels is the sum over its pages of width × height: the work the
+	// file asks of an engine (a PDF page counts at the resolution of its
+	// largest image, 300 dpi when it has none).
+	Pixels int64
 }
 
 // Inspect checks that data is a page image (or image-only PDF) that the
@@ -37,11 +41,11 @@ type FileInfo struct {
 // Errors name the problem in words a scanner operator understands.
 func Inspect(ctx context.Context, name string, data []byte, lim Limits) (FileInfo, error) {
 	if sniff(data) == "pdf" {
-		n, _, err := inspectPDF(ctx, data, lim, 1, 0)
+		n, pages, err := inspectPDF(ctx, data, lim, 1, 0)
 		if err != nil {
 			return FileInfo{}, fmt.Errorf("%s: %w", name, err)
 		}
-		return FileInfo{Format: "pdf", Pages: n}, nil
+		return pdfFileInfo(n, pages), nil
 	}
 	info, err := inspectImage(data, lim)
 	if err != nil {

@@ -108,15 +108,18 @@ func inspectImage(data []byte, lim Limits) (*inspected, error) {
 	if err != nil {
 		return nil, err
 	}
+	var total int64
 	for i, p := range pages {
 		if p.W <= 0 || p.H <= 0 {
 			return nil, ErrCorrupt.with(fmt.Sprintf("page %d has no size", i+1))
 		}
-		if int64(p.W)*int64(p.H) > lim.MaxPixels {
+		px := int64(p.W) * int64(p.H)
+		if px > lim.MaxPixels {
 			return nil, ErrTooLarge.with(fmt.Sprintf("page %d: %d×%d pixels, limit %d", i+1, p.W, p.H, lim.MaxPixels))
 		}
+		total += px
 	}
-	return &inspected{FileInfo: FileInfo{Format: format, Pages: len(pages)}, pages: pages}, nil
+	return &inspected{FileInfo: FileInfo{Format: format, Pages: len(pages), Pixels: total}, pages: pages}, nil
 }
 
 func inspectPNG(data []byte) (pageInfo, error) {
@@ -394,6 +397,11 @@ func (t tiffReader) dpi(es []tiffEntry) float64 {
 	return 0
 }
 
+// maxTIFFStrips bounds the strip and tile entries (offsets and byte counts)
+// read from one TIFF file. A scanner writes one strip per page or one per
+// few dozen rows: an A4 page at 600 dpi in 8-row strips has under 1,000.
+const maxTIFFStrips = 1 << 18
+
 func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 	bo, off, ok := tiffHeader(data)
 	if !ok {
@@ -402,6 +410,10 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 	t := tiffReader{b: data, bo: bo}
 	seen := map[uint32]bool{}
 	var pages []pageInfo
+	// Strip and tile entries are checked one by one, so their number over
+	// the whole file is what inspection costs: a budget for the file, not
+	// per page (2,000 pages of a million entries each would be 2 billion).
+	strips := maxTIFFStrips
 	for off != 0 {
 		if seen[off] {
 			return nil, ErrCorrupt.with("page list loops")
@@ -417,7 +429,6 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 		var p pageInfo
 		var offsets, counts []uint64
 		bps, spp := uint64(1), uint64(1)
-		const maxStrips = 1 << 20
 		for _, e := range es {
 			switch e.tag {
 			case 256, 257:
@@ -441,13 +452,19 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 				if v, ok := t.values(e, 1); ok {
 					spp = v[0]
 				}
-			case 273, 324:
-				if offsets, ok = t.values(e, maxStrips); !ok {
+			case 273, 324, 279, 325:
+				if int64(e.count) > int64(strips) {
+					return nil, ErrTooLarge.with(fmt.Sprintf("page %d: more than %d strips or tiles in the file", len(pages)+1, maxTIFFStrips))
+				}
+				v, ok := t.values(e, strips)
+				if !ok {
 					return nil, ErrTruncated
 				}
-			case 279, 325:
-				if counts, ok = t.values(e, maxStrips); !ok {
-					return nil, ErrTruncated
+				strips -= len(v)
+				if e.tag == 273 || e.tag == 324 {
+					offsets = v
+				} else {
+					counts = v
 				}
 			}
 		}
@@ -484,9 +501,7 @@ type pdfPage struct {
 // inspectPDF checks a PDF and returns its pages (first..last, 1-based;
 // last 0 means all).
 func inspectPDF(ctx context.Context, data []byte, lim Limits, first, last int) (int, map[int]pdfPage, error) {
-	lim = limitsOrDefault(lim)
-	tail := data[len(data)-min(len(data), 2048):]
-	if !bytes.Contains(tail, []byte("%%EOF")) {
+	if !pdfTailOK(data[len(data)-min(len(data), 2048):]) {
 		return 0, nil, ErrTruncated
 	}
 	f, err := os.CreateTemp("", "sohoa-inspect-*.pdf")
@@ -501,8 +516,19 @@ func inspectPDF(ctx context.Context, data []byte, lim Limits, first, last int) (
 	if err := f.Close(); err != nil {
 		return 0, nil, err
 	}
+	return inspectPDFFile(ctx, f.Name(), lim, first, last)
+}
+
+// pdfTailOK reports whether the last bytes of a PDF hold its end marker: a
+// file cut short has none.
+func pdfTailOK(tail []byte) bool { return bytes.Contains(tail, []byte("%%EOF")) }
+
+// inspectPDFFile is inspectPDF for a PDF already on disk at path (whose
+// tail the caller checked).
+func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last int) (int, map[int]pdfPage, error) {
+	lim = limitsOrDefault(lim)
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "pdfinfo", f.Name())
+	cmd := exec.CommandContext(ctx, "pdfinfo", path)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -536,7 +562,7 @@ func inspectPDF(ctx context.Context, data []byte, lim Limits, first, last int) (
 		return n, nil, ErrNoSuchPage.with(fmt.Sprintf("page %d of %d", first, n))
 	}
 	fl := []string{"-f", strconv.Itoa(first), "-l", strconv.Itoa(last)}
-	sizes, err := exec.CommandContext(ctx, "pdfinfo", append(fl, f.Name())...).Output()
+	sizes, err := exec.CommandContext(ctx, "pdfinfo", append(fl, path)...).Output()
 	if err != nil {
 		return n, nil, ErrCorrupt.with("page sizes")
 	}
@@ -565,7 +591,7 @@ func inspectPDF(ctx context.Context, data []byte, lim Limits, first, last int) (
 		}
 		pages[i] = p
 	}
-	images, err := listPDFImages(ctx, f.Name(), first, last)
+	images, err := listPDFImages(ctx, path, first, last)
 	if err != nil {
 		return n, nil, ErrCorrupt.with("image list")
 	}
@@ -582,16 +608,22 @@ func inspectPDF(ctx context.Context, data []byte, lim Limits, first, last int) (
 	}
 	for i := first; i <= last; i++ {
 		p := pages[i]
-		ppi := p.PPI
-		if ppi <= 0 {
-			ppi = 300
-		}
-		px := (p.WPt / 72 * ppi) * (p.HPt / 72 * ppi)
+		px, ppi := p.pixels()
 		if px > float64(lim.MaxPixels) {
 			return n, nil, ErrTooLarge.with(fmt.Sprintf("page %d: %.0f pixels at %.0f dpi, limit %d", i, px, ppi, lim.MaxPixels))
 		}
 	}
 	return n, pages, nil
+}
+
+// pixels is what the engine will render the page to: its size at the
+// resolution of its largest image, 300 dpi when it has none.
+func (p pdfPage) pixels() (px, ppi float64) {
+	ppi = p.PPI
+	if ppi <= 0 {
+		ppi = 300
+	}
+	return (p.WPt / 72 * ppi) * (p.HPt / 72 * ppi), ppi
 }
 
 // pdfImage is one row of `pdfimages -list`.

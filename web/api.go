@@ -66,9 +66,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// postBatch receives a multipart upload: a "manifest" part (JSON) and one
-// part per page file, named by its file name. Files are spooled to disk as
-// they arrive; nothing of the batch is committed unless all of it is valid.
+// maxExtraParts bounds the parts of an upload that are neither the
+// manifest nor a listed page (form fields some clients add), which are
+// drained and ignored.
+const maxExtraParts = 16
+
+// postBatch receives a multipart upload: a "manifest" part (JSON) first,
+// then one part per page file, named by its file name. Each file part is
+// checked against the manifest before a byte of it is written (a part the
+// manifest does not list, or sent twice, is refused at its header), then
+// spooled to disk as it arrives; nothing of the batch is committed unless
+// all of it is valid.
 func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	tok := TokenFrom(r.Context())
 	lim := s.cfg.Intake.Limits.WithDefaults()
@@ -82,6 +90,11 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 			code = http.StatusRequestEntityTooLarge
 		}
 		outcome = "rejected_" + strconv.Itoa(code)
+		if code < 500 {
+			// The rest of the body is not read: tell the client the
+			// connection ends here rather than drain what it still sends.
+			w.Header().Set("Connection", "close")
+		}
 		s.fail(w, r, err)
 	}
 
@@ -104,15 +117,17 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 		reject(&ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()})
 		return
 	}
-	dir, err := os.MkdirTemp(s.cfg.SpoolDir, "sohoa-upload-")
-	if err != nil {
-		reject(fmt.Errorf("web: spool dir: %w", err))
-		return
-	}
-	defer os.RemoveAll(dir)
+	var dir string
+	defer func() {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}()
 
 	var m *ingest.Manifest
+	var listed map[string]bool
 	files := map[string]ingest.File{}
+	extra := 0
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -137,12 +152,34 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 				reject(err)
 				return
 			}
+			listed = make(map[string]bool, len(m.Pages))
+			for _, p := range m.Pages {
+				listed[p] = true
+			}
 		case part.FileName() != "":
 			name := part.FileName()
+			if m == nil {
+				reject(&ingest.Error{Status: http.StatusBadRequest, Field: "manifest", File: name,
+					VI: fmt.Sprintf("phần \"manifest\" phải đứng trước các tệp trang (tệp %q đến trước)", name),
+					EN: fmt.Sprintf("the \"manifest\" part must come before the page files (%q came first)", name)})
+				return
+			}
+			if !listed[name] {
+				reject(&ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages", File: name,
+					VI: fmt.Sprintf("manifest: tệp %q được gửi nhưng không có trong danh sách pages", name),
+					EN: fmt.Sprintf("manifest: file %q was sent but is not listed in pages", name)})
+				return
+			}
 			if _, dup := files[name]; dup {
 				reject(&ingest.Error{Status: http.StatusBadRequest, File: name,
 					VI: fmt.Sprintf("tệp %q được gửi hai lần", name), EN: fmt.Sprintf("file %q sent twice", name)})
 				return
+			}
+			if dir == "" {
+				if dir, err = os.MkdirTemp(s.cfg.SpoolDir, "sohoa-upload-"); err != nil {
+					reject(fmt.Errorf("web: spool dir: %w", err))
+					return
+				}
 			}
 			f, err := ingest.Spool(dir, name, part, lim.MaxFileBytes)
 			if err != nil {
@@ -151,7 +188,14 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 			}
 			files[name] = f
 		default:
-			// Unknown form fields are drained and ignored.
+			// A few unknown form fields are drained and ignored; many are
+			// an attack on the parser.
+			if extra++; extra > maxExtraParts {
+				reject(&ingest.Error{Status: http.StatusBadRequest,
+					VI: fmt.Sprintf("quá nhiều phần không phải manifest hay tệp trang (tối đa %d)", maxExtraParts),
+					EN: fmt.Sprintf("too many parts that are neither the manifest nor a page file (at most %d)", maxExtraParts)})
+				return
+			}
 			io.Copy(io.Discard, io.LimitReader(part, 1<<20))
 		}
 		part.Close()

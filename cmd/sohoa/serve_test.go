@@ -448,12 +448,12 @@ func TestUploadRefusals(t *testing.T) {
 		says     string
 	}{
 		{"not multipart", "", nil, "application/json", 415, "", "", "multipart"},
-		{"no manifest", "", map[string][]byte{"p.jpg": good}, "", 400, "manifest", "", "manifest"},
+		{"no manifest", "", map[string][]byte{"p.jpg": good}, "", 400, "manifest", "p.jpg", "manifest"},
 		{"manifest not JSON", `{"dossier_code":`, map[string][]byte{"p.jpg": good}, "", 422, "", "", "invalid JSON"},
 		{"bad dossier code", `{"dossier_code":"000.00.31.H33-221304-0001","title":"t","pages":["p.jpg"]}`, map[string][]byte{"p.jpg": good}, "", 422, "dossier_code", "", "not a real date"},
 		{"no title", `{"dossier_code":"` + testDossier + `","pages":["p.jpg"]}`, map[string][]byte{"p.jpg": good}, "", 422, "title", "", "title is missing"},
 		{"page not sent", `{"dossier_code":"` + testDossier + `","title":"t","pages":["p.jpg","q.jpg"]}`, map[string][]byte{"p.jpg": good}, "", 422, "pages", "", `"q.jpg"`},
-		{"file not listed", okManifest, map[string][]byte{"p.jpg": good, "x.jpg": good}, "", 422, "pages", "", `"x.jpg"`},
+		{"file not listed", okManifest, map[string][]byte{"p.jpg": good, "x.jpg": good}, "", 422, "pages", "x.jpg", `"x.jpg"`},
 		{"not an image", okManifest, map[string][]byte{"p.jpg": []byte("hello, this is a text file")}, "", 422, "", "p.jpg", "not an image"},
 		{"truncated", okManifest, map[string][]byte{"p.jpg": good[:len(good)/2]}, "", 422, "", "p.jpg", "truncated"},
 		{"over pixel limit", okManifest, map[string][]byte{"p.jpg": bigJPEG.Bytes()}, "", 413, "", "p.jpg", "too large"},

@@ -1,0 +1,63 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestManifestBounds: every field of a manifest is bounded in length and in
+// the characters it may hold; the error names the field in both languages.
+func TestManifestBounds(t *testing.T) {
+	ok := func() Manifest {
+		return Manifest{DossierCode: "000.00.31.H33-220804-0001", Title: "Đơn đề nghị cấp giấy phép xây dựng",
+			DocumentType: "don", Station: "quay-01", Operator: "Nguyễn Thị Thủy Tiên", Pages: []string{"p1.jpg", "trang 2.jpg"},
+			IdempotencyKey: "6f1c2a9e-3b1d-4c1e-9a8f-2d7e5b4c3a21"}
+	}
+	tests := []struct {
+		name  string
+		edit  func(m *Manifest)
+		field string // "" when the manifest is good
+	}{
+		{"good", func(m *Manifest) {}, ""},
+		{"title of 500 characters", func(m *Manifest) { m.Title = strings.Repeat("ệ", 500) }, ""},
+		{"title too long", func(m *Manifest) { m.Title = strings.Repeat("ệ", 501) }, "title"},
+		{"newline in title", func(m *Manifest) { m.Title = "Tờ khai\nlevel=ERROR msg=forged" }, "title"},
+		{"tab in title", func(m *Manifest) { m.Title = "Tờ\tkhai" }, "title"},
+		{"bidi override in operator", func(m *Manifest) { m.Operator = "Nguyễn \u202Egnaht" }, "operator"},
+		{"C1 control in document type", func(m *Manifest) { m.DocumentType = "don\u0085" }, "document_type"},
+		{"station too long", func(m *Manifest) { m.Station = strings.Repeat("q", 101) }, "station"},
+		{"operator too long", func(m *Manifest) { m.Operator = strings.Repeat("ư", 101) }, "operator"},
+		{"agency code too long", func(m *Manifest) { m.AgencyCode = strings.Repeat("H", 33) }, "agency_code"},
+		{"invalid UTF-8 in title", func(m *Manifest) { m.Title = "T\xffo" }, "title"},
+		{"idempotency key with a space", func(m *Manifest) { m.IdempotencyKey = "a b" }, "idempotency_key"},
+		{"idempotency key with a newline", func(m *Manifest) { m.IdempotencyKey = "ab\r\nX-Evil: 1" }, "idempotency_key"},
+		{"idempotency key too long", func(m *Manifest) { m.IdempotencyKey = strings.Repeat("k", 201) }, "idempotency_key"},
+		{"page name with a control character", func(m *Manifest) { m.Pages = []string{"p\x1b[31m.jpg"} }, "pages"},
+		{"page name too long", func(m *Manifest) { m.Pages = []string{strings.Repeat("p", 252) + ".jpg"} }, "pages"},
+		{"page name with a path", func(m *Manifest) { m.Pages = []string{"../p.jpg"} }, "pages"},
+		{"too many pages", func(m *Manifest) {
+			m.Pages = nil
+			for i := range MaxPages + 1 {
+				m.Pages = append(m.Pages, fmt.Sprintf("p%d.jpg", i))
+			}
+		}, "pages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := ok()
+			tt.edit(&m)
+			err := m.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			e := AsError(err)
+			if e == nil || e.Field != tt.field || e.Status != 422 || e.VI == "" || e.EN == "" {
+				t.Fatalf("got %#v; want a 422 naming %s", err, tt.field)
+			}
+		})
+	}
+}
