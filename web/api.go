@@ -329,7 +329,19 @@ func (s *Server) getResultPDF(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rc, info, err := s.cfg.Blobs.Get(r.Context(), res.Key)
+	var (
+		rc   io.ReadCloser
+		info storage.ObjectInfo
+		err  error
+	)
+	if ro, ok := rangeOpener(s.cfg.Blobs); ok && (r.Header.Get("Range") != "" || r.Method == http.MethodHead) {
+		// Part of the file (or none of it): read just that; the client
+		// checks the whole against the ETag.
+		rc, info, err = ro.OpenRange(r.Context(), res.Key)
+	} else {
+		// The whole file, checked against its SHA-256 on the way.
+		rc, info, err = s.cfg.Blobs.Get(r.Context(), res.Key)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -365,6 +377,16 @@ func (s *Server) getResultPDF(w http.ResponseWriter, r *http.Request) {
 		h.Set("Digest", "sha-256="+sha)
 	}
 	http.ServeContent(w, r, res.Code+".pdf", res.CreatedAt, rs)
+}
+
+// rangeOpener finds partial reads in b or under its wrappers (retries
+// are for whole reads; a failed part is asked again by the client).
+func rangeOpener(b storage.Blobs) (storage.RangeOpener, bool) {
+	if ro, ok := b.(storage.RangeOpener); ok {
+		return ro, true
+	}
+	ro, ok := storage.UnwrapBlobs(b).(storage.RangeOpener)
+	return ro, ok
 }
 
 func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {

@@ -64,18 +64,17 @@ func (s *Server) authenticate(ctx context.Context, secret string) (*storage.Toke
 }
 
 // auth admits requests whose token has one of roles (admin always), applies
-// the per-token rate limit, and puts the token in the context.
+// the per-token rate limit, and puts the token in the context. A refused
+// request also loses its connection (Connection: close): its body, if any,
+// is never read.
 func (s *Server) auth(next http.HandlerFunc, roles ...storage.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, code, vi, en := s.authenticate(r.Context(), credential(r))
-		if tok == nil {
-			if code == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
-			}
-			apiError(w, code, vi, en)
+		tok, ok := s.admit(w, r, credential(r))
+		if !ok {
 			return
 		}
 		if tok.Role != storage.RoleAdmin && !slices.Contains(roles, tok.Role) {
+			w.Header().Set("Connection", "close")
 			apiError(w, http.StatusForbidden,
 				"vai trò "+string(tok.Role)+" không được dùng chức năng này",
 				"role "+string(tok.Role)+" may not use this")
@@ -83,6 +82,7 @@ func (s *Server) auth(next http.HandlerFunc, roles ...storage.Role) http.Handler
 		}
 		if s.limits != nil {
 			if wait, ok := s.limits.allow(tok.ID, time.Now()); !ok {
+				w.Header().Set("Connection", "close")
 				w.Header().Set("Retry-After", apiItoa(int(math.Ceil(wait.Seconds()))))
 				apiError(w, http.StatusTooManyRequests, "quá nhiều yêu cầu, thử lại sau", "too many requests, retry later")
 				return
@@ -90,6 +90,35 @@ func (s *Server) auth(next http.HandlerFunc, roles ...storage.Role) http.Handler
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
 	})
+}
+
+// admit authenticates secret for r, or answers the refusal itself: 401
+// for a missing or bad token, 429 when the client's address has spent its
+// bad-token attempts (the token is then not even looked up).
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, secret string) (*storage.Token, bool) {
+	ip, now := remoteIP(r.RemoteAddr), time.Now()
+	if s.badTokens != nil && secret != "" {
+		if wait, blocked := s.badTokens.blocked(ip, now); blocked {
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", apiItoa(max(1, int(math.Ceil(wait.Seconds())))))
+			apiError(w, http.StatusTooManyRequests, "quá nhiều lần thử mã truy cập sai từ địa chỉ này, thử lại sau",
+				"too many bad tokens from this address, retry later")
+			return nil, false
+		}
+	}
+	tok, code, vi, en := s.authenticate(r.Context(), secret)
+	if tok != nil {
+		return tok, true
+	}
+	if code == http.StatusUnauthorized {
+		if s.badTokens != nil && secret != "" {
+			s.badTokens.failed(ip, now)
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
+	}
+	w.Header().Set("Connection", "close")
+	apiError(w, code, vi, en)
+	return nil, false
 }
 
 // postSession exchanges a token (JSON {"token": "..."} or the bearer header)
@@ -109,9 +138,8 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 		}
 		secret = strings.TrimSpace(body.Token)
 	}
-	tok, code, vi, en := s.authenticate(r.Context(), secret)
-	if tok == nil {
-		apiError(w, code, vi, en)
+	tok, ok := s.admit(w, r, secret)
+	if !ok {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{

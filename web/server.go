@@ -56,6 +56,13 @@ type Config struct {
 	Rate  float64
 	Burst int
 
+	// BadTokensPerMinute and BadTokenBurst limit failed sign-ins per
+	// remote address (bad, revoked or expired tokens); an address over the
+	// limit gets 429 without its token being looked up. Defaults 20 a
+	// minute, burst 20; negative disables.
+	BadTokensPerMinute float64
+	BadTokenBurst      int
+
 	SpoolDir   string        // temporary files of uploads; os.TempDir() when empty
 	PresignTTL time.Duration // ?redirect=1 URLs; 5 minutes when 0
 	SessionTTL time.Duration // browser session cookie; 12 hours when 0
@@ -64,13 +71,14 @@ type Config struct {
 
 // Server is the HTTP API. Build it with New, serve Handler().
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	reg      *prometheus.Registry
-	handler  http.Handler
-	limits   *rateLimiter
-	m        serverMetrics
-	patterns []string // patterns as registered, for the OpenAPI sync test
+	cfg       Config
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	handler   http.Handler
+	limits    *rateLimiter
+	badTokens *badTokens
+	m         serverMetrics
+	patterns  []string // patterns as registered, for the OpenAPI sync test
 }
 
 type serverMetrics struct {
@@ -109,6 +117,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Rate > 0 {
 		s.limits = newRateLimiter(cfg.Rate, cfg.Burst)
+	}
+	if cfg.BadTokensPerMinute == 0 {
+		cfg.BadTokensPerMinute = 20
+	}
+	if cfg.BadTokenBurst == 0 {
+		cfg.BadTokenBurst = 20
+	}
+	if cfg.BadTokensPerMinute > 0 {
+		s.badTokens = newBadTokens(cfg.BadTokensPerMinute, cfg.BadTokenBurst)
 	}
 	s.m = serverMetrics{
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -231,26 +248,84 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	apiJSON(w, code, map[string]any{"status": status, "checks": out})
 }
 
-// ListenConfig is how Serve listens.
+// ListenConfig is how Serve listens. Zero values take the defaults above;
+// a negative cap or rate disables it.
 type ListenConfig struct {
 	Addr            string
 	TLSCert, TLSKey string // both or neither
 	ShutdownTimeout time.Duration
 	OnListen        func(addr net.Addr) // called once listening (the real port when Addr ends in :0)
+
+	// MaxConns caps open connections in all, MaxConnsPerIP those from one
+	// remote address; a connection over either is closed at once.
+	MaxConns, MaxConnsPerIP int
+	// HeaderTimeout bounds the TLS handshake and the request line and
+	// headers; IdleTimeout a kept-alive connection between requests.
+	HeaderTimeout, IdleTimeout time.Duration
+	// A request body must arrive at MinBodyRate bytes/s over each
+	// BodyWindow of waiting, and no wait may exceed BodyWindow; a response
+	// write may wait WriteStall at most for the client to read.
+	MinBodyRate int64
+	BodyWindow  time.Duration
+	WriteStall  time.Duration
+}
+
+func (lc *ListenConfig) withDefaults() {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&lc.MaxConns, DefaultMaxConns)
+	def(&lc.MaxConnsPerIP, DefaultMaxConnsPerIP)
+	for _, d := range []struct {
+		v *time.Duration
+		d time.Duration
+	}{{&lc.HeaderTimeout, DefaultHeaderTimeout}, {&lc.IdleTimeout, DefaultIdleTimeout},
+		{&lc.BodyWindow, DefaultBodyWindow}, {&lc.WriteStall, DefaultWriteStall}, {&lc.ShutdownTimeout, 30 * time.Second}} {
+		if *d.v <= 0 {
+			*d.v = d.d
+		}
+	}
+	if lc.MinBodyRate == 0 {
+		lc.MinBodyRate = DefaultMinBodyRate
+	}
+}
+
+// PlainHTTPExposed reports whether a server listening on addr without TLS
+// can be reached from other machines: tokens and session cookies would
+// cross the network in clear text.
+func PlainHTTPExposed(addr net.Addr, tls bool) bool {
+	if tls {
+		return false
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
 // Serve runs h on lc.Addr until ctx is done, then shuts down gracefully:
 // new connections are refused, requests in flight get ShutdownTimeout
-// (30 s when 0) to finish.
+// to finish. Connections are capped and every phase of a request is
+// bounded in time or rate (see ListenConfig), so that slow or idle
+// clients cannot exhaust the server.
 func Serve(ctx context.Context, h http.Handler, lc ListenConfig, log *slog.Logger) error {
+	lc.withDefaults()
 	ln, err := net.Listen("tcp", lc.Addr)
 	if err != nil {
 		return fmt.Errorf("web: listen %s: %w", lc.Addr, err)
 	}
+	if lc.MaxConns > 0 || lc.MaxConnsPerIP > 0 {
+		ln = newLimitListener(ln, lc.MaxConns, lc.MaxConnsPerIP, log)
+	}
 	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           bodyPolicy{minRate: lc.MinBodyRate, window: lc.BodyWindow, writeStall: lc.WriteStall}.wrap(h),
+		ReadHeaderTimeout: lc.HeaderTimeout,
+		IdleTimeout:       lc.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -267,6 +342,10 @@ func Serve(ctx context.Context, h http.Handler, lc ListenConfig, log *slog.Logge
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
+	if PlainHTTPExposed(ln.Addr(), lc.TLSCert != "") {
+		log.Warn("web: plain HTTP on a non-loopback address: tokens and cookies cross the network in clear text; use --tls-cert/--tls-key or a TLS proxy",
+			"addr", ln.Addr().String())
+	}
 	if lc.OnListen != nil {
 		lc.OnListen(ln.Addr())
 	}
@@ -277,11 +356,7 @@ func Serve(ctx context.Context, h http.Handler, lc ListenConfig, log *slog.Logge
 		return fmt.Errorf("web: serve: %w", err)
 	case <-ctx.Done():
 	}
-	to := lc.ShutdownTimeout
-	if to == 0 {
-		to = 30 * time.Second
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), to)
+	sctx, cancel := context.WithTimeout(context.Background(), lc.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()

@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -101,4 +103,72 @@ func mustParse(t *testing.T, der []byte) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from serve's goroutine
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestServeBanner: serve's start-up output says where it answers and how
+// to get the archivist token the search page asks for, and warns when
+// plain HTTP is reachable from other machines (and only then).
+func TestServeBanner(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		warn bool
+	}{{"127.0.0.1:0", false}, {"0.0.0.0:0", true}} {
+		t.Run(tt.addr, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var stderr lockedBuffer
+			e := &env{stdout: &bytes.Buffer{}, stderr: &stderr, log: testLogger(t), ui: ui{english: true}}
+			done := make(chan error, 1)
+			go func() { done <- runServe(ctx, e, []string{"--addr", tt.addr, "--data", data, "--workers", "0"}) }()
+			deadline := time.Now().Add(20 * time.Second)
+			for !strings.Contains(stderr.String(), "Search page") {
+				select {
+				case err := <-done:
+					t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
+				case <-time.After(50 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no start-up output:\n%s", stderr.String())
+				}
+			}
+			out := stderr.String()
+			for _, want := range []string{"serving at http://127.0.0.1:", "sohoa token create --role archivist --name NAME --data " + data} {
+				if !strings.Contains(out, want) {
+					t.Errorf("start-up output lacks %q:\n%s", want, out)
+				}
+			}
+			if got := strings.Contains(out, "WARNING: plain HTTP"); got != tt.warn {
+				t.Errorf("plain-HTTP warning shown=%v, want %v:\n%s", got, tt.warn, out)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	var help bytes.Buffer
+	runServe(context.Background(), &env{stdout: &help, stderr: &help, log: testLogger(t), ui: ui{english: true}}, []string{"--help"})
+	if !strings.Contains(help.String(), "sohoa token create --role archivist") {
+		t.Errorf("serve --help does not say how to get an archivist token:\n%s", help.String())
+	}
 }
