@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // Client talks to a sohoa server's API as a station does.
@@ -222,8 +222,8 @@ func readAPIError(resp *http.Response) error {
 }
 
 // Batch reads a batch's progress.
-func (c *Client) Batch(ctx context.Context, id string) (*storage.Batch, error) {
-	var b storage.Batch
+func (c *Client) Batch(ctx context.Context, id string) (*dossier.Batch, error) {
+	var b dossier.Batch
 	if err := c.getJSON(ctx, "/v1/batches/"+id, &b); err != nil {
 		return nil, err
 	}
@@ -232,10 +232,10 @@ func (c *Client) Batch(ctx context.Context, id string) (*storage.Batch, error) {
 
 // Wait polls a batch every interval until it is done or failed.
 // Transient errors (a server restart) are ridden out.
-func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*storage.Batch, error) {
+func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*dossier.Batch, error) {
 	for {
 		b, err := c.Batch(ctx, id)
-		if err == nil && (b.Status == storage.BatchDone || b.Status == storage.BatchFailed) {
+		if err == nil && (b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed) {
 			return b, nil
 		}
 		var ae *APIError

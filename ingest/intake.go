@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -23,7 +24,7 @@ import (
 // are already queued or done must not make a second result (the workers
 // dedupe by batch and page).
 type Enqueuer interface {
-	EnqueueBatch(ctx context.Context, b *storage.Batch) error
+	EnqueueBatch(ctx context.Context, b *dossier.Batch) error
 }
 
 // Limits bound one upload: its bytes, and the work it asks of the engines
@@ -108,10 +109,10 @@ type Intake struct {
 // files, creates the batch and enqueues its pages. created is false when the
 // idempotency key matched an earlier batch of the same token: that batch
 // is returned and nothing is created.
-func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, files map[string]File) (b *storage.Batch, created bool, err error) {
+func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, files map[string]File) (b *dossier.Batch, created bool, err error) {
 	tStart := time.Now()
 	lim := in.Limits.WithDefaults()
-	if tok.Role == storage.RoleStation {
+	if tok.Role == dossier.RoleStation {
 		// A station uploads as itself: the token names the station.
 		if m.Station == "" {
 			m.Station = tok.Name
@@ -142,7 +143,7 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 
 	// Inspect every file before storing anything, so a bad page refuses the
 	// whole batch without leaving objects behind.
-	var pages []storage.Page
+	var pages []dossier.Page
 	var pixels int64
 	fp := sha256.New()
 	type stored struct {
@@ -185,13 +186,13 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 		key := sourceKey(m.DossierCode, f.SHA256, name)
 		toStore = append(toStore, stored{f: f, key: key, ctype: contentType(info.Format)})
 		for sp := 1; sp <= info.Pages; sp++ {
-			pages = append(pages, storage.Page{
+			pages = append(pages, dossier.Page{
 				Index:      len(pages) + 1,
 				SourceName: name,
 				SourcePage: sp,
 				SourceKey:  key,
 				SourceSHA:  f.SHA256,
-				Status:     storage.PagePending,
+				Status:     dossier.PagePending,
 			})
 			fmt.Fprintf(fp, "%s:%d\n", f.SHA256, sp)
 		}
@@ -206,7 +207,7 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 		}
 	}
 	id := storage.NewID()
-	nb := &storage.Batch{
+	nb := &dossier.Batch{
 		ID:             id,
 		DossierCode:    m.DossierCode,
 		AgencyCode:     m.AgencyCode,
@@ -217,7 +218,7 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 		TokenID:        tok.ID,
 		IdempotencyKey: m.IdempotencyKey,
 		Fingerprint:    hex.EncodeToString(fp.Sum(nil)),
-		Status:         storage.BatchReceived,
+		Status:         dossier.BatchReceived,
 		Pages:          pages,
 	}
 	for i := range nb.Pages {
@@ -237,7 +238,7 @@ func (in *Intake) Submit(ctx context.Context, tok *storage.Token, m *Manifest, f
 	if !created {
 		// A replay of a batch that never reached the queue (the process
 		// died between commit and enqueue) queues it now.
-		if got.Status == storage.BatchReceived && in.Queue != nil {
+		if got.Status == dossier.BatchReceived && in.Queue != nil {
 			if err := in.Queue.EnqueueBatch(ctx, got); err != nil {
 				in.log().Warn("ingest: enqueue of replayed batch failed", "batch", got.ID, "err", err)
 			}
@@ -295,12 +296,12 @@ func inspectError(name string, err error) *Error {
 
 // sourceKey names an uploaded file by dossier and content, so the same bytes
 // uploaded twice (a retry) land on the same object.
-func sourceKey(dossier, sha, name string) string {
+func sourceKey(dossierCode, sha, name string) string {
 	ext := strings.ToLower(path.Ext(name))
 	if len(ext) > 6 || strings.ContainsAny(ext, " /\\") {
 		ext = ""
 	}
-	return "dossiers/" + dossier + "/sources/" + sha + ext
+	return "dossiers/" + dossierCode + "/sources/" + sha + ext
 }
 
 func contentType(format string) string {

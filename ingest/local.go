@@ -9,14 +9,14 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // LocalUploader submits batches straight to an in-process Intake (the
 // embedded `sohoa watch --data DIR`), as Token.
 type LocalUploader struct {
 	Intake *Intake
-	Token  *storage.Token
+	Token  *dossier.Token
 }
 
 // Upload implements Uploader without HTTP: the files are read in place.

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // Manifest describes one batch: the pages of one document of one dossier, in order.
@@ -82,8 +85,15 @@ func ParseManifest(r io.Reader) (*Manifest, error) {
 // Validate checks every field; the error names the first one that is wrong.
 // It fills AgencyCode from the dossier code when empty.
 func (m *Manifest) Validate() error {
-	d, err := ParseDossierCode(m.DossierCode)
+	if m.DossierCode == "" {
+		return badManifest("dossier_code", "thiếu mã hồ sơ", "dossier code is missing")
+	}
+	d, err := dossier.ParseCode(m.DossierCode)
 	if err != nil {
+		var ce *dossier.CodeError
+		if errors.As(err, &ce) {
+			return &Error{Status: http.StatusUnprocessableEntity, Field: "dossier_code", VI: ce.VI, EN: ce.EN, Err: ce}
+		}
 		return err
 	}
 	if m.AgencyCode == "" {

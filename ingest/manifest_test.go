@@ -61,3 +61,41 @@ func TestManifestBounds(t *testing.T) {
 		})
 	}
 }
+
+func TestParseManifest(t *testing.T) {
+	const ok = `{"dossier_code":"000.00.31.H33-220804-0001","title":"Đơn đề nghị","pages":["p1.jpg","p2.jpg"]}`
+	m, err := ParseManifest(strings.NewReader(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.AgencyCode != "000.00.31.H33" {
+		t.Errorf("agency defaulted to %q", m.AgencyCode)
+	}
+	tests := []struct {
+		name, json, field, wantErr string
+	}{
+		{"syntax", `{"dossier_code":`, "", "invalid JSON"},
+		{"unknown field", `{"dossier":"x"}`, "dossier", "unknown field"},
+		{"wrong type", `{"dossier_code":"000.00.31.H33-220804-0001","title":"t","pages":"p1.jpg"}`, "pages", "must be"},
+		{"no code", `{"title":"t","pages":["a.jpg"]}`, "dossier_code", "missing"},
+		{"bad code", `{"dossier_code":"000.00.31.H33-220804-1","title":"t","pages":["a.jpg"]}`, "dossier_code", "4 digits"},
+		{"no title", `{"dossier_code":"000.00.31.H33-220804-0001","pages":["a.jpg"]}`, "title", "title is missing"},
+		{"no pages", `{"dossier_code":"000.00.31.H33-220804-0001","title":"t","pages":[]}`, "pages", "pages is empty"},
+		{"path", `{"dossier_code":"000.00.31.H33-220804-0001","title":"t","pages":["../etc/passwd"]}`, "pages", "must not contain a path"},
+		{"twice", `{"dossier_code":"000.00.31.H33-220804-0001","title":"t","pages":["a.jpg","a.jpg"]}`, "pages", "listed twice"},
+		{"trailing", ok + `{}`, "", "trailing data"},
+		{"long key", `{"dossier_code":"000.00.31.H33-220804-0001","title":"t","pages":["a.jpg"],"idempotency_key":"` + strings.Repeat("k", 201) + `"}`, "idempotency_key", "longer than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseManifest(strings.NewReader(tt.json))
+			e := AsError(err)
+			if e == nil {
+				t.Fatalf("got %v, want *Error", err)
+			}
+			if e.Status != 422 || e.Field != tt.field || !strings.Contains(e.EN, tt.wantErr) {
+				t.Errorf("got %d field %q %q; want 422 field %q containing %q", e.Status, e.Field, e.EN, tt.field, tt.wantErr)
+			}
+		})
+	}
+}

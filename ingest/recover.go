@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
 // BatchLister is implemented by record stores that list batches by state
 // (storage.SQLRecords does).
 type BatchLister interface {
-	ListBatches(ctx context.Context, f storage.BatchFilter) ([]storage.Batch, error)
+	ListBatches(ctx context.Context, f storage.BatchFilter) ([]dossier.Batch, error)
 }
 
 // Recover re-enqueues batches that may have no queued job: every batch
@@ -25,7 +26,7 @@ func (in *Intake) Recover(ctx context.Context, staleAfter time.Duration) (int, e
 		return 0, nil
 	}
 	n := 0
-	for _, status := range []string{storage.BatchReceived, storage.BatchProcessing} {
+	for _, status := range []string{dossier.BatchReceived, dossier.BatchProcessing} {
 		after := ""
 		for {
 			bs, err := bl.ListBatches(ctx, storage.BatchFilter{Status: status, After: after, Limit: 200})
@@ -37,7 +38,7 @@ func (in *Intake) Recover(ctx context.Context, staleAfter time.Duration) (int, e
 			}
 			after = bs[len(bs)-1].ID
 			for _, b := range bs {
-				if status == storage.BatchProcessing && time.Since(b.UpdatedAt) < staleAfter {
+				if status == dossier.BatchProcessing && time.Since(b.UpdatedAt) < staleAfter {
 					continue
 				}
 				// EnqueueBatch queues the pending pages, or the document

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -41,12 +42,12 @@ func TestCrashChild(t *testing.T) {
 			os.Exit(1)
 		}
 		for i := 0; ; i++ {
-			b, _, err := r.CreateBatch(ctx, newBatch(dossier, "tok", fmt.Sprintf("k%d", i), fmt.Sprintf("fp%d", i), 2), false)
+			b, _, err := r.CreateBatch(ctx, newBatch(dossierCode, "tok", fmt.Sprintf("k%d", i), fmt.Sprintf("fp%d", i), 2), false)
 			if err != nil {
 				say("error " + err.Error())
 				os.Exit(1)
 			}
-			if _, err := r.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: 1, Status: storage.PageDone, ResultKey: "r"}); err != nil {
+			if _, err := r.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: 1, Status: dossier.PageDone, ResultKey: "r"}); err != nil {
 				say("error " + err.Error())
 				os.Exit(1)
 			}
@@ -126,12 +127,12 @@ func TestCrashRecordsSQLite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("batch %s reported stored before the kill: %v", id, err)
 		}
-		if b.Pages[0].Status != storage.PageDone || b.Pages[1].Status != storage.PagePending {
+		if b.Pages[0].Status != dossier.PageDone || b.Pages[1].Status != dossier.PagePending {
 			t.Fatalf("batch %s pages after the kill: %+v", id, b.Pages)
 		}
 	}
 	// The database is usable after the crash.
-	if _, _, err := r.CreateBatch(context.Background(), newBatch(dossier, "tok", "after", "fp-after", 1), false); err != nil {
+	if _, _, err := r.CreateBatch(context.Background(), newBatch(dossierCode, "tok", "after", "fp-after", 1), false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -12,9 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // SQLRecords implements Records over database/sql for SQLite and PostgreSQL
@@ -99,9 +99,9 @@ func (s *SQLRecords) q(q string) string { return s.db.Rebind(q) }
 const batchCols = `id, dossier_code, agency_code, title, document_type, station, operator, token_id,
 	idempotency_key, fingerprint, status, error, result_code, created_at, updated_at`
 
-func scanBatch(sc interface{ Scan(...any) error }) (*Batch, error) {
+func scanBatch(sc interface{ Scan(...any) error }) (*dossier.Batch, error) {
 	var (
-		b        Batch
+		b        dossier.Batch
 		idem, rc sql.NullString
 	)
 	err := sc.Scan(&b.ID, &b.DossierCode, &b.AgencyCode, &b.Title, &b.DocumentType, &b.Station, &b.Operator, &b.TokenID,
@@ -117,14 +117,14 @@ func scanBatch(sc interface{ Scan(...any) error }) (*Batch, error) {
 const pageCols = `batch_id, idx, source_name, source_page, source_key, source_sha, status, attempts, error,
 	result_key, image_key, confidence, needs_review, blank`
 
-func scanPage(sc interface{ Scan(...any) error }) (Page, error) {
-	var p Page
+func scanPage(sc interface{ Scan(...any) error }) (dossier.Page, error) {
+	var p dossier.Page
 	err := sc.Scan(&p.BatchID, &p.Index, &p.SourceName, &p.SourcePage, &p.SourceKey, &p.SourceSHA, &p.Status, &p.Attempts,
 		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank)
 	return p, err
 }
 
-func (s *SQLRecords) loadBatch(ctx context.Context, q querier, id string, withPages bool) (*Batch, error) {
+func (s *SQLRecords) loadBatch(ctx context.Context, q querier, id string, withPages bool) (*dossier.Batch, error) {
 	b, err := scanBatch(q.QueryRowContext(ctx, s.q(`SELECT `+batchCols+` FROM batches WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("storage: batch %s: %w", id, ErrNotFound)
@@ -140,13 +140,13 @@ func (s *SQLRecords) loadBatch(ctx context.Context, q querier, id string, withPa
 	return b, nil
 }
 
-func (s *SQLRecords) loadPages(ctx context.Context, q querier, batchID string) ([]Page, error) {
+func (s *SQLRecords) loadPages(ctx context.Context, q querier, batchID string) ([]dossier.Page, error) {
 	rows, err := q.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE batch_id = ? ORDER BY idx`), batchID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: pages of %s: %w", batchID, err)
 	}
 	defer rows.Close()
-	var ps []Page
+	var ps []dossier.Page
 	for rows.Next() {
 		p, err := scanPage(rows)
 		if err != nil {
@@ -159,7 +159,7 @@ func (s *SQLRecords) loadPages(ctx context.Context, q querier, batchID string) (
 
 // CreateBatch implements Records. The returned ErrConflict for a duplicate
 // comes with the earlier batch as stored.
-func (s *SQLRecords) CreateBatch(ctx context.Context, in *Batch, allowDuplicate bool) (*Batch, bool, error) {
+func (s *SQLRecords) CreateBatch(ctx context.Context, in *dossier.Batch, allowDuplicate bool) (*dossier.Batch, bool, error) {
 	if in == nil || in.DossierCode == "" {
 		return nil, false, errors.New("storage: create batch: no dossier code")
 	}
@@ -170,10 +170,10 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *Batch, allowDuplicate 
 	if b.ID == "" {
 		b.ID = NewID()
 	}
-	b.Status, b.Error, b.ResultCode = BatchReceived, "", ""
+	b.Status, b.Error, b.ResultCode = dossier.BatchReceived, "", ""
 	b.CreatedAt = now()
 	b.UpdatedAt = b.CreatedAt
-	b.Pages = make([]Page, len(in.Pages))
+	b.Pages = make([]dossier.Page, len(in.Pages))
 	seen := map[int]bool{}
 	for i, p := range in.Pages {
 		if p.Index == 0 {
@@ -186,7 +186,7 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *Batch, allowDuplicate 
 			return nil, false, fmt.Errorf("storage: create batch: page %d twice", p.Index)
 		}
 		seen[p.Index] = true
-		p.BatchID, p.Status, p.Attempts, p.Error = b.ID, PagePending, 0, ""
+		p.BatchID, p.Status, p.Attempts, p.Error = b.ID, dossier.PagePending, 0, ""
 		b.Pages[i] = p
 	}
 	var idem any
@@ -196,7 +196,7 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *Batch, allowDuplicate 
 
 	for attempt := 0; ; attempt++ {
 		var (
-			stored  *Batch
+			stored  *dossier.Batch
 			created bool
 		)
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -275,7 +275,7 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *Batch, allowDuplicate 
 }
 
 // Batch implements Records.
-func (s *SQLRecords) Batch(ctx context.Context, id string) (*Batch, error) {
+func (s *SQLRecords) Batch(ctx context.Context, id string) (*dossier.Batch, error) {
 	return s.loadBatch(ctx, s.db, id, true)
 }
 
@@ -289,7 +289,7 @@ type BatchFilter struct {
 
 // ListBatches returns batches (without pages) in id order (which is creation
 // order), e.g. a station's own batches.
-func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]Batch, error) {
+func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]dossier.Batch, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -310,7 +310,7 @@ func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]Batch, e
 		return nil, fmt.Errorf("storage: list batches: %w", err)
 	}
 	defer rows.Close()
-	var out []Batch
+	var out []dossier.Batch
 	for rows.Next() {
 		b, err := scanBatch(rows)
 		if err != nil {
@@ -325,9 +325,9 @@ func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]Batch, e
 // done | failed; a failed batch goes back to processing when an operator
 // retries a page.
 var batchTransitions = map[string][]string{
-	BatchReceived:   {BatchProcessing, BatchFailed},
-	BatchProcessing: {BatchDone, BatchFailed},
-	BatchFailed:     {BatchProcessing},
+	dossier.BatchReceived:   {dossier.BatchProcessing, dossier.BatchFailed},
+	dossier.BatchProcessing: {dossier.BatchDone, dossier.BatchFailed},
+	dossier.BatchFailed:     {dossier.BatchProcessing},
 }
 
 func canMove(from, to string) bool {
@@ -340,14 +340,14 @@ func canMove(from, to string) bool {
 }
 
 // lockBatch reads a batch's state inside tx, locking its row.
-func (s *SQLRecords) lockBatch(ctx context.Context, tx *sql.Tx, id string) (status, dossier string, resultCode sql.NullString, completed bool, err error) {
+func (s *SQLRecords) lockBatch(ctx context.Context, tx *sql.Tx, id string) (status, dossierCode string, resultCode sql.NullString, completed bool, err error) {
 	var done sql.NullTime
 	err = tx.QueryRowContext(ctx, s.q(`SELECT status, dossier_code, result_code, completed_at FROM batches WHERE id = ?`+s.d.forUpdate), id).
-		Scan(&status, &dossier, &resultCode, &done)
+		Scan(&status, &dossierCode, &resultCode, &done)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = fmt.Errorf("batch %s: %w", id, ErrNotFound)
 	}
-	return status, dossier, resultCode, done.Valid, err
+	return status, dossierCode, resultCode, done.Valid, err
 }
 
 // SetBatchStatus implements Records. Setting the current status again only
@@ -374,9 +374,9 @@ func (s *SQLRecords) SetBatchStatus(ctx context.Context, id, status, errMsg stri
 // FinishPage implements Records. Only a pending page changes: a repeated call
 // (a redelivered message) finds the page already finished and returns
 // allDone=false. A page finishing moves a received batch to processing.
-func (s *SQLRecords) FinishPage(ctx context.Context, p Page) (bool, error) {
-	if p.Status != PageDone && p.Status != PageException {
-		return false, fmt.Errorf("storage: finish page: status %q is neither %s nor %s", p.Status, PageDone, PageException)
+func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, error) {
+	if p.Status != dossier.PageDone && p.Status != dossier.PageException {
+		return false, fmt.Errorf("storage: finish page: status %q is neither %s nor %s", p.Status, dossier.PageDone, dossier.PageException)
 	}
 	var allDone bool
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -388,7 +388,7 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p Page) (bool, error) {
 		t := now()
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE pages SET status = ?, error = ?, result_key = ?, image_key = ?, confidence = ?,
 			needs_review = ?, blank = ?, updated_at = ? WHERE batch_id = ? AND idx = ? AND status = ?`),
-			p.Status, p.Error, p.ResultKey, p.ImageKey, p.Confidence, p.NeedsReview, p.Blank, t, p.BatchID, p.Index, PagePending)
+			p.Status, p.Error, p.ResultKey, p.ImageKey, p.Confidence, p.NeedsReview, p.Blank, t, p.BatchID, p.Index, dossier.PagePending)
 		if err != nil {
 			return err
 		}
@@ -400,8 +400,8 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p Page) (bool, error) {
 			}
 			return err // already finished: harmless repeat
 		}
-		if status == BatchReceived {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, updated_at = ? WHERE id = ?`), BatchProcessing, t, p.BatchID); err != nil {
+		if status == dossier.BatchReceived {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, updated_at = ? WHERE id = ?`), dossier.BatchProcessing, t, p.BatchID); err != nil {
 				return err
 			}
 		}
@@ -409,7 +409,7 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p Page) (bool, error) {
 			return nil
 		}
 		var open int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM pages WHERE batch_id = ? AND status = ?`), p.BatchID, PagePending).Scan(&open); err != nil {
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM pages WHERE batch_id = ? AND status = ?`), p.BatchID, dossier.PagePending).Scan(&open); err != nil {
 			return err
 		}
 		if open > 0 {
@@ -444,8 +444,8 @@ func (s *SQLRecords) PageAttempt(ctx context.Context, batchID string, index int)
 		if err != nil {
 			return err
 		}
-		if status == BatchReceived {
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, updated_at = ? WHERE id = ?`), BatchProcessing, now(), batchID)
+		if status == dossier.BatchReceived {
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, updated_at = ? WHERE id = ?`), dossier.BatchProcessing, now(), batchID)
 		}
 		return err
 	})
@@ -474,24 +474,24 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 			return err
 		}
 		switch {
-		case ps == PagePending:
+		case ps == dossier.PagePending:
 			return nil
-		case status == BatchDone:
+		case status == dossier.BatchDone:
 			return fmt.Errorf("batch %s is done: %w", batchID, ErrConflict)
-		case ps != PageException:
-			return fmt.Errorf("page %d of batch %s is %s, not %s: %w", index, batchID, ps, PageException, ErrConflict)
+		case ps != dossier.PageException:
+			return fmt.Errorf("page %d of batch %s is %s, not %s: %w", index, batchID, ps, dossier.PageException, ErrConflict)
 		}
 		t := now()
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE pages SET status = ?, error = '', attempts = 0, updated_at = ? WHERE batch_id = ? AND idx = ?`),
-			PagePending, t, batchID, index); err != nil {
+			dossier.PagePending, t, batchID, index); err != nil {
 			return err
 		}
 		newStatus := status
-		if status == BatchFailed {
-			newStatus = BatchProcessing
+		if status == dossier.BatchFailed {
+			newStatus = dossier.BatchProcessing
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET completed_at = NULL, status = ?, error = CASE WHEN ? THEN '' ELSE error END, updated_at = ? WHERE id = ?`),
-			newStatus, status == BatchFailed, t, batchID)
+			newStatus, status == dossier.BatchFailed, t, batchID)
 		return err
 	})
 	if err != nil {
@@ -501,16 +501,16 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 }
 
 // Exceptions implements Records: excepted pages, oldest first.
-func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]Page, error) {
+func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE status = ? ORDER BY updated_at, batch_id, idx LIMIT ?`), PageException, limit)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE status = ? ORDER BY updated_at, batch_id, idx LIMIT ?`), dossier.PageException, limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: exceptions: %w", err)
 	}
 	defer rows.Close()
-	var out []Page
+	var out []dossier.Page
 	for rows.Next() {
 		p, err := scanPage(rows)
 		if err != nil {
@@ -527,37 +527,21 @@ func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]Page, error) 
 // already locked). The dossier's counter is bumped with UPDATE ... RETURNING,
 // which locks the dossier row until commit: codes of one dossier are handed
 // out one at a time, without gaps.
-func (s *SQLRecords) reserveCode(ctx context.Context, tx *sql.Tx, batchID, dossier string) (string, error) {
+func (s *SQLRecords) reserveCode(ctx context.Context, tx *sql.Tx, batchID, dossierCode string) (string, error) {
 	var n int
-	if err := tx.QueryRowContext(ctx, s.q(`UPDATE dossiers SET result_seq = result_seq + 1 WHERE code = ? RETURNING result_seq`), dossier).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q(`UPDATE dossiers SET result_seq = result_seq + 1 WHERE code = ? RETURNING result_seq`), dossierCode).Scan(&n); err != nil {
 		return "", err
 	}
-	code := ResultCode(dossier, n)
+	code := dossier.ResultCode(dossierCode, n)
 	_, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET result_code = ?, updated_at = ? WHERE id = ?`), code, now(), batchID)
 	return code, err
-}
-
-// ResultCode formats the electronic result code <dossier>-KQ<n>.
-func ResultCode(dossier string, n int) string { return dossier + "-KQ" + strconv.Itoa(n) }
-
-// ParseResultCode splits <dossier>-KQ<n>.
-func ParseResultCode(code string) (dossier string, n int, ok bool) {
-	i := strings.LastIndex(code, "-KQ")
-	if i <= 0 {
-		return "", 0, false
-	}
-	n, err := strconv.Atoi(code[i+3:])
-	if err != nil || n <= 0 {
-		return "", 0, false
-	}
-	return code[:i], n, true
 }
 
 // ReserveResultCode implements Records.
 func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (string, error) {
 	var code string
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, dossier, rc, _, err := s.lockBatch(ctx, tx, batchID)
+		_, dossierCode, rc, _, err := s.lockBatch(ctx, tx, batchID)
 		if err != nil {
 			return err
 		}
@@ -565,7 +549,7 @@ func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (str
 			code = rc.String
 			return nil
 		}
-		code, err = s.reserveCode(ctx, tx, batchID, dossier)
+		code, err = s.reserveCode(ctx, tx, batchID, dossierCode)
 		return err
 	})
 	if err != nil {
@@ -576,8 +560,8 @@ func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (str
 
 const resultCols = `code, dossier_code, batch_id, title, blob_key, size, sha256, signer, pages, created_at`
 
-func scanResult(sc interface{ Scan(...any) error }) (*Result, error) {
-	var r Result
+func scanResult(sc interface{ Scan(...any) error }) (*dossier.Result, error) {
+	var r dossier.Result
 	err := sc.Scan(&r.Code, &r.DossierCode, &r.BatchID, &r.Title, &r.Key, &r.Size, &r.SHA256, &r.Signer, &r.Pages, &r.CreatedAt)
 	if err != nil {
 		return nil, err
@@ -589,13 +573,13 @@ func scanResult(sc interface{ Scan(...any) error }) (*Result, error) {
 // AddResult implements Records. r.BatchID, r.Key and r.SHA256 are required;
 // r.Code, when set, must be the code reserved for the batch (one is reserved
 // now when none was); DossierCode and Title default to the batch's.
-func (s *SQLRecords) AddResult(ctx context.Context, r Result) (Result, error) {
+func (s *SQLRecords) AddResult(ctx context.Context, r dossier.Result) (dossier.Result, error) {
 	if r.BatchID == "" || r.Key == "" || r.SHA256 == "" {
-		return Result{}, errors.New("storage: add result: batch id, key and sha256 are required")
+		return dossier.Result{}, errors.New("storage: add result: batch id, key and sha256 are required")
 	}
-	var out Result
+	var out dossier.Result
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, dossier, rc, _, err := s.lockBatch(ctx, tx, r.BatchID)
+		_, dossierCode, rc, _, err := s.lockBatch(ctx, tx, r.BatchID)
 		if err != nil {
 			return err
 		}
@@ -609,17 +593,17 @@ func (s *SQLRecords) AddResult(ctx context.Context, r Result) (Result, error) {
 		}
 		code := rc.String
 		if !rc.Valid {
-			if code, err = s.reserveCode(ctx, tx, r.BatchID, dossier); err != nil {
+			if code, err = s.reserveCode(ctx, tx, r.BatchID, dossierCode); err != nil {
 				return err
 			}
 		}
 		if r.Code != "" && r.Code != code {
 			return fmt.Errorf("result code %s is not the one reserved for batch %s (%s): %w", r.Code, r.BatchID, code, ErrConflict)
 		}
-		if r.DossierCode != "" && r.DossierCode != dossier {
-			return fmt.Errorf("result for dossier %s but batch %s belongs to %s: %w", r.DossierCode, r.BatchID, dossier, ErrConflict)
+		if r.DossierCode != "" && r.DossierCode != dossierCode {
+			return fmt.Errorf("result for dossier %s but batch %s belongs to %s: %w", r.DossierCode, r.BatchID, dossierCode, ErrConflict)
 		}
-		_, seq, _ := ParseResultCode(code)
+		_, seq, _ := dossier.ParseResultCode(code)
 		var title, agency string
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT title, agency_code FROM batches WHERE id = ?`), r.BatchID).Scan(&title, &agency); err != nil {
 			return err
@@ -628,42 +612,31 @@ func (s *SQLRecords) AddResult(ctx context.Context, r Result) (Result, error) {
 			r.Title = title
 		}
 		out = r
-		out.Code, out.DossierCode, out.SHA256, out.CreatedAt = code, dossier, normSHA(r.SHA256), now()
+		out.Code, out.DossierCode, out.SHA256, out.CreatedAt = code, dossierCode, normSHA(r.SHA256), now()
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO results (code, dossier_code, batch_id, seq, title, blob_key, size, sha256, signer, pages, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			out.Code, out.DossierCode, out.BatchID, seq, out.Title, out.Key, out.Size, out.SHA256, out.Signer, out.Pages, out.CreatedAt); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, error = '', updated_at = ? WHERE id = ?`), BatchDone, out.CreatedAt, r.BatchID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, error = '', updated_at = ? WHERE id = ?`), dossier.BatchDone, out.CreatedAt, r.BatchID); err != nil {
 			return err
 		}
-		payload, err := json.Marshal(ResultEvent{Result: out, AgencyCode: agency})
+		payload, err := json.Marshal(dossier.ResultEvent{Result: out, AgencyCode: agency})
 		if err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO events (kind, dossier_code, payload, created_at) VALUES (?, ?, ?, ?)`),
-			EventResultReady, out.DossierCode, string(payload), out.CreatedAt)
+			dossier.EventResultReady, out.DossierCode, string(payload), out.CreatedAt)
 		return err
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("storage: add result for batch %s: %w", r.BatchID, err)
+		return dossier.Result{}, fmt.Errorf("storage: add result for batch %s: %w", r.BatchID, err)
 	}
 	return out, nil
 }
 
-// EventResultReady is the kind of the event AddResult records; its payload
-// is a ResultEvent as JSON.
-const EventResultReady = "result.ready"
-
-// ResultEvent is the payload of a "result.ready" event: the Result's fields
-// and the agency code of its batch (for routing).
-type ResultEvent struct {
-	Result
-	AgencyCode string `json:"agency_code"`
-}
-
 // ResultByCode implements Records.
-func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*Result, error) {
+func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*dossier.Result, error) {
 	r, err := scanResult(s.db.QueryRowContext(ctx, s.q(`SELECT `+resultCols+` FROM results WHERE code = ?`), code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("storage: result %s: %w", code, ErrNotFound)
@@ -675,20 +648,20 @@ func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*Result, er
 }
 
 // ListResults implements Records.
-func (s *SQLRecords) ListResults(ctx context.Context, after string, limit int) ([]Result, error) {
+func (s *SQLRecords) ListResults(ctx context.Context, after string, limit int) ([]dossier.Result, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	return s.results(ctx, `SELECT `+resultCols+` FROM results WHERE code > ? ORDER BY code LIMIT ?`, after, limit)
 }
 
-func (s *SQLRecords) results(ctx context.Context, q string, args ...any) ([]Result, error) {
+func (s *SQLRecords) results(ctx context.Context, q string, args ...any) ([]dossier.Result, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: results: %w", err)
 	}
 	defer rows.Close()
-	var out []Result
+	var out []dossier.Result
 	for rows.Next() {
 		r, err := scanResult(rows)
 		if err != nil {
@@ -701,8 +674,8 @@ func (s *SQLRecords) results(ctx context.Context, q string, args ...any) ([]Resu
 
 // Dossier implements Records: the dossier with its batches (with pages) in
 // upload order and its results in code order (KQ1, KQ2...).
-func (s *SQLRecords) Dossier(ctx context.Context, code string) (*Dossier, error) {
-	var d Dossier
+func (s *SQLRecords) Dossier(ctx context.Context, code string) (*dossier.Dossier, error) {
+	var d dossier.Dossier
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT code, agency_code, created_at FROM dossiers WHERE code = ?`), code).Scan(&d.Code, &d.AgencyCode, &d.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("storage: dossier %s: %w", code, ErrNotFound)
@@ -737,10 +710,10 @@ func (s *SQLRecords) Dossier(ctx context.Context, code string) (*Dossier, error)
 		return nil, err
 	}
 	if d.Batches == nil {
-		d.Batches = []Batch{}
+		d.Batches = []dossier.Batch{}
 	}
 	if d.Results == nil {
-		d.Results = []Result{}
+		d.Results = []dossier.Result{}
 	}
 	return &d, nil
 }
@@ -752,7 +725,7 @@ func (s *SQLRecords) Dossier(ctx context.Context, code string) (*Dossier, error)
 // holding a higher id; so keep afterID only to page within one scan and
 // start each scan from 0 (delivered events drop out), or an event may be
 // passed over.
-func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int) ([]Event, error) {
+func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int) ([]dossier.Event, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -762,10 +735,10 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 		return nil, fmt.Errorf("storage: pending events: %w", err)
 	}
 	defer rows.Close()
-	var out []Event
+	var out []dossier.Event
 	for rows.Next() {
 		var (
-			e       Event
+			e       dossier.Event
 			payload string
 		)
 		if err := rows.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt); err != nil {
@@ -782,11 +755,11 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 // and holds them for lease. An event not marked delivered within its lease
 // is handed out again (delivery stays at least once); meanwhile other
 // processes skip it, so N workers do not deliver every event N times.
-func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit int) ([]Event, error) {
+func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit int) ([]dossier.Event, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	var out []Event
+	var out []dossier.Event
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		t := now()
@@ -800,7 +773,7 @@ func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit
 		defer rows.Close()
 		for rows.Next() {
 			var (
-				e       Event
+				e       dossier.Event
 				payload string
 			)
 			if err := rows.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt); err != nil {
@@ -835,18 +808,6 @@ func (s *SQLRecords) MarkDelivered(ctx context.Context, id int64) error {
 
 // ---- tokens ----
 
-// TokenPrefix starts every secret, so a leaked one is easy to grep for.
-const TokenPrefix = "sohoa_"
-
-// ValidRole reports whether r is one of the four roles.
-func ValidRole(r Role) bool {
-	switch r {
-	case RoleStation, RoleCase, RoleArchivist, RoleAdmin:
-		return true
-	}
-	return false
-}
-
 func hashSecret(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(h[:])
@@ -854,37 +815,37 @@ func hashSecret(secret string) string {
 
 // CreateToken implements Records: the secret is TokenPrefix and 32 random
 // bytes (base64url); only its SHA-256 is stored, so it cannot be shown again.
-func (s *SQLRecords) CreateToken(ctx context.Context, role Role, name string) (string, Token, error) {
-	if !ValidRole(role) {
-		return "", Token{}, fmt.Errorf("storage: create token: unknown role %q (want station, case, archivist or admin)", role)
+func (s *SQLRecords) CreateToken(ctx context.Context, role dossier.Role, name string) (string, dossier.Token, error) {
+	if !dossier.ValidRole(role) {
+		return "", dossier.Token{}, fmt.Errorf("storage: create token: unknown role %q (want station, case, archivist or admin)", role)
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", Token{}, fmt.Errorf("storage: create token: %w", err)
+		return "", dossier.Token{}, fmt.Errorf("storage: create token: %w", err)
 	}
-	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	t := Token{ID: "tok_" + NewID()[12:24], Role: role, Name: name, CreatedAt: now()}
+	secret := dossier.TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	t := dossier.Token{ID: "tok_" + NewID()[12:24], Role: role, Name: name, CreatedAt: now()}
 	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (id, secret_hash, role, name, created_at) VALUES (?, ?, ?, ?, ?)`),
 		t.ID, hashSecret(secret), string(t.Role), t.Name, t.CreatedAt)
 	if err != nil {
 		if IsUniqueViolation(err) {
 			err = fmt.Errorf("%w: %v", ErrConflict, err)
 		}
-		return "", Token{}, fmt.Errorf("storage: create token: %w", err)
+		return "", dossier.Token{}, fmt.Errorf("storage: create token: %w", err)
 	}
 	return secret, t, nil
 }
 
-func scanToken(sc interface{ Scan(...any) error }) (*Token, error) {
+func scanToken(sc interface{ Scan(...any) error }) (*dossier.Token, error) {
 	var (
-		t       Token
+		t       dossier.Token
 		role    string
 		revoked sql.NullTime
 	)
 	if err := sc.Scan(&t.ID, &role, &t.Name, &t.CreatedAt, &revoked); err != nil {
 		return nil, err
 	}
-	t.Role, t.CreatedAt = Role(role), t.CreatedAt.UTC()
+	t.Role, t.CreatedAt = dossier.Role(role), t.CreatedAt.UTC()
 	if revoked.Valid {
 		r := revoked.Time.UTC()
 		t.RevokedAt = &r
@@ -893,7 +854,7 @@ func scanToken(sc interface{ Scan(...any) error }) (*Token, error) {
 }
 
 // Authenticate implements Records.
-func (s *SQLRecords) Authenticate(ctx context.Context, secret string) (*Token, error) {
+func (s *SQLRecords) Authenticate(ctx context.Context, secret string) (*dossier.Token, error) {
 	if secret == "" {
 		return nil, fmt.Errorf("storage: authenticate: %w", ErrNotFound)
 	}
@@ -926,13 +887,13 @@ func (s *SQLRecords) RevokeToken(ctx context.Context, id string) error {
 }
 
 // Tokens lists all tokens (revoked ones included), oldest first.
-func (s *SQLRecords) Tokens(ctx context.Context) ([]Token, error) {
+func (s *SQLRecords) Tokens(ctx context.Context) ([]dossier.Token, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, role, name, created_at, revoked_at FROM tokens ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list tokens: %w", err)
 	}
 	defer rows.Close()
-	var out []Token
+	var out []dossier.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {

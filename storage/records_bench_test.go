@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
@@ -45,14 +46,14 @@ func BenchmarkRecordsBatch(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := n.Add(1)
-					dossier := fmt.Sprintf("000.00.31.H33-220804-%04d", i%50)
-					bt, _, err := r.CreateBatch(ctx, newBatch(dossier, "tok", "", fmt.Sprintf("fp%d", i), 4), false)
+					dossierCode := fmt.Sprintf("000.00.31.H33-220804-%04d", i%50)
+					bt, _, err := r.CreateBatch(ctx, newBatch(dossierCode, "tok", "", fmt.Sprintf("fp%d", i), 4), false)
 					if err != nil {
 						b.Error(err)
 						return
 					}
 					for p := 1; p <= 4; p++ {
-						if _, err := r.FinishPage(ctx, storage.Page{BatchID: bt.ID, Index: p, Status: storage.PageDone}); err != nil {
+						if _, err := r.FinishPage(ctx, dossier.Page{BatchID: bt.ID, Index: p, Status: dossier.PageDone}); err != nil {
 							b.Error(err)
 							return
 						}
@@ -62,7 +63,7 @@ func BenchmarkRecordsBatch(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					if _, err := r.AddResult(ctx, storage.Result{Code: code, BatchID: bt.ID, Key: "k", SHA256: "00", Size: 1}); err != nil {
+					if _, err := r.AddResult(ctx, dossier.Result{Code: code, BatchID: bt.ID, Key: "k", SHA256: "00", Size: 1}); err != nil {
 						b.Error(err)
 						return
 					}

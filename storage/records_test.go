@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
@@ -28,20 +29,20 @@ func forEachDialect(t *testing.T, test func(t *testing.T, ctx context.Context, r
 	}
 }
 
-const dossier = "000.00.31.H33-220804-0001"
+const dossierCode = "000.00.31.H33-220804-0001"
 
-func newBatch(dossierCode, token, idem, fingerprint string, pages int) *storage.Batch {
-	b := &storage.Batch{
+func newBatch(dossierCode, token, idem, fingerprint string, pages int) *dossier.Batch {
+	b := &dossier.Batch{
 		DossierCode: dossierCode, AgencyCode: "000.00.31.H33", Title: "Giấy chứng nhận", DocumentType: "gcn",
 		Station: "quay-1", Operator: "Nguyễn Văn A", TokenID: token, IdempotencyKey: idem, Fingerprint: fingerprint,
 	}
 	for i := 0; i < pages; i++ {
-		b.Pages = append(b.Pages, storage.Page{SourceName: fmt.Sprintf("p%02d.jpg", i+1), SourceSHA: fmt.Sprintf("%064d", i)})
+		b.Pages = append(b.Pages, dossier.Page{SourceName: fmt.Sprintf("p%02d.jpg", i+1), SourceSHA: fmt.Sprintf("%064d", i)})
 	}
 	return b
 }
 
-func mustCreate(t *testing.T, ctx context.Context, r storage.Records, b *storage.Batch) *storage.Batch {
+func mustCreate(t *testing.T, ctx context.Context, r storage.Records, b *dossier.Batch) *dossier.Batch {
 	t.Helper()
 	got, created, err := r.CreateBatch(ctx, b, false)
 	if err != nil || !created {
@@ -118,23 +119,23 @@ func TestMigrateConcurrent(t *testing.T) {
 
 func TestCreateBatch(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
-		b1 := mustCreate(t, ctx, r, newBatch(dossier, "tokA", "key-1", "fp-1", 3))
-		if b1.ID == "" || b1.Status != storage.BatchReceived || len(b1.Pages) != 3 || b1.Pages[2].Index != 3 {
+		b1 := mustCreate(t, ctx, r, newBatch(dossierCode, "tokA", "key-1", "fp-1", 3))
+		if b1.ID == "" || b1.Status != dossier.BatchReceived || len(b1.Pages) != 3 || b1.Pages[2].Index != 3 {
 			t.Fatalf("stored batch: %+v", b1)
 		}
 
 		tests := []struct {
 			name        string
-			b           *storage.Batch
+			b           *dossier.Batch
 			allowDup    bool
 			wantCreated bool
 			wantErr     error
 			wantID      string // "" = a new id
 		}{
-			{"same idempotency key, same token", newBatch(dossier, "tokA", "key-1", "fp-other", 1), false, false, nil, b1.ID},
-			{"same key, other token", newBatch(dossier, "tokB", "key-1", "fp-2", 1), false, true, nil, ""},
-			{"same pages, no key", newBatch(dossier, "tokA", "", "fp-1", 3), false, false, storage.ErrConflict, b1.ID},
-			{"same pages, duplicate allowed", newBatch(dossier, "tokA", "", "fp-1", 3), true, true, nil, ""},
+			{"same idempotency key, same token", newBatch(dossierCode, "tokA", "key-1", "fp-other", 1), false, false, nil, b1.ID},
+			{"same key, other token", newBatch(dossierCode, "tokB", "key-1", "fp-2", 1), false, true, nil, ""},
+			{"same pages, no key", newBatch(dossierCode, "tokA", "", "fp-1", 3), false, false, storage.ErrConflict, b1.ID},
+			{"same pages, duplicate allowed", newBatch(dossierCode, "tokA", "", "fp-1", 3), true, true, nil, ""},
 			{"same pages, other dossier", newBatch("000.00.31.H33-220804-0002", "tokA", "", "fp-1", 3), false, true, nil, ""},
 		}
 		for _, tc := range tests {
@@ -163,13 +164,13 @@ func TestCreateBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		if back.Title != "Giấy chứng nhận" || back.Operator != "Nguyễn Văn A" || back.IdempotencyKey != "key-1" || len(back.Pages) != 3 ||
-			back.Pages[1].SourceName != "p02.jpg" || back.Pages[1].Status != storage.PagePending || back.CreatedAt.IsZero() {
+			back.Pages[1].SourceName != "p02.jpg" || back.Pages[1].Status != dossier.PagePending || back.CreatedAt.IsZero() {
 			t.Fatalf("read back: %+v", back)
 		}
 		if _, err := r.Batch(ctx, "nope"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("missing batch: %v", err)
 		}
-		d, err := r.Dossier(ctx, dossier)
+		d, err := r.Dossier(ctx, dossierCode)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,12 +200,12 @@ func TestCreateBatchConcurrent(t *testing.T) {
 			wg.Add(2)
 			go func() {
 				defer wg.Done()
-				b, c, err := r.CreateBatch(ctx, newBatch(dossier, "tok", "k", "fp-key", 2), false)
+				b, c, err := r.CreateBatch(ctx, newBatch(dossierCode, "tok", "k", "fp-key", 2), false)
 				out <- res{b.ID, c, err}
 			}()
 			go func() {
 				defer wg.Done()
-				b, c, err := r.CreateBatch(ctx, newBatch(dossier, "tok", "", "fp-nokey", 2), false)
+				b, c, err := r.CreateBatch(ctx, newBatch(dossierCode, "tok", "", "fp-nokey", 2), false)
 				id := ""
 				if b != nil {
 					id = b.ID
@@ -232,7 +233,7 @@ func TestCreateBatchConcurrent(t *testing.T) {
 		if created != 2 || conflicts != n-1 {
 			t.Fatalf("created %d (want 2), conflicts %d (want %d)", created, conflicts, n-1)
 		}
-		d, err := r.Dossier(ctx, dossier)
+		d, err := r.Dossier(ctx, dossierCode)
 		if err != nil || len(d.Batches) != 2 {
 			t.Fatalf("dossier has %d batches (%v), want 2", len(d.Batches), err)
 		}
@@ -242,7 +243,7 @@ func TestCreateBatchConcurrent(t *testing.T) {
 func TestFinishPageConcurrent(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
 		const pages, deliveries = 16, 3
-		b := mustCreate(t, ctx, r, newBatch(dossier, "tok", "", "fp", pages))
+		b := mustCreate(t, ctx, r, newBatch(dossierCode, "tok", "", "fp", pages))
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		allDone := 0
@@ -251,9 +252,9 @@ func TestFinishPageConcurrent(t *testing.T) {
 				wg.Add(1)
 				go func(i int) {
 					defer wg.Done()
-					p := storage.Page{BatchID: b.ID, Index: i, Status: storage.PageDone, ResultKey: fmt.Sprintf("r%d", i), Confidence: 0.9}
+					p := dossier.Page{BatchID: b.ID, Index: i, Status: dossier.PageDone, ResultKey: fmt.Sprintf("r%d", i), Confidence: 0.9}
 					if i == 7 {
-						p = storage.Page{BatchID: b.ID, Index: i, Status: storage.PageException, Error: "unreadable image"}
+						p = dossier.Page{BatchID: b.ID, Index: i, Status: dossier.PageException, Error: "unreadable image"}
 					}
 					done, err := r.FinishPage(ctx, p)
 					if err != nil {
@@ -276,23 +277,23 @@ func TestFinishPageConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Status != storage.BatchProcessing {
+		if got.Status != dossier.BatchProcessing {
 			t.Fatalf("batch status %s, want processing", got.Status)
 		}
 		for _, p := range got.Pages {
-			want := storage.PageDone
+			want := dossier.PageDone
 			if p.Index == 7 {
-				want = storage.PageException
+				want = dossier.PageException
 			}
 			if p.Status != want {
 				t.Fatalf("page %d is %s, want %s", p.Index, p.Status, want)
 			}
 		}
 		// A late redelivery changes nothing.
-		if done, err := r.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: 3, Status: storage.PageDone}); done || err != nil {
+		if done, err := r.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: 3, Status: dossier.PageDone}); done || err != nil {
 			t.Fatalf("late redelivery: done=%v err=%v", done, err)
 		}
-		if _, err := r.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: 99, Status: storage.PageDone}); !errors.Is(err, storage.ErrNotFound) {
+		if _, err := r.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: 99, Status: dossier.PageDone}); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("unknown page: %v", err)
 		}
 
@@ -310,7 +311,7 @@ func TestFinishPageConcurrent(t *testing.T) {
 		if n, err := r.PageAttempt(ctx, b.ID, 7); n != 1 || err != nil {
 			t.Fatalf("attempt after retry = %d, %v; want 1", n, err)
 		}
-		if done, err := r.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: 7, Status: storage.PageDone}); !done || err != nil {
+		if done, err := r.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: 7, Status: dossier.PageDone}); !done || err != nil {
 			t.Fatalf("retried page: done=%v err=%v, want done", done, err)
 		}
 	})
@@ -321,7 +322,7 @@ func TestReserveResultCodeConcurrent(t *testing.T) {
 		const batches = 10
 		var ids []string
 		for i := 0; i < batches; i++ {
-			ids = append(ids, mustCreate(t, ctx, r, newBatch(dossier, "tok", "", fmt.Sprintf("fp%d", i), 1)).ID)
+			ids = append(ids, mustCreate(t, ctx, r, newBatch(dossierCode, "tok", "", fmt.Sprintf("fp%d", i), 1)).ID)
 		}
 		other := mustCreate(t, ctx, r, newBatch("000.00.31.H33-220804-0002", "tok", "", "fp", 1))
 		codes := make([][3]string, batches)
@@ -350,7 +351,7 @@ func TestReserveResultCodeConcurrent(t *testing.T) {
 		sort.Strings(all)
 		var want []string
 		for n := 1; n <= batches; n++ {
-			want = append(want, storage.ResultCode(dossier, n))
+			want = append(want, dossier.ResultCode(dossierCode, n))
 		}
 		sort.Strings(want)
 		if fmt.Sprint(all) != fmt.Sprint(want) {
@@ -364,21 +365,21 @@ func TestReserveResultCodeConcurrent(t *testing.T) {
 
 func TestAddResult(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
-		b := mustCreate(t, ctx, r, newBatch(dossier, "tok", "", "fp", 2))
+		b := mustCreate(t, ctx, r, newBatch(dossierCode, "tok", "", "fp", 2))
 		for i := 1; i <= 2; i++ {
-			if _, err := r.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: i, Status: storage.PageDone}); err != nil {
+			if _, err := r.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: i, Status: dossier.PageDone}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		code, err := r.ReserveResultCode(ctx, b.ID)
-		if err != nil || code != dossier+"-KQ1" {
+		if err != nil || code != dossierCode+"-KQ1" {
 			t.Fatalf("code %q, %v", code, err)
 		}
-		in := storage.Result{Code: code, BatchID: b.ID, Key: storage.ResultKey(dossier, code), Size: 1234,
+		in := dossier.Result{Code: code, BatchID: b.ID, Key: storage.ResultKey(dossierCode, code), Size: 1234,
 			SHA256: "ab" + fmt.Sprintf("%062d", 0), Signer: "CN=Bộ phận một cửa", Pages: 2}
 		// Two workers link the same document at once (a redelivered job).
 		var wg sync.WaitGroup
-		outs := make([]storage.Result, 4)
+		outs := make([]dossier.Result, 4)
 		for i := range outs {
 			wg.Add(1)
 			go func(i int) {
@@ -397,25 +398,25 @@ func TestAddResult(t *testing.T) {
 			}
 		}
 		res := outs[0]
-		if res.Code != code || res.DossierCode != dossier || res.Title != "Giấy chứng nhận" || res.CreatedAt.IsZero() {
+		if res.Code != code || res.DossierCode != dossierCode || res.Title != "Giấy chứng nhận" || res.CreatedAt.IsZero() {
 			t.Fatalf("result %+v", res)
 		}
-		if _, err := r.AddResult(ctx, storage.Result{Code: dossier + "-KQ9", BatchID: mustCreate(t, ctx, r, newBatch(dossier, "tok", "", "fp2", 1)).ID,
+		if _, err := r.AddResult(ctx, dossier.Result{Code: dossierCode + "-KQ9", BatchID: mustCreate(t, ctx, r, newBatch(dossierCode, "tok", "", "fp2", 1)).ID,
 			Key: "k", SHA256: "00"}); !errors.Is(err, storage.ErrConflict) {
 			t.Fatalf("a code never reserved was accepted: %v", err)
 		}
 		got, err := r.Batch(ctx, b.ID)
-		if err != nil || got.Status != storage.BatchDone || got.ResultCode != code {
+		if err != nil || got.Status != dossier.BatchDone || got.ResultCode != code {
 			t.Fatalf("batch after result: %+v, %v", got, err)
 		}
 		byCode, err := r.ResultByCode(ctx, code)
 		if err != nil || *byCode != res {
 			t.Fatalf("ResultByCode: %+v, %v", byCode, err)
 		}
-		if _, err := r.ResultByCode(ctx, dossier+"-KQ77"); !errors.Is(err, storage.ErrNotFound) {
+		if _, err := r.ResultByCode(ctx, dossierCode+"-KQ77"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("missing result: %v", err)
 		}
-		d, err := r.Dossier(ctx, dossier)
+		d, err := r.Dossier(ctx, dossierCode)
 		if err != nil || len(d.Results) != 1 || d.Results[0].Code != code {
 			t.Fatalf("dossier results: %+v, %v", d, err)
 		}
@@ -429,10 +430,10 @@ func TestAddResult(t *testing.T) {
 
 		// Exactly one result.ready event, delivered once.
 		evs, err := r.PendingEvents(ctx, 0, 10)
-		if err != nil || len(evs) != 1 || evs[0].Kind != storage.EventResultReady || evs[0].DossierCode != dossier {
+		if err != nil || len(evs) != 1 || evs[0].Kind != dossier.EventResultReady || evs[0].DossierCode != dossierCode {
 			t.Fatalf("events: %+v, %v", evs, err)
 		}
-		var payload storage.ResultEvent
+		var payload dossier.ResultEvent
 		if err := json.Unmarshal(evs[0].Payload, &payload); err != nil || payload.Code != code || payload.SHA256 != res.SHA256 || payload.AgencyCode != "000.00.31.H33" {
 			t.Fatalf("event payload %s: %v", evs[0].Payload, err)
 		}
@@ -460,16 +461,16 @@ func TestBatchStatus(t *testing.T) {
 			to      string
 			wantErr error
 		}{
-			{storage.BatchDone, storage.ErrConflict}, // received cannot jump to done
-			{storage.BatchProcessing, nil},
-			{storage.BatchProcessing, nil}, // same again: fine
-			{storage.BatchReceived, storage.ErrConflict},
-			{storage.BatchFailed, nil},
-			{storage.BatchProcessing, nil}, // retry
-			{storage.BatchDone, nil},
-			{storage.BatchFailed, storage.ErrConflict}, // done is final
+			{dossier.BatchDone, storage.ErrConflict}, // received cannot jump to done
+			{dossier.BatchProcessing, nil},
+			{dossier.BatchProcessing, nil}, // same again: fine
+			{dossier.BatchReceived, storage.ErrConflict},
+			{dossier.BatchFailed, nil},
+			{dossier.BatchProcessing, nil}, // retry
+			{dossier.BatchDone, nil},
+			{dossier.BatchFailed, storage.ErrConflict}, // done is final
 		}
-		b := mustCreate(t, ctx, r, newBatch(dossier, "tok", "", "fp", 1))
+		b := mustCreate(t, ctx, r, newBatch(dossierCode, "tok", "", "fp", 1))
 		for i, s := range steps {
 			err := r.SetBatchStatus(ctx, b.ID, s.to, "why "+s.to)
 			if !errors.Is(err, s.wantErr) || (s.wantErr == nil && err != nil) {
@@ -477,10 +478,10 @@ func TestBatchStatus(t *testing.T) {
 			}
 		}
 		got, _ := r.Batch(ctx, b.ID)
-		if got.Status != storage.BatchDone {
+		if got.Status != dossier.BatchDone {
 			t.Fatalf("status %s", got.Status)
 		}
-		if err := r.SetBatchStatus(ctx, "nope", storage.BatchFailed, ""); !errors.Is(err, storage.ErrNotFound) {
+		if err := r.SetBatchStatus(ctx, "nope", dossier.BatchFailed, ""); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("missing batch: %v", err)
 		}
 	})
@@ -488,8 +489,8 @@ func TestBatchStatus(t *testing.T) {
 
 func TestTokens(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
-		secrets := map[storage.Role]string{}
-		for _, role := range []storage.Role{storage.RoleStation, storage.RoleCase, storage.RoleArchivist, storage.RoleAdmin} {
+		secrets := map[dossier.Role]string{}
+		for _, role := range []dossier.Role{dossier.RoleStation, dossier.RoleCase, dossier.RoleArchivist, dossier.RoleAdmin} {
 			s, tok, err := r.CreateToken(ctx, role, "quay-"+string(role))
 			if err != nil {
 				t.Fatal(err)
@@ -502,17 +503,17 @@ func TestTokens(t *testing.T) {
 		if _, _, err := r.CreateToken(ctx, "root", ""); err == nil {
 			t.Fatal("unknown role accepted")
 		}
-		tok, err := r.Authenticate(ctx, secrets[storage.RoleStation])
-		if err != nil || tok.Role != storage.RoleStation || tok.Name != "quay-station" {
+		tok, err := r.Authenticate(ctx, secrets[dossier.RoleStation])
+		if err != nil || tok.Role != dossier.RoleStation || tok.Name != "quay-station" {
 			t.Fatalf("authenticate: %+v, %v", tok, err)
 		}
-		if _, err := r.Authenticate(ctx, secrets[storage.RoleStation]+"x"); !errors.Is(err, storage.ErrNotFound) {
+		if _, err := r.Authenticate(ctx, secrets[dossier.RoleStation]+"x"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("wrong secret: %v", err)
 		}
 		// Only hashes are stored.
 		var n int
 		r.DB().QueryRowContext(ctx, r.DB().Rebind(`SELECT COUNT(*) FROM tokens WHERE secret_hash = ? OR id = ?`),
-			secrets[storage.RoleStation], secrets[storage.RoleStation]).Scan(&n)
+			secrets[dossier.RoleStation], secrets[dossier.RoleStation]).Scan(&n)
 		if n != 0 {
 			t.Fatal("a secret is stored in clear")
 		}
@@ -522,7 +523,7 @@ func TestTokens(t *testing.T) {
 		if err := r.RevokeToken(ctx, tok.ID); err != nil {
 			t.Fatalf("second revoke: %v", err)
 		}
-		if _, err := r.Authenticate(ctx, secrets[storage.RoleStation]); !errors.Is(err, storage.ErrForbidden) {
+		if _, err := r.Authenticate(ctx, secrets[dossier.RoleStation]); !errors.Is(err, storage.ErrForbidden) {
 			t.Fatalf("revoked token: %v", err)
 		}
 		if err := r.RevokeToken(ctx, "tok_nope"); !errors.Is(err, storage.ErrNotFound) {
@@ -548,8 +549,8 @@ func TestClaimEvents(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
 		const events = 9
 		for i := 0; i < events; i++ {
-			b := mustCreate(t, ctx, r, newBatch(dossier, "tok", "", fmt.Sprintf("fp%d", i), 1))
-			if _, err := r.AddResult(ctx, storage.Result{BatchID: b.ID, Key: "k", SHA256: "00"}); err != nil {
+			b := mustCreate(t, ctx, r, newBatch(dossierCode, "tok", "", fmt.Sprintf("fp%d", i), 1))
+			if _, err := r.AddResult(ctx, dossier.Result{BatchID: b.ID, Key: "k", SHA256: "00"}); err != nil {
 				t.Fatal(err)
 			}
 		}

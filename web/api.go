@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -228,7 +229,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // ownBatch loads a batch and checks that a station token reads only its own.
-func (s *Server) ownBatch(w http.ResponseWriter, r *http.Request) *storage.Batch {
+func (s *Server) ownBatch(w http.ResponseWriter, r *http.Request) *dossier.Batch {
 	tok := TokenFrom(r.Context())
 	b, err := s.cfg.Records.Batch(r.Context(), r.PathValue("id"))
 	if errors.Is(err, storage.ErrNotFound) {
@@ -239,7 +240,7 @@ func (s *Server) ownBatch(w http.ResponseWriter, r *http.Request) *storage.Batch
 		s.fail(w, r, err)
 		return nil
 	}
-	if tok.Role == storage.RoleStation && b.TokenID != tok.ID && b.Station != tok.Name {
+	if tok.Role == dossier.RoleStation && b.TokenID != tok.ID && b.Station != tok.Name {
 		apiError(w, http.StatusForbidden, "lô này của trạm khác", "this batch belongs to another station")
 		return nil
 	}
@@ -263,21 +264,21 @@ func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Results == nil {
-		d.Results = []storage.Result{}
+		d.Results = []dossier.Result{}
 	}
 	if d.Batches == nil {
-		d.Batches = []storage.Batch{}
+		d.Batches = []dossier.Batch{}
 	}
 	for i := range d.Results {
 		d.Results[i].Key = ""
 	}
 	apiJSON(w, http.StatusOK, struct {
-		*storage.Dossier
+		*dossier.Dossier
 		Links map[string]string `json:"links"`
 	}{d, dossierLinks(d)})
 }
 
-func dossierLinks(d *storage.Dossier) map[string]string {
+func dossierLinks(d *dossier.Dossier) map[string]string {
 	l := map[string]string{}
 	for _, res := range d.Results {
 		l[res.Code] = "/v1/results/" + res.Code + "/pdf"
@@ -287,11 +288,11 @@ func dossierLinks(d *storage.Dossier) map[string]string {
 
 // resultView is a result as the API shows it, with the link to its file.
 type resultView struct {
-	storage.Result
+	dossier.Result
 	PDF string `json:"pdf_url"`
 }
 
-func (s *Server) loadResult(w http.ResponseWriter, r *http.Request) *storage.Result {
+func (s *Server) loadResult(w http.ResponseWriter, r *http.Request) *dossier.Result {
 	res, err := s.cfg.Records.ResultByCode(r.Context(), r.PathValue("code"))
 	if errors.Is(err, storage.ErrNotFound) {
 		apiError(w, http.StatusNotFound, "không có kết quả này", "no such result")
@@ -406,7 +407,7 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 	}
 	type exc struct {
 		BatchID string `json:"batch_id"`
-		storage.Page
+		dossier.Page
 		RetryURL string `json:"retry_url"`
 	}
 	out := make([]exc, 0, len(ps))
@@ -434,7 +435,7 @@ func (s *Server) retryPage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rerr = s.cfg.Records.RetryPage(r.Context(), id, n)
 		if rerr == nil && s.cfg.Intake.Queue != nil {
-			var b *storage.Batch
+			var b *dossier.Batch
 			if b, rerr = s.cfg.Records.Batch(r.Context(), id); rerr == nil {
 				if err := s.cfg.Intake.Queue.EnqueueBatch(r.Context(), b); err != nil {
 					// The page is pending again: recovery queues it later.
@@ -454,6 +455,6 @@ func (s *Server) retryPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, rerr)
 		return
 	}
-	apiJSON(w, http.StatusAccepted, map[string]any{"batch_id": id, "page": n, "status": storage.PagePending,
+	apiJSON(w, http.StatusAccepted, map[string]any{"batch_id": id, "page": n, "status": dossier.PagePending,
 		"at": time.Now().UTC()})
 }

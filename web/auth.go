@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -21,8 +22,8 @@ const SessionCookie = "sohoa_session"
 type tokenKey struct{}
 
 // TokenFrom returns the authenticated token of a request handled behind auth.
-func TokenFrom(ctx context.Context) *storage.Token {
-	t, _ := ctx.Value(tokenKey{}).(*storage.Token)
+func TokenFrom(ctx context.Context) *dossier.Token {
+	t, _ := ctx.Value(tokenKey{}).(*dossier.Token)
 	return t
 }
 
@@ -45,7 +46,7 @@ func credential(r *http.Request) string {
 	return ""
 }
 
-func (s *Server) authenticate(ctx context.Context, secret string) (*storage.Token, int, string, string) {
+func (s *Server) authenticate(ctx context.Context, secret string) (*dossier.Token, int, string, string) {
 	if secret == "" {
 		return nil, http.StatusUnauthorized, "thiếu mã truy cập (Authorization: Bearer ...)", "missing token (Authorization: Bearer ...)"
 	}
@@ -67,13 +68,13 @@ func (s *Server) authenticate(ctx context.Context, secret string) (*storage.Toke
 // the per-token rate limit, and puts the token in the context. A refused
 // request also loses its connection (Connection: close): its body, if any,
 // is never read.
-func (s *Server) auth(next http.HandlerFunc, roles ...storage.Role) http.Handler {
+func (s *Server) auth(next http.HandlerFunc, roles ...dossier.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := s.admit(w, r, credential(r))
 		if !ok {
 			return
 		}
-		if tok.Role != storage.RoleAdmin && !slices.Contains(roles, tok.Role) {
+		if tok.Role != dossier.RoleAdmin && !slices.Contains(roles, tok.Role) {
 			w.Header().Set("Connection", "close")
 			apiError(w, http.StatusForbidden,
 				"vai trò "+string(tok.Role)+" không được dùng chức năng này",
@@ -95,7 +96,7 @@ func (s *Server) auth(next http.HandlerFunc, roles ...storage.Role) http.Handler
 // admit authenticates secret for r, or answers the refusal itself: 401
 // for a missing or bad token, 429 when the client's address has spent its
 // bad-token attempts (the token is then not even looked up).
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, secret string) (*storage.Token, bool) {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, secret string) (*dossier.Token, bool) {
 	ip, now := remoteIP(r.RemoteAddr), time.Now()
 	if s.badTokens != nil && secret != "" {
 		if wait, blocked := s.badTokens.blocked(ip, now); blocked {

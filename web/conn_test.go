@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
@@ -32,7 +33,7 @@ func apiServer(t *testing.T, cfg Config) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := recs.CreateToken(ctx, storage.RoleStation, "quay-1")
+	secret, _, err := recs.CreateToken(ctx, dossier.RoleStation, "quay-1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
@@ -158,9 +159,9 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			const dossier = "000.00.31.H33-220804-0001"
-			b, _, err := recs.CreateBatch(ctx, &storage.Batch{DossierCode: dossier, Title: "t",
-				Pages: []storage.Page{{Index: 1, SourceName: "p.jpg", SourceSHA: strings.Repeat("1", 64)}}}, true)
+			const dossierCode = "000.00.31.H33-220804-0001"
+			b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: dossierCode, Title: "t",
+				Pages: []dossier.Page{{Index: 1, SourceName: "p.jpg", SourceSHA: strings.Repeat("1", 64)}}}, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,15 +169,15 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			key := storage.ResultKey(dossier, code)
+			key := storage.ResultKey(dossierCode, code)
 			if _, err := st.blobs.Put(ctx, key, bytes.NewReader(content), size, "application/pdf", sha); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := recs.AddResult(ctx, storage.Result{Code: code, DossierCode: dossier, BatchID: b.ID, Key: key,
+			if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: dossierCode, BatchID: b.ID, Key: key,
 				Size: size, SHA256: sha, Pages: 1}); err != nil {
 				t.Fatal(err)
 			}
-			caseTok, _, err := recs.CreateToken(ctx, storage.RoleCase, "hệ thống một cửa")
+			caseTok, _, err := recs.CreateToken(ctx, dossier.RoleCase, "hệ thống một cửa")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/storage/storagetest"
@@ -71,8 +72,8 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 		t.Fatal(err)
 	}
 	first := searchPages[0]
-	b, _, err := recs.CreateBatch(ctx, &storage.Batch{DossierCode: first.DossierCode, AgencyCode: first.AgencyCode,
-		Title: first.Title, DocumentType: first.DocumentType, Pages: []storage.Page{
+	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: first.DossierCode, AgencyCode: first.AgencyCode,
+		Title: first.Title, DocumentType: first.DocumentType, Pages: []dossier.Page{
 			{Index: 1, SourceName: "p1.jpg", SourceSHA: strings.Repeat("1", 64)},
 			{Index: 2, SourceName: "p2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
 	if err != nil {
@@ -88,7 +89,7 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 	if _, err := blobs.Put(ctx, key, bytes.NewReader(pdf), int64(len(pdf)), "application/pdf", hex.EncodeToString(sum[:])); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := recs.AddResult(ctx, storage.Result{Code: code, DossierCode: first.DossierCode, BatchID: b.ID, Title: first.Title,
+	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: first.DossierCode, BatchID: b.ID, Title: first.Title,
 		Key: key, Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Pages: 2, CreatedAt: first.Date}); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 	if err := idx.Add(ctx, pages); err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := recs.CreateToken(ctx, storage.RoleArchivist, "lưu trữ")
+	secret, _, err := recs.CreateToken(ctx, dossier.RoleArchivist, "lưu trữ")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -164,18 +165,18 @@ func (s *Server) routes() http.Handler {
 		s.patterns = append(s.patterns, pattern)
 	}
 
-	h("POST /v1/batches", s.auth(s.postBatch, storage.RoleStation))
-	h("GET /v1/batches/{id}", s.auth(s.getBatch, storage.RoleStation))
-	h("GET /v1/dossiers/{code}", s.auth(s.getDossier, storage.RoleCase, storage.RoleArchivist))
-	h("GET /v1/results/{code}", s.auth(s.getResult, storage.RoleCase, storage.RoleArchivist))
-	h("GET /v1/results/{code}/pdf", s.auth(s.getResultPDF, storage.RoleCase, storage.RoleArchivist))
+	h("POST /v1/batches", s.auth(s.postBatch, dossier.RoleStation))
+	h("GET /v1/batches/{id}", s.auth(s.getBatch, dossier.RoleStation))
+	h("GET /v1/dossiers/{code}", s.auth(s.getDossier, dossier.RoleCase, dossier.RoleArchivist))
+	h("GET /v1/results/{code}", s.auth(s.getResult, dossier.RoleCase, dossier.RoleArchivist))
+	h("GET /v1/results/{code}/pdf", s.auth(s.getResultPDF, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))
 	h("POST /v1/session", http.HandlerFunc(s.postSession))
 	h("DELETE /v1/session", http.HandlerFunc(s.deleteSession))
-	h("GET /v1/whoami", s.auth(s.whoami, storage.RoleStation, storage.RoleCase, storage.RoleArchivist))
+	h("GET /v1/whoami", s.auth(s.whoami, dossier.RoleStation, dossier.RoleCase, dossier.RoleArchivist))
 	if s.cfg.Search != nil {
-		h("GET /v1/search", s.auth(s.cfg.Search.ServeHTTP, storage.RoleArchivist))
+		h("GET /v1/search", s.auth(s.cfg.Search.ServeHTTP, dossier.RoleArchivist))
 	}
 	h("GET /healthz", http.HandlerFunc(s.healthz))
 	h("GET /readyz", http.HandlerFunc(s.readyz))

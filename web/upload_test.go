@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
@@ -51,7 +52,7 @@ func newUploadServer(t *testing.T, spool string) *uploadServer {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	tok, _, err := rec.CreateToken(ctx, storage.RoleStation, "quay-1")
+	tok, _, err := rec.CreateToken(ctx, dossier.RoleStation, "quay-1")
 	if err != nil {
 		t.Fatal(err)
 	}

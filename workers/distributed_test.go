@@ -17,6 +17,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -147,7 +148,7 @@ func eventsQueue(t *testing.T, s *stack) func() map[string]int {
 			if err := json.Unmarshal(d.Body, &ev); err != nil {
 				t.Fatalf("event %s: %v", d.Body, err)
 			}
-			var res storage.Result
+			var res dossier.Result
 			json.Unmarshal(ev.Payload, &res)
 			if d.RoutingKey != "result.ready."+ev.AgencyCode || ev.AgencyCode == "" {
 				t.Errorf("event routing key %q for agency %q", d.RoutingKey, ev.AgencyCode)
@@ -159,10 +160,10 @@ func eventsQueue(t *testing.T, s *stack) func() map[string]int {
 }
 
 // resultFiles lists the PDFs stored under a dossier's results folder.
-func resultFiles(t *testing.T, s *stack, dossier string) []string {
+func resultFiles(t *testing.T, s *stack, dossierCode string) []string {
 	t.Helper()
 	var keys []string
-	prefix := "dossiers/" + dossier + "/results/"
+	prefix := "dossiers/" + dossierCode + "/results/"
 	switch b := storage.UnwrapBlobs(s.blobs).(type) {
 	case *storage.Minio:
 		for obj := range b.Client().ListObjects(t.Context(), b.Bucket(), minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
@@ -212,7 +213,7 @@ func TestKillWorkerMidBatch(t *testing.T) {
 	b := newBatch(t, s, d1, page, page, page, page, page, page)
 	c := newBatch(t, s, d2, page, page, poisonPage(), page)
 	ids := []string{a.ID, b.ID, c.ID}
-	for _, bt := range []*storage.Batch{a, b, c} {
+	for _, bt := range []*dossier.Batch{a, b, c} {
 		if err := api.EnqueueBatch(ctx, bt); err != nil {
 			t.Fatal(err)
 		}
@@ -251,11 +252,11 @@ func TestKillWorkerMidBatch(t *testing.T) {
 		t.Errorf("dossier %s has %d stored PDFs, want 2: %v", d1, len(files), files)
 	}
 	gc := got[c.ID]
-	if gc.Status != storage.BatchFailed || !strings.Contains(gc.Error, "page 3 (scan-03.tif)") {
+	if gc.Status != dossier.BatchFailed || !strings.Contains(gc.Error, "page 3 (scan-03.tif)") {
 		t.Errorf("poisoned batch: %s %q", gc.Status, gc.Error)
 	}
 	for _, p := range gc.Pages {
-		if (p.Index == 3) != (p.Status == storage.PageException) || (p.Index != 3 && p.Status != storage.PageDone) {
+		if (p.Index == 3) != (p.Status == dossier.PageException) || (p.Index != 3 && p.Status != dossier.PageDone) {
 			t.Errorf("poisoned batch page %d: %s %s", p.Index, p.Status, p.Error)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
@@ -45,7 +46,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	if err != nil {
 		return fmt.Errorf("load batch %s: %w", job.Args.BatchID, err)
 	}
-	if b.Status == storage.BatchDone {
+	if b.Status == dossier.BatchDone {
 		// Redelivered after the result was linked: the index step may not
 		// have run. Add replaces, so doing it again is harmless.
 		return w.indexDone(ctx, b)
@@ -56,8 +57,8 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		return nil
 	}
 	if msg := exceptionSummary(b); msg != "" {
-		if b.Status != storage.BatchFailed {
-			if err := r.cfg.Records.SetBatchStatus(ctx, b.ID, storage.BatchFailed, msg); err != nil {
+		if b.Status != dossier.BatchFailed {
+			if err := r.cfg.Records.SetBatchStatus(ctx, b.ID, dossier.BatchFailed, msg); err != nil {
 				return fmt.Errorf("mark batch failed: %w", err)
 			}
 			r.log.Warn("batch failed: pages in exceptions", "batch", b.ID, "dossier", b.DossierCode, "reason", msg)
@@ -124,7 +125,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	r.m.since("upload", start)
 
 	start = time.Now()
-	res, err := r.cfg.Records.AddResult(ctx, storage.Result{
+	res, err := r.cfg.Records.AddResult(ctx, dossier.Result{
 		Code:        code,
 		DossierCode: b.DossierCode,
 		BatchID:     b.ID,
@@ -164,7 +165,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 // DeadLetter fails the batch with the reason its document could not be
 // built; EnqueueBatch tries it again.
 func (w *documentWorker) DeadLetter(ctx context.Context, job *Job[DocumentJob], reason string) error {
-	err := w.r.cfg.Records.SetBatchStatus(ctx, job.Args.BatchID, storage.BatchFailed, "building the signed PDF failed: "+reason)
+	err := w.r.cfg.Records.SetBatchStatus(ctx, job.Args.BatchID, dossier.BatchFailed, "building the signed PDF failed: "+reason)
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrConflict) {
 		return nil // gone, or done after all
 	}
@@ -179,7 +180,7 @@ func (w *documentWorker) signerName() string {
 }
 
 // indexDone (re)indexes the pages of a batch whose result is linked.
-func (w *documentWorker) indexDone(ctx context.Context, b *storage.Batch) error {
+func (w *documentWorker) indexDone(ctx context.Context, b *dossier.Batch) error {
 	r := w.r
 	if r.cfg.Index == nil || b.ResultCode == "" {
 		return nil
@@ -203,10 +204,10 @@ func (w *documentWorker) indexDone(ctx context.Context, b *storage.Batch) error 
 }
 
 // exceptionSummary names the excepted pages of b and why, or "".
-func exceptionSummary(b *storage.Batch) string {
+func exceptionSummary(b *dossier.Batch) string {
 	var parts []string
 	for _, p := range b.Pages {
-		if p.Status == storage.PageException {
+		if p.Status == dossier.PageException {
 			parts = append(parts, fmt.Sprintf("page %d (%s): %s", p.Index, p.SourceName, p.Error))
 		}
 	}
@@ -216,7 +217,7 @@ func exceptionSummary(b *storage.Batch) string {
 	return strconv.Itoa(len(parts)) + " page(s) could not be processed; retry them or upload them again: " + strings.Join(parts, "; ")
 }
 
-func pageTexts(b *storage.Batch, code string, date time.Time, texts []string) []index.PageText {
+func pageTexts(b *dossier.Batch, code string, date time.Time, texts []string) []index.PageText {
 	out := make([]index.PageText, 0, len(texts))
 	for i, t := range texts {
 		out = append(out, index.PageText{
@@ -238,7 +239,7 @@ func pageTexts(b *storage.Batch, code string, date time.Time, texts []string) []
 // It keeps each page's text for the index.
 type blobPages struct {
 	blobs storage.Blobs
-	pages []storage.Page
+	pages []dossier.Page
 	texts []string
 }
 

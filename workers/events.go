@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -57,7 +58,7 @@ func (e EventBody) RoutingKey() string {
 
 // agencyOf takes the agency code from the payload, else from the dossier
 // code (both formats put it before the first '-').
-func agencyOf(ev storage.Event) string {
+func agencyOf(ev dossier.Event) string {
 	var p struct {
 		AgencyCode string `json:"agency_code"`
 	}
@@ -205,7 +206,7 @@ func (d *dispatcher) drain(ctx context.Context) error {
 	}
 }
 
-func (d *dispatcher) deliver(ctx context.Context, ev storage.Event) error {
+func (d *dispatcher) deliver(ctx context.Context, ev dossier.Event) error {
 	payload := json.RawMessage(ev.Payload)
 	if !json.Valid(payload) {
 		payload = json.RawMessage("null")

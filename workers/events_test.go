@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 func TestEventRoutingKey(t *testing.T) {
 	tests := []struct {
-		dossier, payload, want string
+		dossierCode, payload, want string
 	}{
 		// TT 01/2018 dossier code: the agency code comes first.
 		{"000.00.31.H33-220804-0001", `{"result_code":"x"}`, "result.ready.000.00.31.H33"},
@@ -21,10 +21,10 @@ func TestEventRoutingKey(t *testing.T) {
 		{"", `not json`, "result.ready"},
 	}
 	for _, tc := range tests {
-		ev := storage.Event{Kind: storage.EventResultReady, DossierCode: tc.dossier, Payload: []byte(tc.payload)}
+		ev := dossier.Event{Kind: dossier.EventResultReady, DossierCode: tc.dossierCode, Payload: []byte(tc.payload)}
 		got := EventBody{Kind: ev.Kind, AgencyCode: agencyOf(ev)}.RoutingKey()
 		if got != tc.want {
-			t.Errorf("%s %s: routing key %q, want %q", tc.dossier, tc.payload, got, tc.want)
+			t.Errorf("%s %s: routing key %q, want %q", tc.dossierCode, tc.payload, got, tc.want)
 		}
 	}
 }

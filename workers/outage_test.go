@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
-	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
@@ -213,11 +213,11 @@ func TestRabbitMQRestart(t *testing.T) {
 	ctx := t.Context()
 
 	page := readCorpus(t, corpusPage)
-	dossier := "000.00.31.H35-220804-0007"
-	a := newBatch(t, s, dossier, page, page, page, page, page, page, page, page, page, page)
-	b := newBatch(t, s, dossier, page, page, page, page, page, page)
+	dossierCode := "000.00.31.H35-220804-0007"
+	a := newBatch(t, s, dossierCode, page, page, page, page, page, page, page, page, page, page)
+	b := newBatch(t, s, dossierCode, page, page, page, page, page, page)
 	ids := []string{a.ID, b.ID}
-	for _, bt := range []*storage.Batch{a, b} {
+	for _, bt := range []*dossier.Batch{a, b} {
 		if err := r.EnqueueBatch(ctx, bt); err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestRabbitMQRestart(t *testing.T) {
 	node.stop(t)
 	t.Logf("broker stopped in %s", time.Since(t0).Round(time.Millisecond))
 	for _, id := range ids {
-		if b, err := s.rec.Batch(ctx, id); err != nil || b.Status == storage.BatchDone {
+		if b, err := s.rec.Batch(ctx, id); err != nil || b.Status == dossier.BatchDone {
 			t.Fatalf("batch %s finished before the broker went down (%v): the restart would not be mid-batch", id, err)
 		}
 	}
@@ -243,7 +243,7 @@ func TestRabbitMQRestart(t *testing.T) {
 
 	ra := checkResult(t, s, got[a.ID], "quick brown dog")
 	rb := checkResult(t, s, got[b.ID], "quick brown dog")
-	if files := resultFiles(t, s, dossier); len(files) != 2 {
+	if files := resultFiles(t, s, dossierCode); len(files) != 2 {
 		t.Errorf("%d stored PDFs, want 2: %v", len(files), files)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -268,11 +268,11 @@ func TestMinioOutage(t *testing.T) {
 	ctx := t.Context()
 
 	page := readCorpus(t, corpusPage)
-	dossier := "000.00.31.H36-220804-0008"
-	a := newBatch(t, s, dossier, page, page, page, page, page, page)
-	b := newBatch(t, s, dossier, page, page, page, page)
+	dossierCode := "000.00.31.H36-220804-0008"
+	a := newBatch(t, s, dossierCode, page, page, page, page, page, page)
+	b := newBatch(t, s, dossierCode, page, page, page, page)
 	ids := []string{a.ID, b.ID}
-	for _, bt := range []*storage.Batch{a, b} {
+	for _, bt := range []*dossier.Batch{a, b} {
 		if err := r.EnqueueBatch(ctx, bt); err != nil {
 			t.Fatal(err)
 		}
@@ -287,7 +287,7 @@ func TestMinioOutage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bt.Status == storage.BatchFailed || strings.Contains(pageStates(bt), storage.PageException) {
+		if bt.Status == dossier.BatchFailed || strings.Contains(pageStates(bt), dossier.PageException) {
 			t.Fatalf("batch %s gave up during the outage: %s %s %s", id, bt.Status, bt.Error, pageStates(bt))
 		}
 	}
@@ -299,7 +299,7 @@ func TestMinioOutage(t *testing.T) {
 	t.Logf("batches finished %s after minio came back", time.Since(t0).Round(time.Millisecond))
 	checkResult(t, s, got[a.ID], "quick brown dog")
 	checkResult(t, s, got[b.ID], "quick brown dog")
-	if files := resultFiles(t, s, dossier); len(files) != 2 {
+	if files := resultFiles(t, s, dossierCode); len(files) != 2 {
 		t.Errorf("%d stored PDFs, want 2: %v", len(files), files)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -31,7 +32,7 @@ type pageRecord struct {
 }
 
 // pageKeys names a page's blobs under its dossier's folder.
-func pageKeys(b *storage.Batch, p *storage.Page, enc ocr.Encoding) (image, result string) {
+func pageKeys(b *dossier.Batch, p *dossier.Page, enc ocr.Encoding) (image, result string) {
 	ext := map[ocr.Encoding]string{ocr.JPEG: "jpg", ocr.G4: "g4", ocr.Flate: "zlib"}[enc]
 	if ext == "" {
 		ext = "bin"
@@ -50,7 +51,7 @@ func (w *pageWorker) Work(ctx context.Context, job *Job[PageJob]) error {
 	if err != nil {
 		return err
 	}
-	if p.Status == storage.PageDone || p.Status == storage.PageException {
+	if p.Status == dossier.PageDone || p.Status == dossier.PageException {
 		// Redelivered. The earlier delivery may have died between
 		// FinishPage and queueing the document: make sure it is queued.
 		return w.ensureDocument(ctx, b)
@@ -94,7 +95,7 @@ func (w *pageWorker) Work(ctx context.Context, job *Job[PageJob]) error {
 	r.m.since("store", start)
 
 	done := *p
-	done.Status = storage.PageDone
+	done.Status = dossier.PageDone
 	done.Error = ""
 	done.ImageKey, done.ResultKey = imageKey, resultKey
 	done.Confidence, done.NeedsReview, done.Blank = res.Confidence, res.NeedsReview, res.Blank
@@ -123,11 +124,11 @@ func (w *pageWorker) DeadLetter(ctx context.Context, job *Job[PageJob], reason s
 		}
 		return err
 	}
-	if p.Status == storage.PageDone {
+	if p.Status == dossier.PageDone {
 		return w.ensureDocument(ctx, b)
 	}
 	exc := *p
-	exc.Status = storage.PageException
+	exc.Status = dossier.PageException
 	exc.Error = reason
 	allDone, err := r.cfg.Records.FinishPage(ctx, exc)
 	if err != nil {
@@ -141,7 +142,7 @@ func (w *pageWorker) DeadLetter(ctx context.Context, job *Job[PageJob], reason s
 	return w.ensureDocument(ctx, b)
 }
 
-func (w *pageWorker) load(ctx context.Context, args PageJob) (*storage.Batch, *storage.Page, error) {
+func (w *pageWorker) load(ctx context.Context, args PageJob) (*dossier.Batch, *dossier.Page, error) {
 	b, err := w.r.cfg.Records.Batch(ctx, args.BatchID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, Permanent(fmt.Errorf("batch %s: %w", args.BatchID, err))
@@ -159,16 +160,16 @@ func (w *pageWorker) load(ctx context.Context, args PageJob) (*storage.Batch, *s
 
 // ensureDocument queues the document job of a batch whose pages are all
 // finished but which has no outcome yet. A second document job is harmless.
-func (w *pageWorker) ensureDocument(ctx context.Context, b *storage.Batch) error {
-	if b.Status == storage.BatchDone || b.Status == storage.BatchFailed || !pagesFinished(b) {
+func (w *pageWorker) ensureDocument(ctx context.Context, b *dossier.Batch) error {
+	if b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed || !pagesFinished(b) {
 		return nil
 	}
 	return w.r.client.Enqueue(ctx, DocumentJob{BatchID: b.ID})
 }
 
-func pagesFinished(b *storage.Batch) bool {
+func pagesFinished(b *dossier.Batch) bool {
 	for _, p := range b.Pages {
-		if p.Status != storage.PageDone && p.Status != storage.PageException {
+		if p.Status != dossier.PageDone && p.Status != dossier.PageException {
 			return false
 		}
 	}

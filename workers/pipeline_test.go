@@ -25,6 +25,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/pdf/pdftest"
@@ -203,13 +204,13 @@ func testLogger(t testing.TB) *slog.Logger {
 }
 
 // newBatch stores the pages as an upload would and creates the batch.
-func newBatch(t testing.TB, s *stack, dossier string, pages ...[]byte) *storage.Batch {
+func newBatch(t testing.TB, s *stack, dossierCode string, pages ...[]byte) *dossier.Batch {
 	t.Helper()
 	ctx := context.Background()
-	b := &storage.Batch{
+	b := &dossier.Batch{
 		ID:           storage.NewID(),
-		DossierCode:  dossier,
-		AgencyCode:   strings.SplitN(dossier, "-", 2)[0],
+		DossierCode:  dossierCode,
+		AgencyCode:   strings.SplitN(dossierCode, "-", 2)[0],
 		Title:        "Giấy đề nghị",
 		DocumentType: "don",
 		Station:      "quay-1",
@@ -217,12 +218,12 @@ func newBatch(t testing.TB, s *stack, dossier string, pages ...[]byte) *storage.
 	}
 	for i, data := range pages {
 		name := fmt.Sprintf("scan-%02d.tif", i+1)
-		key := storage.PageSourceKey(dossier, b.ID, name)
+		key := storage.PageSourceKey(dossierCode, b.ID, name)
 		info, err := s.blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/tiff", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.Pages = append(b.Pages, storage.Page{Index: i + 1, SourceName: name, SourcePage: 1, SourceKey: key, SourceSHA: info.SHA256})
+		b.Pages = append(b.Pages, dossier.Page{Index: i + 1, SourceName: name, SourcePage: 1, SourceKey: key, SourceSHA: info.SHA256})
 	}
 	stored, _, err := s.rec.CreateBatch(ctx, b, true)
 	if err != nil {
@@ -232,17 +233,17 @@ func newBatch(t testing.TB, s *stack, dossier string, pages ...[]byte) *storage.
 }
 
 // waitBatches polls until every batch is done or failed.
-func waitBatches(t testing.TB, s *stack, ids []string, within time.Duration) map[string]*storage.Batch {
+func waitBatches(t testing.TB, s *stack, ids []string, within time.Duration) map[string]*dossier.Batch {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		out := map[string]*storage.Batch{}
+		out := map[string]*dossier.Batch{}
 		for _, id := range ids {
 			b, err := s.rec.Batch(context.Background(), id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b.Status == storage.BatchDone || b.Status == storage.BatchFailed {
+			if b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed {
 				out[id] = b
 			}
 		}
@@ -274,9 +275,9 @@ func waitPagesDone(t testing.TB, s *stack, ids []string, n int, inFlight bool, w
 			}
 			for _, p := range b.Pages {
 				switch {
-				case p.Status == storage.PageDone:
+				case p.Status == dossier.PageDone:
 					done++
-				case p.Status == storage.PagePending && p.Attempts > 0:
+				case p.Status == dossier.PagePending && p.Attempts > 0:
 					busy++
 				}
 			}
@@ -289,7 +290,7 @@ func waitPagesDone(t testing.TB, s *stack, ids []string, n int, inFlight bool, w
 	t.Fatalf("fewer than %d pages done (and one in flight: %v) within %s", n, inFlight, within)
 }
 
-func pageStates(b *storage.Batch) string {
+func pageStates(b *dossier.Batch) string {
 	var sb strings.Builder
 	for _, p := range b.Pages {
 		fmt.Fprintf(&sb, "[%d %s a=%d %s]", p.Index, p.Status, p.Attempts, p.Error)
@@ -300,17 +301,17 @@ func pageStates(b *storage.Batch) string {
 // checkResult asserts what a case system would check of a done batch: one
 // result linked to its dossier, the PDF stored with the recorded checksum,
 // one page per paper page, the OCR text inside.
-func checkResult(t testing.TB, s *stack, b *storage.Batch, wantText string) *storage.Result {
+func checkResult(t testing.TB, s *stack, b *dossier.Batch, wantText string) *dossier.Result {
 	t.Helper()
 	ctx := context.Background()
-	if b.Status != storage.BatchDone {
+	if b.Status != dossier.BatchDone {
 		t.Fatalf("batch %s is %s (%s), want done; pages %s", b.ID, b.Status, b.Error, pageStates(b))
 	}
 	d, err := s.rec.Dossier(ctx, b.DossierCode)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mine []storage.Result
+	var mine []dossier.Result
 	for _, r := range d.Results {
 		if r.BatchID == b.ID {
 			mine = append(mine, r)
@@ -428,11 +429,11 @@ func TestEmbeddedPipeline(t *testing.T) {
 	ctx := t.Context()
 
 	page := readCorpus(t, corpusPage)
-	dossier := "000.00.31.H33-220804-0001"
-	good1 := newBatch(t, s, dossier, page, page)
-	good2 := newBatch(t, s, dossier, blankPage(t), page)
+	dossierCode := "000.00.31.H33-220804-0001"
+	good1 := newBatch(t, s, dossierCode, page, page)
+	good2 := newBatch(t, s, dossierCode, blankPage(t), page)
 	poisoned := newBatch(t, s, "H33.01.02-260125-010001", page, poisonPage(), page)
-	for _, b := range []*storage.Batch{good1, good2, poisoned} {
+	for _, b := range []*dossier.Batch{good1, good2, poisoned} {
 		if err := r.EnqueueBatch(ctx, b); err != nil {
 			t.Fatal(err)
 		}
@@ -443,24 +444,24 @@ func TestEmbeddedPipeline(t *testing.T) {
 	checkSigned(t, s, r1, signerName)
 	checkSigned(t, s, r2, signerName)
 	// The blank sheet stays in the PDF (one image per paper page), marked.
-	if p := got[good2.ID].Pages[0]; !p.Blank || p.Status != storage.PageDone {
+	if p := got[good2.ID].Pages[0]; !p.Blank || p.Status != dossier.PageDone {
 		t.Errorf("blank page: %+v, want done and marked blank", p)
 	}
 	if p := got[good2.ID].Pages[1]; p.Blank {
 		t.Errorf("text page marked blank: %+v", p)
 	}
-	if codes := map[string]bool{r1.Code: true, r2.Code: true}; !codes[dossier+"-KQ1"] || !codes[dossier+"-KQ2"] {
+	if codes := map[string]bool{r1.Code: true, r2.Code: true}; !codes[dossierCode+"-KQ1"] || !codes[dossierCode+"-KQ2"] {
 		t.Errorf("result codes %v: want KQ1 and KQ2 of one dossier", codes)
 	}
 
 	pb := got[poisoned.ID]
-	if pb.Status != storage.BatchFailed || !strings.Contains(pb.Error, "page 2 (scan-02.tif)") {
+	if pb.Status != dossier.BatchFailed || !strings.Contains(pb.Error, "page 2 (scan-02.tif)") {
 		t.Errorf("poisoned batch: %s %q, want failed naming page 2", pb.Status, pb.Error)
 	}
 	for _, p := range pb.Pages {
-		want := storage.PageDone
+		want := dossier.PageDone
 		if p.Index == 2 {
-			want = storage.PageException
+			want = dossier.PageException
 		}
 		if p.Status != want {
 			t.Errorf("poisoned batch page %d is %s (%s), want %s", p.Index, p.Status, p.Error, want)
@@ -471,7 +472,7 @@ func TestEmbeddedPipeline(t *testing.T) {
 		t.Errorf("exceptions %+v, %v; want page 2 of the poisoned batch with a reason", exc, err)
 	}
 
-	hits, err := s.idx.Search(ctx, index.Query{Text: "brown dog", DossierCode: dossier})
+	hits, err := s.idx.Search(ctx, index.Query{Text: "brown dog", DossierCode: dossierCode})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,10 +488,10 @@ func TestEmbeddedPipeline(t *testing.T) {
 	evs := sink.snapshot()
 	seen := map[string]int{}
 	for _, ev := range evs {
-		var res storage.Result
+		var res dossier.Result
 		json.Unmarshal(ev.Payload, &res)
 		seen[res.Code]++
-		if ev.Kind != storage.EventResultReady || ev.AgencyCode != "000.00.31.H33" || ev.DossierCode != dossier {
+		if ev.Kind != dossier.EventResultReady || ev.AgencyCode != "000.00.31.H33" || ev.DossierCode != dossierCode {
 			t.Errorf("event %+v", ev)
 		}
 	}
@@ -504,11 +505,11 @@ func TestEmbeddedPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := s.rec.Batch(ctx, poisoned.ID)
-	if b.Status != storage.BatchProcessing {
+	if b.Status != dossier.BatchProcessing {
 		t.Errorf("after retry the batch is %s, want processing", b.Status)
 	}
 	got = waitBatches(t, s, []string{poisoned.ID}, time.Minute)
-	if b := got[poisoned.ID]; b.Status != storage.BatchFailed || b.Pages[1].Attempts != 1 || b.Pages[1].Status != storage.PageException {
+	if b := got[poisoned.ID]; b.Status != dossier.BatchFailed || b.Pages[1].Attempts != 1 || b.Pages[1].Status != dossier.PageException {
 		t.Errorf("retried poison page: batch %s, page %+v", b.Status, b.Pages[1])
 	}
 
@@ -570,7 +571,7 @@ func blankPage(t testing.TB) []byte {
 }
 
 // checkSigned asserts that the stored PDF of r carries a valid signature.
-func checkSigned(t testing.TB, s *stack, r *storage.Result, signer string) {
+func checkSigned(t testing.TB, s *stack, r *dossier.Result, signer string) {
 	t.Helper()
 	rc, _, err := s.blobs.Get(context.Background(), r.Key)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
@@ -187,7 +188,7 @@ func (r *Runner) Client() *Client { return r.client }
 // batch is still "received"): queueing twice is harmless. A batch whose
 // pages are all finished gets its document job instead, which is also how
 // a batch that failed at assembly is tried again.
-func (r *Runner) EnqueueBatch(ctx context.Context, b *storage.Batch) error {
+func (r *Runner) EnqueueBatch(ctx context.Context, b *dossier.Batch) error {
 	if b == nil || b.ID == "" {
 		return errors.New("workers: enqueue: no batch")
 	}
@@ -198,12 +199,12 @@ func (r *Runner) EnqueueBatch(ctx context.Context, b *storage.Batch) error {
 		}
 		b = full
 	}
-	if b.Status == storage.BatchDone {
+	if b.Status == dossier.BatchDone {
 		return nil
 	}
 	pending := 0
 	for _, p := range b.Pages {
-		if p.Status == storage.PageDone || p.Status == storage.PageException {
+		if p.Status == dossier.PageDone || p.Status == dossier.PageException {
 			continue
 		}
 		pending++

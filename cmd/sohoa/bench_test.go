@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
-	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // benchBatches copies the sample batch's pages n times into batches of one
@@ -66,7 +66,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		c := stackConfig{workers: 2, rate: -1}
 		testKeys(b, &c)
 		ts := startStack(b, c)
-		tok := ts.token(b, storage.RoleStation, "bench")
+		tok := ts.token(b, dossier.RoleStation, "bench")
 		cl := &ingest.Client{Server: ts.url, Token: tok}
 		ctx := context.Background()
 		start := time.Now()
@@ -80,7 +80,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		}
 		for _, id := range ids {
 			bt, err := waitBatch(ctx, ts, id)
-			if err != nil || bt.Status != storage.BatchDone {
+			if err != nil || bt.Status != dossier.BatchDone {
 				b.Fatalf("batch %s: %v %+v", id, err, bt)
 			}
 		}
@@ -126,7 +126,7 @@ func benchUploadLatency(b *testing.B, c stackConfig) {
 	c.workers, c.rate = 2, -1
 	testKeys(b, &c)
 	ts := startStack(b, c)
-	tok := ts.token(b, storage.RoleStation, "bench")
+	tok := ts.token(b, dossier.RoleStation, "bench")
 	cl := &ingest.Client{Server: ts.url, Token: tok}
 	ctx := context.Background()
 	for j, d := range dirs { // the backlog that keeps the workers busy

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/web"
@@ -89,7 +90,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if b.Status != storage.BatchDone {
+	if b.Status != dossier.BatchDone {
 		return fmt.Errorf("%s", e.ui.t("lô xử lý không thành công: "+b.Error, "the batch failed: "+b.Error))
 	}
 	r, err := st.records.ResultByCode(ctx, b.ResultCode)
@@ -150,7 +151,7 @@ func demoToken(ctx context.Context, st *stack, file string) (string, error) {
 			return secret, nil
 		}
 	}
-	secret, _, err := st.records.CreateToken(ctx, storage.RoleAdmin, "demo")
+	secret, _, err := st.records.CreateToken(ctx, dossier.RoleAdmin, "demo")
 	if err != nil {
 		return "", err
 	}
@@ -191,7 +192,7 @@ func readDemoBatch(dir string) (*ingest.Manifest, []string, error) {
 }
 
 // waitDemo polls the batch, printing page progress as it changes.
-func waitDemo(ctx context.Context, e *env, cl *ingest.Client, id string, served <-chan error) (*storage.Batch, error) {
+func waitDemo(ctx context.Context, e *env, cl *ingest.Client, id string, served <-chan error) (*dossier.Batch, error) {
 	last := ""
 	for {
 		b, err := cl.Batch(ctx, id)
@@ -200,7 +201,7 @@ func waitDemo(ctx context.Context, e *env, cl *ingest.Client, id string, served 
 		}
 		done := 0
 		for _, p := range b.Pages {
-			if p.Status != storage.PagePending {
+			if p.Status != dossier.PagePending {
 				done++
 			}
 		}
@@ -209,7 +210,7 @@ func waitDemo(ctx context.Context, e *env, cl *ingest.Client, id string, served 
 			fmt.Fprintln(e.stderr, line)
 			last = line
 		}
-		if b.Status == storage.BatchDone || b.Status == storage.BatchFailed {
+		if b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed {
 			return b, nil
 		}
 		select {
@@ -224,7 +225,7 @@ func waitDemo(ctx context.Context, e *env, cl *ingest.Client, id string, served 
 
 // verifySummary checks the stored PDF with pdf.Verify (trusting the demo
 // CA when the demo made the key) and says what it found in one line.
-func verifySummary(ctx context.Context, e *env, st *stack, r *storage.Result, keys *demoKeys) string {
+func verifySummary(ctx context.Context, e *env, st *stack, r *dossier.Result, keys *demoKeys) string {
 	rc, _, err := st.blobs.Get(ctx, r.Key)
 	if err != nil {
 		return err.Error()

@@ -28,6 +28,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
@@ -147,7 +148,7 @@ func TestEndToEndDistributed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	station := ts.token(t, storage.RoleStation, "quay-3")
+	station := ts.token(t, dossier.RoleStation, "quay-3")
 	args := []string{"--server", ts.url, "--token", station, "--dossier", m.DossierCode, "--agency", m.AgencyCode,
 		"--title", m.Title, "--type", m.DocumentType, "--operator", m.Operator, "--state-dir", t.TempDir(), "--wait"}
 	var stdout, stderr bytes.Buffer
@@ -162,9 +163,9 @@ func TestEndToEndDistributed(t *testing.T) {
 	code := lines[1]
 
 	// Linked to its dossier.
-	caseTok := ts.token(t, storage.RoleCase, "motcua")
+	caseTok := ts.token(t, dossier.RoleCase, "motcua")
 	var d struct {
-		Results []storage.Result `json:"results"`
+		Results []dossier.Result `json:"results"`
 	}
 	if s := call(t, "GET", ts.url+"/v1/dossiers/"+m.DossierCode, caseTok, nil, "", &d); s != 200 || len(d.Results) != 1 || d.Results[0].Code != code {
 		t.Fatalf("dossier: %d %+v", s, d)
@@ -212,7 +213,7 @@ func TestEndToEndDistributed(t *testing.T) {
 	}
 
 	// An archivist finds it by a phrase without diacritics.
-	arch := ts.token(t, storage.RoleArchivist, "luutru")
+	arch := ts.token(t, dossier.RoleArchivist, "luutru")
 	var sr struct {
 		Hits []struct {
 			ResultCode string `json:"result_code"`
@@ -271,7 +272,7 @@ func TestConcurrentStations(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 
-	type sent struct{ id, dossier string }
+	type sent struct{ id, dossierCode string }
 	var (
 		mu   sync.Mutex
 		all  []sent
@@ -279,18 +280,18 @@ func TestConcurrentStations(t *testing.T) {
 		errs = make(chan error, stations*perStation)
 	)
 	for s := range stations {
-		tok := ts.token(t, storage.RoleStation, fmt.Sprintf("quay-%02d", s))
+		tok := ts.token(t, dossier.RoleStation, fmt.Sprintf("quay-%02d", s))
 		dir := t.TempDir()
 		wg.Go(func() {
 			cl := &ingest.Client{Server: ts.url, Token: tok}
 			for i := range perStation {
-				dossier := fmt.Sprintf("000.00.31.H33-261127-%02d%02d", s, i)
+				dossierCode := fmt.Sprintf("000.00.31.H33-261127-%02d%02d", s, i)
 				name := "p.jpg"
 				p := filepath.Join(dir, fmt.Sprintf("%02d", i))
 				os.MkdirAll(p, 0o755)
 				p = filepath.Join(p, name)
 				os.WriteFile(p, tinyPage(t, fmt.Sprintf("HO SO %02d-%02d QUAY %02d", s, i, s)), 0o644)
-				m := &ingest.Manifest{DossierCode: dossier, Title: "Giay tiep nhan", Pages: []string{name},
+				m := &ingest.Manifest{DossierCode: dossierCode, Title: "Giay tiep nhan", Pages: []string{name},
 					IdempotencyKey: fmt.Sprintf("s%02d-b%02d", s, i)}
 				res, err := cl.Upload(ctx, m, []string{p})
 				if err != nil {
@@ -298,7 +299,7 @@ func TestConcurrentStations(t *testing.T) {
 					continue
 				}
 				mu.Lock()
-				all = append(all, sent{res.BatchID, dossier})
+				all = append(all, sent{res.BatchID, dossierCode})
 				mu.Unlock()
 			}
 		})
@@ -316,24 +317,24 @@ func TestConcurrentStations(t *testing.T) {
 		if err != nil {
 			t.Fatalf("batch %s: %v", b.id, err)
 		}
-		if got.Status != storage.BatchDone || got.ResultCode != b.dossier+"-KQ1" {
+		if got.Status != dossier.BatchDone || got.ResultCode != b.dossierCode+"-KQ1" {
 			t.Errorf("batch %s: status %s result %q error %q", b.id, got.Status, got.ResultCode, got.Error)
 		}
-		d, err := ts.records.Dossier(ctx, b.dossier)
+		d, err := ts.records.Dossier(ctx, b.dossierCode)
 		if err != nil || len(d.Results) != 1 || len(d.Batches) != 1 {
-			t.Errorf("dossier %s: %v, %d results, %d documents", b.dossier, err, len(d.Results), len(d.Batches))
+			t.Errorf("dossier %s: %v, %d results, %d documents", b.dossierCode, err, len(d.Results), len(d.Batches))
 		}
 	}
 }
 
 // waitBatch polls the records until the batch is done or failed.
-func waitBatch(ctx context.Context, ts *testStack, id string) (*storage.Batch, error) {
+func waitBatch(ctx context.Context, ts *testStack, id string) (*dossier.Batch, error) {
 	for {
 		b, err := ts.records.Batch(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if b.Status == storage.BatchDone || b.Status == storage.BatchFailed {
+		if b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed {
 			return b, nil
 		}
 		select {
@@ -398,7 +399,7 @@ func TestRecoverUnqueued(t *testing.T) {
 	first.intake.Queue = nil // dies between commit and enqueue
 	p := filepath.Join(t.TempDir(), "p.jpg")
 	os.WriteFile(p, tinyPage(t, "GIAY TIEP NHAN HO SO 0001"), 0o644)
-	res, err := ingest.LocalUploader{Intake: first.intake, Token: &storage.Token{ID: "t", Role: storage.RoleAdmin}}.
+	res, err := ingest.LocalUploader{Intake: first.intake, Token: &dossier.Token{ID: "t", Role: dossier.RoleAdmin}}.
 		Upload(ctx, &ingest.Manifest{DossierCode: testDossier, Title: "Giấy tiếp nhận", Pages: []string{"p.jpg"}}, []string{p})
 	if err != nil {
 		t.Fatal(err)
@@ -413,7 +414,7 @@ func TestRecoverUnqueued(t *testing.T) {
 	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	b, err := waitBatch(wctx, ts, res.BatchID)
-	if err != nil || b.Status != storage.BatchDone || b.ResultCode != testDossier+"-KQ1" {
+	if err != nil || b.Status != dossier.BatchDone || b.ResultCode != testDossier+"-KQ1" {
 		t.Fatalf("recovered batch: %+v, %v", b, err)
 	}
 	// Nothing left to recover, and recovering again makes no second result.

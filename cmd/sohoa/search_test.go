@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/web"
 )
@@ -30,22 +31,22 @@ func searchFixture(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const dossier = "000.00.31.H33-220804-0001"
+	const dossierCode = "000.00.31.H33-220804-0001"
 	texts := []string{"ỦY BAN NHÂN DÂN QUẬN 1\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
 		"Cấp cho bà Nguyễn Thị Thủy Tiên, địa chỉ số 12 đường Lê Lợi."}
-	b, _, err := recs.CreateBatch(ctx, &storage.Batch{DossierCode: dossier, AgencyCode: "000.00.31.H33",
-		Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan", Pages: []storage.Page{
+	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: dossierCode, AgencyCode: "000.00.31.H33",
+		Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan", Pages: []dossier.Page{
 			{Index: 1, SourceName: "1.jpg", SourceSHA: strings.Repeat("1", 64)}, {Index: 2, SourceName: "2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, text := range texts {
-		key := storage.PageOCRKey(dossier, b.ID, i+1)
+		key := storage.PageOCRKey(dossierCode, b.ID, i+1)
 		body, _ := json.Marshal(map[string]any{"file": fmt.Sprintf("%d.jpg", i+1), "page": 1, "text": text})
 		if _, err := blobs.Put(ctx, key, strings.NewReader(string(body)), int64(len(body)), "application/json", ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := recs.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: i + 1, Status: storage.PageDone, ResultKey: key}); err != nil {
+		if _, err := recs.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: i + 1, Status: dossier.PageDone, ResultKey: key}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,8 +54,8 @@ func searchFixture(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := recs.AddResult(ctx, storage.Result{Code: code, DossierCode: dossier, BatchID: b.ID, Title: b.Title,
-		Key: storage.ResultKey(dossier, code), Size: 10, SHA256: strings.Repeat("ab", 32), Pages: 2}); err != nil {
+	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: dossierCode, BatchID: b.ID, Title: b.Title,
+		Key: storage.ResultKey(dossierCode, code), Size: 10, SHA256: strings.Repeat("ab", 32), Pages: 2}); err != nil {
 		t.Fatal(err)
 	}
 	return code
@@ -103,7 +104,7 @@ func TestSearchAndReindexCommands(t *testing.T) {
 
 	// Through a server, with an archivist token.
 	ts := startStack(t, stackConfig{data: dir})
-	tok := ts.token(t, storage.RoleArchivist, "lưu trữ")
+	tok := ts.token(t, dossier.RoleArchivist, "lưu trữ")
 	c, out, errs = runCmd(t, "search", "--server", ts.url, "--token", tok, "--type", "giay-chung-nhan", "chứng nh*")
 	if c != 0 || !strings.Contains(out, "page 1") || !strings.Contains(out, "**CHỨNG NHẬN**") {
 		t.Errorf("search --server: exit %d, %q, %q", c, out, errs)

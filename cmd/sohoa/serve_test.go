@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -83,7 +84,7 @@ func startStack(t testing.TB, c stackConfig) *testStack {
 	return &testStack{stack: st, url: srv.URL, srv: srv}
 }
 
-func (ts *testStack) token(t testing.TB, role storage.Role, name string) string {
+func (ts *testStack) token(t testing.TB, role dossier.Role, name string) string {
 	t.Helper()
 	secret, _, err := ts.records.CreateToken(context.Background(), role, name)
 	if err != nil {
@@ -184,7 +185,7 @@ func TestAPIDistributed(t *testing.T) {
 	testAPI(t, ts)
 
 	// A presigned link sends the client straight to MinIO.
-	admin := ts.token(t, storage.RoleAdmin, "admin")
+	admin := ts.token(t, dossier.RoleAdmin, "admin")
 	code := addResult(t, ts)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest("GET", ts.url+"/v1/results/"+code+"/pdf?redirect=1", nil)
@@ -218,7 +219,7 @@ func addResult(t testing.TB, ts *testStack) string {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	b, _, err := ts.intake.Submit(ctx, &storage.Token{ID: "test", Role: storage.RoleAdmin, Name: "test"},
+	b, _, err := ts.intake.Submit(ctx, &dossier.Token{ID: "test", Role: dossier.RoleAdmin, Name: "test"},
 		&ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33", Title: "Kết quả", Pages: []string{"r.jpg"}, AllowDuplicate: true},
 		map[string]ingest.File{"r.jpg": fileOf(t, page(t, dir, "r.jpg", 99))})
 	if err != nil {
@@ -233,7 +234,7 @@ func addResult(t testing.TB, ts *testStack) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.records.AddResult(ctx, storage.Result{Code: code, DossierCode: testDossier, BatchID: b.ID, Title: "Kết quả",
+	if _, err := ts.records.AddResult(ctx, dossier.Result{Code: code, DossierCode: testDossier, BatchID: b.ID, Title: "Kết quả",
 		Key: key, Size: info.Size, SHA256: info.SHA256, Signer: "Test Signer", Pages: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -264,11 +265,11 @@ func testAPI(t *testing.T, ts *testStack) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	p1, p2 := page(t, dir, "p1.jpg", 1), page(t, dir, "p2.jpg", 2)
-	st1 := ts.token(t, storage.RoleStation, "quay-1")
-	st2 := ts.token(t, storage.RoleStation, "quay-2")
-	caseTok := ts.token(t, storage.RoleCase, "motcua")
-	arch := ts.token(t, storage.RoleArchivist, "luutru")
-	admin := ts.token(t, storage.RoleAdmin, "admin")
+	st1 := ts.token(t, dossier.RoleStation, "quay-1")
+	st2 := ts.token(t, dossier.RoleStation, "quay-2")
+	caseTok := ts.token(t, dossier.RoleCase, "motcua")
+	arch := ts.token(t, dossier.RoleArchivist, "luutru")
+	admin := ts.token(t, dossier.RoleAdmin, "admin")
 
 	up := &ingest.Client{Server: ts.url, Token: st1}
 	m := manifest("p1.jpg", "p2.jpg")
@@ -300,14 +301,14 @@ func testAPI(t *testing.T, ts *testStack) {
 	}
 
 	// The station reads its own batch, page by page.
-	var b storage.Batch
+	var b dossier.Batch
 	if code := call(t, "GET", ts.url+"/v1/batches/"+res.BatchID, st1, nil, "", &b); code != 200 {
 		t.Fatalf("own batch: %d", code)
 	}
 	if b.ID != res.BatchID || len(b.Pages) != 2 || b.Pages[0].SourceName != "p1.jpg" || b.Pages[1].Index != 2 || b.DossierCode != testDossier {
 		t.Errorf("batch: %+v", b)
 	}
-	if b.Status != storage.BatchReceived && b.Status != storage.BatchProcessing {
+	if b.Status != dossier.BatchReceived && b.Status != dossier.BatchProcessing {
 		t.Errorf("status %q", b.Status)
 	}
 	// ...but not another station's, and it cannot search or read dossiers.
@@ -341,8 +342,8 @@ func testAPI(t *testing.T, ts *testStack) {
 	// Case systems and archivists read the dossier with its documents.
 	var d struct {
 		Code      string           `json:"dossier_code"`
-		Documents []storage.Batch  `json:"documents"`
-		Results   []storage.Result `json:"results"`
+		Documents []dossier.Batch  `json:"documents"`
+		Results   []dossier.Result `json:"results"`
 	}
 	for _, tok := range []string{caseTok, arch} {
 		if code := call(t, "GET", ts.url+"/v1/dossiers/"+testDossier, tok, nil, "", &d); code != 200 {
@@ -429,7 +430,7 @@ func asAPIError(err error, ae **ingest.APIError) bool {
 func TestUploadRefusals(t *testing.T) {
 	ts := startStack(t, stackConfig{maxFileMB: 1})
 	ts.intake.Limits.Image.MaxPixels = 500 * 500
-	st := ts.token(t, storage.RoleStation, "quay-1")
+	st := ts.token(t, dossier.RoleStation, "quay-1")
 	dir := t.TempDir()
 	good, _ := os.ReadFile(page(t, dir, "p.jpg", 3))
 	big := image.NewGray(image.Rect(0, 0, 600, 600))
@@ -480,7 +481,7 @@ func TestUploadRefusals(t *testing.T) {
 
 func TestSessionAndRateLimit(t *testing.T) {
 	ts := startStack(t, stackConfig{rate: 1, burst: 3})
-	arch := ts.token(t, storage.RoleArchivist, "luutru")
+	arch := ts.token(t, dossier.RoleArchivist, "luutru")
 
 	// The browser exchanges its token for a cookie...
 	resp, err := http.Post(ts.url+"/v1/session", "application/json", strings.NewReader(`{"token":"`+arch+`"}`))
@@ -534,7 +535,7 @@ func TestSessionAndRateLimit(t *testing.T) {
 // idempotency key and gets the first batch back; only one batch exists.
 func TestUploadResume(t *testing.T) {
 	ts := startStack(t, stackConfig{})
-	tok := ts.token(t, storage.RoleStation, "quay-1")
+	tok := ts.token(t, dossier.RoleStation, "quay-1")
 	dropped := 0
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "POST" && dropped == 0 {
@@ -581,7 +582,7 @@ func TestUploadResume(t *testing.T) {
 // folder is left alone.
 func TestWatch(t *testing.T) {
 	ts := startStack(t, stackConfig{})
-	tok := ts.token(t, storage.RoleStation, "quay-1")
+	tok := ts.token(t, dossier.RoleStation, "quay-1")
 	hot := t.TempDir()
 
 	mk := func(name, manifest string, pages ...string) {
@@ -743,7 +744,7 @@ func multiPageTIFF(pages []*image.Gray) []byte {
 // order, each knowing its source file and page.
 func TestMultiPageFile(t *testing.T) {
 	ts := startStack(t, stackConfig{})
-	tok := ts.token(t, storage.RoleStation, "quay-1")
+	tok := ts.token(t, dossier.RoleStation, "quay-1")
 	dir := t.TempDir()
 	var pages []*image.Gray
 	for i := range 2 {

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -57,7 +58,7 @@ func runToken(ctx context.Context, e *env, args []string) error {
 		usage()
 		return usageError{e.ui.t("lệnh con không rõ: ", "unknown subcommand: ") + sub}
 	}
-	if sub == "create" && !storage.ValidRole(storage.Role(role)) {
+	if sub == "create" && !dossier.ValidRole(dossier.Role(role)) {
 		return usageError{e.ui.t("--role phải là station, case, archivist hoặc admin", "--role must be station, case, archivist or admin")}
 	}
 	u, err := df.url(e.ui)
@@ -72,7 +73,7 @@ func runToken(ctx context.Context, e *env, args []string) error {
 
 	switch sub {
 	case "create":
-		secret, t, err := recs.CreateToken(ctx, storage.Role(role), name)
+		secret, t, err := recs.CreateToken(ctx, dossier.Role(role), name)
 		if err != nil {
 			return err
 		}

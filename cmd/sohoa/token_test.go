@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
@@ -40,7 +41,7 @@ func TestTokenCommand(t *testing.T) {
 				t.Fatalf("token create: exit %d: %s", code, errs)
 			}
 			secret := strings.TrimSuffix(out, "\n")
-			if !strings.HasPrefix(secret, storage.TokenPrefix) || strings.ContainsAny(secret, " \n\t") {
+			if !strings.HasPrefix(secret, dossier.TokenPrefix) || strings.ContainsAny(secret, " \n\t") {
 				t.Fatalf("stdout is not the token alone: %q", out)
 			}
 			dbURL := where[1]
@@ -53,7 +54,7 @@ func TestTokenCommand(t *testing.T) {
 			}
 			defer recs.Close()
 			tok, err := recs.Authenticate(context.Background(), secret)
-			if err != nil || tok.Role != storage.RoleStation || tok.Name != "quay-1" {
+			if err != nil || tok.Role != dossier.RoleStation || tok.Name != "quay-1" {
 				t.Fatalf("printed token does not authenticate: %+v, %v", tok, err)
 			}
 			code, out, _ = runCmd(t, append([]string{"token", "list"}, where...)...)
@@ -76,7 +77,7 @@ func TestTokenCommand(t *testing.T) {
 	t.Run("env", func(t *testing.T) {
 		t.Setenv("SOHOA_DB", pg)
 		code, out, errs := runCmd(t, "token", "create", "--role", "admin")
-		if code != 0 || !strings.HasPrefix(out, storage.TokenPrefix) {
+		if code != 0 || !strings.HasPrefix(out, dossier.TokenPrefix) {
 			t.Fatalf("token create with SOHOA_DB: exit %d %q %s", code, out, errs)
 		}
 	})

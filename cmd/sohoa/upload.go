@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -101,7 +102,7 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if b.Status != storage.BatchDone {
+	if b.Status != dossier.BatchDone {
 		return fmt.Errorf("%s", e.ui.t("lô "+b.ID+" xử lý không thành công: "+b.Error, "batch "+b.ID+" failed: "+b.Error))
 	}
 	fmt.Fprintln(e.stdout, b.ResultCode)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
-	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 type watchOptions struct {
@@ -76,7 +76,7 @@ func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, 
 	abs, _ := filepath.Abs(o.dir)
 	// A stable identity per hot folder scopes the idempotency keys, so a
 	// restart after a crash mid-upload finds the first batch again.
-	w.Up = ingest.LocalUploader{Intake: st.intake, Token: &storage.Token{ID: "watch:" + abs, Role: storage.RoleAdmin, Name: "watch"}}
+	w.Up = ingest.LocalUploader{Intake: st.intake, Token: &dossier.Token{ID: "watch:" + abs, Role: dossier.RoleAdmin, Name: "watch"}}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)

@@ -8,11 +8,12 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
 
 // pageResult is the part of a stored OCR result (the JSON of ocr.Result
-// under storage.Page.ResultKey) that the index needs.
+// under dossier.Page.ResultKey) that the index needs.
 type pageResult struct {
 	Text string `json:"text"`
 }
@@ -52,7 +53,7 @@ func Rebuild(ctx context.Context, idx Index, recs storage.Records, blobs storage
 }
 
 // resultPages reads the page texts of one result.
-func resultPages(ctx context.Context, recs storage.Records, blobs storage.Blobs, r storage.Result) ([]PageText, error) {
+func resultPages(ctx context.Context, recs storage.Records, blobs storage.Blobs, r dossier.Result) ([]PageText, error) {
 	b, err := recs.Batch(ctx, r.BatchID)
 	if err != nil {
 		return nil, fmt.Errorf("batch %s: %w", r.BatchID, err)

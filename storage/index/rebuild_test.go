@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/storage/storagetest"
@@ -16,24 +17,24 @@ import (
 
 // storeResult records a batch whose pages have OCR results in blobs and
 // links its (pretend) signed PDF, as the workers leave them.
-func storeResult(t *testing.T, recs storage.Records, blobs storage.Blobs, dossier string, texts []string) string {
+func storeResult(t *testing.T, recs storage.Records, blobs storage.Blobs, dossierCode string, texts []string) string {
 	t.Helper()
 	ctx := context.Background()
-	b := &storage.Batch{DossierCode: dossier, AgencyCode: "000.00.31.H33", Title: "Tờ khai", DocumentType: "to-khai"}
+	b := &dossier.Batch{DossierCode: dossierCode, AgencyCode: "000.00.31.H33", Title: "Tờ khai", DocumentType: "to-khai"}
 	for i := range texts {
-		b.Pages = append(b.Pages, storage.Page{Index: i + 1, SourceName: fmt.Sprintf("p%d.jpg", i+1), SourceSHA: fmt.Sprintf("%064x", i+len(dossier))})
+		b.Pages = append(b.Pages, dossier.Page{Index: i + 1, SourceName: fmt.Sprintf("p%d.jpg", i+1), SourceSHA: fmt.Sprintf("%064x", i+len(dossierCode))})
 	}
 	b, _, err := recs.CreateBatch(ctx, b, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, text := range texts {
-		key := storage.PageOCRKey(dossier, b.ID, i+1)
+		key := storage.PageOCRKey(dossierCode, b.ID, i+1)
 		body, _ := json.Marshal(map[string]any{"file": "p.jpg", "page": 1, "text": text, "confidence": 91.5})
 		if _, err := blobs.Put(ctx, key, strings.NewReader(string(body)), int64(len(body)), "application/json", ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := recs.FinishPage(ctx, storage.Page{BatchID: b.ID, Index: i + 1, Status: storage.PageDone, ResultKey: key, Confidence: 91.5}); err != nil {
+		if _, err := recs.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: i + 1, Status: dossier.PageDone, ResultKey: key, Confidence: 91.5}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,8 +42,8 @@ func storeResult(t *testing.T, recs storage.Records, blobs storage.Blobs, dossie
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := recs.AddResult(ctx, storage.Result{Code: code, DossierCode: dossier, BatchID: b.ID, Title: b.Title,
-		Key: storage.ResultKey(dossier, code), SHA256: strings.Repeat("ab", 32), Size: 1000, Pages: len(texts), CreatedAt: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}); err != nil {
+	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: dossierCode, BatchID: b.ID, Title: b.Title,
+		Key: storage.ResultKey(dossierCode, code), SHA256: strings.Repeat("ab", 32), Size: 1000, Pages: len(texts), CreatedAt: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	return code

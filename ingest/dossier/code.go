@@ -1,4 +1,4 @@
-package ingest
+package dossier
 
 import (
 	"fmt"
@@ -8,17 +8,17 @@ import (
 	"time"
 )
 
-// DossierFormat names the rule a dossier code follows.
-type DossierFormat string
+// Format names the rule a dossier code follows.
+type Format string
 
 const (
 	// FormatTT01 is TT 01/2018/TT-VPCP art. 19: V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX,
 	// e.g. 000.00.31.H33-220804-0001.
-	FormatTT01 DossierFormat = "TT01/2018"
+	FormatTT01 Format = "TT01/2018"
 	// FormatTT04 is TT 04/2025/TT-VPCP, in force from 25/01/2026:
 	// MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX (agency code left to right, AA the
 	// system owner, a sequence of at least 4 digits).
-	FormatTT04 DossierFormat = "TT04/2025"
+	FormatTT04 Format = "TT04/2025"
 )
 
 // tt04Start is the day TT 04/2025 codes may first carry.
@@ -31,32 +31,32 @@ var (
 	reTT04Seq    = regexp.MustCompile(`^[A-Z0-9]{2}\d{4,}$`)
 )
 
-// DossierCode is a parsed, valid dossier code.
-type DossierCode struct {
+// Code is a parsed, valid dossier code.
+type Code struct {
 	Code     string
-	Format   DossierFormat
+	Format   Format
 	Agency   string    // the agency segment as written in the code
 	Received time.Time // reception date (YYMMDD)
 	Sequence string    // XXXX or AAXXXX
 }
 
-// ParseDossierCode checks code against both official formats. The error
-// names the segment that is wrong, in Vietnamese and English.
-func ParseDossierCode(code string) (DossierCode, error) {
+// ParseCode checks code against both official formats. The error is a
+// *CodeError naming the segment that is wrong, in Vietnamese and English.
+func ParseCode(code string) (Code, error) {
 	if code == "" {
-		return DossierCode{}, badManifest("dossier_code", "thiếu mã hồ sơ", "dossier code is missing")
+		return Code{}, &CodeError{Code: code, VI: "thiếu mã hồ sơ", EN: "dossier code is missing"}
 	}
 	if strings.TrimSpace(code) != code {
-		return DossierCode{}, badCode(code, "có khoảng trắng ở đầu hoặc cuối", "has leading or trailing spaces")
+		return Code{}, badCode(code, "có khoảng trắng ở đầu hoặc cuối", "has leading or trailing spaces")
 	}
 	parts := strings.Split(code, "-")
 	if len(parts) != 3 {
-		return DossierCode{}, badCode(code,
+		return Code{}, badCode(code,
 			"phải gồm 3 phần nối bằng dấu '-': mã cơ quan-YYMMDD-số thứ tự (ví dụ 000.00.31.H33-220804-0001)",
 			"must have 3 parts joined by '-': agency-YYMMDD-sequence (e.g. 000.00.31.H33-220804-0001)")
 	}
 	agency, date, seq := parts[0], parts[1], parts[2]
-	var d DossierCode
+	var d Code
 	d.Code, d.Agency, d.Sequence = code, agency, seq
 	switch {
 	case reTT01Agency.MatchString(agency):
@@ -64,12 +64,12 @@ func ParseDossierCode(code string) (DossierCode, error) {
 	case reTT04Agency.MatchString(agency):
 		d.Format = FormatTT04
 	default:
-		return DossierCode{}, badCode(code,
+		return Code{}, badCode(code,
 			fmt.Sprintf("mã cơ quan %q không đúng dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (TT 01/2018, ví dụ 000.00.31.H33) hay MX1X2.Y1Y2Y3.Z1Z2 (TT 04/2025, ví dụ H33.031.00)", agency),
 			fmt.Sprintf("agency code %q matches neither V1V2V3.Z1Z2.Y1Y2.MX1X2 (TT 01/2018, e.g. 000.00.31.H33) nor MX1X2.Y1Y2Y3.Z1Z2 (TT 04/2025, e.g. H33.031.00)", agency))
 	}
 	if len(date) != 6 || !reDigits.MatchString(date) {
-		return DossierCode{}, badCode(code,
+		return Code{}, badCode(code,
 			fmt.Sprintf("ngày tiếp nhận %q phải có 6 chữ số YYMMDD", date),
 			fmt.Sprintf("reception date %q must be 6 digits YYMMDD", date))
 	}
@@ -78,7 +78,7 @@ func ParseDossierCode(code string) (DossierCode, error) {
 	dd, _ := strconv.Atoi(date[4:6])
 	t := time.Date(2000+yy, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
 	if mm < 1 || mm > 12 || t.Day() != dd || int(t.Month()) != mm {
-		return DossierCode{}, badCode(code,
+		return Code{}, badCode(code,
 			fmt.Sprintf("ngày tiếp nhận %q không phải ngày có thật (YYMMDD)", date),
 			fmt.Sprintf("reception date %q is not a real date (YYMMDD)", date))
 	}
@@ -86,18 +86,18 @@ func ParseDossierCode(code string) (DossierCode, error) {
 	switch d.Format {
 	case FormatTT01:
 		if len(seq) != 4 || !reDigits.MatchString(seq) {
-			return DossierCode{}, badCode(code,
+			return Code{}, badCode(code,
 				fmt.Sprintf("số thứ tự %q phải có đúng 4 chữ số (TT 01/2018)", seq),
 				fmt.Sprintf("sequence %q must be exactly 4 digits (TT 01/2018)", seq))
 		}
 	case FormatTT04:
 		if !reTT04Seq.MatchString(seq) {
-			return DossierCode{}, badCode(code,
+			return Code{}, badCode(code,
 				fmt.Sprintf("phần %q phải gồm 2 ký tự mã hệ thống (AA) rồi ít nhất 4 chữ số (TT 04/2025)", seq),
 				fmt.Sprintf("part %q must be a 2-character system owner code (AA) followed by at least 4 digits (TT 04/2025)", seq))
 		}
 		if t.Before(tt04Start) {
-			return DossierCode{}, badCode(code,
+			return Code{}, badCode(code,
 				fmt.Sprintf("mã theo TT 04/2025 chỉ dùng từ 25/01/2026, ngày tiếp nhận %q sớm hơn", date),
 				fmt.Sprintf("TT 04/2025 codes apply from 25/01/2026, reception date %q is earlier", date))
 		}
@@ -105,8 +105,17 @@ func ParseDossierCode(code string) (DossierCode, error) {
 	return d, nil
 }
 
-func badCode(code, vi, en string) *Error {
-	return &Error{Status: 422, Field: "dossier_code",
+// CodeError is why ParseCode refused a code: VI and EN are whole sentences
+// that name the code and the segment that is wrong, ready to show the user.
+type CodeError struct {
+	Code   string // the code as given
+	VI, EN string
+}
+
+func (e *CodeError) Error() string { return e.EN }
+
+func badCode(code, vi, en string) *CodeError {
+	return &CodeError{Code: code,
 		VI: fmt.Sprintf("mã hồ sơ %q: %s", code, vi),
 		EN: fmt.Sprintf("dossier code %q: %s", code, en)}
 }

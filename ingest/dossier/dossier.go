@@ -1,0 +1,152 @@
+package dossier
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Role of an API token.
+type Role string
+
+const (
+	RoleStation   Role = "station"   // upload, read own batches
+	RoleCase      Role = "case"      // read dossiers and results
+	RoleArchivist Role = "archivist" // search and read
+	RoleAdmin     Role = "admin"     // everything
+)
+
+// Token is an API credential. Only its hash is stored.
+type Token struct {
+	ID        string
+	Role      Role
+	Name      string // for station tokens: the station name; batches it uploads are its own
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// Batch states.
+const (
+	BatchReceived   = "received"
+	BatchProcessing = "processing"
+	BatchDone       = "done"
+	BatchFailed     = "failed"
+)
+
+// Page states.
+const (
+	PagePending   = "pending"
+	PageDone      = "done"
+	PageException = "exception" // failed for good; an operator may retry it
+)
+
+// Batch is one upload: the pages of one document of one dossier.
+type Batch struct {
+	ID             string    `json:"batch_id"`
+	DossierCode    string    `json:"dossier_code"`
+	AgencyCode     string    `json:"agency_code"`
+	Title          string    `json:"title"`
+	DocumentType   string    `json:"document_type"`
+	Station        string    `json:"station"`
+	Operator       string    `json:"operator"`
+	TokenID        string    `json:"-"` // who uploaded it
+	IdempotencyKey string    `json:"idempotency_key,omitempty"`
+	Fingerprint    string    `json:"-"` // SHA-256 over the page hashes in order
+	Status         string    `json:"status"`
+	Error          string    `json:"error,omitempty"`
+	ResultCode     string    `json:"result_code,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	Pages          []Page    `json:"pages,omitempty"`
+}
+
+// Page is one page of a batch (a source file may give several pages).
+type Page struct {
+	BatchID     string  `json:"-"`
+	Index       int     `json:"index"` // 1-based order in the document
+	SourceName  string  `json:"source"`
+	SourcePage  int     `json:"source_page"` // 1-based page within the source file
+	SourceKey   string  `json:"-"`           // blob key of the uploaded file
+	SourceSHA   string  `json:"sha256"`
+	Status      string  `json:"status"`
+	Attempts    int     `json:"attempts"`
+	Error       string  `json:"error,omitempty"`
+	ResultKey   string  `json:"-"` // blob key of the OCR result JSON (ocr.Result)
+	ImageKey    string  `json:"-"` // blob key of the corrected, encoded image (ocr.Image.Data)
+	Confidence  float64 `json:"confidence"`
+	NeedsReview bool    `json:"needs_review"`
+	Blank       bool    `json:"blank"`
+}
+
+// Result is a signed PDF linked to its dossier as an electronic result.
+type Result struct {
+	Code        string    `json:"result_code"` // <dossier code>-KQ<n>
+	DossierCode string    `json:"dossier_code"`
+	BatchID     string    `json:"batch_id"`
+	Title       string    `json:"title"`
+	Key         string    `json:"-"` // blob key of the PDF
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	Signer      string    `json:"signer,omitempty"`
+	Pages       int       `json:"pages"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Dossier is a hồ sơ TTHC with its batches and results.
+type Dossier struct {
+	Code       string    `json:"dossier_code"`
+	AgencyCode string    `json:"agency_code"`
+	CreatedAt  time.Time `json:"created_at"`
+	Batches    []Batch   `json:"documents"`
+	Results    []Result  `json:"results"`
+}
+
+// Event is something a case system wants to hear about (result ready...).
+// Events are written in the same transaction as the change they report
+// (an outbox) and delivered later, at least once.
+type Event struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"` // e.g. "result.ready"
+	DossierCode string    `json:"dossier_code"`
+	Payload     []byte    `json:"payload"` // JSON
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// ResultCode formats the electronic result code <dossier>-KQ<n>.
+func ResultCode(dossier string, n int) string { return dossier + "-KQ" + strconv.Itoa(n) }
+
+// ParseResultCode splits <dossier>-KQ<n>.
+func ParseResultCode(code string) (dossier string, n int, ok bool) {
+	i := strings.LastIndex(code, "-KQ")
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(code[i+3:])
+	if err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return code[:i], n, true
+}
+
+// EventResultReady is the kind of the event AddResult records; its payload
+// is a ResultEvent as JSON.
+const EventResultReady = "result.ready"
+
+// ResultEvent is the payload of a "result.ready" event: the Result's fields
+// and the agency code of its batch (for routing).
+type ResultEvent struct {
+	Result
+	AgencyCode string `json:"agency_code"`
+}
+
+// TokenPrefix starts every secret, so a leaked one is easy to grep for.
+const TokenPrefix = "sohoa_"
+
+// ValidRole reports whether r is one of the four roles.
+func ValidRole(r Role) bool {
+	switch r {
+	case RoleStation, RoleCase, RoleArchivist, RoleAdmin:
+		return true
+	}
+	return false
+}
