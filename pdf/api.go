@@ -98,13 +98,115 @@ func (s *Signer) Close() error { return s.close() }
 
 // VerifyOptions configure Verify.
 type VerifyOptions struct {
-	TrustPEM []byte // CA certificates; none means chains are not judged
+	// TrustPEM holds the CA certificates that signatures must chain to.
+	// Without any, trust is "not judged" and does not count against OK.
+	TrustPEM []byte
+	// AllowUnsigned lets a file without any signature pass (by default an
+	// unsigned file is not OK).
+	AllowUnsigned bool
+	// RequirePDFA makes PDF/A conformance count towards OK (by default it
+	// is reported but does not decide: genuine signed government PDFs are
+	// rarely PDF/A).
+	RequirePDFA bool
 }
 
-// Report is what Verify finds.
-type Report struct{ report }
+// Report is what Verify finds: three verdicts (signatures, PDF/A, trust),
+// each with a one-line reason for a "no", and the details behind them.
+// Its JSON form is what `sohoa verify --json` prints.
+type Report struct {
+	Size      int64  `json:"size"`
+	Version   string `json:"version"` // header version, e.g. "1.7"
+	Pages     int    `json:"pages"`
+	Revisions int    `json:"revisions"` // the original file plus each incremental update
+	Encrypted bool   `json:"encrypted"`
 
-// Verify reads a PDF and reports its PDF/A claim and signatures.
+	PDFAPart        int      `json:"pdfa_part"`        // 0: no PDF/A claim in the XMP
+	PDFAConformance string   `json:"pdfa_conformance"` // "B", "A", "U"
+	PDFAProblems    []string `json:"pdfa_problems"`    // what breaks the claim (not a full validation)
+
+	Signatures []SignatureReport `json:"signatures"` // in the order of the form's fields
+
+	Verdicts Verdicts `json:"verdicts"`
+}
+
+// Verdicts are the separate answers of Verify.
+type Verdicts struct {
+	// Signatures: at least one signature (unless AllowUnsigned), each intact
+	// and well-formed, and nothing after any of them changes what it signed
+	// (later revisions may only add signatures, document timestamps and
+	// validation data).
+	Signatures Verdict `json:"signatures"`
+	// PDFA: a PDF/A claim without problems found. Required only with
+	// VerifyOptions.RequirePDFA.
+	PDFA Verdict `json:"pdfa"`
+	// Trust: every signer's certificate chains to a trust anchor at the
+	// time of signing. Not judged without anchors.
+	Trust Verdict `json:"trust"`
+}
+
+// Verdict is one yes/no answer, with the reason in English and Vietnamese
+// when the answer is no or was not reached.
+type Verdict struct {
+	OK       bool   `json:"ok"`
+	Judged   bool   `json:"judged"`   // false: not judged (OK is then false and does not count)
+	Required bool   `json:"required"` // whether it counts towards Report.OK
+	Reason   string `json:"reason,omitempty"`
+	ReasonVI string `json:"reason_vi,omitempty"`
+}
+
+// OK reports whether the file passes: the signatures verdict is a yes,
+// trust is a yes or was not judged, and PDF/A is a yes when required.
+func (r *Report) OK() bool {
+	v := r.Verdicts
+	return v.Signatures.OK && (!v.Trust.Judged || v.Trust.OK) && (!v.PDFA.Required || v.PDFA.OK)
+}
+
+// SignatureReport describes one signature field.
+type SignatureReport struct {
+	Field       string     `json:"field"`
+	Signer      string     `json:"signer"`  // subject CN of the signing certificate
+	Subject     string     `json:"subject"` // full subject, attribute names spelt out
+	Issuer      string     `json:"issuer"`
+	Name        string     `json:"name,omitempty"` // /Name of the signature dictionary
+	Time        *time.Time `json:"time,omitempty"` // /M
+	SigningTime *time.Time `json:"signing_time,omitempty"`
+	SubFilter   string     `json:"subfilter"`
+	Digest      string     `json:"digest"`
+	ByteRange   []int64    `json:"byte_range"`
+
+	// Intact: the structure is sound (the /ByteRange gap is exactly this
+	// dictionary's /Contents, the signed bytes end a revision), the digest
+	// matches and the CMS signature is valid.
+	Intact        bool   `json:"intact"`
+	IntactError   string `json:"intact_error,omitempty"`
+	IntactErrorVI string `json:"intact_error_vi,omitempty"`
+
+	CoversWholeDocument bool `json:"covers_whole_document"`
+	Revision            int  `json:"revision"` // the revision (1-based) the signed bytes end with
+
+	// Changes lists what later revisions did; ModifiedAfter is true when
+	// any of it is not allowed after a signature.
+	Changes       []Change `json:"changes_after"`
+	ModifiedAfter bool     `json:"modified_after_signing"`
+
+	Trusted    *bool  `json:"trusted,omitempty"` // nil: no trust anchors given
+	TrustError string `json:"trust_error,omitempty"`
+
+	Timestamp *TimestampReport `json:"timestamp,omitempty"`
+}
+
+// TimestampReport describes an RFC 3161 timestamp (a signature timestamp or a document timestamp).
+type TimestampReport struct {
+	Time  time.Time `json:"time"`
+	TSA   string    `json:"tsa"`
+	Valid bool      `json:"valid"`
+	Error string    `json:"error,omitempty"`
+}
+
+// Verify reads a PDF and reports its signatures, its PDF/A claim and the
+// trust in its signers. It returns an error (ErrNotPDF, or a malformed
+// file) only when it cannot read the file at all; everything it finds
+// wrong in a readable file is in the Report.
 func Verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) (*Report, error) {
 	return verify(ctx, r, size, opts)
 }

@@ -155,7 +155,7 @@ func TestSignPAdES(t *testing.T) {
 				t.Errorf("timestamp: %+v", sg.Timestamp)
 			}
 			if !r.OK() {
-				t.Errorf("report not OK: %+v", r.report)
+				t.Errorf("report not OK: %+v", r.Verdicts)
 			}
 			// Untrusted without the CA.
 			if r := verifyFile(t, path, nil); r.Signatures[0].Trusted != nil {

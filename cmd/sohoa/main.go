@@ -85,7 +85,8 @@ func logLevel() slog.Level {
 }
 
 // run executes one command line and returns the process exit code:
-// 0 success, 1 failure, 2 usage error.
+// 0 success, 1 failure, 2 usage error, or the code of an error with an
+// ExitCode method (verify: 2 when the file cannot be read).
 func run(ctx context.Context, args []string, e *env) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e)
@@ -107,6 +108,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		case errors.As(err, new(usageError)):
 			fmt.Fprintf(e.stderr, "sohoa %s: %v\n", c.name, err)
 			return 2
+		case errors.As(err, new(interface{ ExitCode() int })):
+			var ec interface{ ExitCode() int }
+			errors.As(err, &ec)
+			fmt.Fprintf(e.stderr, "sohoa %s: %s: %v\n", c.name, e.ui.t("lỗi", "error"), err)
+			return ec.ExitCode()
 		default:
 			fmt.Fprintf(e.stderr, "sohoa %s: %s: %v\n", c.name, e.ui.t("lỗi", "error"), err)
 			return 1

@@ -154,14 +154,18 @@ func TestPDFAndVerifyCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "NOT SIGNED") {
 		t.Errorf("unsigned run: exit %d\n%s", code, stderr)
 	}
-	stdout, _, code = runBin(t, []string{"SOHOA_LANG=en"}, "verify", unsigned)
-	if code != 0 || !strings.Contains(stdout, "PDF/A: 2B") || !strings.Contains(stdout, "No digital signature") {
-		t.Errorf("verify unsigned: exit %d\n%s", code, stdout)
+	stdout, stderr, code = runBin(t, []string{"SOHOA_LANG=en"}, "verify", unsigned)
+	if code != 1 || !strings.Contains(stdout, "PDF/A: 2B") || !strings.Contains(stdout, "No digital signature") || !strings.Contains(stderr, "no digital signature") {
+		t.Errorf("verify unsigned: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, _, code = runBin(t, []string{"SOHOA_LANG=en"}, "verify", "--allow-unsigned", "--require-pdfa", unsigned)
+	if code != 0 || !strings.Contains(stdout, "Verdict: GOOD") {
+		t.Errorf("verify --allow-unsigned: exit %d\n%s", code, stdout)
 	}
 
 	// Not a PDF: a clear error, no panic.
 	_, stderr, code = runBin(t, nil, "verify", scan)
-	if code != 1 || !strings.Contains(stderr, "không phải tệp PDF") {
+	if code != 2 || !strings.Contains(stderr, "không phải tệp PDF") {
 		t.Errorf("verify on a PNG: exit %d\n%s", code, stderr)
 	}
 	// Usage errors exit 2.

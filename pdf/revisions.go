@@ -1,0 +1,568 @@
+package pdf
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
+)
+
+// A revision is what one save wrote: the original file, or one
+// incremental update. Verify needs them one by one, because a signature
+// covers the file as it was at the end of one revision and anything
+// after it must be judged object by object.
+type revision struct {
+	xref    int64 // offset of its cross-reference section
+	end     int64 // offset just past its %%EOF marker
+	trailer types.Dict
+	entries map[int]xrefEntry
+}
+
+// xrefEntry is one cross-reference entry: an object at an offset, one
+// inside an object stream, or a freed number.
+type xrefEntry struct {
+	free   bool
+	off    int64 // type 1: byte offset
+	stream int   // type 2: number of the object stream (0: not compressed)
+	index  int   // type 2: index inside it
+}
+
+// Bounds against crafted cross-reference data.
+const (
+	maxRevisions    = 1000
+	maxXrefEntries  = 10_000_000
+	maxXrefStmBytes = 64 << 20
+)
+
+// readRevisions follows the startxref / Prev chain and returns the
+// revisions oldest first. A revision ends at the first %%EOF after its
+// cross-reference section.
+func readRevisions(r io.ReaderAt, size int64, eofs []int64) ([]revision, error) {
+	start, err := pdfread.StartXref(r, size)
+	if err != nil {
+		return nil, err
+	}
+	var revs []revision
+	seen := map[int64]bool{}
+	for off := start; ; {
+		if seen[off] || len(seen) > maxRevisions {
+			return nil, errors.New("cross-reference loop")
+		}
+		seen[off] = true
+		rev, err := readXrefSection(r, size, off)
+		if err != nil {
+			return nil, fmt.Errorf("cross-reference section at %d: %w", off, err)
+		}
+		// A hybrid file's table names a cross-reference stream too; its
+		// entries belong to the same revision, below the table's.
+		if xs := rev.trailer.IntEntry("XRefStm"); xs != nil && !seen[int64(*xs)] {
+			seen[int64(*xs)] = true
+			if hs, err := readXrefSection(r, size, int64(*xs)); err == nil {
+				for n, e := range hs.entries {
+					if _, ok := rev.entries[n]; !ok {
+						rev.entries[n] = e
+					}
+				}
+			}
+		}
+		rev.end = size
+		for _, e := range eofs {
+			if e > off {
+				rev.end = e
+				break
+			}
+		}
+		revs = append(revs, rev)
+		prev := rev.trailer.IntEntry("Prev")
+		if prev == nil {
+			break
+		}
+		off = int64(*prev)
+	}
+	// Oldest first. Linearized files have their first-page section in front;
+	// ordering by end keeps the main section's entries above it.
+	sort.SliceStable(revs, func(i, j int) bool { return revs[i].end < revs[j].end })
+	return revs, nil
+}
+
+func readXrefSection(r io.ReaderAt, size, off int64) (revision, error) {
+	if off < 0 || off >= size {
+		return revision{}, errors.New("offset outside the file")
+	}
+	head := make([]byte, min(64, size-off))
+	if _, err := r.ReadAt(head, off); err != nil && err != io.EOF {
+		return revision{}, err
+	}
+	if bytes.HasPrefix(bytes.TrimLeft(head, " \r\n\t\f\x00"), []byte("xref")) {
+		return readXrefTable(r, size, off)
+	}
+	return readXrefStream(r, size, off)
+}
+
+func readXrefTable(r io.ReaderAt, size, off int64) (revision, error) {
+	rev := revision{xref: off, entries: map[int]xrefEntry{}}
+	br := bufio.NewReader(io.NewSectionReader(r, off, size-off))
+	line, err := br.ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "xref" {
+		return rev, errors.New("no xref keyword")
+	}
+	total := 0
+	for {
+		line, err = br.ReadString('\n')
+		if err != nil {
+			return rev, errors.New("unterminated table")
+		}
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "trailer") {
+			rest := strings.TrimPrefix(line, "trailer")
+			more, _ := io.ReadAll(io.LimitReader(br, 64<<10))
+			s := rest + "\n" + string(more)
+			if i := strings.Index(s, "startxref"); i >= 0 {
+				s = s[:i]
+			}
+			s = strings.TrimSpace(s)
+			o, err := model.ParseObject(&s)
+			if err != nil {
+				return rev, fmt.Errorf("trailer: %w", err)
+			}
+			tr, ok := o.(types.Dict)
+			if !ok {
+				return rev, errors.New("trailer is not a dictionary")
+			}
+			rev.trailer = tr
+			return rev, nil
+		}
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			return rev, fmt.Errorf("bad subsection header %q", line)
+		}
+		first, err1 := strconv.Atoi(f[0])
+		n, err2 := strconv.Atoi(f[1])
+		total += n
+		if err1 != nil || err2 != nil || first < 0 || n < 0 || total > maxXrefEntries {
+			return rev, fmt.Errorf("bad subsection header %q", line)
+		}
+		for i := 0; i < n; i++ {
+			ln, err := br.ReadString('\n')
+			if err != nil {
+				return rev, errors.New("short table")
+			}
+			ef := strings.Fields(ln)
+			if len(ef) == 2 && len(ln) < 18 { // an entry split at a lone CR
+				more, _ := br.ReadString('\n')
+				ef = strings.Fields(ln + more)
+			}
+			if len(ef) != 3 {
+				return rev, fmt.Errorf("bad entry %q", strings.TrimSpace(ln))
+			}
+			o, err := strconv.ParseInt(ef[0], 10, 64)
+			if err != nil {
+				return rev, fmt.Errorf("bad entry %q", strings.TrimSpace(ln))
+			}
+			switch ef[2] {
+			case "n":
+				rev.entries[first+i] = xrefEntry{off: o}
+			case "f":
+				if first+i != 0 {
+					rev.entries[first+i] = xrefEntry{free: true}
+				}
+			default:
+				return rev, fmt.Errorf("bad entry %q", strings.TrimSpace(ln))
+			}
+		}
+	}
+}
+
+// readXrefStream reads a cross-reference stream (PDF 1.5): FlateDecode
+// with or without a PNG predictor, which is what writers use.
+func readXrefStream(r io.ReaderAt, size, off int64) (revision, error) {
+	rev := revision{xref: off, entries: map[int]xrefEntry{}}
+	o, dataStart, err := parseObjectAt(r, size, off, -1)
+	if err != nil {
+		return rev, err
+	}
+	d, ok := o.(types.Dict)
+	if !ok || dataStart < 0 || nameValue(d["Type"]) != "XRef" {
+		return rev, errors.New("neither a table nor a cross-reference stream")
+	}
+	data, err := rawStream(r, size, d, dataStart, maxXrefStmBytes)
+	if err != nil {
+		return rev, err
+	}
+	if data, err = decodeFlate(d, data, maxXrefStmBytes); err != nil {
+		return rev, err
+	}
+	w := d.ArrayEntry("W")
+	if len(w) != 3 {
+		return rev, errors.New("cross-reference stream without /W [a b c]")
+	}
+	var ws [3]int
+	rowLen := 0
+	for i, x := range w {
+		n, ok := x.(types.Integer)
+		if !ok || n < 0 || n > 8 {
+			return rev, errors.New("bad /W")
+		}
+		ws[i] = int(n)
+		rowLen += int(n)
+	}
+	if rowLen == 0 {
+		return rev, errors.New("bad /W")
+	}
+	sz := d.IntEntry("Size")
+	if sz == nil || *sz < 0 || *sz > maxXrefEntries {
+		return rev, errors.New("bad /Size")
+	}
+	idx := []int{0, *sz}
+	if a := d.ArrayEntry("Index"); a != nil {
+		idx = idx[:0]
+		for _, x := range a {
+			n, ok := x.(types.Integer)
+			if !ok || n < 0 || n > maxXrefEntries {
+				return rev, errors.New("bad /Index")
+			}
+			idx = append(idx, int(n))
+		}
+		if len(idx)%2 != 0 {
+			return rev, errors.New("bad /Index")
+		}
+	}
+	field := func(b []byte) int64 {
+		var v int64
+		for _, c := range b {
+			v = v<<8 | int64(c)
+		}
+		return v
+	}
+	pos := 0
+	for i := 0; i < len(idx); i += 2 {
+		for k := 0; k < idx[i+1]; k++ {
+			if pos+rowLen > len(data) {
+				return rev, errors.New("cross-reference stream too short")
+			}
+			row := data[pos : pos+rowLen]
+			pos += rowLen
+			typ := int64(1)
+			if ws[0] > 0 {
+				typ = field(row[:ws[0]])
+			}
+			a, b := field(row[ws[0]:ws[0]+ws[1]]), field(row[ws[0]+ws[1]:])
+			num := idx[i] + k
+			switch typ {
+			case 0:
+				if num != 0 {
+					rev.entries[num] = xrefEntry{free: true}
+				}
+			case 1:
+				rev.entries[num] = xrefEntry{off: a}
+			case 2:
+				rev.entries[num] = xrefEntry{stream: int(a), index: int(b)}
+			}
+		}
+	}
+	rev.trailer = d
+	return rev, nil
+}
+
+func nameValue(o types.Object) string {
+	if n, ok := o.(types.Name); ok {
+		return string(n)
+	}
+	return ""
+}
+
+// rawStream returns the undecoded bytes of a stream whose data starts at
+// start; /Length must be a direct integer (an indirect one is resolved by
+// the caller's view when it can).
+func rawStream(r io.ReaderAt, size int64, d types.Dict, start, limit int64) ([]byte, error) {
+	n, ok := d["Length"].(types.Integer)
+	if !ok || n < 0 || start+int64(n) > size || int64(n) > limit {
+		return nil, errors.New("bad stream /Length")
+	}
+	b := make([]byte, int64(n))
+	if _, err := r.ReadAt(b, start); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// decodeFlate undoes /FlateDecode (and a PNG predictor), or nothing.
+func decodeFlate(d types.Dict, raw []byte, limit int64) ([]byte, error) {
+	f := d["Filter"]
+	if a, ok := f.(types.Array); ok && len(a) == 1 {
+		f = a[0]
+	}
+	switch nameValue(f) {
+	case "":
+		if f != nil {
+			return nil, errors.New("unsupported filter")
+		}
+		return raw, nil
+	case "FlateDecode":
+	default:
+		return nil, fmt.Errorf("unsupported filter %v", f)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, err
+	}
+	if int64(len(out)) > limit {
+		return nil, errors.New("stream too large")
+	}
+	parms, _ := d["DecodeParms"].(types.Dict)
+	if a, ok := d["DecodeParms"].(types.Array); ok && len(a) == 1 {
+		parms, _ = a[0].(types.Dict)
+	}
+	if parms == nil {
+		return out, nil
+	}
+	pred := parms.IntEntry("Predictor")
+	if pred == nil || *pred < 10 {
+		return out, nil
+	}
+	cols := 1
+	if c := parms.IntEntry("Columns"); c != nil && *c > 0 && *c < 1<<16 {
+		cols = *c
+	}
+	// PNG predictors, one filter byte per row, 1 byte per sample.
+	var res []byte
+	prev := make([]byte, cols)
+	for p := 0; p+cols+1 <= len(out); p += cols + 1 {
+		ft, row := out[p], append([]byte(nil), out[p+1:p+1+cols]...)
+		for i := range row {
+			var left, up, ul byte
+			if i > 0 {
+				left, ul = row[i-1], prev[i-1]
+			}
+			up = prev[i]
+			switch ft {
+			case 1:
+				row[i] += left
+			case 2:
+				row[i] += up
+			case 3:
+				row[i] += byte((int(left) + int(up)) / 2)
+			case 4:
+				row[i] += paeth(left, up, ul)
+			}
+		}
+		res = append(res, row...)
+		prev = row
+	}
+	return res, nil
+}
+
+func paeth(a, b, c byte) byte {
+	p := int(a) + int(b) - int(c)
+	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
+	switch {
+	case pa <= pb && pa <= pc:
+		return a
+	case pb <= pc:
+		return b
+	}
+	return c
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// parseObjectAt parses the indirect object at off ("num gen obj ...").
+// With num >= 0 the header must name that object. For a stream it also
+// returns where the data starts (else -1).
+func parseObjectAt(r io.ReaderAt, size, off int64, num int) (types.Object, int64, error) {
+	if off < 0 || off >= size {
+		return nil, 0, fmt.Errorf("object offset %d outside the file", off)
+	}
+	for n := int64(8 << 10); ; n *= 8 {
+		buf := make([]byte, min(n, size-off))
+		k, err := r.ReadAt(buf, off)
+		if err != nil && err != io.EOF {
+			return nil, 0, err
+		}
+		buf = buf[:k]
+		trimmed := bytes.TrimLeft(buf, " \r\n\t\f\x00")
+		f := bytes.Fields(trimmed[:min(len(trimmed), 40)])
+		if len(f) < 3 || !bytes.HasPrefix(f[2], []byte("obj")) || (num >= 0 && string(f[0]) != strconv.Itoa(num)) {
+			return nil, 0, fmt.Errorf("object %d not at its offset %d", num, off)
+		}
+		i := bytes.Index(buf, []byte("obj"))
+		end := bytes.Index(buf, []byte("endobj"))
+		data := int64(-1)
+		if st := bytes.Index(buf, []byte("stream")); st >= 0 && (end < 0 || st < end) {
+			end = st
+			p := st + len("stream")
+			if p < len(buf) && buf[p] == '\r' {
+				p++
+			}
+			if p < len(buf) && buf[p] == '\n' {
+				p++
+			}
+			data = off + int64(p)
+		}
+		if i < 0 || end < 0 || end < i {
+			if int64(len(buf)) >= size-off || n > 16<<20 {
+				return nil, 0, fmt.Errorf("object at %d unterminated", off)
+			}
+			continue
+		}
+		s := strings.TrimSpace(string(buf[i+3 : end]))
+		o, err := model.ParseObject(&s)
+		return o, data, err
+	}
+}
+
+// revView reads objects as the file stood at the end of one revision:
+// each number resolves through that revision's entries and the older ones.
+// It serves the pdfObjects calls that the change analysis needs.
+type revView struct {
+	r       io.ReaderAt
+	size    int64
+	trailer types.Dict
+	entries map[int]xrefEntry
+	objstm  map[int]map[int]types.Object // decoded object streams, by number
+}
+
+func newRevView(r io.ReaderAt, size int64, revs []revision, upto int) *revView {
+	v := &revView{r: r, size: size, entries: map[int]xrefEntry{}, objstm: map[int]map[int]types.Object{}}
+	for _, rev := range revs[:upto+1] {
+		for n, e := range rev.entries {
+			v.entries[n] = e
+		}
+	}
+	v.trailer = revs[upto].trailer
+	return v
+}
+
+// raw returns an object's parsed value and, for a stream, its raw data.
+func (v *revView) raw(num int) (types.Object, []byte, error) {
+	e, ok := v.entries[num]
+	if !ok || e.free {
+		return nil, nil, fmt.Errorf("object %d is not in use", num)
+	}
+	if e.stream != 0 {
+		o, err := v.compressed(e.stream, num)
+		return o, nil, err
+	}
+	o, start, err := parseObjectAt(v.r, v.size, e.off, num)
+	if err != nil {
+		return nil, nil, err
+	}
+	if start < 0 {
+		return o, nil, nil
+	}
+	d, ok := o.(types.Dict)
+	if !ok {
+		return nil, nil, fmt.Errorf("object %d: stream without a dictionary", num)
+	}
+	if ir, ok := d["Length"].(types.IndirectRef); ok {
+		n, _, err := v.raw(ir.ObjectNumber.Value())
+		if err != nil {
+			return nil, nil, err
+		}
+		d = d.Clone().(types.Dict)
+		d["Length"] = n
+	}
+	data, err := rawStream(v.r, v.size, d, start, maxVerifyRange)
+	if err != nil {
+		return nil, nil, fmt.Errorf("object %d: %w", num, err)
+	}
+	return o, data, nil
+}
+
+func (v *revView) compressed(stm, num int) (types.Object, error) {
+	if objs, ok := v.objstm[stm]; ok {
+		if o, ok := objs[num]; ok {
+			return o, nil
+		}
+		return nil, fmt.Errorf("object %d is not in object stream %d", num, stm)
+	}
+	if len(v.objstm) > 10_000 {
+		return nil, errors.New("too many object streams")
+	}
+	o, data, err := v.raw(stm)
+	if err != nil || data == nil {
+		return nil, fmt.Errorf("object stream %d: %v", stm, err)
+	}
+	d := o.(types.Dict)
+	dec, err := decodeFlate(d, data, 64<<20)
+	if err != nil {
+		return nil, fmt.Errorf("object stream %d: %w", stm, err)
+	}
+	n, first := d.IntEntry("N"), d.IntEntry("First")
+	if n == nil || first == nil || *first < 0 || *first > len(dec) || *n < 0 || *n > len(dec) {
+		return nil, fmt.Errorf("object stream %d: bad /N or /First", stm)
+	}
+	head := strings.Fields(string(dec[:*first]))
+	objs := map[int]types.Object{}
+	v.objstm[stm] = objs
+	for i := 0; i+1 < len(head) && i/2 < *n; i += 2 {
+		on, err1 := strconv.Atoi(head[i])
+		at, err2 := strconv.Atoi(head[i+1])
+		if err1 != nil || err2 != nil || at < 0 || *first+at > len(dec) {
+			return nil, fmt.Errorf("object stream %d: bad header", stm)
+		}
+		end := len(dec)
+		if i+3 < len(head) {
+			if nx, err := strconv.Atoi(head[i+3]); err == nil && *first+nx <= len(dec) && nx >= at {
+				end = *first + nx
+			}
+		}
+		s := strings.TrimSpace(string(dec[*first+at : end]))
+		if o, err := model.ParseObject(&s); err == nil {
+			objs[on] = o
+		}
+	}
+	if o, ok := objs[num]; ok {
+		return o, nil
+	}
+	return nil, fmt.Errorf("object %d is not in object stream %d", num, stm)
+}
+
+func (v *revView) Resolve(o types.Object) (types.Object, error) {
+	for i := 0; i < 16; i++ {
+		ir, ok := o.(types.IndirectRef)
+		if !ok {
+			return o, nil
+		}
+		var err error
+		if o, _, err = v.raw(ir.ObjectNumber.Value()); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errors.New("reference chain too long")
+}
+
+func (v *revView) Stream(o types.Object, limit int64) ([]byte, error) {
+	ir, ok := o.(types.IndirectRef)
+	if !ok {
+		return nil, errors.New("stream is not an indirect object")
+	}
+	d, data, err := v.raw(ir.ObjectNumber.Value())
+	if err != nil {
+		return nil, err
+	}
+	if data == nil {
+		return nil, errors.New("not a stream")
+	}
+	return decodeFlate(d.(types.Dict), data, limit)
+}
