@@ -68,8 +68,9 @@ type Options struct {
 	Engines     int           // parallel engines; runtime.NumCPU() when 0
 	Limits      Limits
 
-	// Command starts one engine child; the Pool adds SOHOA_OCR_ENGINE=1 to
-	// its environment. Default: this executable, which must call
+	// Command starts one engine child, with the child environment
+	// (ChildEnv: no secrets) and SOHOA_OCR_ENGINE=1. Default: this
+	// executable, which must call
 	// MaybeServeEngine first thing in main (and in TestMain for tests).
 	Command []string
 	// RecycleAfter restarts an engine after this many pages (Tesseract

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 
@@ -528,7 +527,7 @@ func pdfTailOK(tail []byte) bool { return bytes.Contains(tail, []byte("%%EOF")) 
 func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last int) (int, map[int]pdfPage, error) {
 	lim = limitsOrDefault(lim)
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "pdfinfo", path)
+	cmd := popplerCommand(ctx, "pdfinfo", path)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -562,7 +561,7 @@ func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last in
 		return n, nil, ErrNoSuchPage.with(fmt.Sprintf("page %d of %d", first, n))
 	}
 	fl := []string{"-f", strconv.Itoa(first), "-l", strconv.Itoa(last)}
-	sizes, err := exec.CommandContext(ctx, "pdfinfo", append(fl, path)...).Output()
+	sizes, err := popplerCommand(ctx, "pdfinfo", append(fl, path)...).Output()
 	if err != nil {
 		return n, nil, ErrCorrupt.with("page sizes")
 	}
@@ -639,7 +638,7 @@ type pdfImage struct {
 // listPDFImages lists the images drawn on pages first..last of the PDF at
 // path, as poppler's pdfimages sees them.
 func listPDFImages(ctx context.Context, path string, first, last int) ([]pdfImage, error) {
-	out, err := exec.CommandContext(ctx, "pdfimages", "-list",
+	out, err := popplerCommand(ctx, "pdfimages", "-list",
 		"-f", strconv.Itoa(first), "-l", strconv.Itoa(last), path).Output()
 	if err != nil {
 		return nil, err

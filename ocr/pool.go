@@ -240,11 +240,13 @@ func (p *Pool) start(ctx context.Context) (*engine, error) {
 		argv = []string{exe}
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	env := append(os.Environ(), EngineEnv+"=1", "OMP_THREAD_LIMIT=1", engineLangsEnv+"="+p.opts.Languages)
+	extra := []string{EngineEnv + "=1", "OMP_THREAD_LIMIT=1", engineLangsEnv + "=" + p.opts.Languages}
 	if os.Getenv("TESSDATA_PREFIX") == "" {
-		env = append(env, "TESSDATA_PREFIX="+DefaultTessdata)
+		extra = append(extra, "TESSDATA_PREFIX="+DefaultTessdata)
 	}
-	cmd.Env = env
+	// The engine parses untrusted images with C libraries: it gets the
+	// child environment, none of this process's secrets.
+	cmd.Env = ChildEnv(extra...)
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err

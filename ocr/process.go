@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -375,7 +374,7 @@ func rasterizePDF(ctx context.Context, path string, page int, images []pdfImage,
 		args = append(args, "-gray")
 	}
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "pdftoppm", append(args, path)...)
+	cmd := popplerCommand(ctx, "pdftoppm", append(args, path)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil || len(out) == 0 {
@@ -462,7 +461,7 @@ func pdfPageImage(ctx context.Context, path string, page int, images []pdfImage)
 		return nil, 0, false, err
 	}
 	defer os.RemoveAll(dir)
-	if err := exec.CommandContext(ctx, "pdfimages", "-f", p, "-l", p, "-j", "-tiff", path, dir+"/i").Run(); err != nil {
+	if err := popplerCommand(ctx, "pdfimages", "-f", p, "-l", p, "-j", "-tiff", path, dir+"/i").Run(); err != nil {
 		if ctx.Err() != nil {
 			return nil, 0, false, ctx.Err()
 		}

@@ -33,7 +33,8 @@ func OpenLocal(dir string) (*Local, error) {
 		return nil, fmt.Errorf("storage: open local blobs: %w", err)
 	}
 	for _, d := range []string{abs, filepath.Join(abs, ".tmp"), filepath.Join(abs, ".sums")} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
+		// Page scans are personal data: only the service's user reads them.
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("storage: open local blobs: %w", err)
 		}
 	}
@@ -203,7 +204,7 @@ func (l *Local) mkdirs(dir string) error {
 		}
 		missing = append(missing, d)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	for _, d := range missing {

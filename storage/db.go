@@ -114,9 +114,12 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("storage: open sqlite %q: synchronous must be NORMAL, FULL or EXTRA", rawURL)
 	}
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("storage: open sqlite: %w", err)
 		}
+	}
+	if err := privateFile(path); err != nil {
+		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + url.Values{
 		"_busy_timeout": {"30000"},
@@ -371,4 +374,24 @@ func (db *DB) tableMissing(err error) bool {
 		return pe.Code == "42P01"
 	}
 	return strings.Contains(err.Error(), "no such table")
+}
+
+// privateFile creates path empty with mode 0600 unless it exists, and takes
+// group and other access away from one that does (older versions made it
+// 0644). The database holds every dossier's metadata, the OCR text and the
+// token hashes; SQLite gives its -wal and -shm files the database's mode.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return f.Chmod(fi.Mode().Perm() &^ 0o077)
+	}
+	return nil
 }

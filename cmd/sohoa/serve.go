@@ -11,8 +11,8 @@ import (
 // runServe runs the API, the search page and (unless --workers 0) the
 // workers in one process until interrupted.
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("serve", e.ui.t("Cách dùng: sohoa serve [--addr HOST:CỔNG] [--data THƯ_MỤC | --db URL --amqp URL --s3 URL] [tùy chọn ký số]",
-		"Usage: sohoa serve [--addr HOST:PORT] [--data DIR | --db URL --amqp URL --s3 URL] [signing options]")+"\n"+
+	fs := e.flagSet("serve", e.ui.t("Cách dùng: sohoa serve [--addr HOST:CỔNG] [--data THƯ_MỤC | --db URL --amqp URL --s3 URL] (tùy chọn ký số | --unsigned | --workers 0)",
+		"Usage: sohoa serve [--addr HOST:PORT] [--data DIR | --db URL --amqp URL --s3 URL] (signing options | --unsigned | --workers 0)")+"\n"+
 		e.ui.t("Trang tra cứu ở http://HOST:CỔNG/ cần mã truy cập vai trò lưu trữ (archivist); tạo mã bằng:\n"+
 			"  sohoa token create --role archivist --name TÊN --data THƯ_MỤC   (hoặc --db URL)\n"+
 			"Trạm quét cần mã vai trò station, --name là tên trạm (trùng với \"station\" trong manifest).",
@@ -32,6 +32,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usageError{e.ui.t("serve không nhận đối số", "serve takes no arguments")}
+	}
+	if err := checkResultPolicy(e.ui, c.workers, c.sign.Enabled(), c.unsigned, c.webhookURL); err != nil {
+		return err
 	}
 	if (*cert == "") != (*key == "") {
 		return usageError{e.ui.t("--tls-cert và --tls-key phải đi cùng nhau", "--tls-cert and --tls-key go together")}

@@ -40,6 +40,7 @@ type stackConfig struct {
 	sign    pdf.SignerConfig
 	pdfa    string // PDF/A part and level: 1b, 2b (default), 3b
 
+	unsigned   bool   // --unsigned: results may go out without a signature
 	webhookURL string // SOHOA_WEBHOOK_SECRET signs it
 	maxFileMB  int64
 	maxBatchMB int64
@@ -64,7 +65,27 @@ func (c *stackConfig) addFlags(fs *flag.FlagSet, u ui) {
 	fs.Float64Var(&c.rate, "rate", 20, u.t("số yêu cầu mỗi giây cho mỗi mã truy cập (âm = không giới hạn)", "requests per second per token (negative = unlimited)"))
 	fs.IntVar(&c.burst, "burst", 100, u.t("số yêu cầu dồn tối đa cho mỗi mã truy cập", "request burst per token"))
 	fs.StringVar(&c.pdfa, "pdfa", "2b", u.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
+	fs.BoolVar(&c.unsigned, "unsigned", false, u.t("cho phép tạo kết quả KHÔNG ký số (chỉ để thử; mặc định serve từ chối chạy không có khóa ký)", "allow results WITHOUT a digital signature (trials only; by default serve refuses to run without a signing key)"))
 	c.sign.AddFlags(fs)
+}
+
+// checkResultPolicy refuses a configuration that would quietly produce
+// what nobody asked for: results without a signature when this process
+// makes results (workers > 0) and --unsigned was not given, or a webhook
+// URL without SOHOA_WEBHOOK_SECRET (its events would be signed with an
+// empty key, which anyone can forge).
+func checkResultPolicy(u ui, workers int, signing, unsigned bool, webhookURL string) error {
+	if workers > 0 && !signing && !unsigned {
+		return usageError{u.t(
+			"không có khóa ký số: kết quả sẽ không được ký. Cho khóa bằng --sign-p12 TỆP --sign-pass-file TỆP (hoặc --sign-pkcs11 ...), hoặc thêm --unsigned nếu cố ý (chỉ để thử), hoặc --workers 0 cho máy chỉ chạy API",
+			"no signing key: results would not be signed. Give one with --sign-p12 FILE --sign-pass-file FILE (or --sign-pkcs11 ...), or add --unsigned if that is intended (trials only), or --workers 0 for an API-only machine")}
+	}
+	if webhookURL != "" && os.Getenv("SOHOA_WEBHOOK_SECRET") == "" {
+		return usageError{u.t(
+			"--webhook (SOHOA_WEBHOOK_URL) cần SOHOA_WEBHOOK_SECRET: không có bí mật, bên nhận không kiểm tra được sự kiện là thật",
+			"--webhook (SOHOA_WEBHOOK_URL) needs SOHOA_WEBHOOK_SECRET: without a secret the receiver cannot tell real events from forged ones")}
+	}
+	return nil
 }
 
 func envOr(k, def string) string {
@@ -118,7 +139,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		st.mode = "mixed"
 	}
 	if dist < 3 {
-		if err := os.MkdirAll(c.data, 0o750); err != nil {
+		if err := os.MkdirAll(c.data, 0o700); err != nil {
 			return st, fmt.Errorf("data folder: %w", err)
 		}
 	}

@@ -39,6 +39,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	noEvents := fs.Bool("no-events", false, e.ui.t("không gửi sự kiện kết quả (mặc định: một tiến trình serve/worker được bầu để gửi)", "deliver no result events (by default one serve/worker process is elected to deliver them)"))
 	metricsAddr := fs.String("metrics-addr", os.Getenv("SOHOA_METRICS_ADDR"), e.ui.t("địa chỉ phục vụ /metrics và /healthz, ví dụ 127.0.0.1:9101", "address serving /metrics and /healthz, e.g. 127.0.0.1:9101"))
 	pdfa := fs.String("pdfa", "2b", e.ui.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
+	unsigned := fs.Bool("unsigned", false, e.ui.t("cho phép tạo kết quả KHÔNG ký số (chỉ để thử)", "allow results WITHOUT a digital signature (trials only)"))
 	var sc pdf.SignerConfig
 	sc.AddFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +55,9 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	case pdf.PDFA1B, pdf.PDFA2B, pdf.PDFA3B:
 	default:
 		return usageError{"--pdfa: 1b, 2b, 3b"}
+	}
+	if err := checkResultPolicy(e.ui, 1, sc.Enabled(), *unsigned, *webhook); err != nil {
+		return err
 	}
 	if *amqpURL == "" || *s3URL == "" || *dbURL == "" {
 		return usageError{e.ui.t("cần --amqp, --s3 và --db (hoặc SOHOA_AMQP, SOHOA_S3, SOHOA_DB)", "--amqp, --s3 and --db are required (or SOHOA_AMQP, SOHOA_S3, SOHOA_DB)")}
