@@ -3,9 +3,7 @@ package storage
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -804,102 +802,4 @@ func (s *SQLRecords) MarkDelivered(ctx context.Context, id int64) error {
 		}
 	}
 	return nil
-}
-
-// ---- tokens ----
-
-func hashSecret(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
-
-// CreateToken implements Records: the secret is TokenPrefix and 32 random
-// bytes (base64url); only its SHA-256 is stored, so it cannot be shown again.
-func (s *SQLRecords) CreateToken(ctx context.Context, role dossier.Role, name string) (string, dossier.Token, error) {
-	if !dossier.ValidRole(role) {
-		return "", dossier.Token{}, fmt.Errorf("storage: create token: unknown role %q (want station, case, archivist or admin)", role)
-	}
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", dossier.Token{}, fmt.Errorf("storage: create token: %w", err)
-	}
-	secret := dossier.TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	t := dossier.Token{ID: "tok_" + NewID()[12:24], Role: role, Name: name, CreatedAt: now()}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (id, secret_hash, role, name, created_at) VALUES (?, ?, ?, ?, ?)`),
-		t.ID, hashSecret(secret), string(t.Role), t.Name, t.CreatedAt)
-	if err != nil {
-		if IsUniqueViolation(err) {
-			err = fmt.Errorf("%w: %v", ErrConflict, err)
-		}
-		return "", dossier.Token{}, fmt.Errorf("storage: create token: %w", err)
-	}
-	return secret, t, nil
-}
-
-func scanToken(sc interface{ Scan(...any) error }) (*dossier.Token, error) {
-	var (
-		t       dossier.Token
-		role    string
-		revoked sql.NullTime
-	)
-	if err := sc.Scan(&t.ID, &role, &t.Name, &t.CreatedAt, &revoked); err != nil {
-		return nil, err
-	}
-	t.Role, t.CreatedAt = dossier.Role(role), t.CreatedAt.UTC()
-	if revoked.Valid {
-		r := revoked.Time.UTC()
-		t.RevokedAt = &r
-	}
-	return &t, nil
-}
-
-// Authenticate implements Records.
-func (s *SQLRecords) Authenticate(ctx context.Context, secret string) (*dossier.Token, error) {
-	if secret == "" {
-		return nil, fmt.Errorf("storage: authenticate: %w", ErrNotFound)
-	}
-	t, err := scanToken(s.db.QueryRowContext(ctx, s.q(`SELECT id, role, name, created_at, revoked_at FROM tokens WHERE secret_hash = ?`), hashSecret(secret)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("storage: authenticate: unknown token: %w", ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("storage: authenticate: %w", err)
-	}
-	if t.RevokedAt != nil {
-		return nil, fmt.Errorf("storage: authenticate: token %s revoked: %w", t.ID, ErrForbidden)
-	}
-	return t, nil
-}
-
-// RevokeToken implements Records; revoking twice keeps the first time.
-func (s *SQLRecords) RevokeToken(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), now(), id)
-	if err != nil {
-		return fmt.Errorf("storage: revoke token %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var one int
-		if err := s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM tokens WHERE id = ?`), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage: revoke token %s: %w", id, ErrNotFound)
-		}
-	}
-	return nil
-}
-
-// Tokens lists all tokens (revoked ones included), oldest first.
-func (s *SQLRecords) Tokens(ctx context.Context) ([]dossier.Token, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, role, name, created_at, revoked_at FROM tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []dossier.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list tokens: %w", err)
-		}
-		out = append(out, *t)
-	}
-	return out, rows.Err()
 }

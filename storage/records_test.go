@@ -90,12 +90,12 @@ func TestMigrateConcurrent(t *testing.T) {
 			}
 			defer db.Close()
 			v, err := db.SchemaVersion(ctx, storage.RecordsComponent)
-			if err != nil || v != 2 {
-				t.Fatalf("schema version = %d, %v; want 2", v, err)
+			if err != nil || v != 3 {
+				t.Fatalf("schema version = %d, %v; want 3", v, err)
 			}
 			var n int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 2 {
-				t.Fatalf("%d migration rows (%v), want 2", n, err)
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 3 {
+				t.Fatalf("%d migration rows (%v), want 3", n, err)
 			}
 			// A newer schema than the program knows is refused.
 			err = db.Migrate(ctx, storage.RecordsComponent, nil)

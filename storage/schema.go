@@ -138,4 +138,26 @@ CREATE TABLE tokens (
 	{Version: 2, Name: "event claims", SQL: schemaSQL(`
 ALTER TABLE events ADD COLUMN claimed_until {ts};
 `)},
+	// Station tokens get unique names: the name is the station's identity
+	// (batch ownership, the manifest's "station"), so two live station
+	// tokens of one name, or without a name, read each other's batches.
+	// Earlier duplicates and empty names are renamed after the token id
+	// (the oldest keeps its name); `sohoa token list` shows them.
+	{Version: 3, Name: "token expiry, unique station names, browser sessions", SQL: schemaSQL(`
+ALTER TABLE tokens ADD COLUMN expires_at {ts};
+UPDATE tokens SET name = CASE WHEN name = '' THEN id ELSE name || '-' || id END
+WHERE role = 'station' AND revoked_at IS NULL AND (name = '' OR EXISTS (
+	SELECT 1 FROM tokens o WHERE o.role = 'station' AND o.revoked_at IS NULL AND o.name = tokens.name
+	AND (o.created_at < tokens.created_at OR (o.created_at = tokens.created_at AND o.id < tokens.id))));
+CREATE UNIQUE INDEX tokens_live_station_name ON tokens (name) WHERE role = 'station' AND revoked_at IS NULL;
+
+CREATE TABLE sessions (
+	id_hash TEXT PRIMARY KEY,        -- hex SHA-256 of the session id (the cookie)
+	token_id TEXT NOT NULL REFERENCES tokens(id),
+	created_at {ts} NOT NULL,
+	expires_at {ts} NOT NULL
+);
+CREATE INDEX sessions_token ON sessions (token_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+`)},
 }

@@ -18,6 +18,7 @@ var (
 	ErrConflict  = errors.New("conflict") // unique key taken (duplicate batch, token...)
 	ErrChecksum  = errors.New("checksum mismatch")
 	ErrForbidden = errors.New("forbidden")
+	ErrExpired   = errors.New("expired") // a token past its expiry (also ErrForbidden)
 )
 
 // ObjectInfo describes a stored blob.
@@ -90,9 +91,24 @@ type Records interface {
 	PendingEvents(ctx context.Context, afterID int64, limit int) ([]dossier.Event, error)
 	MarkDelivered(ctx context.Context, id int64) error
 
+	// CreateToken issues a token that lasts until revoked; IssueToken one
+	// as described (see TokenRequest: station names are unique).
 	CreateToken(ctx context.Context, role dossier.Role, name string) (secret string, t dossier.Token, err error)
-	Authenticate(ctx context.Context, secret string) (*dossier.Token, error) // ErrNotFound or ErrForbidden (revoked)
+	IssueToken(ctx context.Context, req TokenRequest) (secret string, t dossier.Token, err error)
+	// Authenticate returns the token of a secret: ErrNotFound when
+	// unknown, ErrForbidden when revoked, ErrForbidden and ErrExpired when
+	// expired.
+	Authenticate(ctx context.Context, secret string) (*dossier.Token, error)
+	// RevokeToken ends a token and its browser sessions.
 	RevokeToken(ctx context.Context, id string) error
+
+	// Browser sessions: a random id (the cookie) standing for a token; only
+	// its hash is stored. A session ends after its ttl, when deleted (log
+	// out), or when its token is revoked or expires. SessionToken answers
+	// as Authenticate does, ErrNotFound for an ended session.
+	CreateSession(ctx context.Context, tokenID string, ttl time.Duration) (id string, expires time.Time, err error)
+	SessionToken(ctx context.Context, id string) (*dossier.Token, error)
+	DeleteSession(ctx context.Context, id string) error
 
 	Close() error
 }

@@ -16,7 +16,8 @@ import (
 	"github.com/sohoa/sohoa/storage"
 )
 
-// SessionCookie carries the token of a browser session (see postSession).
+// SessionCookie carries a browser session id (see postSession): a random
+// id standing for the token, never the token itself.
 const SessionCookie = "sohoa_session"
 
 type tokenKey struct{}
@@ -27,35 +28,53 @@ func TokenFrom(ctx context.Context) *dossier.Token {
 	return t
 }
 
-// credential finds the token secret: the Authorization bearer, else the
-// session cookie but only for safe methods (GET/HEAD), so that a cookie
-// can never drive a state-changing request (no CSRF surface, on top of
-// SameSite=Strict).
-func credential(r *http.Request) string {
+// cred is what a request presents: a token secret, or a session id.
+type cred struct {
+	secret  string
+	session bool
+}
+
+// credential finds the credential: the Authorization bearer token, else
+// the session cookie but only for safe methods (GET/HEAD), so that a
+// cookie can never drive a state-changing request (no CSRF surface, on
+// top of SameSite=Strict).
+func credential(r *http.Request) cred {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-			return strings.TrimSpace(h[7:])
+			return cred{secret: strings.TrimSpace(h[7:])}
 		}
-		return ""
+		return cred{}
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		if c, err := r.Cookie(SessionCookie); err == nil {
-			return c.Value
+			return cred{secret: c.Value, session: true}
 		}
 	}
-	return ""
+	return cred{}
 }
 
-func (s *Server) authenticate(ctx context.Context, secret string) (*dossier.Token, int, string, string) {
-	if secret == "" {
+func (s *Server) authenticate(ctx context.Context, c cred) (*dossier.Token, int, string, string) {
+	if c.secret == "" {
 		return nil, http.StatusUnauthorized, "thiếu mã truy cập (Authorization: Bearer ...)", "missing token (Authorization: Bearer ...)"
 	}
-	tok, err := s.cfg.Records.Authenticate(ctx, secret)
+	var (
+		tok *dossier.Token
+		err error
+	)
+	if c.session {
+		tok, err = s.cfg.Records.SessionToken(ctx, c.secret)
+	} else {
+		tok, err = s.cfg.Records.Authenticate(ctx, c.secret)
+	}
 	switch {
 	case err == nil:
 		return tok, 0, "", ""
+	case errors.Is(err, storage.ErrExpired):
+		return nil, http.StatusUnauthorized, "mã truy cập đã hết hạn", "token expired"
 	case errors.Is(err, storage.ErrForbidden):
 		return nil, http.StatusUnauthorized, "mã truy cập đã bị thu hồi", "token revoked"
+	case errors.Is(err, storage.ErrNotFound) && c.session:
+		return nil, http.StatusUnauthorized, "phiên đăng nhập đã kết thúc, hãy đăng nhập lại", "session ended, sign in again"
 	case errors.Is(err, storage.ErrNotFound):
 		return nil, http.StatusUnauthorized, "mã truy cập không hợp lệ", "invalid token"
 	default:
@@ -93,12 +112,12 @@ func (s *Server) auth(next http.HandlerFunc, roles ...dossier.Role) http.Handler
 	})
 }
 
-// admit authenticates secret for r, or answers the refusal itself: 401
-// for a missing or bad token, 429 when the client's address has spent its
-// bad-token attempts (the token is then not even looked up).
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, secret string) (*dossier.Token, bool) {
+// admit authenticates c for r, or answers the refusal itself: 401 for a
+// missing or bad credential, 429 when the client's address has spent its
+// bad-token attempts (the credential is then not even looked up).
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, c cred) (*dossier.Token, bool) {
 	ip, now := remoteIP(r.RemoteAddr), time.Now()
-	if s.badTokens != nil && secret != "" {
+	if s.badTokens != nil && c.secret != "" {
 		if wait, blocked := s.badTokens.blocked(ip, now); blocked {
 			w.Header().Set("Connection", "close")
 			w.Header().Set("Retry-After", apiItoa(max(1, int(math.Ceil(wait.Seconds())))))
@@ -107,13 +126,17 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, secret string) (*
 			return nil, false
 		}
 	}
-	tok, code, vi, en := s.authenticate(r.Context(), secret)
+	tok, code, vi, en := s.authenticate(r.Context(), c)
 	if tok != nil {
 		return tok, true
 	}
 	if code == http.StatusUnauthorized {
-		if s.badTokens != nil && secret != "" {
+		if s.badTokens != nil && c.secret != "" {
 			s.badTokens.failed(ip, now)
+		}
+		if c.session {
+			// The browser stops presenting a session that is over.
+			http.SetCookie(w, sessionCookie(r, "", -1))
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
 	}
@@ -122,13 +145,25 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, secret string) (*
 	return nil, false
 }
 
-// postSession exchanges a token (JSON {"token": "..."} or the bearer header)
-// for an HttpOnly, SameSite=Strict cookie, so that the search page and PDF
-// links work in a browser without the page ever holding the token.
+func sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode}
+}
+
+// pageRoles may sign in to the search page (see postSession).
+var pageRoles = []dossier.Role{dossier.RoleArchivist, dossier.RoleAdmin}
+
+// postSession exchanges a token (JSON {"token": "..."} or the bearer
+// header) for a browser session: a new random id in an HttpOnly,
+// SameSite=Strict cookie, so that the search page and PDF links work in a
+// browser without the page ever holding the token. Only roles that can
+// use the page get one; others are told why (403) rather than signed in
+// to a page that would then refuse every search. The session ends after
+// SessionTTL, with DELETE /v1/session, or with its token.
 func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
-	secret := ""
+	c := cred{}
 	if h := r.Header.Get("Authorization"); h != "" {
-		secret = credential(r)
+		c = credential(r)
 	} else {
 		var body struct {
 			Token string `json:"token"`
@@ -137,27 +172,49 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusBadRequest, `cần JSON {"token": "..."}`, `expected JSON {"token": "..."}`)
 			return
 		}
-		secret = strings.TrimSpace(body.Token)
+		c.secret = strings.TrimSpace(body.Token)
 	}
-	tok, ok := s.admit(w, r, secret)
+	tok, ok := s.admit(w, r, c)
 	if !ok {
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookie,
-		Value:    secret,
-		Path:     "/",
-		MaxAge:   int(s.cfg.SessionTTL.Seconds()),
-		HttpOnly: true,
-		Secure:   r.TLS != nil,
-		SameSite: http.SameSiteStrictMode,
-	})
-	apiJSON(w, http.StatusOK, map[string]string{"role": string(tok.Role), "name": tok.Name})
+	if !slices.Contains(pageRoles, tok.Role) {
+		apiError(w, http.StatusForbidden,
+			"mã này có vai trò "+roleVI(tok.Role)+", không dùng được trang tra cứu; cần mã vai trò lưu trữ (archivist), tạo bằng: sohoa token create --role archivist --name TÊN",
+			"this token has the "+string(tok.Role)+" role, which cannot use the search page; it needs an archivist token, created with: sohoa token create --role archivist --name NAME")
+		return
+	}
+	id, expires, err := s.cfg.Records.CreateSession(r.Context(), tok.ID, s.cfg.SessionTTL)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, sessionCookie(r, id, int(time.Until(expires).Seconds())))
+	apiJSON(w, http.StatusOK, map[string]string{"role": string(tok.Role), "name": tok.Name,
+		"expires_at": expires.UTC().Format(time.RFC3339)})
 }
 
+func roleVI(r dossier.Role) string {
+	switch r {
+	case dossier.RoleStation:
+		return "trạm quét (station)"
+	case dossier.RoleCase:
+		return "hệ thống một cửa (case)"
+	}
+	return string(r)
+}
+
+// deleteSession logs out: the session ends at the server, not only in
+// this browser. It needs no valid credential (ending an unknown session
+// changes nothing).
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if err := s.cfg.Records.DeleteSession(r.Context(), c.Value); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, sessionCookie(r, "", -1))
 	w.WriteHeader(http.StatusNoContent)
 }
 

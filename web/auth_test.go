@@ -34,15 +34,16 @@ func TestRateLimiter(t *testing.T) {
 
 func TestCredential(t *testing.T) {
 	tests := []struct {
-		method, auth, cookie, want string
+		method, auth, cookie string
+		want                 cred
 	}{
-		{"GET", "Bearer abc", "", "abc"},
-		{"GET", "bearer  abc ", "", "abc"},
-		{"GET", "Basic abc", "zzz", ""}, // a wrong scheme is not replaced by the cookie
-		{"GET", "", "zzz", "zzz"},
-		{"HEAD", "", "zzz", "zzz"},
-		{"POST", "", "zzz", ""}, // cookies never authorize a change
-		{"DELETE", "Bearer abc", "zzz", "abc"},
+		{"GET", "Bearer abc", "", cred{secret: "abc"}},
+		{"GET", "bearer  abc ", "", cred{secret: "abc"}},
+		{"GET", "Basic abc", "zzz", cred{}}, // a wrong scheme is not replaced by the cookie
+		{"GET", "", "zzz", cred{secret: "zzz", session: true}},
+		{"HEAD", "", "zzz", cred{secret: "zzz", session: true}},
+		{"POST", "", "zzz", cred{}}, // cookies never authorize a change
+		{"DELETE", "Bearer abc", "zzz", cred{secret: "abc"}},
 	}
 	for _, tt := range tests {
 		r, _ := http.NewRequest(tt.method, "/v1/x", nil)
@@ -53,7 +54,7 @@ func TestCredential(t *testing.T) {
 			r.AddCookie(&http.Cookie{Name: SessionCookie, Value: tt.cookie})
 		}
 		if got := credential(r); got != tt.want {
-			t.Errorf("%s auth %q cookie %q: %q, want %q", tt.method, tt.auth, tt.cookie, got, tt.want)
+			t.Errorf("%s auth %q cookie %q: %+v, want %+v", tt.method, tt.auth, tt.cookie, got, tt.want)
 		}
 	}
 }

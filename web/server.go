@@ -64,6 +64,10 @@ type Config struct {
 	BadTokensPerMinute float64
 	BadTokenBurst      int
 
+	// MetricsAuth makes /metrics ask for a token (any role), for servers
+	// whose metrics port is reachable by more than the monitoring system.
+	MetricsAuth bool
+
 	SpoolDir   string        // temporary files of uploads; os.TempDir() when empty
 	PresignTTL time.Duration // ?redirect=1 URLs; 5 minutes when 0
 	SessionTTL time.Duration // browser session cookie; 12 hours when 0
@@ -180,7 +184,11 @@ func (s *Server) routes() http.Handler {
 	}
 	h("GET /healthz", http.HandlerFunc(s.healthz))
 	h("GET /readyz", http.HandlerFunc(s.readyz))
-	h("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
+	if s.cfg.MetricsAuth {
+		metrics = s.auth(metrics.ServeHTTP, dossier.RoleStation, dossier.RoleCase, dossier.RoleArchivist)
+	}
+	h("GET /metrics", metrics)
 	h("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
 	h("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "không có địa chỉ API này", "no such API route")

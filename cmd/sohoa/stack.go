@@ -47,6 +47,8 @@ type stackConfig struct {
 	rate       float64
 	burst      int
 
+	metricsAuth bool // /metrics asks for a token
+
 	// pagePolicy lets tests shorten the workers' backoff.
 	pagePolicy workers.Policy
 }
@@ -249,8 +251,10 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		Ready:    st.readyChecks(),
 		Rate:     c.rate,
 		Burst:    c.burst,
-		SpoolDir: st.spool,
-		Log:      log,
+
+		MetricsAuth: c.metricsAuth,
+		SpoolDir:    st.spool,
+		Log:         log,
 	})
 	if err != nil {
 		return st, err

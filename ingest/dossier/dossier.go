@@ -23,6 +23,7 @@ type Token struct {
 	Name      string // for station tokens: the station name; batches it uploads are its own
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	ExpiresAt *time.Time // nil: until revoked
 }
 
 // Batch states.

@@ -6,7 +6,7 @@
   var EN = {
     title: "Digitized dossier search", search: "Search", filters: "Filters",
     agency: "Agency", dossier: "Dossier code", type: "Document type", from: "From", to: "To",
-    needlogin: "Enter an access token (archivist role) to search.", login: "Sign in",
+    needlogin: "Enter an access token (archivist role) to search.", login: "Sign in", logout: "Sign out",
     prev: "‹ Previous", next: "Next ›",
     placeholder: "Name, address, number… (\"phrase\", certif*, A OR B, -exclude)", tokenph: "Access token"
   };
@@ -58,7 +58,7 @@
     status(msg("Đang tìm…", "Searching…"));
     fetch("/v1/search?" + p.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
-        if (r.status === 401) { $("login").hidden = false; $("token").focus(); status(""); return null; }
+        if (r.status === 401) { signedOut(); status(""); return null; }
         return r.json().then(function (body) {
           if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
           return body;
@@ -117,16 +117,50 @@
   });
   $("prev").addEventListener("click", function () { if (page > 1) { page--; search(true); scrollTo(0, 0); } });
   $("next").addEventListener("click", function () { page++; search(true); scrollTo(0, 0); });
+  // Sign-in and sign-out. The token is exchanged for a session cookie the
+  // page never sees; the server refuses, with the reason, tokens whose role
+  // cannot search, so nobody signs in to a page that then refuses them.
+  var who = null;
+  function signedIn(body) {
+    who = body;
+    $("login").hidden = true; $("loginerr").hidden = true;
+    $("who").textContent = body.name ? body.name + " · " + body.role : body.role;
+    $("who").hidden = false; $("logout").hidden = false;
+  }
+  function signedOut() {
+    who = null;
+    $("who").hidden = true; $("logout").hidden = true;
+    $("login").hidden = false; $("token").focus();
+  }
+  function loginError(text) { var e = $("loginerr"); e.textContent = text; e.hidden = !text; }
   $("login").addEventListener("submit", function (e) {
     e.preventDefault();
+    loginError("");
     fetch("/v1/session", { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: $("token").value.trim() }) })
       .then(function (r) {
-        if (!r.ok) { status(msg("Mã truy cập không đúng.", "Wrong access token."), true); return; }
-        $("token").value = ""; $("login").hidden = true; search(false);
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (!r.ok) {
+            loginError((en ? body.error : body.error_vi || body.error) || msg("Mã truy cập không đúng.", "Wrong access token."));
+            return;
+          }
+          $("token").value = ""; signedIn(body); search(false);
+        });
       })
       .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
   });
+  $("logout").addEventListener("click", function () {
+    fetch("/v1/session", { method: "DELETE", credentials: "same-origin" })
+      .then(function () {
+        $("results").innerHTML = ""; $("pager").hidden = true; last = null;
+        signedOut(); status(msg("Đã đăng xuất.", "Signed out."));
+      })
+      .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  });
+  fetch("/v1/whoami", { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (body) { if (body) signedIn(body); else if (!who) signedOut(); })
+    .catch(function () {});
   $("lang").addEventListener("click", function () {
     en = !en; localStorage.setItem("sohoa.lang", en ? "en" : "vi"); applyLang();
   });
