@@ -83,7 +83,8 @@ func ParseManifest(r io.Reader) (*Manifest, error) {
 }
 
 // Validate checks every field; the error names the first one that is wrong.
-// It fills AgencyCode from the dossier code when empty.
+// It fills AgencyCode from the dossier code when empty, and refuses one
+// that differs from the code's agency with a 409 naming both.
 func (m *Manifest) Validate() error {
 	if m.DossierCode == "" {
 		return badManifest("dossier_code", "thiếu mã hồ sơ", "dossier code is missing")
@@ -96,8 +97,18 @@ func (m *Manifest) Validate() error {
 		}
 		return err
 	}
-	if m.AgencyCode == "" {
+	// The agency routes result events (result.ready.<agency>) and filters
+	// search: it is the code's own agency segment, never free text.
+	switch {
+	case m.AgencyCode == "":
 		m.AgencyCode = d.Agency
+	case m.AgencyCode != d.Agency:
+		if err := checkText(m.AgencyCode, maxAgency); err != nil {
+			return badManifest("agency_code", "mã cơ quan (agency_code): "+err.VI, "agency_code: "+err.EN)
+		}
+		return &Error{Status: http.StatusConflict, Field: "agency_code",
+			VI: fmt.Sprintf("manifest: agency_code %q khác mã cơ quan %q trong mã hồ sơ %s; bỏ agency_code hoặc sửa cho khớp", m.AgencyCode, d.Agency, m.DossierCode),
+			EN: fmt.Sprintf("manifest: agency_code %q differs from the agency %q of dossier code %s; leave agency_code out or make it match", m.AgencyCode, d.Agency, m.DossierCode)}
 	}
 	for _, f := range []struct {
 		name, val string

@@ -29,6 +29,7 @@ func TestManifestBounds(t *testing.T) {
 		{"station too long", func(m *Manifest) { m.Station = strings.Repeat("q", 101) }, "station"},
 		{"operator too long", func(m *Manifest) { m.Operator = strings.Repeat("ư", 101) }, "operator"},
 		{"agency code too long", func(m *Manifest) { m.AgencyCode = strings.Repeat("H", 33) }, "agency_code"},
+		{"agency code of the dossier code", func(m *Manifest) { m.AgencyCode = "000.00.31.H33" }, ""},
 		{"invalid UTF-8 in title", func(m *Manifest) { m.Title = "T\xffo" }, "title"},
 		{"idempotency key with a space", func(m *Manifest) { m.IdempotencyKey = "a b" }, "idempotency_key"},
 		{"idempotency key with a newline", func(m *Manifest) { m.IdempotencyKey = "ab\r\nX-Evil: 1" }, "idempotency_key"},
@@ -97,5 +98,39 @@ func TestParseManifest(t *testing.T) {
 				t.Errorf("got %d field %q %q; want 422 field %q containing %q", e.Status, e.Field, e.EN, tt.field, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestManifestAgency: the agency comes from the dossier code; a different
+// one is a conflict (409) that names both, since it would route result
+// events and search filters to another agency.
+func TestManifestAgency(t *testing.T) {
+	tests := []struct {
+		code, agency string
+		want         string // agency after Validate; "" when refused
+	}{
+		{"000.00.31.H33-220804-0001", "", "000.00.31.H33"},
+		{"000.00.31.H33-220804-0001", "000.00.31.H33", "000.00.31.H33"},
+		{"H33.031.00-260130-DV0001", "", "H33.031.00"},
+		{"000.00.31.H33-220804-0001", "000.00.99.X01", ""},
+		{"H33.031.00-260130-DV0001", "bo-tai-chinh", ""},
+	}
+	for _, tt := range tests {
+		m := Manifest{DossierCode: tt.code, AgencyCode: tt.agency, Title: "Tờ khai", Pages: []string{"p.jpg"}}
+		err := m.Validate()
+		if tt.want != "" {
+			if err != nil || m.AgencyCode != tt.want {
+				t.Errorf("%s / %q: agency %q, %v; want %q", tt.code, tt.agency, m.AgencyCode, err, tt.want)
+			}
+			continue
+		}
+		e := AsError(err)
+		if e == nil || e.Status != 409 || e.Field != "agency_code" || !strings.Contains(e.EN, tt.agency) || !strings.Contains(e.VI, tt.agency) {
+			t.Errorf("%s / %q: %v; want a 409 naming both agencies", tt.code, tt.agency, err)
+			continue
+		}
+		if d := strings.Split(tt.code, "-")[0]; !strings.Contains(e.EN, d) || !strings.Contains(e.VI, d) {
+			t.Errorf("%s / %q: %q does not name the code's agency %s", tt.code, tt.agency, e.EN, d)
+		}
 	}
 }

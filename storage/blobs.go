@@ -57,13 +57,27 @@ func safeSegment(s string) string {
 }
 
 // checkKey validates a blob key.
+// Bounds of a key: S3 names objects of at most 1,024 bytes, file systems
+// take names of at most 255 bytes. A key past them can never be stored, so
+// it is refused before any I/O (and ErrInvalidKey is never retried).
+const (
+	maxKeyBytes    = 1024
+	maxKeySegBytes = 255
+)
+
 func checkKey(key string) error {
+	if len(key) > maxKeyBytes {
+		return fmt.Errorf("%w: %d bytes long, at most %d", ErrInvalidKey, len(key), maxKeyBytes)
+	}
 	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") || strings.ContainsRune(key, 0) {
 		return fmt.Errorf("%w: %q", ErrInvalidKey, key)
 	}
 	for i, seg := range strings.Split(key, "/") {
 		if seg == "" || seg == "." || seg == ".." || (i == 0 && strings.HasPrefix(seg, ".")) || strings.HasPrefix(seg, ".tmp-") {
 			return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+		}
+		if len(seg) > maxKeySegBytes {
+			return fmt.Errorf("%w: a part of %q is %d bytes long, at most %d", ErrInvalidKey, key, len(seg), maxKeySegBytes)
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -261,7 +262,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 func putErr(key string, err error) error {
 	err = fmt.Errorf("storage: put %s: %w", key, err)
-	if errors.Is(err, fs.ErrPermission) {
+	// A name the file system refuses stays refused: retrying it held the
+	// document worker 8 × 2 minutes.
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.EINVAL) {
 		return Permanent(err)
 	}
 	return err

@@ -38,6 +38,13 @@ func Permanent(err error) error {
 	return permanentError{err}
 }
 
+// IsPermanent reports whether err says that repeating the operation can
+// never succeed: marked Permanent, or a key no store can hold. Job runners
+// give up on such an error at once instead of retrying it.
+func IsPermanent(err error) bool {
+	return errors.As(err, new(permanentError)) || errors.Is(err, ErrInvalidKey)
+}
+
 // IsTransient reports whether an operation that failed with err may succeed
 // when tried again: not for missing keys, checksum mismatches, refused
 // access, bad keys, errors marked Permanent or a cancelled context.

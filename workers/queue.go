@@ -27,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sohoa/sohoa/storage"
 	"time"
 )
 
@@ -135,8 +136,12 @@ func Permanent(err error) error {
 	return permanentError{err}
 }
 
-// IsPermanent reports whether err was wrapped by Permanent.
-func IsPermanent(err error) bool { return errors.As(err, new(permanentError)) }
+// IsPermanent reports whether err was wrapped by Permanent, or is a storage
+// error that no retry can fix (storage.IsPermanent: a key too long for the
+// store, refused access...): such a job becomes an exception at once.
+func IsPermanent(err error) bool {
+	return errors.As(err, new(permanentError)) || storage.IsPermanent(err)
+}
 
 // ErrQueueClosed is returned by a Queue used after Close.
 var ErrQueueClosed = errors.New("workers: queue closed")

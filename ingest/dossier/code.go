@@ -28,8 +28,15 @@ var (
 	reTT01Agency = regexp.MustCompile(`^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$`)
 	reTT04Agency = regexp.MustCompile(`^[A-Z]\d{2}\.\d{3}\.\d{2}$`)
 	reDigits     = regexp.MustCompile(`^\d+$`)
-	reTT04Seq    = regexp.MustCompile(`^[A-Z0-9]{2}\d{4,}$`)
+	// The TT 04/2025 sequence has "at least 4 digits"; 8 (a hundred
+	// million dossiers a day at one agency) is far past any desk, and an
+	// unbounded one let a 245-character code in that no store could name.
+	reTT04Seq = regexp.MustCompile(`^[A-Z0-9]{2}\d{4,8}$`)
 )
+
+// MaxCodeLength is the longest valid code: a TT 04/2025 agency (10), the
+// date (6), AA and 8 digits (10) and two dashes.
+const MaxCodeLength = 28
 
 // Code is a parsed, valid dossier code.
 type Code struct {
@@ -45,6 +52,14 @@ type Code struct {
 func ParseCode(code string) (Code, error) {
 	if code == "" {
 		return Code{}, &CodeError{Code: code, VI: "thiếu mã hồ sơ", EN: "dossier code is missing"}
+	}
+	if len(code) > MaxCodeLength {
+		// Checked first, and the code not quoted whole: its length is
+		// the client's choice.
+		short := code[:MaxCodeLength]
+		return Code{}, &CodeError{Code: code,
+			VI: fmt.Sprintf("mã hồ sơ %q…: dài %d ký tự, mã hợp lệ dài tối đa %d (ví dụ 000.00.31.H33-220804-0001)", short, len(code), MaxCodeLength),
+			EN: fmt.Sprintf("dossier code %q…: %d characters long, a valid code has at most %d (e.g. 000.00.31.H33-220804-0001)", short, len(code), MaxCodeLength)}
 	}
 	if strings.TrimSpace(code) != code {
 		return Code{}, badCode(code, "có khoảng trắng ở đầu hoặc cuối", "has leading or trailing spaces")
@@ -93,8 +108,8 @@ func ParseCode(code string) (Code, error) {
 	case FormatTT04:
 		if !reTT04Seq.MatchString(seq) {
 			return Code{}, badCode(code,
-				fmt.Sprintf("phần %q phải gồm 2 ký tự mã hệ thống (AA) rồi ít nhất 4 chữ số (TT 04/2025)", seq),
-				fmt.Sprintf("part %q must be a 2-character system owner code (AA) followed by at least 4 digits (TT 04/2025)", seq))
+				fmt.Sprintf("phần %q phải gồm 2 ký tự mã hệ thống (AA) rồi 4 đến 8 chữ số (TT 04/2025)", seq),
+				fmt.Sprintf("part %q must be a 2-character system owner code (AA) followed by 4 to 8 digits (TT 04/2025)", seq))
 		}
 		if t.Before(tt04Start) {
 			return Code{}, badCode(code,

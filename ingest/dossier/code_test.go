@@ -32,8 +32,14 @@ func TestParseCode(t *testing.T) {
 		{"000.00.31.H33-220804-001", "", "exactly 4 digits"},
 		{"000.00.31.H33-220804-00001", "", "exactly 4 digits"},
 		{"000.00.31.H33-220804-00A1", "", "exactly 4 digits"},
-		{"H33.031.00-260130-DV001", "", "at least 4 digits"},
-		{"H33.031.00-260130-0001", "", "at least 4 digits"},
+		{"H33.031.00-260130-DV001", "", "4 to 8 digits"},
+		{"H33.031.00-260130-0001", "", "4 to 8 digits"},
+		{"H33.031.00-260130-DV12345678", FormatTT04, ""}, // 8 digits: the longest code
+		{"H33.031.00-260130-DV123456789", "", "at most 28"},
+		// A 245-character code was accepted and could never be stored; a
+		// 320-character one hung the request.
+		{"H33.031.00-260130-DV" + strings.Repeat("1", 225), "", "at most 28"},
+		{"H33.031.00-260130-DV" + strings.Repeat("1", 300), "", "at most 28"},
 		{"H33.031.00-260130-D-0001", "", "3 parts"},
 		{"H33.031.00-260124-DV0001", "", "from 25/01/2026"},
 		{"H33.31.00-260130-DV0001", "", "agency code"},
