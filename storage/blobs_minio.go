@@ -91,6 +91,17 @@ func (m *Minio) Bucket() string { return m.bucket }
 
 func (m *Minio) ensureBucket(ctx context.Context) error {
 	ok, err := m.c.BucketExists(ctx, m.bucket)
+	// A MinIO that has just started answers its health check before it
+	// can serve buckets ("Server not initialized yet"): wait for it, a
+	// while, rather than fail the start of the process that opens it.
+	for i := 0; err != nil && notInitialized(err) && i < 150; i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		ok, err = m.c.BucketExists(ctx, m.bucket)
+	}
 	if err != nil {
 		return m.mapErr("bucket "+m.bucket, err)
 	}
@@ -307,4 +318,10 @@ func (m *Minio) mapErr(what string, err error) error {
 		return Permanent(fmt.Errorf("storage: %s: %s (%s, HTTP %s): %w", what, er.Message, er.Code, strconv.Itoa(er.StatusCode), err))
 	}
 	return fmt.Errorf("storage: %s: %w", what, err)
+}
+
+// notInitialized reports MinIO's answer while it starts up.
+func notInitialized(err error) bool {
+	er := minio.ToErrorResponse(err)
+	return er.Code == "XMinioServerNotInitialized" || strings.Contains(er.Message, "not initialized")
 }
