@@ -135,8 +135,8 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			if errors.As(err, new(*http.MaxBytesError)) {
-				reject(err)
+			if errors.As(err, new(*http.MaxBytesError)) || ingest.AsError(err) != nil {
+				reject(err) // too large, or too slow (ErrBodyTooSlow)
 			} else {
 				reject(&ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()})
 			}

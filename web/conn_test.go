@@ -114,7 +114,13 @@ func TestSlowloris(t *testing.T) {
 		{"no token", post + "\r\n", 500 * time.Millisecond, "HTTP/1.1 401"},
 		{"bad token", post + "Authorization: Bearer sohoa_nope\r\n\r\n", 500 * time.Millisecond, "HTTP/1.1 401"},
 		// A good token but no body: the body's stall timeout.
-		{"good token, no body", post + "Authorization: Bearer " + station + "\r\n\r\n", 3 * time.Second, "HTTP/1.1 4"},
+		{"good token, no body", post + "Authorization: Bearer " + station + "\r\n\r\n", 3 * time.Second, "HTTP/1.1 408"},
+		// A page that stops halfway.
+		{"page stalls midway", strings.Replace(post, "1000", "100000", 1) + "Authorization: Bearer " + station + "\r\n\r\n" +
+			"--b\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n" +
+			`{"dossier_code":"000.00.31.H33-220804-0001","title":"t","pages":["p.jpg"]}` +
+			"\r\n--b\r\nContent-Disposition: form-data; name=\"page\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0",
+			3 * time.Second, "HTTP/1.1 408"},
 		// Headers that never end.
 		{"headers never end", "GET /healthz HTTP/1.1\r\nHost: x\r\n", 3 * time.Second, ""},
 		{"nothing sent", "", 3 * time.Second, ""},
