@@ -83,7 +83,12 @@ func (c *SignerConfig) AddFlags(fs *flag.FlagSet) { c.addFlags(fs) }
 // Enabled reports whether a key is configured.
 func (c SignerConfig) Enabled() bool { return c.P12File != "" || c.PKCS11Module != "" }
 
-// Signer signs documents with one key. Safe for concurrent use.
+// Signer signs documents with one key (a PKCS#12 file or a PKCS#11 token
+// key) and its certificate chain; get one from SignerConfig.Open and Close
+// it when done. Sign appends one PAdES baseline signature (B-B, or B-T with
+// a TSA) as an incremental update and never rewrites what is there, so a
+// signed file stays PDF/A and earlier signatures stay intact. A Signer is
+// safe for concurrent use on different files.
 type Signer struct{ signer }
 
 // Open loads the key (and logs in to the token).

@@ -15,10 +15,35 @@
 // built from DejaVu Sans outlines so the file stays PDF/A. Keys come from a
 // PKCS#12 file or a PKCS#11 token.
 //
-// Verify reports the PDF/A claim with problems found, and for each signature
-// (adbe.pkcs7.detached, adbe.pkcs7.sha1, ETSI.CAdES.detached, ETSI.RFC3161;
-// SHA-1 to SHA-512) whether it is intact, covers the whole file, chains to a
-// trusted CA and carries a timestamp.
+// Verify gives three separate verdicts, each with a one-line reason in
+// English and Vietnamese for a "no": signatures (at least one, each intact,
+// nothing after it that changes what it signed), PDF/A conformance (counts
+// only when required) and trust (chains to the given anchors; "not judged"
+// without any). It reads adbe.pkcs7.detached, adbe.pkcs7.sha1,
+// ETSI.CAdES.detached and ETSI.RFC3161 with SHA-1 to SHA-512. Signatures are
+// checked against the attacks published on PDF signatures: incremental
+// saving (ISA: every object a later revision replaces is compared with the
+// signed one; only signatures, document timestamps, DSS and Info
+// /ModDate /Producer may be added), signature wrapping (SWA: the /ByteRange
+// gap must be exactly this dictionary's /Contents, the signed bytes must end
+// a revision and hold the signature dictionary), universal signature
+// forgery (missing, null or empty /Contents and /ByteRange, emptied or
+// removed signature fields) and the hide, replace and hide-and-replace
+// shadow attacks (changed content, resources or cross-reference entries).
+//
+// CMS is built and parsed with golang.org/x/crypto/cryptobyte (DER; BER from
+// older tools is normalised first), so lengths of any size are encoded right.
+//
+// Why not github.com/digitorus/pdfsign (evaluated again at the only version
+// the module proxy serves, v0.0.0-20250819064552-5f74f69dda1d): its signer
+// writes adbe.pkcs7.detached only, and through digitorus/pkcs7 puts a CMS
+// signing-time attribute in, which PAdES baseline (ETSI.CAdES.detached, time
+// in /M) forbids; its visible appearance uses the non-embedded Times-Roman
+// and the invisible widget has no /AP, both of which break PDF/A; its
+// verifier reads each /ByteRange range whole into memory and checks neither
+// the gap nor what later revisions changed, so it would pass the attacks
+// above. Our signer and verifier are a few hundred lines each over
+// cryptobyte, digitorus/timestamp and the incremental update we write.
 //
 // Tests check every output with independent tools (PDFBox Preflight, qpdf,
 // pdfcpu, pdfsig with an NSS trust database, pdftotext, pdftoppm) and need the
