@@ -317,11 +317,14 @@ func must(b []byte, _ int64) []byte { return b }
 // other data (here: some bytes of the scan inverted).
 func replacedStream(t testing.TB, d *doc, num int) string {
 	t.Helper()
-	o, data, err := d.v.raw(num)
-	if err != nil || data == nil {
+	o, sp, err := d.v.raw(num)
+	if err != nil || sp == nil {
 		t.Fatalf("object %d: %v", num, err)
 	}
-	data = append([]byte(nil), data...)
+	data, err := d.v.read(sp, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := len(data) / 2; i < len(data)/2+64; i++ {
 		data[i] ^= 0xff
 	}

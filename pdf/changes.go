@@ -260,7 +260,7 @@ func (a *changeAnalysis) object(n int) {
 		a.add(n, r.page, false, "object unreadable ("+roleEN(r)+")", "không đọc được đối tượng ("+roleVI(r)+")")
 		return
 	}
-	if samePDF(oo, co) && bytes.Equal(od, cd) {
+	if samePDF(oo, co) && sameSpans(a.old.r, od, cd) {
 		return // written again unchanged
 	}
 	oldD, ok1 := oo.(types.Dict)

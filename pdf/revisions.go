@@ -40,7 +40,7 @@ type xrefEntry struct {
 // Bounds against crafted cross-reference data.
 const (
 	maxRevisions    = 1000
-	maxXrefEntries  = 10_000_000
+	maxXrefEntries  = 1_000_000 // over all sections: a 500-page result has a few thousand
 	maxXrefStmBytes = 64 << 20
 )
 
@@ -53,6 +53,7 @@ func readRevisions(r io.ReaderAt, size int64, eofs []int64) ([]revision, error) 
 		return nil, err
 	}
 	var revs []revision
+	total := 0
 	seen := map[int64]bool{}
 	for off := start; ; {
 		if seen[off] || len(seen) > maxRevisions {
@@ -83,6 +84,10 @@ func readRevisions(r io.ReaderAt, size int64, eofs []int64) ([]revision, error) 
 			}
 		}
 		revs = append(revs, rev)
+		total += len(rev.entries)
+		if total > maxXrefEntries {
+			return nil, errors.New("too many cross-reference entries")
+		}
 		prev := rev.trailer.IntEntry("Prev")
 		if prev == nil {
 			break
@@ -247,6 +252,9 @@ func readXrefStream(r io.ReaderAt, size, off int64) (revision, error) {
 	pos := 0
 	for i := 0; i < len(idx); i += 2 {
 		for k := 0; k < idx[i+1]; k++ {
+			if len(rev.entries) > maxXrefEntries {
+				return rev, errors.New("too many cross-reference entries")
+			}
 			if pos+rowLen > len(data) {
 				return rev, errors.New("cross-reference stream too short")
 			}
@@ -453,8 +461,17 @@ func newRevView(r io.ReaderAt, size int64, revs []revision, upto int) *revView {
 	return v
 }
 
-// raw returns an object's parsed value and, for a stream, its raw data.
-func (v *revView) raw(num int) (types.Object, []byte, error) {
+// span is where a stream's (undecoded) data lies in the file.
+type span struct{ off, n int64 }
+
+// raw returns an object's parsed value and, for a stream, where its data
+// lies; the data itself is read only when asked for.
+func (v *revView) raw(num int) (types.Object, *span, error) { return v.rawAt(num, 0) }
+
+func (v *revView) rawAt(num, depth int) (types.Object, *span, error) {
+	if depth > 2 {
+		return nil, nil, fmt.Errorf("object %d: /Length chain too long", num)
+	}
 	e, ok := v.entries[num]
 	if !ok || e.free {
 		return nil, nil, fmt.Errorf("object %d is not in use", num)
@@ -474,19 +491,57 @@ func (v *revView) raw(num int) (types.Object, []byte, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("object %d: stream without a dictionary", num)
 	}
-	if ir, ok := d["Length"].(types.IndirectRef); ok {
-		n, _, err := v.raw(ir.ObjectNumber.Value())
-		if err != nil {
+	var n types.Object = d["Length"]
+	if ir, ok := n.(types.IndirectRef); ok {
+		if n, _, err = v.rawAt(ir.ObjectNumber.Value(), depth+1); err != nil {
 			return nil, nil, err
 		}
-		d = d.Clone().(types.Dict)
-		d["Length"] = n
 	}
-	data, err := rawStream(v.r, v.size, d, start, maxVerifyRange)
-	if err != nil {
-		return nil, nil, fmt.Errorf("object %d: %w", num, err)
+	ln, ok := n.(types.Integer)
+	if !ok || ln < 0 || int64(ln) > v.size-start {
+		return nil, nil, fmt.Errorf("object %d: bad stream /Length", num)
 	}
-	return o, data, nil
+	return o, &span{start, int64(ln)}, nil
+}
+
+// read returns a stream's raw data, at most limit bytes.
+func (v *revView) read(sp *span, limit int64) ([]byte, error) {
+	if sp.n > limit {
+		return nil, errors.New("stream too large")
+	}
+	b := make([]byte, sp.n)
+	if _, err := v.r.ReadAt(b, sp.off); err != nil && !(err == io.EOF && sp.off+sp.n <= v.size) {
+		return nil, err
+	}
+	return b, nil
+}
+
+// sameSpans compares two stretches of the file without holding them.
+func sameSpans(r io.ReaderAt, a, b *span) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if a.n != b.n {
+		return false
+	}
+	if a.off == b.off {
+		return true
+	}
+	const chunk = 64 << 10
+	ba, bb := make([]byte, chunk), make([]byte, chunk)
+	for p := int64(0); p < a.n; p += chunk {
+		n := min(chunk, a.n-p)
+		if _, err := r.ReadAt(ba[:n], a.off+p); err != nil && err != io.EOF {
+			return false
+		}
+		if _, err := r.ReadAt(bb[:n], b.off+p); err != nil && err != io.EOF {
+			return false
+		}
+		if !bytes.Equal(ba[:n], bb[:n]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *revView) compressed(stm, num int) (types.Object, error) {
@@ -499,9 +554,15 @@ func (v *revView) compressed(stm, num int) (types.Object, error) {
 	if len(v.objstm) > 10_000 {
 		return nil, errors.New("too many object streams")
 	}
-	o, data, err := v.raw(stm)
-	if err != nil || data == nil {
+	objs := map[int]types.Object{}
+	v.objstm[stm] = objs // before reading it: a stream listed inside itself finds nothing
+	o, sp, err := v.raw(stm)
+	if err != nil || sp == nil {
 		return nil, fmt.Errorf("object stream %d: %v", stm, err)
+	}
+	data, err := v.read(sp, maxXrefStmBytes)
+	if err != nil {
+		return nil, fmt.Errorf("object stream %d: %w", stm, err)
 	}
 	d := o.(types.Dict)
 	dec, err := decodeFlate(d, data, 64<<20)
@@ -513,8 +574,6 @@ func (v *revView) compressed(stm, num int) (types.Object, error) {
 		return nil, fmt.Errorf("object stream %d: bad /N or /First", stm)
 	}
 	head := strings.Fields(string(dec[:*first]))
-	objs := map[int]types.Object{}
-	v.objstm[stm] = objs
 	for i := 0; i+1 < len(head) && i/2 < *n; i += 2 {
 		on, err1 := strconv.Atoi(head[i])
 		at, err2 := strconv.Atoi(head[i+1])
@@ -557,12 +616,16 @@ func (v *revView) Stream(o types.Object, limit int64) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("stream is not an indirect object")
 	}
-	d, data, err := v.raw(ir.ObjectNumber.Value())
+	d, sp, err := v.raw(ir.ObjectNumber.Value())
 	if err != nil {
 		return nil, err
 	}
-	if data == nil {
+	if sp == nil {
 		return nil, errors.New("not a stream")
+	}
+	data, err := v.read(sp, limit)
+	if err != nil {
+		return nil, err
 	}
 	return decodeFlate(d.(types.Dict), data, limit)
 }

@@ -36,6 +36,8 @@ func (r *Report) judge(opts VerifyOptions, revErr error) {
 			no(&sv, en+" is not intact: "+s.IntactError, vi+" không toàn vẹn: "+s.IntactErrorVI)
 		case s.Timestamp != nil && !s.Timestamp.Valid:
 			no(&sv, en+": its timestamp is not valid: "+s.Timestamp.Error, vi+": dấu thời gian không hợp lệ: "+s.Timestamp.Error)
+		case s.Changes == nil && revErr == nil:
+			no(&sv, en+": what came after it was not checked (more than 100 signatures)", vi+": chưa kiểm tra được những gì thêm vào sau chữ ký (quá 100 chữ ký)")
 		case s.ModifiedAfter:
 			var c Change
 			n := 0
