@@ -2,14 +2,18 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +34,43 @@ type Client struct {
 	// when 0) doubling up to MaxBackoff (30 s when 0).
 	MaxAttempts            int
 	MinBackoff, MaxBackoff time.Duration
+
+	// OnRetry, when set, hears of every failed attempt that Upload or Wait
+	// will repeat, instead of a log line: the attempt (1-based), the
+	// attempts allowed (0 for Wait, which has no limit), the pause before
+	// the next and why. A command shows it as one status line.
+	OnRetry func(attempt, attempts int, wait time.Duration, err error)
+}
+
+// permanent reports errors that repeating the same request cannot fix:
+// a refusal (4xx), a server address that is not a URL, a TLS certificate
+// this machine does not trust, a page file that cannot be read.
+func permanent(err error) bool {
+	var (
+		ae  *APIError
+		ue  *url.Error
+		ce  *tls.CertificateVerificationError
+		uae x509.UnknownAuthorityError
+		he  x509.HostnameError
+		pe  *fs.PathError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return !ae.Temporary()
+	case errors.As(err, &ce), errors.As(err, &uae), errors.As(err, &he), errors.As(err, &pe):
+		return true
+	case errors.As(err, &ue):
+		return ue.Op == "parse" || strings.Contains(ue.Err.Error(), "unsupported protocol scheme")
+	}
+	return false
+}
+
+func (c *Client) retrying(attempt, attempts int, wait time.Duration, err error, msg string, args ...any) {
+	if c.OnRetry != nil {
+		c.OnRetry(attempt, attempts, wait, err)
+		return
+	}
+	c.log().Warn(msg, append(args, "attempt", attempt, "wait", wait, "err", err)...)
 }
 
 // APIError is an error answer of the server.
@@ -107,10 +148,11 @@ func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*Uplo
 			return res, nil
 		}
 		last = err
-		var ae *APIError
-		if errors.As(err, &ae) && !ae.Temporary() {
+		if permanent(err) {
 			return nil, err
 		}
+		var ae *APIError
+		errors.As(err, &ae)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -121,8 +163,7 @@ func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*Uplo
 		if ae != nil && ae.Status == http.StatusTooManyRequests {
 			d = max(d, time.Second)
 		}
-		c.log().Warn("upload: attempt failed, retrying with the same idempotency key",
-			"attempt", i, "wait", d, "err", err)
+		c.retrying(i, attempts, d, err, "upload: attempt failed, retrying with the same idempotency key")
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
@@ -233,17 +274,29 @@ func (c *Client) Batch(ctx context.Context, id string) (*dossier.Batch, error) {
 // Wait polls a batch every interval until it is done or failed.
 // Transient errors (a server restart) are ridden out.
 func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*dossier.Batch, error) {
+	return c.WaitProgress(ctx, id, every, nil)
+}
+
+// WaitProgress is Wait that also hands every reading of the batch (pages
+// with their states) to seen, for a progress display.
+func (c *Client) WaitProgress(ctx context.Context, id string, every time.Duration, seen func(*dossier.Batch)) (*dossier.Batch, error) {
+	failures := 0
 	for {
 		b, err := c.Batch(ctx, id)
+		if err == nil && seen != nil {
+			seen(b)
+		}
 		if err == nil && (b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed) {
 			return b, nil
 		}
-		var ae *APIError
-		if err != nil && errors.As(err, &ae) && !ae.Temporary() {
+		if err != nil && permanent(err) {
 			return nil, err
 		}
 		if err != nil {
-			c.log().Warn("wait: cannot read batch, retrying", "batch", id, "err", err)
+			failures++
+			c.retrying(failures, 0, every, err, "wait: cannot read batch, retrying", "batch", id)
+		} else {
+			failures = 0
 		}
 		select {
 		case <-time.After(every):

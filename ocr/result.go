@@ -69,8 +69,12 @@ type Result struct {
 
 	Confidence  float64 `json:"confidence"` // mean word confidence, 0-100
 	NeedsReview bool    `json:"needs_review"`
-	Language    string  `json:"language"`
-	Text        string  `json:"text"` // reading order, NFC, lines joined by \n, paragraphs by a blank line
+	// OrientationUnsure: the text did not read well enough in any turn to
+	// trust one, so the page keeps the orientation the scanner gave it (and
+	// NeedsReview is set): a near-blank page with only a seal, a photo.
+	OrientationUnsure bool   `json:"orientation_unsure,omitempty"`
+	Language          string `json:"language"`
+	Text              string `json:"text"` // reading order, NFC, lines joined by \n, paragraphs by a blank line
 
 	Width    int     `json:"width"` // pixels of the corrected image
 	Height   int     `json:"height"`

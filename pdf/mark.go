@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"golang.org/x/image/font"
@@ -39,6 +40,13 @@ func loadMarkFont(path string) (*sfnt.Font, error) {
 		return f, nil
 	}
 	return nil, fmt.Errorf("pdf: no font for the signature mark (%s)", strings.Join(errs, "; "))
+}
+
+// markLines is the text of the visible signature mark. The time reads as
+// on the government signature stamps of the same documents, day first, in
+// Vietnam's time (UTC+7): "Thời gian ký: 17/01/2025 13:43:53".
+func markLines(name string, when time.Time) []string {
+	return []string{"Ký bởi: " + name, "Thời gian ký: " + when.In(vnZone).Format("02/01/2006 15:04:05")}
 }
 
 // type3Font is a Type 3 font holding just the glyphs of one mark, drawn as

@@ -256,7 +256,7 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 	pageDict, pageRef := t.page, &t.pageRef
 
 	when := s.now().In(vnZone).Truncate(time.Second)
-	lines := []string{"Ký bởi: " + s.name, "Thời gian ký: " + when.Format("2006-01-02T15:04:05-07:00")}
+	lines := markLines(s.name, when)
 	t3, err := newType3Font(s.font, strings.Join(lines, "\n"))
 	if err != nil {
 		return err

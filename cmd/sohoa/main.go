@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,18 +30,8 @@ type env struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
 	ui             ui
-}
-
-// flagSet is the flag set of command name: errors go to stderr, and so does
-// the usage, the given synopsis (already translated) then the flags.
-func (e *env) flagSet(name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, usage)
-		fs.PrintDefaults()
-	}
-	return fs
+	term           bool      // stderr is a terminal: progress lines are drawn there
+	flags          *cmdFlags // the running command's flags, set by flagSet
 }
 
 func commands() []command {
@@ -58,6 +47,7 @@ func commands() []command {
 		{name: "search", vi: "tra cứu toàn văn các trang đã số hóa", en: "full-text search over digitized pages", run: runSearch},
 		{name: "reindex", vi: "dựng lại chỉ mục tra cứu từ kết quả OCR đã lưu", en: "rebuild the search index from stored OCR results", run: runReindex},
 		{name: "migrate", vi: "nâng cấp lược đồ cơ sở dữ liệu", en: "apply database schema migrations", run: runMigrate},
+		{name: "status", vi: "xem tình trạng một lô đã gửi: các trang, trang cần xem lại, mã kết quả", en: "show an uploaded batch: its pages, pages to review, result code", run: runStatus},
 		{name: "token", vi: "tạo hoặc thu hồi mã truy cập API", en: "create or revoke API tokens", run: runToken},
 		{name: "ocr-engine", hidden: true, run: runOCREngine},
 	}
@@ -72,6 +62,7 @@ func main() {
 		stderr: os.Stderr,
 		log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})),
 		ui:     uiFromEnv(),
+		term:   isTerminal(os.Stderr),
 	})
 	stop()
 	os.Exit(code)
@@ -86,27 +77,45 @@ func logLevel() slog.Level {
 
 // run executes one command line and returns the process exit code:
 // 0 success, 1 failure, 2 usage error, or the code of an error with an
-// ExitCode method (verify: 2 when the file cannot be read).
+// ExitCode method (verify: 2 when the file cannot be read). Help goes to
+// stdout (exit 0); errors go to stderr, once, in the user's language.
 func run(ctx context.Context, args []string, e *env) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(e)
-		if len(args) == 0 {
-			return 2
+	if len(args) == 0 {
+		usage(e.stderr, e.ui)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			return run(ctx, []string{args[1], "--help"}, e)
 		}
+		usage(e.stdout, e.ui)
+		return 0
+	case "--version", "-version", "version":
+		printVersion(e.stdout)
 		return 0
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
 		}
+		e.flags = nil
 		err := c.run(ctx, e, args[1:])
+		fl := e.flags
 		switch {
 		case err == nil:
 			return 0
-		case errors.Is(err, flag.ErrHelp):
+		case isFlagHelp(err):
+			if fl != nil {
+				printHelp(e.stdout, e.ui, fl)
+			}
 			return 0
+		case fl != nil && fl.failed:
+			// A bad flag: the flag package's error, translated, then a hint.
+			fmt.Fprintf(e.stderr, "sohoa %s: %s\n%s\n", c.name, flagError(err, e.ui), helpHint(c.name, e.ui))
+			return 2
 		case errors.As(err, new(usageError)):
-			fmt.Fprintf(e.stderr, "sohoa %s: %v\n", c.name, err)
+			fmt.Fprintf(e.stderr, "sohoa %s: %s\n%s\n", c.name, e.ui.errText(err), helpHint(c.name, e.ui))
 			return 2
 		case errors.As(err, new(interface{ ExitCode() int })):
 			var ec interface{ ExitCode() int }
@@ -114,32 +123,31 @@ func run(ctx context.Context, args []string, e *env) int {
 			fmt.Fprintf(e.stderr, "sohoa %s: %s: %v\n", c.name, e.ui.t("lỗi", "error"), err)
 			return ec.ExitCode()
 		default:
-			fmt.Fprintf(e.stderr, "sohoa %s: %s: %v\n", c.name, e.ui.t("lỗi", "error"), err)
+			e.log.Debug("command failed", "command", c.name, "err", err)
+			fmt.Fprintf(e.stderr, "sohoa %s: %s: %s\n", c.name, e.ui.t("lỗi", "error"), e.ui.errText(err))
+			var ec interface{ ExitCode() int }
+			if errors.As(err, &ec) {
+				return ec.ExitCode()
+			}
 			return 1
 		}
 	}
 	fmt.Fprintf(e.stderr, e.ui.t("sohoa: không có lệnh %q\n", "sohoa: unknown command %q\n"), args[0])
-	usage(e)
+	fmt.Fprintln(e.stderr, helpHint("", e.ui))
 	return 2
 }
 
-func usage(e *env) {
-	w := e.stderr
-	fmt.Fprintln(w, e.ui.t("Cách dùng: sohoa LỆNH [tùy chọn] [đối số]", "Usage: sohoa COMMAND [options] [arguments]"))
+func usage(w io.Writer, u ui) {
+	fmt.Fprintln(w, u.t("Cách dùng: sohoa LỆNH [tùy chọn] [đối số]", "Usage: sohoa COMMAND [options] [arguments]"))
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, e.ui.t("Các lệnh:", "Commands:"))
+	fmt.Fprintln(w, u.t("Các lệnh:", "Commands:"))
 	for _, c := range commands() {
 		if c.hidden {
 			continue
 		}
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, e.ui.t(c.vi, c.en))
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, u.t(c.vi, c.en))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, e.ui.t("Xem trợ giúp của một lệnh: sohoa LỆNH --help. Giao diện tiếng Anh: SOHOA_LANG=en.",
-		"Help on one command: sohoa COMMAND --help. Vietnamese interface: SOHOA_LANG=vi (default)."))
+	fmt.Fprintln(w, u.t("Xem trợ giúp của một lệnh: sohoa LỆNH --help. Phiên bản: sohoa --version. Giao diện tiếng Anh: SOHOA_LANG=en.",
+		"Help on one command: sohoa COMMAND --help. Version: sohoa --version. Vietnamese interface (the default): SOHOA_LANG=vi."))
 }
-
-// usageError marks an error in how the command was called (exit code 2).
-type usageError struct{ msg string }
-
-func (u usageError) Error() string { return u.msg }

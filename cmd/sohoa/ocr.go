@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"github.com/sohoa/sohoa/ocr"
 )
@@ -57,20 +57,19 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 	if fl.NArg() == 0 {
 		return usageError{e.ui.t("thiếu tệp ảnh", "no image file given")}
 	}
+	if err := ocr.CheckModels(*lang); err != nil {
+		return err
+	}
+	bar := e.progress("OCR", 0)
+	defer bar.clear()
 	pool := ocr.NewPool(ocr.Options{Languages: *lang, Engines: *engines, Logger: e.log})
 	defer pool.Close()
 
 	failed := 0
 	report := func(file string, page int, err error) {
 		failed++
-		var ie *ocr.InputError
-		msg := err.Error()
-		if errors.As(err, &ie) {
-			msg = e.ui.t(ie.VI, ie.EN)
-			if ie.Detail != "" {
-				msg += ": " + ie.Detail
-			}
-		}
+		msg := e.ui.errText(err)
+		bar.hide()
 		if page > 0 {
 			fmt.Fprintf(e.stderr, "sohoa ocr: %s %s %d: %s\n", file, e.ui.t("trang", "page"), page, msg)
 		} else {
@@ -81,6 +80,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 	// Pages go to the engines in parallel and come out in order.
 	queue := make(chan *pageJob, 64)
 	ordered := make(chan *pageJob, 64)
+	var total atomic.Int64
 	go func() {
 		defer close(ordered)
 		defer close(queue)
@@ -96,6 +96,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 				ordered <- j
 				continue
 			}
+			total.Add(int64(info.Pages))
 			for page := 1; page <= info.Pages; page++ {
 				j := &pageJob{file: file, page: page, data: data, done: make(chan pageDone, 1)}
 				select {
@@ -123,8 +124,11 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
 	first := true
+	finished := 0
 	for j := range ordered {
 		d := <-j.done
+		finished++
+		bar.set(finished, int(total.Load()))
 		if d.err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -145,6 +149,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 			}
 			continue
 		}
+		bar.hide()
 		if !first {
 			fmt.Fprint(e.stdout, "\f\n")
 		}
@@ -158,7 +163,8 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if failed > 0 {
-		return fmt.Errorf(e.ui.t("%d trang hoặc tệp không nhận dạng được", "%d pages or files failed"), failed)
+		return &userError{vi: fmt.Sprintf("%d trang hoặc tệp không nhận dạng được", failed),
+			en: fmt.Sprintf("%d failed (pages or files)", failed)}
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -15,16 +13,13 @@ import (
 // runReindex: sohoa reindex [--data DIR | --db URL --s3 URL] rebuilds the
 // search index from the stored OCR results of every linked result.
 func runReindex(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("reindex", e.ui.t("Cách dùng: sohoa reindex [--data THƯ_MỤC | --db URL --s3 URL]", "Usage: sohoa reindex [--data DIR | --db URL --s3 URL]")+"\n"+
+		e.ui.t("Dựng lại chỉ mục tra cứu từ kết quả OCR đã lưu của mọi kết quả đã liên kết.", "Rebuilds the search index from the stored OCR results of every linked result."))
 	data := fs.String("data", envOr("SOHOA_DATA", "sohoa-data"), e.ui.t("thư mục dữ liệu của chế độ nhúng", "data folder of the embedded mode"))
 	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
 	s3URL := fs.String("s3", os.Getenv("SOHOA_S3"), e.ui.t("MinIO (http://KHÓA:BÍ_MẬT@máy:cổng/bucket; biến SOHOA_S3)", "MinIO URL (http://KEY:SECRET@host:port/bucket; env SOHOA_S3)"))
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{e.ui.t("reindex không nhận đối số", "reindex takes no arguments")}
@@ -33,7 +28,7 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	if db == "" {
 		db = storage.DataDBPath(*data)
 		if _, err := os.Stat(db); err != nil {
-			return fmt.Errorf("no embedded store in %s (--data DIR or --db URL --s3 URL): %w", *data, err)
+			return noStoreError(*data, "--data THƯ_MỤC, --db URL --s3 URL", "--data DIR, --db URL --s3 URL", err)
 		}
 	}
 	blobURL := *s3URL

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"html"
 	"io"
@@ -32,7 +31,7 @@ Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 	data := fs.String("data", envOr("SOHOA_DATA", "sohoa-data"), e.ui.t("thư mục dữ liệu của chế độ nhúng", "data folder of the embedded mode"))
 	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
 	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("tra cứu qua máy chủ sohoa (http://...; biến SOHOA_SERVER)", "search through a sohoa server (http://...; env SOHOA_SERVER)"))
-	token := fs.String("token", os.Getenv("SOHOA_TOKEN"), e.ui.t("mã truy cập vai trò lưu trữ cho --server (biến SOHOA_TOKEN)", "archivist token for --server (env SOHOA_TOKEN)"))
+	token := fs.String("token", "", e.ui.t("mã truy cập vai trò lưu trữ cho --server (biến SOHOA_TOKEN)", "archivist token for --server (env SOHOA_TOKEN)"))
 	agency := fs.String("agency", "", e.ui.t("chỉ cơ quan này (mã)", "only this agency (code)"))
 	dossier := fs.String("dossier", "", e.ui.t("chỉ hồ sơ này (mã hồ sơ)", "only this dossier (dossier code)"))
 	docType := fs.String("type", "", e.ui.t("chỉ loại giấy tờ này", "only this document type"))
@@ -44,16 +43,21 @@ Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 	var words []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return usageError{err.Error()}
+			return err
 		}
 		if fs.NArg() == 0 {
 			break
 		}
 		words = append(words, fs.Arg(0))
 		args = fs.Args()[1:]
+	}
+	if *token == "" {
+		*token = os.Getenv("SOHOA_TOKEN")
+	}
+	if *server != "" {
+		if err := checkServerURL("--server", *server, e.ui); err != nil {
+			return err
+		}
 	}
 	v := url.Values{}
 	for k, s := range map[string]string{"q": strings.Join(words, " "), "agency": *agency, "dossier": *dossier,
@@ -99,7 +103,7 @@ func searchLocal(ctx context.Context, data, dbURL string, q index.Query) (*web.S
 	if dbURL == "" {
 		dbURL = storage.DataDBPath(data)
 		if _, err := os.Stat(dbURL); err != nil {
-			return nil, fmt.Errorf("no embedded store in %s (--data DIR, --db URL or --server URL): %w", data, err)
+			return nil, noStoreError(data, "--data THƯ_MỤC, --db URL hoặc --server URL", "--data DIR, --db URL or --server URL", err)
 		}
 	}
 	db, err := storage.OpenDB(ctx, dbURL)
@@ -122,7 +126,7 @@ func searchServer(ctx context.Context, server, token string, v url.Values) (*web
 	u := strings.TrimRight(server, "/") + "/v1/search?" + v.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, usageError{fmt.Sprintf("--server: %v", err)}
+		return nil, fmt.Errorf("--server: %w", err)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -147,11 +151,18 @@ func searchServer(ctx context.Context, server, token string, v url.Values) (*web
 		if apiErr.Error == "" {
 			apiErr.Error = resp.Status
 		}
+		if apiErr.ErrorVI == "" {
+			apiErr.ErrorVI = apiErr.Error
+		}
 		if resp.StatusCode == http.StatusBadRequest {
 			return nil, &index.QueryError{EN: strings.TrimPrefix(apiErr.Error, "invalid query: "),
 				VI: strings.TrimPrefix(apiErr.ErrorVI, "câu tìm kiếm không hợp lệ: ")}
 		}
-		return nil, fmt.Errorf("search %s: %s (HTTP %d)", server, apiErr.Error, resp.StatusCode)
+		// The server words its refusals in both languages: show the user's.
+		return nil, &userError{
+			vi: fmt.Sprintf("máy chủ %s từ chối (HTTP %d): %s", server, resp.StatusCode, apiErr.ErrorVI),
+			en: fmt.Sprintf("refused by the server %s (HTTP %d): %s", server, resp.StatusCode, apiErr.Error),
+		}
 	}
 	var res web.SearchResponse
 	if err := json.Unmarshal(body, &res); err != nil {
@@ -173,7 +184,7 @@ func printResults(e *env, res *web.SearchResponse) {
 	if res.Capped {
 		more = e.ui.t("hơn ", "more than ")
 	}
-	fmt.Fprintf(w, e.ui.t("Tìm thấy %s%d trang (trang kết quả %d/%d)\n", "%s%d page(s) found (result page %d/%d)\n"), more, res.Total, res.Page, pages)
+	fmt.Fprintf(w, e.ui.t("Tìm thấy %s (trang kết quả %d/%d)\n", "%s found (result page %d/%d)\n"), more+e.ui.pages(res.Total), res.Page, pages)
 	for i, h := range res.Hits {
 		fmt.Fprintf(w, "\n%d. %s\n", (res.Page-1)*res.PerPage+i+1, h.Title)
 		date := ""

@@ -82,7 +82,7 @@ func TestSearchAndReindexCommands(t *testing.T) {
 	if c != 0 {
 		t.Fatalf("search: exit %d: %s", c, errs)
 	}
-	for _, want := range []string{"1 page(s) found", "Giấy chứng nhận đăng ký hộ kinh doanh", "dossier 000.00.31.H33-220804-0001",
+	for _, want := range []string{"1 page found", "Giấy chứng nhận đăng ký hộ kinh doanh", "dossier 000.00.31.H33-220804-0001",
 		"result " + code, "page 2", "Cấp cho bà **Nguyễn Thị Thủy Tiên**, địa chỉ số 12 đường Lê Lợi."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("search output lacks %q:\n%s", want, out)
@@ -111,6 +111,10 @@ func TestSearchAndReindexCommands(t *testing.T) {
 	}
 	if c, _, errs := runCmd(t, "search", "--server", ts.url, "--token", "wrong", "a"); c != 1 || !strings.Contains(errs, "HTTP 401") {
 		t.Errorf("bad token: exit %d, %q", c, errs)
+	}
+	// In Vietnamese, the server's own Vietnamese wording (error_vi).
+	if c, _, errs := runIn(false, "search", "--server", ts.url, "--token", "wrong", "a"); c != 1 || !strings.Contains(errs, "HTTP 401") || untranslated(errs, false) != nil {
+		t.Errorf("bad token in Vietnamese: exit %d, %q %q", c, errs, untranslated(errs, false))
 	}
 	if c, _, errs := runCmd(t, "search", "--server", ts.url, "--token", tok, "a OR -b"); c != 2 || !strings.Contains(errs, "OR") {
 		t.Errorf("bad query via server: exit %d, %q", c, errs)

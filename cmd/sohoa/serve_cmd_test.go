@@ -167,7 +167,7 @@ func TestServeBanner(t *testing.T) {
 		})
 	}
 	var help bytes.Buffer
-	runServe(context.Background(), &env{stdout: &help, stderr: &help, log: testLogger(t), ui: ui{english: true}}, []string{"--help"})
+	run(context.Background(), []string{"serve", "--help"}, &env{stdout: &help, stderr: &help, log: testLogger(t), ui: ui{english: true}})
 	if !strings.Contains(help.String(), "sohoa token create --role archivist") {
 		t.Errorf("serve --help does not say how to get an archivist token:\n%s", help.String())
 	}

@@ -69,6 +69,7 @@ func (c *stackConfig) addFlags(fs *flag.FlagSet, u ui) {
 	fs.StringVar(&c.pdfa, "pdfa", "2b", u.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
 	fs.BoolVar(&c.unsigned, "unsigned", false, u.t("cho phép tạo kết quả KHÔNG ký số (chỉ để thử; mặc định serve từ chối chạy không có khóa ký)", "allow results WITHOUT a digital signature (trials only; by default serve refuses to run without a signing key)"))
 	c.sign.AddFlags(fs)
+	localizeFlags(fs, u)
 }
 
 // checkResultPolicy refuses a configuration that would quietly produce

@@ -16,27 +16,24 @@ import (
 )
 
 func runToken(ctx context.Context, e *env, args []string) error {
-	usage := func() {
-		fmt.Fprintln(e.stderr, e.ui.t("Cách dùng:", "Usage:"))
-		fmt.Fprintln(e.stderr, "  sohoa token create --role station|case|archivist|admin [--name TÊN] [--data THƯ_MỤC | --db URL]")
-		fmt.Fprintln(e.stderr, "  sohoa token revoke ID [--data THƯ_MỤC | --db URL]")
-		fmt.Fprintln(e.stderr, "  sohoa token list [--data THƯ_MỤC | --db URL]")
-		fmt.Fprintln(e.stderr, e.ui.t(
-			"create in mã mới (chỉ một lần, một mình trên stdout); chỉ mã băm SHA-256 được lưu.",
-			"create prints the new token (once, alone on stdout); only its SHA-256 is stored."))
-	}
+	synopsis := e.ui.t(`Cách dùng:
+  sohoa token create --role station|case|archivist|admin [--name TÊN] [--data THƯ_MỤC | --db URL]
+  sohoa token revoke ID [--data THƯ_MỤC | --db URL]
+  sohoa token list [--data THƯ_MỤC | --db URL]
+create in mã mới (chỉ một lần, một mình trên stdout); chỉ mã băm SHA-256 được lưu.`, `Usage:
+  sohoa token create --role station|case|archivist|admin [--name NAME] [--data DIR | --db URL]
+  sohoa token revoke ID [--data DIR | --db URL]
+  sohoa token list [--data DIR | --db URL]
+create prints the new token (once, alone on stdout); only its SHA-256 is stored.`)
 	if len(args) == 0 {
-		usage()
 		return usageError{e.ui.t("thiếu lệnh con: create, revoke hoặc list", "missing subcommand: create, revoke or list")}
 	}
 	sub := args[0]
 	if sub == "-h" || sub == "--help" || sub == "help" {
-		usage()
+		fmt.Fprintln(e.stdout, synopsis)
 		return flag.ErrHelp
 	}
-	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = usage
+	fs := e.flagSet("token", synopsis)
 	var df dbFlags
 	df.add(fs, e.ui)
 	var role, name, expires string
@@ -61,7 +58,6 @@ func runToken(ctx context.Context, e *env, args []string) error {
 			return usageError{e.ui.t("cần đúng một ID mã truy cập", "need exactly one token ID")}
 		}
 	default:
-		usage()
 		return usageError{e.ui.t("lệnh con không rõ: ", "unknown subcommand: ") + sub}
 	}
 	var req storage.TokenRequest

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,6 +51,17 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	case len(files) == 0:
 		return usageError{e.ui.t("chưa có tệp trang nào", "no page files given")}
 	}
+	// What no retry can fix fails now, not after a minute of retries.
+	if err := checkServerURL("--server", *server, e.ui); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if st, err := os.Stat(f); err != nil {
+			return err
+		} else if st.IsDir() {
+			return &userError{vi: f + " là thư mục, không phải tệp trang", en: f + " is a folder, not a page file"}
+		}
+	}
 	for _, f := range files {
 		m.Pages = append(m.Pages, filepath.Base(f))
 	}
@@ -79,34 +89,81 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	c := &ingest.Client{Server: *server, Token: *token, Log: e.log}
+	bar := e.progress(e.ui.t("Gửi", "Upload"), 0)
+	defer bar.clear()
+	c := &ingest.Client{Server: *server, Token: *token, Log: e.log, OnRetry: retryLine(e, bar)}
+	bar.status(fmt.Sprintf(e.ui.t("đang gửi %s lên %s", "sending %s to %s"), e.ui.pages(len(files)), *server))
 	res, err := c.Upload(ctx, &m, files)
 	if err != nil {
-		var ae *ingest.APIError
-		if errors.As(err, &ae) {
-			return fmt.Errorf("%s", e.ui.t(fmt.Sprintf("máy chủ từ chối (%d): %s", ae.Status, ae.VI), fmt.Sprintf("refused by the server (%d): %s", ae.Status, ae.EN)))
+		if ctx.Err() != nil {
+			bar.clear()
+			return &userError{
+				vi:  "đã dừng gửi. Chạy lại đúng lệnh này để gửi tiếp: máy chủ nhận ra lô đã gửi, không tạo lô trùng",
+				en:  "upload stopped. Run the same command again to finish it: the server recognizes a batch already sent and makes no duplicate",
+				err: ctx.Err()}
 		}
 		return err
 	}
+	bar.clear()
 	if state != "" {
 		os.Remove(state)
 	}
 	fmt.Fprintln(e.stdout, res.BatchID)
 	if !res.Created {
-		e.log.Info(e.ui.t("lô này đã được nhận trước đó", "this batch had been received before"), "batch", res.BatchID)
+		fmt.Fprintf(e.stderr, e.ui.t("sohoa upload: lô %s đã được nhận trước đó (không tạo lô mới)\n",
+			"sohoa upload: batch %s had been received before (no new batch made)\n"), res.BatchID)
 	}
 	if !*wait {
 		return nil
 	}
-	b, err := c.Wait(ctx, res.BatchID, 2*time.Second)
+	follow := fmt.Sprintf("sohoa status --server %s %s", *server, res.BatchID)
+	bar = e.progress(e.ui.t("Xử lý", "Processing"), len(files))
+	defer bar.clear()
+	c.OnRetry = retryLine(e, bar)
+	b, err := c.WaitProgress(ctx, res.BatchID, 2*time.Second, func(b *dossier.Batch) {
+		done, _, _ := pageCounts(b)
+		bar.set(done, len(b.Pages))
+		bar.status("")
+	})
+	bar.clear()
 	if err != nil {
+		if ctx.Err() != nil {
+			return &userError{
+				vi:  fmt.Sprintf("đã ngừng chờ. Lô %s vẫn được xử lý tiếp trên máy chủ; xem tình trạng bằng: %s", res.BatchID, follow),
+				en:  fmt.Sprintf("stopped waiting. Batch %s goes on at the server; follow it with: %s", res.BatchID, follow),
+				err: ctx.Err()}
+		}
 		return err
 	}
+	printBatch(e.stderr, e.ui, b)
 	if b.Status != dossier.BatchDone {
-		return fmt.Errorf("%s", e.ui.t("lô "+b.ID+" xử lý không thành công: "+b.Error, "batch "+b.ID+" failed: "+b.Error))
+		return &userError{
+			vi: fmt.Sprintf("lô %s xử lý không thành công (xem các trang lỗi ở trên)", b.ID),
+			en: fmt.Sprintf("batch %s failed (see the failed pages above)", b.ID)}
 	}
 	fmt.Fprintln(e.stdout, b.ResultCode)
 	return nil
+}
+
+// retryLine shows the client's retries as the one status line of a
+// terminal; on a pipe, the first retry only is told, in one line.
+func retryLine(e *env, bar *progress) func(int, int, time.Duration, error) {
+	told := false
+	return func(attempt, attempts int, wait time.Duration, err error) {
+		n := fmt.Sprintf("%d", attempt)
+		if attempts > 0 {
+			n += fmt.Sprintf("/%d", attempts)
+		}
+		msg := fmt.Sprintf(e.ui.t("chưa được (lần %s: %s), thử lại sau %s", "not yet (attempt %s: %s), retrying in %s"), n, e.ui.errText(err), e.ui.duration(wait))
+		if e.term {
+			bar.status(msg)
+			return
+		}
+		if !told {
+			told = true
+			fmt.Fprintf(e.stderr, "sohoa: %s\n", msg)
+		}
+	}
 }
 
 // uploadKey returns the idempotency key of this upload, creating and saving

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -25,8 +23,10 @@ import (
 // runWorker runs page and document workers against RabbitMQ, MinIO and
 // PostgreSQL: as many processes on as many machines as wanted.
 func runWorker(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flagSet("worker", e.ui.t("Cách dùng: sohoa worker --amqp URL --s3 URL --db URL [tùy chọn ký số]",
+		"Usage: sohoa worker --amqp URL --s3 URL --db URL [signing options]")+"\n"+
+		e.ui.t("Chạy worker nhận dạng trang và tạo tệp PDF từ hàng đợi RabbitMQ; chạy bao nhiêu tiến trình, trên bao nhiêu máy cũng được.",
+			"Runs page and document workers from the RabbitMQ queues; run as many processes on as many machines as you like."))
 	amqpURL := fs.String("amqp", os.Getenv("SOHOA_AMQP"), e.ui.t("địa chỉ RabbitMQ (hoặc biến SOHOA_AMQP)", "RabbitMQ URL (or SOHOA_AMQP)"))
 	s3URL := fs.String("s3", os.Getenv("SOHOA_S3"), e.ui.t("địa chỉ MinIO http://KHÓA:BÍMẬT@máy:cổng/bucket (hoặc SOHOA_S3)", "MinIO URL http://KEY:SECRET@host:port/bucket (or SOHOA_S3)"))
 	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("địa chỉ PostgreSQL (hoặc SOHOA_DB)", "PostgreSQL URL (or SOHOA_DB)"))
@@ -42,11 +42,9 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	unsigned := fs.Bool("unsigned", false, e.ui.t("cho phép tạo kết quả KHÔNG ký số (chỉ để thử)", "allow results WITHOUT a digital signature (trials only)"))
 	var sc pdf.SignerConfig
 	sc.AddFlags(fs)
+	localizeFlags(fs, e.ui)
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{e.ui.t("không nhận đối số: ", "takes no arguments: ") + strings.Join(fs.Args(), " ")}
@@ -54,7 +52,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	switch pdf.Conformance(*pdfa) {
 	case pdf.PDFA1B, pdf.PDFA2B, pdf.PDFA3B:
 	default:
-		return usageError{"--pdfa: 1b, 2b, 3b"}
+		return usageError{e.ui.t("--pdfa phải là 1b, 2b hoặc 3b", "--pdfa must be 1b, 2b or 3b")}
 	}
 	if err := checkResultPolicy(e.ui, 1, sc.Enabled(), *unsigned, *webhook); err != nil {
 		return err

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// runStatus: sohoa status BATCH shows one batch (pages and their states,
+// pages to review, the result code) from a server or the local store.
+func runStatus(ctx context.Context, e *env, args []string) error {
+	fs := e.flagSet("status", e.ui.t("Cách dùng: sohoa status [--server URL --token MÃ | --data THƯ_MỤC | --db URL] [--json] MÃ_LÔ",
+		"Usage: sohoa status [--server URL --token T | --data DIR | --db URL] [--json] BATCH_ID")+"\n"+
+		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả.",
+			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code."))
+	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("địa chỉ máy chủ (biến SOHOA_SERVER); bỏ trống để đọc dữ liệu nhúng", "server URL (env SOHOA_SERVER); empty to read the embedded store"))
+	token := fs.String("token", "", e.ui.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
+	asJSON := fs.Bool("json", false, e.ui.t("in lô dạng JSON (như GET /v1/batches/MÃ_LÔ)", "print the batch as JSON (as GET /v1/batches/ID)"))
+	var df dbFlags
+	df.add(fs, e.ui)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{e.ui.t("cần đúng một mã lô", "give exactly one batch ID")}
+	}
+	if *token == "" {
+		*token = os.Getenv("SOHOA_TOKEN")
+	}
+	var b *dossier.Batch
+	if *server != "" {
+		if err := checkServerURL("--server", *server, e.ui); err != nil {
+			return err
+		}
+		if *token == "" {
+			return usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
+		}
+		c := &ingest.Client{Server: *server, Token: *token, Log: e.log}
+		b, err = c.Batch(ctx, pos[0])
+		var ae *ingest.APIError
+		if errors.As(err, &ae) && ae.Status == 404 {
+			return &userError{vi: "không có lô " + pos[0] + " trên máy chủ", en: "no batch " + pos[0] + " on the server", err: err}
+		}
+	} else {
+		b, err = localBatch(ctx, df, e.ui, pos[0])
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(b)
+	}
+	printBatch(e.stdout, e.ui, b)
+	return nil
+}
+
+// localBatch reads a batch from the embedded store or PostgreSQL, never
+// creating a database that is not there (a mistyped --data).
+func localBatch(ctx context.Context, df dbFlags, u ui, id string) (*dossier.Batch, error) {
+	dbURL, err := df.url(u)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(dbURL, "postgres") {
+		if _, err := os.Stat(dbURL); err != nil {
+			return nil, &userError{
+				vi:  fmt.Sprintf("không có dữ liệu nhúng %s (chỉ rõ --data THƯ_MỤC, --db URL hoặc --server URL)", dbURL),
+				en:  fmt.Sprintf("no embedded store %s (give --data DIR, --db URL or --server URL)", dbURL),
+				err: err}
+		}
+	}
+	db, err := storage.OpenDB(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	recs, err := storage.OpenRecords(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	b, err := recs.Batch(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, &userError{vi: "không có lô " + id, en: "no batch " + id, err: err}
+	}
+	return b, err
+}
+
+// pageCounts counts a batch's pages by state.
+func pageCounts(b *dossier.Batch) (done, pending, failed int) {
+	for _, p := range b.Pages {
+		switch p.Status {
+		case dossier.PageDone:
+			done++
+		case dossier.PageException:
+			failed++
+		default:
+			pending++
+		}
+	}
+	return done, pending, failed
+}
+
+// batchState words a batch status.
+func batchState(u ui, s string) string {
+	switch s {
+	case dossier.BatchReceived:
+		return u.t("đã nhận, chờ xử lý", "received, waiting")
+	case dossier.BatchProcessing:
+		return u.t("đang xử lý", "processing")
+	case dossier.BatchDone:
+		return u.t("xong", "done")
+	case dossier.BatchFailed:
+		return u.t("không thành công", "failed")
+	}
+	return s
+}
+
+// printBatch writes a batch for the operator: state, page counts, result
+// code, then every flagged page and every failed page with its reason.
+func printBatch(w io.Writer, u ui, b *dossier.Batch) {
+	fmt.Fprintf(w, u.t("Lô %s · hồ sơ %s · %q\n", "Batch %s · dossier %s · %q\n"), b.ID, b.DossierCode, b.Title)
+	state := batchState(u, b.Status)
+	if b.ResultCode != "" && b.Status == dossier.BatchDone {
+		state += u.t(" · mã kết quả ", " · result code ") + b.ResultCode
+	}
+	fmt.Fprintf(w, u.t("Trạng thái: %s\n", "State: %s\n"), state)
+	done, pending, failed := pageCounts(b)
+	fmt.Fprintf(w, u.t("Trang: %s (%d xong, %d đang chờ, %d lỗi)\n", "Pages: %s (%d done, %d pending, %d failed)\n"),
+		u.pages(len(b.Pages)), done, pending, failed)
+	var review, bad []dossier.Page
+	for _, p := range b.Pages {
+		switch {
+		case p.Status == dossier.PageException:
+			bad = append(bad, p)
+		case p.Status == dossier.PageDone && p.NeedsReview:
+			review = append(review, p)
+		}
+	}
+	if len(review) > 0 {
+		fmt.Fprintf(w, u.t("CẦN XEM LẠI %s:\n", "%s TO REVIEW:\n"), u.pages(len(review)))
+		for _, p := range review {
+			fmt.Fprintf(w, "  %s %d (%s): %s\n", u.t("trang", "page"), p.Index, p.SourceName,
+				fmt.Sprintf(u.t("độ tin cậy %.0f%%: kiểm tra hướng trang và chữ nhận dạng", "confidence %.0f%%: check the page's orientation and text"), p.Confidence))
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(w, u.t("TRANG LỖI (%d):\n", "FAILED PAGES (%d):\n"), len(bad))
+		for _, p := range bad {
+			fmt.Fprintf(w, "  %s %d (%s): %s · %s POST /v1/batches/%s/pages/%d/retry\n", u.t("trang", "page"), p.Index, p.SourceName,
+				p.Error, u.t("thử lại:", "retry:"), b.ID, p.Index)
+		}
+	}
+}
