@@ -193,6 +193,9 @@ type SignatureReport struct {
 	// any of it is not allowed after a signature.
 	Changes       []Change `json:"changes_after"`
 	ModifiedAfter bool     `json:"modified_after_signing"`
+	// DocMDP is the P of a certification signature: 1 no change allowed,
+	// 2 form filling and signatures, 3 also annotations; 0 when it is not one.
+	DocMDP int `json:"docmdp,omitempty"`
 
 	Trusted    *bool  `json:"trusted,omitempty"` // nil: no trust anchors given
 	TrustError string `json:"trust_error,omitempty"`

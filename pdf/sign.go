@@ -62,6 +62,7 @@ type signer struct {
 	now      func() time.Time
 	legacy   bool // tests: write adbe.pkcs7.detached with SHA-1, as older tools do
 	docTS    bool // tests: write a document timestamp (ETSI.RFC3161) from the TSA instead of a signature
+	certify  bool // tests: a certification signature (DocMDP P=1: no change allowed after it)
 }
 
 func readSecret(file, env, what string) (string, error) {
@@ -299,6 +300,9 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 		subFilter = "adbe.pkcs7.detached"
 	}
 	head := fmt.Sprintf("%d 0 obj\n<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /M %s /Name %s /ByteRange ", sigID, subFilter, pdfDate(when), pdfText(s.name))
+	if s.certify {
+		head = strings.Replace(head, "/ByteRange ", "/Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 1 /V /1.2>>>>] /ByteRange ", 1)
+	}
 	if s.docTS {
 		head = fmt.Sprintf("%d 0 obj\n<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange ", sigID)
 	}
@@ -322,6 +326,9 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 	delete(acro, "NeedAppearances") // forbidden by PDF/A
 	cat := t.root.Clone().(types.Dict)
 	cat["AcroForm"] = acro
+	if s.certify {
+		cat["Perms"] = types.Dict{"DocMDP": *types.NewIndirectRef(sigID, 0)}
+	}
 	o.objGen(t.rootRef.ObjectNumber.Value(), t.rootRef.GenerationNumber.Value(), cat.PDFString())
 
 	trailer := fmt.Sprintf("/Size %d /Root %s /Prev %d", o.next, t.rootRef.PDFString(), prev)

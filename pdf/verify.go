@@ -175,6 +175,17 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 		s := checkSignature(d.src, f, r, size, revs, roots)
 		if revErr == nil && s.Revision > 0 && len(rep.Signatures) < maxAnalysed {
 			s.Changes = changesAfter(r, size, revs, s.Revision-1)
+			if s.DocMDP = docMDP(d.src, f.v); s.DocMDP == 1 {
+				// A certification that permits nothing: every later
+				// revision, even a further signature, breaks it.
+				for i := range s.Changes {
+					s.Changes[i].Allowed = false
+				}
+				if len(s.Changes) > 0 {
+					s.Changes = append([]Change{{What: "the certifying signature permits no change after it (DocMDP P=1)",
+						WhatVI: "chữ ký chứng nhận không cho phép thay đổi nào sau nó (DocMDP P=1)"}}, s.Changes...)
+				}
+			}
 			for _, c := range s.Changes {
 				if !c.Allowed {
 					s.ModifiedAfter = true

@@ -512,3 +512,26 @@ func checkHashedSig(pub crypto.PublicKey, h crypto.Hash, hashed, sig []byte, sig
 	}
 	return fmt.Errorf("unsupported public key %T", pub)
 }
+
+// docMDP returns the P of a certification signature's DocMDP transform
+// (ISO 32000-1 12.8.2.2), 0 when the signature certifies nothing.
+func docMDP(src pdfObjects, v types.Dict) int {
+	if v == nil {
+		return 0
+	}
+	refs, _ := arrayOf(src, v["Reference"])
+	for _, r := range refs {
+		d, err := dictOf(src, r)
+		if err != nil || nameOf(src, d, "TransformMethod") != "DocMDP" {
+			continue
+		}
+		p := 2 // the default
+		if tp, err := dictOf(src, d["TransformParams"]); err == nil {
+			if n, err := numberOf(src, tp["P"]); err == nil && n >= 1 && n <= 3 {
+				p = int(n)
+			}
+		}
+		return p
+	}
+	return 0
+}
