@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
@@ -91,6 +89,24 @@ type File struct {
 	SHA256 string // hex of the content
 }
 
+// Records is what intake needs of the record store; *storage.SQLRecords
+// implements it, and its methods' doc comments give the full contract.
+type Records interface {
+	// CreateBatch stores a new batch with its pages in one transaction,
+	// creating the dossier when new. A batch whose IdempotencyKey was seen
+	// before from the same token returns the earlier batch and
+	// created=false; a batch whose Fingerprint matches an earlier batch of
+	// the same dossier returns storage.ErrConflict (with the earlier batch)
+	// unless allowDuplicate.
+	CreateBatch(ctx context.Context, b *dossier.Batch, allowDuplicate bool) (stored *dossier.Batch, created bool, err error)
+	// Batch returns the batch with its pages (storage.ErrNotFound when
+	// unknown).
+	Batch(ctx context.Context, id string) (*dossier.Batch, error)
+	// ListBatches returns batches without pages, in id (creation) order,
+	// filtered by f; Recover pages through them with f.After.
+	ListBatches(ctx context.Context, f storage.BatchFilter) ([]dossier.Batch, error)
+}
+
 // Intake turns a validated upload into a committed batch and queued work.
 //
 // The guarantee: when Submit returns a batch, its blobs and records are
@@ -98,7 +114,7 @@ type File struct {
 // Enqueueing happens after the commit; if it fails (or the process dies
 // before it), Recover re-enqueues the batch on the next start.
 type Intake struct {
-	Records storage.Records
+	Records Records // *storage.SQLRecords
 	Blobs   storage.Blobs
 	Queue   Enqueuer // may be nil: then batches wait for Recover or workers elsewhere
 	Limits  Limits
@@ -183,7 +199,7 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 				fmt.Sprintf("lô vượt quá %d triệu điểm ảnh (đến tệp này đã có %d triệu); chia lô hoặc quét ở độ phân giải thấp hơn", lim.MaxBatchPixels/1e6, pixels/1e6),
 				fmt.Sprintf("the batch passes %d million pixels (%d million up to this file); split it or scan at a lower resolution", lim.MaxBatchPixels/1e6, pixels/1e6), nil)
 		}
-		key := sourceKey(m.DossierCode, f.SHA256, name)
+		key := storage.SourceKey(m.DossierCode, f.SHA256, name)
 		toStore = append(toStore, stored{f: f, key: key, ctype: contentType(info.Format)})
 		for sp := 1; sp <= info.Pages; sp++ {
 			pages = append(pages, dossier.Page{
@@ -292,16 +308,6 @@ func inspectError(name string, err error) *Error {
 		en += " (" + ie.Detail + ")"
 	}
 	return badFile(status, name, vi, en, err)
-}
-
-// sourceKey names an uploaded file by dossier and content, so the same bytes
-// uploaded twice (a retry) land on the same object.
-func sourceKey(dossierCode, sha, name string) string {
-	ext := strings.ToLower(path.Ext(name))
-	if len(ext) > 6 || strings.ContainsAny(ext, " /\\") {
-		ext = ""
-	}
-	return "dossiers/" + dossierCode + "/sources/" + sha + ext
 }
 
 func contentType(format string) string {

@@ -9,27 +9,20 @@ import (
 	"github.com/sohoa/sohoa/storage"
 )
 
-// BatchLister is implemented by record stores that list batches by state
-// (storage.SQLRecords does).
-type BatchLister interface {
-	ListBatches(ctx context.Context, f storage.BatchFilter) ([]dossier.Batch, error)
-}
-
 // Recover re-enqueues batches that may have no queued job: every batch
 // still "received" (the process died between commit and enqueue, or the
 // queue was down), and "processing" batches untouched for staleAfter (a crash half-way through EnqueueBatch). Queueing a page
 // twice is harmless (the workers dedupe), so erring towards re-enqueueing
 // costs only time. It returns how many batches it queued.
 func (in *Intake) Recover(ctx context.Context, staleAfter time.Duration) (int, error) {
-	bl, ok := in.Records.(BatchLister)
-	if !ok || in.Queue == nil {
+	if in.Queue == nil {
 		return 0, nil
 	}
 	n := 0
 	for _, status := range []string{dossier.BatchReceived, dossier.BatchProcessing} {
 		after := ""
 		for {
-			bs, err := bl.ListBatches(ctx, storage.BatchFilter{Status: status, After: after, Limit: 200})
+			bs, err := in.Records.ListBatches(ctx, storage.BatchFilter{Status: status, After: after, Limit: 200})
 			if err != nil {
 				return n, fmt.Errorf("ingest: recover: %w", err)
 			}

@@ -18,42 +18,45 @@ import (
 // empty, "." or ".." segments or a reserved first segment.
 var ErrInvalidKey = errors.New("invalid blob key")
 
-// Blob keys: one place that knows the bucket layout, so the workers, the API
-// and reindex agree. Everything of a dossier lives under dossiers/<code>/.
+// Blob keys: the one place that knows the bucket layout, so that intake,
+// the workers, the API and reindex agree. Everything of a dossier lives
+// under dossiers/<code>/.
 
-// PageSourceKey is the uploaded source file name of a batch, e.g.
-// dossiers/<code>/batches/<id>/source/scan-01.tif.
-func PageSourceKey(dossier, batchID, sourceName string) string {
-	return "dossiers/" + dossier + "/batches/" + batchID + "/source/" + safeSegment(sourceName)
+// SourceKey is an uploaded file of a dossier, named by its content (hex
+// SHA-256) and the extension of name, e.g.
+// dossiers/<code>/sources/<sha256>.tif: the same bytes uploaded twice (a
+// retry) land on the same object.
+func SourceKey(dossierCode, sha256, name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if len(ext) > 6 || strings.ContainsAny(ext, " /\\") {
+		ext = "" // not an extension a scanner writes: leave it out of the key
+	}
+	return "dossiers/" + dossierCode + "/sources/" + sha256 + ext
 }
 
 // PageImageKey is the corrected page image (ext without dot: "jpg", "png").
-func PageImageKey(dossier, batchID string, index int, ext string) string {
-	return fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d.%s", dossier, batchID, index, ext)
+func PageImageKey(dossierCode, batchID string, index int, ext string) string {
+	return fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d.%s", dossierCode, batchID, index, ext)
 }
 
 // PageOCRKey is the OCR result JSON of a page.
-func PageOCRKey(dossier, batchID string, index int) string {
-	return fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d.ocr.json", dossier, batchID, index)
+func PageOCRKey(dossierCode, batchID string, index int) string {
+	return fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d.ocr.json", dossierCode, batchID, index)
 }
 
-// ResultKey is the signed PDF of a result code (<dossier>-KQ<n>).
-func ResultKey(dossier, resultCode string) string {
-	return "dossiers/" + dossier + "/results/" + resultCode + ".pdf"
+// ResultKey is the signed PDF of a result code (<dossier>-KQ<n>), e.g.
+// dossiers/<code>/results/<code>-KQ1-<first 12 hex digits of sha256>.pdf.
+// The key carries the content hash so that two racing runs of one batch
+// (a duplicate job) each store their own file and the one not linked can
+// be removed: the linked file always matches its checksum.
+func ResultKey(dossierCode, resultCode, sha256 string) string {
+	return "dossiers/" + dossierCode + "/results/" + resultCode + "-" + sha256[:min(12, len(sha256))] + ".pdf"
 }
 
 // IsResultKey reports whether key names a signed result (the keys that get
 // object-lock retention).
 func IsResultKey(key string) bool {
 	return strings.HasPrefix(key, "dossiers/") && strings.Contains(key, "/results/")
-}
-
-func safeSegment(s string) string {
-	s = path.Base(strings.ReplaceAll(s, "\\", "/"))
-	if s == "." || s == ".." || s == "/" || s == "" {
-		return "file"
-	}
-	return s
 }
 
 // checkKey validates a blob key.

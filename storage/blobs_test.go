@@ -225,7 +225,7 @@ func TestMinioPresignAndRetention(t *testing.T) {
 	}
 	m := b.(*storage.Minio)
 	pdf := []byte("%PDF-1.4 signed result")
-	rkey := storage.ResultKey("000.00.31.H33-220804-0001", "000.00.31.H33-220804-0001-KQ1")
+	rkey := storage.ResultKey("000.00.31.H33-220804-0001", "000.00.31.H33-220804-0001-KQ1", strings.Repeat("ab", 32))
 	pkey := storage.PageOCRKey("000.00.31.H33-220804-0001", "b1", 1)
 	for _, k := range []string{rkey, pkey} {
 		if _, err := b.Put(ctx, k, bytes.NewReader(pdf), int64(len(pdf)), "application/pdf", ""); err != nil {
@@ -303,7 +303,7 @@ func TestMinioOutage(t *testing.T) {
 		t.Fatal("the retry wrapper hides PresignGet")
 	}
 	data := randBytes(3 << 20)
-	key := storage.ResultKey("000.00.31.H33-220804-0001", "000.00.31.H33-220804-0001-KQ1")
+	key := storage.ResultKey("000.00.31.H33-220804-0001", "000.00.31.H33-220804-0001-KQ1", strings.Repeat("ab", 32))
 
 	srv.Stop()
 	type res struct {

@@ -15,8 +15,13 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
-// SQLRecords implements Records over database/sql for SQLite and PostgreSQL
-// alike. Every state change runs in one transaction that first locks the row
+// SQLRecords is the dossier record store, over database/sql for SQLite and
+// PostgreSQL alike. Every method is safe for concurrent use from many
+// processes (SQLite in one process, PostgreSQL from many). Its consumers
+// each declare the few methods they need (web.Records, ingest.Records,
+// workers.Records, index.ResultSource).
+//
+// Every state change runs in one transaction that first locks the row
 // it hangs on (the batch, or the dossier for new batches and result codes),
 // which is what makes FinishPage report allDone once and result codes come
 // out without gaps when many workers race.
@@ -25,8 +30,6 @@ type SQLRecords struct {
 	d      dialect
 	ownsDB bool
 }
-
-var _ Records = (*SQLRecords)(nil)
 
 // OpenRecords migrates the records schema in db and returns the records
 // stored there. Close does not close db.
@@ -61,7 +64,7 @@ func MigrateRecords(ctx context.Context, db *DB) error {
 // DB is the database the records live in.
 func (s *SQLRecords) DB() *DB { return s.db }
 
-// Close implements Records.
+// Close closes the database when OpenRecordsURL opened it.
 func (s *SQLRecords) Close() error {
 	if s.ownsDB {
 		return s.db.Close()
@@ -155,8 +158,12 @@ func (s *SQLRecords) loadPages(ctx context.Context, q querier, batchID string) (
 	return ps, rows.Err()
 }
 
-// CreateBatch implements Records. The returned ErrConflict for a duplicate
-// comes with the earlier batch as stored.
+// CreateBatch stores a new batch with its pages in one transaction,
+// creating the dossier when new. A batch whose IdempotencyKey was seen
+// before from the same token returns the earlier batch and
+// created=false; a batch whose Fingerprint matches an earlier batch of
+// the same dossier returns ErrConflict unless allowDuplicate. The returned
+// ErrConflict for a duplicate comes with the earlier batch as stored.
 func (s *SQLRecords) CreateBatch(ctx context.Context, in *dossier.Batch, allowDuplicate bool) (*dossier.Batch, bool, error) {
 	if in == nil || in.DossierCode == "" {
 		return nil, false, errors.New("storage: create batch: no dossier code")
@@ -272,7 +279,7 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *dossier.Batch, allowDu
 	}
 }
 
-// Batch implements Records.
+// Batch returns the batch with its pages, or ErrNotFound.
 func (s *SQLRecords) Batch(ctx context.Context, id string) (*dossier.Batch, error) {
 	return s.loadBatch(ctx, s.db, id, true)
 }
@@ -348,7 +355,7 @@ func (s *SQLRecords) lockBatch(ctx context.Context, tx *sql.Tx, id string) (stat
 	return status, dossierCode, resultCode, done.Valid, err
 }
 
-// SetBatchStatus implements Records. Setting the current status again only
+// SetBatchStatus moves a batch to status with errMsg as its error. Setting the current status again only
 // updates the error text; a move the state machine does not allow (e.g. out
 // of done) is ErrConflict.
 func (s *SQLRecords) SetBatchStatus(ctx context.Context, id, status, errMsg string) error {
@@ -369,7 +376,10 @@ func (s *SQLRecords) SetBatchStatus(ctx context.Context, id, status, errMsg stri
 	return nil
 }
 
-// FinishPage implements Records. Only a pending page changes: a repeated call
+// FinishPage records a page's OCR outcome (status PageDone with keys, or
+// PageException with Error). It reports whether this call completed the
+// batch: every page now done or excepted, exactly once. Only the call that
+// returns allDone=true must enqueue the document job. Only a pending page changes: a repeated call
 // (a redelivered message) finds the page already finished and returns
 // allDone=false. A page finishing moves a received batch to processing.
 func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, error) {
@@ -425,7 +435,8 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, erro
 	return allDone, nil
 }
 
-// PageAttempt implements Records; it also moves a received batch to
+// PageAttempt counts one more attempt at a page and returns the count; it
+// also moves a received batch to
 // processing.
 func (s *SQLRecords) PageAttempt(ctx context.Context, batchID string, index int) (int, error) {
 	var n int
@@ -453,7 +464,7 @@ func (s *SQLRecords) PageAttempt(ctx context.Context, batchID string, index int)
 	return n, nil
 }
 
-// RetryPage implements Records: the page goes back to pending with its
+// RetryPage puts an excepted page back to pending (operator action): it goes back to pending with its
 // attempts reset, the batch is open again (a later FinishPage reports
 // allDone anew) and a failed batch returns to processing. Retrying a page of
 // a done batch is ErrConflict; retrying a pending page does nothing.
@@ -498,7 +509,7 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 	return nil
 }
 
-// Exceptions implements Records: excepted pages, oldest first.
+// Exceptions returns up to limit excepted pages, oldest first.
 func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page, error) {
 	if limit <= 0 {
 		limit = 100
@@ -535,7 +546,9 @@ func (s *SQLRecords) reserveCode(ctx context.Context, tx *sql.Tx, batchID, dossi
 	return code, err
 }
 
-// ReserveResultCode implements Records.
+// ReserveResultCode allocates the result code <dossier>-KQ<n> for a
+// batch before its PDF is built (the code goes inside the PDF);
+// idempotent per batch: a second call returns the same code.
 func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (string, error) {
 	var code string
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -568,7 +581,11 @@ func scanResult(sc interface{ Scan(...any) error }) (*dossier.Result, error) {
 	return &r, nil
 }
 
-// AddResult implements Records. r.BatchID, r.Key and r.SHA256 are required;
+// AddResult links a signed PDF to its dossier under the code that
+// ReserveResultCode gave its batch and marks the batch done, recording a
+// "result.ready" event in the same transaction. It is idempotent per
+// batch: a second call for the same batch returns the first result.
+// r.BatchID, r.Key and r.SHA256 are required;
 // r.Code, when set, must be the code reserved for the batch (one is reserved
 // now when none was); DossierCode and Title default to the batch's.
 func (s *SQLRecords) AddResult(ctx context.Context, r dossier.Result) (dossier.Result, error) {
@@ -633,7 +650,7 @@ func (s *SQLRecords) AddResult(ctx context.Context, r dossier.Result) (dossier.R
 	return out, nil
 }
 
-// ResultByCode implements Records.
+// ResultByCode returns the result with that code, or ErrNotFound.
 func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*dossier.Result, error) {
 	r, err := scanResult(s.db.QueryRowContext(ctx, s.q(`SELECT `+resultCols+` FROM results WHERE code = ?`), code))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -645,7 +662,8 @@ func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*dossier.Re
 	return r, nil
 }
 
-// ListResults implements Records.
+// ListResults pages through all results ordered by code, after the given
+// code ("" for the start); used by reindex.
 func (s *SQLRecords) ListResults(ctx context.Context, after string, limit int) ([]dossier.Result, error) {
 	if limit <= 0 {
 		limit = 100
@@ -670,7 +688,7 @@ func (s *SQLRecords) results(ctx context.Context, q string, args ...any) ([]doss
 	return out, rows.Err()
 }
 
-// Dossier implements Records: the dossier with its batches (with pages) in
+// Dossier returns the dossier (ErrNotFound when unknown) with its batches (with pages) in
 // upload order and its results in code order (KQ1, KQ2...).
 func (s *SQLRecords) Dossier(ctx context.Context, code string) (*dossier.Dossier, error) {
 	var d dossier.Dossier
@@ -718,7 +736,7 @@ func (s *SQLRecords) Dossier(ctx context.Context, code string) (*dossier.Dossier
 
 // ---- events ----
 
-// PendingEvents implements Records: undelivered events in id order. On
+// PendingEvents returns up to limit undelivered events after afterID, in id order. On
 // PostgreSQL ids are taken at insert, and a transaction may commit after one
 // holding a higher id; so keep afterID only to page within one scan and
 // start each scan from 0 (delivered events drop out), or an event may be
@@ -789,7 +807,7 @@ func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit
 	return out, nil
 }
 
-// MarkDelivered implements Records; marking an event twice is harmless.
+// MarkDelivered acks an event; marking an event twice is harmless.
 func (s *SQLRecords) MarkDelivered(ctx context.Context, id int64) error {
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`), now(), id)
 	if err != nil {

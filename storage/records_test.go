@@ -42,7 +42,7 @@ func newBatch(dossierCode, token, idem, fingerprint string, pages int) *dossier.
 	return b
 }
 
-func mustCreate(t *testing.T, ctx context.Context, r storage.Records, b *dossier.Batch) *dossier.Batch {
+func mustCreate(t *testing.T, ctx context.Context, r *storage.SQLRecords, b *dossier.Batch) *dossier.Batch {
 	t.Helper()
 	got, created, err := r.CreateBatch(ctx, b, false)
 	if err != nil || !created {
@@ -375,7 +375,7 @@ func TestAddResult(t *testing.T) {
 		if err != nil || code != dossierCode+"-KQ1" {
 			t.Fatalf("code %q, %v", code, err)
 		}
-		in := dossier.Result{Code: code, BatchID: b.ID, Key: storage.ResultKey(dossierCode, code), Size: 1234,
+		in := dossier.Result{Code: code, BatchID: b.ID, Key: storage.ResultKey(dossierCode, code, "ab"+fmt.Sprintf("%062d", 0)), Size: 1234,
 			SHA256: "ab" + fmt.Sprintf("%062d", 0), Signer: "CN=Bộ phận một cửa", Pages: 2}
 		// Two workers link the same document at once (a redelivered job).
 		var wg sync.WaitGroup

@@ -49,12 +49,12 @@ func newSecret(prefix string) (string, error) {
 	return prefix + base64.RawURLEncoding.EncodeToString(raw[:]), nil
 }
 
-// CreateToken implements Records: a token that does not expire.
+// CreateToken issues a token that lasts until revoked.
 func (s *SQLRecords) CreateToken(ctx context.Context, role dossier.Role, name string) (string, dossier.Token, error) {
 	return s.IssueToken(ctx, TokenRequest{Role: role, Name: name})
 }
 
-// IssueToken implements Records: the secret is TokenPrefix and 32 random
+// IssueToken issues a token as req describes (station names are unique): the secret is TokenPrefix and 32 random
 // bytes (base64url); only its SHA-256 is stored, so it cannot be shown
 // again. A station token without a name, or with the name of another live
 // station token, is refused (ErrConflict for the latter).
@@ -133,7 +133,8 @@ func usable(t *dossier.Token) error {
 	return nil
 }
 
-// Authenticate implements Records.
+// Authenticate returns the token of a secret: ErrNotFound when unknown,
+// ErrForbidden when revoked, ErrForbidden and ErrExpired when expired.
 func (s *SQLRecords) Authenticate(ctx context.Context, secret string) (*dossier.Token, error) {
 	if secret == "" {
 		return nil, fmt.Errorf("storage: authenticate: %w", ErrNotFound)
@@ -151,7 +152,7 @@ func (s *SQLRecords) Authenticate(ctx context.Context, secret string) (*dossier.
 	return t, nil
 }
 
-// RevokeToken implements Records; revoking twice keeps the first time.
+// RevokeToken ends a token; revoking twice keeps the first time.
 // The token's browser sessions end with it.
 func (s *SQLRecords) RevokeToken(ctx context.Context, id string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -193,7 +194,7 @@ func (s *SQLRecords) Tokens(ctx context.Context) ([]dossier.Token, error) {
 // SessionPrefix starts every browser session id.
 const SessionPrefix = "sohoa_s_"
 
-// CreateSession implements Records: a new random session id for the
+// CreateSession starts a browser session: a new random session id for the
 // token, ending after ttl or with the token, whichever comes first. Only
 // the id's SHA-256 is stored. Sessions already over are swept here.
 func (s *SQLRecords) CreateSession(ctx context.Context, tokenID string, ttl time.Duration) (string, time.Time, error) {
@@ -230,7 +231,7 @@ func (s *SQLRecords) CreateSession(ctx context.Context, tokenID string, ttl time
 	return id, expires, nil
 }
 
-// SessionToken implements Records: the token behind a live session.
+// SessionToken returns the token behind a live session.
 // ErrNotFound when the session is unknown, over or logged out;
 // ErrForbidden (and ErrExpired) when its token was revoked or expired.
 func (s *SQLRecords) SessionToken(ctx context.Context, id string) (*dossier.Token, error) {
@@ -255,7 +256,7 @@ func (s *SQLRecords) SessionToken(ctx context.Context, id string) (*dossier.Toke
 	return t, nil
 }
 
-// DeleteSession implements Records (log out); an unknown id is no error.
+// DeleteSession ends a session (log out); an unknown id is no error.
 func (s *SQLRecords) DeleteSession(ctx context.Context, id string) error {
 	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), hashSecret(id)); err != nil {
 		return fmt.Errorf("storage: delete session: %w", err)

@@ -169,7 +169,7 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			key := storage.ResultKey(dossierCode, code)
+			key := storage.ResultKey(dossierCode, code, sha)
 			if _, err := st.blobs.Put(ctx, key, bytes.NewReader(content), size, "application/pdf", sha); err != nil {
 				t.Fatal(err)
 			}

@@ -85,7 +85,7 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 	}
 	pdf := samplePDF(2)
 	sum := sha256.Sum256(pdf)
-	key := storage.ResultKey(first.DossierCode, code)
+	key := storage.ResultKey(first.DossierCode, code, hex.EncodeToString(sum[:]))
 	if _, err := blobs.Put(ctx, key, bytes.NewReader(pdf), int64(len(pdf)), "application/pdf", hex.EncodeToString(sum[:])); err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,42 @@ type Check struct {
 	Func func(ctx context.Context) error
 }
 
+// Records is what the HTTP API needs of the record store: tokens and
+// browser sessions, the reads it serves, and the one operator action it
+// takes; *storage.SQLRecords implements it, and
+// its methods' doc comments give the full contract. Lookups of an unknown
+// id or code return storage.ErrNotFound.
+type Records interface {
+	// Authenticate returns the token whose secret this is:
+	// storage.ErrNotFound for an unknown secret, storage.ErrForbidden for
+	// a revoked one, storage.ErrForbidden and storage.ErrExpired for an
+	// expired one.
+	Authenticate(ctx context.Context, secret string) (*dossier.Token, error)
+	// Browser sessions stand for a token: CreateSession starts one that
+	// ends after ttl or with its token; SessionToken answers as
+	// Authenticate does, storage.ErrNotFound for an ended session;
+	// DeleteSession ends one (log out).
+	CreateSession(ctx context.Context, tokenID string, ttl time.Duration) (id string, expires time.Time, err error)
+	SessionToken(ctx context.Context, id string) (*dossier.Token, error)
+	DeleteSession(ctx context.Context, id string) error
+	// Batch returns a batch with its pages.
+	Batch(ctx context.Context, id string) (*dossier.Batch, error)
+	// Dossier returns a dossier with its batches (with pages) in upload
+	// order and its results in code order.
+	Dossier(ctx context.Context, code string) (*dossier.Dossier, error)
+	// ResultByCode returns the result <dossier>-KQ<n>.
+	ResultByCode(ctx context.Context, code string) (*dossier.Result, error)
+	// Exceptions returns up to limit excepted pages, oldest first.
+	Exceptions(ctx context.Context, limit int) ([]dossier.Page, error)
+	// RetryPage puts an excepted page back to pending; retrying a pending
+	// page does nothing, and a finished page, or any page of a done batch,
+	// is storage.ErrConflict.
+	RetryPage(ctx context.Context, batchID string, index int) error
+}
+
 // Config wires a Server. Records, Blobs and Intake are required.
 type Config struct {
-	Records storage.Records
+	Records Records // *storage.SQLRecords
 	Blobs   storage.Blobs
 	Intake  *ingest.Intake
 

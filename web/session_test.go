@@ -19,7 +19,7 @@ import (
 func TestSessions(t *testing.T) {
 	srv, station := apiServer(t, Config{Rate: -1, BadTokensPerMinute: -1})
 	ctx := context.Background()
-	archivist, arTok, err := srv.cfg.Records.CreateToken(ctx, dossier.RoleArchivist, "lưu trữ")
+	archivist, arTok, err := srv.cfg.Records.(*storage.SQLRecords).CreateToken(ctx, dossier.RoleArchivist, "lưu trữ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestSessions(t *testing.T) {
 
 	// Revoking the token ends its sessions.
 	_, _, c = signIn(archivist)
-	if err := srv.cfg.Records.RevokeToken(ctx, arTok.ID); err != nil {
+	if err := srv.cfg.Records.(*storage.SQLRecords).RevokeToken(ctx, arTok.ID); err != nil {
 		t.Fatal(err)
 	}
 	if w, _ := do("GET", "/v1/whoami", "", c); w.Code != 401 {

@@ -115,10 +115,9 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	// The key carries the content hash: two racing runs of one batch
-	// (a duplicate job) each store their own file, and the loser's is
-	// removed below, so the linked file always matches its checksum.
-	key := fmt.Sprintf("dossiers/%s/results/%s-%s.pdf", b.DossierCode, code, sum[:12])
+	// Two racing runs of one batch store two files under two keys; the
+	// one not linked is removed below.
+	key := storage.ResultKey(b.DossierCode, code, sum)
 	if _, err := r.cfg.Blobs.Put(ctx, key, f, size, "application/pdf", sum); err != nil {
 		return fmt.Errorf("store %s: %w", code, err)
 	}
@@ -154,7 +153,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 
 	if r.cfg.Index != nil {
 		start = time.Now()
-		if err := r.cfg.Index.Add(ctx, pageTexts(b, res.Code, res.CreatedAt, src.texts)); err != nil {
+		if err := r.cfg.Index.Add(ctx, index.DocumentPages(b, res, src.texts)); err != nil {
 			return fmt.Errorf("index %s: %w", code, err)
 		}
 		r.m.since("index", start)
@@ -197,7 +196,7 @@ func (w *documentWorker) indexDone(ctx context.Context, b *dossier.Batch) error 
 		}
 		texts[i] = rec.Text
 	}
-	if err := r.cfg.Index.Add(ctx, pageTexts(b, res.Code, res.CreatedAt, texts)); err != nil {
+	if err := r.cfg.Index.Add(ctx, index.DocumentPages(b, *res, texts)); err != nil {
 		return fmt.Errorf("index %s: %w", res.Code, err)
 	}
 	return nil
@@ -215,23 +214,6 @@ func exceptionSummary(b *dossier.Batch) string {
 		return ""
 	}
 	return strconv.Itoa(len(parts)) + " page(s) could not be processed; retry them or upload them again: " + strings.Join(parts, "; ")
-}
-
-func pageTexts(b *dossier.Batch, code string, date time.Time, texts []string) []index.PageText {
-	out := make([]index.PageText, 0, len(texts))
-	for i, t := range texts {
-		out = append(out, index.PageText{
-			ResultCode:   code,
-			DossierCode:  b.DossierCode,
-			AgencyCode:   b.AgencyCode,
-			Title:        b.Title,
-			DocumentType: b.DocumentType,
-			Date:         date,
-			Page:         i + 1,
-			Text:         t,
-		})
-	}
-	return out
 }
 
 // blobPages is a pdf.PageSource reading each page's image and OCR result

@@ -5,19 +5,18 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
-	"github.com/sohoa/sohoa/storage"
 )
 
 // EventPublisher publishes an event to a topic exchange and returns once the
@@ -69,10 +68,35 @@ func agencyOf(ev dossier.Event) string {
 	return code
 }
 
-// dispatcher delivers the records' outbox, in order, at least once to each
-// sink, and marks each event delivered once every sink has it.
+// Outbox is what the event dispatcher needs of the records: claim a few
+// undelivered events for a while, and mark each delivered.
+//
+// ClaimEvents returns up to limit undelivered events, oldest first, that no
+// other caller holds, and holds them for lease; an event not marked
+// delivered within its lease is handed out again. MarkDelivered acks one
+// event; marking it twice is harmless. *storage.SQLRecords implements it.
+type Outbox interface {
+	ClaimEvents(ctx context.Context, lease time.Duration, limit int) ([]dossier.Event, error)
+	MarkDelivered(ctx context.Context, id int64) error
+}
+
+// The dispatcher claims eventClaim events at a time for eventLease. One
+// delivery takes at most eventDeliveryMax (a minute to publish, 30 s for
+// the webhook); with less than that left on the lease it lets the lease
+// lapse rather than deliver an event another process may claim meanwhile.
+const (
+	eventClaim       = 20
+	eventLease       = 5 * time.Minute
+	eventDeliveryMax = 2 * time.Minute
+)
+
+// dispatcher delivers the records' outbox at least once to each sink and
+// marks each event delivered once every sink has it. Serve and worker
+// processes all run one; leases on the events (Outbox.ClaimEvents) keep
+// them from delivering the same event, so there is no leader to elect.
+// Events claimed together are delivered in order.
 type dispatcher struct {
-	records storage.Records
+	records Outbox
 	cfg     EventsConfig
 	log     *slog.Logger
 	m       *metrics
@@ -81,10 +105,13 @@ type dispatcher struct {
 	// published remembers events already confirmed by the exchange while
 	// the webhook still fails, so that they are not published again.
 	published map[int64]bool
-	lock      *sql.Conn // PostgreSQL: the connection holding the dispatcher lock
+	// held are the events this process claimed and has not delivered
+	// yet, oldest first; the claim lasts until heldUntil.
+	held      []dossier.Event
+	heldUntil time.Time
 }
 
-func newDispatcher(records storage.Records, cfg EventsConfig, log *slog.Logger, m *metrics) *dispatcher {
+func newDispatcher(records Outbox, cfg EventsConfig, log *slog.Logger, m *metrics) *dispatcher {
 	return &dispatcher{
 		records:   records,
 		cfg:       cfg,
@@ -108,21 +135,18 @@ func (d *dispatcher) run(ctx context.Context) {
 	if d.cfg.Publisher == nil && d.cfg.WebhookURL == "" {
 		return // events stay in the outbox for a dispatcher that has sinks
 	}
-	defer d.resign()
 	const poll = 2 * time.Second
 	backoff := time.Duration(0)
 	for {
 		wait := poll
-		if d.lead(ctx) {
-			if err := d.drain(ctx); err != nil {
-				backoff = min(max(2*backoff, time.Second), time.Minute)
-				wait = backoff
-				if ctx.Err() == nil {
-					d.log.Warn("event delivery failed; will retry", "err", err, "in", wait)
-				}
-			} else {
-				backoff = 0
+		if err := d.drain(ctx); err != nil {
+			backoff = min(max(2*backoff, time.Second), time.Minute)
+			wait = backoff
+			if ctx.Err() == nil {
+				d.log.Warn("event delivery failed; will retry", "err", err, "in", wait)
 			}
+		} else {
+			backoff = 0
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -143,58 +167,31 @@ func (d *dispatcher) run(ctx context.Context) {
 	}
 }
 
-// dispatcherLock is the PostgreSQL advisory lock key that elects one
-// dispatcher among all serve and worker processes, so that events are not
-// delivered once per process.
-const dispatcherLock = 0x736f686f61657674 // "sohoaevt"
-
-// lead reports whether this process may dispatch: always on SQLite (one
-// process), on PostgreSQL while it holds the advisory lock on a
-// connection of its own (released when the process or connection dies).
-func (d *dispatcher) lead(ctx context.Context) bool {
-	dbr, ok := d.records.(interface{ DB() *storage.DB })
-	if !ok || dbr.DB() == nil || dbr.DB().Dialect != storage.Postgres {
-		return true
-	}
-	if d.lock != nil {
-		if err := d.lock.PingContext(ctx); err == nil {
-			return true
-		}
-		d.resign() // connection lost: so is the lock
-	}
-	conn, err := dbr.DB().Conn(ctx)
-	if err != nil {
-		return false
-	}
-	var got bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, int64(dispatcherLock)).Scan(&got); err != nil || !got {
-		conn.Close()
-		return false
-	}
-	d.lock = conn
-	d.log.Info("delivering events for all processes (holding the dispatcher lock)")
-	return true
-}
-
-// resign releases the lock by closing its connection.
-func (d *dispatcher) resign() {
-	if d.lock != nil {
-		d.lock.Close()
-		d.lock = nil
-	}
-}
-
-// drain delivers pending events in order until none is left or one fails.
+// drain delivers claimed events in order until none is left or one fails.
+// A failed event stays held, and is retried first, while its lease lasts.
 func (d *dispatcher) drain(ctx context.Context) error {
 	for {
-		evs, err := d.records.PendingEvents(ctx, 0, 100)
-		if err != nil {
-			return fmt.Errorf("read outbox: %w", err)
+		if len(d.held) == 0 || time.Until(d.heldUntil) < eventDeliveryMax {
+			until := time.Now().Add(eventLease)
+			evs, err := d.records.ClaimEvents(ctx, eventLease, eventClaim)
+			if err != nil {
+				return fmt.Errorf("read outbox: %w", err)
+			}
+			// Events still held and not claimed again stay claimed by
+			// this process until their lease lapses; then anyone,
+			// this process included, claims them again.
+			d.held, d.heldUntil = evs, until
+			for id := range d.published {
+				if !slices.ContainsFunc(evs, func(e dossier.Event) bool { return e.ID == id }) {
+					delete(d.published, id) // its claim lapsed: whoever claims it next publishes it
+				}
+			}
+			if len(evs) == 0 {
+				return nil
+			}
 		}
-		if len(evs) == 0 {
-			return nil
-		}
-		for _, ev := range evs {
+		for len(d.held) > 0 && time.Until(d.heldUntil) >= eventDeliveryMax {
+			ev := d.held[0]
 			if err := d.deliver(ctx, ev); err != nil {
 				return fmt.Errorf("event %d: %w", ev.ID, err)
 			}
@@ -202,6 +199,7 @@ func (d *dispatcher) drain(ctx context.Context) error {
 				return fmt.Errorf("event %d: mark delivered: %w", ev.ID, err)
 			}
 			delete(d.published, ev.ID)
+			d.held = d.held[1:]
 		}
 	}
 }

@@ -218,7 +218,8 @@ func newBatch(t testing.TB, s *stack, dossierCode string, pages ...[]byte) *doss
 	}
 	for i, data := range pages {
 		name := fmt.Sprintf("scan-%02d.tif", i+1)
-		key := storage.PageSourceKey(dossierCode, b.ID, name)
+		sum := sha256.Sum256(data)
+		key := storage.SourceKey(dossierCode, hex.EncodeToString(sum[:]), name)
 		info, err := s.blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/tiff", "")
 		if err != nil {
 			t.Fatal(err)

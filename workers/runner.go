@@ -22,8 +22,8 @@ import (
 // Config wires a Runner. Queue, Records and Blobs are required; OCR is
 // required unless NoWorkers.
 type Config struct {
-	Queue   Queue // DialAMQP (distributed) or NewSQLQueue (embedded)
-	Records storage.Records
+	Queue   Queue   // DialAMQP (distributed) or NewSQLQueue (embedded)
+	Records Records // *storage.SQLRecords
 	Blobs   storage.Blobs
 	Index   index.Index // nil: results are not indexed
 	OCR     *ocr.Pool
@@ -49,12 +49,43 @@ type Config struct {
 	DocumentPolicy Policy
 }
 
+// Records is what the workers need of the record store. Every method is
+// safe for concurrent use from many processes; *storage.SQLRecords
+// implements it, and its methods' doc comments give the full contract.
+type Records interface {
+	// Batch returns the batch with its pages (storage.ErrNotFound when
+	// unknown); SetBatchStatus moves it to status with errMsg as its error.
+	Batch(ctx context.Context, id string) (*dossier.Batch, error)
+	SetBatchStatus(ctx context.Context, id, status, errMsg string) error
+	// PageAttempt counts one more attempt at a page and returns the count.
+	PageAttempt(ctx context.Context, batchID string, index int) (int, error)
+	// FinishPage records a page's outcome (dossier.PageDone with its keys,
+	// or dossier.PageException with Error); repeating it is harmless. It
+	// returns allDone=true to exactly one call per completion of the batch,
+	// and only that call may enqueue the document job.
+	FinishPage(ctx context.Context, p dossier.Page) (allDone bool, err error)
+	// RetryPage puts an excepted page back to pending (operator action).
+	RetryPage(ctx context.Context, batchID string, index int) error
+	// ReserveResultCode gives a batch its result code <dossier>-KQ<n>
+	// before its PDF is built; a second call returns the same code.
+	ReserveResultCode(ctx context.Context, batchID string) (string, error)
+	// AddResult links a signed PDF to its dossier under the reserved code,
+	// marks the batch done and records a "result.ready" event in the same
+	// transaction; a second call for the batch returns the first result.
+	AddResult(ctx context.Context, r dossier.Result) (dossier.Result, error)
+	// ResultByCode returns a result (storage.ErrNotFound when unknown).
+	ResultByCode(ctx context.Context, code string) (*dossier.Result, error)
+	// Outbox: the events to deliver.
+	Outbox
+}
+
 // EventsConfig says where result events go. Each event is delivered at
-// least once to every configured sink, in order, then marked delivered.
-// On PostgreSQL one process at a time delivers (an advisory lock elects
-// it), so any number of serve and worker processes may be configured
-// alike; receivers still deduplicate on X-Sohoa-Event-Id, since a crash
-// between a delivery and its record repeats it.
+// least once to every configured sink, then marked delivered. A process
+// claims a few events at a time for a lease (Outbox.ClaimEvents) and
+// delivers them in order, so any number of serve and worker processes may
+// be configured alike; receivers still deduplicate on X-Sohoa-Event-Id,
+// since a crash between a delivery and its record, or a lease that ran
+// out, repeats it.
 type EventsConfig struct {
 	// Publisher publishes to the RabbitMQ topic exchange (the *AMQPQueue
 	// does); nil in embedded mode.

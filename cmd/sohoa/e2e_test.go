@@ -71,9 +71,8 @@ func distributedConfig(t testing.TB) stackConfig {
 }
 
 // ownDatabase creates a PostgreSQL database for one test (dropped at the
-// end). A database rather than a schema: the workers elect their event
-// dispatcher with an advisory lock, which is per database, and other
-// packages' tests running at the same time must not hold it.
+// end), so that the processes the test starts share nothing with other
+// tests running at the same time.
 func ownDatabase(t testing.TB) string {
 	base := storagetest.Env(t, "SOHOA_TEST_PG")
 	name := "t_" + storage.NewID()[16:]

@@ -55,7 +55,7 @@ func searchFixture(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: dossierCode, BatchID: b.ID, Title: b.Title,
-		Key: storage.ResultKey(dossierCode, code), Size: 10, SHA256: strings.Repeat("ab", 32), Pages: 2}); err != nil {
+		Key: storage.ResultKey(dossierCode, code, strings.Repeat("ab", 32)), Size: 10, SHA256: strings.Repeat("ab", 32), Pages: 2}); err != nil {
 		t.Fatal(err)
 	}
 	return code

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -229,7 +230,7 @@ func addResult(t testing.TB, ts *testStack) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := storage.ResultKey(testDossier, code)
+	key := storage.ResultKey(testDossier, code, fmt.Sprintf("%x", sha256.Sum256(fakePDF)))
 	info, err := ts.blobs.Put(ctx, key, bytes.NewReader(fakePDF), int64(len(fakePDF)), "application/pdf", "")
 	if err != nil {
 		t.Fatal(err)

@@ -18,12 +18,45 @@ type pageResult struct {
 	Text string `json:"text"`
 }
 
+// ResultSource is what Rebuild reads of the record store;
+// *storage.SQLRecords implements it. ListResults pages through every
+// result in code order after the given code ("" for the start); Batch
+// returns a batch with its pages in order (storage.ErrNotFound when
+// unknown).
+type ResultSource interface {
+	ListResults(ctx context.Context, after string, limit int) ([]dossier.Result, error)
+	Batch(ctx context.Context, id string) (*dossier.Batch, error)
+}
+
+// DocumentPages maps a linked result to the pages the index keeps, the one
+// mapping the document worker and Rebuild share: page i of batch b is page
+// i+1 of the result's PDF, with text texts[i] ("" for a page that has no
+// OCR text, which stays in the PDF and in the index, empty).
+func DocumentPages(b *dossier.Batch, r dossier.Result, texts []string) []PageText {
+	out := make([]PageText, len(b.Pages))
+	for i := range out {
+		out[i] = PageText{
+			ResultCode:   r.Code,
+			DossierCode:  b.DossierCode,
+			AgencyCode:   b.AgencyCode,
+			Title:        b.Title,
+			DocumentType: b.DocumentType,
+			Date:         r.CreatedAt,
+			Page:         i + 1,
+		}
+		if i < len(texts) {
+			out[i].Text = texts[i]
+		}
+	}
+	return out
+}
+
 // Rebuild indexes again every linked result from the stored OCR results:
-// for each result (Records.ListResults), the pages of its batch in order,
-// page i of the batch being page i of the PDF, as the document worker
-// indexes them. It returns how many results and pages it indexed;
-// progress, when not nil, is called after each result.
-func Rebuild(ctx context.Context, idx Index, recs storage.Records, blobs storage.Blobs, progress func(results, pages int)) (nres, npages int, err error) {
+// for each result (ResultSource.ListResults), the pages of its batch in
+// order, mapped by DocumentPages as the document worker maps them. It
+// returns how many results and pages it indexed; progress, when not nil,
+// is called after each result.
+func Rebuild(ctx context.Context, idx Index, recs ResultSource, blobs storage.Blobs, progress func(results, pages int)) (nres, npages int, err error) {
 	const listSize = 200
 	after := ""
 	for {
@@ -53,17 +86,15 @@ func Rebuild(ctx context.Context, idx Index, recs storage.Records, blobs storage
 }
 
 // resultPages reads the page texts of one result.
-func resultPages(ctx context.Context, recs storage.Records, blobs storage.Blobs, r dossier.Result) ([]PageText, error) {
+func resultPages(ctx context.Context, recs ResultSource, blobs storage.Blobs, r dossier.Result) ([]PageText, error) {
 	b, err := recs.Batch(ctx, r.BatchID)
 	if err != nil {
 		return nil, fmt.Errorf("batch %s: %w", r.BatchID, err)
 	}
-	pages := make([]PageText, len(b.Pages))
+	texts := make([]string, len(b.Pages))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8) // blob stores answer faster to a few requests at once
 	for i, p := range b.Pages {
-		pages[i] = PageText{ResultCode: r.Code, DossierCode: b.DossierCode, AgencyCode: b.AgencyCode,
-			Title: b.Title, DocumentType: b.DocumentType, Date: r.CreatedAt, Page: i + 1}
 		if p.ResultKey == "" {
 			continue // no OCR text (excepted page): the page is kept, empty
 		}
@@ -77,12 +108,12 @@ func resultPages(ctx context.Context, recs storage.Records, blobs storage.Blobs,
 			if err := json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&res); err != nil {
 				return fmt.Errorf("page %d: decode %s: %w", p.Index, p.ResultKey, err)
 			}
-			pages[i].Text = res.Text
+			texts[i] = res.Text
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return pages, nil
+	return DocumentPages(b, r, texts), nil
 }

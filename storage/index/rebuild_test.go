@@ -17,7 +17,7 @@ import (
 
 // storeResult records a batch whose pages have OCR results in blobs and
 // links its (pretend) signed PDF, as the workers leave them.
-func storeResult(t *testing.T, recs storage.Records, blobs storage.Blobs, dossierCode string, texts []string) string {
+func storeResult(t *testing.T, recs *storage.SQLRecords, blobs storage.Blobs, dossierCode string, texts []string) string {
 	t.Helper()
 	ctx := context.Background()
 	b := &dossier.Batch{DossierCode: dossierCode, AgencyCode: "000.00.31.H33", Title: "Tờ khai", DocumentType: "to-khai"}
@@ -43,7 +43,7 @@ func storeResult(t *testing.T, recs storage.Records, blobs storage.Blobs, dossie
 		t.Fatal(err)
 	}
 	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: dossierCode, BatchID: b.ID, Title: b.Title,
-		Key: storage.ResultKey(dossierCode, code), SHA256: strings.Repeat("ab", 32), Size: 1000, Pages: len(texts), CreatedAt: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}); err != nil {
+		Key: storage.ResultKey(dossierCode, code, strings.Repeat("ab", 32)), SHA256: strings.Repeat("ab", 32), Size: 1000, Pages: len(texts), CreatedAt: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	return code
