@@ -206,8 +206,11 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 			VI: "thiếu phần \"manifest\" (JSON)", EN: "the \"manifest\" part (JSON) is missing"})
 		return
 	}
-	// Upload header wins over the manifest for the idempotency key, as in
-	// common HTTP APIs; both are accepted.
+	// The manifest's idempotency_key wins over the Idempotency-Key header:
+	// the manifest travels with the pages (a hot folder's manifest.json
+	// keeps it across restarts of the station), the header is the common
+	// HTTP way for clients that send none. The header counts only when the
+	// manifest has no key.
 	if k := r.Header.Get("Idempotency-Key"); k != "" && m.IdempotencyKey == "" {
 		m.IdempotencyKey = k
 	}

@@ -1,7 +1,8 @@
-// Package web serves sohoa's HTTP faces. This file and web/ui hold the
-// archivists' search: the JSON API behind GET /v1/search and the search
-// page at "/" with its static assets under /ui/.
 package web
+
+// This file and web/ui hold the archivists' search: the JSON API behind
+// GET /v1/search and the search page at "/" with its static assets under
+// /ui/.
 
 import (
 	"bytes"

@@ -107,7 +107,10 @@ type Config struct {
 	Log        *slog.Logger
 }
 
-// Server is the HTTP API. Build it with New, serve Handler().
+// Server is the HTTP API. Build it with New and serve Handler(); it is safe
+// for concurrent use. The routes, and the roles a token (or the session
+// cookie) needs on each, are described in openapi.yaml, served at
+// /openapi.yaml; errors are the bilingual JSON of the package doc.
 type Server struct {
 	cfg       Config
 	log       *slog.Logger

@@ -99,7 +99,10 @@ type EventsConfig struct {
 	Disabled bool
 }
 
-// Runner runs the page and document workers and the event dispatcher.
+// Runner runs the page and document workers and the event dispatcher of one
+// process. Build it with New, start it with Run (once at a time); its
+// EnqueueBatch and RetryPage are safe for concurrent use, before and during
+// Run, from the API of the same process.
 type Runner struct {
 	cfg    Config
 	log    *slog.Logger
