@@ -38,7 +38,14 @@ type Index interface {
 // Searcher is the whole index: Add (see Index), Search and Delete.
 //
 // Search runs a parsed query with its filters and returns one page of hits
-// in a stable order: best score first, then result code, then page number.
+// in a stable order: best score first, then newest, then result code,
+// then page number. The score ranks, over all matches, first the pages
+// holding a code typed in the query (dossier code, 45/2020/NĐ-CP), then
+// those holding every word typed with marks in its exact form (then one
+// mark away, then only folded), then those holding the words typed next
+// to each other together; within one such level, word weight (bm25 on
+// SQLite, ts_rank on PostgreSQL, title and metadata counting more than
+// the body) orders the newest matches in blocks of rankBlock.
 // A query that does not parse returns an error wrapping ErrQuery.
 // Delete removes every page of a result (no error when there is none).
 type Searcher interface {
@@ -66,16 +73,13 @@ const (
 	MaxPerPage     = 100
 )
 
-// Bounds on the work of one search. Ranking every match of a word found on
-// half the pages would cost seconds, and nobody reads that far: people
-// narrow such a query with more words or a filter.
-//
-// A query ranks at most MaxHits matching pages (on SQLite the most
-// recently indexed, on PostgreSQL the first found) and pages through
-// those; it counts matches up to MaxCount (Capped beyond).
+// Bounds on the work of one search. Every match is ranked (see Searcher),
+// but nobody reads a thousand hits: people narrow such a query with more
+// words or a filter. Hits are reachable up to MaxHits deep; matches are
+// counted up to MaxCount (Capped beyond).
 const (
-	MaxHits  = 200
-	MaxCount = 500
+	MaxHits  = 1000
+	MaxCount = 10000
 )
 
 // Hit is one matching page.
@@ -88,6 +92,11 @@ type Hit struct {
 	Date         time.Time `json:"date"`
 	Page         int       `json:"page"`
 	Score        float64   `json:"score"` // higher is better; comparable within one result set only
+	// Approx is true when the page matches only once folded: some word
+	// typed with marks is on the page with other marks (OCR read Dân for
+	// Dần). Such hits come after the exact ones; the page labels them
+	// "gần đúng".
+	Approx bool `json:"approx,omitempty"`
 	// Snippet is HTML: an excerpt of the original text, escaped, with the
 	// matched words wrapped in <mark>.
 	Snippet string `json:"snippet"`

@@ -54,4 +54,27 @@ CREATE INDEX search_pages_dossier ON search_pages (dossier_code);
 CREATE INDEX search_pages_agency_date ON search_pages (agency_code, date);`,
 		},
 	},
+	{
+		Version: 2,
+		Name:    "search ranking: exact forms, title, codes",
+		// The index is derived from the stored OCR results: the new
+		// columns are filled by indexing again (sohoa reindex); until
+		// then the pages indexed before are not found.
+		SQL: map[storage.Dialect]string{
+			storage.SQLite: `
+DROP TABLE search_fts;
+DELETE FROM search_pages;
+-- words: folded body words; exact: the marked words of body and title as
+-- written (NFC, lower case; see exactWords); title: folded title and
+-- document type; codes: dossier and result code and the code-like tokens
+-- of the text (see codeTokens); meta: filter tokens (see metaTokens).
+CREATE VIRTUAL TABLE search_fts USING fts5 (
+	words, exact, title, codes, meta, content = '', contentless_delete = 1,
+	tokenize = 'unicode61 remove_diacritics 0',
+	prefix = '2 3'
+);`,
+			storage.Postgres: `
+DELETE FROM search_pages;`,
+		},
+	},
 }

@@ -41,7 +41,7 @@ func (x *pgIndex) Add(ctx context.Context, pages []PageText) error {
 			da[i] = p.Date.UTC().Truncate(time.Second).Format(time.RFC3339) // seconds, as on SQLite
 		}
 		tx[i] = norm.NFC.String(p.Text)
-		wo[i] = tsvectorText(Words(p.Text))
+		wo[i] = tsvectorText(newPageDoc(p))
 		pg[i] = int64(p.Page)
 	}
 	err := x.db.Tx(ctx, func(t *sql.Tx) error {
@@ -75,108 +75,150 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	var conds []string
-	var args []any
-	score, order := `0::float8`, ` ORDER BY p.result_code COLLATE "C", p.page`
-	if n != nil {
-		ts := tsquery(n)
-		conds = append(conds, `p.words @@ ?::tsquery`)
-		args = append(args, ts)
-		score, order = `ts_rank(p.words, ?::tsquery)::float8`, ``
-	}
-	conds, args = filters(q, conds, args, func(t time.Time) any { return t })
-	cond := ""
-	if len(conds) > 0 {
-		cond = "WHERE " + strings.Join(conds, " AND ")
-	}
-	if n != nil {
-		args = append(args, args[0]) // the score's placeholder comes last
-	}
-	// One scan finds up to MaxCount+1 matches (the GIN bitmap is built
-	// once, for the count and the candidates); the first MaxHits of them
-	// get a ts_rank. The scan order must stay the same from one call to
-	// the next (no synchronized or parallel scans), so page 2 follows
-	// page 1.
+	res := &Results{Query: String(n), Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}}
+	conds, args := filters(q, nil, nil, func(t time.Time) any { return t })
+	offset := (q.Page - 1) * q.PerPage
 	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('synchronize_seqscans', 'off', true),
-		set_config('max_parallel_workers_per_gather', '0', true)`); err != nil {
-		return nil, fmt.Errorf("index: search: %w", err)
+	if n == nil {
+		c := ""
+		if len(conds) > 0 {
+			c = "WHERE " + strings.Join(conds, " AND ")
+		}
+		return listPages(ctx, tx, res, x.db.Rebind(`SELECT id FROM search_pages p `+c+` ORDER BY result_code COLLATE "C", page LIMIT `+
+			strconv.Itoa(q.PerPage)+` OFFSET `+strconv.Itoa(offset)),
+			x.db.Rebind(`SELECT 1 FROM search_pages p `+c+` LIMIT `+strconv.Itoa(MaxCount+1)), args, pgDate)
 	}
-	offset := (q.Page - 1) * q.PerPage
-	limit := min(q.PerPage, MaxHits-offset)
-	pageSQL := x.db.Rebind(`WITH m AS MATERIALIZED (
-			SELECT p.id, p.result_code COLLATE "C" AS result_code, p.page FROM search_pages p ` + cond + order + `
-			LIMIT ` + strconv.Itoa(MaxCount+1) + `),
-		c AS MATERIALIZED (
-			SELECT m.id, m.result_code, m.page, ` + score + ` AS score
-			FROM (SELECT * FROM m LIMIT ` + strconv.Itoa(MaxHits) + `) m JOIN search_pages p ON p.id = m.id),
-		top AS (SELECT id, result_code, page, score FROM c
-			ORDER BY score DESC, result_code, page LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset) + `)
-		SELECT p.result_code, p.dossier_code, p.agency_code, p.title, p.document_type, p.date, p.page, p.text, top.score,
-			(SELECT count(*) FROM m)
-		FROM top JOIN search_pages p ON p.id = top.id
-		ORDER BY top.score DESC, top.result_code, top.page`)
-	countArgs := args
-	if n != nil {
-		countArgs = args[:len(args)-1]
+	cond := ""
+	if len(conds) > 0 {
+		cond = " AND " + strings.Join(conds, " AND ")
 	}
-	return runSearch(ctx, tx, q, n, pageSQL, x.db.Rebind(`SELECT 1 FROM search_pages p `+cond+` LIMIT `+strconv.Itoa(MaxCount+1)),
-		args, countArgs, func(v any) (time.Time, error) {
-			switch v := v.(type) {
-			case nil:
-				return time.Time{}, nil
-			case time.Time:
-				return v.UTC(), nil
-			}
-			return time.Time{}, fmt.Errorf("unexpected date %T", v)
-		})
+	sig := analyze(n)
+	base := tsquery(n)
+	// ts_rank weights (D, C, B, A): body words are D, title words A.
+	cands, err := rank(sig, tsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
+		rows, err := tx.QueryContext(ctx, x.db.Rebind(`SELECT p.id, p.result_code, p.page, p.date,
+				ts_rank('{0.1, 0.2, 0.4, 1.0}', p.words, ?::tsquery, 1)::float8 * 10
+			FROM search_pages p WHERE p.words @@ ?::tsquery`+cond+` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit)),
+			append([]any{base, c}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		return scanCandidates(rows, pgDate)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
+	}
+	count := x.db.Rebind(`SELECT 1 FROM search_pages p WHERE p.words @@ ?::tsquery` + cond + ` LIMIT ` + strconv.Itoa(MaxCount+1))
+	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, append([]any{base}, args...), pgDate)
+}
+
+func pgDate(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case nil:
+		return time.Time{}, nil
+	case time.Time:
+		return v.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unexpected date %T", v)
+}
+
+// tsDialect writes level conditions as tsquery input.
+type tsDialect struct{}
+
+func (tsDialect) and(a, b string) string    { return "(" + a + " & " + b + ")" }
+func (tsDialect) andNot(a, b string) string { return "(" + a + " & !" + b + ")" }
+func (tsDialect) codes(ts []string) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = tsLexeme(codeLexeme(t))
+	}
+	return "(" + strings.Join(parts, " & ") + ")"
+}
+func (tsDialect) exact(forms [][]string) string {
+	var all []string
+	for _, fs := range forms {
+		or := make([]string, len(fs))
+		for i, f := range fs {
+			or[i] = tsLexeme(exactLexeme(f))
+		}
+		all = append(all, "("+strings.Join(or, " | ")+")")
+	}
+	return "(" + strings.Join(all, " & ") + ")"
+}
+func (tsDialect) together(runs [][]Term) string {
+	parts := make([]string, len(runs))
+	for i, r := range runs {
+		parts[i] = tsquery(Phrase{Terms: r})
+	}
+	return "(" + strings.Join(parts, " & ") + ")"
 }
 
 // maxPos is the last position a tsvector records.
 const maxPos = 16383
 
-// tsvectorText is the tsvector literal of words: each word and each pair of
-// adjacent words with its positions. Words hold only letters and digits,
+// tsvectorText is the tsvector literal of a page: each body word and each
+// pair of adjacent words with its positions, the title's words and pairs
+// after them with weight A, the exact forms of marked words at their
+// words' positions, and the codes. Words hold only letters and digits,
 // so they need no escaping.
-func tsvectorText(words []string) string {
-	pos := map[string][]int{}
+func tsvectorText(d pageDoc) string {
+	type lexeme struct {
+		pos    []int
+		weight []string
+	}
+	lex := map[string]*lexeme{}
 	var order []string
-	add := func(lex string, p int) {
-		if len(lex) > 2000 { // PostgreSQL refuses lexemes over 2 KB
+	add := func(l string, p int, weight string) {
+		if len(l) > 2000 { // PostgreSQL refuses lexemes over 2 KB
 			return
 		}
-		if _, ok := pos[lex]; !ok {
-			order = append(order, lex)
+		e := lex[l]
+		if e == nil {
+			e = &lexeme{}
+			lex[l] = e
+			order = append(order, l)
 		}
-		pos[lex] = append(pos[lex], min(p, maxPos))
+		p = min(p, maxPos)
+		if len(e.pos) > 0 && e.pos[len(e.pos)-1] == p {
+			return
+		}
+		e.pos = append(e.pos, p)
+		e.weight = append(e.weight, weight)
 	}
-	for i, w := range words {
-		add(w, i+1)
-		if i+1 < len(words) {
-			add(pairLexeme(w, words[i+1]), i+1)
+	words := func(ws, exact []string, from int, weight string) {
+		for i, w := range ws {
+			add(w, from+i, weight)
+			if i+1 < len(ws) {
+				add(pairLexeme(w, ws[i+1]), from+i, weight)
+			}
+			if exact[i] != "" {
+				add(exactLexeme(exact[i]), from+i, weight)
+			}
 		}
+	}
+	words(d.words, d.bodyExact, 1, "")
+	words(d.title, d.titleExact, len(d.words)+2, "A")
+	for _, c := range d.codes {
+		add(codeLexeme(c), 1, "")
 	}
 	var b strings.Builder
-	for i, lex := range order {
+	for i, l := range order {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteByte('\'')
-		b.WriteString(lex)
-		b.WriteString("':")
-		ps := pos[lex]
-		for j, p := range ps {
+		b.WriteString(tsLexeme(l))
+		b.WriteByte(':')
+		e := lex[l]
+		for j, p := range e.pos {
 			if j > 0 {
-				if p == ps[j-1] {
-					continue
-				}
 				b.WriteByte(',')
 			}
 			b.WriteString(strconv.Itoa(p))
+			b.WriteString(e.weight[j])
 		}
 	}
 	return b.String()

@@ -26,13 +26,23 @@ import (
 type Node interface{ node() }
 
 // Term is one folded word; Prefix matches every word starting with it.
+// Exact is the word as typed (NFC, lower case) when it carries marks:
+// pages holding that exact form rank before those matching only folded.
 type Term struct {
 	Word   string
 	Prefix bool
+	Exact  string
 }
 
-// Phrase is words that must follow each other; only the last may be a prefix.
-type Phrase struct{ Terms []Term }
+// Phrase is words that must follow each other; only the last may be a
+// prefix. Code is set when the phrase was typed as one token with digits
+// and punctuation (a dossier code, 143/UBND-KGVX): the phrase then also
+// matches that code (see codeToken) in the page's codes, and such pages
+// rank first.
+type Phrase struct {
+	Terms []Term
+	Code  string
+}
 
 // And matches pages matching all of its children.
 type And struct{ Nodes []Node }
@@ -268,15 +278,24 @@ func (p *parser) unary(depth int) (Node, error) {
 		if len(words) == 0 {
 			return nil, nil
 		}
+		exact := exactWords(t.text)
 		var n Node
 		if len(words) == 1 {
-			n = Term{Word: words[0], Prefix: t.prefix}
+			n = Term{Word: words[0], Prefix: t.prefix, Exact: exact[0]}
+			if t.prefix {
+				n = Term{Word: words[0], Prefix: true}
+			}
 		} else {
 			ph := Phrase{Terms: make([]Term, len(words))}
 			for i, w := range words {
-				ph.Terms[i] = Term{Word: w}
+				ph.Terms[i] = Term{Word: w, Exact: exact[i]}
 			}
-			ph.Terms[len(words)-1].Prefix = t.prefix
+			if t.prefix {
+				ph.Terms[len(words)-1] = Term{Word: words[len(words)-1], Prefix: true}
+			}
+			if t.kind == tWord && !t.prefix && strings.ContainsFunc(t.text, unicode.IsDigit) {
+				ph.Code = strings.Join(words, "")
+			}
 			n = ph
 		}
 		if t.neg {
@@ -368,20 +387,19 @@ func String(n Node) string {
 
 // fts5 translates a parsed query to an FTS5 MATCH expression. Every word
 // is quoted, so words like "or" or "not" are never operators.
+//
+// Words are looked up in the body and the title (columns words and
+// title); a code also in the codes column.
 func fts5(n Node) string {
 	switch n := n.(type) {
 	case Term:
-		s := `"` + n.Word + `"`
-		if n.Prefix {
-			s += "*"
+		return ftsText + fts5Phrase([]Term{n})
+	case Phrase:
+		s := ftsText + fts5Phrase(n.Terms)
+		if n.Code != "" {
+			s = `(codes : "` + n.Code + `" OR ` + s + `)`
 		}
 		return s
-	case Phrase:
-		parts := make([]string, len(n.Terms))
-		for i, t := range n.Terms {
-			parts[i] = fts5(t)
-		}
-		return strings.Join(parts, " + ")
 	case Or:
 		parts := make([]string, len(n.Nodes))
 		for i, c := range n.Nodes {
@@ -410,6 +428,21 @@ func fts5(n Node) string {
 	return ""
 }
 
+// ftsText is the column filter of words: body and title.
+const ftsText = `{words title} : `
+
+// fts5Phrase is the FTS5 phrase of terms, without a column filter.
+func fts5Phrase(ts []Term) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = `"` + t.Word + `"`
+		if t.Prefix {
+			parts[i] += "*"
+		}
+	}
+	return strings.Join(parts, " + ")
+}
+
 // tsquery translates a parsed query to PostgreSQL tsquery input, cast
 // with ::tsquery (not to_tsquery: its parser would split the pair lexemes
 // again). Words hold only letters and digits, and are quoted all the same.
@@ -436,6 +469,9 @@ func tsquery(n Node) string {
 		if len(pairs) > 0 {
 			s = "(" + strings.Join(pairs, " & ") + " & " + s + ")"
 		}
+		if n.Code != "" {
+			s = "(" + tsLexeme(codeLexeme(n.Code)) + " | " + s + ")"
+		}
 		return s
 	case Or:
 		parts := make([]string, len(n.Nodes))
@@ -454,6 +490,15 @@ func tsquery(n Node) string {
 	}
 	return ""
 }
+
+// tsLexeme quotes a lexeme for tsquery input.
+func tsLexeme(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// codeLexeme is the lexeme of a code (see codeToken); exactLexeme that of
+// the exact form of a marked word. Their first characters ('#', '=') start
+// no word, so prefix queries never walk them.
+func codeLexeme(c string) string  { return "#" + c }
+func exactLexeme(e string) string { return "=" + e }
 
 // pairLexeme is the lexeme of two adjacent words. It starts with '~',
 // which no word does, so a prefix query (nh:*) never walks the pairs.

@@ -112,12 +112,14 @@ func TestSearchMatching(t *testing.T) {
 			{"phrase", `"thuy tien"`, []string{p(r1, 1), p(r3, 1)}},
 			{"phrase order", `"tien thuy"`, nil},
 			{"phrase three words", `"nguyễn văn dũng"`, []string{p(r3, 1)}},
-			{"prefix", "chứng nh*", []string{p(r1, 1), p(r3, 1)}},
+			{"prefix (title counts)", "chứng nh*", []string{p(r1, 1), p(r1, 2), p(r3, 1)}},
 			{"prefix alone", "phuon*", []string{p(r1, 2)}},
 			{"or", `"le loi" OR "dien bien phu"`, []string{p(r2, 1), p(r1, 2)}},
 			{"exclude", `"thuy tien" -đất`, []string{p(r1, 1)}},
 			{"exclude phrase", `tien -"su dung"`, []string{p(r2, 2), p(r1, 1)}},
-			{"dossier code in text", "000.00.31.H33-220804-0001", []string{p(r1, 1)}},
+			{"dossier code", "000.00.31.H33-220804-0001", []string{p(r1, 1), p(r1, 2)}},
+			{"result code", r2, []string{p(r2, 1), p(r2, 2)}},
+			{"code parts in text", `"h33 220804"`, []string{p(r1, 1)}},
 			{"number", "5.000.000", []string{p(r2, 2)}},
 			{"words are not operators", "or", nil},
 			{"no match", "xyzzy", nil},
@@ -269,13 +271,16 @@ func TestSearchPagination(t *testing.T) {
 		if all.Total != 25 || len(all.Hits) != 25 {
 			t.Fatalf("total %d, hits %d, want 25", all.Total, len(all.Hits))
 		}
-		// Best first, ties by result code then page.
+		// Best first, ties by date (newest first), result code, then page.
 		if !slices.IsSortedFunc(all.Hits, func(a, b index.Hit) int {
 			if a.Score != b.Score {
 				if a.Score > b.Score {
 					return -1
 				}
 				return 1
+			}
+			if c := b.Date.Compare(a.Date); c != 0 {
+				return c
 			}
 			if c := strings.Compare(a.ResultCode, b.ResultCode); c != 0 {
 				return c

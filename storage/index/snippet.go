@@ -10,8 +10,12 @@ import (
 const snippetWords = 30
 
 // Snippet returns an HTML excerpt of text around the words matching n, the
-// matches wrapped in <mark>. It cuts the original text, diacritics and all,
-// and escapes it; with no match (or no query) it shows the beginning.
+// matched words wrapped in <mark>, whole. It cuts the original text,
+// diacritics and all, and escapes it; with no match (or no query) it shows
+// the beginning. The excerpt is the window with the best matches: words
+// in the exact form typed count more than words matching once folded,
+// words typed together and found together more again, and every
+// different query word found counts.
 func Snippet(text string, n Node) string {
 	f := fold(text)
 	toks := f.tokens()
@@ -22,32 +26,56 @@ func Snippet(text string, n Node) string {
 	for i, t := range toks {
 		words[i] = string(f.runes[t.start:t.end])
 	}
-	marked := make([]bool, len(toks))
 	var ms []Node
 	collectPositive(n, &ms)
-	for _, m := range ms {
-		markMatches(m, words, marked)
+	// which[i] is 1 + the index in ms of the node matching token i.
+	which := make([]int, len(toks))
+	weight := make([]int, len(toks))
+	exactAt := func(i int) string {
+		return exactWord(string(f.orig[f.from[toks[i].start] : f.from[toks[i].end-1]+1]))
+	}
+	for k, m := range ms {
+		markMatches(m, words, func(i int, t Term) {
+			which[i] = k + 1
+			w := 1
+			if t.Exact != "" && exactAt(i) == t.Exact {
+				w = 3
+			}
+			if _, ok := m.(Phrase); ok {
+				w += 2 // together, as typed
+			}
+			weight[i] = max(weight[i], w)
+		})
+	}
+	// Words typed next to each other and found so.
+	for _, run := range analyze(n).runs {
+		for i := 0; i+1 < len(toks); i++ {
+			for j := 0; j+1 < len(run); j++ {
+				if termMatches(run[j], words[i]) && termMatches(run[j+1], words[i+1]) {
+					weight[i] += 2
+					weight[i+1] += 2
+				}
+			}
+		}
 	}
 
-	// The window of snippetWords words holding the most matches, starting
-	// a few words before its first match.
-	start, best, count := 0, -1, 0
-	for i := 0; i < len(toks); i++ {
-		if marked[i] {
-			count++
+	start, best := 0, 0
+	for s := 0; s < len(toks); s++ {
+		if which[s] == 0 {
+			continue
 		}
-		if i >= snippetWords && marked[i-snippetWords] {
-			count--
+		score, seen := 0, map[int]bool{}
+		for i := s; i < len(toks) && i < s+snippetWords-4; i++ {
+			if which[i] != 0 {
+				score += weight[i]
+				if !seen[which[i]] {
+					seen[which[i]] = true
+					score += 3
+				}
+			}
 		}
-		if count > best {
-			best = count
-			start = max(0, i-snippetWords+1)
-		}
-	}
-	for i := start; i < len(toks) && i < start+snippetWords; i++ {
-		if marked[i] {
-			start = max(0, i-4)
-			break
+		if score > best {
+			best, start = score, max(0, s-4)
 		}
 	}
 	end := min(len(toks), start+snippetWords)
@@ -60,13 +88,16 @@ func Snippet(text string, n Node) string {
 	inMark := false
 	for i := start; i < end; i++ {
 		ts, te := f.from[toks[i].start], f.from[toks[i].end-1]+1
-		gap := f.orig[pos:ts]
-		if inMark && (!marked[i] || strings.TrimSpace(string(gap)) != "") {
+		gap := string(f.orig[pos:ts])
+		// A mark runs on over white space (a name) and over punctuation
+		// inside one token (a code: 45/2020/NĐ-CP), not over ", ".
+		joined := strings.TrimSpace(gap) == "" || !strings.ContainsFunc(gap, unicode.IsSpace)
+		if inMark && (which[i] == 0 || !joined) {
 			b.WriteString("</mark>")
 			inMark = false
 		}
-		writeText(&b, gap)
-		if marked[i] && !inMark {
+		writeText(&b, []rune(gap))
+		if which[i] != 0 && !inMark {
 			b.WriteString("<mark>")
 			inMark = true
 		}
@@ -130,12 +161,14 @@ func termMatches(t Term, w string) bool {
 	return w == t.Word
 }
 
-func markMatches(n Node, words []string, marked []bool) {
+// markMatches calls mark(i, term) for every word i matching n (a Term,
+// or a word of a Phrase occurrence).
+func markMatches(n Node, words []string, mark func(i int, t Term)) {
 	switch n := n.(type) {
 	case Term:
 		for i, w := range words {
 			if termMatches(n, w) {
-				marked[i] = true
+				mark(i, n)
 			}
 		}
 	case Phrase:
@@ -146,8 +179,8 @@ func markMatches(n Node, words []string, marked []bool) {
 					continue next
 				}
 			}
-			for j := range n.Terms {
-				marked[i+j] = true
+			for j, t := range n.Terms {
+				mark(i+j, t)
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +21,9 @@ func (x *sqliteIndex) Add(ctx context.Context, pages []PageText) error {
 		return nil
 	}
 	codes := resultCodes(pages)
-	words := make([]string, len(pages))
+	docs := make([]pageDoc, len(pages))
 	for i := range pages {
-		words[i] = indexText(pages[i].Text)
+		docs[i] = newPageDoc(pages[i])
 	}
 	err := x.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, c := range codes {
@@ -39,7 +38,7 @@ func (x *sqliteIndex) Add(ctx context.Context, pages []PageText) error {
 			return err
 		}
 		defer ins.Close()
-		fts, err := tx.PrepareContext(ctx, `INSERT INTO search_fts (rowid, words, meta) VALUES (?, ?, ?)`)
+		fts, err := tx.PrepareContext(ctx, `INSERT INTO search_fts (rowid, words, exact, title, codes, meta) VALUES (?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -54,7 +53,9 @@ func (x *sqliteIndex) Add(ctx context.Context, pages []PageText) error {
 			if err != nil {
 				return err
 			}
-			if _, err := fts.ExecContext(ctx, id, words[i], strings.Join(metaTokens(p), " ")); err != nil {
+			d := &docs[i]
+			if _, err := fts.ExecContext(ctx, id, strings.Join(d.words, " "), strings.Join(d.exact, " "),
+				strings.Join(d.title, " "), strings.Join(d.codes, " "), strings.Join(metaTokens(p), " ")); err != nil {
 				return fmt.Errorf("page %d: %w", p.Page, err)
 			}
 		}
@@ -88,51 +89,84 @@ func (x *sqliteIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
-	var from, score, order string
-	if n != nil {
-		// FTS5 walks the matches newest first (rowid order needs no
-		// sort) and stops at the limit; only MaxHits get a bm25 score.
-		where = append(where, `search_fts MATCH ?`)
-		args = append(args, sqliteMatch(n, q))
-		// CROSS JOIN keeps FTS5 the outer loop: the filters are in the
-		// MATCH already (meta tokens), an index on search_pages would only
-		// make SQLite probe FTS5 once per row.
-		from = `search_fts CROSS JOIN search_pages p ON p.id = search_fts.rowid`
-		score = `-bm25(search_fts, 1.0, 0.0)`
-		order = `search_fts.rowid DESC`
-	} else {
-		from, score, order = `search_pages p`, `0.0`, `p.result_code, p.page`
-	}
-	where, args = filters(q, where, args, func(t time.Time) any { return t.Unix() })
+	res := &Results{Query: String(n), Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}}
+	where, args := filters(q, nil, nil, func(t time.Time) any { return t.Unix() })
 	cond := ""
 	if len(where) > 0 {
-		cond = "WHERE " + strings.Join(where, " AND ")
+		cond = " AND " + strings.Join(where, " AND ")
 	}
-	cands := `SELECT p.id, p.result_code, p.page, ` + score + ` AS score FROM ` + from + ` ` + cond + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(MaxHits)
-	count := `SELECT 1 FROM ` + from + ` ` + cond + ` LIMIT ` + strconv.Itoa(MaxCount+1)
 	offset := (q.Page - 1) * q.PerPage
-	limit := min(q.PerPage, MaxHits-offset)
-	// Sort the candidates' keys, then read the full rows (the text) of
-	// one page of hits only; count the matches without ranking them.
-	pageSQL := `WITH c AS MATERIALIZED (` + cands + `),
-		top AS (SELECT id, result_code, page, score FROM c
-			ORDER BY score DESC, result_code, page LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset) + `)
-		SELECT p.result_code, p.dossier_code, p.agency_code, p.title, p.document_type, p.date, p.page, p.text, top.score,
-			(SELECT count(*) FROM (` + count + `))
-		FROM top JOIN search_pages p ON p.id = top.id
-		ORDER BY top.score DESC, top.result_code, top.page`
-	return runSearch(ctx, x.db.DB, q, n, pageSQL, count, append(slices.Clone(args), args...), args,
-		func(v any) (time.Time, error) {
-			switch v := v.(type) {
-			case nil:
-				return time.Time{}, nil
-			case int64:
-				return time.Unix(v, 0).UTC(), nil
-			}
-			return time.Time{}, fmt.Errorf("unexpected date %T", v)
-		})
+	if n == nil {
+		// Filters alone: every page of the matching results, in order.
+		c := ""
+		if len(where) > 0 {
+			c = "WHERE " + strings.Join(where, " AND ")
+		}
+		return listPages(ctx, x.db.DB, res, `SELECT id FROM search_pages p `+c+` ORDER BY result_code, page LIMIT `+
+			strconv.Itoa(q.PerPage)+` OFFSET `+strconv.Itoa(offset),
+			`SELECT 1 FROM search_pages p `+c+` LIMIT `+strconv.Itoa(MaxCount+1), args, sqliteDate)
+	}
+	// CROSS JOIN keeps FTS5 the outer loop, newest first (rowid order
+	// needs no sort): the filters are in the MATCH already (meta tokens),
+	// an index on search_pages would only make SQLite probe FTS5 once per
+	// row. bm25 is computed for the rows read only.
+	from := `search_fts CROSS JOIN search_pages p ON p.id = search_fts.rowid WHERE search_fts MATCH ?` + cond
+	sig := analyze(n)
+	base := fts5(n)
+	cands, err := rank(sig, ftsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
+		rows, err := x.db.QueryContext(ctx, `SELECT p.id, p.result_code, p.page, p.date, -bm25(search_fts, 1.0, 0.5, 4.0, 4.0, 0.0)
+			FROM `+from+` ORDER BY search_fts.rowid DESC LIMIT `+strconv.Itoa(limit), append([]any{sqliteMatch(c, q)}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		return scanCandidates(rows, sqliteDate)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
+	}
+	count := `SELECT 1 FROM ` + from + ` LIMIT ` + strconv.Itoa(MaxCount+1)
+	return hitPages(ctx, x.db.DB, res, n, cands, len(sig.levels()), offset, count, append([]any{sqliteMatch(base, q)}, args...), sqliteDate)
+}
+
+func sqliteDate(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case nil:
+		return time.Time{}, nil
+	case int64:
+		return time.Unix(v, 0).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unexpected date %T", v)
+}
+
+// ftsDialect writes level conditions as FTS5 expressions.
+type ftsDialect struct{}
+
+func (ftsDialect) and(a, b string) string    { return "(" + a + ") AND (" + b + ")" }
+func (ftsDialect) andNot(a, b string) string { return "(" + a + ") NOT (" + b + ")" }
+func (ftsDialect) codes(ts []string) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = `"` + t + `"`
+	}
+	return `codes : (` + strings.Join(parts, " AND ") + `)`
+}
+func (ftsDialect) exact(forms [][]string) string {
+	var all []string
+	for _, fs := range forms {
+		or := make([]string, len(fs))
+		for i, f := range fs {
+			or[i] = `"` + f + `"`
+		}
+		all = append(all, "("+strings.Join(or, " OR ")+")")
+	}
+	return `exact : (` + strings.Join(all, " AND ") + `)`
+}
+func (ftsDialect) together(runs [][]Term) string {
+	parts := make([]string, len(runs))
+	for i, r := range runs {
+		parts[i] = ftsText + fts5Phrase(r)
+	}
+	return strings.Join(parts, " AND ")
 }
 
 // metaTokens are the filter values of a page as FTS5 words: agency,
@@ -152,9 +186,9 @@ func metaTokens(p PageText) []string {
 // one would make a long OR for little gain.
 const maxMonths = 36
 
-// sqliteMatch is the FTS5 expression of n restricted by q's filters.
-func sqliteMatch(n Node, q Query) string {
-	m := `words : (` + fts5(n) + `)`
+// sqliteMatch is the FTS5 expression expr restricted by q's filters.
+func sqliteMatch(expr string, q Query) string {
+	m := `(` + expr + `)`
 	probe := metaTokens(PageText{AgencyCode: q.AgencyCode, DossierCode: q.DossierCode, DocumentType: q.DocumentType})
 	for i, v := range []string{q.AgencyCode, q.DossierCode, q.DocumentType} {
 		if v != "" {
@@ -220,40 +254,119 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// runSearch runs pageSQL (taking pageArgs), which gives one page of hits
-// in order, each row with the total count of matches (at most
-// MaxCount+1), and builds the results with their snippets. Past the last
-// hit, the count comes from countSQL (one row per match, countArgs).
-func runSearch(ctx context.Context, db querier, q Query, n Node, pageSQL, countSQL string, pageArgs, countArgs []any, date func(any) (time.Time, error)) (*Results, error) {
-	res := &Results{Query: String(n), Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}}
-	rows, err := db.QueryContext(ctx, pageSQL, pageArgs...)
-	if err != nil {
-		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
-	}
+// scanCandidates reads rows of (id, result code, page, date, weight).
+func scanCandidates(rows *sql.Rows, date func(any) (time.Time, error)) ([]candidate, error) {
 	defer rows.Close()
-	total := -1
+	var out []candidate
 	for rows.Next() {
-		var h Hit
-		var text string
+		var c candidate
 		var d any
-		if err := rows.Scan(&h.ResultCode, &h.DossierCode, &h.AgencyCode, &h.Title, &h.DocumentType, &d, &h.Page, &text, &h.Score, &total); err != nil {
-			return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
+		if err := rows.Scan(&c.id, &c.resultCode, &c.page, &d, &c.weight); err != nil {
+			return nil, err
 		}
-		if h.Date, err = date(d); err != nil {
-			return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
+		var err error
+		if c.date, err = date(d); err != nil {
+			return nil, err
 		}
-		h.Snippet = Snippet(text, n)
-		res.Hits = append(res.Hits, h)
+		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
+	return out, rows.Err()
+}
+
+// hitPages fills res with the hits cands[offset:offset+PerPage] (their
+// rows read from search_pages, their snippets cut) and the count of
+// matches (countSQL: one row per match, at most MaxCount+1).
+func hitPages(ctx context.Context, db querier, res *Results, n Node, cands []candidate, nlevels, offset int,
+	countSQL string, countArgs []any, date func(any) (time.Time, error)) (*Results, error) {
+	if offset < len(cands) {
+		cands = cands[offset:min(len(cands), offset+res.PerPage)]
+	} else {
+		cands = nil
+	}
+	if err := readHits(ctx, db, res, n, cands, nlevels, date); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
-	rows.Close()
-	if total < 0 {
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+countSQL+`) AS c`, countArgs...).Scan(&total); err != nil {
-			return nil, fmt.Errorf("index: count %q: %w", res.Query, err)
-		}
+	total := 0
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+countSQL+`) AS c`, countArgs...).Scan(&total); err != nil {
+		return nil, fmt.Errorf("index: count %q: %w", res.Query, err)
 	}
 	res.Total, res.Capped = min(total, MaxCount), total > MaxCount
 	return res, nil
+}
+
+// listPages fills res with the pages whose ids pageSQL lists, in order,
+// and the count of countSQL's rows.
+func listPages(ctx context.Context, db querier, res *Results, pageSQL, countSQL string, args []any, date func(any) (time.Time, error)) (*Results, error) {
+	rows, err := db.QueryContext(ctx, pageSQL, args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: list: %w", err)
+	}
+	var cands []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("index: list: %w", err)
+		}
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("index: list: %w", err)
+	}
+	if err := readHits(ctx, db, res, nil, cands, 0, date); err != nil {
+		return nil, fmt.Errorf("index: list: %w", err)
+	}
+	total := 0
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+countSQL+`) AS c`, args...).Scan(&total); err != nil {
+		return nil, fmt.Errorf("index: count: %w", err)
+	}
+	res.Total, res.Capped = min(total, MaxCount), total > MaxCount
+	return res, nil
+}
+
+// readHits reads the rows of cands from search_pages and appends them to
+// res.Hits in the order of cands, with their snippets.
+func readHits(ctx context.Context, db querier, res *Results, n Node, cands []candidate, nlevels int, date func(any) (time.Time, error)) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = strconv.FormatInt(c.id, 10) // integers: no injection
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, result_code, dossier_code, agency_code, title, document_type, date, page, text
+		FROM search_pages WHERE id IN (`+strings.Join(ids, ",")+`)`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	byID := map[int64]int{}
+	for i, c := range cands {
+		byID[c.id] = i
+	}
+	hits := make([]Hit, len(cands))
+	for rows.Next() {
+		var h Hit
+		var id int64
+		var text string
+		var d any
+		if err := rows.Scan(&id, &h.ResultCode, &h.DossierCode, &h.AgencyCode, &h.Title, &h.DocumentType, &d, &h.Page, &text); err != nil {
+			return err
+		}
+		if h.Date, err = date(d); err != nil {
+			return err
+		}
+		i := byID[id]
+		if n != nil {
+			h.Score, h.Approx = cands[i].score(nlevels), cands[i].approx
+		}
+		h.Snippet = Snippet(text, n)
+		hits[i] = h
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	res.Hits = append(res.Hits, hits...)
+	return nil
 }

@@ -1,0 +1,216 @@
+package index
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Ranking. Scoring every match of a common word (nguyen is on half the
+// pages) costs seconds, so the ranking is split in two: the signals that
+// decide relevance for Vietnamese (a code, the exact marks, the words kept
+// together) are boolean conditions the full-text index answers directly,
+// and they cut the matches into levels, best first. Each level is an
+// index query of its own, read newest first and stopped as soon as the
+// page asked for is full; only the rows read get a word-weight score.
+// So the best pages among all matches come first whatever their number,
+// at the cost of a few index probes.
+
+// rankBlock is how many matches of one level are scored together: a
+// level is read newest first in blocks of rankBlock, and ranked by word
+// weight within each block. The block size is fixed so that page 2
+// continues page 1.
+const rankBlock = 100
+
+// signals are what the levels test, drawn from the query's positive
+// top-level words.
+type signals struct {
+	codes []string   // code tokens typed (all must be on the page)
+	exact []string   // exact forms of the words typed with marks
+	near  [][]string // per exact form: it and the forms one mark away
+	runs  [][]Term   // runs of two or more words typed next to each other
+}
+
+// level is one combination of signals: code held, exactness (2 all exact,
+// 1 all at most one mark away, 0 folded only), words together.
+type level struct {
+	code, exact, together int
+}
+
+func (l level) approx(s signals) bool { return len(s.exact) > 0 && l.exact < 2 }
+
+// analyze draws the signals from the top of a parsed query: a Term, a
+// Phrase, or the positive children of an And. Under OR there are no
+// signals: the pages are ranked by word weight alone.
+func analyze(n Node) signals {
+	var s signals
+	var main []Node
+	switch n := n.(type) {
+	case Term, Phrase:
+		main = []Node{n}
+	case And:
+		main = n.Nodes
+	}
+	var run []Term
+	endRun := func() {
+		if len(run) > 1 {
+			s.runs = append(s.runs, run)
+		}
+		run = nil
+	}
+	addExact := func(t Term) {
+		if t.Exact != "" && !slices.Contains(s.exact, t.Exact) {
+			s.exact = append(s.exact, t.Exact)
+			s.near = append(s.near, append([]string{t.Exact}, nearForms(t.Exact)...))
+		}
+	}
+	for _, c := range main {
+		switch c := c.(type) {
+		case Term:
+			addExact(c)
+			if c.Prefix {
+				endRun()
+				continue
+			}
+			run = append(run, c)
+		case Phrase:
+			endRun()
+			for _, t := range c.Terms {
+				addExact(t)
+			}
+			if c.Code != "" {
+				s.codes = append(s.codes, c.Code)
+			}
+		default:
+			endRun()
+		}
+	}
+	endRun()
+	return s
+}
+
+// levels lists the levels worth asking for, best first.
+func (s signals) levels() []level {
+	vals := func(has bool, v ...int) []int {
+		if has {
+			return v
+		}
+		return []int{0}
+	}
+	var out []level
+	for _, c := range vals(len(s.codes) > 0, 1, 0) {
+		for _, e := range vals(len(s.exact) > 0, 2, 1, 0) {
+			for _, t := range vals(len(s.runs) > 0, 1, 0) {
+				out = append(out, level{c, e, t})
+			}
+		}
+	}
+	return out
+}
+
+// dialect writes the conditions of levels in one engine's syntax.
+type dialect interface {
+	and(a, b string) string
+	andNot(a, b string) string
+	codes(tokens []string) string  // all code tokens held
+	exact(forms [][]string) string // for each entry, one of its forms held exactly
+	together(runs [][]Term) string // every run as a phrase
+}
+
+// condition is the query of level l: base restricted to the pages at that
+// level and no higher.
+func (s signals) condition(d dialect, base string, l level) string {
+	q := base
+	if len(s.codes) > 0 {
+		if l.code == 1 {
+			q = d.and(q, d.codes(s.codes))
+		} else {
+			q = d.andNot(q, d.codes(s.codes))
+		}
+	}
+	if len(s.exact) > 0 {
+		all := make([][]string, len(s.exact))
+		for i, e := range s.exact {
+			all[i] = []string{e}
+		}
+		switch l.exact {
+		case 2:
+			q = d.and(q, d.exact(all))
+		case 1:
+			q = d.andNot(d.and(q, d.exact(s.near)), d.exact(all))
+		case 0:
+			q = d.andNot(q, d.exact(s.near))
+		}
+	}
+	if len(s.runs) > 0 {
+		if l.together == 1 {
+			q = d.and(q, d.together(s.runs))
+		} else {
+			q = d.andNot(q, d.together(s.runs))
+		}
+	}
+	return q
+}
+
+// candidate is a matching page as a level query returns it.
+type candidate struct {
+	id         int64
+	resultCode string
+	page       int
+	date       time.Time
+	weight     float64 // word weight, higher is better
+	level      int     // index in levels(), 0 best
+	approx     bool
+	pos        int // order within the level (newest first)
+}
+
+// fetchLevel reads up to limit matches of one level condition, newest
+// first, with their word weight.
+type fetchLevel func(cond string, limit int) ([]candidate, error)
+
+// rank runs the levels of s best first until need hits are known, and
+// returns them ranked: level, block of rankBlock, word weight, newest,
+// result code, page.
+func rank(s signals, d dialect, base string, need int, fetch fetchLevel) ([]candidate, error) {
+	levels := s.levels()
+	var out []candidate
+	for i, l := range levels {
+		if len(out) >= need {
+			break
+		}
+		cond := base
+		if len(levels) > 1 {
+			cond = s.condition(d, base, l)
+		}
+		want := need - len(out)
+		want = (want + rankBlock - 1) / rankBlock * rankBlock
+		got, err := fetch(cond, want)
+		if err != nil {
+			return nil, err
+		}
+		for j := range got {
+			got[j].level, got[j].pos, got[j].approx = i, j, l.approx(s)
+		}
+		out = append(out, got...)
+	}
+	slices.SortFunc(out, func(a, b candidate) int {
+		return cmp.Or(
+			cmp.Compare(a.level, b.level),
+			cmp.Compare(a.pos/rankBlock, b.pos/rankBlock),
+			cmp.Compare(b.weight, a.weight),
+			b.date.Compare(a.date),
+			cmp.Compare(a.resultCode, b.resultCode),
+			cmp.Compare(a.page, b.page))
+	})
+	return out, nil
+}
+
+// score is the Hit.Score of a candidate among nlevels levels, in the
+// order rank gives: the level counts first, then the block, then the word
+// weight (squashed below 1).
+func (c candidate) score(nlevels int) float64 {
+	const blocks = MaxHits/rankBlock + 1
+	w := max(c.weight, 0)
+	within := (float64(blocks-min(c.pos/rankBlock, blocks)) + w/(1+w)) / (blocks + 1)
+	return float64(nlevels-c.level) + within
+}

@@ -1,0 +1,113 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/storage/index"
+)
+
+// rankPage is a one-page result for the ranking tests.
+func rankPage(code, date, title, text string) index.PageText {
+	return index.PageText{ResultCode: code, DossierCode: strings.TrimSuffix(code, "-KQ1"), AgencyCode: "000.00.31.H33",
+		Title: title, DocumentType: "cong-van", Date: day(date), Page: 1, Text: text}
+}
+
+// TestSearchRanking plants folded collisions: pages where kiện, kiến and
+// kiên, or đốc, độc and đọc compete, newer and more numerous than the
+// page the query means.
+func TestSearchRanking(t *testing.T) {
+	engines(t, func(t *testing.T, idx index.Searcher) {
+		ctx := context.Background()
+		pages := []index.PageText{
+			rankPage("000.00.31.H33-200101-0001-KQ1", "2020-01-01", "Công văn", "Kính gửi Sở Tài chính tỉnh Kiên Giang về việc cấp phép."),
+			rankPage("000.00.31.H33-200101-0002-KQ1", "2020-01-01", "Công văn", "Chi cục thuế tỉnh Kiến Giang đề nghị bổ sung."), // OCR: Kiến for Kiên
+			rankPage("000.00.31.H33-200101-0003-KQ1", "2020-01-01", "Công văn", "Ủy ban yêu cầu đôn đốc thực hiện kế hoạch."),
+			rankPage("000.00.31.H33-200101-0004-KQ1", "2020-01-01", "Công văn", "Số: 143/UBND-KGVX ngày 5 tháng 3 năm 2020 về giáo dục."),
+			rankPage("000.00.31.H33-200101-0005-KQ1", "2021-06-01", "Công văn", "Giấy phép hộ kinh doanh đã cấp."),
+			rankPage("000.00.31.H33-200101-0006-KQ1", "2021-06-01", "Giấy chứng nhận đăng ký hộ kinh doanh", "Giấy phép hộ kinh doanh đã cấp."),
+			rankPage("000.00.31.H33-200101-0007-KQ1", "2022-06-01", "Công văn", "Giấy phép hộ kinh doanh đã cấp."),
+		}
+		// 300 newer pages where every word of the queries is found
+		// folded, many times, but not as typed nor together.
+		for i := range 300 {
+			pages = append(pages, rankPage(fmt.Sprintf("000.00.31.H33-250101-%04d-KQ1", i), "2025-01-01", "Biên bản",
+				"Đủ điều kiện, kiến nghị và khởi kiện. Giám đốc đọc bản tin về đơn thư tại Trường Giang; Giám đốc đề nghị kiện toàn, "+
+					"công văn số 143 của UBND về KGVX. Đọc kỹ, đôn đúc."))
+		}
+		byCode := map[string][]index.PageText{}
+		for _, p := range pages {
+			byCode[p.ResultCode] = append(byCode[p.ResultCode], p)
+		}
+		var batch []index.PageText
+		for _, ps := range byCode {
+			batch = append(batch, ps...)
+		}
+		if err := idx.Add(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		search := func(q string) *index.Results {
+			t.Helper()
+			res, err := idx.Search(ctx, index.Query{Text: q})
+			if err != nil {
+				t.Fatalf("%q: %v", q, err)
+			}
+			return res
+		}
+		first := func(res *index.Results, n int) []string {
+			var out []string
+			for _, h := range res.Hits[:min(n, len(res.Hits))] {
+				out = append(out, strings.TrimPrefix(strings.TrimSuffix(h.ResultCode, "-KQ1"), "000.00.31.H33-"))
+			}
+			return out
+		}
+
+		// Typed with marks: the exact page first (out of 302 matches, 300
+		// of them newer), then the one a mark away, labelled approximate,
+		// then the scattered ones.
+		res := search("Kiên Giang")
+		if got := first(res, 2); fmt.Sprint(got) != "[200101-0001 200101-0002]" || res.Total != 302 {
+			t.Errorf("Kiên Giang: first %v of %d", got, res.Total)
+		} else if res.Hits[0].Approx || !res.Hits[1].Approx || !res.Hits[2].Approx {
+			t.Errorf("Kiên Giang: approx %v %v %v, want false true true", res.Hits[0].Approx, res.Hits[1].Approx, res.Hits[2].Approx)
+		}
+		if !strings.Contains(res.Hits[0].Snippet, "<mark>Kiên Giang</mark>") {
+			t.Errorf("Kiên Giang: snippet %s", res.Hits[0].Snippet)
+		}
+		// Without marks, the words together come first, neither approximate.
+		res = search("kien giang")
+		if got := first(res, 2); fmt.Sprint(got) != "[200101-0001 200101-0002]" && fmt.Sprint(got) != "[200101-0002 200101-0001]" {
+			t.Errorf("kien giang: first %v", got)
+		} else if res.Hits[0].Approx || res.Hits[1].Approx {
+			t.Error("kien giang: hits labelled approximate")
+		}
+		for _, q := range []string{"đôn đốc", "ĐÔN ĐỐC", "don doc"} {
+			res = search(q)
+			if got := first(res, 1); fmt.Sprint(got) != "[200101-0003]" {
+				t.Errorf("%s: first %v", q, got)
+			} else if !strings.Contains(res.Hits[0].Snippet, "<mark>đôn đốc</mark>") {
+				t.Errorf("%s: snippet %s", q, res.Hits[0].Snippet)
+			}
+		}
+		// A document number finds its page first, the number marked whole.
+		res = search("143/UBND-KGVX")
+		if got := first(res, 1); fmt.Sprint(got) != "[200101-0004]" {
+			t.Errorf("143/UBND-KGVX: first %v", got)
+		} else if !strings.Contains(res.Hits[0].Snippet, "<mark>143/UBND-KGVX</mark>") {
+			t.Errorf("143/UBND-KGVX: snippet %s", res.Hits[0].Snippet)
+		}
+		// A dossier code finds its dossier, before pages that only
+		// mention parts of it.
+		res = search("000.00.31.H33-250101-0042")
+		if got := first(res, 1); fmt.Sprint(got) != "[250101-0042]" {
+			t.Errorf("dossier code: first %v", got)
+		}
+		// The title counts more than the body; then newer first.
+		res = search("hộ kinh doanh")
+		if got := first(res, 3); fmt.Sprint(got) != "[200101-0006 200101-0007 200101-0005]" {
+			t.Errorf("hộ kinh doanh: first %v", got)
+		}
+	})
+}
