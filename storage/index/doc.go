@@ -12,7 +12,8 @@ type pageDoc struct {
 
 func newPageDoc(p PageText) pageDoc {
 	var d pageDoc
-	d.words, d.bodyExact = wordForms(p.Text)
+	var codes []string
+	d.words, d.bodyExact, codes = pageForms(p.Text)
 	d.title, d.titleExact = wordForms(p.Title + " " + p.DocumentType)
 	seen := map[string]bool{}
 	for _, e := range append(d.bodyExact, d.titleExact...) {
@@ -21,7 +22,7 @@ func newPageDoc(p PageText) pageDoc {
 			d.exact = append(d.exact, e)
 		}
 	}
-	for _, c := range append([]string{codeToken(p.DossierCode), codeToken(p.ResultCode)}, codeTokens(p.Text)...) {
+	for _, c := range append([]string{codeToken(p.DossierCode), codeToken(p.ResultCode)}, codes...) {
 		if c != "" && !seen["#"+c] {
 			seen["#"+c] = true
 			d.codes = append(d.codes, c)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -60,29 +61,54 @@ func exactWords(s string) []string {
 // wordForms returns the folded words of s and their exact forms ("" for
 // words without marks), from one fold.
 func wordForms(s string) (words, exact []string) {
-	f := fold(s)
-	sp := f.tokens()
-	words, exact = make([]string, len(sp)), make([]string, len(sp))
-	for i, t := range sp {
-		words[i] = string(f.runes[t.start:t.end])
-		orig := f.orig[f.from[t.start] : f.from[t.end-1]+1]
-		if !sameRunes(orig, f.runes[t.start:t.end]) {
-			exact[i] = exactWord(string(orig))
-		}
-	}
+	words, exact, _ = pageForms(s)
 	return words, exact
 }
 
-func sameRunes(a, b []rune) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] && unicode.ToLower(a[i]) != b[i] {
-			return false
+// pageForms returns, from one fold of s, its folded words, their exact
+// forms and its code-like tokens (see codeTokens).
+func pageForms(s string) (words, exact, codes []string) {
+	f := fold(s)
+	sp := f.tokens()
+	words, exact = make([]string, len(sp)), make([]string, len(sp))
+	run, digit := 0, false // the code run: its first word, whether it holds a digit
+	endRun := func(i int) {
+		if i-run > 1 && digit {
+			codes = append(codes, strings.Join(words[run:i], ""))
 		}
+		run, digit = i, false
 	}
-	return true
+	for i, t := range sp {
+		words[i] = string(f.runes[t.start:t.end])
+		orig := f.orig[f.from[t.start] : f.from[t.end-1]+1]
+		exact[i] = lowerIfMarked(orig, f.runes[t.start:t.end])
+		if i > 0 {
+			gap := f.orig[f.from[sp[i-1].end-1]+1 : f.from[t.start]]
+			if len(gap) == 0 || slices.ContainsFunc(gap, unicode.IsSpace) {
+				endRun(i)
+			}
+		}
+		digit = digit || strings.ContainsFunc(words[i], unicode.IsDigit)
+	}
+	endRun(len(sp))
+	return words, exact, codes
+}
+
+// lowerIfMarked returns the lower case of orig (NFC) when it differs from
+// its fold beyond case, else "".
+func lowerIfMarked(orig, folded []rune) string {
+	marked := len(orig) != len(folded)
+	for i := 0; !marked && i < len(orig); i++ {
+		marked = orig[i] != folded[i] && (orig[i] >= utf8.RuneSelf || orig[i]+'a'-'A' != folded[i])
+	}
+	if !marked {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range orig {
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 // nearForms returns the marked words one mark away from the exact word e
@@ -179,18 +205,10 @@ func codeToken(s string) string {
 	return strings.Join(Words(s), "")
 }
 
-// codeTokens lists the code-like tokens of text: white-space separated
-// runs holding at least one digit and two or more word parts
+// codeTokens lists the code-like tokens of text: runs of word parts
+// joined by punctuation without white space, holding at least one digit
 // (45/2020/NĐ-CP, 000.00.31.H33-220804-0001, 5.000.000).
 func codeTokens(text string) []string {
-	var out []string
-	for _, f := range strings.Fields(text) {
-		if !strings.ContainsFunc(f, unicode.IsDigit) {
-			continue
-		}
-		if ws := Words(f); len(ws) > 1 {
-			out = append(out, strings.Join(ws, ""))
-		}
-	}
-	return out
+	_, _, codes := pageForms(text)
+	return codes
 }

@@ -71,7 +71,7 @@ DELETE FROM search_pages;
 CREATE VIRTUAL TABLE search_fts USING fts5 (
 	words, exact, title, codes, meta, content = '', contentless_delete = 1,
 	tokenize = 'unicode61 remove_diacritics 0',
-	prefix = '2 3'
+	prefix = '2' -- 2-letter prefixes read one entry; longer ones walk their few words
 );`,
 			storage.Postgres: `
 DELETE FROM search_pages;`,

@@ -162,9 +162,9 @@ const maxPos = 16383
 
 // tsvectorText is the tsvector literal of a page: each body word and each
 // pair of adjacent words with its positions, the title's words and pairs
-// after them with weight A, the exact forms of marked words at their
-// words' positions, and the codes. Words hold only letters and digits,
-// so they need no escaping.
+// after them with weight A, and without positions (only tested for
+// presence) the exact forms of marked words and the codes. Words hold
+// only letters and digits, so they need no escaping.
 func tsvectorText(d pageDoc) string {
 	type lexeme struct {
 		pos    []int
@@ -182,6 +182,9 @@ func tsvectorText(d pageDoc) string {
 			lex[l] = e
 			order = append(order, l)
 		}
+		if p == 0 {
+			return
+		}
 		p = min(p, maxPos)
 		if len(e.pos) > 0 && e.pos[len(e.pos)-1] == p {
 			return
@@ -189,21 +192,21 @@ func tsvectorText(d pageDoc) string {
 		e.pos = append(e.pos, p)
 		e.weight = append(e.weight, weight)
 	}
-	words := func(ws, exact []string, from int, weight string) {
+	words := func(ws []string, from int, weight string) {
 		for i, w := range ws {
 			add(w, from+i, weight)
 			if i+1 < len(ws) {
 				add(pairLexeme(w, ws[i+1]), from+i, weight)
 			}
-			if exact[i] != "" {
-				add(exactLexeme(exact[i]), from+i, weight)
-			}
 		}
 	}
-	words(d.words, d.bodyExact, 1, "")
-	words(d.title, d.titleExact, len(d.words)+2, "A")
+	words(d.words, 1, "")
+	words(d.title, len(d.words)+2, "A")
+	for _, e := range d.exact {
+		add(exactLexeme(e), 0, "")
+	}
 	for _, c := range d.codes {
-		add(codeLexeme(c), 1, "")
+		add(codeLexeme(c), 0, "")
 	}
 	var b strings.Builder
 	for i, l := range order {
@@ -211,10 +214,11 @@ func tsvectorText(d pageDoc) string {
 			b.WriteByte(' ')
 		}
 		b.WriteString(tsLexeme(l))
-		b.WriteByte(':')
 		e := lex[l]
 		for j, p := range e.pos {
-			if j > 0 {
+			if j == 0 {
+				b.WriteByte(':')
+			} else {
 				b.WriteByte(',')
 			}
 			b.WriteString(strconv.Itoa(p))
