@@ -29,6 +29,7 @@ type signals struct {
 	exact []string   // exact forms of the words typed with marks
 	near  [][]string // per exact form: it and the forms one mark away
 	runs  [][]Term   // runs of two or more words typed next to each other
+	typed [][]Term   // the runs and phrases holding a word typed with marks
 }
 
 // level is one combination of signals: code held, exactness (2 all exact,
@@ -52,9 +53,15 @@ func analyze(n Node) signals {
 		main = n.Nodes
 	}
 	var run []Term
+	marked := func(ts []Term) bool {
+		return slices.ContainsFunc(ts, func(t Term) bool { return t.Exact != "" })
+	}
 	endRun := func() {
 		if len(run) > 1 {
 			s.runs = append(s.runs, run)
+			if marked(run) {
+				s.typed = append(s.typed, run)
+			}
 		}
 		run = nil
 	}
@@ -80,6 +87,8 @@ func analyze(n Node) signals {
 			}
 			if c.Code != "" {
 				s.codes = append(s.codes, c.Code)
+			} else if marked(c.Terms) {
+				s.typed = append(s.typed, c.Terms)
 			}
 		default:
 			endRun()
@@ -162,7 +171,13 @@ type candidate struct {
 	level      int     // index in levels(), 0 best
 	approx     bool
 	pos        int // order within the level (newest first)
+	rank       int // order in the ranked list
 }
+
+// refineTop is how many of the best candidates are checked in their text
+// for the words typed with marks found together exactly as typed (the
+// index holds exact forms without positions).
+const refineTop = 50
 
 // fetchLevel reads up to limit matches of one level condition, newest
 // first, with their word weight.
@@ -170,8 +185,10 @@ type fetchLevel func(cond string, limit int) ([]candidate, error)
 
 // rank runs the levels of s best first until need hits are known, and
 // returns them ranked: level, block of rankBlock, word weight, newest,
-// result code, page.
-func rank(s signals, d dialect, base string, need int, fetch fetchLevel) ([]candidate, error) {
+// result code, page. Among the first refineTop, those holding the runs
+// typed with marks together and exact (read from texts) come first within
+// their level.
+func rank(s signals, d dialect, base string, need int, fetch fetchLevel, texts func(ids []int64) (map[int64]string, error)) ([]candidate, error) {
 	levels := s.levels()
 	var out []candidate
 	for i, l := range levels {
@@ -190,6 +207,10 @@ func rank(s signals, d dialect, base string, need int, fetch fetchLevel) ([]cand
 		}
 		for j := range got {
 			got[j].level, got[j].pos, got[j].approx = i, j, l.approx(s)
+			if l.code == 1 {
+				// A code names its pages: they come in page order.
+				got[j].weight = 0
+			}
 		}
 		out = append(out, got...)
 	}
@@ -202,15 +223,70 @@ func rank(s signals, d dialect, base string, need int, fetch fetchLevel) ([]cand
 			cmp.Compare(a.resultCode, b.resultCode),
 			cmp.Compare(a.page, b.page))
 	})
+	if len(s.typed) > 0 && len(out) > 1 {
+		top := out[:min(len(out), refineTop)]
+		ids := make([]int64, len(top))
+		for i, c := range top {
+			ids[i] = c.id
+		}
+		byID, err := texts(ids)
+		if err != nil {
+			return nil, err
+		}
+		asTyped := map[int64]bool{}
+		for _, c := range top {
+			asTyped[c.id] = s.typedTogether(byID[c.id])
+		}
+		slices.SortStableFunc(top, func(a, b candidate) int {
+			if a.level != b.level {
+				return cmp.Compare(a.level, b.level)
+			}
+			switch {
+			case asTyped[a.id] && !asTyped[b.id]:
+				return -1
+			case !asTyped[a.id] && asTyped[b.id]:
+				return 1
+			}
+			return 0
+		})
+	}
+	for i := range out {
+		out[i].rank = i
+	}
 	return out, nil
 }
 
+// typedTogether reports whether text holds every run typed with marks as
+// typed: its words next to each other, the marked ones in their exact form.
+func (s signals) typedTogether(text string) bool {
+	f := fold(text)
+	toks := f.tokens()
+	words := make([]string, len(toks))
+	exact := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = string(f.runes[t.start:t.end])
+		exact[i] = lowerIfMarked(f.orig[f.from[t.start]:f.from[t.end-1]+1], f.runes[t.start:t.end])
+	}
+	for _, run := range s.typed {
+		found := false
+	next:
+		for i := 0; i+len(run) <= len(words) && !found; i++ {
+			for j, t := range run {
+				if !termMatches(t, words[i+j]) || (t.Exact != "" && exact[i+j] != t.Exact) {
+					continue next
+				}
+			}
+			found = true
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
 // score is the Hit.Score of a candidate among nlevels levels, in the
-// order rank gives: the level counts first, then the block, then the word
-// weight (squashed below 1).
+// order rank gives: the level counts first, then the place within it.
 func (c candidate) score(nlevels int) float64 {
-	const blocks = MaxHits/rankBlock + 1
-	w := max(c.weight, 0)
-	within := (float64(blocks-min(c.pos/rankBlock, blocks)) + w/(1+w)) / (blocks + 1)
-	return float64(nlevels-c.level) + within
+	return float64(nlevels-c.level) + 1/float64(2+c.rank)
 }

@@ -108,7 +108,7 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 			return nil, err
 		}
 		return scanCandidates(rows, pgDate)
-	})
+	}, func(ids []int64) (map[int64]string, error) { return pageTexts(ctx, tx, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}

@@ -120,7 +120,7 @@ func (x *sqliteIndex) Search(ctx context.Context, q Query) (*Results, error) {
 			return nil, err
 		}
 		return scanCandidates(rows, sqliteDate)
-	})
+	}, func(ids []int64) (map[int64]string, error) { return pageTexts(ctx, x.db.DB, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
@@ -323,6 +323,29 @@ func listPages(ctx context.Context, db querier, res *Results, pageSQL, countSQL 
 	}
 	res.Total, res.Capped = min(total, MaxCount), total > MaxCount
 	return res, nil
+}
+
+// pageTexts reads the texts of pages by id.
+func pageTexts(ctx context.Context, db querier, ids []int64) (map[int64]string, error) {
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = strconv.FormatInt(id, 10) // integers: no injection
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, text FROM search_pages WHERE id IN (`+strings.Join(list, ",")+`)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, err
+		}
+		out[id] = text
+	}
+	return out, rows.Err()
 }
 
 // readHits reads the rows of cands from search_pages and appends them to
