@@ -43,9 +43,10 @@ type Index interface {
 // holding a code typed in the query (dossier code, 45/2020/NĐ-CP), then
 // those holding every word typed with marks in its exact form (then one
 // mark away, then only folded), then those holding the words typed next
-// to each other together; within one such level, word weight (bm25 on
-// SQLite, ts_rank on PostgreSQL, title and metadata counting more than
-// the body) orders the newest matches in blocks of rankBlock.
+// to each other together; within one such level, newest first, except for
+// the first 50 hits, weighed in their text: words typed with marks found
+// together as typed, then word counts, the title and document type
+// counting more than the body.
 // A query that does not parse returns an error wrapping ErrQuery.
 // Delete removes every page of a result (no error when there is none).
 type Searcher interface {

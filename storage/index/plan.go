@@ -7,19 +7,18 @@ import (
 )
 
 // Ranking. Scoring every match of a common word (nguyen is on half the
-// pages) costs seconds, so the ranking is split in two: the signals that
-// decide relevance for Vietnamese (a code, the exact marks, the words kept
-// together) are boolean conditions the full-text index answers directly,
-// and they cut the matches into levels, best first. Each level is an
-// index query of its own, read newest first and stopped as soon as the
-// page asked for is full; only the rows read get a word-weight score.
-// So the best pages among all matches come first whatever their number,
-// at the cost of a few index probes.
+// pages) costs seconds (bm25 over 46k FTS5 matches: 280 ms), so the
+// ranking is split in two: the signals that decide relevance for
+// Vietnamese (a code, the exact marks, the words kept together) are
+// boolean conditions the full-text index answers directly, and they cut
+// the matches into levels, best first. Each level is an index query of its
+// own, read newest first and stopped as soon as the page asked for is
+// full. So the best pages among all matches come first whatever their
+// number, at the cost of a few index probes; the first refineTop are then
+// weighed in their text.
 
-// rankBlock is how many matches of one level are scored together: a
-// level is read newest first in blocks of rankBlock, and ranked by word
-// weight within each block. The block size is fixed so that page 2
-// continues page 1.
+// rankBlock rounds up how many matches a level query reads, so that the
+// queries of page 1 and page 2 read the same first rows.
 const rankBlock = 100
 
 // signals are what the levels test, drawn from the query's positive
@@ -167,106 +166,133 @@ type candidate struct {
 	resultCode string
 	page       int
 	date       time.Time
-	weight     float64 // word weight, higher is better
-	level      int     // index in levels(), 0 best
+	level      int // index in levels(), 0 best
+	code       bool
 	approx     bool
 	pos        int // order within the level (newest first)
 	rank       int // order in the ranked list
 }
 
-// refineTop is how many of the best candidates are checked in their text
-// for the words typed with marks found together exactly as typed (the
-// index holds exact forms without positions).
+// refineTop is how many of the best candidates are weighed in their text:
+// the words typed with marks found together as typed (the index holds
+// exact forms without positions), then word weight.
 const refineTop = 50
 
 // fetchLevel reads up to limit matches of one level condition, newest
-// first, with their word weight.
+// first.
 type fetchLevel func(cond string, limit int) ([]candidate, error)
 
+// titledText is what the refinement reads of a page.
+type titledText struct{ title, text string }
+
 // rank runs the levels of s best first until need hits are known, and
-// returns them ranked: level, block of rankBlock, word weight, newest,
-// result code, page. Among the first refineTop, those holding the runs
-// typed with marks together and exact (read from texts) come first within
-// their level.
-func rank(s signals, d dialect, base string, need int, fetch fetchLevel, texts func(ids []int64) (map[int64]string, error)) ([]candidate, error) {
+// returns them ranked: level, then newest first. The first refineTop are
+// then ordered within their level by their text: those holding the runs
+// typed with marks together and exact first, then by word weight (see
+// weigh), newest, result code, page. complete reports that every match
+// was read (len(cands) is their number).
+func rank(s signals, n Node, d dialect, base string, need int, fetch fetchLevel,
+	texts func(ids []int64) (map[int64]titledText, error)) (cands []candidate, complete bool, err error) {
 	levels := s.levels()
-	var out []candidate
+	complete = true
 	for i, l := range levels {
-		if len(out) >= need {
+		if len(cands) >= need {
+			complete = false
 			break
 		}
 		cond := base
 		if len(levels) > 1 {
 			cond = s.condition(d, base, l)
 		}
-		want := need - len(out)
+		want := need - len(cands)
 		want = (want + rankBlock - 1) / rankBlock * rankBlock
 		got, err := fetch(cond, want)
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if len(got) >= want {
+			complete = false
 		}
 		for j := range got {
-			got[j].level, got[j].pos, got[j].approx = i, j, l.approx(s)
-			if l.code == 1 {
-				// A code names its pages: they come in page order.
-				got[j].weight = 0
-			}
+			got[j].level, got[j].pos, got[j].approx, got[j].code = i, j, l.approx(s), l.code == 1
 		}
-		out = append(out, got...)
+		cands = append(cands, got...)
 	}
-	slices.SortFunc(out, func(a, b candidate) int {
-		return cmp.Or(
-			cmp.Compare(a.level, b.level),
-			cmp.Compare(a.pos/rankBlock, b.pos/rankBlock),
-			cmp.Compare(b.weight, a.weight),
-			b.date.Compare(a.date),
-			cmp.Compare(a.resultCode, b.resultCode),
-			cmp.Compare(a.page, b.page))
-	})
-	if len(s.typed) > 0 && len(out) > 1 {
-		top := out[:min(len(out), refineTop)]
+	top := cands[:min(len(cands), refineTop)]
+	if len(top) > 1 {
 		ids := make([]int64, len(top))
 		for i, c := range top {
 			ids[i] = c.id
 		}
 		byID, err := texts(ids)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		asTyped := map[int64]bool{}
+		type weighed struct {
+			typed  bool
+			weight float64
+		}
+		ws := map[int64]weighed{}
 		for _, c := range top {
-			asTyped[c.id] = s.typedTogether(byID[c.id])
+			if !c.code { // a code names its pages: they come in page order
+				t := byID[c.id]
+				typed, w := s.weigh(n, t.title, t.text)
+				ws[c.id] = weighed{typed, w}
+			}
 		}
 		slices.SortStableFunc(top, func(a, b candidate) int {
-			if a.level != b.level {
-				return cmp.Compare(a.level, b.level)
-			}
-			switch {
-			case asTyped[a.id] && !asTyped[b.id]:
-				return -1
-			case !asTyped[a.id] && asTyped[b.id]:
-				return 1
-			}
-			return 0
+			wa, wb := ws[a.id], ws[b.id]
+			return cmp.Or(
+				cmp.Compare(a.level, b.level),
+				-cmpBool(wa.typed, wb.typed),
+				cmp.Compare(wb.weight, wa.weight),
+				b.date.Compare(a.date),
+				cmp.Compare(a.resultCode, b.resultCode),
+				cmp.Compare(a.page, b.page))
 		})
 	}
-	for i := range out {
-		out[i].rank = i
+	for i := range cands {
+		cands[i].rank = i
 	}
-	return out, nil
+	return cands, complete, nil
 }
 
-// typedTogether reports whether text holds every run typed with marks as
-// typed: its words next to each other, the marked ones in their exact form.
-func (s signals) typedTogether(text string) bool {
-	f := fold(text)
-	toks := f.tokens()
-	words := make([]string, len(toks))
-	exact := make([]string, len(toks))
-	for i, t := range toks {
-		words[i] = string(f.runes[t.start:t.end])
-		exact[i] = lowerIfMarked(f.orig[f.from[t.start]:f.from[t.end-1]+1], f.runes[t.start:t.end])
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
+	return -1
+}
+
+// weigh reads a page for the refinement: whether it holds every run typed
+// with marks as typed (words next to each other, marked ones exact), and
+// its word weight: for each word or phrase of the query, its count in the
+// body (saturating, as bm25 does), more for the exact forms typed, and a
+// match in the title or document type counting more than the body.
+func (s signals) weigh(n Node, title, text string) (typed bool, weight float64) {
+	words, exact := wordForms(text)
+	twords, _ := wordForms(title)
+	var ms []Node
+	collectPositive(n, &ms)
+	sat := func(c int) float64 { return float64(c) / (float64(c) + 1.2) }
+	for _, m := range ms {
+		body, ex, inTitle := 0, 0, false
+		markMatches(m, words, func(i int, t Term) {
+			body++
+			if t.Exact != "" && exact[i] == t.Exact {
+				ex++
+			}
+		})
+		markMatches(m, twords, func(int, Term) { inTitle = true })
+		weight += sat(body) + 0.5*sat(ex)
+		if inTitle {
+			weight += 1.5
+		}
+	}
+	typed = len(s.typed) > 0
 	for _, run := range s.typed {
 		found := false
 	next:
@@ -278,11 +304,9 @@ func (s signals) typedTogether(text string) bool {
 			}
 			found = true
 		}
-		if !found {
-			return false
-		}
+		typed = typed && found
 	}
-	return true
+	return typed, weight
 }
 
 // score is the Hit.Score of a candidate among nlevels levels, in the

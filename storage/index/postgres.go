@@ -98,21 +98,22 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	sig := analyze(n)
 	base := tsquery(n)
-	// ts_rank weights (D, C, B, A): body words are D, title words A.
-	cands, err := rank(sig, tsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
-		rows, err := tx.QueryContext(ctx, x.db.Rebind(`SELECT p.id, p.result_code, p.page, p.date,
-				ts_rank('{0.1, 0.2, 0.4, 1.0}', p.words, ?::tsquery, 1)::float8 * 10
+	cands, complete, err := rank(sig, n, tsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
+		rows, err := tx.QueryContext(ctx, x.db.Rebind(`SELECT p.id, p.result_code, p.page, p.date
 			FROM search_pages p WHERE p.words @@ ?::tsquery`+cond+` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit)),
-			append([]any{base, c}, args...)...)
+			append([]any{c}, args...)...)
 		if err != nil {
 			return nil, err
 		}
 		return scanCandidates(rows, pgDate)
-	}, func(ids []int64) (map[int64]string, error) { return pageTexts(ctx, tx, ids) })
+	}, func(ids []int64) (map[int64]titledText, error) { return pageTexts(ctx, tx, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
 	count := x.db.Rebind(`SELECT 1 FROM search_pages p WHERE p.words @@ ?::tsquery` + cond + ` LIMIT ` + strconv.Itoa(MaxCount+1))
+	if complete {
+		count = ""
+	}
 	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, append([]any{base}, args...), pgDate)
 }
 

@@ -388,14 +388,22 @@ func String(n Node) string {
 // fts5 translates a parsed query to an FTS5 MATCH expression. Every word
 // is quoted, so words like "or" or "not" are never operators.
 //
-// Words are looked up in the body and the title (columns words and
-// title); a code also in the codes column.
+// Words are looked up in every column: folded words are found in the body
+// and the title only (the exact forms all carry marks, codes and filter
+// tokens are runs of their own), except that a prefix is kept to the body
+// and title columns; a code is looked up in the codes column too.
 func fts5(n Node) string {
 	switch n := n.(type) {
 	case Term:
-		return ftsText + fts5Phrase([]Term{n})
+		if n.Prefix {
+			return ftsText + fts5Phrase([]Term{n})
+		}
+		return fts5Phrase([]Term{n})
 	case Phrase:
-		s := ftsText + fts5Phrase(n.Terms)
+		s := fts5Phrase(n.Terms)
+		if n.Terms[len(n.Terms)-1].Prefix {
+			s = ftsText + s
+		}
 		if n.Code != "" {
 			s = `(codes : "` + n.Code + `" OR ` + s + `)`
 		}
@@ -428,7 +436,7 @@ func fts5(n Node) string {
 	return ""
 }
 
-// ftsText is the column filter of words: body and title.
+// ftsText is the column filter of prefixes: body and title.
 const ftsText = `{words title} : `
 
 // fts5Phrase is the FTS5 phrase of terms, without a column filter.

@@ -113,19 +113,26 @@ func (x *sqliteIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	from := `search_fts CROSS JOIN search_pages p ON p.id = search_fts.rowid WHERE search_fts MATCH ?` + cond
 	sig := analyze(n)
 	base := fts5(n)
-	cands, err := rank(sig, ftsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
-		rows, err := x.db.QueryContext(ctx, `SELECT p.id, p.result_code, p.page, p.date, -bm25(search_fts, 1.0, 0.5, 4.0, 4.0, 0.0)
+	cands, complete, err := rank(sig, n, ftsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
+		rows, err := x.db.QueryContext(ctx, `SELECT p.id, p.result_code, p.page, p.date
 			FROM `+from+` ORDER BY search_fts.rowid DESC LIMIT `+strconv.Itoa(limit), append([]any{sqliteMatch(c, q)}, args...)...)
 		if err != nil {
 			return nil, err
 		}
 		return scanCandidates(rows, sqliteDate)
-	}, func(ids []int64) (map[int64]string, error) { return pageTexts(ctx, x.db.DB, ids) })
+	}, func(ids []int64) (map[int64]titledText, error) { return pageTexts(ctx, x.db.DB, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
-	count := `SELECT 1 FROM ` + from + ` LIMIT ` + strconv.Itoa(MaxCount+1)
-	return hitPages(ctx, x.db.DB, res, n, cands, len(sig.levels()), offset, count, append([]any{sqliteMatch(base, q)}, args...), sqliteDate)
+	// Without filters, the count needs no row of search_pages.
+	count, countArgs := `SELECT 1 FROM `+from+` LIMIT `+strconv.Itoa(MaxCount+1), append([]any{sqliteMatch(base, q)}, args...)
+	switch {
+	case complete:
+		count = ""
+	case len(where) == 0:
+		count = `SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ` + strconv.Itoa(MaxCount+1)
+	}
+	return hitPages(ctx, x.db.DB, res, n, cands, len(sig.levels()), offset, count, countArgs, sqliteDate)
 }
 
 func sqliteDate(v any) (time.Time, error) {
@@ -164,7 +171,7 @@ func (ftsDialect) exact(forms [][]string) string {
 func (ftsDialect) together(runs [][]Term) string {
 	parts := make([]string, len(runs))
 	for i, r := range runs {
-		parts[i] = ftsText + fts5Phrase(r)
+		parts[i] = fts5Phrase(r)
 	}
 	return strings.Join(parts, " AND ")
 }
@@ -254,14 +261,14 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// scanCandidates reads rows of (id, result code, page, date, weight).
+// scanCandidates reads rows of (id, result code, page, date).
 func scanCandidates(rows *sql.Rows, date func(any) (time.Time, error)) ([]candidate, error) {
 	defer rows.Close()
 	var out []candidate
 	for rows.Next() {
 		var c candidate
 		var d any
-		if err := rows.Scan(&c.id, &c.resultCode, &c.page, &d, &c.weight); err != nil {
+		if err := rows.Scan(&c.id, &c.resultCode, &c.page, &d); err != nil {
 			return nil, err
 		}
 		var err error
@@ -275,9 +282,11 @@ func scanCandidates(rows *sql.Rows, date func(any) (time.Time, error)) ([]candid
 
 // hitPages fills res with the hits cands[offset:offset+PerPage] (their
 // rows read from search_pages, their snippets cut) and the count of
-// matches (countSQL: one row per match, at most MaxCount+1).
+// matches (countSQL: one row per match, at most MaxCount+1; "" when cands
+// holds every match).
 func hitPages(ctx context.Context, db querier, res *Results, n Node, cands []candidate, nlevels, offset int,
 	countSQL string, countArgs []any, date func(any) (time.Time, error)) (*Results, error) {
+	total := len(cands)
 	if offset < len(cands) {
 		cands = cands[offset:min(len(cands), offset+res.PerPage)]
 	} else {
@@ -286,9 +295,10 @@ func hitPages(ctx context.Context, db querier, res *Results, n Node, cands []can
 	if err := readHits(ctx, db, res, n, cands, nlevels, date); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
-	total := 0
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+countSQL+`) AS c`, countArgs...).Scan(&total); err != nil {
-		return nil, fmt.Errorf("index: count %q: %w", res.Query, err)
+	if countSQL != "" {
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+countSQL+`) AS c`, countArgs...).Scan(&total); err != nil {
+			return nil, fmt.Errorf("index: count %q: %w", res.Query, err)
+		}
 	}
 	res.Total, res.Capped = min(total, MaxCount), total > MaxCount
 	return res, nil
@@ -325,25 +335,25 @@ func listPages(ctx context.Context, db querier, res *Results, pageSQL, countSQL 
 	return res, nil
 }
 
-// pageTexts reads the texts of pages by id.
-func pageTexts(ctx context.Context, db querier, ids []int64) (map[int64]string, error) {
+// pageTexts reads the titles and texts of pages by id.
+func pageTexts(ctx context.Context, db querier, ids []int64) (map[int64]titledText, error) {
 	list := make([]string, len(ids))
 	for i, id := range ids {
 		list[i] = strconv.FormatInt(id, 10) // integers: no injection
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, text FROM search_pages WHERE id IN (`+strings.Join(list, ",")+`)`)
+	rows, err := db.QueryContext(ctx, `SELECT id, title || ' ' || document_type, text FROM search_pages WHERE id IN (`+strings.Join(list, ",")+`)`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64]string{}
+	out := map[int64]titledText{}
 	for rows.Next() {
 		var id int64
-		var text string
-		if err := rows.Scan(&id, &text); err != nil {
+		var t titledText
+		if err := rows.Scan(&id, &t.title, &t.text); err != nil {
 			return nil, err
 		}
-		out[id] = text
+		out[id] = t
 	}
 	return out, rows.Err()
 }
