@@ -264,3 +264,43 @@ func TestBadTokensPerIP(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteStall: a client that stops reading a large answer is let go
+// after the write stall time instead of holding the handler forever.
+func TestWriteStall(t *testing.T) {
+	result := make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 64<<10)
+		for range 4096 { // 256 MiB: more than any socket buffers
+			if _, err := w.Write(buf); err != nil {
+				result <- err
+				return
+			}
+		}
+		result <- nil
+	})
+	addr := serveOn(t, h, ListenConfig{WriteStall: 500 * time.Millisecond})
+	c := dialFrom(t, "127.0.0.1", addr)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	select {
+	case err := <-result:
+		if err == nil {
+			t.Fatal("the whole answer was written to a client that reads nothing")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler is still writing to a client that stopped reading")
+	}
+}
+
+// TestIdleTimeout: a kept-alive connection left idle after its answer is
+// closed after the idle timeout.
+func TestIdleTimeout(t *testing.T) {
+	srv, _ := apiServer(t, Config{})
+	addr := serveOn(t, srv.Handler(), ListenConfig{IdleTimeout: 500 * time.Millisecond})
+	c := dialFrom(t, "127.0.0.1", addr)
+	io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	got := closedWithin(t, c, 3*time.Second)
+	if !strings.HasPrefix(got, "HTTP/1.1 200") {
+		t.Errorf("answer %q", got)
+	}
+}
