@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 // The attacks on signed PDFs of Mladenov et al. ("1 Trillion Dollar
@@ -22,21 +24,17 @@ import (
 type doc struct {
 	t    testing.TB
 	b    []byte
-	revs []revision
-	v    *revView
+	revs []pdfread.Revision
+	v    *pdfread.View
 }
 
 func openDoc(t testing.TB, b []byte) *doc {
 	t.Helper()
-	eofs, err := eofOffsets(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	revs, err := readRevisions(bytes.NewReader(b), int64(len(b)), eofs)
+	revs, err := pdfread.Revisions(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatalf("revisions: %v", err)
 	}
-	return &doc{t: t, b: b, revs: revs, v: newRevView(bytes.NewReader(b), int64(len(b)), revs, len(revs)-1)}
+	return &doc{t: t, b: b, revs: revs, v: pdfread.NewView(bytes.NewReader(b), int64(len(b)), revs, len(revs)-1)}
 }
 
 func (d *doc) dict(o types.Object) types.Dict {
@@ -51,7 +49,7 @@ func (d *doc) dict(o types.Object) types.Dict {
 // page1 returns the reference and dictionary of the first page.
 func (d *doc) page1() (types.IndirectRef, types.Dict) {
 	d.t.Helper()
-	node := d.dict(d.v.trailer["Root"])["Pages"]
+	node := d.dict(d.v.Trailer["Root"])["Pages"]
 	for i := 0; i < 10; i++ {
 		nd := d.dict(node)
 		if nameOf(d.v, nd, "Type") == "Page" {
@@ -68,13 +66,13 @@ func (d *doc) page1() (types.IndirectRef, types.Dict) {
 // of its signature dictionary.
 func (d *doc) sigRef() (widget, sig types.IndirectRef) {
 	d.t.Helper()
-	acro := d.dict(d.dict(d.v.trailer["Root"])["AcroForm"])
+	acro := d.dict(d.dict(d.v.Trailer["Root"])["AcroForm"])
 	fields, _ := arrayOf(d.v, acro["Fields"])
 	w := fields[0].(types.IndirectRef)
 	return w, d.dict(w)["V"].(types.IndirectRef)
 }
 
-func (d *doc) size() int { return *d.revs[len(d.revs)-1].trailer.IntEntry("Size") }
+func (d *doc) size() int { return *d.revs[len(d.revs)-1].Trailer.IntEntry("Size") }
 
 func streamObj(data string) string {
 	return fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(data), data)
@@ -116,9 +114,9 @@ func (d *doc) appendUpdate(raw string, objs map[int]string, extra map[int]int64)
 	for _, n := range all {
 		out = append(out, fmt.Sprintf("%d 1\n%010d 00000 n \n", n, offs[n])...)
 	}
-	tr := fmt.Sprintf("/Size %d /Root %s /Prev %d", size, last.trailer["Root"].PDFString(), last.xref)
+	tr := fmt.Sprintf("/Size %d /Root %s /Prev %d", size, last.Trailer["Root"].PDFString(), last.XRef)
 	for _, k := range []string{"Info", "ID"} {
-		if o, ok := last.trailer[k]; ok {
+		if o, ok := last.Trailer[k]; ok {
 			tr += " /" + k + " " + o.PDFString()
 		}
 	}
@@ -198,7 +196,7 @@ func TestVerifyAttacks(t *testing.T) {
 	}
 	withVNull := sd.dict(widget).Clone().(types.Dict)
 	withVNull["V"] = nil
-	noFields := sd.dict(sd.v.trailer["Root"]).Clone().(types.Dict)
+	noFields := sd.dict(sd.v.Trailer["Root"]).Clone().(types.Dict)
 	acro := sd.dict(noFields["AcroForm"]).Clone().(types.Dict)
 	acro["Fields"] = types.Array{}
 	noFields["AcroForm"] = acro
@@ -261,7 +259,7 @@ func TestVerifyAttacks(t *testing.T) {
 		{"USF: /ByteRange missing", must(sd.appendUpdate("", map[int]string{sig.ObjectNumber.Value(): sigWith("ByteRange", nil)}, nil)), "/ByteRange"},
 		{"USF: /ByteRange zero", must(sd.appendUpdate("", map[int]string{sig.ObjectNumber.Value(): sigWith("ByteRange", types.Array{types.Integer(0), types.Integer(0), types.Integer(0), types.Integer(0)})}, nil)), "/ByteRange"},
 		{"USF: signature value null", must(sd.appendUpdate("", map[int]string{widget.ObjectNumber.Value(): withVNull.PDFString()}, nil)), "no digital signature"},
-		{"USF: signature field removed", must(sd.appendUpdate("", map[int]string{refNum(sd.v.trailer["Root"]): noFields.PDFString()}, nil)), "no digital signature"},
+		{"USF: signature field removed", must(sd.appendUpdate("", map[int]string{refNum(sd.v.Trailer["Root"]): noFields.PDFString()}, nil)), "no digital signature"},
 		{"shadow hide: cover removed", hide, "the content of page 1"},
 		{"shadow replace: image replaced", replace, "resource of page 1"},
 		{"shadow hide-and-replace: table points at a hidden body", hideReplace, "the content of page 1"},
@@ -316,11 +314,11 @@ func must(b []byte, _ int64) []byte { return b }
 // other data (here: some bytes of the scan inverted).
 func replacedStream(t testing.TB, d *doc, num int) string {
 	t.Helper()
-	o, sp, err := d.v.raw(num)
+	o, sp, err := d.v.Raw(num)
 	if err != nil || sp == nil {
 		t.Fatalf("object %d: %v", num, err)
 	}
-	data, err := d.v.read(sp, 1<<30)
+	data, err := d.v.Read(sp, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 // Change is one thing a later revision did to the document after a
@@ -41,16 +43,16 @@ type role struct {
 // changeAnalysis compares the document as one signature saw it (old) with
 // the document as a reader shows it now (cur).
 type changeAnalysis struct {
-	old, cur *revView
+	old, cur *pdfread.View
 	roles    map[int]role
 	out      []Change
 }
 
 // changesAfter lists what the revisions after revs[signed] did.
-func changesAfter(r io.ReaderAt, size int64, revs []revision, signed int) []Change {
+func changesAfter(r io.ReaderAt, size int64, revs []pdfread.Revision, signed int) []Change {
 	last := len(revs) - 1
-	a := &changeAnalysis{old: newRevView(r, size, revs, signed), cur: newRevView(r, size, revs, last), out: []Change{}}
-	if tail := trailingBytes(r, size, revs[last].end); tail > 0 {
+	a := &changeAnalysis{old: pdfread.NewView(r, size, revs, signed), cur: pdfread.NewView(r, size, revs, last), out: []Change{}}
+	if tail := trailingBytes(r, size, revs[last].End); tail > 0 {
 		a.add(0, 0, false, fmt.Sprintf("%d bytes after the end of the last revision", tail), fmt.Sprintf("%d byte sau phần kết của phiên bản cuối", tail))
 	}
 	if signed == last {
@@ -60,7 +62,7 @@ func changesAfter(r io.ReaderAt, size int64, revs []revision, signed int) []Chan
 	a.trailer()
 	touched := map[int]bool{}
 	for _, rev := range revs[signed+1:] {
-		for n := range rev.entries {
+		for n := range rev.Entries {
 			touched[n] = true
 		}
 	}
@@ -121,9 +123,9 @@ func (a *changeAnalysis) mapRoles() {
 			}
 		}
 	}
-	set(a.old.trailer["Root"], role{kind: "catalog"})
-	set(a.old.trailer["Info"], role{kind: "info"})
-	root, err := dictOf(a.old, a.old.trailer["Root"])
+	set(a.old.Trailer["Root"], role{kind: "catalog"})
+	set(a.old.Trailer["Info"], role{kind: "info"})
+	root, err := dictOf(a.old, a.old.Trailer["Root"])
 	if err != nil {
 		return
 	}
@@ -215,7 +217,7 @@ func isSigField(v pdfObjects, o types.Object) bool {
 }
 
 func (a *changeAnalysis) trailer() {
-	if o, c := a.old.trailer["Root"], a.cur.trailer["Root"]; refNum(o) != refNum(c) {
+	if o, c := a.old.Trailer["Root"], a.cur.Trailer["Root"]; refNum(o) != refNum(c) {
 		a.add(refNum(c), 0, false, "the catalog was replaced by another object", "danh mục gốc (catalog) bị thay bằng đối tượng khác")
 		if od, err1 := dictOf(a.old, o); err1 == nil {
 			if cd, err2 := dictOf(a.cur, c); err2 == nil {
@@ -223,14 +225,14 @@ func (a *changeAnalysis) trailer() {
 			}
 		}
 	}
-	if o, c := a.old.trailer["Info"], a.cur.trailer["Info"]; refNum(o) != refNum(c) && c != nil {
+	if o, c := a.old.Trailer["Info"], a.cur.Trailer["Info"]; refNum(o) != refNum(c) && c != nil {
 		od, _ := dictOf(a.old, o)
 		if cd, err := dictOf(a.cur, c); err == nil {
 			a.keys(refNum(c), 0, od, cd, allowedInfoKeys, "document information (Info)", "thông tin tài liệu (Info)")
 		}
 	}
-	if _, was := a.old.trailer.Find("Encrypt"); !was {
-		if _, now := a.cur.trailer.Find("Encrypt"); now {
+	if _, was := a.old.Trailer.Find("Encrypt"); !was {
+		if _, now := a.cur.Trailer.Find("Encrypt"); now {
 			a.add(0, 0, false, "encryption was added", "tệp bị mã hóa sau khi ký")
 		}
 	}
@@ -238,29 +240,29 @@ func (a *changeAnalysis) trailer() {
 
 // object judges one object number that a later revision listed.
 func (a *changeAnalysis) object(n int) {
-	oe, had := a.old.entries[n]
-	ne, has := a.cur.entries[n]
-	if had && oe.free {
+	oe, had := a.old.Entry(n)
+	ne, has := a.cur.Entry(n)
+	if had && oe.Free {
 		had = false
 	}
 	if !had {
 		return // new: judged where an old object starts to reference it
 	}
 	r := a.roles[n]
-	if !has || ne.free {
+	if !has || ne.Free {
 		a.add(n, r.page, false, "object deleted ("+roleEN(r)+")", "đối tượng bị xóa ("+roleVI(r)+")")
 		return
 	}
 	if oe == ne {
 		return
 	}
-	oo, od, err1 := a.old.raw(n)
-	co, cd, err2 := a.cur.raw(n)
+	oo, od, err1 := a.old.Raw(n)
+	co, cd, err2 := a.cur.Raw(n)
 	if err1 != nil || err2 != nil {
 		a.add(n, r.page, false, "object unreadable ("+roleEN(r)+")", "không đọc được đối tượng ("+roleVI(r)+")")
 		return
 	}
-	if samePDF(oo, co) && sameSpans(a.old.r, od, cd) {
+	if samePDF(oo, co) && a.old.Same(od, cd) {
 		return // written again unchanged
 	}
 	oldD, ok1 := oo.(types.Dict)

@@ -152,7 +152,7 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 		rep.Version = doc.Version
 	}
 	rep.Encrypted = d.encrypted
-	eofs, err := eofOffsets(r, size)
+	eofs, err := pdfread.EOFMarkers(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: verify: %w", err)
 	}
@@ -160,7 +160,7 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 	// The revisions one by one, for what each signature covers and what
 	// came after it. A file whose chain of cross-reference sections cannot
 	// be followed gets no signature verdict better than "cannot tell".
-	revs, revErr := readRevisions(r, size, eofs)
+	revs, revErr := pdfread.Revisions(r, size)
 	if revErr == nil {
 		rep.Revisions = len(revs)
 	}
@@ -196,28 +196,4 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 	}
 	rep.judge(opts, revErr)
 	return rep, nil
-}
-
-// eofOffsets returns the end offsets of every %%EOF marker: one per revision.
-func eofOffsets(r io.ReaderAt, size int64) ([]int64, error) {
-	var out []int64
-	const chunk = 1 << 20
-	buf := make([]byte, chunk+5)
-	marker := []byte("%%EOF")
-	for off := int64(0); off < size; off += chunk {
-		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
-		if err != nil && err != io.EOF {
-			return nil, err
-		}
-		b := buf[:n]
-		for i := 0; ; {
-			j := bytes.Index(b[i:], marker)
-			if j < 0 || i+j >= chunk { // matches past chunk are found by the next round
-				break
-			}
-			out = append(out, off+int64(i+j+len(marker)))
-			i += j + 1
-		}
-	}
-	return out, nil
 }

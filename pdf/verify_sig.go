@@ -18,6 +18,8 @@ import (
 
 	"github.com/digitorus/timestamp"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 // The signature half of Verify. Each signature field goes through three
@@ -142,7 +144,7 @@ type sigCheck struct {
 	s     SignatureReport
 	r     io.ReaderAt
 	size  int64
-	revs  []revision
+	revs  []pdfread.Revision
 	roots *x509.CertPool
 }
 
@@ -153,7 +155,7 @@ func (c *sigCheck) fail(en, vi string) SignatureReport {
 	return c.s
 }
 
-func checkSignature(src pdfObjects, f sigField, r io.ReaderAt, size int64, revs []revision, roots *x509.CertPool) SignatureReport {
+func checkSignature(src pdfObjects, f sigField, r io.ReaderAt, size int64, revs []pdfread.Revision, roots *x509.CertPool) SignatureReport {
 	c := &sigCheck{r: r, size: size, revs: revs, roots: roots}
 	c.s.Field = f.name
 	if f.v == nil {
@@ -266,7 +268,7 @@ func (c *sigCheck) structure(src pdfObjects, f sigField) (data func() io.Reader,
 	end := br[2] + br[3]
 	c.s.Revision = 0
 	for i, rv := range c.revs {
-		if end >= rv.end && end <= rv.end+2 && trailingBytes(c.r, end, rv.end) == 0 {
+		if end >= rv.End && end <= rv.End+2 && trailingBytes(c.r, end, rv.End) == 0 {
 			c.s.Revision = i + 1
 			break
 		}
@@ -283,9 +285,9 @@ func (c *sigCheck) structure(src pdfObjects, f sigField) (data func() io.Reader,
 		if num == 0 {
 			num = f.field
 		}
-		view := newRevView(c.r, c.size, c.revs, c.s.Revision-1)
-		e, in := view.entries[num]
-		if num == 0 || !in || e.free || e.stream != 0 || e.off >= br[1] || bytes.Contains(readRange(c.r, e.off, br[1]), []byte("endobj")) {
+		view := pdfread.NewView(c.r, c.size, c.revs, c.s.Revision-1)
+		e, in := view.Entry(num)
+		if num == 0 || !in || e.Free || e.Stream != 0 || e.Offset >= br[1] || bytes.Contains(readRange(c.r, e.Offset, br[1]), []byte("endobj")) {
 			c.fail("the signature dictionary is not where the signed bytes say (signature wrapping)", "từ điển chữ ký không nằm ở chỗ phần được ký chỉ ra (tấn công bọc chữ ký)")
 			return nil, nil, false
 		}

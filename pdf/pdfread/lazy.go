@@ -250,39 +250,5 @@ func (l *lazyDoc) objectAt(num int) (types.Object, int64, error) {
 	if !ok {
 		return nil, 0, ErrUnsupported // free, or compressed in an object stream
 	}
-	for n := int64(8 << 10); ; n *= 8 {
-		buf := make([]byte, min(n, l.size-off))
-		k, err := l.r.ReadAt(buf, off)
-		if err != nil && err != io.EOF {
-			return nil, 0, err
-		}
-		buf = buf[:k]
-		head := fmt.Sprintf("%d ", num)
-		if !bytes.HasPrefix(bytes.TrimLeft(buf, " \r\n\t"), []byte(head)) {
-			return nil, 0, fmt.Errorf("pdfread: object %d not at its offset", num)
-		}
-		i := bytes.Index(buf, []byte("obj"))
-		end := bytes.Index(buf, []byte("endobj"))
-		data := int64(-1)
-		if st := bytes.Index(buf, []byte("stream")); st >= 0 && (end < 0 || st < end) {
-			end = st
-			p := st + len("stream")
-			if p < len(buf) && buf[p] == '\r' {
-				p++
-			}
-			if p < len(buf) && buf[p] == '\n' {
-				p++
-			}
-			data = off + int64(p)
-		}
-		if i < 0 || end < 0 || end < i {
-			if int64(len(buf)) >= l.size-off || n > maxObjectBytes {
-				return nil, 0, fmt.Errorf("pdfread: object %d unterminated", num)
-			}
-			continue
-		}
-		s := strings.TrimSpace(string(buf[i+3 : end]))
-		o, err := model.ParseObject(&s)
-		return o, data, err
-	}
+	return parseObjectAt(l.r, l.size, off, num)
 }

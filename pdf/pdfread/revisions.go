@@ -1,4 +1,4 @@
-package pdf
+package pdfread
 
 import (
 	"bufio"
@@ -13,50 +13,53 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
-
-	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
-// A revision is what one save wrote: the original file, or one
-// incremental update. Verify needs them one by one, because a signature
-// covers the file as it was at the end of one revision and anything
-// after it must be judged object by object.
-type revision struct {
-	xref    int64 // offset of its cross-reference section
-	end     int64 // offset just past its %%EOF marker
-	trailer types.Dict
-	entries map[int]xrefEntry
+// A Revision is what one save wrote: the original file, or one
+// incremental update. The verifier needs them one by one, because a
+// signature covers the file as it was at the end of one revision and
+// anything after it must be judged object by object.
+type Revision struct {
+	XRef    int64 // offset of its cross-reference section
+	End     int64 // offset just past its %%EOF marker
+	Trailer types.Dict
+	Entries map[int]Entry
 }
 
-// xrefEntry is one cross-reference entry: an object at an offset, one
-// inside an object stream, or a freed number.
-type xrefEntry struct {
-	free   bool
-	off    int64 // type 1: byte offset
-	stream int   // type 2: number of the object stream (0: not compressed)
-	index  int   // type 2: index inside it
+// Entry is one cross-reference entry: an object at an offset, one inside
+// an object stream, or a freed number.
+type Entry struct {
+	Free   bool
+	Offset int64 // type 1: byte offset
+	Stream int   // type 2: number of the object stream (0: not compressed)
+	Index  int   // type 2: index inside it
 }
 
 // Bounds against crafted cross-reference data.
 const (
-	maxRevisions    = 1000
-	maxXrefEntries  = 1_000_000 // over all sections: a 500-page result has a few thousand
-	maxXrefStmBytes = 64 << 20
+	maxRevisionEntries = 1_000_000 // over all sections: a 500-page result has a few thousand
+	maxXrefStmBytes    = 64 << 20
+	maxStreamBytes     = 4 << 30 // one stream's data, compared in place
 )
 
-// readRevisions follows the startxref / Prev chain and returns the
-// revisions oldest first. A revision ends at the first %%EOF after its
-// cross-reference section.
-func readRevisions(r io.ReaderAt, size int64, eofs []int64) ([]revision, error) {
-	start, err := pdfread.StartXref(r, size)
+// Revisions follows the startxref / Prev chain and returns the revisions
+// oldest first. A revision ends at the first %%EOF after its
+// cross-reference section. Cross-reference tables and streams (with object
+// streams) are read; damaged ones are an error, never repaired.
+func Revisions(r io.ReaderAt, size int64) ([]Revision, error) {
+	eofs, err := EOFMarkers(r, size)
 	if err != nil {
 		return nil, err
 	}
-	var revs []revision
+	start, err := StartXref(r, size)
+	if err != nil {
+		return nil, err
+	}
+	var revs []Revision
 	total := 0
 	seen := map[int64]bool{}
 	for off := start; ; {
-		if seen[off] || len(seen) > maxRevisions {
+		if seen[off] || len(seen) > maxXrefSections {
 			return nil, errors.New("cross-reference loop")
 		}
 		seen[off] = true
@@ -66,29 +69,29 @@ func readRevisions(r io.ReaderAt, size int64, eofs []int64) ([]revision, error) 
 		}
 		// A hybrid file's table names a cross-reference stream too; its
 		// entries belong to the same revision, below the table's.
-		if xs := rev.trailer.IntEntry("XRefStm"); xs != nil && !seen[int64(*xs)] {
+		if xs := rev.Trailer.IntEntry("XRefStm"); xs != nil && !seen[int64(*xs)] {
 			seen[int64(*xs)] = true
 			if hs, err := readXrefSection(r, size, int64(*xs)); err == nil {
-				for n, e := range hs.entries {
-					if _, ok := rev.entries[n]; !ok {
-						rev.entries[n] = e
+				for n, e := range hs.Entries {
+					if _, ok := rev.Entries[n]; !ok {
+						rev.Entries[n] = e
 					}
 				}
 			}
 		}
-		rev.end = size
+		rev.End = size
 		for _, e := range eofs {
 			if e > off {
-				rev.end = e
+				rev.End = e
 				break
 			}
 		}
 		revs = append(revs, rev)
-		total += len(rev.entries)
-		if total > maxXrefEntries {
+		total += len(rev.Entries)
+		if total > maxRevisionEntries {
 			return nil, errors.New("too many cross-reference entries")
 		}
-		prev := rev.trailer.IntEntry("Prev")
+		prev := rev.Trailer.IntEntry("Prev")
 		if prev == nil {
 			break
 		}
@@ -96,17 +99,17 @@ func readRevisions(r io.ReaderAt, size int64, eofs []int64) ([]revision, error) 
 	}
 	// Oldest first. Linearized files have their first-page section in front;
 	// ordering by end keeps the main section's entries above it.
-	sort.SliceStable(revs, func(i, j int) bool { return revs[i].end < revs[j].end })
+	sort.SliceStable(revs, func(i, j int) bool { return revs[i].End < revs[j].End })
 	return revs, nil
 }
 
-func readXrefSection(r io.ReaderAt, size, off int64) (revision, error) {
+func readXrefSection(r io.ReaderAt, size, off int64) (Revision, error) {
 	if off < 0 || off >= size {
-		return revision{}, errors.New("offset outside the file")
+		return Revision{}, errors.New("offset outside the file")
 	}
 	head := make([]byte, min(64, size-off))
 	if _, err := r.ReadAt(head, off); err != nil && err != io.EOF {
-		return revision{}, err
+		return Revision{}, err
 	}
 	if bytes.HasPrefix(bytes.TrimLeft(head, " \r\n\t\f\x00"), []byte("xref")) {
 		return readXrefTable(r, size, off)
@@ -114,8 +117,8 @@ func readXrefSection(r io.ReaderAt, size, off int64) (revision, error) {
 	return readXrefStream(r, size, off)
 }
 
-func readXrefTable(r io.ReaderAt, size, off int64) (revision, error) {
-	rev := revision{xref: off, entries: map[int]xrefEntry{}}
+func readXrefTable(r io.ReaderAt, size, off int64) (Revision, error) {
+	rev := Revision{XRef: off, Entries: map[int]Entry{}}
 	br := bufio.NewReader(io.NewSectionReader(r, off, size-off))
 	line, err := br.ReadString('\n')
 	if err != nil || strings.TrimSpace(line) != "xref" {
@@ -144,7 +147,7 @@ func readXrefTable(r io.ReaderAt, size, off int64) (revision, error) {
 			if !ok {
 				return rev, errors.New("trailer is not a dictionary")
 			}
-			rev.trailer = tr
+			rev.Trailer = tr
 			return rev, nil
 		}
 		f := strings.Fields(line)
@@ -154,7 +157,7 @@ func readXrefTable(r io.ReaderAt, size, off int64) (revision, error) {
 		first, err1 := strconv.Atoi(f[0])
 		n, err2 := strconv.Atoi(f[1])
 		total += n
-		if err1 != nil || err2 != nil || first < 0 || n < 0 || total > maxXrefEntries {
+		if err1 != nil || err2 != nil || first < 0 || n < 0 || total > maxRevisionEntries {
 			return rev, fmt.Errorf("bad subsection header %q", line)
 		}
 		for i := 0; i < n; i++ {
@@ -176,10 +179,10 @@ func readXrefTable(r io.ReaderAt, size, off int64) (revision, error) {
 			}
 			switch ef[2] {
 			case "n":
-				rev.entries[first+i] = xrefEntry{off: o}
+				rev.Entries[first+i] = Entry{Offset: o}
 			case "f":
 				if first+i != 0 {
-					rev.entries[first+i] = xrefEntry{free: true}
+					rev.Entries[first+i] = Entry{Free: true}
 				}
 			default:
 				return rev, fmt.Errorf("bad entry %q", strings.TrimSpace(ln))
@@ -190,8 +193,8 @@ func readXrefTable(r io.ReaderAt, size, off int64) (revision, error) {
 
 // readXrefStream reads a cross-reference stream (PDF 1.5): FlateDecode
 // with or without a PNG predictor, which is what writers use.
-func readXrefStream(r io.ReaderAt, size, off int64) (revision, error) {
-	rev := revision{xref: off, entries: map[int]xrefEntry{}}
+func readXrefStream(r io.ReaderAt, size, off int64) (Revision, error) {
+	rev := Revision{XRef: off, Entries: map[int]Entry{}}
 	o, dataStart, err := parseObjectAt(r, size, off, -1)
 	if err != nil {
 		return rev, err
@@ -225,7 +228,7 @@ func readXrefStream(r io.ReaderAt, size, off int64) (revision, error) {
 		return rev, errors.New("bad /W")
 	}
 	sz := d.IntEntry("Size")
-	if sz == nil || *sz < 0 || *sz > maxXrefEntries {
+	if sz == nil || *sz < 0 || *sz > maxRevisionEntries {
 		return rev, errors.New("bad /Size")
 	}
 	idx := []int{0, *sz}
@@ -233,7 +236,7 @@ func readXrefStream(r io.ReaderAt, size, off int64) (revision, error) {
 		idx = idx[:0]
 		for _, x := range a {
 			n, ok := x.(types.Integer)
-			if !ok || n < 0 || n > maxXrefEntries {
+			if !ok || n < 0 || n > maxRevisionEntries {
 				return rev, errors.New("bad /Index")
 			}
 			idx = append(idx, int(n))
@@ -252,7 +255,7 @@ func readXrefStream(r io.ReaderAt, size, off int64) (revision, error) {
 	pos := 0
 	for i := 0; i < len(idx); i += 2 {
 		for k := 0; k < idx[i+1]; k++ {
-			if len(rev.entries) > maxXrefEntries {
+			if len(rev.Entries) > maxRevisionEntries {
 				return rev, errors.New("too many cross-reference entries")
 			}
 			if pos+rowLen > len(data) {
@@ -269,16 +272,16 @@ func readXrefStream(r io.ReaderAt, size, off int64) (revision, error) {
 			switch typ {
 			case 0:
 				if num != 0 {
-					rev.entries[num] = xrefEntry{free: true}
+					rev.Entries[num] = Entry{Free: true}
 				}
 			case 1:
-				rev.entries[num] = xrefEntry{off: a}
+				rev.Entries[num] = Entry{Offset: a}
 			case 2:
-				rev.entries[num] = xrefEntry{stream: int(a), index: int(b)}
+				rev.Entries[num] = Entry{Stream: int(a), Index: int(b)}
 			}
 		}
 	}
-	rev.trailer = d
+	rev.Trailer = d
 	return rev, nil
 }
 
@@ -428,7 +431,7 @@ func parseObjectAt(r io.ReaderAt, size, off int64, num int) (types.Object, int64
 			data = off + int64(p)
 		}
 		if i < 0 || end < 0 || end < i {
-			if int64(len(buf)) >= size-off || n > 16<<20 {
+			if int64(len(buf)) >= size-off || n > maxObjectBytes {
 				return nil, 0, fmt.Errorf("object at %d unterminated", off)
 			}
 			continue
@@ -439,48 +442,57 @@ func parseObjectAt(r io.ReaderAt, size, off int64, num int) (types.Object, int64
 	}
 }
 
-// revView reads objects as the file stood at the end of one revision:
-// each number resolves through that revision's entries and the older ones.
-// It serves the pdfObjects calls that the change analysis needs.
-type revView struct {
+// View reads objects as the file stood at the end of one revision: each
+// number resolves through that revision's entries and the older ones. It
+// has the Resolve and Stream of Doc, and reads stream data only when
+// asked. Not safe for concurrent use (it caches object streams).
+type View struct {
+	Trailer types.Dict // the trailer of that revision
+
 	r       io.ReaderAt
 	size    int64
-	trailer types.Dict
-	entries map[int]xrefEntry
+	entries map[int]Entry
 	objstm  map[int]map[int]types.Object // decoded object streams, by number
 }
 
-func newRevView(r io.ReaderAt, size int64, revs []revision, upto int) *revView {
-	v := &revView{r: r, size: size, entries: map[int]xrefEntry{}, objstm: map[int]map[int]types.Object{}}
+// NewView returns the file as revs[upto] left it.
+func NewView(r io.ReaderAt, size int64, revs []Revision, upto int) *View {
+	v := &View{r: r, size: size, entries: map[int]Entry{}, objstm: map[int]map[int]types.Object{}}
 	for _, rev := range revs[:upto+1] {
-		for n, e := range rev.entries {
+		for n, e := range rev.Entries {
 			v.entries[n] = e
 		}
 	}
-	v.trailer = revs[upto].trailer
+	v.Trailer = revs[upto].Trailer
 	return v
 }
 
-// span is where a stream's (undecoded) data lies in the file.
-type span struct{ off, n int64 }
+// Entry returns the cross-reference entry of an object number.
+func (v *View) Entry(num int) (Entry, bool) {
+	e, ok := v.entries[num]
+	return e, ok
+}
 
-// raw returns an object's parsed value and, for a stream, where its data
-// lies; the data itself is read only when asked for.
-func (v *revView) raw(num int) (types.Object, *span, error) { return v.rawAt(num, 0) }
+// Span is where a stream's (undecoded) data lies in the file.
+type Span struct{ Off, N int64 }
 
-func (v *revView) rawAt(num, depth int) (types.Object, *span, error) {
+// Raw returns an object's parsed value and, for a stream, where its data
+// lies; the data itself is read only when asked for (Read).
+func (v *View) Raw(num int) (types.Object, *Span, error) { return v.rawAt(num, 0) }
+
+func (v *View) rawAt(num, depth int) (types.Object, *Span, error) {
 	if depth > 2 {
 		return nil, nil, fmt.Errorf("object %d: /Length chain too long", num)
 	}
 	e, ok := v.entries[num]
-	if !ok || e.free {
+	if !ok || e.Free {
 		return nil, nil, fmt.Errorf("object %d is not in use", num)
 	}
-	if e.stream != 0 {
-		o, err := v.compressed(e.stream, num)
+	if e.Stream != 0 {
+		o, err := v.compressed(e.Stream, num)
 		return o, nil, err
 	}
-	o, start, err := parseObjectAt(v.r, v.size, e.off, num)
+	o, start, err := parseObjectAt(v.r, v.size, e.Offset, num)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -501,40 +513,42 @@ func (v *revView) rawAt(num, depth int) (types.Object, *span, error) {
 	if !ok || ln < 0 || int64(ln) > v.size-start {
 		return nil, nil, fmt.Errorf("object %d: bad stream /Length", num)
 	}
-	return o, &span{start, int64(ln)}, nil
+	return o, &Span{start, int64(ln)}, nil
 }
 
-// read returns a stream's raw data, at most limit bytes.
-func (v *revView) read(sp *span, limit int64) ([]byte, error) {
-	if sp.n > limit {
+// Read returns a stream's raw data, at most limit bytes.
+func (v *View) Read(sp *Span, limit int64) ([]byte, error) {
+	if sp.N > limit {
 		return nil, errors.New("stream too large")
 	}
-	b := make([]byte, sp.n)
-	if _, err := v.r.ReadAt(b, sp.off); err != nil && !(err == io.EOF && sp.off+sp.n <= v.size) {
+	b := make([]byte, sp.N)
+	if _, err := v.r.ReadAt(b, sp.Off); err != nil && !(err == io.EOF && sp.Off+sp.N <= v.size) {
 		return nil, err
 	}
 	return b, nil
 }
 
-// sameSpans compares two stretches of the file without holding them.
-func sameSpans(r io.ReaderAt, a, b *span) bool {
+// Same reports whether two stretches of the file hold the same bytes,
+// without holding them.
+func (v *View) Same(a, b *Span) bool {
+	r := v.r
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	if a.n != b.n {
+	if a.N != b.N {
 		return false
 	}
-	if a.off == b.off {
+	if a.Off == b.Off {
 		return true
 	}
 	const chunk = 64 << 10
 	ba, bb := make([]byte, chunk), make([]byte, chunk)
-	for p := int64(0); p < a.n; p += chunk {
-		n := min(chunk, a.n-p)
-		if _, err := r.ReadAt(ba[:n], a.off+p); err != nil && err != io.EOF {
+	for p := int64(0); p < a.N; p += chunk {
+		n := min(chunk, a.N-p)
+		if _, err := r.ReadAt(ba[:n], a.Off+p); err != nil && err != io.EOF {
 			return false
 		}
-		if _, err := r.ReadAt(bb[:n], b.off+p); err != nil && err != io.EOF {
+		if _, err := r.ReadAt(bb[:n], b.Off+p); err != nil && err != io.EOF {
 			return false
 		}
 		if !bytes.Equal(ba[:n], bb[:n]) {
@@ -544,7 +558,7 @@ func sameSpans(r io.ReaderAt, a, b *span) bool {
 	return true
 }
 
-func (v *revView) compressed(stm, num int) (types.Object, error) {
+func (v *View) compressed(stm, num int) (types.Object, error) {
 	if objs, ok := v.objstm[stm]; ok {
 		if o, ok := objs[num]; ok {
 			return o, nil
@@ -556,11 +570,11 @@ func (v *revView) compressed(stm, num int) (types.Object, error) {
 	}
 	objs := map[int]types.Object{}
 	v.objstm[stm] = objs // before reading it: a stream listed inside itself finds nothing
-	o, sp, err := v.raw(stm)
+	o, sp, err := v.Raw(stm)
 	if err != nil || sp == nil {
 		return nil, fmt.Errorf("object stream %d: %v", stm, err)
 	}
-	data, err := v.read(sp, maxXrefStmBytes)
+	data, err := v.Read(sp, maxXrefStmBytes)
 	if err != nil {
 		return nil, fmt.Errorf("object stream %d: %w", stm, err)
 	}
@@ -597,35 +611,63 @@ func (v *revView) compressed(stm, num int) (types.Object, error) {
 	return nil, fmt.Errorf("object %d is not in object stream %d", num, stm)
 }
 
-func (v *revView) Resolve(o types.Object) (types.Object, error) {
+// Resolve follows indirect references.
+func (v *View) Resolve(o types.Object) (types.Object, error) {
 	for i := 0; i < 16; i++ {
 		ir, ok := o.(types.IndirectRef)
 		if !ok {
 			return o, nil
 		}
 		var err error
-		if o, _, err = v.raw(ir.ObjectNumber.Value()); err != nil {
+		if o, _, err = v.Raw(ir.ObjectNumber.Value()); err != nil {
 			return nil, err
 		}
 	}
 	return nil, errors.New("reference chain too long")
 }
 
-func (v *revView) Stream(o types.Object, limit int64) ([]byte, error) {
+// Stream returns the decoded data of a stream object (no filter or
+// FlateDecode), at most limit bytes.
+func (v *View) Stream(o types.Object, limit int64) ([]byte, error) {
 	ir, ok := o.(types.IndirectRef)
 	if !ok {
 		return nil, errors.New("stream is not an indirect object")
 	}
-	d, sp, err := v.raw(ir.ObjectNumber.Value())
+	d, sp, err := v.Raw(ir.ObjectNumber.Value())
 	if err != nil {
 		return nil, err
 	}
 	if sp == nil {
 		return nil, errors.New("not a stream")
 	}
-	data, err := v.read(sp, limit)
+	data, err := v.Read(sp, limit)
 	if err != nil {
 		return nil, err
 	}
 	return decodeFlate(d.(types.Dict), data, limit)
+}
+
+// EOFMarkers returns the end offsets of every %%EOF marker in the file,
+// in order (one per revision, and any a stream happens to hold).
+func EOFMarkers(r io.ReaderAt, size int64) ([]int64, error) {
+	var out []int64
+	const chunk = 1 << 20
+	buf := make([]byte, chunk+5)
+	marker := []byte("%%EOF")
+	for off := int64(0); off < size; off += chunk {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		b := buf[:n]
+		for i := 0; ; {
+			j := bytes.Index(b[i:], marker)
+			if j < 0 || i+j >= chunk { // matches past chunk are found by the next round
+				break
+			}
+			out = append(out, off+int64(i+j+len(marker)))
+			i += j + 1
+		}
+	}
+	return out, nil
 }
