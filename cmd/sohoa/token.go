@@ -17,14 +17,18 @@ import (
 
 func runToken(ctx context.Context, e *env, args []string) error {
 	synopsis := e.ui.t(`Cách dùng:
-  sohoa token create --role station|case|archivist|admin [--name TÊN] [--data THƯ_MỤC | --db URL]
+  sohoa token create --role station|case|archivist|admin [--name TÊN] [--expires 720h|YYYY-MM-DD] [--data THƯ_MỤC | --db URL]
   sohoa token revoke ID [--data THƯ_MỤC | --db URL]
   sohoa token list [--data THƯ_MỤC | --db URL]
-create in mã mới (chỉ một lần, một mình trên stdout); chỉ mã băm SHA-256 được lưu.`, `Usage:
-  sohoa token create --role station|case|archivist|admin [--name NAME] [--data DIR | --db URL]
+create in mã mới (chỉ một lần, một mình trên stdout); chỉ mã băm SHA-256 được lưu.
+Mã trạm quét cần --name duy nhất: tên trạm, trùng với "station" trong manifest.
+Trang tra cứu cần mã vai trò archivist. Lệnh không bao giờ tạo cơ sở dữ liệu mới: --data phải là thư mục của sohoa serve.`, `Usage:
+  sohoa token create --role station|case|archivist|admin [--name NAME] [--expires 720h|YYYY-MM-DD] [--data DIR | --db URL]
   sohoa token revoke ID [--data DIR | --db URL]
   sohoa token list [--data DIR | --db URL]
-create prints the new token (once, alone on stdout); only its SHA-256 is stored.`)
+create prints the new token (once, alone on stdout); only its SHA-256 is stored.
+A station token needs a unique --name: the station's name, as the manifest's "station" gives it.
+The search page needs an archivist token. The command never creates a database: --data must be sohoa serve's folder.`)
 	if len(args) == 0 {
 		return usageError{e.ui.t("thiếu lệnh con: create, revoke hoặc list", "missing subcommand: create, revoke or list")}
 	}
