@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +80,9 @@ type APIError struct {
 	EN, VI string
 	Field  string
 	File   string
+	// RetryAfter is the server's Retry-After (503 while an engine is
+	// down, 429), 0 when it sent none.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -162,6 +166,10 @@ func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*Uplo
 		d := wait
 		if ae != nil && ae.Status == http.StatusTooManyRequests {
 			d = max(d, time.Second)
+		}
+		if ae != nil && ae.RetryAfter > 0 {
+			// The server says when it expects to take the batch.
+			d = min(max(d, ae.RetryAfter), maxWait)
 		}
 		c.retrying(i, attempts, d, err, "upload: attempt failed, retrying with the same idempotency key")
 		select {
@@ -248,6 +256,9 @@ func readAPIError(resp *http.Response) error {
 		File    string `json:"file"`
 	}
 	e := &APIError{Status: resp.StatusCode}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		e.RetryAfter = time.Duration(min(s, 3600)) * time.Second
+	}
 	if json.Unmarshal(body, &b) == nil && b.Error != "" {
 		e.EN, e.VI, e.Field, e.File = b.Error, b.ErrorVI, b.Field, b.File
 	} else {

@@ -118,7 +118,11 @@ type Intake struct {
 	Blobs   storage.Blobs
 	Queue   Enqueuer // may be nil: then batches wait for Recover or workers elsewhere
 	Limits  Limits
-	Log     *slog.Logger
+	// StoreTimeout bounds storing a batch's files and committing it
+	// (DefaultStoreTimeout when 0, plus a second per 20 MB); past it the
+	// upload is a 503 the station retries.
+	StoreTimeout time.Duration
+	Log          *slog.Logger
 }
 
 // Submit validates every page of m (files holds them by name), stores the
@@ -216,10 +220,19 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 
 	// Blobs first (content-addressed, so a retried upload rewrites the same
 	// keys), then the records in one transaction.
+	// Storing and committing are bounded: while the blob store or the
+	// database is down the station gets a 503 to retry (with the same
+	// idempotency key), not a request held for as long as retries last.
 	tStore := time.Now()
+	var size int64
 	for _, s := range toStore {
-		if err := in.putFile(ctx, s.f, s.key, s.ctype); err != nil {
-			return nil, false, err
+		size += s.f.Size
+	}
+	sctx, cancel := context.WithTimeout(ctx, in.storeTimeout(size))
+	defer cancel()
+	for _, s := range toStore {
+		if err := in.putFile(sctx, s.f, s.key, s.ctype); err != nil {
+			return nil, false, unavailable(ctx, "blobs", err)
 		}
 	}
 	id := storage.NewID()
@@ -241,7 +254,7 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 		nb.Pages[i].BatchID = id
 	}
 	tCommit := time.Now()
-	got, created, err := in.Records.CreateBatch(ctx, nb, m.AllowDuplicate)
+	got, created, err := in.Records.CreateBatch(sctx, nb, m.AllowDuplicate)
 	tEnqueue := time.Now()
 	switch {
 	case errors.Is(err, storage.ErrConflict):
@@ -249,13 +262,13 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 			VI: fmt.Sprintf("hồ sơ %s đã có một lô với đúng các trang này; gửi lại với \"allow_duplicate\": true nếu cố ý", m.DossierCode),
 			EN: fmt.Sprintf("dossier %s already has a batch with exactly these pages; send \"allow_duplicate\": true if this is intended", m.DossierCode)}
 	case err != nil:
-		return nil, false, fmt.Errorf("ingest: create batch: %w", err)
+		return nil, false, unavailable(ctx, "db", fmt.Errorf("ingest: create batch: %w", err))
 	}
 	if !created {
 		// A replay of a batch that never reached the queue (the process
 		// died between commit and enqueue) queues it now.
 		if got.Status == dossier.BatchReceived && in.Queue != nil {
-			if err := in.Queue.EnqueueBatch(ctx, got); err != nil {
+			if err := in.enqueue(ctx, got); err != nil {
 				in.log().Warn("ingest: enqueue of replayed batch failed", "batch", got.ID, "err", err)
 			}
 		}
@@ -263,13 +276,46 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 	}
 	if in.Queue != nil {
 		// The batch is committed: a failure here only delays it (Recover).
-		if err := in.Queue.EnqueueBatch(ctx, got); err != nil {
+		if err := in.enqueue(ctx, got); err != nil {
 			in.log().Warn("ingest: enqueue failed; the batch waits for recovery", "batch", got.ID, "err", err)
 		}
 	}
 	in.log().Debug("ingest: batch accepted", "batch", got.ID, "pages", len(got.Pages),
 		"inspect", tStore.Sub(tStart), "store", tCommit.Sub(tStore), "commit", tEnqueue.Sub(tCommit), "enqueue", time.Since(tEnqueue))
 	return got, true, nil
+}
+
+// DefaultStoreTimeout bounds storing and committing a batch, plus one second
+// per 20 MB of files (a 500 MB batch gets 35 s).
+const DefaultStoreTimeout = 10 * time.Second
+
+func (in *Intake) storeTimeout(size int64) time.Duration {
+	d := in.StoreTimeout
+	if d <= 0 {
+		d = DefaultStoreTimeout
+	}
+	return d + time.Duration(size/(20<<20))*time.Second
+}
+
+// enqueue queues a committed batch within a few seconds: a queue that does
+// not answer only delays the batch (recovery queues it later), it must not
+// hold the station's answer.
+func (in *Intake) enqueue(ctx context.Context, b *dossier.Batch) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return in.Queue.EnqueueBatch(ctx, b)
+}
+
+// unavailable turns a failure to store or commit into a 503 the station
+// retries, unless it is a refusal (an *Error), a permanent storage error,
+// or the request itself was cancelled.
+func unavailable(req context.Context, engine string, err error) error {
+	if AsError(err) != nil || storage.IsPermanent(err) || req.Err() != nil {
+		return err
+	}
+	return &Error{Status: http.StatusServiceUnavailable, Err: err,
+		VI: fmt.Sprintf("hệ thống lưu trữ tạm thời không trả lời (%s); lô chưa được nhận, gửi lại sau ít giây với cùng khóa idempotency", engine),
+		EN: fmt.Sprintf("storage is not answering for now (%s); the batch was not taken, send it again in a few seconds with the same idempotency key", engine)}
 }
 
 func (in *Intake) log() *slog.Logger {

@@ -45,6 +45,9 @@ func apiItoa(n int) string { return strconv.Itoa(n) }
 // anything else as a logged 500 that hides the detail.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e := ingest.AsError(err); e != nil {
+		if e.Status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
+		}
 		apiJSON(w, e.Status, apiErrorBody{Error: e.EN, ErrorVI: e.VI, Field: e.Field, File: e.File})
 		return
 	}
@@ -104,6 +107,12 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 		reject(&ingest.Error{Status: http.StatusUnsupportedMediaType,
 			VI: "cần multipart/form-data với phần \"manifest\" và các tệp trang",
 			EN: "expected multipart/form-data with a \"manifest\" part and the page files"})
+		return
+	}
+	if engine, err := s.enginesDown(r.Context()); engine != "" {
+		s.log.Warn("web: upload refused while an engine is down", "engine", engine, "err", err)
+		outcome = "rejected_503"
+		unavailable(w, engine)
 		return
 	}
 	if r.ContentLength > lim.MaxBatchBytes {

@@ -140,6 +140,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, c cred) (*dossier
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
 	}
+	if code == http.StatusServiceUnavailable {
+		// The records are down: the client retries (see outage.go).
+		w.Header().Set("Retry-After", apiItoa(int(RetryAfter/time.Second)))
+	}
 	w.Header().Set("Connection", "close")
 	apiError(w, code, vi, en)
 	return nil, false

@@ -118,6 +118,7 @@ type Server struct {
 	handler   http.Handler
 	limits    *rateLimiter
 	badTokens *badTokens
+	gate      engineGate // uploads answer 503 while an engine is down
 	m         serverMetrics
 	patterns  []string // patterns as registered, for the OpenAPI sync test
 }
