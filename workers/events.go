@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,15 +26,83 @@ type EventPublisher interface {
 	PublishEvent(ctx context.Context, routingKey, eventID string, body []byte) error
 }
 
-// SignatureHeader carries the webhook body's HMAC: "sha256=<hex>".
+// SignatureHeader carries the webhook's signature:
+//
+//	X-Sohoa-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
+//
+// The timestamp is inside the HMAC, so a receiver can refuse a replay of an
+// old delivery: check with VerifySignature (or by hand: recompute the HMAC
+// over the header's t, a dot and the raw body with the shared secret,
+// compare with hmac.Equal, and refuse t more than a few minutes from its
+// clock), then deduplicate on X-Sohoa-Event-Id, since delivery is at least
+// once.
 const SignatureHeader = "X-Sohoa-Signature"
 
-// Sign returns the X-Sohoa-Signature value of body under secret. A
-// receiver recomputes it over the raw body and compares with hmac.Equal.
-func Sign(secret, body []byte) string {
+// DefaultSignatureTolerance is how far from the receiver's clock a
+// signature's time may be.
+const DefaultSignatureTolerance = 5 * time.Minute
+
+// Errors of VerifySignature.
+var (
+	ErrBadSignature   = errors.New("webhook signature does not match")
+	ErrStaleSignature = errors.New("webhook signature is too old or from the future: a replay?")
+)
+
+// Sign returns the X-Sohoa-Signature value of body sent at t under secret.
+func Sign(secret []byte, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(signatureMAC(secret, ts, body))
+}
+
+func signatureMAC(secret []byte, ts string, body []byte) []byte {
 	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
 	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return mac.Sum(nil)
+}
+
+// VerifySignature is the receiver's check of a webhook: header is the
+// X-Sohoa-Signature value, body the raw request body, now the receiver's
+// clock; tolerance (DefaultSignatureTolerance when 0) bounds how far the
+// signed time may be from now. It returns nil, ErrBadSignature (missing,
+// malformed, or another secret or body) or ErrStaleSignature.
+func VerifySignature(secret []byte, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	if tolerance <= 0 {
+		tolerance = DefaultSignatureTolerance
+	}
+	if len(secret) == 0 {
+		return ErrBadSignature // an empty key proves nothing
+	}
+	var ts string
+	var sigs [][]byte
+	for _, f := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			if b, err := hex.DecodeString(v); err == nil {
+				sigs = append(sigs, b)
+			}
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(sigs) == 0 {
+		return ErrBadSignature
+	}
+	want := signatureMAC(secret, ts, body)
+	ok := false
+	for _, s := range sigs {
+		ok = ok || hmac.Equal(s, want)
+	}
+	if !ok {
+		return ErrBadSignature
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return ErrStaleSignature
+	}
+	return nil
 }
 
 // EventBody is the JSON of an event as published and POSTed.
@@ -244,7 +313,7 @@ func (d *dispatcher) post(ctx context.Context, eb EventBody, id string, body []b
 	req.Header.Set("User-Agent", "sohoa-webhook/1")
 	req.Header.Set("X-Sohoa-Event", eb.Kind)
 	req.Header.Set("X-Sohoa-Event-Id", id) // receivers deduplicate on it: delivery is at least once
-	req.Header.Set(SignatureHeader, Sign([]byte(d.cfg.WebhookSecret), body))
+	req.Header.Set(SignatureHeader, Sign([]byte(d.cfg.WebhookSecret), time.Now(), body))
 	resp, err := d.http.Do(req)
 	if err != nil {
 		return err

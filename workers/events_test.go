@@ -2,6 +2,9 @@ package workers
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -37,12 +40,48 @@ func TestEventRoutingKey(t *testing.T) {
 	}
 }
 
-func TestSign(t *testing.T) {
-	// RFC 4231 test case 2.
-	got := Sign([]byte("Jefe"), []byte("what do ya want for nothing?"))
-	want := "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-	if got != want {
-		t.Errorf("Sign = %s, want %s", got, want)
+// TestSignatureReplay: the webhook signature covers a timestamp, so a
+// receiver that checks it refuses a delivery replayed later, a body changed
+// on the way, and the old untimed "sha256=" form.
+func TestSignatureReplay(t *testing.T) {
+	secret := []byte("bi-mat-chung")
+	body := []byte(`{"id":7,"kind":"result.ready"}`)
+	sent := time.Unix(1_790_000_000, 0)
+	sig := Sign(secret, sent, body)
+	if !strings.HasPrefix(sig, "t=1790000000,v1=") {
+		t.Fatalf("Sign = %s", sig)
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("1790000000." + string(body)))
+	if want := "t=1790000000,v1=" + hex.EncodeToString(mac.Sum(nil)); sig != want {
+		t.Fatalf("Sign = %s, want %s (HMAC over \"<t>.<body>\")", sig, want)
+	}
+	old := hmac.New(sha256.New, secret)
+	old.Write(body)
+	tests := []struct {
+		name   string
+		secret []byte
+		header string
+		body   []byte
+		now    time.Time
+		want   error
+	}{
+		{"fresh", secret, sig, body, sent.Add(30 * time.Second), nil},
+		{"clock a little behind", secret, sig, body, sent.Add(-time.Minute), nil},
+		{"replayed an hour later", secret, sig, body, sent.Add(time.Hour), ErrStaleSignature},
+		{"from the future", secret, sig, body, sent.Add(-time.Hour), ErrStaleSignature},
+		{"body changed", secret, sig, []byte(`{"id":8,"kind":"result.ready"}`), sent, ErrBadSignature},
+		{"timestamp changed", secret, strings.Replace(sig, "t=1790000000", "t=1790003600", 1), body, sent.Add(time.Hour), ErrBadSignature},
+		{"other secret", []byte("khac"), sig, body, sent, ErrBadSignature},
+		{"empty secret", nil, Sign(nil, sent, body), body, sent, ErrBadSignature},
+		{"untimed old form", secret, "sha256=" + hex.EncodeToString(old.Sum(nil)), body, sent, ErrBadSignature},
+		{"missing", secret, "", body, sent, ErrBadSignature},
+		{"two v1, one good", secret, "t=1790000000,v1=00ff," + strings.Split(sig, ",")[1], body, sent, nil},
+	}
+	for _, tt := range tests {
+		if err := VerifySignature(tt.secret, tt.header, tt.body, tt.now, 0); err != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
 	}
 }
 

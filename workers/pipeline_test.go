@@ -3,7 +3,6 @@ package workers
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -384,9 +383,7 @@ func (w *webhookSink) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "try later", http.StatusServiceUnavailable)
 		return
 	}
-	mac := hmac.New(sha256.New, []byte(w.secret))
-	mac.Write(body)
-	if !hmac.Equal([]byte(r.Header.Get(SignatureHeader)), []byte("sha256="+hex.EncodeToString(mac.Sum(nil)))) {
+	if VerifySignature([]byte(w.secret), r.Header.Get(SignatureHeader), body, time.Now(), 0) != nil {
 		w.bad++
 		http.Error(rw, "bad signature", http.StatusUnauthorized)
 		return

@@ -91,7 +91,8 @@ type EventsConfig struct {
 	// does); nil in embedded mode.
 	Publisher EventPublisher
 	// WebhookURL, when set, receives each event as a JSON POST signed with
-	// X-Sohoa-Signature: sha256=<hex HMAC-SHA256 of the body with WebhookSecret>.
+	// X-Sohoa-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>"> under
+	// WebhookSecret, which must then be set (see VerifySignature).
 	WebhookURL    string
 	WebhookSecret string
 	// Disabled turns the dispatcher off in this process. Events wait in
