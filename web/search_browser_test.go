@@ -5,10 +5,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,6 +84,26 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each page's corrected scan and OCR record, as the page worker
+	// stores them: a white page, one dark block per word of the text.
+	for i, pg := range b.Pages {
+		rec, img := scanPage(searchPages[i].Text)
+		var jb bytes.Buffer
+		if err := jpeg.Encode(&jb, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		imgKey, recKey := fmt.Sprintf("test/%d.jpg", i+1), fmt.Sprintf("test/%d.json", i+1)
+		js, _ := json.Marshal(rec)
+		for k, body := range map[string][]byte{imgKey: jb.Bytes(), recKey: js} {
+			if _, err := blobs.Put(ctx, k, bytes.NewReader(body), int64(len(body)), "application/octet-stream", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pg.Status, pg.ImageKey, pg.ResultKey = dossier.PageDone, imgKey, recKey
+		if _, err := recs.FinishPage(ctx, pg); err != nil {
+			t.Fatal(err)
+		}
+	}
 	code, err := recs.ReserveResultCode(ctx, b.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +142,35 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts, secret, code
+}
+
+// scanPage draws text as a page scan would hold it: 1000 x 1400 white,
+// words as dark blocks on lines, and the OCR record with their boxes.
+func scanPage(text string) (map[string]any, *image.Gray) {
+	img := image.NewGray(image.Rect(0, 0, 1000, 1400))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	var lines []map[string]any
+	x, y := 60, 80
+	var words []map[string]any
+	for _, w := range strings.Fields(text) {
+		wd := 14 * len([]rune(w))
+		if x+wd > 940 {
+			lines = append(lines, map[string]any{"words": words})
+			words, x, y = nil, 60, y+60
+		}
+		for yy := y; yy < y+30; yy++ {
+			for xx := x; xx < x+wd; xx++ {
+				img.Pix[yy*img.Stride+xx] = 0x30
+			}
+		}
+		words = append(words, map[string]any{"text": w, "box": map[string]int{"x0": x, "y0": y, "x1": x + wd, "y1": y + 30}})
+		x += wd + 16
+	}
+	lines = append(lines, map[string]any{"words": words})
+	return map[string]any{"width": 1000, "height": 1400, "lines": lines,
+		"image": map[string]any{"encoding": "jpeg", "mode": "gray", "width": 1000, "height": 1400, "bits_per_component": 8}}, img
 }
 
 // browser starts Debian's headless Chromium.
@@ -261,7 +315,18 @@ func TestSearchPageInChromium(t *testing.T) {
 	if st := text("#status"); st != "Tìm thấy 1 trang" {
 		t.Errorf("status %q", st)
 	}
-	checkVisible(t, ctx, "#q", "#go", "#lang", "li.hit", "li.hit mark", "li.hit .m")
+	// The hit shows its page scan, loaded, the matched words boxed (see
+	// TestPageImage for the boxes themselves).
+	for range 50 {
+		if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`(document.querySelector("li.hit img.thumb")||{}).naturalWidth||0`)); w == 160 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(document.querySelector("li.hit img.thumb")||{}).naturalWidth||0`)); err != nil || w != 160 {
+		t.Errorf("thumbnail not loaded: natural width %d, %v", w, err)
+	}
+	checkVisible(t, ctx, "#q", "#go", "#lang", "li.hit", "li.hit mark", "li.hit .m", "li.hit img.thumb")
 	screenshot(t, ctx, "search-desktop.png", 1280, 700)
 
 	// English, then back.
@@ -286,7 +351,7 @@ func TestSearchPageInChromium(t *testing.T) {
 	if overflow {
 		t.Error("the page is wider than a phone screen")
 	}
-	checkVisible(t, ctx, "#q", "#go", "li.hit", "li.hit mark")
+	checkVisible(t, ctx, "#q", "#go", "li.hit", "li.hit mark", "li.hit img.thumb")
 	screenshot(t, ctx, "search-phone.png", 390, 800)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatal(err)
@@ -325,7 +390,7 @@ func TestSearchPageInChromium(t *testing.T) {
 
 	// A click opens the signed PDF at the matching page.
 	responses := chromedp.Events(ctx, network.ResponseReceived)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("li.hit a"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("li.hit a:not(.scan)"))); err != nil {
 		t.Fatal(err)
 	}
 	wantURL := ts.URL + "/v1/results/" + code + "/pdf"
@@ -352,5 +417,73 @@ func TestSearchPageInChromium(t *testing.T) {
 	}
 	if loc != wantURL+"#page=2" {
 		t.Errorf("location after the click: %s, want %s#page=2", loc, wantURL)
+	}
+}
+
+// TestPageImage asks for a hit's page scan: scaled to the width asked,
+// the words matching the query boxed in the highlight yellow, the others
+// not; bad widths and pages are refused.
+func TestPageImage(t *testing.T) {
+	ts, secret, code := searchServer(t)
+	get := func(path string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	resp, body := get("/v1/results/" + code + "/pages/2/image?w=500&q=" + url.QueryEscape("thuy tien"))
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("status %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 500 || b.Dy() != 700 {
+		t.Fatalf("image %v, want 500x700", b)
+	}
+	// Page 2 reads "Cấp cho bà Nguyễn Thị Thủy Tiên, ...": the boxes of
+	// "Thủy" and "Tiên," hold yellow, "Cấp" (the first word) does not.
+	rec, _ := scanPage(searchPages[1].Text)
+	words := rec["lines"].([]map[string]any)[0]["words"].([]map[string]any)
+	yellow := func(i int) int {
+		b := words[i]["box"].(map[string]int)
+		n := 0
+		for y := b["y0"] / 2; y < b["y1"]/2; y++ {
+			for x := b["x0"] / 2; x < b["x1"]/2; x++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				if r>>8 > 0x90 && g>>8 > 0x70 && bl>>8 < 0x60 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for i, w := range words[:8] {
+		hit := strings.HasPrefix(w["text"].(string), "Thủy") || strings.HasPrefix(w["text"].(string), "Tiên")
+		if n := yellow(i); hit != (n > 20) {
+			t.Errorf("word %q: %d yellow pixels, boxed = %v", w["text"], n, hit)
+		}
+	}
+	for _, bad := range []struct {
+		path string
+		code int
+	}{
+		{"/v1/results/" + code + "/pages/2/image?w=99999", 400},
+		{"/v1/results/" + code + "/pages/2/image?w=x", 400},
+		{"/v1/results/" + code + "/pages/3/image", 404},
+		{"/v1/results/" + code + "/pages/0/image", 404},
+		{"/v1/results/nope/pages/1/image", 404},
+		{"/v1/results/" + code + "/pages/1/image?q=" + strings.Repeat("a", 2000), 400},
+	} {
+		if resp, body := get(bad.path); resp.StatusCode != bad.code {
+			t.Errorf("%s: %d %s, want %d", bad.path, resp.StatusCode, body, bad.code)
+		}
 	}
 }

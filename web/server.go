@@ -211,6 +211,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/dossiers/{code}", s.auth(s.getDossier, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}", s.auth(s.getResult, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}/pdf", s.auth(s.getResultPDF, dossier.RoleCase, dossier.RoleArchivist))
+	h("GET /v1/results/{code}/pages/{n}/image", s.auth(s.getPageImage, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))
 	h("POST /v1/session", http.HandlerFunc(s.postSession))

@@ -185,3 +185,24 @@ func markMatches(n Node, words []string, mark func(i int, t Term)) {
 		}
 	}
 }
+
+// MatchWords reports which of words (the OCR words of a page, in reading
+// order) match the positive words of n, as Snippet marks them: a word
+// split into several parts (a code) matches when any part does.
+func MatchWords(n Node, words []string) []bool {
+	var flat []string
+	var owner []int
+	for i, w := range words {
+		for _, part := range Words(w) {
+			flat = append(flat, part)
+			owner = append(owner, i)
+		}
+	}
+	out := make([]bool, len(words))
+	var ms []Node
+	collectPositive(n, &ms)
+	for _, m := range ms {
+		markMatches(m, flat, func(i int, _ Term) { out[owner[i]] = true })
+	}
+	return out
+}

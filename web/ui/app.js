@@ -87,6 +87,13 @@
     body.hits.forEach(function (h) {
       var li = el("li", "hit"), a = el("a");
       a.href = h.pdf_url;
+      // The page scan, matched words boxed; it opens at reading size.
+      var img = el("img", "thumb"), scan = el("a", "scan");
+      var src = "/v1/results/" + encodeURIComponent(h.result_code) + "/pages/" + h.page + "/image?q=" + encodeURIComponent(body.query || "");
+      img.src = src + "&w=160"; img.loading = "lazy"; img.alt = msg("Trang ", "Page ") + h.page;
+      img.onerror = function () { scan.hidden = true; };
+      scan.href = src + "&w=1200"; scan.target = "_blank"; scan.appendChild(img);
+      li.appendChild(scan);
       a.appendChild(el("div", "t", h.title || h.result_code));
       var m = el("div", "m");
       var parts = [[msg("Hồ sơ", "Dossier"), h.dossier_code], [msg("Kết quả", "Result"), h.result_code],
@@ -101,6 +108,7 @@
       var s = el("p", "s");
       s.innerHTML = h.snippet; // escaped by the server; only <mark> is markup
       a.appendChild(s);
+      if (h.approx) a.appendChild(el("span", "approx", msg("gần đúng", "approximate")));
       li.appendChild(a);
       ol.appendChild(li);
     });
