@@ -40,7 +40,7 @@ type FileInfo struct {
 // engine can read within lim, without decoding whole pages where avoidable.
 // Errors name the problem in words a scanner operator understands.
 func Inspect(ctx context.Context, name string, data []byte, lim Limits) (FileInfo, error) {
-	if sniff(data) == "pdf" {
+	if Sniff(data) == "pdf" {
 		n, pages, err := inspectPDF(ctx, data, lim, 1, 0)
 		if err != nil {
 			return FileInfo{}, fmt.Errorf("%s: %w", name, err)
@@ -71,7 +71,7 @@ type Options struct {
 	// Command starts one engine child, with the child environment
 	// (ChildEnv: no secrets) and SOHOA_OCR_ENGINE=1. Default: this
 	// executable, which must call
-	// MaybeServeEngine first thing in main (and in TestMain for tests).
+	// engine.MaybeServe (package ocr/engine) first thing in main (and in TestMain for tests).
 	Command []string
 	// RecycleAfter restarts an engine after this many pages (Tesseract
 	// leaks a little on every page); 200 when 0.
@@ -82,24 +82,3 @@ type Options struct {
 	// Logger receives engine starts, restarts and failures; slog.Default() when nil.
 	Logger *slog.Logger
 }
-
-// Pool recognizes pages with Tesseract engines running in child processes,
-// so that leaks, crashes and hangs stay bounded to one page.
-// A Pool is safe for concurrent use.
-type Pool struct{ pool }
-
-// NewPool starts no process until the first page arrives.
-func NewPool(opts Options) *Pool {
-	p := &Pool{}
-	p.init(opts)
-	return p
-}
-
-// Recognize orients, deskews, cleans and OCRs one page. The returned Image is
-// the corrected page, encoded for embedding in a PDF.
-func (p *Pool) Recognize(ctx context.Context, in Input) (Result, Image, error) {
-	return p.recognize(ctx, in)
-}
-
-// Close stops the engines.
-func (p *Pool) Close() error { return p.close() }

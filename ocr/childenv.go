@@ -46,9 +46,9 @@ func overridden(k string, extra []string) bool {
 	return false
 }
 
-// popplerCommand runs one of poppler's tools on an untrusted PDF with the
+// PopplerCommand runs one of poppler's tools on an untrusted PDF with the
 // child environment.
-func popplerCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
+func PopplerCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = ChildEnv()
 	return cmd

@@ -26,8 +26,8 @@ func (e *InputError) Is(target error) bool {
 	return errors.As(target, &t) && t.Code == e.Code
 }
 
-// with returns a copy of e carrying a detail.
-func (e *InputError) with(detail string) *InputError {
+// With returns a copy of e carrying a detail (the Err* values stay as they are).
+func (e *InputError) With(detail string) *InputError {
 	c := *e
 	c.Detail = detail
 	return &c

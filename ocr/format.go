@@ -52,8 +52,10 @@ func limitsOrDefault(lim Limits) Limits {
 	return lim
 }
 
-// sniff names the format from the first bytes.
-func sniff(data []byte) string {
+// Sniff names a file's format from its first bytes: "png", "jpeg",
+// "tiff", "bigtiff", "webp", "pdf", "other-image" (GIF, BMP, JPEG 2000),
+// "" when unknown.
+func Sniff(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
 		return "png"
@@ -74,10 +76,20 @@ func sniff(data []byte) string {
 	return ""
 }
 
+// EmbeddableJPEG tells whether data is a JPEG whose bytes a PDF can embed
+// as they are (grey or RGB; CMYK JPEGs' polarity depends on Adobe markers).
+func EmbeddableJPEG(data []byte) bool {
+	if Sniff(data) != "jpeg" {
+		return false
+	}
+	p, err := inspectJPEG(data)
+	return err == nil && (p.Comps == 1 || p.Comps == 3)
+}
+
 // inspectImage checks an image file (not PDF) against lim.
 func inspectImage(data []byte, lim Limits) (*inspected, error) {
 	lim = limitsOrDefault(lim)
-	format := sniff(data)
+	format := Sniff(data)
 	var (
 		pages []pageInfo
 		err   error
@@ -110,11 +122,11 @@ func inspectImage(data []byte, lim Limits) (*inspected, error) {
 	var total int64
 	for i, p := range pages {
 		if p.W <= 0 || p.H <= 0 {
-			return nil, ErrCorrupt.with(fmt.Sprintf("page %d has no size", i+1))
+			return nil, ErrCorrupt.With(fmt.Sprintf("page %d has no size", i+1))
 		}
 		px := int64(p.W) * int64(p.H)
 		if px > lim.MaxPixels {
-			return nil, ErrTooLarge.with(fmt.Sprintf("page %d: %d×%d pixels, limit %d", i+1, p.W, p.H, lim.MaxPixels))
+			return nil, ErrTooLarge.With(fmt.Sprintf("page %d: %d×%d pixels, limit %d", i+1, p.W, p.H, lim.MaxPixels))
 		}
 		total += px
 	}
@@ -142,7 +154,7 @@ func inspectPNG(data []byte) (pageInfo, error) {
 			sawIHDR = true
 			w, h := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
 			if w > 1<<24 || h > 1<<24 {
-				return p, ErrTooLarge.with(fmt.Sprintf("%d×%d pixels", w, h))
+				return p, ErrTooLarge.With(fmt.Sprintf("%d×%d pixels", w, h))
 			}
 			p.W, p.H = int(w), int(h)
 			p.Bitonal = body[8] == 1 && (body[9] == 0 || body[9] == 3)
@@ -183,7 +195,7 @@ func inspectJPEG(data []byte) (pageInfo, error) {
 			continue
 		}
 		if m == 0xD9 {
-			return p, ErrCorrupt.with("no image data")
+			return p, ErrCorrupt.With("no image data")
 		}
 		if pos+2 > len(data) {
 			return p, ErrTruncated
@@ -222,7 +234,7 @@ func inspectJPEG(data []byte) (pageInfo, error) {
 			}
 		case m == 0xDA:
 			if p.W == 0 {
-				return p, ErrCorrupt.with("no frame header")
+				return p, ErrCorrupt.With("no frame header")
 			}
 			// The entropy-coded data runs to the end marker: a file cut
 			// short has none.
@@ -257,7 +269,7 @@ func inspectWebP(data []byte) (pageInfo, error) {
 	}
 	cfg, err := webp.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return p, ErrCorrupt.with(err.Error())
+		return p, ErrCorrupt.With(err.Error())
 	}
 	p.W, p.H = cfg.Width, cfg.Height
 	return p, nil
@@ -415,11 +427,11 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 	strips := maxTIFFStrips
 	for off != 0 {
 		if seen[off] {
-			return nil, ErrCorrupt.with("page list loops")
+			return nil, ErrCorrupt.With("page list loops")
 		}
 		seen[off] = true
 		if len(pages) >= maxPages {
-			return nil, ErrTooManyPage.with(fmt.Sprintf("limit %d", maxPages))
+			return nil, ErrTooManyPage.With(fmt.Sprintf("limit %d", maxPages))
 		}
 		es, next, ok := t.ifd(off)
 		if !ok {
@@ -436,7 +448,7 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 					return nil, ErrCorrupt
 				}
 				if v[0] > 1<<24 {
-					return nil, ErrTooLarge.with(fmt.Sprintf("page %d: %d pixels wide or high", len(pages)+1, v[0]))
+					return nil, ErrTooLarge.With(fmt.Sprintf("page %d: %d pixels wide or high", len(pages)+1, v[0]))
 				}
 				if e.tag == 256 {
 					p.W = int(v[0])
@@ -453,7 +465,7 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 				}
 			case 273, 324, 279, 325:
 				if int64(e.count) > int64(strips) {
-					return nil, ErrTooLarge.with(fmt.Sprintf("page %d: more than %d strips or tiles in the file", len(pages)+1, maxTIFFStrips))
+					return nil, ErrTooLarge.With(fmt.Sprintf("page %d: more than %d strips or tiles in the file", len(pages)+1, maxTIFFStrips))
 				}
 				v, ok := t.values(e, strips)
 				if !ok {
@@ -470,7 +482,7 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 		p.DPI = t.dpi(es)
 		p.Bitonal = bps == 1 && spp == 1
 		if len(offsets) == 0 {
-			return nil, ErrCorrupt.with(fmt.Sprintf("page %d has no image data", len(pages)+1))
+			return nil, ErrCorrupt.With(fmt.Sprintf("page %d has no image data", len(pages)+1))
 		}
 		for i, o := range offsets {
 			if i < len(counts) && o+counts[i] > uint64(len(data)) {
@@ -527,7 +539,7 @@ func pdfTailOK(tail []byte) bool { return bytes.Contains(tail, []byte("%%EOF")) 
 func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last int) (int, map[int]pdfPage, error) {
 	lim = limitsOrDefault(lim)
 	var stderr bytes.Buffer
-	cmd := popplerCommand(ctx, "pdfinfo", path)
+	cmd := PopplerCommand(ctx, "pdfinfo", path)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -537,7 +549,7 @@ func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last in
 		if strings.Contains(stderr.String(), "password") || strings.Contains(stderr.String(), "ncrypt") {
 			return 0, nil, ErrEncrypted
 		}
-		return 0, nil, ErrCorrupt.with(strings.TrimSpace(stderr.String()))
+		return 0, nil, ErrCorrupt.With(strings.TrimSpace(stderr.String()))
 	}
 	n := 0
 	for _, l := range strings.Split(string(out), "\n") {
@@ -546,10 +558,10 @@ func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last in
 		}
 	}
 	if n <= 0 {
-		return 0, nil, ErrCorrupt.with("no pages")
+		return 0, nil, ErrCorrupt.With("no pages")
 	}
 	if n > lim.MaxPages {
-		return 0, nil, ErrTooManyPage.with(fmt.Sprintf("%d pages, limit %d", n, lim.MaxPages))
+		return 0, nil, ErrTooManyPage.With(fmt.Sprintf("%d pages, limit %d", n, lim.MaxPages))
 	}
 	if last == 0 || last > n {
 		last = n
@@ -558,12 +570,12 @@ func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last in
 		first = 1
 	}
 	if first > n {
-		return n, nil, ErrNoSuchPage.with(fmt.Sprintf("page %d of %d", first, n))
+		return n, nil, ErrNoSuchPage.With(fmt.Sprintf("page %d of %d", first, n))
 	}
 	fl := []string{"-f", strconv.Itoa(first), "-l", strconv.Itoa(last)}
-	sizes, err := popplerCommand(ctx, "pdfinfo", append(fl, path)...).Output()
+	sizes, err := PopplerCommand(ctx, "pdfinfo", append(fl, path)...).Output()
 	if err != nil {
-		return n, nil, ErrCorrupt.with("page sizes")
+		return n, nil, ErrCorrupt.With("page sizes")
 	}
 	pages := map[int]pdfPage{}
 	for _, l := range strings.Split(string(sizes), "\n") {
@@ -590,9 +602,9 @@ func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last in
 		}
 		pages[i] = p
 	}
-	images, err := listPDFImages(ctx, path, first, last)
+	images, err := ListPDFImages(ctx, path, first, last)
 	if err != nil {
-		return n, nil, ErrCorrupt.with("image list")
+		return n, nil, ErrCorrupt.With("image list")
 	}
 	best := map[int]int{}
 	for _, im := range images {
@@ -609,7 +621,7 @@ func inspectPDFFile(ctx context.Context, path string, lim Limits, first, last in
 		p := pages[i]
 		px, ppi := p.pixels()
 		if px > float64(lim.MaxPixels) {
-			return n, nil, ErrTooLarge.with(fmt.Sprintf("page %d: %.0f pixels at %.0f dpi, limit %d", i, px, ppi, lim.MaxPixels))
+			return n, nil, ErrTooLarge.With(fmt.Sprintf("page %d: %.0f pixels at %.0f dpi, limit %d", i, px, ppi, lim.MaxPixels))
 		}
 	}
 	return n, pages, nil
@@ -625,8 +637,9 @@ func (p pdfPage) pixels() (px, ppi float64) {
 	return (p.WPt / 72 * ppi) * (p.HPt / 72 * ppi), ppi
 }
 
-// pdfImage is one row of `pdfimages -list`.
-type pdfImage struct {
+// PDFImage is one row of poppler's `pdfimages -list`: one image (or mask)
+// drawn on a page.
+type PDFImage struct {
 	Page, Width, Height int
 	Type                string // "image", "smask", "stencil"...
 	Color               string // "gray", "rgb", "cmyk"...
@@ -635,15 +648,15 @@ type pdfImage struct {
 	XPPI, YPPI          float64 // 0 when pdfimages printed none
 }
 
-// listPDFImages lists the images drawn on pages first..last of the PDF at
+// ListPDFImages lists the images drawn on pages first..last of the PDF at
 // path, as poppler's pdfimages sees them.
-func listPDFImages(ctx context.Context, path string, first, last int) ([]pdfImage, error) {
-	out, err := popplerCommand(ctx, "pdfimages", "-list",
+func ListPDFImages(ctx context.Context, path string, first, last int) ([]PDFImage, error) {
+	out, err := PopplerCommand(ctx, "pdfimages", "-list",
 		"-f", strconv.Itoa(first), "-l", strconv.Itoa(last), path).Output()
 	if err != nil {
 		return nil, err
 	}
-	var images []pdfImage
+	var images []PDFImage
 	for _, line := range strings.Split(string(out), "\n") {
 		// page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
 		f := strings.Fields(line)
@@ -654,7 +667,7 @@ func listPDFImages(ctx context.Context, path string, first, last int) ([]pdfImag
 		if err != nil {
 			continue // the header
 		}
-		im := pdfImage{Page: page, Type: f[2], Color: f[5], Encoding: f[8]}
+		im := PDFImage{Page: page, Type: f[2], Color: f[5], Encoding: f[8]}
 		im.Width, _ = strconv.Atoi(f[3])
 		im.Height, _ = strconv.Atoi(f[4])
 		im.Components, _ = strconv.Atoi(f[6])

@@ -27,7 +27,7 @@ func InspectFile(ctx context.Context, name, path string, lim Limits) (FileInfo, 
 	if _, err := io.ReadFull(f, head); err != nil {
 		return FileInfo{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if sniff(head) == "pdf" {
+	if Sniff(head) == "pdf" {
 		tail := make([]byte, min(st.Size(), 2048))
 		if _, err := f.ReadAt(tail, st.Size()-int64(len(tail))); err != nil && err != io.EOF {
 			return FileInfo{}, fmt.Errorf("%s: %w", name, err)

@@ -27,12 +27,24 @@ const (
 	engineStartLimit = 2 * time.Minute
 )
 
-// pool is the implementation behind Pool.
-type pool struct {
+// Pool recognizes pages with Tesseract engines running in child processes
+// (see package ocr/engine), so that leaks, crashes and hangs stay bounded
+// to one page. A Pool is safe for concurrent use.
+//
+// The contract: Recognize checks the input in this process from headers
+// only (Inspect's checks, without decoding pixels) and refuses bad files
+// with an *InputError; the page then goes to an idle engine, started on
+// demand (one at a time: Tesseract's start-up juggles the process-wide
+// stderr), at most Options.Engines at once. An engine that passes
+// Options.PageTimeout on a page, or whose caller gives up, is killed and
+// the page fails with ErrEngine; one that crashes fails only its page. An
+// engine is restarted after Options.RecycleAfter pages or when its
+// resident memory passes Options.MaxEngineRSS. Close stops the engines.
+type Pool struct {
 	opts    Options
 	log     *slog.Logger
 	slots   chan *slot // idle slots; a slot holds a running engine or none
-	startMu sync.Mutex // engines start one at a time (Tesseract's Init juggles stderr)
+	startMu sync.Mutex // engines start one at a time
 
 	running   sync.Map // pid -> struct{} of live engines
 	seed      maphash.Seed
@@ -43,8 +55,27 @@ type pool struct {
 	stats     poolStats
 }
 
+// NewPool starts no process until the first page arrives.
+func NewPool(opts Options) *Pool {
+	p := &Pool{}
+	p.init(opts)
+	return p
+}
+
+// Recognize orients, deskews, cleans and OCRs one page. The returned Image is
+// the corrected page, encoded for embedding in a PDF.
+func (p *Pool) Recognize(ctx context.Context, in Input) (Result, Image, error) {
+	return p.recognize(ctx, in)
+}
+
+// Close stops the engines; later calls to Recognize fail.
+func (p *Pool) Close() error { return p.close() }
+
+// Engines is how many pages the Pool recognizes at once.
+func (p *Pool) Engines() int { return cap(p.slots) }
+
 type poolStats struct {
-	started, recycled, killed, pages atomic.Int64
+	started, recycled, killed, pages, peakRSS atomic.Int64
 }
 
 // PoolStats counts engine life events, for tests and metrics.
@@ -53,12 +84,13 @@ type PoolStats struct {
 	Recycled int64 // stopped after RecycleAfter pages or above MaxEngineRSS
 	Killed   int64 // killed on a page timeout, a cancelled context or a crash
 	Pages    int64 // pages answered by an engine (errors included)
+	PeakRSS  int64 // largest resident memory of an engine after a page, in bytes
 }
 
 // Stats returns counters of engine life events.
 func (p *Pool) Stats() PoolStats {
 	return PoolStats{Started: p.stats.started.Load(), Recycled: p.stats.recycled.Load(),
-		Killed: p.stats.killed.Load(), Pages: p.stats.pages.Load()}
+		Killed: p.stats.killed.Load(), Pages: p.stats.pages.Load(), PeakRSS: p.stats.peakRSS.Load()}
 }
 
 // EnginePIDs lists the process ids of the engines now running, idle or busy.
@@ -85,7 +117,7 @@ type engine struct {
 	last   uint64 // hash of the file this engine received last
 }
 
-func (p *pool) init(opts Options) {
+func (p *Pool) init(opts Options) {
 	if opts.Engines <= 0 {
 		opts.Engines = runtime.NumCPU()
 	}
@@ -154,17 +186,17 @@ func (p *Pool) recognize(ctx context.Context, in Input) (Result, Image, error) {
 }
 
 // prepare checks the input in the parent, from headers only, and builds the job.
-func (p *Pool) prepare(ctx context.Context, in Input) (*job, error) {
-	j := &job{Name: in.Name, Page: in.Page, DefaultDPI: p.opts.DefaultDPI, JPEGQuality: p.opts.JPEGQuality,
+func (p *Pool) prepare(ctx context.Context, in Input) (*Job, error) {
+	j := &Job{Name: in.Name, Page: in.Page, DefaultDPI: p.opts.DefaultDPI, JPEGQuality: p.opts.JPEGQuality,
 		ReviewBelow: p.opts.ReviewBelow, Data: in.Data}
-	j.Format = sniff(in.Data)
+	j.Format = Sniff(in.Data)
 	if j.Format == "pdf" {
 		n, err := p.pdfPages(ctx, in.Data)
 		if err != nil {
 			return nil, err
 		}
 		if in.Page > n {
-			return nil, ErrNoSuchPage.with(fmt.Sprintf("page %d of %d", in.Page, n))
+			return nil, ErrNoSuchPage.With(fmt.Sprintf("page %d of %d", in.Page, n))
 		}
 		if in.DPI > 0 {
 			j.DPI, j.DPIKnown = in.DPI, true
@@ -176,7 +208,7 @@ func (p *Pool) prepare(ctx context.Context, in Input) (*job, error) {
 		return nil, err
 	}
 	if in.Page > len(info.pages) {
-		return nil, ErrNoSuchPage.with(fmt.Sprintf("page %d of %d", in.Page, len(info.pages)))
+		return nil, ErrNoSuchPage.With(fmt.Sprintf("page %d of %d", in.Page, len(info.pages)))
 	}
 	pi := info.pages[in.Page-1]
 	switch {
@@ -227,7 +259,7 @@ func (p *Pool) pdfPages(ctx context.Context, data []byte) (int, error) {
 func (p *Pool) start(ctx context.Context) (*engine, error) {
 	if os.Getenv(EngineEnv) == "1" {
 		// We are a child that was not served: starting more would recurse.
-		return nil, errors.New("this process was started as an OCR engine but main (or TestMain) does not call ocr.MaybeServeEngine")
+		return nil, errors.New("this process was started as an OCR engine but main (or TestMain) does not call engine.MaybeServe (package ocr/engine)")
 	}
 	p.startMu.Lock()
 	defer p.startMu.Unlock()
@@ -240,7 +272,7 @@ func (p *Pool) start(ctx context.Context) (*engine, error) {
 		argv = []string{exe}
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	extra := []string{EngineEnv + "=1", "OMP_THREAD_LIMIT=1", engineLangsEnv + "=" + p.opts.Languages}
+	extra := []string{EngineEnv + "=1", "OMP_THREAD_LIMIT=1", EngineLangsEnv + "=" + p.opts.Languages}
 	if os.Getenv("TESSDATA_PREFIX") == "" {
 		extra = append(extra, "TESSDATA_PREFIX="+DefaultTessdata)
 	}
@@ -308,7 +340,7 @@ func (p *Pool) start(ctx context.Context) (*engine, error) {
 	}
 	if err != nil {
 		e.kill()
-		return nil, fmt.Errorf("ocr engine did not start (does main or TestMain call ocr.MaybeServeEngine?): %w; stderr: %s", err, e.stderr.String())
+		return nil, fmt.Errorf("ocr engine did not start (does main or TestMain call engine.MaybeServe of package ocr/engine?): %w; stderr: %s", err, e.stderr.String())
 	}
 	p.log.Debug("ocr engine started", "pid", cmd.Process.Pid, "languages", p.opts.Languages)
 	return e, nil
@@ -361,7 +393,7 @@ type exchangeResult struct {
 
 // exchange sends one job to the slot's engine and waits for its answer,
 // killing the engine if the page runs past the timeout.
-func (p *Pool) exchange(ctx context.Context, s *slot, j *job) (Result, Image, error) {
+func (p *Pool) exchange(ctx context.Context, s *slot, j *Job) (Result, Image, error) {
 	e := s.e
 	// Pages of one file usually follow each other: send the file only when
 	// this engine does not hold it already.
@@ -416,9 +448,13 @@ func (p *Pool) exchange(ctx context.Context, s *slot, j *job) (Result, Image, er
 	}
 	e.pages++
 	e.last = sum
+	rss := e.rss()
+	for peak := p.stats.peakRSS.Load(); rss > peak && !p.stats.peakRSS.CompareAndSwap(peak, rss); {
+		peak = p.stats.peakRSS.Load()
+	}
 	if e.pages >= p.opts.RecycleAfter {
 		p.recycle(s, "pages", e.pages)
-	} else if rss := e.rss(); rss > p.opts.MaxEngineRSS {
+	} else if rss > p.opts.MaxEngineRSS {
 		p.recycle(s, "rss", rss)
 	}
 	if r.reply.Err != "" {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/digitorus/timestamp"
 
+	"github.com/sohoa/sohoa/pdf/certs"
 	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
@@ -68,7 +69,7 @@ func (p *testPKI) tsa(t testing.TB) string {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	now := time.Now()
-	cert, err := pdftest.Issue(&x509.Certificate{
+	cert, err := certs.Issue(&x509.Certificate{
 		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "Sohoa Test TSA"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},

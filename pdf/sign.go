@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ThalesGroup/crypto11"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/font/sfnt"
 	"software.sslmate.com/src/go-pkcs12"
@@ -110,43 +109,8 @@ func (c SignerConfig) open(ctx context.Context) (*Signer, error) {
 		if err != nil {
 			return nil, err
 		}
-		p11, err := crypto11.Configure(&crypto11.Config{Path: c.PKCS11Module, TokenLabel: c.PKCS11Token, Pin: pin})
-		if err != nil {
-			return nil, fmt.Errorf("pdf: open PKCS#11 token %q: %w", c.PKCS11Token, err)
-		}
-		s.closeFn = p11.Close
-		fail := func(err error) (*Signer, error) { p11.Close(); return nil, err }
-		var key crypto11.Signer
-		if c.PKCS11Key != "" {
-			key, err = p11.FindKeyPair(nil, []byte(c.PKCS11Key))
-		} else {
-			var keys []crypto11.Signer
-			keys, err = p11.FindAllKeyPairs()
-			if err == nil && len(keys) != 1 {
-				err = fmt.Errorf("the token holds %d key pairs: choose one with --sign-pkcs11-key", len(keys))
-			} else if err == nil {
-				key = keys[0]
-			}
-		}
-		if err == nil && key == nil {
-			err = fmt.Errorf("no key labelled %q", c.PKCS11Key)
-		}
-		if err != nil {
-			return fail(fmt.Errorf("pdf: PKCS#11 key: %w", err))
-		}
-		s.key = key
-		if c.CertFile != "" {
-			s.chain, err = readCertChain(c.CertFile)
-		} else {
-			var cert *x509.Certificate
-			cert, err = p11.FindCertificate(nil, []byte(c.PKCS11Key), nil)
-			if err == nil && cert == nil {
-				err = fmt.Errorf("no certificate labelled %q on the token: give --sign-cert", c.PKCS11Key)
-			}
-			s.chain = []*x509.Certificate{cert}
-		}
-		if err != nil {
-			return fail(fmt.Errorf("pdf: PKCS#11 certificate: %w", err))
+		if err := c.openPKCS11(&s.signer, pin); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, errors.New("pdf: no signing key configured")

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/storage"
@@ -34,7 +35,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	ocr.MaybeServeEngine()
+	engine.MaybeServe()
 	code := m.Run()
 	if sohoaBinary.dir != "" {
 		os.RemoveAll(sohoaBinary.dir)

@@ -15,7 +15,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
-	"github.com/sohoa/sohoa/pdf/pdftest"
+	"github.com/sohoa/sohoa/pdf/certs"
 )
 
 // demoLabel marks everything the demo signs with: the keys are made on the
@@ -49,7 +49,7 @@ func ensureDemoKeys(dir string) (*demoKeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo keys: %w", err)
 	}
-	caCert, err := pdftest.Issue(&x509.Certificate{
+	caCert, err := certs.Issue(&x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "sohoa CA " + demoLabel, Organization: []string{"sohoa " + demoLabel}, Country: []string{"VN"}},
 		NotBefore:             now,
@@ -65,7 +65,7 @@ func ensureDemoKeys(dir string) (*demoKeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo keys: %w", err)
 	}
-	cert, err := pdftest.Issue(&x509.Certificate{
+	cert, err := certs.Issue(&x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: "Cán bộ một cửa (" + demoLabel + ")", Organization: []string{"sohoa " + demoLabel}, Country: []string{"VN"}},
 		NotBefore:    now,

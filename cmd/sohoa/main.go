@@ -13,7 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/engine"
 )
 
 // command is one subcommand of sohoa.
@@ -22,6 +22,7 @@ type command struct {
 	vi, en string // one-line summary
 	run    func(ctx context.Context, env *env, args []string) error
 	hidden bool
+	ocr    bool // needs the OCR engine, which a build without cgo lacks
 }
 
 // env is what a command may touch of the outside world.
@@ -36,12 +37,12 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{name: "demo", vi: "chạy toàn bộ quy trình trên lô mẫu (chế độ nhúng)", en: "run the whole pipeline on the sample batch (embedded mode)", run: runDemo},
-		{name: "ocr", vi: "xoay, chỉnh nghiêng và nhận dạng chữ các trang quét", en: "orient, deskew and OCR scanned pages", run: runOCR},
-		{name: "pdf", vi: "tạo tệp PDF/A hai lớp có ký số từ các trang quét", en: "build a signed two-layer PDF/A from scanned pages", run: runPDF},
+		{name: "demo", ocr: true, vi: "chạy toàn bộ quy trình trên lô mẫu (chế độ nhúng)", en: "run the whole pipeline on the sample batch (embedded mode)", run: runDemo},
+		{name: "ocr", ocr: true, vi: "xoay, chỉnh nghiêng và nhận dạng chữ các trang quét", en: "orient, deskew and OCR scanned pages", run: runOCR},
+		{name: "pdf", ocr: true, vi: "tạo tệp PDF/A hai lớp có ký số từ các trang quét", en: "build a signed two-layer PDF/A from scanned pages", run: runPDF},
 		{name: "verify", vi: "kiểm tra PDF/A và chữ ký số của một tệp PDF", en: "check the PDF/A conformance and signatures of a PDF", run: runVerify},
 		{name: "serve", vi: "chạy API, trang tra cứu và các worker", en: "run the API, the search page and workers", run: runServe},
-		{name: "worker", vi: "chạy worker xử lý hàng đợi RabbitMQ", en: "run workers against RabbitMQ", run: runWorker},
+		{name: "worker", ocr: true, vi: "chạy worker xử lý hàng đợi RabbitMQ", en: "run workers against RabbitMQ", run: runWorker},
 		{name: "upload", vi: "gửi một lô trang quét lên máy chủ", en: "upload a batch of scanned pages to a server", run: runUpload},
 		{name: "watch", vi: "theo dõi thư mục nóng và gửi các lô mới", en: "watch a hot folder and ingest new batches", run: runWatch},
 		{name: "search", vi: "tra cứu toàn văn các trang đã số hóa", en: "full-text search over digitized pages", run: runSearch},
@@ -54,7 +55,7 @@ func commands() []command {
 }
 
 func main() {
-	ocr.MaybeServeEngine() // a Pool's engine child serves pages and exits here
+	engine.MaybeServe() // a Pool's engine child serves pages and exits here
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], &env{
 		stdin:  os.Stdin,
@@ -98,6 +99,10 @@ func run(ctx context.Context, args []string, e *env) int {
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
+		}
+		if c.ocr && !engine.Available {
+			fmt.Fprintf(e.stderr, "sohoa %s: %s\n", c.name, e.ui.t(noOCRVI, noOCREN))
+			return 1
 		}
 		e.flags = nil
 		err := c.run(ctx, e, args[1:])

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/engine"
 )
 
 // ocrPage is one NDJSON line of `sohoa ocr --json`.
@@ -169,6 +170,13 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// What commands that need OCR say in a build without the engine (built
+// with CGO_ENABLED=0, as the station client for desk PCs is).
+const (
+	noOCRVI = "bản dựng sohoa này không có bộ nhận dạng chữ (OCR): lệnh này cần bản dựng đầy đủ (có cgo, Tesseract và Leptonica)"
+	noOCREN = "this build of sohoa has no OCR engine: this command needs the full build (with cgo, Tesseract and Leptonica)"
+)
+
 // runOCREngine serves pages on stdin/stdout with the engine protocol of
 // package ocr: the same server a Pool starts with SOHOA_OCR_ENGINE=1, for
 // manual use and debugging.
@@ -179,5 +187,5 @@ func runOCREngine(ctx context.Context, e *env, args []string) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	return ocr.ServeEngine(ctx, e.stdin, e.stdout, *lang)
+	return engine.Serve(ctx, e.stdin, e.stdout, *lang)
 }

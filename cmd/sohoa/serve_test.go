@@ -23,14 +23,14 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
-	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/storage"
 )
 
 // TestMain lets the test binary serve as the OCR engine child that
 // ocr.Pool starts by re-running its own executable.
 func TestMain(m *testing.M) {
-	ocr.MaybeServeEngine()
+	engine.MaybeServe()
 	os.Exit(m.Run())
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
@@ -195,6 +196,9 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		if signerName == "" {
 			signerName = st.signer.Certificate().Subject.CommonName
 		}
+	}
+	if c.workers > 0 && !engine.Available {
+		return st, errors.New(noOCRVI + " (" + noOCREN + "; --workers 0 runs the API alone)")
 	}
 	if c.workers > 0 {
 		opts := ocr.Options{Engines: c.workers, Logger: log}

@@ -1,8 +1,8 @@
 // Package pdftest makes throwaway signing certificates: a CA and a signer
 // certificate carrying subject and authority key identifiers (which
 // validators need to chain them), and the signer as a PKCS#12 file, as
-// pdf.SignerConfig opens it. For tests, and for the demo's keys that prove
-// nothing in law.
+// pdf.SignerConfig opens it. For tests only: the demo's keys come from
+// package pdf/certs, so this package is never linked into sohoa.
 package pdftest
 
 import (
@@ -11,10 +11,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"os"
@@ -22,6 +20,8 @@ import (
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/sohoa/sohoa/pdf/certs"
 )
 
 // PKI is a test CA and a signer certificate issued by it.
@@ -40,7 +40,7 @@ func New(signerKey crypto.Signer) (*PKI, error) {
 		return nil, err
 	}
 	now := time.Now()
-	ca, err := Issue(&x509.Certificate{
+	ca, err := certs.Issue(&x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sohoa Test CA", Organization: []string{"Sohoa"}, Country: []string{"VN"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(10 * 365 * 24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -53,7 +53,7 @@ func New(signerKey crypto.Signer) (*PKI, error) {
 			return nil, err
 		}
 	}
-	sc, err := Issue(&x509.Certificate{
+	sc, err := certs.Issue(&x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "NGUYỄN VĂN A", Organization: []string{"UBND phường Bến Nghé"}, Country: []string{"VN"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(2 * 365 * 24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
@@ -79,34 +79,4 @@ func (p *PKI) WriteP12(dir, password string) (file, passFile string, err error) 
 		return "", "", err
 	}
 	return file, passFile, nil
-}
-
-// Issue signs tmpl for pub with key, the key of parent, or self-signs it
-// when parent is nil. It sets tmpl's SubjectKeyId (RFC 5280 method 1: the
-// SHA-1 of the subjectPublicKey bits) and, under a parent, its
-// AuthorityKeyId.
-func Issue(tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate, key crypto.Signer) (*x509.Certificate, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, fmt.Errorf("pdftest: %w", err)
-	}
-	var spki struct {
-		Alg pkix.AlgorithmIdentifier
-		Key asn1.BitString
-	}
-	if _, err := asn1.Unmarshal(der, &spki); err != nil {
-		return nil, fmt.Errorf("pdftest: %w", err)
-	}
-	h := sha1.Sum(spki.Key.Bytes)
-	tmpl.SubjectKeyId = h[:]
-	if parent == nil {
-		parent = tmpl
-	} else {
-		tmpl.AuthorityKeyId = parent.SubjectKeyId
-	}
-	der, err = x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
-	if err != nil {
-		return nil, fmt.Errorf("pdftest: certificate %q: %w", tmpl.Subject.CommonName, err)
-	}
-	return x509.ParseCertificate(der)
 }

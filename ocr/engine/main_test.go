@@ -1,4 +1,4 @@
-package ocr
+package engine
 
 import (
 	"os"
@@ -6,6 +6,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	MaybeServeEngine()
+	MaybeServe()
 	os.Exit(m.Run())
 }

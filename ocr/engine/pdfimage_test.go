@@ -1,4 +1,4 @@
-package ocr
+package engine
 
 import (
 	"bytes"
@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"golang.org/x/image/ccitt"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/internal/testimage"
 )
 
 // TestPDFPageImageChoice checks which PDF pages are taken as their one
@@ -29,7 +32,7 @@ func TestPDFPageImageChoice(t *testing.T) {
 		{"vietocr/vietsample1.pdf", 1, false},   // born-digital text
 	}
 	for _, tc := range tests {
-		path := filepath.Join("..", "..", "shared", "corpus", tc.file)
+		path := filepath.Join(testimage.Corpus(t), tc.file)
 		data, ppi, ok, err := pdfPageImage(context.Background(), path, tc.page, listed(t, path, tc.page))
 		if err != nil {
 			t.Errorf("%s page %d: %v", tc.file, tc.page, err)
@@ -47,7 +50,7 @@ func TestPDFPageImageChoice(t *testing.T) {
 // TestPDFOfJPEG checks that a JPEG wrapped in an image-only PDF reads as
 // the JPEG itself does, and that an untouched page keeps the JPEG's pixels.
 func TestPDFOfJPEG(t *testing.T) {
-	clean, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", "02-clean-300-color.jpg"))
+	clean, err := os.ReadFile(filepath.Join("..", "..", "testdata", "corpus", "02-clean-300-color.jpg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,11 +79,11 @@ func TestPDFOfJPEG(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			direct, directImg, err := sharedPool().Recognize(ctx, Input{Name: "p.jpg", Data: tc.data, DPI: tc.dpi})
+			direct, directImg, err := sharedPool().Recognize(ctx, ocr.Input{Name: "p.jpg", Data: tc.data, DPI: tc.dpi})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, img, err := sharedPool().Recognize(ctx, Input{Name: "p.pdf", Data: pdfData, Page: 1})
+			res, img, err := sharedPool().Recognize(ctx, ocr.Input{Name: "p.pdf", Data: pdfData, Page: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +103,7 @@ func TestPDFOfJPEG(t *testing.T) {
 			if tc.upright && !untouched {
 				t.Fatalf("page turned %d° skew %.3f, want upright", res.Orientation, res.Skew)
 			}
-			if untouched && (img.Encoding != JPEG || !samePixels(t, img.Data, tc.data)) {
+			if untouched && (img.Encoding != ocr.JPEG || !samePixels(t, img.Data, tc.data)) {
 				t.Errorf("page image (%s) does not keep the JPEG's pixels", img.Encoding)
 			}
 		})
@@ -122,7 +125,7 @@ func TestPDFOfBitonalImage(t *testing.T) {
 // TestPDFOfG4Image checks that a CCITT G4 page (as pdf.Assemble writes
 // one: BlackIs1 false) taken out of a PDF keeps black text on white.
 func TestPDFOfG4Image(t *testing.T) {
-	p, err := readPix(readCorpus(t, "tesseract/phototest.tif"), true, 0)
+	p, err := readPix(testimage.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +169,7 @@ func TestPDFOfG4Image(t *testing.T) {
 	if _, _, ok, err := pdfPageImage(context.Background(), path, 1, listed(t, path, 1)); err != nil || !ok {
 		t.Fatalf("G4 page not taken as its image: %v", err)
 	}
-	res, img, err := sharedPool().Recognize(context.Background(), Input{Name: "g4.pdf", Data: buf.Bytes(), Page: 1})
+	res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: "g4.pdf", Data: buf.Bytes(), Page: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,9 +183,9 @@ func TestPDFOfG4Image(t *testing.T) {
 
 // whiteFraction decodes a G4 page image and returns its share of white
 // (0 bits are black: BlackIs1 false).
-func whiteFraction(t *testing.T, img Image) float64 {
+func whiteFraction(t *testing.T, img ocr.Image) float64 {
 	t.Helper()
-	if img.Encoding != G4 || img.Mode != Bitonal {
+	if img.Encoding != ocr.G4 || img.Mode != ocr.Bitonal {
 		t.Fatalf("image %s %s", img.Encoding, img.Mode)
 	}
 	r := ccitt.NewReader(bytes.NewReader(img.Data), ccitt.MSB, ccitt.Group4, img.Width, img.Height, &ccitt.Options{})
@@ -199,10 +202,10 @@ func whiteFraction(t *testing.T, img Image) float64 {
 	return float64(ones) / float64(len(raw)*8)
 }
 
-// listed is listPDFImages for one page, failing the test on error.
-func listed(t *testing.T, path string, page int) []pdfImage {
+// listed is ListPDFImages for one page, failing the test on error.
+func listed(t *testing.T, path string, page int) []ocr.PDFImage {
 	t.Helper()
-	images, err := listPDFImages(context.Background(), path, page, page)
+	images, err := ocr.ListPDFImages(context.Background(), path, page, page)
 	if err != nil {
 		t.Fatalf("pdfimages -list %s: %v", path, err)
 	}

@@ -1,4 +1,4 @@
-package ocr
+package engine
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sohoa/sohoa/ocr"
 )
 
 // Benchmarks compare with peers in the same run and report ratios:
@@ -32,7 +34,7 @@ func benchCorpus(b *testing.B) []truthPage {
 	if dir == "" {
 		dir = b.TempDir()
 		cmd := exec.Command("go", "run", "./testdata/gen", "-seed", "11", "-preset", "bench", "-n", "12", "-twins", "-out", dir)
-		cmd.Dir = ".."
+		cmd.Dir = "../.."
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("generate corpus: %v\n%s", err, out)
 		}
@@ -49,11 +51,11 @@ func childCPU() time.Duration {
 
 // runPool recognizes files on a fresh pool with n engines and returns the
 // results, the wall time and the CPU time of the engines (start-up included).
-func runPool(b *testing.B, files []string, n int) ([]Result, time.Duration, time.Duration) {
+func runPool(b *testing.B, files []string, n int) ([]ocr.Result, time.Duration, time.Duration) {
 	b.Helper()
 	cpu0, t0 := childCPU(), time.Now()
-	p := NewPool(Options{Engines: n})
-	texts := make([]Result, len(files))
+	p := ocr.NewPool(ocr.Options{Engines: n})
+	texts := make([]ocr.Result, len(files))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, n)
 	for i, f := range files {
@@ -67,7 +69,7 @@ func runPool(b *testing.B, files []string, n int) ([]Result, time.Duration, time
 				b.Error(err)
 				return
 			}
-			res, _, err := p.Recognize(context.Background(), Input{Name: f, Data: data})
+			res, _, err := p.Recognize(context.Background(), ocr.Input{Name: f, Data: data})
 			if err != nil {
 				b.Error(err)
 			}
@@ -110,8 +112,8 @@ func BenchmarkVsTesseract(b *testing.B) {
 			}
 			tessCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 			txt, _ := os.ReadFile(base + ".txt")
-			tessCER += CER(string(txt), texts[i])
-			ourCER += CER(ours[i].Text, texts[i])
+			tessCER += ocr.CER(string(txt), texts[i])
+			ourCER += ocr.CER(ours[i].Text, texts[i])
 		}
 		n := float64(len(files))
 		b.ReportMetric(ourCPU.Seconds()/n, "ours-cpu-s/page")
@@ -138,7 +140,7 @@ func BenchmarkThroughput(b *testing.B) {
 		var sparse, dense []float64
 		for i, tp := range pages {
 			if !tp.Blank {
-				cer += CER(results[i].Text, tp.Text)
+				cer += ocr.CER(results[i].Text, tp.Text)
 				nText++
 			}
 			switch {
@@ -176,14 +178,14 @@ func BenchmarkVsOCRmyPDF(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
-		p := NewPool(Options{Engines: 2})
+		p := ocr.NewPool(ocr.Options{Engines: 2})
 		ours := make([]string, len(pages))
 		var wg sync.WaitGroup
 		for i := range pages {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, _, err := p.Recognize(context.Background(), Input{Name: "in.pdf", Data: data, Page: i + 1})
+				res, _, err := p.Recognize(context.Background(), ocr.Input{Name: "in.pdf", Data: data, Page: i + 1})
 				if err != nil {
 					b.Error(err)
 				}
@@ -214,10 +216,10 @@ func BenchmarkVsOCRmyPDF(b *testing.B) {
 				continue
 			}
 			n++
-			oc := CER(ours[i], tp.Text)
+			oc := ocr.CER(ours[i], tp.Text)
 			tc := 1.0
 			if i < len(theirs) {
-				tc = CER(theirs[i], tp.Text)
+				tc = ocr.CER(theirs[i], tp.Text)
 			}
 			ourCER += oc
 			theirCER += tc
@@ -271,7 +273,7 @@ func writeImagePDF(path string, pages []truthPage) error {
 		}
 		w, h := img.Bounds().Dx(), img.Bounds().Dy()
 		var ximg int
-		if sniff(data) == "jpeg" {
+		if ocr.Sniff(data) == "jpeg" {
 			cs := "/DeviceRGB"
 			if _, ok := img.(*image.Gray); ok {
 				cs = "/DeviceGray"

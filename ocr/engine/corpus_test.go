@@ -1,4 +1,4 @@
-package ocr
+package engine
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sohoa/sohoa/ocr"
 )
 
 // truthPage is one page of the generated corpus with its ground truth
@@ -74,14 +76,14 @@ func corpusDir(t testing.TB) string {
 	if d := os.Getenv("SOHOA_OCR_CORPUS"); d != "" {
 		return d
 	}
-	if fi, err := os.Stat("../testdata/corpus"); err == nil && fi.IsDir() {
-		if m, _ := filepath.Glob("../testdata/corpus/*.json"); len(m) > 0 {
-			return "../testdata/corpus"
+	if fi, err := os.Stat("../../testdata/corpus"); err == nil && fi.IsDir() {
+		if m, _ := filepath.Glob("../../testdata/corpus/*.json"); len(m) > 0 {
+			return "../../testdata/corpus"
 		}
 	}
 	dir := t.TempDir()
 	cmd := exec.Command("go", "run", "./testdata/gen", "-seed", "7", "-preset", "small", "-out", dir)
-	cmd.Dir = ".."
+	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("generate corpus: %v\n%s", err, out)
 	}
@@ -90,8 +92,8 @@ func corpusDir(t testing.TB) string {
 
 type pageScore struct {
 	tp       truthPage
-	res      Result
-	img      Image
+	res      ocr.Result
+	img      ocr.Image
 	err      error
 	cer      float64
 	skewErr  float64
@@ -99,11 +101,11 @@ type pageScore struct {
 }
 
 // recognizeAll runs every page through the pool, engines in parallel.
-func recognizeAll(t testing.TB, p *Pool, pages []truthPage) []pageScore {
+func recognizeAll(t testing.TB, p *ocr.Pool, pages []truthPage) []pageScore {
 	t.Helper()
 	out := make([]pageScore, len(pages))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, cap(p.slots))
+	sem := make(chan struct{}, p.Engines())
 	for i, tp := range pages {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -115,9 +117,9 @@ func recognizeAll(t testing.TB, p *Pool, pages []truthPage) []pageScore {
 				out[i] = pageScore{tp: tp, err: err}
 				return
 			}
-			res, img, err := p.Recognize(context.Background(), Input{Name: tp.Image, Data: data, Page: 1})
+			res, img, err := p.Recognize(context.Background(), ocr.Input{Name: tp.Image, Data: data, Page: 1})
 			s := pageScore{tp: tp, res: res, img: img, err: err}
-			s.cer = CER(res.Text, tp.Text)
+			s.cer = ocr.CER(res.Text, tp.Text)
 			s.skewErr = math.Abs(res.Skew - tp.Skew)
 			s.orientOK = res.Orientation == tp.Orientation
 			out[i] = s
@@ -205,7 +207,7 @@ func TestGeneratedCorpus(t *testing.T) {
 	if len(pages) == 0 {
 		t.Fatalf("no pages in %s", dir)
 	}
-	p := NewPool(Options{Engines: 2})
+	p := ocr.NewPool(ocr.Options{Engines: 2})
 	defer p.Close()
 	scores := recognizeAll(t, p, pages)
 	for _, sc := range scores {

@@ -8,26 +8,54 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime/debug"
-	"syscall"
-	"time"
 )
 
 // The engine protocol: the parent and the child exchange frames, each a
 // 4-byte big-endian length then that many bytes. After start-up the child
 // sends one hello frame (JSON engineHello). Then, per page, the parent sends
-// a JSON job frame and a data frame (the file's bytes); the child answers
+// a JSON Job frame and a data frame (the file's bytes); the child answers
 // with a JSON engineReply frame and a data frame (the encoded page image).
 
 // EngineEnv is the environment variable that turns a process into an OCR
-// engine child (see MaybeServeEngine).
+// engine child (see package ocr/engine).
 const EngineEnv = "SOHOA_OCR_ENGINE"
 
-// engineLangsEnv carries Options.Languages to the child.
-const engineLangsEnv = "SOHOA_OCR_LANGS"
+// EngineLangsEnv carries Options.Languages to the child.
+const EngineLangsEnv = "SOHOA_OCR_LANGS"
 
 const maxFrame = 1 << 30
+
+// Job is one page handed to an engine child: what the parent learnt from
+// the file's headers and the options that apply to the page.
+type Job struct {
+	Name        string  `json:"name"`
+	Format      string  `json:"format"` // as Sniff names it
+	Page        int     `json:"page"`
+	DPI         float64 `json:"dpi"`       // resolution to use; 0 for PDF pages (found in the child)
+	DPIKnown    bool    `json:"dpi_known"` // DPI came from the file or the caller
+	DefaultDPI  float64 `json:"default_dpi"`
+	JPEGQuality int     `json:"jpeg_quality"`
+	KeepJPEG    bool    `json:"keep_jpeg"` // the file is a JPEG whose bytes a PDF can embed as is
+	ReviewBelow float64 `json:"review_below"`
+	// Cached: the file is the one this engine received last; no data
+	// follows, the engine reuses its copy (pages of one file in a row).
+	Cached bool `json:"cached,omitempty"`
+	// Data is the whole file, sent in its own frame.
+	Data []byte `json:"-"`
+	// FileSeq numbers the files this engine has received (cached jobs
+	// repeat the number), so that per-file work such as a PDF written to
+	// disk for poppler can be kept for the next page of the same file.
+	FileSeq int `json:"-"`
+}
+
+// A PageEngine recognizes pages inside an engine child; package
+// ocr/engine provides the Tesseract one. Process gets one page at a time;
+// an error wrapping an *InputError reaches the caller of Pool.Recognize
+// as that InputError, any other as a plain error.
+type PageEngine interface {
+	Process(ctx context.Context, j *Job) (Result, Image, error)
+	Close()
+}
 
 type engineHello struct {
 	Err string `json:"err,omitempty"`
@@ -66,47 +94,13 @@ func readFrame(r io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// MaybeServeEngine makes this process an OCR engine child when the
-// environment asks for it (SOHOA_OCR_ENGINE=1): it serves pages on stdin
-// and stdout and exits. Otherwise it returns at once. Call it first thing
-// in main, and in TestMain of every package whose tests recognize pages,
-// since a Pool starts its engines by re-running its own executable.
-func MaybeServeEngine() {
-	if os.Getenv(EngineEnv) != "1" {
-		return
-	}
-	err := ServeEngine(context.Background(), os.Stdin, os.Stdout, os.Getenv(engineLangsEnv))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ocr engine:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
-
-// ServeEngine loads Tesseract for langs and serves pages from r to w until
-// r ends. When w is os.Stdout, the process's own fd 1 is pointed at stderr
-// first, so that stray prints from C libraries cannot corrupt the frames.
-func ServeEngine(ctx context.Context, r io.Reader, w io.Writer, langs string) error {
-	if f, ok := w.(*os.File); ok && f == os.Stdout {
-		fd, err := syscall.Dup(1)
-		if err != nil {
-			return err
-		}
-		if err := syscall.Dup2(2, 1); err != nil {
-			return err
-		}
-		w = os.NewFile(uintptr(fd), "engine-out")
-	}
-	// The page images are large and short-lived: give memory back quickly.
-	debug.SetGCPercent(50)
-
+// ServeEngine is the child's side of the protocol: it starts the engine
+// (a start error is reported to the parent in the hello frame and
+// returned), then serves pages from r to w until r ends.
+func ServeEngine(ctx context.Context, r io.Reader, w io.Writer, start func() (PageEngine, error)) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	br := bufio.NewReaderSize(r, 1<<16)
-	tessdata := os.Getenv("TESSDATA_PREFIX")
-	if tessdata == "" {
-		tessdata = DefaultTessdata
-	}
-	rec, err := newRecognizer(tessdata, langs)
+	eng, err := start()
 	hello := engineHello{}
 	if err != nil {
 		hello.Err = err.Error()
@@ -114,12 +108,12 @@ func ServeEngine(ctx context.Context, r io.Reader, w io.Writer, langs string) er
 	if err := sendJSON(bw, hello, nil); err != nil {
 		return err
 	}
-	if rec == nil {
+	if err != nil {
 		return err
 	}
-	defer rec.close()
+	defer eng.Close()
 	var last []byte // the file of the previous job, for Cached jobs
-	gen := 0
+	seq := 0
 	for {
 		hdr, err := readFrame(br)
 		if errors.Is(err, io.EOF) {
@@ -132,7 +126,7 @@ func ServeEngine(ctx context.Context, r io.Reader, w io.Writer, langs string) er
 		if err != nil {
 			return err
 		}
-		var j job
+		var j Job
 		if err := json.Unmarshal(hdr, &j); err != nil {
 			return fmt.Errorf("bad job: %w", err)
 		}
@@ -142,12 +136,10 @@ func ServeEngine(ctx context.Context, r io.Reader, w io.Writer, langs string) er
 			}
 			data = last
 		} else {
-			gen++
+			seq++
 		}
-		j.Data, j.gen, last = data, gen, data
-		cpu0 := cpuTime()
-		res, img, err := rec.process(ctx, &j)
-		res.CPU = cpuTime() - cpu0
+		j.Data, j.FileSeq, last = data, seq, data
+		res, img, err := eng.Process(ctx, &j)
 		reply := engineReply{Result: res, Image: img}
 		if err != nil {
 			var ie *InputError
@@ -178,12 +170,4 @@ func sendJSON(bw *bufio.Writer, v any, data []byte) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// cpuTime is the processor time of this process and its reaped children.
-func cpuTime() time.Duration {
-	var self, kids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano())
 }

@@ -1,4 +1,6 @@
-package ocr
+//go:build cgo && unix
+
+package engine
 
 import (
 	"bytes"
@@ -14,25 +16,9 @@ import (
 
 	"github.com/sohoa/sohoa/ocr/jpegopt"
 	"github.com/sohoa/sohoa/pdf/pdfread"
-)
 
-// job is one page handed to an engine child.
-type job struct {
-	Name        string  `json:"name"`
-	Format      string  `json:"format"`
-	Page        int     `json:"page"`
-	DPI         float64 `json:"dpi"`       // resolution to use; 0 for PDF pages (found in the child)
-	DPIKnown    bool    `json:"dpi_known"` // DPI came from the file or the caller
-	DefaultDPI  float64 `json:"default_dpi"`
-	JPEGQuality int     `json:"jpeg_quality"`
-	KeepJPEG    bool    `json:"keep_jpeg"` // the file is a JPEG whose bytes a PDF can embed as is
-	ReviewBelow float64 `json:"review_below"`
-	// Cached: the file is the one this engine received last; no data
-	// follows, the engine reuses its copy (pages of one file in a row).
-	Cached bool   `json:"cached,omitempty"`
-	Data   []byte `json:"-"`
-	gen    int    // which file this engine received it with (counts non-cached jobs)
-}
+	"github.com/sohoa/sohoa/ocr"
+)
 
 // Tuning of the page analysis. Values are in fractions of an inch or
 // degrees so that they hold at any resolution.
@@ -51,44 +37,41 @@ const (
 )
 
 // process runs the whole page pipeline in the engine child.
-func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error) {
+func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.Image, error) {
 	mark := r.tracer()
-	res := Result{File: j.Name, Page: j.Page, Language: r.langs, DPI: j.DPI, DPIKnown: j.DPIKnown}
+	res := ocr.Result{File: j.Name, Page: j.Page, Language: r.langs, DPI: j.DPI, DPIKnown: j.DPIKnown}
 	data := j.Data
 	isTIFF := j.Format == "tiff"
 	index := j.Page - 1
 	if j.Format == "pdf" {
-		path, err := r.pdfFile(j.Data, j.gen)
+		path, err := r.pdfFile(j.Data, j.FileSeq)
 		if err != nil {
-			return res, Image{}, err
+			return res, ocr.Image{}, err
 		}
 		// One listing serves both ways in: the page's own image or a rendering.
-		images, err := listPDFImages(ctx, path, j.Page, j.Page)
+		images, err := ocr.ListPDFImages(ctx, path, j.Page, j.Page)
 		if err != nil {
-			return res, Image{}, fmt.Errorf("pdfimages: %w", err)
+			return res, ocr.Image{}, fmt.Errorf("pdfimages: %w", err)
 		}
 		img, ppi, ok, err := pdfPageImage(ctx, path, j.Page, images)
 		if err != nil {
-			return res, Image{}, err
+			return res, ocr.Image{}, err
 		}
 		if ok {
 			// The page is one upright image: take it as a standalone image file,
 			// so its pixels (and a JPEG's bytes) reach the pipeline unchanged.
 			sub := *j
 			sub.Data, sub.KeepJPEG = img, false
-			if sniff(img) == "jpeg" {
-				info, err := inspectJPEG(img)
-				sub.KeepJPEG = err == nil && (info.Comps == 1 || info.Comps == 3)
-			}
+			sub.KeepJPEG = ocr.EmbeddableJPEG(img)
 			j = &sub
-			data, isTIFF, index = img, sniff(img) == "tiff", 0
+			data, isTIFF, index = img, ocr.Sniff(img) == "tiff", 0
 			if !j.DPIKnown {
 				res.DPI, res.DPIKnown = ppi, true
 			}
 		} else {
 			raster, dpi, known, err := rasterizePDF(ctx, path, j.Page, images, j.DPI, j.DefaultDPI)
 			if err != nil {
-				return res, Image{}, err
+				return res, ocr.Image{}, err
 			}
 			data, isTIFF, index = raster, false, 0
 			res.DPI, res.DPIKnown = dpi, known || j.DPIKnown
@@ -102,19 +85,19 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 	mark("raster")
 	src, err := readPix(data, isTIFF, index)
 	if err != nil {
-		return res, Image{}, ErrCorrupt
+		return res, ocr.Image{}, ocr.ErrCorrupt
 	}
 	defer src.free()
 	mode, err := src.normalizeStorage()
 	if err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	src.setResolution(dpi)
 
 	mark("decode")
 	clean, grey, err := cleanPage(src, mode, dpi)
 	if err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	defer clean.free()
 	if grey != nil {
@@ -136,18 +119,18 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 	// as it is and turned a quarter.
 	a0, _, s0, err := clean.skew(dpi, skewRange)
 	if err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	quads, angle := 0, a0
 	mark("skew0")
 	turned, err := clean.rotateOrth(1)
 	if err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	a1, _, s1, err := turned.skew(dpi, skewRange)
 	turned.free()
 	if err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	if s1 > s0*sidewaysRatio {
 		quads, angle = 1, a1
@@ -159,7 +142,7 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 	mark("skew90")
 	work, err := transform(clean, quads, angle)
 	if err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	defer func() { work.free() }()
 
@@ -172,17 +155,17 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 	ud := work.upDown(dpi)
 	if ud < 0 {
 		if err := flip(&work, &quads); err != nil {
-			return res, Image{}, err
+			return res, ocr.Image{}, err
 		}
 	}
 	mark("updown")
 	if err := ctx.Err(); err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	read := work
 	if grey != nil {
 		if read, err = transform(grey, quads, angle); err != nil {
-			return res, Image{}, err
+			return res, ocr.Image{}, err
 		}
 		defer func() { read.free() }()
 		mark("grey")
@@ -194,18 +177,18 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 	}
 	lines, text, conf, err := r.recognize(read, dpi)
 	if err != nil {
-		return res, Image{}, fmt.Errorf("tesseract: %w", err)
+		return res, ocr.Image{}, fmt.Errorf("tesseract: %w", err)
 	}
 	mark("ocr")
 	if math.Abs(ud) < upDownSure && conf < rereadBelow {
 		turned, err := read.rotateOrth(2)
 		if err != nil {
-			return res, Image{}, err
+			return res, ocr.Image{}, err
 		}
 		l2, t2, c2, err := r.recognize(turned, dpi)
 		turned.free()
 		if err != nil {
-			return res, Image{}, fmt.Errorf("tesseract: %w", err)
+			return res, ocr.Image{}, fmt.Errorf("tesseract: %w", err)
 		}
 		if c2 > conf+rereadMargin {
 			lines, text, conf = l2, t2, c2
@@ -220,7 +203,7 @@ func (r *recognizer) process(ctx context.Context, j *job) (Result, Image, error)
 
 	out, err := transform(src, quads, angle)
 	if err != nil {
-		return res, Image{}, err
+		return res, ocr.Image{}, err
 	}
 	defer out.free()
 	mark("transform")
@@ -272,8 +255,8 @@ func flip(work **pix, quads *int) error {
 // the normalized grey page with everything the binary page dropped
 // whitened: Tesseract's recognizer reads grey, which keeps the anti-aliased
 // strokes of small diacritics.
-func cleanPage(src *pix, mode ColorMode, dpi float64) (bin, grey *pix, err error) {
-	if mode == Bitonal {
+func cleanPage(src *pix, mode ocr.ColorMode, dpi float64) (bin, grey *pix, err error) {
+	if mode == ocr.Bitonal {
 		bin = src.clone()
 	} else {
 		g, err := src.grey()
@@ -329,23 +312,23 @@ func transform(x *pix, quads int, angle float64) (*pix, error) {
 
 // encodePage encodes the corrected page for the PDF: JPEG for colour and
 // grey (the original bytes when nothing was changed), G4 for bitonal.
-func encodePage(x *pix, mode ColorMode, j *job, changed bool) (Image, error) {
-	img := Image{Mode: mode, Width: x.width(), Height: x.height(), BitsPerComponent: 8}
+func encodePage(x *pix, mode ocr.ColorMode, j *ocr.Job, changed bool) (ocr.Image, error) {
+	img := ocr.Image{Mode: mode, Width: x.width(), Height: x.height(), BitsPerComponent: 8}
 	var err error
 	switch {
-	case mode == Bitonal:
-		img.Encoding, img.BitsPerComponent = G4, 1
+	case mode == ocr.Bitonal:
+		img.Encoding, img.BitsPerComponent = ocr.G4, 1
 		img.Data, err = x.g4()
 	case !changed && j.KeepJPEG:
 		// Optimize is lossless: same coefficients, fewer bytes, and done here
 		// (in parallel engines) the PDF assembly has nothing left to do.
-		img.Encoding, img.Data = JPEG, jpegopt.Optimize(j.Data)
+		img.Encoding, img.Data = ocr.JPEG, jpegopt.Optimize(j.Data)
 	default:
 		q := j.JPEGQuality
 		if q <= 0 {
 			q = 75
 		}
-		img.Encoding = JPEG
+		img.Encoding = ocr.JPEG
 		if img.Data, err = x.jpeg(q); err == nil {
 			img.Data = jpegopt.Optimize(img.Data)
 		}
@@ -356,7 +339,7 @@ func encodePage(x *pix, mode ColorMode, j *job, changed bool) (Image, error) {
 // rasterizePDF renders one page of an image-only PDF at the resolution of
 // its largest image, so that the raster keeps the scan's pixels (and any
 // page-matrix skew stays visible as pixels).
-func rasterizePDF(ctx context.Context, path string, page int, images []pdfImage, dpi, defaultDPI float64) ([]byte, float64, bool, error) {
+func rasterizePDF(ctx context.Context, path string, page int, images []ocr.PDFImage, dpi, defaultDPI float64) ([]byte, float64, bool, error) {
 	p := strconv.Itoa(page)
 	ppi, color, bpc := largestImage(images)
 	known := dpi > 0
@@ -374,11 +357,11 @@ func rasterizePDF(ctx context.Context, path string, page int, images []pdfImage,
 		args = append(args, "-gray")
 	}
 	var stderr bytes.Buffer
-	cmd := popplerCommand(ctx, "pdftoppm", append(args, path)...)
+	cmd := ocr.PopplerCommand(ctx, "pdftoppm", append(args, path)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil || len(out) == 0 {
-		return nil, 0, false, ErrCorrupt.with("pdftoppm: " + strings.TrimSpace(stderr.String()))
+		return nil, 0, false, ocr.ErrCorrupt.With("pdftoppm: " + strings.TrimSpace(stderr.String()))
 	}
 	return out, dpi, known, nil
 }
@@ -415,7 +398,7 @@ func (r *recognizer) dropPDF() {
 
 // largestImage picks the resolution, colour space and bit depth of the
 // largest image among images.
-func largestImage(images []pdfImage) (ppi float64, color string, bpc int) {
+func largestImage(images []ocr.PDFImage) (ppi float64, color string, bpc int) {
 	best := 0
 	for _, im := range images {
 		if im.Type != "image" || im.Width*im.Height <= best || im.XPPI <= 0 {
@@ -433,9 +416,9 @@ func largestImage(images []pdfImage) (ppi float64, color string, bpc int) {
 // rendering the page would resample them. ok is false for every other page
 // (several images, masks, text, /Rotate, a turned or skewed placement),
 // which are rendered as before.
-func pdfPageImage(ctx context.Context, path string, page int, images []pdfImage) (data []byte, ppi float64, ok bool, err error) {
+func pdfPageImage(ctx context.Context, path string, page int, images []ocr.PDFImage) (data []byte, ppi float64, ok bool, err error) {
 	p := strconv.Itoa(page)
-	var rows []pdfImage
+	var rows []ocr.PDFImage
 	for _, im := range images {
 		if im.Page == page {
 			rows = append(rows, im)
@@ -461,7 +444,7 @@ func pdfPageImage(ctx context.Context, path string, page int, images []pdfImage)
 		return nil, 0, false, err
 	}
 	defer os.RemoveAll(dir)
-	if err := popplerCommand(ctx, "pdfimages", "-f", p, "-l", p, "-j", "-tiff", path, dir+"/i").Run(); err != nil {
+	if err := ocr.PopplerCommand(ctx, "pdfimages", "-f", p, "-l", p, "-j", "-tiff", path, dir+"/i").Run(); err != nil {
 		if ctx.Err() != nil {
 			return nil, 0, false, ctx.Err()
 		}
@@ -476,7 +459,7 @@ func pdfPageImage(ctx context.Context, path string, page int, images []pdfImage)
 		return nil, 0, false, err
 	}
 	// -j -tiff writes DCT images as they are and decodes all others to TIFF.
-	if f := sniff(data); f != "jpeg" && f != "tiff" {
+	if f := ocr.Sniff(data); f != "jpeg" && f != "tiff" {
 		return nil, 0, false, nil
 	}
 	return data, xppi, true, nil

@@ -1,4 +1,6 @@
-package ocr
+//go:build cgo && unix
+
+package engine
 
 // Page image processing with Leptonica, used inside the engine child process
 // only: a crash in C code there fails one page, not the caller.
@@ -171,6 +173,8 @@ import (
 	"errors"
 	"math"
 	"unsafe"
+
+	"github.com/sohoa/sohoa/ocr"
 )
 
 func init() {
@@ -214,7 +218,7 @@ func readPix(data []byte, tiff bool, index int) (*pix, error) {
 
 // colorMode classifies how the page is stored, and removes a colormap so
 // that the rest of the pipeline sees 1, 8 or 32 bpp.
-func (x *pix) normalizeStorage() (ColorMode, error) {
+func (x *pix) normalizeStorage() (ocr.ColorMode, error) {
 	if C.pixGetColormap(x.p) != nil {
 		grey := C.sohoaIsGreyCmap(x.p) != 0
 		var q *C.PIX
@@ -234,13 +238,13 @@ func (x *pix) normalizeStorage() (ColorMode, error) {
 	}
 	switch d := x.depth(); d {
 	case 1:
-		return Bitonal, nil
+		return ocr.Bitonal, nil
 	case 8:
-		return Gray, nil
+		return ocr.Gray, nil
 	case 32:
 		// Alpha would turn into black on some paths; drop it.
 		C.pixSetSpp(x.p, 3)
-		return Color, nil
+		return ocr.Color, nil
 	case 2, 4, 16:
 		q := C.pixConvertTo8(x.p, 0)
 		if q == nil {
@@ -248,7 +252,7 @@ func (x *pix) normalizeStorage() (ColorMode, error) {
 		}
 		C.sohoaPixDestroy(x.p)
 		x.p = q
-		return Gray, nil
+		return ocr.Gray, nil
 	case 24:
 		q := C.pixConvert24To32(x.p)
 		if q == nil {
@@ -256,7 +260,7 @@ func (x *pix) normalizeStorage() (ColorMode, error) {
 		}
 		C.sohoaPixDestroy(x.p)
 		x.p = q
-		return Color, nil
+		return ocr.Color, nil
 	default:
 		return "", errors.New("unsupported pixel depth")
 	}

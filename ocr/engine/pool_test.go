@@ -1,4 +1,4 @@
-package ocr
+package engine
 
 import (
 	"bytes"
@@ -14,15 +14,18 @@ import (
 	"time"
 
 	"golang.org/x/image/ccitt"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/internal/testimage"
 )
 
 // sharedPool is one pool for the tests that only recognize pages, so that
 // engines (and their model loading) are shared.
-var sharedPool = sync.OnceValue(func() *Pool { return NewPool(Options{Engines: 2}) })
+var sharedPool = sync.OnceValue(func() *ocr.Pool { return ocr.NewPool(ocr.Options{Engines: 2}) })
 
-func recognizeCorpus(t *testing.T, rel string, page int) (Result, Image) {
+func recognizeCorpus(t *testing.T, rel string, page int) (ocr.Result, ocr.Image) {
 	t.Helper()
-	res, img, err := sharedPool().Recognize(context.Background(), Input{Name: rel, Data: readCorpus(t, rel), Page: page})
+	res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: rel, Data: testimage.ReadCorpus(t, rel), Page: page})
 	if err != nil {
 		t.Fatalf("%s page %d: %v", rel, page, err)
 	}
@@ -68,7 +71,7 @@ func TestRealScans(t *testing.T) {
 				t.Errorf("text lacks %q:\n%s", tc.contains, res.Text)
 			}
 			if tc.ref != "" {
-				if c := CER(res.Text, string(readCorpus(t, tc.ref))); c > tc.maxCER {
+				if c := ocr.CER(res.Text, string(testimage.ReadCorpus(t, tc.ref))); c > tc.maxCER {
 					t.Errorf("CER %.2f%%, want <= %.0f%%", 100*c, 100*tc.maxCER)
 				}
 			}
@@ -94,7 +97,7 @@ func TestRealScans(t *testing.T) {
 func TestPageImage(t *testing.T) {
 	t.Run("g4", func(t *testing.T) {
 		res, img := recognizeCorpus(t, "vietocr/vietsample2.tif", 1)
-		if img.Encoding != G4 || img.Mode != Bitonal || img.BitsPerComponent != 1 {
+		if img.Encoding != ocr.G4 || img.Mode != ocr.Bitonal || img.BitsPerComponent != 1 {
 			t.Fatalf("image %s %s %d bpc", img.Encoding, img.Mode, img.BitsPerComponent)
 		}
 		// A turned page comes back upright: portrait.
@@ -125,7 +128,7 @@ func TestPageImage(t *testing.T) {
 	})
 	t.Run("jpeg kept", func(t *testing.T) {
 		data := renderedJPEG(t)
-		res, img, err := sharedPool().Recognize(context.Background(), Input{Name: "p.jpg", Data: data})
+		res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: "p.jpg", Data: data})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +138,7 @@ func TestPageImage(t *testing.T) {
 			if !samePixels(t, img.Data, data) {
 				t.Errorf("untouched JPEG was re-encoded")
 			}
-		} else if img.Encoding != JPEG {
+		} else if img.Encoding != ocr.JPEG {
 			t.Errorf("encoding %s", img.Encoding)
 		}
 		if _, _, err := image.Decode(bytes.NewReader(img.Data)); err != nil {
@@ -173,7 +176,7 @@ func samePixels(t *testing.T, a, b []byte) bool {
 // decoder and encoder), a straight upright page.
 func renderedJPEG(t *testing.T) []byte {
 	t.Helper()
-	p, err := readPix(readCorpus(t, "tesseract/phototest.tif"), true, 0)
+	p, err := readPix(testimage.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,8 +195,8 @@ func renderedJPEG(t *testing.T) []byte {
 }
 
 func TestBlankPage(t *testing.T) {
-	data := tinyPNG(t, 1700, 2200)
-	res, img, err := sharedPool().Recognize(context.Background(), Input{Name: "trang-trang.png", Data: data})
+	data := testimage.TinyPNG(t, 1700, 2200)
+	res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: "trang-trang.png", Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,24 +206,24 @@ func TestBlankPage(t *testing.T) {
 	if res.DPIKnown || res.DPI != 300 {
 		t.Errorf("dpi %v known %v, want assumed 300", res.DPI, res.DPIKnown)
 	}
-	if img.Width != 1700 || img.Height != 2200 || img.Mode != Gray {
+	if img.Width != 1700 || img.Height != 2200 || img.Mode != ocr.Gray {
 		t.Errorf("image %dx%d %s", img.Width, img.Height, img.Mode)
 	}
 }
 
 func TestRefusedInputs(t *testing.T) {
-	png := tinyPNG(t, 50, 50)
+	png := testimage.TinyPNG(t, 50, 50)
 	tests := []struct {
 		name string
-		in   Input
+		in   ocr.Input
 		err  error
 	}{
-		{"not an image", Input{Name: "a.docx", Data: []byte("PK\x03\x04 word document")}, ErrNotImage},
-		{"truncated", Input{Name: "cut.png", Data: png[:len(png)-30]}, ErrTruncated},
-		{"bomb", Input{Name: "bomb.png", Data: pngWithHeader(60_000, 60_000)}, ErrTooLarge},
-		{"no such page", Input{Name: "viet.tif", Data: readCorpus(t, "tesseract/viet.tif"), Page: 2}, ErrNoSuchPage},
+		{"not an image", ocr.Input{Name: "a.docx", Data: []byte("PK\x03\x04 word document")}, ocr.ErrNotImage},
+		{"truncated", ocr.Input{Name: "cut.png", Data: png[:len(png)-30]}, ocr.ErrTruncated},
+		{"bomb", ocr.Input{Name: "bomb.png", Data: testimage.PNGWithHeader(60_000, 60_000)}, ocr.ErrTooLarge},
+		{"no such page", ocr.Input{Name: "viet.tif", Data: testimage.ReadCorpus(t, "tesseract/viet.tif"), Page: 2}, ocr.ErrNoSuchPage},
 		// Headers fine, pixels garbage: the engine's decoder refuses it.
-		{"damaged pixels", Input{Name: "bad.tif", Data: tiffPages(1, 100, 100, 8, false)}, ErrCorrupt},
+		{"damaged pixels", ocr.Input{Name: "bad.tif", Data: testimage.TIFFPages(1, 100, 100, 8, false)}, ocr.ErrCorrupt},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,20 +238,20 @@ func TestRefusedInputs(t *testing.T) {
 // TestHungPageFailsAlone: a page that runs past the timeout fails with an
 // engine error, and the next page on the same pool works.
 func TestHungPageFailsAlone(t *testing.T) {
-	p := NewPool(Options{Engines: 1, PageTimeout: time.Second})
+	p := ocr.NewPool(ocr.Options{Engines: 1, PageTimeout: time.Second})
 	defer p.Close()
-	big := readCorpus(t, "ocrmypdf/linn.png") // several seconds of work
-	small := readCorpus(t, "tesseract/viet.tif")
+	big := testimage.ReadCorpus(t, "ocrmypdf/linn.png") // several seconds of work
+	small := testimage.ReadCorpus(t, "tesseract/viet.tif")
 	ctx := context.Background()
 	// Start the engine first, so the timeout covers the page only.
-	if _, _, err := p.Recognize(ctx, Input{Name: "viet.tif", Data: small}); err != nil {
+	if _, _, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := p.Recognize(ctx, Input{Name: "linn.png", Data: big})
-	if !errors.Is(err, ErrEngine) || !strings.Contains(err.Error(), "1s") {
+	_, _, err := p.Recognize(ctx, ocr.Input{Name: "linn.png", Data: big})
+	if !errors.Is(err, ocr.ErrEngine) || !strings.Contains(err.Error(), "1s") {
 		t.Fatalf("err = %v, want an engine timeout", err)
 	}
-	res, _, err := p.Recognize(ctx, Input{Name: "viet.tif", Data: small})
+	res, _, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small})
 	if err != nil || !strings.Contains(res.Text, "tiếng") {
 		t.Fatalf("next page: %v %q", err, res.Text)
 	}
@@ -260,11 +263,11 @@ func TestHungPageFailsAlone(t *testing.T) {
 // TestCrashedEngineFailsAlone: an engine killed mid-page (as by a crash or
 // the OOM killer) fails that page only.
 func TestCrashedEngineFailsAlone(t *testing.T) {
-	p := NewPool(Options{Engines: 1})
+	p := ocr.NewPool(ocr.Options{Engines: 1})
 	defer p.Close()
 	ctx := context.Background()
-	small := readCorpus(t, "tesseract/viet.tif")
-	if _, _, err := p.Recognize(ctx, Input{Name: "viet.tif", Data: small}); err != nil {
+	small := testimage.ReadCorpus(t, "tesseract/viet.tif")
+	if _, _, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small}); err != nil {
 		t.Fatal(err)
 	}
 	pids := p.EnginePIDs()
@@ -273,17 +276,17 @@ func TestCrashedEngineFailsAlone(t *testing.T) {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		_, _, err := p.Recognize(ctx, Input{Name: "linn.png", Data: readCorpus(t, "ocrmypdf/linn.png")})
+		_, _, err := p.Recognize(ctx, ocr.Input{Name: "linn.png", Data: testimage.ReadCorpus(t, "ocrmypdf/linn.png")})
 		errc <- err
 	}()
 	time.Sleep(500 * time.Millisecond) // let the page start
 	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-errc; !errors.Is(err, ErrEngine) || !strings.Contains(err.Error(), "crashed") {
+	if err := <-errc; !errors.Is(err, ocr.ErrEngine) || !strings.Contains(err.Error(), "crashed") {
 		t.Fatalf("err = %v, want an engine crash", err)
 	}
-	res, _, err := p.Recognize(ctx, Input{Name: "viet.tif", Data: small})
+	res, _, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small})
 	if err != nil || !strings.Contains(res.Text, "tiếng") {
 		t.Fatalf("next page: %v %q", err, res.Text)
 	}
@@ -292,23 +295,18 @@ func TestCrashedEngineFailsAlone(t *testing.T) {
 // TestEngineMemoryBounded runs hundreds of pages through one engine and
 // checks that its resident memory stays bounded and that it is recycled.
 func TestEngineMemoryBounded(t *testing.T) {
-	p := NewPool(Options{Engines: 1, RecycleAfter: 100})
+	p := ocr.NewPool(ocr.Options{Engines: 1, RecycleAfter: 100})
 	defer p.Close()
 	ctx := context.Background()
-	pages := [][]byte{readCorpus(t, "tesseract/viet.tif"), readCorpus(t, "tesseract/phototest.tif"), renderedJPEG(t)}
+	pages := [][]byte{testimage.ReadCorpus(t, "tesseract/viet.tif"), testimage.ReadCorpus(t, "tesseract/phototest.tif"), renderedJPEG(t)}
 	const n = 300
-	var maxRSS int64
 	for i := 0; i < n; i++ {
-		if _, _, err := p.Recognize(ctx, Input{Name: "page", Data: pages[i%len(pages)]}); err != nil {
+		if _, _, err := p.Recognize(ctx, ocr.Input{Name: "page", Data: pages[i%len(pages)]}); err != nil {
 			t.Fatalf("page %d: %v", i, err)
-		}
-		for _, pid := range p.EnginePIDs() {
-			if r := rssOf(pid); r > maxRSS {
-				maxRSS = r
-			}
 		}
 	}
 	s := p.Stats()
+	maxRSS := s.PeakRSS
 	t.Logf("%d pages, engine RSS max %d MiB, %+v", n, maxRSS>>20, s)
 	if s.Recycled < 2 || s.Started < 3 {
 		t.Errorf("stats %+v: engines were not recycled", s)
@@ -322,16 +320,16 @@ func TestEngineMemoryBounded(t *testing.T) {
 // consecutive pages of a PDF or TIFF do not travel again; switching files
 // must not mix them up.
 func TestPagesOfOneFile(t *testing.T) {
-	p := NewPool(Options{Engines: 1})
+	p := ocr.NewPool(ocr.Options{Engines: 1})
 	defer p.Close()
-	pdf, tif := readCorpus(t, "ocrmypdf/cardinal.pdf"), readCorpus(t, "vietocr/vietsample2.tif")
+	pdf, tif := testimage.ReadCorpus(t, "ocrmypdf/cardinal.pdf"), testimage.ReadCorpus(t, "vietocr/vietsample2.tif")
 	steps := []struct {
 		data        []byte
 		page        int
 		orientation int
 	}{{pdf, 3, 180}, {pdf, 4, 90}, {tif, 1, 270}, {tif, 2, 0}, {pdf, 2, 270}}
 	for _, s := range steps {
-		res, _, err := p.Recognize(context.Background(), Input{Name: "f", Data: s.data, Page: s.page})
+		res, _, err := p.Recognize(context.Background(), ocr.Input{Name: "f", Data: s.data, Page: s.page})
 		if err != nil {
 			t.Fatal(err)
 		}

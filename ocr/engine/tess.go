@@ -1,4 +1,6 @@
-package ocr
+//go:build cgo && unix
+
+package engine
 
 // Tesseract inside the engine child, through gosseract.
 
@@ -13,6 +15,8 @@ import (
 
 	"github.com/otiai10/gosseract/v2"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/sohoa/sohoa/ocr"
 )
 
 // recognizer holds the Tesseract engines of one child process.
@@ -69,7 +73,7 @@ func (r *recognizer) close() {
 }
 
 // recognize OCRs a cleaned, upright binary page.
-func (r *recognizer) recognize(bin *pix, dpi float64) ([]Line, string, float64, error) {
+func (r *recognizer) recognize(bin *pix, dpi float64) ([]ocr.Line, string, float64, error) {
 	data, err := bin.raw()
 	if err != nil {
 		return nil, "", 0, err
@@ -90,9 +94,9 @@ func (r *recognizer) recognize(bin *pix, dpi float64) ([]Line, string, float64, 
 
 // assemble groups words (in Tesseract's reading order) into lines and the
 // page text: words joined by a space, lines by \n, paragraphs by a blank line.
-func assemble(boxes []gosseract.BoundingBox) ([]Line, string, float64) {
+func assemble(boxes []gosseract.BoundingBox) ([]ocr.Line, string, float64) {
 	var (
-		lines    []Line
+		lines    []ocr.Line
 		sb       strings.Builder
 		sum      float64
 		nwords   int
@@ -113,14 +117,14 @@ func assemble(boxes []gosseract.BoundingBox) ([]Line, string, float64) {
 					sb.WriteString("\n")
 				}
 			}
-			lines = append(lines, Line{Box: toBox(b.Box)})
+			lines = append(lines, ocr.Line{Box: toBox(b.Box)})
 			lastKey, havePrev = key, true
 		} else {
 			sb.WriteByte(' ')
 		}
 		sb.WriteString(w)
 		l := &lines[len(lines)-1]
-		l.Words = append(l.Words, Word{Text: w, Box: toBox(b.Box), Confidence: math.Round(b.Confidence*100) / 100})
+		l.Words = append(l.Words, ocr.Word{Text: w, Box: toBox(b.Box), Confidence: math.Round(b.Confidence*100) / 100})
 		l.Box = union(l.Box, toBox(b.Box))
 		sum += b.Confidence
 		nwords++
@@ -139,11 +143,13 @@ func junk(w string, conf float64) bool {
 	return (!alnum && conf < 50) || (utf8.RuneCountInString(w) <= 2 && conf < 30)
 }
 
-func toBox(r image.Rectangle) Box { return Box{X0: r.Min.X, Y0: r.Min.Y, X1: r.Max.X, Y1: r.Max.Y} }
+func toBox(r image.Rectangle) ocr.Box {
+	return ocr.Box{X0: r.Min.X, Y0: r.Min.Y, X1: r.Max.X, Y1: r.Max.Y}
+}
 
-func union(a, b Box) Box {
+func union(a, b ocr.Box) ocr.Box {
 	if a.X1 <= a.X0 || a.Y1 <= a.Y0 {
 		return b
 	}
-	return Box{X0: min(a.X0, b.X0), Y0: min(a.Y0, b.Y0), X1: max(a.X1, b.X1), Y1: max(a.Y1, b.Y1)}
+	return ocr.Box{X0: min(a.X0, b.X0), Y0: min(a.Y0, b.Y0), X1: max(a.X1, b.X1), Y1: max(a.Y1, b.Y1)}
 }

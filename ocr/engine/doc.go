@@ -1,0 +1,45 @@
+// Package engine is the OCR engine child of an ocr.Pool: Tesseract
+// (through gosseract) and Leptonica, sohoa's cgo (with PKCS#11 token
+// signing in package pdf). The sohoa command calls MaybeServe first thing
+// in main, so that a Pool can
+// start it as a child process of the same executable (tests that recognize
+// pages do the same in TestMain). In a build without cgo (the station
+// client), Available is false and the child refuses with ErrUnavailable.
+//
+// The parent has already checked the file's headers (ocr.Inspect). The
+// child then, per page:
+//
+//  1. decodes it with Leptonica (PDF pages are first rendered by pdftoppm at
+//     the resolution of their largest image, so a page-matrix skew becomes
+//     pixels);
+//  2. binarizes it: background normalization then Otsu, which copes with
+//     uneven light and tinted or grainy paper; removes dark scanner borders
+//     (foreground touching the edge) and dust (tiny specks, and small specks
+//     far from anything larger);
+//  3. calls the page blank when almost no glyph-sized marks remain: no
+//     deskew, no OCR;
+//  4. finds the direction of the text lines and the skew with Leptonica's
+//     projection sweep and binary search over ±20°, on the page and on the
+//     page turned a quarter (the higher score says whether lines run across
+//     or down);
+//  5. tells up from down with Leptonica's ascender/descender count; when
+//     that is unsure (Vietnamese diacritics blur it) and the first reading
+//     has low confidence, reads the page turned half a turn as well and
+//     keeps the better reading;
+//  6. recognizes the cleaned, straightened binary page once (psm 3), groups
+//     words into lines and paragraphs in Tesseract's reading order;
+//  7. turns the original colour, grey or bitonal image by the same angles
+//     (on a canvas grown so no corner is lost) and encodes it for the PDF:
+//     the untouched JPEG bytes when nothing was turned, JPEG otherwise,
+//     CCITT G4 for bitonal pages.
+//
+// Debugging aids, read by the engine child: SOHOA_OCR_TRACE=1 logs the wall
+// and CPU time of each step to the engine's stderr; SOHOA_OCR_DUMP=DIR
+// writes the image handed to Tesseract there.
+package engine
+
+import "errors"
+
+// ErrUnavailable is what an OCR request meets in a build without the engine.
+var ErrUnavailable = errors.New("this build of sohoa has no OCR engine (built without cgo); " +
+	"bản dựng sohoa này không có bộ nhận dạng chữ (OCR)")
