@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/ThalesGroup/crypto11 v1.6.2
+	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/digitorus/timestamp v0.0.0-20231217203849-220c5c2851b7

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
@@ -136,50 +137,70 @@ func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*Uplo
 	if attempts <= 0 {
 		attempts = 8
 	}
-	wait := c.MinBackoff
-	if wait <= 0 {
-		wait = 500 * time.Millisecond
+	wait := &floorBackOff{ExponentialBackOff: backoff.ExponentialBackOff{
+		InitialInterval:     c.MinBackoff,
+		RandomizationFactor: 0.2, // stations that lost the server together come back apart
+		Multiplier:          2,
+		MaxInterval:         c.MaxBackoff,
+	}}
+	if wait.InitialInterval <= 0 {
+		wait.InitialInterval = 500 * time.Millisecond
 	}
-	maxWait := c.MaxBackoff
-	if maxWait <= 0 {
-		maxWait = 30 * time.Second
+	if wait.MaxInterval <= 0 {
+		wait.MaxInterval = 30 * time.Second
 	}
-	var last error
-	for i := 1; i <= attempts; i++ {
+	n, refused := 0, false
+	res, err := backoff.Retry(ctx, func() (*UploadResult, error) {
+		n++
 		res, err := c.uploadOnce(ctx, m, byName)
-		if err == nil {
-			res.Attempts = i
-			return res, nil
-		}
-		last = err
-		if permanent(err) {
-			return nil, err
-		}
 		var ae *APIError
-		errors.As(err, &ae)
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		switch {
+		case err == nil:
+			res.Attempts = n
+			return res, nil
+		case permanent(err):
+			refused = true
+			return nil, backoff.Permanent(err)
+		case errors.As(err, &ae):
+			if ae.Status == http.StatusTooManyRequests {
+				wait.floor = time.Second // the server asks us to slow down
+			}
+			if ae.RetryAfter > 0 {
+				// The server says when it expects to take the batch.
+				wait.floor = min(max(wait.floor, ae.RetryAfter), wait.MaxInterval)
+			}
 		}
-		if i == attempts {
-			break
+		return nil, err
+	}, backoff.WithBackOff(wait), backoff.WithMaxTries(uint(attempts)), backoff.WithMaxElapsedTime(0),
+		backoff.WithNotify(func(err error, d time.Duration) {
+			c.retrying(n, attempts, d, err, "upload: attempt failed, retrying with the same idempotency key")
+		}))
+	switch {
+	case err == nil:
+		return res, nil
+	case refused:
+		if pe, ok := err.(*backoff.PermanentError); ok {
+			err = pe.Err // the last try's refusal comes back marked
 		}
-		d := wait
-		if ae != nil && ae.Status == http.StatusTooManyRequests {
-			d = max(d, time.Second)
-		}
-		if ae != nil && ae.RetryAfter > 0 {
-			// The server says when it expects to take the batch.
-			d = min(max(d, ae.RetryAfter), maxWait)
-		}
-		c.retrying(i, attempts, d, err, "upload: attempt failed, retrying with the same idempotency key")
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		wait = min(wait*2, maxWait)
+		return nil, err
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
 	}
-	return nil, fmt.Errorf("upload: giving up after %d attempts: %w", attempts, last)
+	return nil, fmt.Errorf("upload: giving up after %d attempts: %w", n, err)
+}
+
+// floorBackOff is an exponential backoff whose next wait is at least floor
+// once, when set (a 429 asks for at least a second, a Retry-After for its
+// time).
+type floorBackOff struct {
+	backoff.ExponentialBackOff
+	floor time.Duration
+}
+
+func (b *floorBackOff) NextBackOff() time.Duration {
+	d := max(b.ExponentialBackOff.NextBackOff(), b.floor)
+	b.floor = 0
+	return d
 }
 
 func (c *Client) uploadOnce(ctx context.Context, m *Manifest, byName map[string]string) (*UploadResult, error) {

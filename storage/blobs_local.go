@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // Local is a Blobs store in a folder. A blob is the file <root>/<key>; its
@@ -89,7 +91,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	}
 	info := ObjectInfo{Key: key, Size: hr.n, SHA256: hr.sum()}
 	if size >= 0 && hr.n != size {
-		return ObjectInfo{}, Permanent(fmt.Errorf("storage: put %s: got %d bytes, expected %d", key, hr.n, size))
+		return ObjectInfo{}, backoff.Permanent(fmt.Errorf("storage: put %s: got %d bytes, expected %d", key, hr.n, size))
 	}
 	if sha != "" && sha != info.SHA256 {
 		return ObjectInfo{}, fmt.Errorf("storage: put %s: %w: content is %s, expected %s", key, ErrChecksum, info.SHA256, sha)
@@ -186,7 +188,7 @@ func (l *Local) mapErr(key string, err error) error {
 		return fmt.Errorf("storage: %s: %w", key, ErrNotFound)
 	}
 	if errors.Is(err, fs.ErrPermission) {
-		return Permanent(fmt.Errorf("storage: %s: %w", key, err))
+		return backoff.Permanent(fmt.Errorf("storage: %s: %w", key, err))
 	}
 	return fmt.Errorf("storage: %s: %w", key, err)
 }
@@ -265,7 +267,7 @@ func putErr(key string, err error) error {
 	// A name the file system refuses stays refused: retrying it held the
 	// document worker 8 × 2 minutes.
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.EINVAL) {
-		return Permanent(err)
+		return backoff.Permanent(err)
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -115,7 +116,7 @@ func (m *Minio) ensureBucket(ctx context.Context) error {
 			// now rather than failing every result Put later.
 			enabled, _, _, _, err := m.c.GetObjectLockConfig(ctx, m.bucket)
 			if err != nil || enabled != "Enabled" {
-				return Permanent(fmt.Errorf("bucket %s exists without object locking, which retention needs (it can only be enabled when a bucket is created): %v", m.bucket, err))
+				return backoff.Permanent(fmt.Errorf("bucket %s exists without object locking, which retention needs (it can only be enabled when a bucket is created): %v", m.bucket, err))
 			}
 		}
 		return nil
@@ -151,7 +152,7 @@ func (m *Minio) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	}
 	defer cleanup()
 	if size >= 0 && n != size {
-		return ObjectInfo{}, Permanent(fmt.Errorf("storage: put %s: got %d bytes, expected %d", key, n, size))
+		return ObjectInfo{}, backoff.Permanent(fmt.Errorf("storage: put %s: got %d bytes, expected %d", key, n, size))
 	}
 	if sha != "" && sum != sha {
 		return ObjectInfo{}, fmt.Errorf("storage: put %s: %w: content is %s, expected %s", key, ErrChecksum, sum, sha)
@@ -314,12 +315,12 @@ func (m *Minio) mapErr(what string, err error) error {
 	case er.Code == "NoSuchKey" || er.Code == "NoSuchObject" || (er.StatusCode == http.StatusNotFound && er.Code != "NoSuchBucket"):
 		return fmt.Errorf("storage: %s: %w", what, ErrNotFound)
 	case er.StatusCode == http.StatusForbidden || er.Code == "AccessDenied":
-		return Permanent(fmt.Errorf("storage: %s: %w (%s: %s)", what, ErrForbidden, er.Code, er.Message))
+		return backoff.Permanent(fmt.Errorf("storage: %s: %w (%s: %s)", what, ErrForbidden, er.Code, er.Message))
 	case er.Code == "BadDigest" || er.Code == "XAmzContentChecksumMismatch" || er.Code == "XAmzContentSHA256Mismatch" || er.Code == "InvalidDigest":
 		// The body was damaged on the way: sending it again may work.
 		return fmt.Errorf("storage: %s: damaged in transit (%s): %w", what, er.Code, err)
 	case er.StatusCode >= 400 && er.StatusCode < 500 && er.StatusCode != http.StatusRequestTimeout && er.StatusCode != http.StatusTooManyRequests:
-		return Permanent(fmt.Errorf("storage: %s: %s (%s, HTTP %s): %w", what, er.Message, er.Code, strconv.Itoa(er.StatusCode), err))
+		return backoff.Permanent(fmt.Errorf("storage: %s: %s (%s, HTTP %s): %w", what, er.Message, er.Code, strconv.Itoa(er.StatusCode), err))
 	}
 	return fmt.Errorf("storage: %s: %w", what, err)
 }

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // RetryPolicy says how RetryBlobs waits between attempts: exponential backoff
@@ -24,32 +25,20 @@ type RetryPolicy struct {
 // DefaultRetry retries with backoff from 200 ms to 5 s until ctx is done.
 var DefaultRetry = RetryPolicy{Initial: 200 * time.Millisecond, Max: 5 * time.Second}
 
-// permanentError marks an error that retrying cannot fix.
-type permanentError struct{ err error }
-
-func (p permanentError) Error() string { return p.err.Error() }
-func (p permanentError) Unwrap() error { return p.err }
-
-// Permanent marks err as not worth retrying.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return permanentError{err}
-}
-
 // IsPermanent reports whether err says that repeating the operation can
-// never succeed: marked Permanent, or a key no store can hold. Job runners
+// never succeed: marked with backoff.Permanent (the one marker sohoa uses
+// for "retrying cannot fix this"), or a key no store can hold. Job runners
 // give up on such an error at once instead of retrying it.
 func IsPermanent(err error) bool {
-	return errors.As(err, new(permanentError)) || errors.Is(err, ErrInvalidKey)
+	return errors.As(err, new(*backoff.PermanentError)) || errors.Is(err, ErrInvalidKey)
 }
 
 // IsTransient reports whether an operation that failed with err may succeed
 // when tried again: not for missing keys, checksum mismatches, refused
-// access, bad keys, errors marked Permanent or a cancelled context.
+// access, bad keys, errors marked permanent (backoff.Permanent, the one
+// marker sohoa uses for "retrying cannot fix this") or a cancelled context.
 func IsTransient(err error) bool {
-	var p permanentError
+	var p *backoff.PermanentError
 	switch {
 	case err == nil,
 		errors.Is(err, ErrNotFound), errors.Is(err, ErrChecksum), errors.Is(err, ErrForbidden),
@@ -108,29 +97,35 @@ func UnwrapBlobs(b Blobs) Blobs {
 }
 
 func (r *retryBlobs) do(ctx context.Context, op, key string, fn func() error) error {
-	start := time.Now()
-	wait := r.p.Initial
-	for attempt := 1; ; attempt++ {
+	var (
+		attempts int
+		last     error
+	)
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		attempts++
 		err := fn()
-		if err == nil || !IsTransient(err) {
-			return err
+		if err != nil && !IsTransient(err) {
+			err = backoff.Permanent(err) // returned as is, at once
 		}
-		if r.p.MaxElapsed > 0 && time.Since(start) > r.p.MaxElapsed {
-			return fmt.Errorf("storage: %s %s: giving up after %d attempts: %w", op, key, attempt, err)
-		}
-		d := wait/2 + rand.N(wait/2+1) // jitter
+		last = err
+		return struct{}{}, err
+	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
+		InitialInterval:     r.p.Initial,
+		RandomizationFactor: 0.5,
+		Multiplier:          2,
+		MaxInterval:         r.p.Max,
+	}), backoff.WithMaxElapsedTime(r.p.MaxElapsed), backoff.WithNotify(func(err error, d time.Duration) {
 		if r.p.Log != nil {
-			r.p.Log.Warn("blob store unavailable, retrying", "op", op, "key", key, "attempt", attempt, "in", d, "err", err)
+			r.p.Log.Warn("blob store unavailable, retrying", "op", op, "key", key, "attempt", attempts, "in", d, "err", err)
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("storage: %s %s: %w (last error: %v)", op, key, ctx.Err(), err)
-		case <-t.C:
-		}
-		wait = min(wait*2, r.p.Max)
+	}))
+	switch {
+	case err == nil || !IsTransient(last):
+		return err
+	case ctx.Err() != nil:
+		return fmt.Errorf("storage: %s %s: %w (last error: %v)", op, key, err, last)
 	}
+	return fmt.Errorf("storage: %s %s: giving up after %d attempts: %w", op, key, attempts, err)
 }
 
 func (r *retryBlobs) Put(ctx context.Context, key string, rd io.Reader, size int64, contentType, sha string) (ObjectInfo, error) {
@@ -156,7 +151,7 @@ func (r *retryBlobs) Put(ctx context.Context, key string, rd io.Reader, size int
 	var info ObjectInfo
 	err := r.do(ctx, "put", key, func() error {
 		if _, err := rs.Seek(start, io.SeekStart); err != nil {
-			return Permanent(err)
+			return backoff.Permanent(err)
 		}
 		var err error
 		info, err = r.inner.Put(ctx, key, rs, size, contentType, sha)

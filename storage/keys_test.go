@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
@@ -53,7 +54,7 @@ func TestUnstorableKeysFailAtOnce(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{storage.Permanent(errors.New("x")), true},
+		{backoff.Permanent(errors.New("x")), true},
 		{storage.ErrInvalidKey, true},
 		{errors.New("connection refused"), false},
 		{context.DeadlineExceeded, false},

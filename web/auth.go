@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
@@ -225,50 +224,4 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	tok := TokenFrom(r.Context())
 	apiJSON(w, http.StatusOK, map[string]string{"role": string(tok.Role), "name": tok.Name})
-}
-
-// rateLimiter is a token bucket per API token.
-type rateLimiter struct {
-	rate  float64 // per second
-	burst float64
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newRateLimiter(rate float64, burst int) *rateLimiter {
-	return &rateLimiter{rate: rate, burst: float64(max(burst, 1)), buckets: map[string]*bucket{}}
-}
-
-// allow takes one request from id's bucket, or says how long to wait.
-func (l *rateLimiter) allow(id string, now time.Time) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		// Forget full buckets so the map does not grow with old tokens.
-		for k, b := range l.buckets {
-			if now.Sub(b.last).Seconds()*l.rate >= l.burst {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
-	}
-	b, ok := l.buckets[id]
-	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[id] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return 0, true
-	}
-	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
 }

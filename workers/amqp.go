@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cenkalti/backoff/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -185,54 +186,53 @@ func message(m Message, extra amqp.Table) amqp.Publishing {
 // empty, has its queues declared first.
 func (q *AMQPQueue) publish(ctx context.Context, kind string, mandatory bool, route func(*amqpChan) (exchange, key string, err error), msg amqp.Publishing) error {
 	var last error
-	for try := 0; ; try++ {
-		if try > 0 {
-			q.log.Debug("rabbitmq publish retry", "try", try, "err", last)
-			if err := sleep(ctx, backoffDelay(try)); err != nil {
-				return fmt.Errorf("%w (last error: %v)", err, last)
-			}
-		}
+	try := func() (struct{}, error) {
 		select {
 		case <-q.closed:
-			return ErrQueueClosed
+			return struct{}{}, backoff.Permanent(ErrQueueClosed)
 		default:
 		}
 		ch, err := q.publishChannel(ctx, kind)
 		if err != nil {
-			last = err
-			continue
+			return struct{}{}, err
 		}
 		exchange, key, err := route(ch)
 		if err != nil {
-			last = err
 			q.dropPublishChannel(ch)
-			continue
+			return struct{}{}, err
 		}
 		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, key, mandatory, false, msg)
 		if err != nil {
-			last = err
 			q.dropPublishChannel(ch)
-			continue
+			return struct{}{}, err
 		}
 		wctx, cancel := context.WithTimeout(ctx, brokerTimeout)
 		ok, err := dc.WaitContext(wctx)
 		cancel()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return err
+			return struct{}{}, backoff.Permanent(err)
 		case err != nil:
 			// No confirm in time: the broker is wedged (it happens while
 			// quorum queues recover). Start over on a new connection.
-			last = fmt.Errorf("no publisher confirm within %s", brokerTimeout)
 			ch.kill()
 			q.dropPublishChannel(ch)
-			continue
+			return struct{}{}, fmt.Errorf("no publisher confirm within %s", brokerTimeout)
 		case ok:
-			return nil
+			return struct{}{}, nil
 		}
-		last = errors.New("broker refused the message (nack or channel closed)")
 		q.dropPublishChannel(ch)
+		return struct{}{}, errors.New("broker refused the message (nack or channel closed)")
 	}
+	_, err := backoff.Retry(ctx, try, backoff.WithBackOff(brokerBackoff()), backoff.WithMaxElapsedTime(0),
+		backoff.WithNotify(func(err error, d time.Duration) {
+			last = err
+			q.log.Debug("rabbitmq publish retry", "in", d, "err", err)
+		}))
+	if err != nil && ctx.Err() != nil && last != nil && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w (last error: %v)", err, last)
+	}
+	return err
 }
 
 // publishChannel returns the confirm-mode publishing channel, opening it
@@ -291,7 +291,8 @@ func (q *AMQPQueue) Consume(ctx context.Context, kind string, prefetch int) (<-c
 	out := make(chan Delivery)
 	go func() {
 		defer close(out)
-		for try := 0; ; try++ {
+		wait := brokerBackoff()
+		for {
 			err := q.consumeOnce(ctx, kind, prefetch, out)
 			select {
 			case <-ctx.Done():
@@ -305,11 +306,11 @@ func (q *AMQPQueue) Consume(ctx context.Context, kind string, prefetch int) (<-c
 			} else {
 				q.log.Warn("rabbitmq channel closed; reconnecting", "kind", kind)
 			}
-			if sleep(ctx, backoffDelay(min(try+1, 6))) != nil {
-				return
-			}
 			if err == nil {
-				try = 0
+				wait.Reset() // the channel worked: reconnect quickly
+			}
+			if sleep(ctx, wait.NextBackOff()) != nil {
+				return
 			}
 		}
 	}()
@@ -544,28 +545,25 @@ type amqpConn struct {
 // ctx is done when the broker is away. tries bounds the attempts (0 = until ctx).
 func (a *amqpConn) channel(ctx context.Context, tries int) (*amqpChan, error) {
 	var last error
-	for try := 0; tries <= 0 || try < tries; try++ {
-		if try > 0 {
-			if err := sleep(ctx, backoffDelay(try)); err != nil {
-				return nil, fmt.Errorf("%w (last error: %v)", err, last)
-			}
-		}
+	ac, err := backoff.Retry(ctx, func() (*amqpChan, error) {
 		c, err := a.conn()
 		if err != nil {
-			last = err
-			continue
+			return nil, err
 		}
 		ac := &amqpChan{conn: c, a: a}
 		if err := ac.do("open channel", func() (err error) {
 			ac.Channel, err = c.Channel()
 			return err
 		}); err != nil {
-			last = err
-			continue
+			return nil, err
 		}
 		return ac, nil
+	}, backoff.WithBackOff(brokerBackoff()), backoff.WithMaxTries(uint(max(tries, 0))), backoff.WithMaxElapsedTime(0),
+		backoff.WithNotify(func(err error, _ time.Duration) { last = err }))
+	if err != nil && ctx.Err() != nil && last != nil && errors.Is(err, ctx.Err()) {
+		return nil, fmt.Errorf("%w (last error: %v)", err, last)
 	}
-	return nil, last
+	return ac, err
 }
 
 func (a *amqpConn) conn() (*amqp.Connection, error) {
@@ -683,9 +681,16 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// backoffDelay is the reconnection delay after try failures: 200ms doubling to 5s.
-func backoffDelay(try int) time.Duration {
-	return ExpBackoff(200*time.Millisecond, 5*time.Second)(try)
+// brokerBackoff is the wait between attempts to reach the broker: from
+// 200 ms doubling to 5 s, with jitter so that reconnecting processes
+// spread out.
+func brokerBackoff() *backoff.ExponentialBackOff {
+	return &backoff.ExponentialBackOff{
+		InitialInterval:     200 * time.Millisecond,
+		RandomizationFactor: 0.5,
+		Multiplier:          2,
+		MaxInterval:         5 * time.Second,
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

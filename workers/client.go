@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // Client publishes typed jobs to a Queue and runs the registered workers on
@@ -75,7 +77,7 @@ func AddWorker[T JobArgs](c *Client, w Worker[T], p Policy) {
 		c.handle(ctx, kr, d, func(ctx context.Context, m Message, dead string) error {
 			var args T
 			if err := json.Unmarshal(m.Args, &args); err != nil {
-				return Permanent(fmt.Errorf("decode arguments: %w", err))
+				return backoff.Permanent(fmt.Errorf("decode arguments: %w", err))
 			}
 			job := &Job[T]{Args: args, Attempt: m.Attempt, MaxAttempts: p.MaxAttempts}
 			if dead != "" {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
@@ -41,7 +42,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	r := w.r
 	b, err := r.cfg.Records.Batch(ctx, job.Args.BatchID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return Permanent(fmt.Errorf("batch %s: %w", job.Args.BatchID, err))
+		return backoff.Permanent(fmt.Errorf("batch %s: %w", job.Args.BatchID, err))
 	}
 	if err != nil {
 		return fmt.Errorf("load batch %s: %w", job.Args.BatchID, err)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
@@ -205,23 +206,26 @@ func (d *dispatcher) run(ctx context.Context) {
 		return // events stay in the outbox for a dispatcher that has sinks
 	}
 	const poll = 2 * time.Second
-	backoff := time.Duration(0)
+	// After a failed delivery, wait from 1 s doubling to a minute.
+	retry := &backoff.ExponentialBackOff{InitialInterval: time.Second, RandomizationFactor: 0.2, Multiplier: 2, MaxInterval: time.Minute}
+	failing := false
 	for {
 		wait := poll
 		if err := d.drain(ctx); err != nil {
-			backoff = min(max(2*backoff, time.Second), time.Minute)
-			wait = backoff
+			failing = true
+			wait = retry.NextBackOff()
 			if ctx.Err() == nil {
 				d.log.Warn("event delivery failed; will retry", "err", err, "in", wait)
 			}
 		} else {
-			backoff = 0
+			failing = false
+			retry.Reset()
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case <-d.wake:
-			if backoff > 0 {
+			if failing {
 				select { // keep backing off
 				case <-ctx.Done():
 				case <-t.C:

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
@@ -74,7 +75,7 @@ func (w *pageWorker) Work(ctx context.Context, job *Job[PageJob]) error {
 		// read stays unreadable: no point trying again. Engine crashes and
 		// timeouts are retried.
 		if errors.As(err, new(*ocr.InputError)) {
-			return Permanent(err)
+			return backoff.Permanent(err)
 		}
 		return err
 	}
@@ -145,7 +146,7 @@ func (w *pageWorker) DeadLetter(ctx context.Context, job *Job[PageJob], reason s
 func (w *pageWorker) load(ctx context.Context, args PageJob) (*dossier.Batch, *dossier.Page, error) {
 	b, err := w.r.cfg.Records.Batch(ctx, args.BatchID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil, Permanent(fmt.Errorf("batch %s: %w", args.BatchID, err))
+		return nil, nil, backoff.Permanent(fmt.Errorf("batch %s: %w", args.BatchID, err))
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("load batch %s: %w", args.BatchID, err)
@@ -155,7 +156,7 @@ func (w *pageWorker) load(ctx context.Context, args PageJob) (*dossier.Batch, *d
 			return b, &b.Pages[i], nil
 		}
 	}
-	return nil, nil, Permanent(fmt.Errorf("batch %s has no page %d", args.BatchID, args.Index))
+	return nil, nil, backoff.Permanent(fmt.Errorf("batch %s has no page %d", args.BatchID, args.Index))
 }
 
 // ensureDocument queues the document job of a batch whose pages are all
@@ -188,7 +189,7 @@ func (w *pageWorker) fetch(ctx context.Context, key string) ([]byte, error) {
 	err = fmt.Errorf("fetch uploaded page %s: %w", key, err)
 	// A missing or damaged upload stays so: no retry brings it back.
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrChecksum) {
-		return nil, Permanent(err)
+		return nil, backoff.Permanent(err)
 	}
 	return nil, err
 }

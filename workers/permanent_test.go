@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -17,9 +18,9 @@ func TestStoragePermanentIsPermanent(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{Permanent(errors.New("bad arguments")), true},
+		{backoff.Permanent(errors.New("bad arguments")), true},
 		{fmt.Errorf("store result: %w", storage.ErrInvalidKey), true},
-		{fmt.Errorf("store result: %w", storage.Permanent(errors.New("name too long"))), true},
+		{fmt.Errorf("store result: %w", backoff.Permanent(errors.New("name too long"))), true},
 		{fmt.Errorf("store result: %w", errors.New("connection refused")), false},
 		{context.DeadlineExceeded, false},
 	} {

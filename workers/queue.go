@@ -27,8 +27,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sohoa/sohoa/storage"
 	"time"
+
+	"github.com/sohoa/sohoa/storage"
 )
 
 // Message is a job as it travels through a Queue.
@@ -121,27 +122,12 @@ func ExpBackoff(base, max time.Duration) func(int) time.Duration {
 	}
 }
 
-// permanentError marks an error that no retry can fix.
-type permanentError struct{ err error }
-
-func (p permanentError) Error() string { return p.err.Error() }
-func (p permanentError) Unwrap() error { return p.err }
-
-// Permanent wraps err so that the job goes dead at once instead of being
-// retried (bad arguments, a batch that does not exist...).
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return permanentError{err}
-}
-
-// IsPermanent reports whether err was wrapped by Permanent, or is a storage
-// error that no retry can fix (storage.IsPermanent: a key too long for the
-// store, refused access...): such a job becomes an exception at once.
-func IsPermanent(err error) bool {
-	return errors.As(err, new(permanentError)) || storage.IsPermanent(err)
-}
+// IsPermanent reports whether no retry can fix err, so that its job becomes
+// dead (a page an exception) at once: marked with backoff.Permanent (bad
+// arguments, a batch that does not exist, a missing upload...), or a
+// storage error of that kind (storage.IsPermanent: a key too long for the
+// store, refused access...).
+func IsPermanent(err error) bool { return storage.IsPermanent(err) }
 
 // ErrQueueClosed is returned by a Queue used after Close.
 var ErrQueueClosed = errors.New("workers: queue closed")
