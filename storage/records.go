@@ -745,11 +745,22 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, kind, dossier_code, payload, created_at FROM events
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+eventCols+` FROM events
 		WHERE delivered_at IS NULL AND id > ? ORDER BY id LIMIT ?`), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: pending events: %w", err)
 	}
+	out, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("storage: pending events: %w", err)
+	}
+	return out, nil
+}
+
+const eventCols = `id, kind, dossier_code, payload, created_at`
+
+// scanEvents reads rows of eventCols and closes them.
+func scanEvents(rows *sql.Rows) ([]dossier.Event, error) {
 	defer rows.Close()
 	var out []dossier.Event
 	for rows.Next() {
@@ -758,7 +769,7 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 			payload string
 		)
 		if err := rows.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("storage: pending events: %w", err)
+			return nil, err
 		}
 		e.Payload, e.CreatedAt = []byte(payload), e.CreatedAt.UTC()
 		out = append(out, e)
@@ -777,28 +788,16 @@ func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit
 	}
 	var out []dossier.Event
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
 		t := now()
 		rows, err := tx.QueryContext(ctx, s.q(`UPDATE events SET claimed_until = ? WHERE id IN (
 			SELECT id FROM events WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
 			ORDER BY id LIMIT ?`+s.d.skipLocked+`)
-			RETURNING id, kind, dossier_code, payload, created_at`), t.Add(lease), t, limit)
+			RETURNING `+eventCols), t.Add(lease), t, limit)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				e       dossier.Event
-				payload string
-			)
-			if err := rows.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt); err != nil {
-				return err
-			}
-			e.Payload, e.CreatedAt = []byte(payload), e.CreatedAt.UTC()
-			out = append(out, e)
-		}
-		return rows.Err()
+		out, err = scanEvents(rows)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim events: %w", err)
@@ -809,14 +808,24 @@ func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit
 
 // MarkDelivered acks an event; marking an event twice is harmless.
 func (s *SQLRecords) MarkDelivered(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`), now(), id)
-	if err != nil {
+	if err := s.stampOnce(ctx, s.db, "events", "delivered_at", id); err != nil {
 		return fmt.Errorf("storage: mark event %d delivered: %w", id, err)
+	}
+	return nil
+}
+
+// stampOnce sets column (a time) of the row of table with that id to now,
+// unless it is already set: the first time is kept. A missing row is
+// ErrNotFound.
+func (s *SQLRecords) stampOnce(ctx context.Context, q querier, table, column string, id any) error {
+	res, err := q.ExecContext(ctx, s.q(`UPDATE `+table+` SET `+column+` = ? WHERE id = ? AND `+column+` IS NULL`), now(), id)
+	if err != nil {
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var one int
-		if err := s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM events WHERE id = ?`), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage: event %d: %w", id, ErrNotFound)
+		if err := q.QueryRowContext(ctx, s.q(`SELECT 1 FROM `+table+` WHERE id = ?`), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
 		}
 	}
 	return nil

@@ -156,15 +156,8 @@ func (s *SQLRecords) Authenticate(ctx context.Context, secret string) (*dossier.
 // The token's browser sessions end with it.
 func (s *SQLRecords) RevokeToken(ctx context.Context, id string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), now(), id)
-		if err != nil {
+		if err := s.stampOnce(ctx, tx, "tokens", "revoked_at", id); err != nil {
 			return fmt.Errorf("storage: revoke token %s: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			var one int
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM tokens WHERE id = ?`), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("storage: revoke token %s: %w", id, ErrNotFound)
-			}
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE token_id = ?`), id); err != nil {
 			return fmt.Errorf("storage: revoke token %s: end its sessions: %w", id, err)
