@@ -12,6 +12,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // ErrInvalidKey is returned for a blob key that is empty, absolute, or has
@@ -148,6 +150,34 @@ func OpenBlobs(ctx context.Context, rawURL string, opts ...BlobOption) (Blobs, e
 		b = RetryBlobs(b, *cfg.retry)
 	}
 	return b, nil
+}
+
+// alreadyStored returns the blob at key when it already holds the bytes
+// that sha (normalized) names, of size when size is known: a Put then has
+// nothing to do. An empty sha never matches.
+func alreadyStored(ctx context.Context, b Blobs, key string, size int64, sha string) (ObjectInfo, bool) {
+	if sha == "" {
+		return ObjectInfo{}, false
+	}
+	cur, err := b.Stat(ctx, key)
+	if err != nil || cur.SHA256 != sha || (size >= 0 && cur.Size != size) {
+		return ObjectInfo{}, false
+	}
+	return cur, true
+}
+
+// checkContent refuses content that is not what the caller of Put declared:
+// a size other than size (when not negative) for good, since sending the
+// same reader again gives the same bytes; a SHA-256 other than sha (when
+// not empty) as ErrChecksum.
+func checkContent(got ObjectInfo, size int64, sha string) error {
+	if size >= 0 && got.Size != size {
+		return backoff.Permanent(fmt.Errorf("storage: put %s: got %d bytes, expected %d", got.Key, got.Size, size))
+	}
+	if sha != "" && got.SHA256 != sha {
+		return fmt.Errorf("storage: put %s: %w: content is %s, expected %s", got.Key, ErrChecksum, got.SHA256, sha)
+	}
+	return nil
 }
 
 // hashingReader hashes and counts what passes through it.

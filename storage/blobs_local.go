@@ -67,10 +67,8 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 		return ObjectInfo{}, err
 	}
 	sha = normSHA(sha)
-	if sha != "" {
-		if cur, err := l.Stat(ctx, key); err == nil && cur.SHA256 == sha && (size < 0 || cur.Size == size) {
-			return cur, nil // same bytes already there
-		}
+	if cur, ok := alreadyStored(ctx, l, key, size, sha); ok {
+		return cur, nil
 	}
 	tmp, err := os.CreateTemp(filepath.Join(l.root, ".tmp"), "put-*")
 	if err != nil {
@@ -90,11 +88,8 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 		return ObjectInfo{}, putErr(key, err)
 	}
 	info := ObjectInfo{Key: key, Size: hr.n, SHA256: hr.sum()}
-	if size >= 0 && hr.n != size {
-		return ObjectInfo{}, backoff.Permanent(fmt.Errorf("storage: put %s: got %d bytes, expected %d", key, hr.n, size))
-	}
-	if sha != "" && sha != info.SHA256 {
-		return ObjectInfo{}, fmt.Errorf("storage: put %s: %w: content is %s, expected %s", key, ErrChecksum, info.SHA256, sha)
+	if err := checkContent(info, size, sha); err != nil {
+		return ObjectInfo{}, err
 	}
 	if err := l.mkdirs(filepath.Dir(l.sumPath(key))); err != nil {
 		return ObjectInfo{}, putErr(key, err)
@@ -120,13 +115,9 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 // the *os.File itself: an io.ReadSeeker, which http.ServeContent needs for
 // Range requests. Reading a local file twice costs little next to sending it.
 func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
-	info, err := l.Stat(ctx, key)
+	f, info, err := l.OpenRange(ctx, key)
 	if err != nil {
 		return nil, ObjectInfo{}, err
-	}
-	f, err := os.Open(l.path(key))
-	if err != nil {
-		return nil, ObjectInfo{}, l.mapErr(key, err)
 	}
 	if info.SHA256 != "" {
 		_, err := io.Copy(io.Discard, newVerifyingReader(io.NopCloser(ctxReader{ctx, f}), info))

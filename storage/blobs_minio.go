@@ -141,21 +141,16 @@ func (m *Minio) Put(ctx context.Context, key string, r io.Reader, size int64, co
 		return ObjectInfo{}, err
 	}
 	sha = normSHA(sha)
-	if sha != "" {
-		if cur, err := m.Stat(ctx, key); err == nil && cur.SHA256 == sha && (size < 0 || cur.Size == size) {
-			return cur, nil
-		}
+	if cur, ok := alreadyStored(ctx, m, key, size, sha); ok {
+		return cur, nil
 	}
 	body, n, sum, cleanup, err := rewindable(ctx, r)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("storage: put %s: %w", key, err)
 	}
 	defer cleanup()
-	if size >= 0 && n != size {
-		return ObjectInfo{}, backoff.Permanent(fmt.Errorf("storage: put %s: got %d bytes, expected %d", key, n, size))
-	}
-	if sha != "" && sum != sha {
-		return ObjectInfo{}, fmt.Errorf("storage: put %s: %w: content is %s, expected %s", key, ErrChecksum, sum, sha)
+	if err := checkContent(ObjectInfo{Key: key, Size: n, SHA256: sum}, size, sha); err != nil {
+		return ObjectInfo{}, err
 	}
 	if sha == "" {
 		if cur, err := m.Stat(ctx, key); err == nil && cur.SHA256 == sum && cur.Size == n {

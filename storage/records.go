@@ -95,6 +95,36 @@ type querier interface {
 
 func (s *SQLRecords) q(q string) string { return s.db.Rebind(q) }
 
+// collect scans every row of a query with scan and closes the rows; err is
+// the query's own error, so that a query call can be passed whole.
+func collect[T any](rows *sql.Rows, err error, scan func(sc interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// value turns a scanner of *T into one of T, for collect.
+func value[T any](scan func(sc interface{ Scan(...any) error }) (*T, error)) func(sc interface{ Scan(...any) error }) (T, error) {
+	return func(sc interface{ Scan(...any) error }) (T, error) {
+		p, err := scan(sc)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return *p, nil
+	}
+}
+
 // ---- batches and pages ----
 
 const batchCols = `id, dossier_code, agency_code, title, document_type, station, operator, token_id,
@@ -143,19 +173,11 @@ func (s *SQLRecords) loadBatch(ctx context.Context, q querier, id string, withPa
 
 func (s *SQLRecords) loadPages(ctx context.Context, q querier, batchID string) ([]dossier.Page, error) {
 	rows, err := q.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE batch_id = ? ORDER BY idx`), batchID)
+	ps, err := collect(rows, err, scanPage)
 	if err != nil {
 		return nil, fmt.Errorf("storage: pages of %s: %w", batchID, err)
 	}
-	defer rows.Close()
-	var ps []dossier.Page
-	for rows.Next() {
-		p, err := scanPage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: pages of %s: %w", batchID, err)
-		}
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
+	return ps, nil
 }
 
 // CreateBatch stores a new batch with its pages in one transaction,
@@ -311,19 +333,11 @@ func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]dossier.
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, f.Limit)
 	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	out, err := collect(rows, err, value(scanBatch))
 	if err != nil {
 		return nil, fmt.Errorf("storage: list batches: %w", err)
 	}
-	defer rows.Close()
-	var out []dossier.Batch
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list batches: %w", err)
-		}
-		out = append(out, *b)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // batchTransitions are the allowed status changes: received -> processing ->
@@ -515,19 +529,11 @@ func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page,
 		limit = 100
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE status = ? ORDER BY updated_at, batch_id, idx LIMIT ?`), dossier.PageException, limit)
+	out, err := collect(rows, err, scanPage)
 	if err != nil {
 		return nil, fmt.Errorf("storage: exceptions: %w", err)
 	}
-	defer rows.Close()
-	var out []dossier.Page
-	for rows.Next() {
-		p, err := scanPage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: exceptions: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ---- results ----
@@ -673,19 +679,11 @@ func (s *SQLRecords) ListResults(ctx context.Context, after string, limit int) (
 
 func (s *SQLRecords) results(ctx context.Context, q string, args ...any) ([]dossier.Result, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	out, err := collect(rows, err, value(scanResult))
 	if err != nil {
 		return nil, fmt.Errorf("storage: results: %w", err)
 	}
-	defer rows.Close()
-	var out []dossier.Result
-	for rows.Next() {
-		r, err := scanResult(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: results: %w", err)
-		}
-		out = append(out, *r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Dossier returns the dossier (ErrNotFound when unknown) with its batches (with pages) in
@@ -701,19 +699,7 @@ func (s *SQLRecords) Dossier(ctx context.Context, code string) (*dossier.Dossier
 	}
 	d.CreatedAt = d.CreatedAt.UTC()
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+batchCols+` FROM batches WHERE dossier_code = ? ORDER BY created_at, id`), code)
-	if err != nil {
-		return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
-	}
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
-		}
-		d.Batches = append(d.Batches, *b)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if d.Batches, err = collect(rows, err, value(scanBatch)); err != nil {
 		return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
 	}
 	for i := range d.Batches {
@@ -747,10 +733,7 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+eventCols+` FROM events
 		WHERE delivered_at IS NULL AND id > ? ORDER BY id LIMIT ?`), afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("storage: pending events: %w", err)
-	}
-	out, err := scanEvents(rows)
+	out, err := collect(rows, err, scanEvent)
 	if err != nil {
 		return nil, fmt.Errorf("storage: pending events: %w", err)
 	}
@@ -759,22 +742,14 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 
 const eventCols = `id, kind, dossier_code, payload, created_at`
 
-// scanEvents reads rows of eventCols and closes them.
-func scanEvents(rows *sql.Rows) ([]dossier.Event, error) {
-	defer rows.Close()
-	var out []dossier.Event
-	for rows.Next() {
-		var (
-			e       dossier.Event
-			payload string
-		)
-		if err := rows.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		e.Payload, e.CreatedAt = []byte(payload), e.CreatedAt.UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+func scanEvent(sc interface{ Scan(...any) error }) (dossier.Event, error) {
+	var (
+		e       dossier.Event
+		payload string
+	)
+	err := sc.Scan(&e.ID, &e.Kind, &e.DossierCode, &payload, &e.CreatedAt)
+	e.Payload, e.CreatedAt = []byte(payload), e.CreatedAt.UTC()
+	return e, err
 }
 
 // ClaimEvents is PendingEvents for several delivering processes: it returns
@@ -793,10 +768,7 @@ func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit
 			SELECT id FROM events WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
 			ORDER BY id LIMIT ?`+s.d.skipLocked+`)
 			RETURNING `+eventCols), t.Add(lease), t, limit)
-		if err != nil {
-			return err
-		}
-		out, err = scanEvents(rows)
+		out, err = collect(rows, err, scanEvent)
 		return err
 	})
 	if err != nil {
