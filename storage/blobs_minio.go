@@ -95,17 +95,22 @@ func (m *Minio) Client() *minio.Client { return m.c }
 func (m *Minio) Bucket() string { return m.bucket }
 
 func (m *Minio) ensureBucket(ctx context.Context) error {
-	ok, err := m.c.BucketExists(ctx, m.bucket)
 	// A MinIO that has just started answers its health check before it
 	// can serve buckets ("Server not initialized yet"): wait for it, a
-	// while, rather than fail the start of the process that opens it.
-	for i := 0; err != nil && notInitialized(err) && i < 150; i++ {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+	// while (151 tries 200 ms apart), rather than fail the start of the
+	// process that opens it.
+	ok, err := backoff.Retry(ctx, func() (bool, error) {
+		ok, err := m.c.BucketExists(ctx, m.bucket)
+		if err != nil && !notInitialized(err) {
+			return ok, backoff.Permanent(err)
 		}
-		ok, err = m.c.BucketExists(ctx, m.bucket)
+		return ok, err
+	}, backoff.WithBackOff(backoff.NewConstantBackOff(200*time.Millisecond)), backoff.WithMaxTries(151), backoff.WithMaxElapsedTime(0))
+	if pe, isPerm := err.(*backoff.PermanentError); isPerm {
+		err = pe.Err // the last try's error comes back marked
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if err != nil {
 		return m.mapErr("bucket "+m.bucket, err)
