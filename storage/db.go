@@ -141,19 +141,21 @@ func OpenDB(ctx context.Context, rawURL string) (*DB, error) {
 	// connection: switching a new file to WAL needs a lock for which SQLite
 	// does not wait (no busy handler), so processes opening the same new
 	// file at once retry.
-	var mode string
-	for i := 0; ; i++ {
-		err = sdb.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
-		if err == nil || !retryableTx(err) || i >= 300 {
-			break
+	mode, err := backoff.Retry(ctx, func() (string, error) {
+		var mode string
+		err := sdb.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err != nil && !retryableTx(err) {
+			err = backoff.Permanent(err)
 		}
-		select {
-		case <-ctx.Done():
-			err = ctx.Err()
-		case <-time.After(time.Duration(10+i%20) * time.Millisecond):
-			continue
-		}
-		break
+		return mode, err
+	}, backoff.WithMaxTries(301), backoff.WithMaxElapsedTime(0), backoff.WithBackOff(&backoff.ExponentialBackOff{
+		InitialInterval:     20 * time.Millisecond, // 10-30 ms, spread so racing processes part
+		RandomizationFactor: 0.5,
+		Multiplier:          1,
+		MaxInterval:         20 * time.Millisecond,
+	}))
+	if pe, ok := err.(*backoff.PermanentError); ok {
+		err = pe.Err // the last try's error comes back marked
 	}
 	if err == nil && !strings.EqualFold(mode, "wal") {
 		err = fmt.Errorf("journal mode is %q, not wal", mode)
