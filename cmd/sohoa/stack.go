@@ -152,7 +152,10 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if dbURL == "" {
 		dbURL = storage.DataDBPath(c.data)
 	}
-	if st.db, err = storage.OpenDB(ctx, dbURL); err != nil {
+	if err = waitEngine(ctx, log, "the database", redactedHost(dbURL), func(ctx context.Context) (err error) {
+		st.db, err = storage.OpenDB(ctx, dbURL)
+		return err
+	}); err != nil {
 		return st, err
 	}
 	if st.records, err = storage.OpenRecords(ctx, st.db); err != nil {
@@ -166,12 +169,19 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	rp := storage.DefaultRetry
 	rp.MaxElapsed = 2 * time.Minute
 	rp.Log = log
-	if st.blobs, err = storage.OpenBlobs(ctx, blobURL, storage.WithRetry(rp)); err != nil {
+	if err = waitEngine(ctx, log, "the blob store", redactedHost(blobURL), func(ctx context.Context) (err error) {
+		st.blobs, err = storage.OpenBlobs(ctx, blobURL, storage.WithRetry(rp))
+		return err
+	}); err != nil {
 		return st, err
 	}
 	var publisher workers.EventPublisher
 	if c.amqpURL != "" {
-		aq, err := workers.DialAMQP(ctx, workers.AMQPConfig{URL: c.amqpURL, Prefix: c.prefix, Logger: log})
+		var aq *workers.AMQPQueue
+		err := waitEngine(ctx, log, "RabbitMQ", redactedHost(c.amqpURL), func(ctx context.Context) (err error) {
+			aq, err = workers.DialAMQP(ctx, workers.AMQPConfig{URL: c.amqpURL, Prefix: c.prefix, Logger: log})
+			return err
+		})
 		if err != nil {
 			return st, err
 		}

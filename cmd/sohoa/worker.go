@@ -61,7 +61,11 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return usageError{e.ui.t("cần --amqp, --s3 và --db (hoặc SOHOA_AMQP, SOHOA_S3, SOHOA_DB)", "--amqp, --s3 and --db are required (or SOHOA_AMQP, SOHOA_S3, SOHOA_DB)")}
 	}
 
-	db, err := storage.OpenDB(ctx, *dbURL)
+	var db *storage.DB
+	err := waitEngine(ctx, e.log, "the database", redactedHost(*dbURL), func(ctx context.Context) (err error) {
+		db, err = storage.OpenDB(ctx, *dbURL)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -74,13 +78,21 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	blobs, err := storage.OpenBlobs(ctx, *s3URL, storage.WithRetry(storage.RetryPolicy{
-		Initial: 200 * time.Millisecond, Max: 5 * time.Second, MaxElapsed: 2 * time.Minute, Log: e.log,
-	}))
+	var blobs storage.Blobs
+	err = waitEngine(ctx, e.log, "the blob store", redactedHost(*s3URL), func(ctx context.Context) (err error) {
+		blobs, err = storage.OpenBlobs(ctx, *s3URL, storage.WithRetry(storage.RetryPolicy{
+			Initial: 200 * time.Millisecond, Max: 5 * time.Second, MaxElapsed: 2 * time.Minute, Log: e.log,
+		}))
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	q, err := workers.DialAMQP(ctx, workers.AMQPConfig{URL: *amqpURL, Prefix: *prefix, Logger: e.log})
+	var q *workers.AMQPQueue
+	err = waitEngine(ctx, e.log, "RabbitMQ", redactedHost(*amqpURL), func(ctx context.Context) (err error) {
+		q, err = workers.DialAMQP(ctx, workers.AMQPConfig{URL: *amqpURL, Prefix: *prefix, Logger: e.log})
+		return err
+	})
 	if err != nil {
 		return err
 	}
