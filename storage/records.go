@@ -146,12 +146,12 @@ func scanBatch(sc interface{ Scan(...any) error }) (*dossier.Batch, error) {
 }
 
 const pageCols = `batch_id, idx, source_name, source_page, source_key, source_sha, status, attempts, error,
-	result_key, image_key, confidence, needs_review, blank`
+	result_key, image_key, confidence, needs_review, blank, orientation_unsure`
 
 func scanPage(sc interface{ Scan(...any) error }) (dossier.Page, error) {
 	var p dossier.Page
 	err := sc.Scan(&p.BatchID, &p.Index, &p.SourceName, &p.SourcePage, &p.SourceKey, &p.SourceSHA, &p.Status, &p.Attempts,
-		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank)
+		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank, &p.OrientationUnsure)
 	return p, err
 }
 
@@ -409,8 +409,8 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, erro
 		}
 		t := now()
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE pages SET status = ?, error = ?, result_key = ?, image_key = ?, confidence = ?,
-			needs_review = ?, blank = ?, updated_at = ? WHERE batch_id = ? AND idx = ? AND status = ?`),
-			p.Status, p.Error, p.ResultKey, p.ImageKey, p.Confidence, p.NeedsReview, p.Blank, t, p.BatchID, p.Index, dossier.PagePending)
+			needs_review = ?, blank = ?, orientation_unsure = ?, updated_at = ? WHERE batch_id = ? AND idx = ? AND status = ?`),
+			p.Status, p.Error, p.ResultKey, p.ImageKey, p.Confidence, p.NeedsReview, p.Blank, p.OrientationUnsure, t, p.BatchID, p.Index, dossier.PagePending)
 		if err != nil {
 			return err
 		}
@@ -534,6 +534,28 @@ func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page,
 		return nil, fmt.Errorf("storage: exceptions: %w", err)
 	}
 	return out, nil
+}
+
+// ReviewPages implements Records: pages done but flagged for review,
+// oldest first. The literals match the partial index pages_review.
+func (s *SQLRecords) ReviewPages(ctx context.Context, limit int) ([]dossier.Page, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE needs_review AND status = 'done' ORDER BY updated_at, batch_id, idx LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: review pages: %w", err)
+	}
+	defer rows.Close()
+	var out []dossier.Page
+	for rows.Next() {
+		p, err := scanPage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: review pages: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // ---- results ----

@@ -90,12 +90,12 @@ func TestMigrateConcurrent(t *testing.T) {
 			}
 			defer db.Close()
 			v, err := db.SchemaVersion(ctx, storage.RecordsComponent)
-			if err != nil || v != 3 {
-				t.Fatalf("schema version = %d, %v; want 3", v, err)
+			if err != nil || v != 4 {
+				t.Fatalf("schema version = %d, %v; want 4", v, err)
 			}
 			var n int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 3 {
-				t.Fatalf("%d migration rows (%v), want 3", n, err)
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 4 {
+				t.Fatalf("%d migration rows (%v), want 4", n, err)
 			}
 			// A newer schema than the program knows is refused.
 			err = db.Migrate(ctx, storage.RecordsComponent, nil)
@@ -256,6 +256,9 @@ func TestFinishPageConcurrent(t *testing.T) {
 					if i == 7 {
 						p = dossier.Page{BatchID: b.ID, Index: i, Status: dossier.PageException, Error: "unreadable image"}
 					}
+					if i == 5 { // read, but its orientation is unsure: to review
+						p.NeedsReview, p.OrientationUnsure, p.Confidence = true, true, 0
+					}
 					done, err := r.FinishPage(ctx, p)
 					if err != nil {
 						t.Error(err)
@@ -301,6 +304,11 @@ func TestFinishPageConcurrent(t *testing.T) {
 		ex, err := r.Exceptions(ctx, 10)
 		if err != nil || len(ex) != 1 || ex[0].Index != 7 || ex[0].Error != "unreadable image" {
 			t.Fatalf("exceptions: %+v, %v", ex, err)
+		}
+		// The flagged page is a review item, apart from the failed one.
+		rv, err := r.ReviewPages(ctx, 10)
+		if err != nil || len(rv) != 1 || rv[0].Index != 5 || rv[0].BatchID != b.ID || !rv[0].NeedsReview || !rv[0].OrientationUnsure {
+			t.Fatalf("review pages: %+v, %v", rv, err)
 		}
 		if err := r.RetryPage(ctx, b.ID, 7); err != nil {
 			t.Fatal(err)

@@ -160,4 +160,8 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_token ON sessions (token_id);
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 `)},
+	{Version: 4, Name: "pages to review", SQL: schemaSQL(`
+ALTER TABLE pages ADD COLUMN orientation_unsure BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX pages_review ON pages (updated_at) WHERE needs_review AND status = 'done';
+`)},
 }

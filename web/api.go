@@ -426,7 +426,30 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 	for _, p := range ps {
 		out = append(out, exc{p.BatchID, p, fmt.Sprintf("/v1/batches/%s/pages/%d/retry", p.BatchID, p.Index)})
 	}
-	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out})
+	// Pages that were read but that a person should look at: apart from
+	// the failed ones, because nothing is to retry, only to check.
+	rs, err := s.cfg.Records.ReviewPages(r.Context(), limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type rev struct {
+		BatchID string `json:"batch_id"`
+		dossier.Page
+		Reason   string `json:"reason"`
+		ReasonVI string `json:"reason_vi"`
+	}
+	review := make([]rev, 0, len(rs))
+	for _, p := range rs {
+		en, vi := fmt.Sprintf("text read poorly (confidence %.0f%%): check the page", p.Confidence),
+			fmt.Sprintf("chữ nhận dạng kém (độ tin cậy %.0f%%): cần kiểm tra trang", p.Confidence)
+		if p.OrientationUnsure {
+			en, vi = "orientation unsure: kept as scanned, check that the page is upright",
+				"không chắc hướng trang: đã giữ như khi quét, cần kiểm tra trang có đứng thẳng không"
+		}
+		review = append(review, rev{p.BatchID, p, en, vi})
+	}
+	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out, "review": review})
 }
 
 func (s *Server) retryPage(w http.ResponseWriter, r *http.Request) {

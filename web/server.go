@@ -61,6 +61,9 @@ type Records interface {
 	ResultByCode(ctx context.Context, code string) (*dossier.Result, error)
 	// Exceptions returns up to limit excepted pages, oldest first.
 	Exceptions(ctx context.Context, limit int) ([]dossier.Page, error)
+	// ReviewPages returns up to limit pages read but flagged for review
+	// (NeedsReview), oldest first.
+	ReviewPages(ctx context.Context, limit int) ([]dossier.Page, error)
 	// RetryPage puts an excepted page back to pending; retrying a pending
 	// page does nothing, and a finished page, or any page of a done batch,
 	// is storage.ErrConflict.

@@ -16,20 +16,23 @@ import (
 
 // ocrPage is one NDJSON line of `sohoa ocr --json`.
 type ocrPage struct {
-	File        string     `json:"file"`
-	Page        int        `json:"page"`
-	Orientation int        `json:"orientation"`
-	Skew        float64    `json:"skew"`
-	Blank       bool       `json:"blank"`
-	Confidence  float64    `json:"confidence"`
-	NeedsReview bool       `json:"needs_review"`
-	Language    string     `json:"language"`
-	DPI         float64    `json:"dpi"`
-	DPIKnown    bool       `json:"dpi_known"`
-	Width       int        `json:"width"`
-	Height      int        `json:"height"`
-	Text        string     `json:"text"`
-	Lines       []ocr.Line `json:"lines,omitempty"`
+	File        string  `json:"file"`
+	Page        int     `json:"page"`
+	Orientation int     `json:"orientation"`
+	Skew        float64 `json:"skew"`
+	Blank       bool    `json:"blank"`
+	Confidence  float64 `json:"confidence"`
+	NeedsReview bool    `json:"needs_review"`
+	// OrientationUnsure: no turn made the text readable; the page kept the
+	// scanner's orientation (and needs review).
+	OrientationUnsure bool       `json:"orientation_unsure"`
+	Language          string     `json:"language"`
+	DPI               float64    `json:"dpi"`
+	DPIKnown          bool       `json:"dpi_known"`
+	Width             int        `json:"width"`
+	Height            int        `json:"height"`
+	Text              string     `json:"text"`
+	Lines             []ocr.Line `json:"lines,omitempty"`
 }
 
 // pageJob is one page waiting for its result, in output order.
@@ -140,7 +143,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 		r := d.res
 		if *asJSON {
 			out := ocrPage{File: j.file, Page: j.page, Orientation: r.Orientation, Skew: r.Skew, Blank: r.Blank,
-				Confidence: r.Confidence, NeedsReview: r.NeedsReview, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown,
+				Confidence: r.Confidence, NeedsReview: r.NeedsReview, OrientationUnsure: r.OrientationUnsure, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown,
 				Width: r.Width, Height: r.Height, Text: r.Text}
 			if *words {
 				out.Lines = r.Lines

@@ -29,7 +29,8 @@ type progress struct {
 	finished bool
 }
 
-// progress returns the status line of this command; what names the work.
+// progress returns the status line of this command; what names the work,
+// total the pages to do (0: not known yet; -1: no pages are counted).
 func (e *env) progress(what string, total int) *progress {
 	return &progress{w: e.stderr, u: e.ui, on: e.term, what: what, total: total, now: time.Now, start: time.Now()}
 }
@@ -108,6 +109,12 @@ func (p *progress) lineLocked(now time.Time) string {
 	u := p.u
 	var b strings.Builder
 	b.WriteString(p.what)
+	if p.total < 0 { // no pages to count: the note alone (watch)
+		if p.note != "" {
+			b.WriteString(" · " + p.note)
+		}
+		return b.String()
+	}
 	if p.total > 0 {
 		fmt.Fprintf(&b, " %d/%s", p.done, u.pages(p.total))
 	} else if p.done > 0 || p.note == "" {
@@ -116,11 +123,15 @@ func (p *progress) lineLocked(now time.Time) string {
 	el := now.Sub(p.start)
 	if p.done > 0 && el > 0 {
 		rate := float64(p.done) / el.Seconds()
-		r := fmt.Sprintf("%.1f", rate)
+		shown, unit := rate, u.t("trang/giây", "pages/s")
+		if rate < 0.1 { // slow pages (a loaded machine): per minute reads better than 0.0
+			shown, unit = rate*60, u.t("trang/phút", "pages/min")
+		}
+		r := fmt.Sprintf("%.1f", shown)
 		if !u.english {
 			r = strings.Replace(r, ".", ",", 1)
 		}
-		fmt.Fprintf(&b, u.t(" · %s trang/giây", " · %s pages/s"), r)
+		fmt.Fprintf(&b, " · %s %s", r, unit)
 		if p.total > p.done {
 			left := time.Duration(float64(p.total-p.done) / rate * float64(time.Second))
 			fmt.Fprintf(&b, u.t(" · còn khoảng %s", " · about %s left"), u.duration(left))

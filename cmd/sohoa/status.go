@@ -150,8 +150,7 @@ func printBatch(w io.Writer, u ui, b *dossier.Batch) {
 	if len(review) > 0 {
 		fmt.Fprintf(w, u.t("CẦN XEM LẠI %s:\n", "%s TO REVIEW:\n"), u.pages(len(review)))
 		for _, p := range review {
-			fmt.Fprintf(w, "  %s %d (%s): %s\n", u.t("trang", "page"), p.Index, p.SourceName,
-				fmt.Sprintf(u.t("độ tin cậy %.0f%%: kiểm tra hướng trang và chữ nhận dạng", "confidence %.0f%%: check the page's orientation and text"), p.Confidence))
+			fmt.Fprintf(w, "  %s %d (%s): %s\n", u.t("trang", "page"), p.Index, p.SourceName, reviewReason(u, p.OrientationUnsure, p.Confidence))
 		}
 	}
 	if len(bad) > 0 {

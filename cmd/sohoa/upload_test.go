@@ -164,7 +164,7 @@ func TestUploadWaitListsFlaggedPages(t *testing.T) {
 	if code != 0 || out != "b1\n000.00.31.H33-220804-0001-KQ1\n" {
 		t.Fatalf("exit %d, stdout %q; stderr:\n%s", code, out, errs)
 	}
-	if !strings.Contains(errs, "1 page TO REVIEW:\n  page 2 (p2.jpg): confidence 0%") {
+	if !strings.Contains(errs, "1 page TO REVIEW:\n  page 2 (p2.jpg): poorly read text (confidence 0%)") {
 		t.Errorf("flagged page not listed:\n%s", errs)
 	}
 }

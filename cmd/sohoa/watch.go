@@ -47,6 +47,8 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 		o.embedded = &c
 	} else if o.token == "" {
 		return usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
+	} else if err := checkServerURL("--server", o.server, e.ui); err != nil {
+		return err
 	}
 	return watchWith(ctx, e, o, nil)
 }
@@ -54,7 +56,21 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 // watchWith runs the watcher; onDone (tests) hears of every batch handled.
 func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, *ingest.UploadResult, error)) error {
 	w := &ingest.Watcher{Dir: o.dir, Settle: o.settle, DeleteDone: o.deleteDone, Log: e.log}
+	bar := e.progress(fmt.Sprintf(e.ui.t("Theo dõi %s", "Watching %s"), o.dir), -1)
+	defer bar.clear()
+	accepted, refused := 0, 0
+	tally := func() string {
+		return fmt.Sprintf(e.ui.t("đã nhận %d lô, từ chối %d", "%d batches accepted, %d refused"), accepted, refused)
+	}
+	bar.status(tally())
 	w.OnDone = func(name string, res *ingest.UploadResult, err error) {
+		bar.hide()
+		if res != nil {
+			accepted++
+		} else {
+			refused++
+		}
+		defer bar.status(tally())
 		if res != nil {
 			fmt.Fprintf(e.stdout, "%s\t%s\n", name, res.BatchID)
 		} else {
@@ -65,7 +81,7 @@ func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, 
 		}
 	}
 	if o.embedded == nil {
-		w.Up = &ingest.Client{Server: o.server, Token: o.token, Log: e.log}
+		w.Up = &ingest.Client{Server: o.server, Token: o.token, Log: e.log, OnRetry: retryLine(e, bar)}
 		return w.Run(ctx)
 	}
 	st, err := openStack(ctx, e.log, *o.embedded)

@@ -77,6 +77,9 @@ type Page struct {
 	Confidence  float64 `json:"confidence"`
 	NeedsReview bool    `json:"needs_review"`
 	Blank       bool    `json:"blank"`
+	// OrientationUnsure: no turn made the text readable, so the page kept
+	// the scanner's orientation; it is among the pages to review.
+	OrientationUnsure bool `json:"orientation_unsure,omitempty"`
 }
 
 // Result is a signed PDF linked to its dossier as an electronic result.

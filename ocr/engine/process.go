@@ -34,6 +34,8 @@ const (
 	upDownSure    = 10    // Leptonica up/down confidence that needs no second opinion
 	rereadBelow   = 80    // mean word confidence under which an unsure page is read turned too
 	rereadMargin  = 5     // confidence the turned reading must gain to win
+	turnSureAbove = 30    // mean word confidence a turned page must reach for the turn to be trusted
+	turnMargin    = 15    // confidence the turned reading must gain over the page as scanned
 )
 
 // process runs the whole page pipeline in the engine child.
@@ -196,10 +198,32 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		}
 		mark("reread")
 	}
+	// A turn is only as good as the text it makes readable. When the page
+	// turned still reads badly (a near-blank back page with a seal, a
+	// photo), it is read as the scanner gave it too, and unless the turn
+	// reads clearly better the scan keeps its orientation and skew: a page
+	// wrongly turned sideways is worse than one left as scanned. Either way
+	// the operator is told (NeedsReview, OrientationUnsure).
+	if quads%4 != 0 && conf < j.ReviewBelow {
+		asScanned := clean
+		if grey != nil {
+			asScanned = grey
+		}
+		l0, t0, c0, err := r.recognize(asScanned, dpi)
+		if err != nil {
+			return res, ocr.Image{}, fmt.Errorf("tesseract: %w", err)
+		}
+		if conf < turnSureAbove || conf < c0+turnMargin {
+			lines, text, conf = l0, t0, c0
+			quads, angle = 0, 0
+			res.OrientationUnsure = true
+		}
+		mark("as-scanned")
+	}
 	res.Orientation = (quads % 4) * 90
 	res.Skew = math.Round(angle*1000) / 1000
 	res.Lines, res.Text, res.Confidence = lines, text, conf
-	res.NeedsReview = conf < j.ReviewBelow
+	res.NeedsReview = conf < j.ReviewBelow || res.OrientationUnsure
 
 	out, err := transform(src, quads, angle)
 	if err != nil {

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
+)
+
+// TestUnsureOrientation (issue 16, point 1): page 2 of a real provincial
+// decision is a near-blank back page with only a seal. No turn makes text
+// of it, so it keeps the orientation the scanner gave it (portrait, not
+// turned 90°), and it is listed wherever the operator looks: the output of
+// sohoa pdf, ocr --json, upload --wait, GET /v1/exceptions (as a review
+// item, apart from failed pages) and sohoa status.
+func TestUnsureOrientation(t *testing.T) {
+	scan, err := filepath.Abs("../../../shared/corpus/vn-admin/266b230eeca98483fbf4a5f13132bd43ac16a998.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(scan); err != nil {
+		t.Fatalf("real scans missing (run `bash .ci/test` from the project root): %v", err)
+	}
+	dir := t.TempDir()
+
+	out := filepath.Join(dir, "quyet-dinh.pdf")
+	_, stderr, code := runBin(t, nil, "pdf", "-o", out, "--engines", "2", scan)
+	if code != 0 || !strings.Contains(stderr, "CẦN XEM LẠI 1 trang:\n  trang 2 (") || !strings.Contains(stderr, "không chắc hướng trang, đã giữ như khi quét") {
+		t.Errorf("sohoa pdf: exit %d, the seal page is not listed:\n%s", code, stderr)
+	}
+	info, err := exec.Command("pdfinfo", "-f", "1", "-l", "2", out).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v", err)
+	}
+	sizes := regexp.MustCompile(`Page +(\d) size: +([\d.]+) x ([\d.]+)`).FindAllStringSubmatch(string(info), -1)
+	if len(sizes) != 2 {
+		t.Fatalf("pdfinfo:\n%s", info)
+	}
+	for _, s := range sizes {
+		w, _ := strconv.ParseFloat(s[2], 64)
+		h, _ := strconv.ParseFloat(s[3], 64)
+		if w >= h {
+			t.Errorf("page %s is %s x %s pt: turned sideways, the scan is portrait", s[1], s[2], s[3])
+		}
+	}
+
+	stdout, _, code := runBin(t, nil, "ocr", "--json", "--engines", "2", scan)
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); code != 0 || len(lines) != 2 ||
+		!strings.Contains(lines[1], `"orientation":0,`) || !strings.Contains(lines[1], `"needs_review":true`) || !strings.Contains(lines[1], `"orientation_unsure":true`) {
+		t.Errorf("ocr --json: exit %d:\n%s", code, stdout)
+	}
+
+	// Through a server: upload --wait, the exceptions, status.
+	ts := startStack(t, stackConfig{workers: 2, unsigned: true})
+	tok := ts.token(t, dossier.RoleStation, "quay-1")
+	admin := ts.token(t, dossier.RoleAdmin, "quản trị")
+	code, stdout, stderr = runIn(false, "upload", "--server", ts.url, "--token", tok, "--dossier", testDossier,
+		"--title", "Quyết định bổ nhiệm", "--state-dir", dir, "--wait", scan)
+	if code != 0 || !strings.Contains(stderr, "CẦN XEM LẠI 1 trang:\n  trang 2 (") {
+		t.Fatalf("upload --wait: exit %d, stdout %q:\n%s", code, stdout, stderr)
+	}
+	batchID, _, _ := strings.Cut(stdout, "\n")
+
+	var ex struct {
+		Exceptions []any `json:"exceptions"`
+		Review     []struct {
+			BatchID           string `json:"batch_id"`
+			Index             int    `json:"index"`
+			NeedsReview       bool   `json:"needs_review"`
+			OrientationUnsure bool   `json:"orientation_unsure"`
+			ReasonVI          string `json:"reason_vi"`
+		} `json:"review"`
+	}
+	if c := call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || len(ex.Exceptions) != 0 || len(ex.Review) != 1 {
+		t.Fatalf("exceptions: %d %+v", c, ex)
+	}
+	if r := ex.Review[0]; r.BatchID != batchID || r.Index != 2 || !r.NeedsReview || !r.OrientationUnsure || !strings.Contains(r.ReasonVI, "không chắc hướng trang") {
+		t.Errorf("review item: %+v", r)
+	}
+
+	code, stdout, _ = runIn(false, "status", "--server", ts.url, "--token", tok, batchID)
+	if code != 0 || !strings.Contains(stdout, "Trạng thái: xong") || !strings.Contains(stdout, "CẦN XEM LẠI 1 trang:\n  trang 2 (") ||
+		!strings.Contains(stdout, "không chắc hướng trang") {
+		t.Errorf("status: exit %d:\n%s", code, stdout)
+	}
+}
