@@ -39,7 +39,7 @@ func openDoc(t testing.TB, b []byte) *doc {
 
 func (d *doc) dict(o types.Object) types.Dict {
 	d.t.Helper()
-	dd, err := dictOf(d.v, o)
+	dd, err := pdfread.DictOf(d.v, o)
 	if err != nil {
 		d.t.Fatalf("dict %v: %v", o, err)
 	}
@@ -52,10 +52,10 @@ func (d *doc) page1() (types.IndirectRef, types.Dict) {
 	node := d.dict(d.v.Trailer["Root"])["Pages"]
 	for i := 0; i < 10; i++ {
 		nd := d.dict(node)
-		if nameOf(d.v, nd, "Type") == "Page" {
+		if pdfread.NameOf(d.v, nd, "Type") == "Page" {
 			return node.(types.IndirectRef), nd
 		}
-		kids, _ := arrayOf(d.v, nd["Kids"])
+		kids, _ := pdfread.ArrayOf(d.v, nd["Kids"])
 		node = kids[0]
 	}
 	d.t.Fatal("no page")
@@ -67,7 +67,7 @@ func (d *doc) page1() (types.IndirectRef, types.Dict) {
 func (d *doc) sigRef() (widget, sig types.IndirectRef) {
 	d.t.Helper()
 	acro := d.dict(d.dict(d.v.Trailer["Root"])["AcroForm"])
-	fields, _ := arrayOf(d.v, acro["Fields"])
+	fields, _ := pdfread.ArrayOf(d.v, acro["Fields"])
 	w := fields[0].(types.IndirectRef)
 	return w, d.dict(w)["V"].(types.IndirectRef)
 }

@@ -125,12 +125,12 @@ func (a *changeAnalysis) mapRoles() {
 	}
 	set(a.old.Trailer["Root"], role{kind: "catalog"})
 	set(a.old.Trailer["Info"], role{kind: "info"})
-	root, err := dictOf(a.old, a.old.Trailer["Root"])
+	root, err := pdfread.DictOf(a.old, a.old.Trailer["Root"])
 	if err != nil {
 		return
 	}
 	set(root["DSS"], role{kind: "dss"})
-	if acro, err := dictOf(a.old, root["AcroForm"]); err == nil {
+	if acro, err := pdfread.DictOf(a.old, root["AcroForm"]); err == nil {
 		set(root["AcroForm"], role{kind: "acroform"})
 		set(acro["Fields"], role{kind: "fields"})
 	}
@@ -145,11 +145,11 @@ func (a *changeAnalysis) mapRoles() {
 				return
 			}
 		}
-		d, err := dictOf(a.old, o)
+		d, err := pdfread.DictOf(a.old, o)
 		if err != nil {
 			return
 		}
-		if kids, err := arrayOf(a.old, d["Kids"]); err == nil && nameOf(a.old, d, "Type") != "Page" {
+		if kids, err := pdfread.ArrayOf(a.old, d["Kids"]); err == nil && pdfread.NameOf(a.old, d, "Type") != "Page" {
 			set(o, role{kind: "pages"})
 			for _, k := range kids {
 				walk(k, depth+1)
@@ -165,17 +165,17 @@ func (a *changeAnalysis) mapRoles() {
 			}
 		default:
 			set(c, role{kind: "content", page: page})
-			if arr, err := arrayOf(a.old, c); err == nil {
+			if arr, err := pdfread.ArrayOf(a.old, c); err == nil {
 				for _, x := range arr {
 					set(x, role{kind: "content", page: page})
 				}
 			}
 		}
 		set(d["Resources"], role{kind: "resource", page: page})
-		if res, err := dictOf(a.old, d["Resources"]); err == nil {
+		if res, err := pdfread.DictOf(a.old, d["Resources"]); err == nil {
 			for _, k := range []string{"XObject", "Font", "ExtGState", "ColorSpace", "Pattern", "Shading", "Properties"} {
 				set(res[k], role{kind: "resource", page: page})
-				if sub, err := dictOf(a.old, res[k]); err == nil {
+				if sub, err := pdfread.DictOf(a.old, res[k]); err == nil {
 					for _, x := range sub {
 						set(x, role{kind: "resource", page: page})
 					}
@@ -183,7 +183,7 @@ func (a *changeAnalysis) mapRoles() {
 			}
 		}
 		set(d["Annots"], role{kind: "annots", page: page})
-		annots, _ := arrayOf(a.old, d["Annots"])
+		annots, _ := pdfread.ArrayOf(a.old, d["Annots"])
 		for _, x := range annots {
 			if isSigField(a.old, x) {
 				set(x, role{kind: "sigfield", page: page})
@@ -197,19 +197,19 @@ func (a *changeAnalysis) mapRoles() {
 
 // isSigField reports whether o is a signature field (or its widget).
 func isSigField(v pdfObjects, o types.Object) bool {
-	d, err := dictOf(v, o)
+	d, err := pdfread.DictOf(v, o)
 	if err != nil {
 		return false
 	}
 	for i := 0; i < 8 && d != nil; i++ {
-		if nameOf(v, d, "FT") == "Sig" {
+		if pdfread.NameOf(v, d, "FT") == "Sig" {
 			return true
 		}
 		p, ok := d.Find("Parent")
 		if !ok {
 			return false
 		}
-		if d, err = dictOf(v, p); err != nil {
+		if d, err = pdfread.DictOf(v, p); err != nil {
 			return false
 		}
 	}
@@ -219,15 +219,15 @@ func isSigField(v pdfObjects, o types.Object) bool {
 func (a *changeAnalysis) trailer() {
 	if o, c := a.old.Trailer["Root"], a.cur.Trailer["Root"]; refNum(o) != refNum(c) {
 		a.add(refNum(c), 0, false, "the catalog was replaced by another object", "danh mục gốc (catalog) bị thay bằng đối tượng khác")
-		if od, err1 := dictOf(a.old, o); err1 == nil {
-			if cd, err2 := dictOf(a.cur, c); err2 == nil {
+		if od, err1 := pdfread.DictOf(a.old, o); err1 == nil {
+			if cd, err2 := pdfread.DictOf(a.cur, c); err2 == nil {
 				a.catalog(refNum(c), od, cd)
 			}
 		}
 	}
 	if o, c := a.old.Trailer["Info"], a.cur.Trailer["Info"]; refNum(o) != refNum(c) && c != nil {
-		od, _ := dictOf(a.old, o)
-		if cd, err := dictOf(a.cur, c); err == nil {
+		od, _ := pdfread.DictOf(a.old, o)
+		if cd, err := pdfread.DictOf(a.cur, c); err == nil {
 			a.keys(refNum(c), 0, od, cd, allowedInfoKeys, "document information (Info)", "thông tin tài liệu (Info)")
 		}
 	}
@@ -407,8 +407,8 @@ func (a *changeAnalysis) catalog(n int, o, c types.Dict) {
 	for _, k := range diffKeys(o, c) {
 		switch {
 		case k == "AcroForm":
-			od, _ := dictOf(a.old, o[k])
-			cd, err := dictOf(a.cur, c[k])
+			od, _ := pdfread.DictOf(a.old, o[k])
+			cd, err := pdfread.DictOf(a.cur, c[k])
 			if err != nil {
 				bad = append(bad, "/AcroForm")
 				continue
@@ -435,8 +435,8 @@ func (a *changeAnalysis) acroForm(n int, o, c types.Dict) {
 	for _, k := range diffKeys(o, c) {
 		switch k {
 		case "Fields":
-			of, _ := arrayOf(a.old, o[k])
-			cf, err := arrayOf(a.cur, c[k])
+			of, _ := pdfread.ArrayOf(a.old, o[k])
+			cf, err := pdfread.ArrayOf(a.cur, c[k])
 			if err != nil {
 				bad = append(bad, "/Fields")
 				continue
@@ -488,8 +488,8 @@ func (a *changeAnalysis) grown(n, page int, o, c types.Array) {
 			continue
 		}
 		name := ""
-		if d, err := dictOf(a.cur, x); err == nil {
-			name, _ = textOf(a.cur, d["T"])
+		if d, err := pdfread.DictOf(a.cur, x); err == nil {
+			name, _ = pdfread.TextOf(a.cur, d["T"])
 		}
 		a.add(refNum(x), page, true, "signature field "+name+" added", "trường chữ ký "+name+" được thêm vào")
 	}
@@ -502,8 +502,8 @@ func (a *changeAnalysis) page(n, page int, o, c types.Dict) {
 			bad = append(bad, "/"+k)
 			continue
 		}
-		oa, _ := arrayOf(a.old, o[k])
-		ca, err := arrayOf(a.cur, c[k])
+		oa, _ := pdfread.ArrayOf(a.old, o[k])
+		ca, err := pdfread.ArrayOf(a.cur, c[k])
 		if err != nil {
 			bad = append(bad, "/Annots")
 			continue

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pdf/pdfread"
@@ -31,70 +30,6 @@ type pdfObjects interface {
 	Resolve(o types.Object) (types.Object, error)
 	// Stream returns the decoded content of a stream object, at most limit bytes.
 	Stream(o types.Object, limit int64) ([]byte, error)
-}
-
-func dictOf(src pdfObjects, o types.Object) (types.Dict, error) {
-	o, err := src.Resolve(o)
-	if err != nil {
-		return nil, err
-	}
-	switch v := o.(type) {
-	case types.Dict:
-		return v, nil
-	case types.StreamDict:
-		return v.Dict, nil
-	case *types.StreamDict:
-		return v.Dict, nil
-	}
-	return nil, fmt.Errorf("want a dictionary, got %T", o)
-}
-
-func arrayOf(src pdfObjects, o types.Object) (types.Array, error) {
-	o, err := src.Resolve(o)
-	if err != nil {
-		return nil, err
-	}
-	if a, ok := o.(types.Array); ok {
-		return a, nil
-	}
-	return nil, fmt.Errorf("want an array, got %T", o)
-}
-
-func textOf(src pdfObjects, o types.Object) (string, error) {
-	o, err := src.Resolve(o)
-	if err != nil {
-		return "", err
-	}
-	return model.Text(o)
-}
-
-func numberOf(src pdfObjects, o types.Object) (float64, error) {
-	o, err := src.Resolve(o)
-	if err != nil {
-		return 0, err
-	}
-	switch v := o.(type) {
-	case types.Integer:
-		return float64(v), nil
-	case types.Float:
-		return float64(v), nil
-	}
-	return 0, fmt.Errorf("want a number, got %T", o)
-}
-
-func nameOf(src pdfObjects, d types.Dict, key string) string {
-	o, ok := d.Find(key)
-	if !ok {
-		return ""
-	}
-	o, err := src.Resolve(o)
-	if err != nil {
-		return ""
-	}
-	if n, ok := o.(types.Name); ok {
-		return string(n)
-	}
-	return ""
 }
 
 // docParts is the trailer-level view of a file.
@@ -143,9 +78,9 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 		return nil, fmt.Errorf("pdf: verify: malformed PDF: %w", err)
 	}
 	if inf, ok := doc.Trailer.Find("Info"); ok {
-		d.info, _ = dictOf(doc, inf)
+		d.info, _ = pdfread.DictOf(doc, inf)
 	}
-	id, _ := arrayOf(doc, doc.Trailer["ID"])
+	id, _ := pdfread.ArrayOf(doc, doc.Trailer["ID"])
 	d.idOK = len(id) == 2
 	_, d.encrypted = doc.Trailer.Find("Encrypt")
 	if !doc.Lazy && doc.Version != "" {

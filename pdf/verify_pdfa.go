@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pdf/pdfread"
 )
 
 // The PDF/A half of Verify: the XMP claim, Info and XMP agreement, the
@@ -55,18 +57,18 @@ func checkPages(ctx context.Context, src pdfObjects, root types.Dict, rep *Repor
 			}
 			seen[ir.String()] = true
 		}
-		nd, err := dictOf(src, node)
+		nd, err := pdfread.DictOf(src, node)
 		if err != nil {
 			problem("page tree node unreadable: %v", err)
 			return
 		}
 		if ro, ok := nd.Find("Resources"); ok {
-			if rd, err := dictOf(src, ro); err == nil {
+			if rd, err := pdfread.DictOf(src, ro); err == nil {
 				res = rd
 			}
 		}
-		if t := nameOf(src, nd, "Type"); t == "Pages" || (t == "" && nd["Kids"] != nil) {
-			kids, err := arrayOf(src, nd["Kids"])
+		if t := pdfread.NameOf(src, nd, "Type"); t == "Pages" || (t == "" && nd["Kids"] != nil) {
+			kids, err := pdfread.ArrayOf(src, nd["Kids"])
 			if err != nil {
 				problem("page tree node without /Kids")
 				return
@@ -81,22 +83,22 @@ func checkPages(ctx context.Context, src pdfObjects, root types.Dict, rep *Repor
 		if res != nil {
 			checkFonts(src, res, p, seen, problem, 0)
 		}
-		annots, _ := arrayOf(src, nd["Annots"])
+		annots, _ := pdfread.ArrayOf(src, nd["Annots"])
 		for _, an := range annots {
-			ad, err := dictOf(src, an)
+			ad, err := pdfread.DictOf(src, an)
 			if err != nil {
 				continue
 			}
 			if fo, ok := ad.Find("F"); ok {
-				if f, err := numberOf(src, fo); err == nil && int(f)&4 == 0 && nameOf(src, ad, "Subtype") != "Popup" {
+				if f, err := pdfread.NumberOf(src, fo); err == nil && int(f)&4 == 0 && pdfread.NameOf(src, ad, "Subtype") != "Popup" {
 					problem("page %d: an annotation is not marked printable (/F 4)", p)
 				}
 			}
 			if ap, ok := ad.Find("AP"); ok {
-				apd, _ := dictOf(src, ap)
+				apd, _ := pdfread.DictOf(src, ap)
 				if n, ok := apd.Find("N"); ok {
-					if nd, err := dictOf(src, n); err == nil {
-						if rd, err := dictOf(src, nd["Resources"]); err == nil {
+					if nd, err := pdfread.DictOf(src, n); err == nil {
+						if rd, err := pdfread.DictOf(src, nd["Resources"]); err == nil {
 							checkFonts(src, rd, p, seen, problem, 0)
 						}
 					}
@@ -155,7 +157,7 @@ func checkPDFA(d docParts, rep *Report, pageProblems []string) {
 		if !ok {
 			return "", false
 		}
-		s, err := textOf(src, o)
+		s, err := pdfread.TextOf(src, o)
 		return s, err == nil
 	}
 	for _, dd := range []struct{ info, xmp string }{{"CreationDate", "xmp:CreateDate"}, {"ModDate", "xmp:ModifyDate"}} {
@@ -189,9 +191,9 @@ func checkPDFA(d docParts, rep *Report, pageProblems []string) {
 
 	// Output intent with an ICC profile.
 	hasIntent := false
-	intents, _ := arrayOf(src, d.root["OutputIntents"])
+	intents, _ := pdfread.ArrayOf(src, d.root["OutputIntents"])
 	for _, it := range intents {
-		if id, err := dictOf(src, it); err == nil {
+		if id, err := pdfread.DictOf(src, it); err == nil {
 			if _, ok := id.Find("DestOutputProfile"); ok {
 				hasIntent = true
 			}
@@ -208,7 +210,7 @@ func checkFonts(src pdfObjects, res types.Dict, page int, seen map[string]bool, 
 	if depth > 8 {
 		return
 	}
-	fd, _ := dictOf(src, res["Font"])
+	fd, _ := pdfread.DictOf(src, res["Font"])
 	for name, f := range fd {
 		if ir, ok := f.(types.IndirectRef); ok {
 			if seen["f"+ir.String()] {
@@ -216,15 +218,15 @@ func checkFonts(src pdfObjects, res types.Dict, page int, seen map[string]bool, 
 			}
 			seen["f"+ir.String()] = true
 		}
-		d, err := dictOf(src, f)
+		d, err := pdfread.DictOf(src, f)
 		if err != nil {
 			continue
 		}
 		if !fontEmbedded(src, d) {
-			problem("page %d: font %s (%s) is not embedded", page, name, nameOf(src, d, "BaseFont"))
+			problem("page %d: font %s (%s) is not embedded", page, name, pdfread.NameOf(src, d, "BaseFont"))
 		}
 	}
-	xd, _ := dictOf(src, res["XObject"])
+	xd, _ := pdfread.DictOf(src, res["XObject"])
 	for _, x := range xd {
 		if ir, ok := x.(types.IndirectRef); ok {
 			if seen["x"+ir.String()] {
@@ -232,30 +234,30 @@ func checkFonts(src pdfObjects, res types.Dict, page int, seen map[string]bool, 
 			}
 			seen["x"+ir.String()] = true
 		}
-		sd, err := dictOf(src, x)
-		if err != nil || nameOf(src, sd, "Subtype") != "Form" {
+		sd, err := pdfread.DictOf(src, x)
+		if err != nil || pdfread.NameOf(src, sd, "Subtype") != "Form" {
 			continue
 		}
-		if rd, err := dictOf(src, sd["Resources"]); err == nil {
+		if rd, err := pdfread.DictOf(src, sd["Resources"]); err == nil {
 			checkFonts(src, rd, page, seen, problem, depth+1)
 		}
 	}
 }
 
 func fontEmbedded(src pdfObjects, d types.Dict) bool {
-	switch nameOf(src, d, "Subtype") {
+	switch pdfread.NameOf(src, d, "Subtype") {
 	case "Type3":
 		return true
 	case "Type0":
-		arr, err := arrayOf(src, d["DescendantFonts"])
+		arr, err := pdfread.ArrayOf(src, d["DescendantFonts"])
 		if err != nil || len(arr) == 0 {
 			return false
 		}
-		if d, err = dictOf(src, arr[0]); err != nil {
+		if d, err = pdfread.DictOf(src, arr[0]); err != nil {
 			return false
 		}
 	}
-	fd, err := dictOf(src, d["FontDescriptor"])
+	fd, err := pdfread.DictOf(src, d["FontDescriptor"])
 	if err != nil {
 		return false
 	}

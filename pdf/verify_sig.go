@@ -39,11 +39,11 @@ type sigField struct {
 // whose value is missing or not a dictionary is returned too (v nil): an
 // emptied signature must not pass for "no signature".
 func sigFields(src pdfObjects, root types.Dict) []sigField {
-	acro, err := dictOf(src, root["AcroForm"])
+	acro, err := pdfread.DictOf(src, root["AcroForm"])
 	if err != nil {
 		return nil
 	}
-	arr, _ := arrayOf(src, acro["Fields"])
+	arr, _ := pdfread.ArrayOf(src, acro["Fields"])
 	var out []sigField
 	seen := map[string]bool{}
 	var walk func(arr types.Array, prefix, ft string, depth int)
@@ -58,13 +58,13 @@ func sigFields(src pdfObjects, root types.Dict) []sigField {
 				}
 				seen[ir.String()] = true
 			}
-			d, err := dictOf(src, o)
+			d, err := pdfread.DictOf(src, o)
 			if err != nil {
 				continue
 			}
 			name := prefix
 			if t, ok := d.Find("T"); ok {
-				if s, err := textOf(src, t); err == nil {
+				if s, err := pdfread.TextOf(src, t); err == nil {
 					if name != "" {
 						name += "."
 					}
@@ -72,10 +72,10 @@ func sigFields(src pdfObjects, root types.Dict) []sigField {
 				}
 			}
 			fType := ft
-			if n := nameOf(src, d, "FT"); n != "" {
+			if n := pdfread.NameOf(src, d, "FT"); n != "" {
 				fType = n
 			}
-			if ka, err := arrayOf(src, d["Kids"]); err == nil {
+			if ka, err := pdfread.ArrayOf(src, d["Kids"]); err == nil {
 				walk(ka, name, fType, depth+1)
 			}
 			if fType != "Sig" {
@@ -86,7 +86,7 @@ func sigFields(src pdfObjects, root types.Dict) []sigField {
 				continue // an unsigned signature field
 			}
 			f := sigField{name: name, vNum: refNum(vo), field: refNum(o)}
-			f.v, _ = dictOf(src, vo)
+			f.v, _ = pdfread.DictOf(src, vo)
 			out = append(out, f)
 		}
 	}
@@ -162,12 +162,12 @@ func checkSignature(src pdfObjects, f sigField, r io.ReaderAt, size int64, revs 
 		return c.fail("the signature field's value is not a signature dictionary (a forged or emptied signature)",
 			"giá trị của trường chữ ký không phải từ điển chữ ký (chữ ký giả hoặc bị làm rỗng)")
 	}
-	c.s.SubFilter = nameOf(src, f.v, "SubFilter")
+	c.s.SubFilter = pdfread.NameOf(src, f.v, "SubFilter")
 	if o, ok := f.v.Find("Name"); ok {
-		c.s.Name, _ = textOf(src, o)
+		c.s.Name, _ = pdfread.TextOf(src, o)
 	}
 	if o, ok := f.v.Find("M"); ok {
-		if ms, err := textOf(src, o); err == nil {
+		if ms, err := pdfread.TextOf(src, o); err == nil {
 			if t, ok := types.DateTime(ms, true); ok {
 				c.s.Time = &t
 			}
@@ -192,13 +192,13 @@ func (c *sigCheck) structure(src pdfObjects, f sigField) (data func() io.Reader,
 		c.fail("no /ByteRange: nothing is signed", "không có /ByteRange: không có gì được ký")
 		return nil, nil, false
 	}
-	bra, err := arrayOf(src, bro)
+	bra, err := pdfread.ArrayOf(src, bro)
 	if err != nil {
 		c.fail("bad /ByteRange: "+err.Error(), "/ByteRange sai: "+err.Error())
 		return nil, nil, false
 	}
 	for _, x := range bra {
-		n, err := numberOf(src, x)
+		n, err := pdfread.NumberOf(src, x)
 		if err != nil || n != float64(int64(n)) {
 			c.fail("bad /ByteRange: not whole numbers", "/ByteRange sai: không phải số nguyên")
 			return nil, nil, false
@@ -521,15 +521,15 @@ func docMDP(src pdfObjects, v types.Dict) int {
 	if v == nil {
 		return 0
 	}
-	refs, _ := arrayOf(src, v["Reference"])
+	refs, _ := pdfread.ArrayOf(src, v["Reference"])
 	for _, r := range refs {
-		d, err := dictOf(src, r)
-		if err != nil || nameOf(src, d, "TransformMethod") != "DocMDP" {
+		d, err := pdfread.DictOf(src, r)
+		if err != nil || pdfread.NameOf(src, d, "TransformMethod") != "DocMDP" {
 			continue
 		}
 		p := 2 // the default
-		if tp, err := dictOf(src, d["TransformParams"]); err == nil {
-			if n, err := numberOf(src, tp["P"]); err == nil && n >= 1 && n <= 3 {
+		if tp, err := pdfread.DictOf(src, d["TransformParams"]); err == nil {
+			if n, err := pdfread.NumberOf(src, tp["P"]); err == nil && n >= 1 && n <= 3 {
 				p = int(n)
 			}
 		}

@@ -166,9 +166,15 @@ func (d *Doc) Stream(o types.Object, limit int64) ([]byte, error) {
 	return d.src.stream(o, limit)
 }
 
-// Dict resolves o to a dictionary; a stream yields its dictionary.
-func (d *Doc) Dict(o types.Object) (types.Dict, error) {
-	o, err := d.Resolve(o)
+// Resolver resolves indirect references. *Doc and *View are Resolvers; the
+// functions below read typed values through any of them.
+type Resolver interface {
+	Resolve(o types.Object) (types.Object, error)
+}
+
+// DictOf resolves o to a dictionary through r; a stream yields its dictionary.
+func DictOf(r Resolver, o types.Object) (types.Dict, error) {
+	o, err := r.Resolve(o)
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +189,9 @@ func (d *Doc) Dict(o types.Object) (types.Dict, error) {
 	return nil, fmt.Errorf("want a dictionary, got %T", o)
 }
 
-// Array resolves o to an array.
-func (d *Doc) Array(o types.Object) (types.Array, error) {
-	o, err := d.Resolve(o)
+// ArrayOf resolves o to an array through r.
+func ArrayOf(r Resolver, o types.Object) (types.Array, error) {
+	o, err := r.Resolve(o)
 	if err != nil {
 		return nil, err
 	}
@@ -195,9 +201,9 @@ func (d *Doc) Array(o types.Object) (types.Array, error) {
 	return nil, fmt.Errorf("want an array, got %T", o)
 }
 
-// Number resolves o to an integer or real.
-func (d *Doc) Number(o types.Object) (float64, error) {
-	o, err := d.Resolve(o)
+// NumberOf resolves o to an integer or real through r.
+func NumberOf(r Resolver, o types.Object) (float64, error) {
+	o, err := r.Resolve(o)
 	if err != nil {
 		return 0, err
 	}
@@ -210,23 +216,24 @@ func (d *Doc) Number(o types.Object) (float64, error) {
 	return 0, fmt.Errorf("want a number, got %T", o)
 }
 
-// Text resolves o to a text string (literal or hex, PDFDocEncoding or UTF-16).
-func (d *Doc) Text(o types.Object) (string, error) {
-	o, err := d.Resolve(o)
+// TextOf resolves o to a text string (literal or hex, PDFDocEncoding or
+// UTF-16) through r.
+func TextOf(r Resolver, o types.Object) (string, error) {
+	o, err := r.Resolve(o)
 	if err != nil {
 		return "", err
 	}
 	return model.Text(o)
 }
 
-// Name returns the name stored under key in dict, resolved; "" when the
-// key is missing or not a name.
-func (d *Doc) Name(dict types.Dict, key string) string {
+// NameOf returns the name stored under key in dict, resolved through r; ""
+// when the key is missing or not a name.
+func NameOf(r Resolver, dict types.Dict, key string) string {
 	o, ok := dict.Find(key)
 	if !ok {
 		return ""
 	}
-	o, err := d.Resolve(o)
+	o, err := r.Resolve(o)
 	if err != nil {
 		return ""
 	}
@@ -235,6 +242,22 @@ func (d *Doc) Name(dict types.Dict, key string) string {
 	}
 	return ""
 }
+
+// Dict resolves o to a dictionary; a stream yields its dictionary.
+func (d *Doc) Dict(o types.Object) (types.Dict, error) { return DictOf(d, o) }
+
+// Array resolves o to an array.
+func (d *Doc) Array(o types.Object) (types.Array, error) { return ArrayOf(d, o) }
+
+// Number resolves o to an integer or real.
+func (d *Doc) Number(o types.Object) (float64, error) { return NumberOf(d, o) }
+
+// Text resolves o to a text string (literal or hex, PDFDocEncoding or UTF-16).
+func (d *Doc) Text(o types.Object) (string, error) { return TextOf(d, o) }
+
+// Name returns the name stored under key in dict, resolved; "" when the
+// key is missing or not a name.
+func (d *Doc) Name(dict types.Dict, key string) string { return NameOf(d, dict, key) }
 
 // Root returns the document catalog.
 func (d *Doc) Root() (types.Dict, error) {
