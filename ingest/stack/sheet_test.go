@@ -1,0 +1,127 @@
+package stack
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/disintegration/imaging"
+)
+
+// rasterise prints pdf the way a scanner would see it: pdftoppm at dpi, grey.
+func rasterise(t testing.TB, pdf []byte, dpi int) image.Image {
+	t.Helper()
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		if os.Getenv("SOHOA_TEST_REQUIRE") != "" {
+			t.Fatal("pdftoppm (poppler-utils) is missing; bash .ci/test installs it")
+		}
+		t.Skip("pdftoppm (poppler-utils) is missing; bash .ci/test installs it")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "sheet.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftoppm", "-r", fmt.Sprint(dpi), "-gray", "-png", "-singlefile", in, filepath.Join(dir, "page")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftoppm: %v: %s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// scanned turns a page the way a feeder does (angle degrees
+// counter-clockwise, white fill) and, when bitonal, thresholds it as a
+// 1-bit scan.
+func scanned(img image.Image, angle float64, bitonal bool) image.Image {
+	out := image.Image(img)
+	if angle != 0 {
+		out = imaging.Rotate(img, angle, color.White)
+	}
+	g := gray(out, 1)
+	if bitonal {
+		g = &image.Gray{Pix: bytes.Clone(g.Pix), Stride: g.Stride, Rect: g.Rect}
+		for i, v := range g.Pix {
+			if v < 140 {
+				g.Pix[i] = 0
+			} else {
+				g.Pix[i] = 255
+			}
+		}
+	}
+	return g
+}
+
+func sheetPDF(t testing.TB, code, title string) []byte {
+	t.Helper()
+	img, _, err := Sheet{Code: code, Title: title}.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WritePDF(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestSeparatorSheetReads(t *testing.T) {
+	const code = "000.00.31.H33-261127-0001"
+	pdf := sheetPDF(t, code, "Hồ sơ đăng ký khai sinh của Nguyễn Thị Thủy Tiên")
+	pages := map[int]image.Image{200: rasterise(t, pdf, 200), 300: rasterise(t, pdf, 300)}
+	for _, tc := range []struct {
+		dpi     int
+		angle   float64
+		bitonal bool
+	}{
+		{200, 0, true}, {200, 15, true}, {200, -15, true}, {200, 180, true}, {200, 195, true}, {200, 165, true},
+		{300, 0, false}, {300, 15, false}, {300, -15, true}, {300, 180, false}, {300, 7.5, true}, {300, 90, true},
+	} {
+		t.Run(fmt.Sprintf("%ddpi/%+.1f/bitonal=%v", tc.dpi, tc.angle, tc.bitonal), func(t *testing.T) {
+			s := Read(scanned(pages[tc.dpi], tc.angle, tc.bitonal), tc.dpi)
+			m := markOfSymbols(s.Texts)
+			if m.Kind != Separator || m.Code != code {
+				t.Fatalf("read %+v (mark %v %q), want the separator of %s", s, m.Kind, m.Code, code)
+			}
+		})
+	}
+}
+
+func TestSeparatorPDFIsSound(t *testing.T) {
+	pdf := sheetPDF(t, "H33.031.00-260301-AB0001", "")
+	if _, err := exec.LookPath("qpdf"); err != nil {
+		t.Skip("qpdf is missing; bash .ci/test installs it")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.pdf")
+	os.WriteFile(p, pdf, 0o600)
+	if out, err := exec.Command("qpdf", "--check", p).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
+	again := sheetPDF(t, "H33.031.00-260301-AB0001", "")
+	if !bytes.Equal(pdf, again) {
+		t.Error("the same sheet gave different bytes")
+	}
+}
+
+func TestSeparatorRefusesBadCode(t *testing.T) {
+	for _, code := range []string{"", "000.00.31.H33-261332-0001", "SOHOA-SEP:1:x", "000.00.31.H33-261127-0001\n"} {
+		if _, _, err := (Sheet{Code: code}).Render(); err == nil {
+			t.Errorf("Render(%q): no error", code)
+		}
+	}
+}
