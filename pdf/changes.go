@@ -250,7 +250,8 @@ func (a *changeAnalysis) object(n int) {
 	}
 	r := a.roles[n]
 	if !has || ne.Free {
-		a.add(n, r.page, false, "object deleted ("+roleEN(r)+")", "đối tượng bị xóa ("+roleVI(r)+")")
+		en, vi := r.names()
+		a.add(n, r.page, false, "object deleted ("+en+")", "đối tượng bị xóa ("+vi+")")
 		return
 	}
 	if oe == ne {
@@ -259,7 +260,8 @@ func (a *changeAnalysis) object(n int) {
 	oo, od, err1 := a.old.Raw(n)
 	co, cd, err2 := a.cur.Raw(n)
 	if err1 != nil || err2 != nil {
-		a.add(n, r.page, false, "object unreadable ("+roleEN(r)+")", "không đọc được đối tượng ("+roleVI(r)+")")
+		en, vi := r.names()
+		a.add(n, r.page, false, "object unreadable ("+en+")", "không đọc được đối tượng ("+vi+")")
 		return
 	}
 	if samePDF(oo, co) && a.old.Same(od, cd) {
@@ -300,7 +302,8 @@ func (a *changeAnalysis) object(n int) {
 		a.add(n, 0, true, "validation data (DSS) updated", "dữ liệu kiểm tra (DSS) được cập nhật")
 		return
 	}
-	a.add(n, r.page, false, "changed: "+roleEN(r), "bị thay đổi: "+roleVI(r))
+	en, vi := r.names()
+	a.add(n, r.page, false, "changed: "+en, "bị thay đổi: "+vi)
 }
 
 func samePDF(a, b types.Object) bool {
@@ -319,52 +322,32 @@ func onlyKeys(d types.Dict, allowed map[string]bool) bool {
 	return len(d) > 0
 }
 
-func roleEN(r role) string {
+// names returns what the object is in English and Vietnamese, side by side
+// so that a new kind cannot be named in one language and forgotten in the
+// other.
+func (r role) names() (en, vi string) {
+	p := r.page
 	switch r.kind {
 	case "catalog":
-		return "the document catalog"
+		return "the document catalog", "danh mục gốc của tài liệu"
 	case "pages":
-		return "the page tree"
+		return "the page tree", "cây trang"
 	case "page":
-		return fmt.Sprintf("page %d", r.page)
+		return fmt.Sprintf("page %d", p), fmt.Sprintf("trang %d", p)
 	case "content":
-		return fmt.Sprintf("the content of page %d", r.page)
+		return fmt.Sprintf("the content of page %d", p), fmt.Sprintf("nội dung trang %d", p)
 	case "resource":
-		return fmt.Sprintf("an image, font or other resource of page %d", r.page)
+		return fmt.Sprintf("an image, font or other resource of page %d", p), fmt.Sprintf("ảnh, phông chữ hoặc tài nguyên khác của trang %d", p)
 	case "annot":
-		return fmt.Sprintf("an annotation on page %d", r.page)
+		return fmt.Sprintf("an annotation on page %d", p), fmt.Sprintf("một chú thích trên trang %d", p)
 	case "annots":
-		return fmt.Sprintf("the annotations of page %d", r.page)
+		return fmt.Sprintf("the annotations of page %d", p), fmt.Sprintf("danh sách chú thích của trang %d", p)
 	case "sigfield":
-		return "a signature field"
+		return "a signature field", "một trường chữ ký"
 	case "info":
-		return "document information (Info)"
+		return "document information (Info)", "thông tin tài liệu (Info)"
 	}
-	return "an object of the signed document"
-}
-
-func roleVI(r role) string {
-	switch r.kind {
-	case "catalog":
-		return "danh mục gốc của tài liệu"
-	case "pages":
-		return "cây trang"
-	case "page":
-		return fmt.Sprintf("trang %d", r.page)
-	case "content":
-		return fmt.Sprintf("nội dung trang %d", r.page)
-	case "resource":
-		return fmt.Sprintf("ảnh, phông chữ hoặc tài nguyên khác của trang %d", r.page)
-	case "annot":
-		return fmt.Sprintf("một chú thích trên trang %d", r.page)
-	case "annots":
-		return fmt.Sprintf("danh sách chú thích của trang %d", r.page)
-	case "sigfield":
-		return "một trường chữ ký"
-	case "info":
-		return "thông tin tài liệu (Info)"
-	}
-	return "một đối tượng của tài liệu đã ký"
+	return "an object of the signed document", "một đối tượng của tài liệu đã ký"
 }
 
 // diffKeys lists the keys whose values differ between two dictionaries.
