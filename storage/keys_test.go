@@ -19,10 +19,7 @@ import (
 // dossier code made the file system answer "name too long", which was
 // retried for two minutes, eight times, holding the document worker.
 func TestUnstorableKeysFailAtOnce(t *testing.T) {
-	local, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	local := storagetest.LocalBlobs(t)
 	stores := map[string]storage.Blobs{"local": local}
 	if u := storagetest.S3URL(t); u != "" {
 		m, err := storage.OpenBlobs(context.Background(), u)

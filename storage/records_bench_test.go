@@ -36,10 +36,7 @@ func BenchmarkRecordsBatch(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			r, err := storage.OpenRecords(ctx, db)
-			if err != nil {
-				b.Fatal(err)
-			}
+			r := storagetest.Records(b, db)
 			var n atomic.Int64
 			b.SetParallelism(2) // 2 x GOMAXPROCS workers
 			b.ResetTimer()

@@ -20,10 +20,7 @@ func forEachDialect(t *testing.T, test func(t *testing.T, ctx context.Context, r
 	for _, d := range storagetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			r, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, d))
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := storagetest.Records(t, storagetest.OpenDB(t, d))
 			test(t, ctx, r)
 		})
 	}

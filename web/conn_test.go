@@ -25,14 +25,8 @@ import (
 func apiServer(t *testing.T, cfg Config) (*Server, string) {
 	t.Helper()
 	ctx := context.Background()
-	recs, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, storage.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.SQLite))
+	blobs := storagetest.LocalBlobs(t)
 	secret, _, err := recs.CreateToken(ctx, dossier.RoleStation, "quay-1")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 // TestOpenAPIInSync: every route the server registers is described in
@@ -22,10 +23,7 @@ func TestOpenAPIInSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer recs.Close()
-	blobs, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := storagetest.LocalBlobs(t)
 	s, err := New(Config{Records: recs, Blobs: blobs, Intake: &ingest.Intake{Records: recs, Blobs: blobs},
 		Search: NewSearch(nil, SearchOptions{}).API()})
 	if err != nil {

@@ -104,10 +104,7 @@ func TestUploadWhileEngineDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rec, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := storagetest.Records(t, db)
 	minio := storagetest.StartMinio(t)
 	inner, err := storage.OpenBlobs(ctx, minio.URL("outage"))
 	if err != nil {

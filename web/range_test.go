@@ -129,10 +129,7 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 	}
 	stores := map[string]func(t *testing.T) store{
 		"local": func(t *testing.T) store {
-			l, err := storage.OpenLocal(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := storagetest.LocalBlobs(t)
 			c := &countingBlobs{Blobs: l}
 			return store{c, c.n.Load}
 		},
@@ -155,10 +152,7 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			st := open(t)
-			recs, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, storage.SQLite))
-			if err != nil {
-				t.Fatal(err)
-			}
+			recs := storagetest.Records(t, storagetest.OpenDB(t, storage.SQLite))
 			const dossierCode = "000.00.31.H33-220804-0001"
 			b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: dossierCode, Title: "t",
 				Pages: []dossier.Page{{Index: 1, SourceName: "p.jpg", SourceSHA: strings.Repeat("1", 64)}}}, true)

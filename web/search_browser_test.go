@@ -68,14 +68,8 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 	t.Helper()
 	ctx := context.Background()
 	db := storagetest.OpenDB(t, storage.SQLite)
-	recs, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := storagetest.Records(t, db)
+	blobs := storagetest.LocalBlobs(t)
 	first := searchPages[0]
 	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: first.DossierCode, AgencyCode: first.AgencyCode,
 		Title: first.Title, DocumentType: first.DocumentType, Pages: []dossier.Page{

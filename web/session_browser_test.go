@@ -25,14 +25,8 @@ import (
 func TestSignInOutInChromium(t *testing.T) {
 	ctx := context.Background()
 	db := storagetest.OpenDB(t, storage.SQLite)
-	recs, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := storagetest.Records(t, db)
+	blobs := storagetest.LocalBlobs(t)
 	idx, err := index.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)

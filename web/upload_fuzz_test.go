@@ -25,14 +25,8 @@ import (
 func FuzzUpload(f *testing.F) {
 	ctx := context.Background()
 	db := storagetest.OpenDB(f, storage.SQLite)
-	rec, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		f.Fatal(err)
-	}
-	blobs, err := storage.OpenLocal(f.TempDir())
-	if err != nil {
-		f.Fatal(err)
-	}
+	rec := storagetest.Records(f, db)
+	blobs := storagetest.LocalBlobs(f)
 	in := &ingest.Intake{Records: rec, Blobs: blobs}
 	in.Limits.MaxBatchBytes = 1 << 20
 	srv, err := web.New(web.Config{Records: rec, Blobs: blobs, Intake: in, SpoolDir: f.TempDir(), Rate: -1})

@@ -37,14 +37,8 @@ func newUploadServer(t *testing.T, spool string) *uploadServer {
 	t.Helper()
 	ctx := context.Background()
 	db := storagetest.OpenDB(t, storage.SQLite)
-	rec, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := storagetest.Records(t, db)
+	blobs := storagetest.LocalBlobs(t)
 	in := &ingest.Intake{Records: rec, Blobs: blobs}
 	srv, err := web.New(web.Config{Records: rec, Blobs: blobs, Intake: in, SpoolDir: spool, Rate: -1})
 	if err != nil {

@@ -108,10 +108,7 @@ func TestBackoff(t *testing.T) {
 // each event reach the webhook once, not once per process.
 func TestDispatchersShareOutbox(t *testing.T) {
 	ctx := t.Context()
-	recs, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, storage.Postgres))
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.Postgres))
 	const events = 30
 	for i := range events {
 		b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-220804-%04d", i+1), Title: "t",

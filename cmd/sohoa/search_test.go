@@ -9,6 +9,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
 )
 
@@ -23,10 +24,7 @@ func searchFixture(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	recs, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := storagetest.Records(t, db)
 	blobs, err := storage.OpenLocal(storage.DataBlobsPath(dir))
 	if err != nil {
 		t.Fatal(err)

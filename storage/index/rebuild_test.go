@@ -54,14 +54,8 @@ func TestRebuild(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
 			db := storagetest.OpenDB(t, d)
-			recs, err := storage.OpenRecords(ctx, db)
-			if err != nil {
-				t.Fatal(err)
-			}
-			blobs, err := storage.OpenLocal(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
+			recs := storagetest.Records(t, db)
+			blobs := storagetest.LocalBlobs(t)
 			c1 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0001", []string{"Tờ khai của ông Đỗ Văn Hùng", "Địa chỉ: thôn Đông, xã Yên Sở"})
 			c2 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0002", []string{"Bà Hoàng Thị Lan, xã Yên Sở"})
 			idx, err := index.Open(ctx, db)

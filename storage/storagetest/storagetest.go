@@ -115,6 +115,27 @@ func OpenDB(t testing.TB, d storage.Dialect) *storage.DB {
 	return db
 }
 
+// Records opens the records on db, migrating it; a failure fails the test.
+func Records(t testing.TB, db *storage.DB) *storage.SQLRecords {
+	t.Helper()
+	recs, err := storage.OpenRecords(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// LocalBlobs opens a blob store in a fresh folder removed when the test
+// ends.
+func LocalBlobs(t testing.TB) *storage.Local {
+	t.Helper()
+	blobs, err := storage.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blobs
+}
+
 // Dialects is the list to run dialect-table tests over.
 var Dialects = []storage.Dialect{storage.SQLite, storage.Postgres}
 
