@@ -12,7 +12,6 @@ import (
 	"image/png"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,12 +22,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
-	"github.com/sohoa/sohoa/storage/storagetest"
-	"github.com/sohoa/sohoa/web"
 )
 
 // samplePDF is a small valid PDF with one line of text per page.
@@ -64,12 +60,11 @@ func samplePDF(pages int) []byte {
 // searchServer runs the real API server over SQLite records, local blobs
 // and an index holding one linked two-page result; it returns the server
 // and an archivist token.
-func searchServer(t *testing.T) (*httptest.Server, string, string) {
+func searchServer(t *testing.T) (*apiHarness, string, string) {
 	t.Helper()
 	ctx := context.Background()
-	db := storagetest.OpenDB(t, storage.SQLite)
-	recs := storagetest.Records(t, db)
-	blobs := storagetest.LocalBlobs(t)
+	h := newAPIHarness(t, nil)
+	recs, blobs, idx := h.Records, h.Blobs, h.Index
 	first := searchPages[0]
 	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: first.DossierCode, AgencyCode: first.AgencyCode,
 		Title: first.Title, DocumentType: first.DocumentType, Pages: []dossier.Page{
@@ -112,10 +107,6 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 		Key: key, Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Pages: 2, CreatedAt: first.Date}); err != nil {
 		t.Fatal(err)
 	}
-	idx, err := index.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pages := append([]index.PageText(nil), searchPages...)
 	for i := range pages {
 		pages[i].ResultCode = code
@@ -123,19 +114,7 @@ func searchServer(t *testing.T) (*httptest.Server, string, string) {
 	if err := idx.Add(ctx, pages); err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := recs.CreateToken(ctx, dossier.RoleArchivist, "lưu trữ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	search := web.NewSearch(idx, web.SearchOptions{})
-	srv, err := web.New(web.Config{Records: recs, Blobs: blobs, Intake: &ingest.Intake{Records: recs, Blobs: blobs},
-		Search: search.API(), UI: search.Page(), Rate: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts, secret, code
+	return h, h.token(t, dossier.RoleArchivist, "lưu trữ"), code
 }
 
 // scanPage draws text as a page scan would hold it: 1000 x 1400 white,

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +9,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
-	"github.com/sohoa/sohoa/storage"
-	"github.com/sohoa/sohoa/storage/index"
-	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
 )
 
@@ -23,24 +17,9 @@ import (
 // and says why (the user stays on the sign-in form, not locked out), signs
 // an archivist in, and logs out: the session then ends at the server too.
 func TestSignInOutInChromium(t *testing.T) {
-	ctx := context.Background()
-	db := storagetest.OpenDB(t, storage.SQLite)
-	recs := storagetest.Records(t, db)
-	blobs := storagetest.LocalBlobs(t)
-	idx, err := index.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	station, _, _ := recs.CreateToken(ctx, dossier.RoleStation, "quay-1")
-	archivist, _, _ := recs.CreateToken(ctx, dossier.RoleArchivist, "Nguyễn Thị Lưu")
-	search := web.NewSearch(idx, web.SearchOptions{})
-	srv, err := web.New(web.Config{Records: recs, Blobs: blobs, Intake: &ingest.Intake{Records: recs, Blobs: blobs},
-		Search: search.API(), UI: search.Page(), Rate: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	h := newAPIHarness(t, nil)
+	station := h.token(t, dossier.RoleStation, "quay-1")
+	archivist := h.token(t, dossier.RoleArchivist, "Nguyễn Thị Lưu")
 
 	bctx := browser(t)
 	text := func(sel string) string {
@@ -66,7 +45,7 @@ func TestSignInOutInChromium(t *testing.T) {
 	}
 
 	// Not signed in: the page asks for a token at once.
-	if err := chromedp.Do(bctx, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("token"))); err != nil {
+	if err := chromedp.Do(bctx, chromedp.Navigate(h.URL+"/"), chromedp.WaitVisible(chromedp.ID("token"))); err != nil {
 		t.Fatal(err)
 	}
 	// A station token: refused with the reason; the form stays.
@@ -112,7 +91,7 @@ func TestSignInOutInChromium(t *testing.T) {
 	if st := text("#status"); st != "Đã đăng xuất." {
 		t.Errorf("status after log out: %q", st)
 	}
-	req, _ := http.NewRequest("GET", ts.URL+"/v1/whoami", nil)
+	req, _ := http.NewRequest("GET", h.URL+"/v1/whoami", nil)
 	req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: session})
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

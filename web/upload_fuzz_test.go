@@ -11,10 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
-	"github.com/sohoa/sohoa/storage"
-	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
 )
 
@@ -24,20 +21,12 @@ import (
 // never a 5xx, never a panic. Run: go test ./web -run '^$' -fuzz FuzzUpload -fuzztime 2m
 func FuzzUpload(f *testing.F) {
 	ctx := context.Background()
-	db := storagetest.OpenDB(f, storage.SQLite)
-	rec := storagetest.Records(f, db)
-	blobs := storagetest.LocalBlobs(f)
-	in := &ingest.Intake{Records: rec, Blobs: blobs}
-	in.Limits.MaxBatchBytes = 1 << 20
-	srv, err := web.New(web.Config{Records: rec, Blobs: blobs, Intake: in, SpoolDir: f.TempDir(), Rate: -1})
-	if err != nil {
-		f.Fatal(err)
-	}
-	h := srv.Handler()
-	tok, _, err := rec.CreateToken(ctx, dossier.RoleStation, "quay-fuzz")
-	if err != nil {
-		f.Fatal(err)
-	}
+	api := newAPIHarness(f, func(c *web.Config) {
+		c.Intake.Limits.MaxBatchBytes = 1 << 20
+		c.SpoolDir = f.TempDir()
+	})
+	h, rec := api.Handler, api.Records
+	tok := api.token(f, dossier.RoleStation, "quay-fuzz")
 
 	var jpg bytes.Buffer
 	jpeg.Encode(&jpg, image.NewGray(image.Rect(0, 0, 16, 16)), nil)

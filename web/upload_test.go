@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -21,7 +19,6 @@ import (
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
-	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
 )
 
@@ -35,22 +32,8 @@ type uploadServer struct {
 
 func newUploadServer(t *testing.T, spool string) *uploadServer {
 	t.Helper()
-	ctx := context.Background()
-	db := storagetest.OpenDB(t, storage.SQLite)
-	rec := storagetest.Records(t, db)
-	blobs := storagetest.LocalBlobs(t)
-	in := &ingest.Intake{Records: rec, Blobs: blobs}
-	srv, err := web.New(web.Config{Records: rec, Blobs: blobs, Intake: in, SpoolDir: spool, Rate: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	tok, _, err := rec.CreateToken(ctx, dossier.RoleStation, "quay-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &uploadServer{url: hs.URL, token: tok, records: rec, intake: in}
+	h := newAPIHarness(t, func(c *web.Config) { c.SpoolDir = spool })
+	return &uploadServer{url: h.URL, token: h.token(t, dossier.RoleStation, "quay-1"), records: h.Records, intake: h.Intake}
 }
 
 // post sends body as an upload and returns the status and the error body.
