@@ -230,10 +230,12 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *dossier.Batch, allowDu
 			stored, created = nil, false
 			// The dossier row is the lock that serializes batches of one dossier,
 			// so two identical uploads racing cannot both pass the duplicate check.
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO dossiers (code, agency_code, created_at) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING`),
-				b.DossierCode, b.AgencyCode, b.CreatedAt); err != nil {
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO dossiers (code, agency_code, created_at) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING`),
+				b.DossierCode, b.AgencyCode, b.CreatedAt)
+			if err != nil {
 				return err
 			}
+			newDossier, _ := res.RowsAffected()
 			var code string
 			if err := tx.QueryRowContext(ctx, s.q(`SELECT code FROM dossiers WHERE code = ?`+s.d.forUpdate), b.DossierCode).Scan(&code); err != nil {
 				return err
@@ -266,7 +268,7 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *dossier.Batch, allowDu
 					return err
 				}
 			}
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO batches (id, dossier_code, agency_code, title, document_type, station, operator, token_id,
+			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO batches (id, dossier_code, agency_code, title, document_type, station, operator, token_id,
 				idempotency_key, fingerprint, status, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`),
 				b.ID, b.DossierCode, b.AgencyCode, b.Title, b.DocumentType, b.Station, b.Operator, b.TokenID,
 				idem, b.Fingerprint, b.Status, b.CreatedAt, b.UpdatedAt)
@@ -279,6 +281,10 @@ func (s *SQLRecords) CreateBatch(ctx context.Context, in *dossier.Batch, allowDu
 				if _, err := tx.ExecContext(ctx, ins, b.ID, p.Index, p.SourceName, p.SourcePage, p.SourceKey, p.SourceSHA, p.Status, b.UpdatedAt); err != nil {
 					return err
 				}
+			}
+			k := statsKey{day: dossier.StatsDay(b.CreatedAt), agency: b.AgencyCode, station: b.Station, operator: b.Operator, docType: b.DocumentType}
+			if err := s.bumpStats(ctx, tx, k, statsDelta{batches: 1, dossiers: min(newDossier, 1), pages: int64(len(b.Pages))}); err != nil {
+				return err
 			}
 			stored, created = &b, true
 			return nil
@@ -427,6 +433,20 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, erro
 				return err
 			}
 		}
+		k, err := s.batchStatsKey(ctx, tx, p.BatchID)
+		if err != nil {
+			return err
+		}
+		d := statsDelta{exceptions: 1}
+		if p.Status == dossier.PageDone {
+			d = statsDelta{pagesDone: 1}
+			if p.NeedsReview {
+				d.review = 1
+			}
+		}
+		if err := s.bumpStats(ctx, tx, k, d); err != nil {
+			return err
+		}
 		if completed {
 			return nil
 		}
@@ -513,9 +533,15 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 		if status == dossier.BatchFailed {
 			newStatus = dossier.BatchProcessing
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET completed_at = NULL, status = ?, error = CASE WHEN ? THEN '' ELSE error END, updated_at = ? WHERE id = ?`),
-			newStatus, status == dossier.BatchFailed, t, batchID)
-		return err
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET completed_at = NULL, status = ?, error = CASE WHEN ? THEN '' ELSE error END, updated_at = ? WHERE id = ?`),
+			newStatus, status == dossier.BatchFailed, t, batchID); err != nil {
+			return err
+		}
+		k, err := s.batchStatsKey(ctx, tx, batchID)
+		if err != nil {
+			return err
+		}
+		return s.bumpStats(ctx, tx, k, statsDelta{exceptions: -1})
 	})
 	if err != nil {
 		return fmt.Errorf("storage: retry page: %w", err)
@@ -662,6 +688,16 @@ func (s *SQLRecords) AddResult(ctx context.Context, r dossier.Result) (dossier.R
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, error = '', updated_at = ? WHERE id = ?`), dossier.BatchDone, out.CreatedAt, r.BatchID); err != nil {
+			return err
+		}
+		k, err := s.batchStatsKey(ctx, tx, r.BatchID)
+		if err != nil {
+			return err
+		}
+		if err := s.bumpStats(ctx, tx, k, statsDelta{results: 1, resultPages: int64(out.Pages)}); err != nil {
+			return err
+		}
+		if err := s.bumpDuration(ctx, tx, k, out.CreatedAt); err != nil {
 			return err
 		}
 		payload, err := json.Marshal(dossier.ResultEvent{Result: out, AgencyCode: agency})

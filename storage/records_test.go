@@ -87,12 +87,12 @@ func TestMigrateConcurrent(t *testing.T) {
 			}
 			defer db.Close()
 			v, err := db.SchemaVersion(ctx, storage.RecordsComponent)
-			if err != nil || v != 4 {
-				t.Fatalf("schema version = %d, %v; want 4", v, err)
+			if err != nil || v != 5 {
+				t.Fatalf("schema version = %d, %v; want 5", v, err)
 			}
 			var n int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 4 {
-				t.Fatalf("%d migration rows (%v), want 4", n, err)
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 5 {
+				t.Fatalf("%d migration rows (%v), want 5", n, err)
 			}
 			// A newer schema than the program knows is refused.
 			err = db.Migrate(ctx, storage.RecordsComponent, nil)

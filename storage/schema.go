@@ -164,4 +164,40 @@ CREATE INDEX sessions_expiry ON sessions (expires_at);
 ALTER TABLE pages ADD COLUMN orientation_unsure BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX pages_review ON pages (updated_at) WHERE needs_review AND status = 'done';
 `)},
+	// Rollups for the statistics (see stats.go), counted from the records
+	// already there.
+	{Version: 5, Name: "statistics", SQL: withStatsRebuild(schemaSQL(`
+CREATE TABLE stats_daily (
+	scope TEXT NOT NULL,  -- '' for all, or a station: its own figures
+	dim TEXT NOT NULL,    -- all, agency, station, operator, document_type
+	val TEXT NOT NULL,    -- the value of dim ('' for all)
+	day TEXT NOT NULL,    -- YYYY-MM-DD of the upload, Vietnam time
+	batches {bigint} NOT NULL DEFAULT 0,
+	dossiers {bigint} NOT NULL DEFAULT 0,
+	pages {bigint} NOT NULL DEFAULT 0,
+	pages_done {bigint} NOT NULL DEFAULT 0,
+	review_pages {bigint} NOT NULL DEFAULT 0,
+	exception_pages {bigint} NOT NULL DEFAULT 0,
+	results {bigint} NOT NULL DEFAULT 0,
+	result_pages {bigint} NOT NULL DEFAULT 0,
+	PRIMARY KEY (scope, dim, day, val)
+);
+CREATE TABLE stats_durations (
+	scope TEXT NOT NULL,
+	dim TEXT NOT NULL,
+	val TEXT NOT NULL,
+	day TEXT NOT NULL,
+	bucket INTEGER NOT NULL, -- floor(8 log2(milliseconds from upload to result))
+	n {bigint} NOT NULL,
+	PRIMARY KEY (scope, dim, day, val, bucket)
+);
+`))},
+}
+
+// withStatsRebuild appends the statistics' recount to each dialect's SQL.
+func withStatsRebuild(m map[Dialect]string) map[Dialect]string {
+	for d := range m {
+		m[d] += rebuildStatsSQL[d]
+	}
+	return m
 }

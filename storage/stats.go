@@ -1,0 +1,348 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
+)
+
+// The statistics are rollups kept in the same transaction as the changes
+// they count, so that a report reads a few rows per day and group instead
+// of every batch and page (10 million pages answer in milliseconds, see
+// BenchmarkStats). stats_daily holds counters per (scope, dim, day, val):
+// scope is "" for the whole system or a station name for that desk's own
+// figures (what a station token may see); dim is "all" or the field a
+// report groups by, val that field's value. Every counted change adds to
+// the rows of each dim in both scopes. stats_durations holds, in the same
+// cells, a histogram of the time from upload to signed result: a
+// percentile over any range is read back from summed buckets, which a
+// stored p50 per day could not give.
+//
+// What each counter counts, as of now, for the batches uploaded that day:
+// batches, dossiers (first upload), pages accepted; pages read (done),
+// among them flagged for review; pages in exception (a retry takes one
+// back out); results and their pages. Backlog is batches (pages) less
+// results (result pages).
+
+// statsDims are the dims every change is counted under, in the order the
+// rows are written (a fixed order, so that concurrent writers lock them in
+// the same order and cannot deadlock).
+func statsDims(k statsKey) [5][2]string {
+	return [5][2]string{{"all", ""}, {"agency", k.agency}, {"station", k.station}, {"operator", k.operator}, {"document_type", k.docType}}
+}
+
+// statsKey is where one batch's figures are counted.
+type statsKey struct {
+	day, agency, station, operator, docType string
+	uploaded                                time.Time
+}
+
+// statsDelta is a change to the counters of one batch's cells.
+type statsDelta struct {
+	batches, dossiers, pages, pagesDone, review, exceptions, results, resultPages int64
+}
+
+const statsCounters = `batches, dossiers, pages, pages_done, review_pages, exception_pages, results, result_pages`
+
+// statsCells lists the (scope, dim, val) cells of k: every dim for the whole
+// system, and again for the station's own scope when the batch names one.
+func statsCells(k statsKey) [][3]string {
+	var out [][3]string
+	scopes := []string{""}
+	if k.station != "" {
+		scopes = append(scopes, k.station)
+	}
+	for _, sc := range scopes {
+		for _, d := range statsDims(k) {
+			out = append(out, [3]string{sc, d[0], d[1]})
+		}
+	}
+	return out
+}
+
+// batchStatsKey reads where batch id is counted, inside tx.
+func (s *SQLRecords) batchStatsKey(ctx context.Context, q querier, id string) (statsKey, error) {
+	var k statsKey
+	err := q.QueryRowContext(ctx, s.q(`SELECT created_at, agency_code, station, operator, document_type FROM batches WHERE id = ?`), id).
+		Scan(&k.uploaded, &k.agency, &k.station, &k.operator, &k.docType)
+	k.day = dossier.StatsDay(k.uploaded)
+	return k, err
+}
+
+// bumpStats adds d to the counters of k's cells, in one statement.
+func (s *SQLRecords) bumpStats(ctx context.Context, tx *sql.Tx, k statsKey, d statsDelta) error {
+	cells := statsCells(k)
+	var (
+		b    strings.Builder
+		args []any
+	)
+	b.WriteString(`INSERT INTO stats_daily (scope, dim, val, day, ` + statsCounters + `) VALUES `)
+	for i, c := range cells {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, c[0], c[1], c[2], k.day, d.batches, d.dossiers, d.pages, d.pagesDone, d.review, d.exceptions, d.results, d.resultPages)
+	}
+	b.WriteString(` ON CONFLICT (scope, dim, day, val) DO UPDATE SET `)
+	for i, c := range strings.Split(statsCounters, ", ") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = stats_daily.%s + excluded.%s", c, c, c)
+	}
+	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
+	return err
+}
+
+// bumpDuration counts in k's cells one result signed at t.
+func (s *SQLRecords) bumpDuration(ctx context.Context, tx *sql.Tx, k statsKey, t time.Time) error {
+	cells := statsCells(k)
+	var (
+		b    strings.Builder
+		args []any
+	)
+	b.WriteString(`INSERT INTO stats_durations (scope, dim, val, day, bucket, n) VALUES `)
+	for i, c := range cells {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, 1)")
+		args = append(args, c[0], c[1], c[2], k.day, durationBucket(k.uploaded, t))
+	}
+	b.WriteString(` ON CONFLICT (scope, dim, day, val, bucket) DO UPDATE SET n = stats_durations.n + excluded.n`)
+	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
+	return err
+}
+
+// Durations are kept in buckets of 2^(1/8) (9%) width over milliseconds:
+// 250 buckets span a millisecond to a month, and the middle of a bucket is
+// within 4.5% of anything in it. rebuildStatsSQL computes the same bucket
+// in SQL.
+const bucketsPerDoubling = 8
+
+// durationBucket is the bucket of the time from upload to result. Both
+// times are rounded to whole milliseconds first, as SQLite's date functions
+// keep them, so that the recount in SQL puts every result in the same
+// bucket as the running count.
+func durationBucket(upload, result time.Time) int {
+	ms := result.Round(time.Millisecond).UnixMilli() - upload.Round(time.Millisecond).UnixMilli()
+	if ms < 1 {
+		return 0
+	}
+	return int(math.Floor(bucketsPerDoubling * math.Log2(float64(ms))))
+}
+
+// bucketSeconds is the middle of bucket b (geometric), in seconds.
+func bucketSeconds(b int) float64 {
+	return math.Exp2((float64(b)+0.5)/bucketsPerDoubling) / 1000
+}
+
+// percentile reads the p-quantile (0 < p <= 1) from a histogram: the
+// bucket holding the ceil(p*n)-th smallest value. hist is sorted by bucket.
+func percentile(hist [][2]int64, p float64) float64 {
+	var n int64
+	for _, h := range hist {
+		n += h[1]
+	}
+	if n == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(p * float64(n)))
+	rank = max(rank, 1)
+	var seen int64
+	for _, h := range hist {
+		seen += h[1]
+		if seen >= rank {
+			return math.Round(bucketSeconds(int(h[0]))*1000) / 1000
+		}
+	}
+	return 0
+}
+
+// StatsQuery selects a statistics report.
+type StatsQuery struct {
+	From, To string             // days YYYY-MM-DD (Vietnam time), inclusive; "" leaves that end open
+	Group    dossier.StatsGroup // what the rows are; GroupDay when ""
+	Station  string             // only that station's own work ("" for all)
+}
+
+// Stats reports the work over the batches uploaded from q.From to q.To,
+// one row per q.Group value (ordered by key) and the total. Days are
+// checked (YYYY-MM-DD) and an unknown group is refused.
+func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, error) {
+	if q.Group == "" {
+		q.Group = dossier.GroupDay
+	}
+	if !dossier.ValidStatsGroup(q.Group) {
+		return nil, fmt.Errorf("storage: stats: unknown group %q", q.Group)
+	}
+	from, to := q.From, q.To
+	for _, d := range []*string{&from, &to} {
+		if *d == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, *d)
+		if err != nil {
+			return nil, fmt.Errorf("storage: stats: day %q is not YYYY-MM-DD", *d)
+		}
+		*d = t.Format(time.DateOnly)
+	}
+	if from == "" {
+		from = "0000-01-01"
+	}
+	if to == "" {
+		to = "9999-12-31"
+	}
+	dim, keyCol := string(q.Group), "val"
+	if q.Group == dossier.GroupDay {
+		dim, keyCol = "all", "day"
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, SUM(batches), SUM(dossiers), SUM(pages), SUM(pages_done), SUM(review_pages),
+		SUM(exception_pages), SUM(results), SUM(result_pages) FROM stats_daily
+		WHERE scope = ? AND dim = ? AND day >= ? AND day <= ? GROUP BY `+keyCol+` ORDER BY `+keyCol),
+		q.Station, dim, from, to)
+	out, err := collect(rows, err, func(sc interface{ Scan(...any) error }) (dossier.StatsRow, error) {
+		var r dossier.StatsRow
+		err := sc.Scan(&r.Key, &r.Batches, &r.Dossiers, &r.Pages, &r.PagesDone, &r.ReviewPages, &r.Exceptions, &r.Results, &r.ResultPages)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: stats: %w", err)
+	}
+	type cell struct {
+		key       string
+		bucket, n int64
+	}
+	rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, bucket, SUM(n) FROM stats_durations
+		WHERE scope = ? AND dim = ? AND day >= ? AND day <= ? GROUP BY `+keyCol+`, bucket`),
+		q.Station, dim, from, to)
+	cells, err := collect(rows, err, func(sc interface{ Scan(...any) error }) (cell, error) {
+		var c cell
+		err := sc.Scan(&c.key, &c.bucket, &c.n)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: stats durations: %w", err)
+	}
+	hists, total := map[string][][2]int64{}, map[int64]int64{}
+	for _, c := range cells {
+		hists[c.key] = append(hists[c.key], [2]int64{c.bucket, c.n})
+		total[c.bucket] += c.n
+	}
+	byBucket := func(h [][2]int64) { sort.Slice(h, func(i, j int) bool { return h[i][0] < h[j][0] }) }
+	st := &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Rows: out}
+	if st.Rows == nil {
+		st.Rows = []dossier.StatsRow{}
+	}
+	for i := range st.Rows {
+		r := &st.Rows[i]
+		h := hists[r.Key]
+		byBucket(h)
+		r.ResultP50, r.ResultP95 = percentile(h, 0.50), percentile(h, 0.95)
+		finishRow(r)
+		t := &st.Total
+		t.Batches += r.Batches
+		t.Dossiers += r.Dossiers
+		t.Pages += r.Pages
+		t.PagesDone += r.PagesDone
+		t.ReviewPages += r.ReviewPages
+		t.Exceptions += r.Exceptions
+		t.Results += r.Results
+		t.ResultPages += r.ResultPages
+	}
+	var th [][2]int64
+	for b, n := range total {
+		th = append(th, [2]int64{b, n})
+	}
+	byBucket(th)
+	st.Total.ResultP50, st.Total.ResultP95 = percentile(th, 0.50), percentile(th, 0.95)
+	finishRow(&st.Total)
+	return st, nil
+}
+
+// finishRow derives the rate and the backlog from the counters.
+func finishRow(r *dossier.StatsRow) {
+	if r.PagesDone > 0 {
+		r.ReviewRate = math.Round(float64(r.ReviewPages)/float64(r.PagesDone)*10000) / 10000
+	}
+	r.BacklogBatches = r.Batches - r.Results
+	r.BacklogPages = r.Pages - r.ResultPages
+}
+
+// RebuildStats recounts the statistics from the records, in one
+// transaction: what the records migration that added them does, and the
+// mend should the rollups ever be in doubt.
+func (s *SQLRecords) RebuildStats(ctx context.Context) error {
+	if err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, rebuildStatsSQL[s.db.Dialect])
+		return err
+	}); err != nil {
+		return fmt.Errorf("storage: rebuild stats: %w", err)
+	}
+	return nil
+}
+
+// rebuildStatsTmpl recounts stats_daily and stats_durations from batches,
+// pages and results, with the same rules as the incremental counting:
+// {day} is the upload day in Vietnam time, {ms} the whole milliseconds from
+// upload to result (each time rounded to the millisecond), {log2} its
+// binary logarithm (exact at powers of two, as Go's math.Log2).
+const rebuildStatsTmpl = `
+DELETE FROM stats_daily;
+DELETE FROM stats_durations;
+INSERT INTO stats_daily (scope, dim, val, day, ` + statsCounters + `)
+SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
+	CASE k.dim WHEN 'agency' THEN b.agency_code WHEN 'station' THEN b.station WHEN 'operator' THEN b.operator
+		WHEN 'document_type' THEN b.document_type ELSE '' END,
+	b.day, COUNT(*), SUM(b.first), SUM(b.pages), SUM(b.done), SUM(b.review), SUM(b.exc), SUM(b.res), SUM(b.res_pages)
+FROM (
+	SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
+		CASE WHEN EXISTS (SELECT 1 FROM batches o WHERE o.dossier_code = b.dossier_code
+			AND (o.created_at < b.created_at OR (o.created_at = b.created_at AND o.id < b.id))) THEN 0 ELSE 1 END AS first,
+		COALESCE(p.pages, 0) AS pages, COALESCE(p.done, 0) AS done, COALESCE(p.review, 0) AS review, COALESCE(p.exc, 0) AS exc,
+		CASE WHEN r.batch_id IS NULL THEN 0 ELSE 1 END AS res, COALESCE(r.pages, 0) AS res_pages
+	FROM batches b
+	LEFT JOIN (SELECT batch_id, COUNT(*) AS pages,
+		SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) AS done,
+		SUM(CASE WHEN status = 'done' AND needs_review THEN 1 ELSE 0 END) AS review,
+		SUM(CASE WHEN status = 'exception' THEN 1 ELSE 0 END) AS exc
+		FROM pages GROUP BY batch_id) p ON p.batch_id = b.id
+	LEFT JOIN results r ON r.batch_id = b.id
+) b
+CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
+CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
+WHERE sc.s = 0 OR b.station <> ''
+GROUP BY 1, 2, 3, 4;
+INSERT INTO stats_durations (scope, dim, val, day, bucket, n)
+SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
+	CASE k.dim WHEN 'agency' THEN b.agency_code WHEN 'station' THEN b.station WHEN 'operator' THEN b.operator
+		WHEN 'document_type' THEN b.document_type ELSE '' END,
+	b.day, b.bucket, COUNT(*)
+FROM (
+	SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
+		CASE WHEN {ms} < 1 THEN 0 ELSE CAST(floor(8 * {log2}) AS INTEGER) END AS bucket
+	FROM batches b JOIN results r ON r.batch_id = b.id
+) b
+CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
+CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
+WHERE sc.s = 0 OR b.station <> ''
+GROUP BY 1, 2, 3, 4, 5;
+`
+
+var rebuildStatsSQL = map[Dialect]string{
+	SQLite: strings.NewReplacer(
+		"{day}", "date(b.created_at, '+7 hours')",
+		"{ms}", "round((julianday(r.created_at) - julianday(b.created_at)) * 86400000.0)",
+		"{log2}", "log2(round((julianday(r.created_at) - julianday(b.created_at)) * 86400000.0))").Replace(rebuildStatsTmpl),
+	Postgres: strings.NewReplacer(
+		"{day}", "to_char((b.created_at AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD')",
+		"{ms}", "(round(EXTRACT(EPOCH FROM r.created_at) * 1000) - round(EXTRACT(EPOCH FROM b.created_at) * 1000))",
+		"{log2}", "log(2, round(EXTRACT(EPOCH FROM r.created_at) * 1000) - round(EXTRACT(EPOCH FROM b.created_at) * 1000))").Replace(rebuildStatsTmpl),
+}
