@@ -3,7 +3,6 @@ package workers
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,40 +16,10 @@ import (
 	"github.com/minio/minio-go/v7"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
-
-// sohoaBinary builds the sohoa command once per test run: worker
-// processes in these tests are real `sohoa worker` processes.
-var sohoaBinary struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-func buildSohoa(t *testing.T) string {
-	t.Helper()
-	sohoaBinary.once.Do(func() {
-		sohoaBinary.dir, sohoaBinary.err = os.MkdirTemp("", "sohoa-bin-")
-		if sohoaBinary.err != nil {
-			return
-		}
-		path := filepath.Join(sohoaBinary.dir, "sohoa")
-		cmd := exec.Command("go", "build", "-o", path, "github.com/sohoa/sohoa/cmd/sohoa")
-		cmd.Dir = ".."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			sohoaBinary.err = fmt.Errorf("go build ./cmd/sohoa: %v\n%s", err, out)
-			return
-		}
-		sohoaBinary.path = path
-	})
-	if sohoaBinary.err != nil {
-		t.Fatal(sohoaBinary.err)
-	}
-	return sohoaBinary.path
-}
 
 // syncBuffer is a bytes.Buffer safe for a process's stderr and a test.
 type syncBuffer struct {
@@ -75,7 +44,7 @@ func (s *syncBuffer) String() string {
 // logs.
 func startWorker(t *testing.T, s *stack, p12, passFile string, logs *syncBuffer) func() {
 	t.Helper()
-	cmd := exec.Command(buildSohoa(t), "worker",
+	cmd := exec.Command(sohoatest.Binary(t), "worker",
 		"--amqp", s.amqpURL, "--s3", s.s3URL, "--db", s.dbURL, "--amqp-prefix", s.prefix,
 		"--concurrency", "2", "--lang", "eng", "--sign-p12", p12, "--sign-pass-file", passFile)
 	cmd.Env = append(os.Environ(), "SOHOA_LANG=en")

@@ -24,6 +24,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/ocr/engine"
@@ -37,9 +38,7 @@ import (
 func TestMain(m *testing.M) {
 	engine.MaybeServe()
 	code := m.Run()
-	if sohoaBinary.dir != "" {
-		os.RemoveAll(sohoaBinary.dir)
-	}
+	sohoatest.RemoveBinary()
 	os.Exit(code)
 }
 

@@ -10,41 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
-)
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 )
-
-// sohoaBin builds the command once: recognizing pages needs the real
-// binary, whose main serves the OCR engine child processes.
-func sohoaBin(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sohoa-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "sohoa")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
-			binErr = err
-			binPath = string(out)
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("go build: %v\n%s", binErr, binPath)
-	}
-	return binPath
-}
 
 // vietPage renders Vietnamese lines at 300 dpi with DejaVu Sans as a PNG.
 func vietPage(t testing.TB, path string, lines ...string) {
@@ -74,7 +47,7 @@ func vietPage(t testing.TB, path string, lines ...string) {
 
 func runBin(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(sohoaBin(t), args...)
+	cmd := exec.Command(sohoatest.Binary(t), args...)
 	cmd.Env = append(os.Environ(), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr/engine"
@@ -31,7 +32,9 @@ import (
 // ocr.Pool starts by re-running its own executable.
 func TestMain(m *testing.M) {
 	engine.MaybeServe()
-	os.Exit(m.Run())
+	code := m.Run()
+	sohoatest.RemoveBinary()
+	os.Exit(code)
 }
 
 // testStack is a real server (embedded or distributed) behind httptest.

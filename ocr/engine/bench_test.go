@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ocr"
 )
 
@@ -33,11 +34,7 @@ func benchCorpus(b *testing.B) []truthPage {
 	dir := os.Getenv("SOHOA_OCR_BENCH")
 	if dir == "" {
 		dir = b.TempDir()
-		cmd := exec.Command("go", "run", "./testdata/gen", "-seed", "11", "-preset", "bench", "-n", "12", "-twins", "-out", dir)
-		cmd.Dir = "../.."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("generate corpus: %v\n%s", err, out)
-		}
+		sohoatest.Generate(b, dir, "-seed", "11", "-preset", "bench", "-n", "12", "-twins")
 	}
 	return loadTruth(b, dir)
 }

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ocr"
 )
 
@@ -82,11 +82,7 @@ func corpusDir(t testing.TB) string {
 		}
 	}
 	dir := t.TempDir()
-	cmd := exec.Command("go", "run", "./testdata/gen", "-seed", "7", "-preset", "small", "-out", dir)
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("generate corpus: %v\n%s", err, out)
-	}
+	sohoatest.Generate(t, dir, "-seed", "7", "-preset", "small")
 	return dir
 }
 
