@@ -68,6 +68,9 @@ type Records interface {
 	// page does nothing, and a finished page, or any page of a done batch,
 	// is storage.ErrConflict.
 	RetryPage(ctx context.Context, batchID string, index int) error
+	// Stats reports the work over the batches uploaded in a range of
+	// days, grouped; an unknown group or a malformed day is an error.
+	Stats(ctx context.Context, q storage.StatsQuery) (*dossier.Stats, error)
 }
 
 // Config wires a Server. Records, Blobs and Intake are required.
@@ -217,6 +220,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/results/{code}/pages/{n}/image", s.auth(s.getPageImage, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))
+	h("GET /v1/stats", s.auth(s.getStats, dossier.RoleStation))
 	h("POST /v1/session", http.HandlerFunc(s.postSession))
 	h("DELETE /v1/session", http.HandlerFunc(s.deleteSession))
 	h("GET /v1/whoami", s.auth(s.whoami, dossier.RoleStation, dossier.RoleCase, dossier.RoleArchivist))
