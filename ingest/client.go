@@ -303,6 +303,23 @@ func (c *Client) Batch(ctx context.Context, id string) (*dossier.Batch, error) {
 	return &b, nil
 }
 
+// Stats fetches the volume report (GET /v1/stats): days from and to
+// (YYYY-MM-DD, "" for open), group, and for an admin one station ("" for
+// all).
+func (c *Client) Stats(ctx context.Context, from, to string, group dossier.StatsGroup, station string) (*dossier.Stats, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"from": from, "to": to, "group": string(group), "station": station} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var st dossier.Stats
+	if err := c.getJSON(ctx, "/v1/stats?"+q.Encode(), &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
 // Wait polls a batch every interval until it is done or failed.
 // Transient errors (a server restart) are ridden out.
 func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*dossier.Batch, error) {

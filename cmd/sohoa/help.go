@@ -112,6 +112,10 @@ func valueName(f *flag.Flag, u ui) string {
 		return u.t("TÊN", "NAME")
 	case n == "lang":
 		return u.t("NGÔN_NGỮ", "LANGUAGES")
+	case n == "from", n == "to":
+		return u.t("NGÀY", "DAY")
+	case n == "group":
+		return u.t("NHÓM", "GROUP")
 	}
 	switch reflect.TypeOf(f.Value).String() {
 	case "*flag.intValue", "*flag.int64Value", "*flag.uintValue", "*flag.uint64Value", "*flag.float64Value":
