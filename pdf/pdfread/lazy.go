@@ -140,9 +140,7 @@ func (l *lazyDoc) resolve(ir types.IndirectRef) (types.Object, error) {
 	return o, err
 }
 
-// stream decodes a stream: without a filter or with FlateDecode by hand
-// (the common case, bounded as it inflates), other filter chains through
-// pdfcpu's filters.
+// stream reads a stream's data and decodes it (decodeStream).
 func (l *lazyDoc) stream(o types.Object, limit int64) ([]byte, error) {
 	ir, ok := o.(types.IndirectRef)
 	if !ok {
@@ -165,8 +163,16 @@ func (l *lazyDoc) stream(o types.Object, limit int64) ([]byte, error) {
 	if _, err := l.r.ReadAt(raw, start); err != nil {
 		return nil, err
 	}
-	f, _ := doc.Resolve(dict["Filter"])
-	parms, _ := doc.Resolve(dict["DecodeParms"])
+	return decodeStream(doc, dict, raw, limit)
+}
+
+// decodeStream decodes a stream's raw data, at most limit bytes, for Doc
+// and View alike: without a filter or with FlateDecode by hand (the common
+// case, bounded as it inflates), other filter chains through pdfcpu's
+// filters. r resolves /Filter and /DecodeParms given by reference.
+func decodeStream(r Resolver, dict types.Dict, raw []byte, limit int64) ([]byte, error) {
+	f, _ := r.Resolve(dict["Filter"])
+	parms, _ := r.Resolve(dict["DecodeParms"])
 	if a, ok := f.(types.Array); ok && len(a) == 1 {
 		f = a[0]
 		if pa, ok := parms.(types.Array); ok && len(pa) == 1 {
@@ -179,7 +185,7 @@ func (l *lazyDoc) stream(o types.Object, limit int64) ([]byte, error) {
 	case f == types.Name("FlateDecode") && parms == nil:
 		return inflate(raw, limit)
 	}
-	return decodeFilters(doc, dict, raw, limit)
+	return decodeFilters(r, dict, raw, limit)
 }
 
 func inflate(raw []byte, limit int64) ([]byte, error) {
@@ -199,7 +205,7 @@ func inflate(raw []byte, limit int64) ([]byte, error) {
 }
 
 // decodeFilters runs a stream's filter chain with pdfcpu's decoders.
-func decodeFilters(doc *Doc, dict types.Dict, raw []byte, limit int64) (out []byte, err error) {
+func decodeFilters(doc Resolver, dict types.Dict, raw []byte, limit int64) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = nil, fmt.Errorf("pdfread: stream filter failed: %v", p)
@@ -225,7 +231,7 @@ func decodeFilters(doc *Doc, dict types.Dict, raw []byte, limit int64) (out []by
 		}
 		pf := types.PDFFilter{Name: string(name)}
 		if i < len(ps) {
-			if pd, err := doc.Dict(ps[i]); err == nil {
+			if pd, err := DictOf(doc, ps[i]); err == nil {
 				pf.DecodeParms = pd
 			}
 		}

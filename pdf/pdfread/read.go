@@ -147,13 +147,19 @@ const maxChain = 16
 // A reference to a free or missing object is an error on the lazy
 // backend and nil on pdfcpu's.
 func (d *Doc) Resolve(o types.Object) (types.Object, error) {
+	return follow(o, d.src.resolve)
+}
+
+// follow resolves o through get, at most maxChain references deep: the one
+// loop behind Doc.Resolve and View.Resolve.
+func follow(o types.Object, get func(types.IndirectRef) (types.Object, error)) (types.Object, error) {
 	for range maxChain {
 		ir, ok := o.(types.IndirectRef)
 		if !ok {
 			return o, nil
 		}
 		var err error
-		if o, err = d.src.resolve(ir); err != nil {
+		if o, err = get(ir); err != nil {
 			return nil, err
 		}
 	}

@@ -265,7 +265,9 @@ func startxrefOf(t *testing.T, data []byte) string {
 	return fmt.Sprint(off)
 }
 
-// Streams with other filters than Flate decode through pdfcpu's filters.
+// Streams with other filters than Flate decode through pdfcpu's filters,
+// in a Doc and in a revision's View alike (the signature checks read
+// through a View).
 func TestStreamFilters(t *testing.T) {
 	data := buildPDF(
 		"<< /Type /Catalog /Pages 2 0 R >>",
@@ -280,5 +282,13 @@ func TestStreamFilters(t *testing.T) {
 	b, err := doc.Stream(types.IndirectRef{ObjectNumber: 4}, 100)
 	if err != nil || string(b) != "0 0 m" {
 		t.Errorf("ASCIIHex stream: %q, %v", b, err)
+	}
+	revs, err := Revisions(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewView(bytes.NewReader(data), int64(len(data)), revs, 0)
+	if b, err := v.Stream(types.IndirectRef{ObjectNumber: 4}, 100); err != nil || string(b) != "0 0 m" {
+		t.Errorf("ASCIIHex stream in a View: %q, %v", b, err)
 	}
 }

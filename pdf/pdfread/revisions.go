@@ -611,23 +611,16 @@ func (v *View) compressed(stm, num int) (types.Object, error) {
 	return nil, fmt.Errorf("object %d is not in object stream %d", num, stm)
 }
 
-// Resolve follows indirect references.
+// Resolve follows indirect references, as Doc.Resolve does.
 func (v *View) Resolve(o types.Object) (types.Object, error) {
-	for i := 0; i < 16; i++ {
-		ir, ok := o.(types.IndirectRef)
-		if !ok {
-			return o, nil
-		}
-		var err error
-		if o, _, err = v.Raw(ir.ObjectNumber.Value()); err != nil {
-			return nil, err
-		}
-	}
-	return nil, errors.New("reference chain too long")
+	return follow(o, func(ir types.IndirectRef) (types.Object, error) {
+		o, _, err := v.Raw(ir.ObjectNumber.Value())
+		return o, err
+	})
 }
 
-// Stream returns the decoded data of a stream object (no filter or
-// FlateDecode), at most limit bytes.
+// Stream returns the decoded data of a stream object, at most limit bytes;
+// it decodes as Doc.Stream does.
 func (v *View) Stream(o types.Object, limit int64) ([]byte, error) {
 	ir, ok := o.(types.IndirectRef)
 	if !ok {
@@ -644,7 +637,7 @@ func (v *View) Stream(o types.Object, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeFlate(d.(types.Dict), data, limit)
+	return decodeStream(v, d.(types.Dict), data, limit)
 }
 
 // EOFMarkers returns the end offsets of every %%EOF marker in the file,
