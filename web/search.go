@@ -1,8 +1,9 @@
 package web
 
 // This file and web/ui hold the archivists' search: the JSON API behind
-// GET /v1/search and the search page at "/" with its static assets under
-// /ui/.
+// GET /v1/search, the search page at "/" and the dossier view at
+// /dossiers/{code} (one page, over GET /v1/dossiers/{code}) with their
+// static assets under /ui/.
 
 import (
 	"bytes"
@@ -201,7 +202,8 @@ func writeResults(w http.ResponseWriter, res *index.Results) {
 	json.NewEncoder(w).Encode(out)
 }
 
-// Page serves the search page at "/" and its assets under "/ui/".
+// Page serves the search page at "/", the dossier view at
+// "/dossiers/{code}" and their assets under "/ui/".
 func (s *Search) Page() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -212,6 +214,10 @@ func (s *Search) Page() http.Handler {
 		name := ""
 		switch {
 		case r.URL.Path == "/" || r.URL.Path == "/index.html":
+			name = "index.html"
+		case strings.HasPrefix(r.URL.Path, "/dossiers/") && len(r.URL.Path) > len("/dossiers/"):
+			// The dossier view is the same page: its script reads the
+			// code from the path and asks GET /v1/dossiers/{code}.
 			name = "index.html"
 		case strings.HasPrefix(r.URL.Path, "/ui/"):
 			name = strings.TrimPrefix(r.URL.Path, "/ui/")

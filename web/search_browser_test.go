@@ -67,7 +67,7 @@ func searchServer(t *testing.T) (*apiHarness, string, string) {
 	recs, blobs, idx := h.Records, h.Blobs, h.Index
 	first := searchPages[0]
 	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: first.DossierCode, AgencyCode: first.AgencyCode,
-		Title: first.Title, DocumentType: first.DocumentType, Pages: []dossier.Page{
+		Title: first.Title, DocumentType: first.DocumentType, Station: "Một cửa Quận 1", Operator: "Trần Văn Quét", Pages: []dossier.Page{
 			{Index: 1, SourceName: "p1.jpg", SourceSHA: strings.Repeat("1", 64)},
 			{Index: 2, SourceName: "p2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
 	if err != nil {
@@ -104,7 +104,8 @@ func searchServer(t *testing.T) (*apiHarness, string, string) {
 		t.Fatal(err)
 	}
 	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: first.DossierCode, BatchID: b.ID, Title: first.Title,
-		Key: key, Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Pages: 2, CreatedAt: first.Date}); err != nil {
+		Key: key, Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), Signer: "Lê Thị Ký", Pages: 2,
+		CreatedAt: first.Date}); err != nil {
 		t.Fatal(err)
 	}
 	pages := append([]index.PageText(nil), searchPages...)
@@ -190,6 +191,16 @@ func checkVisible(t *testing.T, ctx context.Context, sels ...string) {
 // expected size, and showing the <mark> yellow of a highlighted match.
 func screenshot(t *testing.T, ctx context.Context, name string, w, h int) {
 	t.Helper()
+	img := saveScreenshot(t, ctx, name, w, h)
+	if n := countColor(img, 0xff, 0xe0, 0x66); n < 200 {
+		t.Errorf("%s shows %d pixels of the highlight colour, want a visible <mark>", name, n)
+	}
+}
+
+// saveScreenshot saves a PNG of the viewport under the test's artifacts
+// (or $SOHOA_SCREENSHOTS), checks its size and returns it.
+func saveScreenshot(t *testing.T, ctx context.Context, name string, w, h int) image.Image {
+	t.Helper()
 	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
@@ -210,9 +221,7 @@ func screenshot(t *testing.T, ctx context.Context, name string, w, h int) {
 	if b := img.Bounds(); b.Dx() < w || b.Dy() < h {
 		t.Errorf("%s is %v, want at least %dx%d", name, b, w, h)
 	}
-	if n := countColor(img, 0xff, 0xe0, 0x66); n < 200 {
-		t.Errorf("%s shows %d pixels of the highlight colour, want a visible <mark>", name, n)
-	}
+	return img
 }
 
 func countColor(img image.Image, r, g, b uint8) int {

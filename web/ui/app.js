@@ -1,5 +1,7 @@
-// sohoa search page: plain JS, no framework. The query lives in the URL
-// (?q=...&page=...) so that back, reload and shared links work.
+// sohoa search page and dossier view: plain JS, no framework. The query
+// lives in the URL (?q=...&page=...) so that back, reload and shared links
+// work; /dossiers/{code}?q=... is the view of one dossier, reached from a
+// hit, the words of q boxed on its page scans.
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -8,13 +10,16 @@
     agency: "Agency", dossier: "Dossier code", type: "Document type", from: "From", to: "To",
     needlogin: "Enter an access token (archivist role) to search.", login: "Sign in", logout: "Sign out",
     prev: "‹ Previous", next: "Next ›",
-    placeholder: "Name, address, number… (\"phrase\", certif*, A OR B, -exclude)", tokenph: "Access token"
+    placeholder: "Name, address, number… (\"phrase\", certif*, A OR B, -exclude)", tokenph: "Access token",
+    back: "‹ Back to the search", dossierh: "Dossier", resultsh: "Results", batchesh: "Scanned batches"
   };
   var VI = {};
   var en = localStorage.getItem("sohoa.lang") === "en";
   var msg = function (vi, eng) { return en ? eng : vi; };
   var fields = ["q", "agency", "dossier", "type", "from", "to"];
   var page = 1, perPage = 0, last = null;
+  var dossierPath = /^\/dossiers\/(.+)$/.exec(location.pathname);
+  var dossierCode = dossierPath ? decodeURIComponent(dossierPath[1]) : null, lastDossier = null;
 
   function applyLang() {
     document.documentElement.lang = en ? "en" : "vi";
@@ -25,10 +30,11 @@
       var v = en ? EN[k] : VI[k];
       if (attr) el.setAttribute(attr, v); else el.textContent = v;
     });
-    document.title = en ? EN.title : VI.title;
+    document.title = dossierCode ? msg("Hồ sơ ", "Dossier ") + dossierCode : en ? EN.title : VI.title;
     $("lang").textContent = en ? "Tiếng Việt" : "English";
     $("lang").lang = en ? "vi" : "en";
     if (last) render(last);
+    if (lastDossier) renderDossier(lastDossier);
   }
 
   function params() {
@@ -50,6 +56,7 @@
   function status(text, err) { var s = $("status"); s.textContent = text; s.className = err ? "err" : ""; }
 
   function search(push) {
+    if (dossierCode) { loadDossier(); return; }
     var p = params();
     if (!p.get("q") && !p.get("dossier") && !p.get("agency") && !p.get("type") && !p.get("from") && !p.get("to")) {
       $("results").innerHTML = ""; $("pager").hidden = true; status(""); last = null; return;
@@ -109,7 +116,10 @@
       s.innerHTML = h.snippet; // escaped by the server; only <mark> is markup
       a.appendChild(s);
       if (h.approx) a.appendChild(el("span", "approx", msg("gần đúng", "approximate")));
-      li.appendChild(a);
+      var hb = el("div", "hb"), d = el("a", "dlink", msg("Xem hồ sơ ›", "Open the dossier ›"));
+      d.href = "/dossiers/" + encodeURIComponent(h.dossier_code) + "?q=" + encodeURIComponent(body.query || "");
+      hb.appendChild(a); hb.appendChild(d);
+      li.appendChild(hb);
       ol.appendChild(li);
     });
     var pages = Math.max(1, body.pages);
@@ -117,6 +127,100 @@
     $("prev").disabled = body.page <= 1;
     $("next").disabled = body.page >= pages;
     $("pageno").textContent = msg("Trang ", "Page ") + body.page + " / " + pages;
+  }
+
+  // The dossier view: its results (state, signing time, signed PDF) with
+  // their pages as thumbnails opening the scan at reading size, and the
+  // batches scanned for it.
+  function loadDossier() {
+    status(msg("Đang tải…", "Loading…"));
+    fetch("/v1/dossiers/" + encodeURIComponent(dossierCode), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status === 401) { signedOut(); status(""); return null; }
+        return r.json().then(function (body) {
+          if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
+          return body;
+        });
+      })
+      .then(function (body) { if (body) { $("login").hidden = true; lastDossier = body; renderDossier(body); } })
+      .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  }
+
+  // when is a time as the desk reads it: local date and hour.
+  function when(s) {
+    if (!s || s.indexOf("0001-") === 0) return "";
+    var d = new Date(s), two = function (n) { return (n < 10 ? "0" : "") + n; };
+    if (isNaN(d)) return "";
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+
+  // metaLine fills e with "label value · label value", skipping empty values.
+  function metaLine(e, parts) {
+    e.innerHTML = "";
+    parts.filter(function (p) { return p[1]; }).forEach(function (p, i) {
+      if (i) e.appendChild(document.createTextNode(" · "));
+      e.appendChild(document.createTextNode(p[0] + " "));
+      e.appendChild(el("b", null, p[1]));
+    });
+  }
+
+  var batchStates = {
+    received: ["đã nhận", "received"], processing: ["đang xử lý", "processing"],
+    done: ["xong", "done"], failed: ["lỗi", "failed"]
+  };
+
+  function renderDossier(d) {
+    var q = new URLSearchParams(location.search).get("q") || "";
+    $("back").href = q ? "/?q=" + encodeURIComponent(q) : "/";
+    $("dcode").textContent = d.dossier_code;
+    var results = d.results || [], batches = d.documents || [];
+    metaLine($("dmeta"), [[msg("Cơ quan", "Agency"), d.agency_code], [msg("Tiếp nhận", "Received"), when(d.created_at)],
+      [msg("Kết quả", "Results"), String(results.length)], [msg("Lô", "Batches"), String(batches.length)]]);
+    status(results.length ? "" : msg("Hồ sơ chưa có kết quả.", "The dossier has no result yet."));
+    var ol = $("dresults");
+    ol.innerHTML = "";
+    results.forEach(function (r) {
+      var li = el("li", "res");
+      li.appendChild(el("div", "t", r.title || r.result_code));
+      var m = el("div", "m");
+      metaLine(m, [[msg("Mã kết quả", "Result code"), r.result_code],
+        [msg("Trạng thái", "State"), r.signer ? msg("đã ký số", "signed") : msg("đã lưu, chưa ký", "stored, not signed")],
+        [msg("Người ký", "Signer"), r.signer || ""], [msg("Ký lúc", "Signed at"), r.signer ? when(r.created_at) : ""],
+        [msg("Lưu lúc", "Stored at"), r.signer ? "" : when(r.created_at)], [msg("Số trang", "Pages"), String(r.pages)]]);
+      li.appendChild(m);
+      var pdf = el("a", "pdf", msg("Mở tệp PDF", "Open the PDF"));
+      pdf.href = (d.links && d.links[r.result_code]) || "/v1/results/" + encodeURIComponent(r.result_code) + "/pdf";
+      li.appendChild(pdf);
+      var pages = el("div", "pages");
+      for (var n = 1; n <= r.pages; n++) {
+        var src = "/v1/results/" + encodeURIComponent(r.result_code) + "/pages/" + n + "/image?q=" + encodeURIComponent(q);
+        var a = el("a", "scan"), img = el("img", "thumb");
+        img.src = src + "&w=160"; img.loading = "lazy"; img.alt = msg("Trang ", "Page ") + n;
+        a.href = src + "&w=1200"; a.target = "_blank";
+        a.appendChild(img); a.appendChild(el("span", "pn", String(n)));
+        pages.appendChild(a);
+      }
+      li.appendChild(pages);
+      ol.appendChild(li);
+    });
+    var bl = $("dbatches");
+    bl.innerHTML = "";
+    batches.forEach(function (b) {
+      var li = el("li", "batch");
+      li.appendChild(el("div", "t", b.title || b.batch_id));
+      var m = el("div", "m"), st = batchStates[b.status];
+      metaLine(m, [[msg("Loại", "Type"), b.document_type], [msg("Trạng thái", "State"), st ? msg(st[0], st[1]) : b.status],
+        [msg("Trạm", "Station"), b.station], [msg("Người quét", "Operator"), b.operator],
+        [msg("Nhận lúc", "Received"), when(b.created_at)], [msg("Kết quả", "Result"), b.result_code || ""],
+        [msg("Số trang", "Pages"), b.pages ? String(b.pages.length) : ""]]);
+      li.appendChild(m);
+      if (b.error) li.appendChild(el("p", "err", b.error));
+      bl.appendChild(li);
+    });
+  }
+
+  if (dossierCode) {
+    $("search").hidden = true; $("results").hidden = true; $("pager").hidden = true; $("dview").hidden = false;
   }
 
   $("search").addEventListener("submit", function (e) { e.preventDefault(); page = 1; search(true); });
@@ -161,6 +265,7 @@
     fetch("/v1/session", { method: "DELETE", credentials: "same-origin" })
       .then(function () {
         $("results").innerHTML = ""; $("pager").hidden = true; last = null;
+        $("dresults").innerHTML = ""; $("dbatches").innerHTML = ""; lastDossier = null;
         signedOut(); status(msg("Đã đăng xuất.", "Signed out."));
       })
       .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
