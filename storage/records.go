@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
@@ -810,33 +810,134 @@ func scanEvent(sc interface{ Scan(...any) error }) (dossier.Event, error) {
 	return e, err
 }
 
-// ClaimEvents is PendingEvents for several delivering processes: it returns
-// up to limit undelivered events, oldest first, that no other caller holds,
-// and holds them for lease. An event not marked delivered within its lease
-// is handed out again (delivery stays at least once); meanwhile other
-// processes skip it, so N workers do not deliver every event N times.
-func (s *SQLRecords) ClaimEvents(ctx context.Context, lease time.Duration, limit int) ([]dossier.Event, error) {
+// SinkLiveFor is how long a sink counts after the last dispatcher that
+// delivers to it ran: an event is done (delivered_at) once every sink seen
+// within it has the event. A sink configured nowhere any more stops holding
+// events in the outbox a day later.
+const SinkLiveFor = 24 * time.Hour
+
+// ClaimSinkEvents hands the delivery to one sink ("amqp", "webhook") to one
+// dispatcher at a time, so that each sink gets events in order and once
+// however many processes run one. holder names the calling dispatcher.
+//
+// When the sink is free, or already held by holder, it holds the sink for
+// lease and returns up to limit events that sink has not had yet, oldest
+// first. When another holder has it, or a failure (SinkFailed) set a next
+// try still to come, it returns no events and how long to wait. Sinks are
+// independent: one that fails, or is held, never delays another.
+func (s *SQLRecords) ClaimSinkEvents(ctx context.Context, sink, holder string, lease time.Duration, limit int) ([]dossier.Event, time.Duration, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	var out []dossier.Event
+	var (
+		out  []dossier.Event
+		wait time.Duration
+	)
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		out, wait = nil, 0
 		t := now()
-		rows, err := tx.QueryContext(ctx, s.q(`UPDATE events SET claimed_until = ? WHERE id IN (
-			SELECT id FROM events WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
-			ORDER BY id LIMIT ?`+s.d.skipLocked+`)
-			RETURNING `+eventCols), t.Add(lease), t, limit)
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO event_sinks (sink, seen_at) VALUES (?, ?) ON CONFLICT (sink) DO NOTHING`), sink, t); err != nil {
+			return err
+		}
+		var (
+			cur            string
+			until, nextTry sql.NullTime
+		)
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT holder, claimed_until, next_try_at FROM event_sinks WHERE sink = ?`+s.d.forUpdate), sink).
+			Scan(&cur, &until, &nextTry); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE event_sinks SET seen_at = ? WHERE sink = ?`), t, sink); err != nil {
+			return err
+		}
+		if cur != holder && until.Valid && until.Time.After(t) {
+			wait = until.Time.Sub(t)
+			return nil
+		}
+		if nextTry.Valid && nextTry.Time.After(t) {
+			wait = nextTry.Time.Sub(t)
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE event_sinks SET holder = ?, claimed_until = ? WHERE sink = ?`), holder, t.Add(lease), sink); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventCols+` FROM events e
+			WHERE delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.sink = ? AND d.event_id = e.id)
+			ORDER BY id LIMIT ?`), sink, limit)
 		out, err = collect(rows, err, scanEvent)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("storage: claim events: %w", err)
+		return nil, 0, fmt.Errorf("storage: claim events for %s: %w", sink, err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return out, wait, nil
 }
 
-// MarkDelivered acks an event; marking an event twice is harmless.
+// MarkSinkDelivered records that sink has event id (marking it twice is
+// harmless) and clears the sink's failures. Once every live sink (see
+// SinkLiveFor) has the event, the event is delivered.
+func (s *SQLRecords) MarkSinkDelivered(ctx context.Context, sink string, id int64) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		t := now()
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO event_deliveries (sink, event_id, delivered_at) VALUES (?, ?, ?)
+			ON CONFLICT (sink, event_id) DO NOTHING`), sink, id, t); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE event_sinks SET attempts = 0, next_try_at = NULL, last_error = '' WHERE sink = ? AND attempts > 0`), sink); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM event_sinks k WHERE k.seen_at > ?
+				AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.sink = k.sink AND d.event_id = events.id))`), t, id, t.Add(-SinkLiveFor))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			// Delivered to all: the per-sink rows have served.
+			_, err = tx.ExecContext(ctx, s.q(`DELETE FROM event_deliveries WHERE event_id = ?`), id)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: mark event %d delivered to %s: %w", id, sink, err)
+	}
+	return nil
+}
+
+// SinkFailed counts a failed delivery to sink, records why, and sets the
+// sink's next try backoff(failures in a row) from now, for every process.
+// It returns that delay.
+func (s *SQLRecords) SinkFailed(ctx context.Context, sink, why string, backoff func(attempts int) time.Duration) (time.Duration, error) {
+	var delay time.Duration
+	if len(why) > 1000 {
+		why = strings.ToValidUTF8(why[:1000], "") // PostgreSQL refuses a rune cut in two
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`UPDATE event_sinks SET attempts = attempts + 1, last_error = ? WHERE sink = ? RETURNING attempts`), why, sink).Scan(&n); err != nil {
+			return err
+		}
+		delay = backoff(n)
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE event_sinks SET next_try_at = ? WHERE sink = ?`), now().Add(delay), sink)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: event sink %s failed: %w", sink, err)
+	}
+	return delay, nil
+}
+
+// ReleaseSink gives up holder's claim on sink (a dispatcher stopping), so
+// another process takes over at once instead of when the lease ends.
+func (s *SQLRecords) ReleaseSink(ctx context.Context, sink, holder string) error {
+	if _, err := s.db.ExecContext(ctx, s.q(`UPDATE event_sinks SET holder = '', claimed_until = NULL WHERE sink = ? AND holder = ?`), sink, holder); err != nil {
+		return fmt.Errorf("storage: release event sink %s: %w", sink, err)
+	}
+	return nil
+}
+
+// MarkDelivered settles an event for every sink at once; marking an event
+// twice is harmless. Dispatchers use MarkSinkDelivered.
 func (s *SQLRecords) MarkDelivered(ctx context.Context, id int64) error {
 	if err := s.stampOnce(ctx, s.db, "events", "delivered_at", id); err != nil {
 		return fmt.Errorf("storage: mark event %d delivered: %w", id, err)

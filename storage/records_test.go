@@ -87,12 +87,12 @@ func TestMigrateConcurrent(t *testing.T) {
 			}
 			defer db.Close()
 			v, err := db.SchemaVersion(ctx, storage.RecordsComponent)
-			if err != nil || v != 5 {
-				t.Fatalf("schema version = %d, %v; want 5", v, err)
+			if err != nil || v != 6 {
+				t.Fatalf("schema version = %d, %v; want 6", v, err)
 			}
 			var n int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 5 {
-				t.Fatalf("%d migration rows (%v), want 5", n, err)
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 6 {
+				t.Fatalf("%d migration rows (%v), want 6", n, err)
 			}
 			// A newer schema than the program knows is refused.
 			err = db.Migrate(ctx, storage.RecordsComponent, nil)
@@ -550,7 +550,11 @@ func TestTokens(t *testing.T) {
 	})
 }
 
-func TestClaimEvents(t *testing.T) {
+// TestSinkClaims: each sink has its own lease, order and failures. Four
+// dispatchers racing for one sink: one holds it and gets every event in
+// order; a failing webhook delays neither the broker nor the other
+// dispatchers' claims on the broker; an event is done once both have it.
+func TestSinkClaims(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
 		const events = 9
 		for i := 0; i < events; i++ {
@@ -559,60 +563,113 @@ func TestClaimEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// Four dispatchers claim at once: each event goes to exactly one.
+		// Four dispatchers claim the broker sink at once: one wins.
 		var (
-			mu   sync.Mutex
-			seen = map[int64]int{}
-			wg   sync.WaitGroup
+			mu      sync.Mutex
+			winners []string
+			wg      sync.WaitGroup
 		)
 		for w := 0; w < 4; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					evs, err := r.ClaimEvents(ctx, time.Minute, 2)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if len(evs) == 0 {
-						return
-					}
-					mu.Lock()
-					for _, e := range evs {
-						seen[e.ID]++
-					}
-					mu.Unlock()
+			wg.Go(func() {
+				holder := fmt.Sprintf("d%d", w)
+				evs, wait, err := r.ClaimSinkEvents(ctx, "amqp", holder, time.Minute, 100)
+				if err != nil {
+					t.Error(err)
+					return
 				}
-			}()
+				mu.Lock()
+				defer mu.Unlock()
+				if len(evs) > 0 {
+					winners = append(winners, holder)
+					if len(evs) != events {
+						t.Errorf("%s claimed %d events, want %d", holder, len(evs), events)
+					}
+				} else if wait <= 0 || wait > time.Minute {
+					t.Errorf("%s: no events and wait %s, want the rest of the lease", holder, wait)
+				}
+			})
 		}
 		wg.Wait()
-		if len(seen) != events {
-			t.Fatalf("%d events claimed, want %d", len(seen), events)
+		if len(winners) != 1 {
+			t.Fatalf("holders of the broker sink: %v, want one", winners)
 		}
-		for id, n := range seen {
-			if n != 1 {
-				t.Fatalf("event %d claimed %d times", id, n)
+		holder := winners[0]
+
+		// The webhook fails at once; the broker is not held up by it.
+		hook, _, err := r.ClaimSinkEvents(ctx, "webhook", "h", time.Minute, 100)
+		if err != nil || len(hook) != events {
+			t.Fatalf("webhook claim: %d events, %v", len(hook), err)
+		}
+		backoff := func(n int) time.Duration { return time.Duration(n) * time.Hour }
+		if d, err := r.SinkFailed(ctx, "webhook", "500 Internal Server Error", backoff); err != nil || d != time.Hour {
+			t.Fatalf("SinkFailed: %s, %v", d, err)
+		}
+		if d, _ := r.SinkFailed(ctx, "webhook", "500 again", backoff); d != 2*time.Hour {
+			t.Fatalf("second failure in a row: next try in %s, want 2h", d)
+		}
+		if evs, wait, _ := r.ClaimSinkEvents(ctx, "webhook", "h", time.Minute, 100); len(evs) != 0 || wait < time.Hour {
+			t.Fatalf("webhook claimed during its backoff: %d events, wait %s", len(evs), wait)
+		}
+		evs, _, err := r.ClaimSinkEvents(ctx, "amqp", holder, time.Minute, 100)
+		if err != nil || len(evs) != events {
+			t.Fatalf("broker claim by its holder: %d, %v", len(evs), err)
+		}
+		for i, e := range evs {
+			if i > 0 && e.ID <= evs[i-1].ID {
+				t.Fatalf("events out of order: %d after %d", e.ID, evs[i-1].ID)
+			}
+			if err := r.MarkSinkDelivered(ctx, "amqp", e.ID); err != nil {
+				t.Fatal(err)
 			}
 		}
-		// PendingEvents still lists them until delivered.
-		if evs, _ := r.PendingEvents(ctx, 0, 100); len(evs) != events {
-			t.Fatalf("pending: %d", len(evs))
+		if err := r.MarkSinkDelivered(ctx, "amqp", evs[0].ID); err != nil {
+			t.Fatalf("second MarkSinkDelivered: %v", err)
 		}
-		// A lapsed claim is handed out again; a delivered event never.
-		first, _ := r.PendingEvents(ctx, 0, 1)
-		if err := r.MarkDelivered(ctx, first[0].ID); err != nil {
+		if again, _, _ := r.ClaimSinkEvents(ctx, "amqp", holder, time.Minute, 100); len(again) != 0 {
+			t.Fatalf("broker handed %d delivered events again", len(again))
+		}
+		// The webhook still owes them: not done yet.
+		if pending, _ := r.PendingEvents(ctx, 0, 100); len(pending) != events {
+			t.Fatalf("pending after the broker alone: %d, want %d", len(pending), events)
+		}
+
+		// The webhook heals (its backoff ends): it gets them all, in order.
+		if _, err := r.DB().ExecContext(ctx, `UPDATE event_sinks SET next_try_at = NULL`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.DB().ExecContext(ctx, `UPDATE events SET claimed_until = NULL`); err != nil {
+		hook, _, err = r.ClaimSinkEvents(ctx, "webhook", "h", time.Minute, 100)
+		if err != nil || len(hook) != events || hook[0].ID != evs[0].ID {
+			t.Fatalf("healed webhook claim: %d events, %v", len(hook), err)
+		}
+		for _, e := range hook {
+			if err := r.MarkSinkDelivered(ctx, "webhook", e.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if pending, _ := r.PendingEvents(ctx, 0, 100); len(pending) != 0 {
+			t.Fatalf("pending after both sinks: %d, want 0", len(pending))
+		}
+		var rows, attempts int
+		if err := r.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_deliveries`).Scan(&rows); err != nil || rows != 0 {
+			t.Fatalf("per-sink rows left for done events: %d, %v", rows, err)
+		}
+		if err := r.DB().QueryRowContext(ctx, `SELECT attempts FROM event_sinks WHERE sink = 'webhook'`).Scan(&attempts); err != nil || attempts != 0 {
+			t.Fatalf("webhook failures after a success: %d, %v", attempts, err)
+		}
+
+		// A released sink goes to another dispatcher at once.
+		b := mustCreate(t, ctx, r, newBatch(dossierCode, "tok", "", "fp-late", 1))
+		if _, err := r.AddResult(ctx, dossier.Result{BatchID: b.ID, Key: "k", SHA256: "00"}); err != nil {
 			t.Fatal(err)
 		}
-		evs, err := r.ClaimEvents(ctx, -time.Second, 100) // a lease already over
-		if err != nil || len(evs) != events-1 || evs[0].ID <= first[0].ID {
-			t.Fatalf("reclaim: %d events, %v", len(evs), err)
+		if late, _, _ := r.ClaimSinkEvents(ctx, "amqp", "other", time.Minute, 100); len(late) != 0 {
+			t.Fatalf("another dispatcher claimed a held sink")
 		}
-		if again, _ := r.ClaimEvents(ctx, time.Minute, 100); len(again) != events-1 {
-			t.Fatalf("events whose lease lapsed: %d, want %d", len(again), events-1)
+		if err := r.ReleaseSink(ctx, "amqp", holder); err != nil {
+			t.Fatal(err)
+		}
+		if late, _, _ := r.ClaimSinkEvents(ctx, "amqp", "other", time.Minute, 100); len(late) != 1 {
+			t.Fatalf("after release: %d events, want the new one", len(late))
 		}
 	})
 }

@@ -192,6 +192,30 @@ CREATE TABLE stats_durations (
 	PRIMARY KEY (scope, dim, day, val, bucket)
 );
 `))},
+	// Each sink (RabbitMQ, webhook) gets its own delivery state, so a
+	// failing webhook no longer holds up the broker: one lease per sink
+	// (one process delivers to a sink at a time, in event order), its own
+	// failure count and next try, and a row per event it has. An event
+	// gets delivered_at once every live sink has it; its rows then go.
+	// events.claimed_until (version 2) is no longer used.
+	{Version: 6, Name: "delivery state per event sink", SQL: schemaSQL(`
+CREATE TABLE event_sinks (
+	sink TEXT PRIMARY KEY,               -- "amqp", "webhook"
+	holder TEXT NOT NULL DEFAULT '',     -- the dispatcher delivering to it, while claimed_until lasts
+	claimed_until {ts},
+	attempts INTEGER NOT NULL DEFAULT 0, -- failed deliveries in a row
+	next_try_at {ts},                    -- no delivery before this after a failure
+	last_error TEXT NOT NULL DEFAULT '',
+	seen_at {ts} NOT NULL                -- a dispatcher with this sink last ran then
+);
+
+CREATE TABLE event_deliveries (
+	sink TEXT NOT NULL,
+	event_id {bigint} NOT NULL,
+	delivered_at {ts} NOT NULL,
+	PRIMARY KEY (sink, event_id)
+);
+`)},
 }
 
 // withStatsRebuild appends the statistics' recount to each dialect's SQL.

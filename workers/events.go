@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,12 +13,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
@@ -138,99 +138,138 @@ func agencyOf(ev dossier.Event) string {
 	return code
 }
 
-// Outbox is what the event dispatcher needs of the records: claim a few
-// undelivered events for a while, and mark each delivered.
+// Outbox is what the event dispatcher needs of the records: per sink
+// ("amqp", "webhook"), a lease on the sink with the events it has not had
+// yet, a record of each delivery, and a shared backoff after a failure.
+// *storage.SQLRecords implements it.
 //
-// ClaimEvents returns up to limit undelivered events, oldest first, that no
-// other caller holds, and holds them for lease; an event not marked
-// delivered within its lease is handed out again. MarkDelivered acks one
-// event; marking it twice is harmless. *storage.SQLRecords implements it.
+// ClaimSinkEvents holds the sink for holder for lease (renewed by the
+// same holder's next call) and returns up to limit events the sink has not
+// had, oldest first; while another holder has the sink or its next try is
+// still to come it returns none and how long to wait. MarkSinkDelivered
+// records one event as had by the sink (twice is harmless) and clears the
+// sink's failures. SinkFailed counts a failure and sets the next try,
+// backoff(failures in a row) from now, for every process; it returns that
+// delay. ReleaseSink ends holder's lease early.
 type Outbox interface {
-	ClaimEvents(ctx context.Context, lease time.Duration, limit int) ([]dossier.Event, error)
-	MarkDelivered(ctx context.Context, id int64) error
+	ClaimSinkEvents(ctx context.Context, sink, holder string, lease time.Duration, limit int) ([]dossier.Event, time.Duration, error)
+	MarkSinkDelivered(ctx context.Context, sink string, id int64) error
+	SinkFailed(ctx context.Context, sink, why string, backoff func(attempts int) time.Duration) (time.Duration, error)
+	ReleaseSink(ctx context.Context, sink, holder string) error
 }
 
-// The dispatcher claims eventClaim events at a time for eventLease. One
-// delivery takes at most eventDeliveryMax (a minute to publish, 30 s for
-// the webhook); with less than that left on the lease it lets the lease
-// lapse rather than deliver an event another process may claim meanwhile.
+// The dispatcher claims eventClaim events at a time, holding the sink for
+// eventLease. One delivery takes at most eventDeliveryMax (a minute to
+// publish, 30 s for the webhook); with less than that left on the lease it
+// claims again (renewing it) rather than deliver while another process may
+// take the sink over. eventPoll is how often an idle sink looks at the
+// outbox (a new result nudges it at once).
 const (
 	eventClaim       = 20
 	eventLease       = 5 * time.Minute
 	eventDeliveryMax = 2 * time.Minute
+	eventPoll        = 2 * time.Second
 )
 
-// dispatcher delivers the records' outbox at least once to each sink and
-// marks each event delivered once every sink has it. Serve and worker
-// processes all run one; leases on the events (Outbox.ClaimEvents) keep
-// them from delivering the same event, so there is no leader to elect.
-// Events claimed together are delivered in order.
+// eventRetry is the wait after the n-th failed delivery in a row to one
+// sink: 1 s doubling to a minute.
+var eventRetry = ExpBackoff(time.Second, time.Minute)
+
+// eventSink is one destination of events.
+type eventSink struct {
+	name    string // "amqp", "webhook": the records' and the metrics' name
+	deliver func(ctx context.Context, eb EventBody, id string, body []byte) error
+	wake    chan struct{}
+}
+
+// dispatcher delivers the records' outbox at least once to each sink, each
+// sink on its own: a webhook that fails or hangs never holds up the
+// broker, and the other way round. Serve and worker processes all run one;
+// the lease on each sink (Outbox.ClaimSinkEvents) lets one process at a
+// time deliver to a sink, in event order, so there is no leader to elect
+// and no event goes to a sink once per process.
 type dispatcher struct {
 	records Outbox
 	cfg     EventsConfig
 	log     *slog.Logger
 	m       *metrics
 	http    *http.Client
-	wake    chan struct{}
-	// published remembers events already confirmed by the exchange while
-	// the webhook still fails, so that they are not published again.
-	published map[int64]bool
-	// held are the events this process claimed and has not delivered
-	// yet, oldest first; the claim lasts until heldUntil.
-	held      []dossier.Event
-	heldUntil time.Time
+	holder  string // this dispatcher's name on the sinks it holds
+	sinks   []*eventSink
 }
 
 func newDispatcher(records Outbox, cfg EventsConfig, log *slog.Logger, m *metrics) *dispatcher {
-	return &dispatcher{
-		records:   records,
-		cfg:       cfg,
-		log:       log,
-		m:         m,
-		http:      &http.Client{Timeout: 30 * time.Second},
-		wake:      make(chan struct{}, 1),
-		published: map[int64]bool{},
+	var id [8]byte
+	rand.Read(id[:])
+	d := &dispatcher{
+		records: records,
+		cfg:     cfg,
+		log:     log,
+		m:       m,
+		http:    &http.Client{Timeout: 30 * time.Second},
+		holder:  hex.EncodeToString(id[:]),
 	}
+	if cfg.Publisher != nil {
+		d.sinks = append(d.sinks, &eventSink{name: "amqp", deliver: d.publish, wake: make(chan struct{}, 1)})
+	}
+	if cfg.WebhookURL != "" {
+		d.sinks = append(d.sinks, &eventSink{name: "webhook", deliver: d.post, wake: make(chan struct{}, 1)})
+	}
+	return d
 }
 
-// nudge makes the dispatcher look at the outbox now.
+// nudge makes every sink look at the outbox now.
 func (d *dispatcher) nudge() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	for _, s := range d.sinks {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
+// run delivers to every sink until ctx ends. Without sinks, events stay in
+// the outbox for a dispatcher that has them.
 func (d *dispatcher) run(ctx context.Context) {
-	if d.cfg.Publisher == nil && d.cfg.WebhookURL == "" {
-		return // events stay in the outbox for a dispatcher that has sinks
+	var wg sync.WaitGroup
+	for _, s := range d.sinks {
+		wg.Go(func() { d.runSink(ctx, s) })
 	}
-	const poll = 2 * time.Second
-	// After a failed delivery, wait from 1 s doubling to a minute.
-	retry := &backoff.ExponentialBackOff{InitialInterval: time.Second, RandomizationFactor: 0.2, Multiplier: 2, MaxInterval: time.Minute}
-	failing := false
+	wg.Wait()
+}
+
+func (d *dispatcher) runSink(ctx context.Context, s *eventSink) {
+	defer func() {
+		// Let another process take the sink over now, not in minutes.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := d.records.ReleaseSink(rctx, s.name, d.holder); err != nil {
+			d.log.Warn("event sink not released", "sink", s.name, "err", err)
+		}
+	}()
+	dbFailures := 0
 	for {
-		wait := poll
-		if err := d.drain(ctx); err != nil {
-			failing = true
-			wait = retry.NextBackOff()
-			if ctx.Err() == nil {
-				d.log.Warn("event delivery failed; will retry", "err", err, "in", wait)
+		wait, err := d.drain(ctx, s)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			dbFailures++
+			wait = eventRetry(dbFailures)
+			d.log.Warn("event outbox unavailable; will retry", "sink", s.name, "err", err, "in", wait)
+		default:
+			dbFailures = 0
+			// A sink held elsewhere or backing off is looked at again
+			// after eventPoll at most: its holder may stop, and the
+			// records keep the backoff, so looking early is harmless.
+			if wait <= 0 || wait > eventPoll {
+				wait = eventPoll
 			}
-		} else {
-			failing = false
-			retry.Reset()
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-		case <-d.wake:
-			if failing {
-				select { // keep backing off
-				case <-ctx.Done():
-				case <-t.C:
-				}
-			}
+		case <-s.wake:
 		case <-t.C:
 		}
 		t.Stop()
@@ -240,44 +279,44 @@ func (d *dispatcher) run(ctx context.Context) {
 	}
 }
 
-// drain delivers claimed events in order until none is left or one fails.
-// A failed event stays held, and is retried first, while its lease lasts.
-func (d *dispatcher) drain(ctx context.Context) error {
+// drain delivers to s, in order, the events it has not had, until none is
+// left, another process holds s, or a delivery fails; it returns how long
+// to wait before looking again. err is an outbox (records) error; a failed
+// delivery is recorded with SinkFailed, which sets the wait.
+func (d *dispatcher) drain(ctx context.Context, s *eventSink) (time.Duration, error) {
 	for {
-		if len(d.held) == 0 || time.Until(d.heldUntil) < eventDeliveryMax {
-			until := time.Now().Add(eventLease)
-			evs, err := d.records.ClaimEvents(ctx, eventLease, eventClaim)
-			if err != nil {
-				return fmt.Errorf("read outbox: %w", err)
-			}
-			// Events still held and not claimed again stay claimed by
-			// this process until their lease lapses; then anyone,
-			// this process included, claims them again.
-			d.held, d.heldUntil = evs, until
-			for id := range d.published {
-				if !slices.ContainsFunc(evs, func(e dossier.Event) bool { return e.ID == id }) {
-					delete(d.published, id) // its claim lapsed: whoever claims it next publishes it
-				}
-			}
-			if len(evs) == 0 {
-				return nil
-			}
+		until := time.Now().Add(eventLease)
+		evs, wait, err := d.records.ClaimSinkEvents(ctx, s.name, d.holder, eventLease, eventClaim)
+		if err != nil {
+			return 0, fmt.Errorf("read outbox: %w", err)
 		}
-		for len(d.held) > 0 && time.Until(d.heldUntil) >= eventDeliveryMax {
-			ev := d.held[0]
-			if err := d.deliver(ctx, ev); err != nil {
-				return fmt.Errorf("event %d: %w", ev.ID, err)
+		if len(evs) == 0 {
+			return wait, nil
+		}
+		for _, ev := range evs {
+			if time.Until(until) < eventDeliveryMax {
+				break // claim again: the claim renews the lease
 			}
-			if err := d.records.MarkDelivered(ctx, ev.ID); err != nil {
-				return fmt.Errorf("event %d: mark delivered: %w", ev.ID, err)
+			if err := d.deliver(ctx, s, ev); err != nil {
+				if ctx.Err() != nil {
+					return 0, nil
+				}
+				wait, ferr := d.records.SinkFailed(ctx, s.name, err.Error(), eventRetry)
+				if ferr != nil {
+					return 0, fmt.Errorf("event %d: %w (recording it: %v)", ev.ID, err, ferr)
+				}
+				d.log.Warn("event delivery failed; will retry", "sink", s.name, "event", ev.ID, "err", err, "in", wait)
+				return wait, nil
 			}
-			delete(d.published, ev.ID)
-			d.held = d.held[1:]
+			if err := d.records.MarkSinkDelivered(ctx, s.name, ev.ID); err != nil {
+				return 0, fmt.Errorf("event %d: mark delivered: %w", ev.ID, err)
+			}
 		}
 	}
 }
 
-func (d *dispatcher) deliver(ctx context.Context, ev dossier.Event) error {
+// deliver sends one event to s.
+func (d *dispatcher) deliver(ctx context.Context, s *eventSink, ev dossier.Event) error {
 	payload := json.RawMessage(ev.Payload)
 	if !json.Valid(payload) {
 		payload = json.RawMessage("null")
@@ -287,23 +326,17 @@ func (d *dispatcher) deliver(ctx context.Context, ev dossier.Event) error {
 	if err != nil {
 		return err
 	}
-	id := strconv.FormatInt(ev.ID, 10)
-	if d.cfg.Publisher != nil && !d.published[ev.ID] {
-		pctx, cancel := context.WithTimeout(ctx, time.Minute)
-		err := d.cfg.Publisher.PublishEvent(pctx, eb.RoutingKey(), id, body)
-		cancel()
-		d.m.event("amqp", err)
-		if err != nil {
-			return fmt.Errorf("publish: %w", err)
-		}
-		d.published[ev.ID] = true
-	}
-	if d.cfg.WebhookURL != "" {
-		err := d.post(ctx, eb, id, body)
-		d.m.event("webhook", err)
-		if err != nil {
-			return fmt.Errorf("webhook: %w", err)
-		}
+	err = s.deliver(ctx, eb, strconv.FormatInt(ev.ID, 10), body)
+	d.m.event(s.name, err)
+	return err
+}
+
+// publish sends an event to the broker's topic exchange.
+func (d *dispatcher) publish(ctx context.Context, eb EventBody, id string, body []byte) error {
+	pctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := d.cfg.Publisher.PublishEvent(pctx, eb.RoutingKey(), id, body); err != nil {
+		return fmt.Errorf("publish: %w", err)
 	}
 	return nil
 }
@@ -320,12 +353,12 @@ func (d *dispatcher) post(ctx context.Context, eb EventBody, id string, body []b
 	req.Header.Set(SignatureHeader, Sign([]byte(d.cfg.WebhookSecret), time.Now(), body))
 	resp, err := d.http.Do(req)
 	if err != nil {
-		return err
+		return fmt.Errorf("webhook: %w", err)
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s answered %s: %s", d.cfg.WebhookURL, resp.Status, bytes.TrimSpace(msg))
+		return fmt.Errorf("webhook %s answered %s: %s", d.cfg.WebhookURL, resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil
 }

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
@@ -165,5 +167,179 @@ func TestDispatchersShareOutbox(t *testing.T) {
 		if n != 1 {
 			t.Errorf("event %d delivered %d times, want once", id, n)
 		}
+	}
+}
+
+// addResults records n results on recs, so n result.ready events, with
+// dossier sequences from first on.
+func addResults(t *testing.T, recs *storage.SQLRecords, first, n int) {
+	t.Helper()
+	for i := first; i < first+n; i++ {
+		b, _, err := recs.CreateBatch(t.Context(), &dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-220804-%04d", i), Title: "t",
+			Pages: []dossier.Page{{Index: 1, SourceName: "p.jpg", SourceSHA: strings.Repeat("1", 64)}}}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := recs.AddResult(t.Context(), dossier.Result{BatchID: b.ID, Key: "k" + b.ID, SHA256: strings.Repeat("ab", 32), Pages: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWebhookDoesNotHoldBroker: a webhook that answers 500, or hangs,
+// while RabbitMQ consumers still get every event at once; once the webhook
+// heals it gets every event, in order, once, and the broker had each event
+// exactly once. Before each sink had its own delivery state, the first
+// event's webhook failure held every later event back from the broker.
+func TestWebhookDoesNotHoldBroker(t *testing.T) {
+	for _, mode := range []string{"answers 500", "hangs"} {
+		t.Run(mode, func(t *testing.T) {
+			ctx := t.Context()
+			recs, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, storage.Postgres))
+			if err != nil {
+				t.Fatal(err)
+			}
+			amqpURL := storagetest.Env(t, "SOHOA_TEST_AMQP")
+			q, err := DialAMQP(ctx, AMQPConfig{URL: amqpURL, Prefix: uniqueName("events"), Logger: testLogger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				q.DeleteTopology(dctx, nil)
+				q.Close()
+			})
+			conn, err := amqp.Dial(amqpURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			ch, err := conn.Channel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cq, err := ch.QueueDeclare("", false, true, true, false, nil)
+			if err == nil {
+				err = ch.QueueBind(cq.Name, "result.ready.#", q.EventsExchange(), false, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs, err := ch.Consume(cq.Name, "", true, true, false, false, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			var (
+				mu      sync.Mutex
+				hooked  []int64 // events the webhook accepted, in arrival order
+				refused int
+				healed  = make(chan struct{})
+			)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var ev EventBody
+				if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+					http.Error(w, err.Error(), http.StatusBadRequest)
+					return
+				}
+				select {
+				case <-healed:
+				default:
+					if mode == "hangs" {
+						select { // answers only once healed
+						case <-healed:
+						case <-r.Context().Done():
+							return
+						}
+					} else {
+						mu.Lock()
+						refused++
+						mu.Unlock()
+						http.Error(w, "receiver down", http.StatusInternalServerError)
+						return
+					}
+				}
+				mu.Lock()
+				hooked = append(hooked, ev.ID)
+				mu.Unlock()
+			}))
+			t.Cleanup(srv.Close)
+
+			const before, during = 8, 5
+			addResults(t, recs, 1, before)
+			m, err := newMetrics(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := newDispatcher(recs, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: "s"}, testLogger(t), m)
+			dctx, stop := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			wg.Go(func() { d.run(dctx) })
+			t.Cleanup(func() { stop(); wg.Wait() })
+
+			var broker []int64
+			receive := func(want int, within time.Duration) {
+				t.Helper()
+				timeout := time.After(within)
+				for len(broker) < want {
+					select {
+					case msg := <-msgs:
+						var ev EventBody
+						if err := json.Unmarshal(msg.Body, &ev); err != nil {
+							t.Fatal(err)
+						}
+						broker = append(broker, ev.ID)
+					case <-timeout:
+						t.Fatalf("RabbitMQ consumers got %d events within %s while the webhook %s, want %d", len(broker), within, mode, want)
+					}
+				}
+			}
+			receive(before, 10*time.Second)
+			addResults(t, recs, before+1, during)
+			d.nudge()
+			receive(before+during, 10*time.Second)
+			mu.Lock()
+			if len(hooked) != 0 {
+				t.Errorf("the failing webhook accepted %v", hooked)
+			}
+			if mode == "answers 500" && refused == 0 {
+				t.Errorf("the webhook was never tried")
+			}
+			mu.Unlock()
+
+			close(healed)
+			deadline := time.Now().Add(90 * time.Second)
+			for {
+				mu.Lock()
+				n := len(hooked)
+				mu.Unlock()
+				if n >= before+during || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			// Anything repeated would have arrived by now.
+			time.Sleep(time.Second)
+			select {
+			case msg := <-msgs:
+				t.Errorf("the broker got an event again after the webhook healed: %s", msg.Body)
+			default:
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.IsSorted(broker) || len(slices.Compact(slices.Clone(broker))) != before+during {
+				t.Errorf("broker events %v: want %d distinct, in order", broker, before+during)
+			}
+			if len(hooked) != before+during || !slices.IsSorted(hooked) || len(slices.Compact(slices.Clone(hooked))) != len(hooked) {
+				t.Errorf("healed webhook got %v: want the %d events once each, in order", hooked, before+during)
+			}
+			if !slices.Equal(hooked, broker) {
+				t.Errorf("webhook got %v, broker %v: want the same events", hooked, broker)
+			}
+			if left, err := recs.PendingEvents(ctx, 0, 100); err != nil || len(left) != 0 {
+				t.Errorf("%d events still pending (%v), want none", len(left), err)
+			}
+		})
 	}
 }

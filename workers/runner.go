@@ -80,12 +80,13 @@ type Records interface {
 }
 
 // EventsConfig says where result events go. Each event is delivered at
-// least once to every configured sink, then marked delivered. A process
-// claims a few events at a time for a lease (Outbox.ClaimEvents) and
-// delivers them in order, so any number of serve and worker processes may
-// be configured alike; receivers still deduplicate on X-Sohoa-Event-Id,
-// since a crash between a delivery and its record, or a lease that ran
-// out, repeats it.
+// least once to every configured sink, each sink on its own: a failing or
+// hanging webhook never holds up the broker. One process at a time holds a
+// sink (Outbox.ClaimSinkEvents) and delivers to it in event order, so any
+// number of serve and worker processes may be configured alike; an event
+// is done once every sink has it. Receivers still deduplicate on
+// X-Sohoa-Event-Id, since a crash between a delivery and its record, or a
+// lease that ran out, repeats it.
 type EventsConfig struct {
 	// Publisher publishes to the RabbitMQ topic exchange (the *AMQPQueue
 	// does); nil in embedded mode.
