@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/font/sfnt"
@@ -31,6 +33,27 @@ const (
 	EnvSignPass  = "SOHOA_SIGN_PASS"
 	EnvPKCS11PIN = "SOHOA_PKCS11_PIN"
 )
+
+// MaxSignerName bounds the signer's name on the visible mark, in
+// characters: the mark is drawn one glyph per distinct character and sized
+// to its text, so a long name (from --signer-name or a certificate's CN)
+// would make a mark wider than the page. Vietnamese full names with a
+// title and unit fit well within it.
+const MaxSignerName = 80
+
+// checkSignerName refuses a name the visible mark cannot show as written.
+func checkSignerName(name string) error {
+	if !utf8.ValidString(name) {
+		return errors.New("pdf: the signer name is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(name); n > MaxSignerName {
+		return fmt.Errorf("pdf: the signer name has %d characters, at most %d fit the visible mark (set a shorter one with --signer-name)", n, MaxSignerName)
+	}
+	if i := strings.IndexFunc(name, unicode.IsControl); i >= 0 {
+		return fmt.Errorf("pdf: the signer name has a control character at byte %d", i)
+	}
+	return nil
+}
 
 // vnZone is the time zone of the visible mark and /M (ICT, UTC+7).
 var vnZone = time.FixedZone("+07", 7*3600)
@@ -122,6 +145,10 @@ func (c SignerConfig) open(ctx context.Context) (*Signer, error) {
 	s.name = c.Name
 	if s.name == "" {
 		s.name = s.chain[0].Subject.CommonName
+	}
+	if err := checkSignerName(s.name); err != nil {
+		s.close()
+		return nil, err
 	}
 	f, err := loadMarkFont(c.FontFile)
 	if err != nil {

@@ -247,7 +247,7 @@ func TestVerifySeveralSignaturesSHA1(t *testing.T) {
 
 func TestSignerConfigErrors(t *testing.T) {
 	pki := newTestPKI(t, nil)
-	p12, _ := pki.p12(t)
+	p12, pass := pki.p12(t)
 	wrong := filepath.Join(t.TempDir(), "wrong")
 	os.WriteFile(wrong, []byte("sai"), 0o600)
 	t.Setenv(EnvSignPass, "")
@@ -262,6 +262,9 @@ func TestSignerConfigErrors(t *testing.T) {
 		{"wrong password", SignerConfig{P12File: p12, PassFile: wrong}, "PKCS#12"},
 		{"both", SignerConfig{P12File: p12, PKCS11Module: "x.so"}, "not both"},
 		{"pkcs11 without token", SignerConfig{PKCS11Module: "x.so"}, "token label"},
+		// The mark is sized to its text: 81 characters would run off the page.
+		{"signer name too long", SignerConfig{P12File: p12, PassFile: pass, Name: strings.Repeat("Nguyễn Văn A ", 6) + "Trần Thị"}, "at most 80"},
+		{"signer name with a control character", SignerConfig{P12File: p12, PassFile: pass, Name: "Nguyễn\x1b[2J"}, "control character"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.cfg.Open(context.Background())
