@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg"
+	"image/jpeg"
 	_ "image/png"
 	"os"
 	"os/exec"
@@ -324,4 +324,70 @@ func writeImagePDF(path string, pages []truthPage) error {
 	}
 	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
 	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// BenchmarkPageRSS measures an engine's peak resident memory (VmHWM) on one
+// page at the per-page cap of the intake (ingest.DefaultMaxPagePixels, 40
+// Mpx), against its peer in the same run: the same printed text tiled over
+// an A4 page at 300 dpi (8.7 Mpx), what most desks scan. Run once:
+//
+//	go test ./ocr/engine -run '^$' -bench PageRSS -benchtime 1x
+func BenchmarkPageRSS(b *testing.B) {
+	tile, _, err := image.Decode(bytes.NewReader(renderedJPEG(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// page tiles the text scaled by zoom (the tile is 200 dpi), so that
+	// the text has the size it has on paper at the page's resolution.
+	page := func(w, h int, zoom float64) []byte {
+		img := image.NewGray(image.Rect(0, 0, w, h))
+		tb := tile.Bounds()
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				tx, ty := int(float64(x)/zoom)%tb.Dx(), int(float64(y)/zoom)%tb.Dy()
+				img.Set(x, y, tile.At(tb.Min.X+tx, tb.Min.Y+ty))
+			}
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+			b.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	peak := func(data []byte, dpi float64) (hwm int64, took time.Duration) {
+		p := ocr.NewPool(ocr.Options{Engines: 1, MaxEngineRSS: 8 << 30, PageTimeout: 15 * time.Minute})
+		defer p.Close()
+		t0 := time.Now()
+		if _, _, err := p.Recognize(context.Background(), ocr.Input{Name: "page.jpg", Data: data, DPI: dpi}); err != nil {
+			b.Fatal(err)
+		}
+		took = time.Since(t0)
+		pids := p.EnginePIDs()
+		if len(pids) != 1 {
+			b.Fatalf("engines %v", pids)
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pids[0]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &hwm)
+				return hwm << 10, took
+			}
+		}
+		b.Fatal("no VmHWM")
+		return 0, 0
+	}
+	cap40 := page(5480, 7300, 2) // 40.0 Mpx, the cap: a little over A3 at 400 dpi (4677 × 6614)
+	a4 := page(2480, 3508, 1.5)  // 8.7 Mpx
+	b.ResetTimer()
+	for b.Loop() {
+		big, tBig := peak(cap40, 400)
+		small, tSmall := peak(a4, 300)
+		b.ReportMetric(float64(big>>20), "MiB-40Mpx")
+		b.ReportMetric(float64(small>>20), "MiB-A4")
+		b.ReportMetric(float64(big)/float64(small), "rss-ratio")
+		b.Logf("engine peak RSS: 40 Mpx page %d MiB in %s, A4 300 dpi page %d MiB in %s", big>>20, tBig.Round(time.Millisecond), small>>20, tSmall.Round(time.Millisecond))
+	}
 }

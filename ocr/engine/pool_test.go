@@ -174,7 +174,7 @@ func samePixels(t *testing.T, a, b []byte) bool {
 
 // renderedJPEG is phototest.tif as a grey JPEG (via the engine's own
 // decoder and encoder), a straight upright page.
-func renderedJPEG(t *testing.T) []byte {
+func renderedJPEG(t testing.TB) []byte {
 	t.Helper()
 	p, err := readPix(testimage.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
 	if err != nil {
