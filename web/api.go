@@ -121,98 +121,18 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 			EN: fmt.Sprintf("batch too large (%d bytes, at most %d)", r.ContentLength, lim.MaxBatchBytes)})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxBatchBytes)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		reject(&ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()})
-		return
-	}
-	var dir string
-	defer func() {
-		if dir != "" {
-			os.RemoveAll(dir)
-		}
-	}()
-
 	var m *ingest.Manifest
-	var listed map[string]bool
-	files := map[string]ingest.File{}
-	extra := 0
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
+	files, dir, err := s.receive(w, r, lim, func(part io.Reader) ([]string, error) {
+		var err error
+		m, err = ingest.ParseManifest(part)
 		if err != nil {
-			if errors.As(err, new(*http.MaxBytesError)) || ingest.AsError(err) != nil {
-				reject(err) // too large, or too slow (ErrBodyTooSlow)
-			} else {
-				reject(&ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()})
-			}
-			return
+			return nil, err
 		}
-		switch {
-		case part.FormName() == "manifest":
-			if m != nil {
-				reject(&ingest.Error{Status: http.StatusBadRequest, Field: "manifest", VI: "có hai phần manifest", EN: "two manifest parts"})
-				return
-			}
-			m, err = ingest.ParseManifest(part)
-			if err != nil {
-				reject(err)
-				return
-			}
-			listed = make(map[string]bool, len(m.Pages))
-			for _, p := range m.Pages {
-				listed[p] = true
-			}
-		case part.FileName() != "":
-			name := part.FileName()
-			if m == nil {
-				reject(&ingest.Error{Status: http.StatusBadRequest, Field: "manifest", File: name,
-					VI: fmt.Sprintf("phần \"manifest\" phải đứng trước các tệp trang (tệp %q đến trước)", name),
-					EN: fmt.Sprintf("the \"manifest\" part must come before the page files (%q came first)", name)})
-				return
-			}
-			if !listed[name] {
-				reject(&ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages", File: name,
-					VI: fmt.Sprintf("manifest: tệp %q được gửi nhưng không có trong danh sách pages", name),
-					EN: fmt.Sprintf("manifest: file %q was sent but is not listed in pages", name)})
-				return
-			}
-			if _, dup := files[name]; dup {
-				reject(&ingest.Error{Status: http.StatusBadRequest, File: name,
-					VI: fmt.Sprintf("tệp %q được gửi hai lần", name), EN: fmt.Sprintf("file %q sent twice", name)})
-				return
-			}
-			if dir == "" {
-				if dir, err = os.MkdirTemp(s.cfg.SpoolDir, "sohoa-upload-"); err != nil {
-					reject(fmt.Errorf("web: spool dir: %w", err))
-					return
-				}
-			}
-			f, err := ingest.Spool(dir, name, part, lim.MaxFileBytes)
-			if err != nil {
-				reject(err)
-				return
-			}
-			files[name] = f
-		default:
-			// A few unknown form fields are drained and ignored; many are
-			// an attack on the parser.
-			if extra++; extra > maxExtraParts {
-				reject(&ingest.Error{Status: http.StatusBadRequest,
-					VI: fmt.Sprintf("quá nhiều phần không phải manifest hay tệp trang (tối đa %d)", maxExtraParts),
-					EN: fmt.Sprintf("too many parts that are neither the manifest nor a page file (at most %d)", maxExtraParts)})
-				return
-			}
-			io.Copy(io.Discard, io.LimitReader(part, 1<<20))
-		}
-		part.Close()
-	}
-	if m == nil {
-		reject(&ingest.Error{Status: http.StatusBadRequest, Field: "manifest",
-			VI: "thiếu phần \"manifest\" (JSON)", EN: "the \"manifest\" part (JSON) is missing"})
+		return m.Pages, nil
+	})
+	defer os.RemoveAll(dir)
+	if err != nil {
+		reject(err)
 		return
 	}
 	// The manifest's idempotency_key wins over the Idempotency-Key header:
@@ -238,6 +158,89 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	apiJSON(w, http.StatusAccepted, map[string]any{
 		"batch_id": b.ID, "status": b.Status, "pages": len(b.Pages), "created": created,
 	})
+}
+
+// receive reads a multipart upload: a "manifest" part first (parse checks
+// it and lists the page files it names), then one part per listed file,
+// each checked at its header (a part not listed, or sent twice, is refused
+// before a byte of it is written) and spooled to a new folder dir, which
+// the caller removes (also on error).
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, lim ingest.Limits, parse func(io.Reader) (pages []string, err error)) (files map[string]ingest.File, dir string, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxBatchBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, dir, &ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()}
+	}
+	var listed map[string]bool
+	files = map[string]ingest.File{}
+	extra := 0
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if errors.As(err, new(*http.MaxBytesError)) || ingest.AsError(err) != nil {
+				return nil, dir, err // too large, or too slow (ErrBodyTooSlow)
+			}
+			return nil, dir, &ingest.Error{Status: http.StatusBadRequest, VI: "multipart không hợp lệ: " + err.Error(), EN: "bad multipart body: " + err.Error()}
+		}
+		switch {
+		case part.FormName() == "manifest":
+			if listed != nil {
+				return nil, dir, &ingest.Error{Status: http.StatusBadRequest, Field: "manifest", VI: "có hai phần manifest", EN: "two manifest parts"}
+			}
+			pages, err := parse(part)
+			if err != nil {
+				return nil, dir, err
+			}
+			listed = make(map[string]bool, len(pages))
+			for _, p := range pages {
+				listed[p] = true
+			}
+		case part.FileName() != "":
+			name := part.FileName()
+			if listed == nil {
+				return nil, dir, &ingest.Error{Status: http.StatusBadRequest, Field: "manifest", File: name,
+					VI: fmt.Sprintf("phần \"manifest\" phải đứng trước các tệp trang (tệp %q đến trước)", name),
+					EN: fmt.Sprintf("the \"manifest\" part must come before the page files (%q came first)", name)}
+			}
+			if !listed[name] {
+				return nil, dir, &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages", File: name,
+					VI: fmt.Sprintf("manifest: tệp %q được gửi nhưng không có trong danh sách pages", name),
+					EN: fmt.Sprintf("manifest: file %q was sent but is not listed in pages", name)}
+			}
+			if _, dup := files[name]; dup {
+				return nil, dir, &ingest.Error{Status: http.StatusBadRequest, File: name,
+					VI: fmt.Sprintf("tệp %q được gửi hai lần", name), EN: fmt.Sprintf("file %q sent twice", name)}
+			}
+			if dir == "" {
+				if dir, err = os.MkdirTemp(s.cfg.SpoolDir, "sohoa-upload-"); err != nil {
+					return nil, dir, fmt.Errorf("web: spool dir: %w", err)
+				}
+			}
+			f, err := ingest.Spool(dir, name, part, lim.MaxFileBytes)
+			if err != nil {
+				return nil, dir, err
+			}
+			files[name] = f
+		default:
+			// A few unknown form fields are drained and ignored; many are
+			// an attack on the parser.
+			if extra++; extra > maxExtraParts {
+				return nil, dir, &ingest.Error{Status: http.StatusBadRequest,
+					VI: fmt.Sprintf("quá nhiều phần không phải manifest hay tệp trang (tối đa %d)", maxExtraParts),
+					EN: fmt.Sprintf("too many parts that are neither the manifest nor a page file (at most %d)", maxExtraParts)}
+			}
+			io.Copy(io.Discard, io.LimitReader(part, 1<<20))
+		}
+		part.Close()
+	}
+	if listed == nil {
+		return nil, dir, &ingest.Error{Status: http.StatusBadRequest, Field: "manifest",
+			VI: "thiếu phần \"manifest\" (JSON)", EN: "the \"manifest\" part (JSON) is missing"}
+	}
+	return files, dir, nil
 }
 
 // ownBatch loads a batch and checks that a station token reads only its own.
@@ -449,7 +452,24 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 		}
 		review = append(review, rev{p.BatchID, p, en, vi})
 	}
-	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out, "review": review})
+	// Runs of stack pages no separator or receipt claimed: each waits for
+	// a dossier code (proposed ones beside it) at its resolve URL.
+	type stackExc struct {
+		*dossier.StackException
+		ResolveURL string `json:"resolve_url"`
+	}
+	stacks := []stackExc{}
+	if s.cfg.Stacks != nil {
+		es, err := s.cfg.Stacks.Records.OpenExceptions(r.Context(), limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for i := range es {
+			stacks = append(stacks, stackExc{&es[i], "/v1/stack-exceptions/" + es[i].ID + "/resolve"})
+		}
+	}
+	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out, "review": review, "stacks": stacks})
 }
 
 func (s *Server) retryPage(w http.ResponseWriter, r *http.Request) {

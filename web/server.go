@@ -25,6 +25,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ingest/stack"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -78,6 +79,9 @@ type Config struct {
 	Records Records // *storage.SQLRecords
 	Blobs   storage.Blobs
 	Intake  *ingest.Intake
+	// Stacks splits stacks of many dossiers (POST /v1/stacks) and resolves
+	// their exceptions; nil: the routes answer 404.
+	Stacks *stack.Splitter
 
 	// Search answers GET /v1/search (JSON); UI serves the search page at /
 	// and its assets. Both come from the search side of this package; nil
@@ -124,7 +128,8 @@ type Server struct {
 	handler   http.Handler
 	limits    *rateLimiter
 	badTokens *badTokens
-	gate      engineGate // uploads answer 503 while an engine is down
+	gate      engineGate    // uploads answer 503 while an engine is down
+	stackSlot chan struct{} // one stack split at a time
 	m         serverMetrics
 	patterns  []string // patterns as registered, for the OpenAPI sync test
 }
@@ -158,7 +163,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SpoolDir == "" {
 		cfg.SpoolDir = os.TempDir()
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, reg: cfg.Registry}
+	s := &Server{cfg: cfg, log: cfg.Log, reg: cfg.Registry, stackSlot: make(chan struct{}, 1)}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -218,6 +223,8 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/results/{code}", s.auth(s.getResult, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}/pdf", s.auth(s.getResultPDF, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}/pages/{n}/image", s.auth(s.getPageImage, dossier.RoleCase, dossier.RoleArchivist))
+	h("POST /v1/stacks", s.auth(s.postStack, dossier.RoleStation))
+	h("POST /v1/stack-exceptions/{id}/resolve", s.auth(s.resolveStackException, dossier.RoleStation))
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))
 	h("GET /v1/stats", s.auth(s.getStats, dossier.RoleStation))

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sohoa/sohoa/ingest"
+	paperstack "github.com/sohoa/sohoa/ingest/stack"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/pdf"
@@ -255,11 +256,20 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if st.spool, err = os.MkdirTemp("", "sohoa-spool-"); err != nil {
 		return st, err
 	}
+	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
+	if err != nil {
+		return st, err
+	}
+	splitter := &paperstack.Splitter{Intake: st.intake, Records: stackRecords, Log: log}
+	if st.pool != nil {
+		splitter.Text = paperstack.OCRText{Pool: st.pool}
+	}
 	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
 	st.server, err = web.New(web.Config{
 		Records:  st.records,
 		Blobs:    st.blobs,
 		Intake:   st.intake,
+		Stacks:   splitter,
 		Search:   search.API(),
 		UI:       search.Page(),
 		Registry: st.reg,

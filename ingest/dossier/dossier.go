@@ -154,3 +154,42 @@ func ValidRole(r Role) bool {
 	}
 	return false
 }
+
+// Stack exception states.
+const (
+	StackOpen     = "open"     // waiting for an operator to give the pages a dossier code
+	StackResolved = "resolved" // the pages went in as a batch (BatchID)
+)
+
+// StackException is a run of a scanned stack's pages that no separator
+// sheet or receipt claimed (or whose symbol could not be read): kept with
+// its page files until an operator says which dossier they belong to.
+type StackException struct {
+	ID             string      `json:"id"`
+	StackID        string      `json:"stack_id"`
+	Station        string      `json:"station"`
+	Operator       string      `json:"operator"`
+	Title          string      `json:"title"` // the stack's default title for the batch to come
+	DocumentType   string      `json:"document_type"`
+	TokenID        string      `json:"-"`
+	IdempotencyKey string      `json:"-"`
+	Pages          []StackPage `json:"pages"`
+	ReasonVI       string      `json:"reason_vi"`
+	Reason         string      `json:"reason"`
+	// Proposed are dossier codes read from the pages' text ("Mã hồ sơ:
+	// …"), valid in format and date: for the operator to confirm.
+	Proposed  []string  `json:"proposed_codes"`
+	Status    string    `json:"status"`
+	BatchID   string    `json:"batch_id,omitempty"` // once resolved
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// StackPage is one page file of a stack exception, as stored.
+type StackPage struct {
+	Position  int    `json:"position"` // 1-based place in the stack
+	Name      string `json:"source"`
+	SourceKey string `json:"-"`
+	SHA256    string `json:"sha256"`
+	Size      int64  `json:"size"`
+}

@@ -3,7 +3,7 @@ package stack
 import (
 	"errors"
 	"image"
-	"image/draw"
+	"image/color"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
@@ -32,15 +32,20 @@ func Read(img image.Image, dpi int) Symbols {
 		dpi = 200
 	}
 	factor := max(1, dpi/readDPI)
-	g := gray(img, factor)
-	texts, damaged := readQR(g)
+	return readGray(img, gray(img, factor), factor)
+}
+
+// readGray reads the symbols of img from g, its grey copy reduced by factor.
+func readGray(img image.Image, g *image.Gray, factor int) Symbols {
+	bmp := bitmap(g)
+	texts, damaged := readQR(bmp)
 	if damaged && factor > 1 {
-		texts, damaged = readQR(gray(img, 1))
+		texts, damaged = readQR(bitmap(gray(img, 1)))
 	}
 	if len(texts) > 0 {
 		return Symbols{Texts: texts}
 	}
-	if t, ok := read1D(g); ok {
+	if t, ok := read1D(bmp); ok {
 		return Symbols{Texts: []string{t}}
 	}
 	return Symbols{Damaged: damaged}
@@ -48,9 +53,23 @@ func Read(img image.Image, dpi int) Symbols {
 
 var qrHints = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
-func readQR(g *image.Gray) (texts []string, damaged bool) {
-	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(source(g)))
+// bitmap binarizes g once for both readers (the hybrid binarizer's local
+// thresholds cope with uneven light and colour paper).
+func bitmap(g *image.Gray) *gozxing.BinaryBitmap {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, h, 0, 0, w, h, false)
 	if err != nil {
+		return nil // only for a crop outside the data, which this is not
+	}
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+	if err != nil {
+		return nil
+	}
+	return bmp
+}
+
+func readQR(bmp *gozxing.BinaryBitmap) (texts []string, damaged bool) {
+	if bmp == nil {
 		return nil, false
 	}
 	res, err := qrcode.NewQRCodeReader().Decode(bmp, qrHints)
@@ -61,9 +80,8 @@ func readQR(g *image.Gray) (texts []string, damaged bool) {
 	return nil, errors.As(err, &cs)
 }
 
-func read1D(g *image.Gray) (string, bool) {
-	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(source(g)))
-	if err != nil {
+func read1D(bmp *gozxing.BinaryBitmap) (string, bool) {
+	if bmp == nil {
 		return "", false
 	}
 	res, err := oned.NewCode128Reader().Decode(bmp, nil)
@@ -73,45 +91,29 @@ func read1D(g *image.Gray) (string, bool) {
 	return res.GetText(), true
 }
 
-func source(g *image.Gray) gozxing.LuminanceSource {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, h, 0, 0, w, h, false)
-	if err != nil {
-		// Only for a crop outside the data, which this one is not.
-		panic(err)
-	}
-	return src
-}
-
 // gray returns img in grey, each factor × factor block averaged into one
-// pixel (a mean keeps thin bitonal strokes as grey rather than losing them).
+// pixel (a mean keeps thin bitonal strokes as grey rather than losing
+// them). The usual decoded types are read row by row without a full-size
+// grey copy: this runs on every page of a stack.
 func gray(img image.Image, factor int) *image.Gray {
 	b := img.Bounds()
-	var full *image.Gray
-	switch m := img.(type) {
-	case *image.Gray:
-		full = m
-	case *image.YCbCr:
-		// The luma plane is the grey image: no conversion.
-		full = &image.Gray{Pix: m.Y, Stride: m.YStride, Rect: m.Rect}
-	default:
-		full = image.NewGray(b)
-		draw.Draw(full, b, img, b.Min, draw.Src)
-	}
-	if factor <= 1 {
-		return full
-	}
+	factor = max(1, factor)
 	w, h := b.Dx()/factor, b.Dy()/factor
+	if m, ok := img.(*image.Gray); ok && factor == 1 {
+		return m
+	}
+	row := lumaRows(img)
 	out := image.NewGray(image.Rect(0, 0, w, h))
 	n := factor * factor
 	sums := make([]int, w)
+	line := make([]uint8, b.Dx())
 	for y := range h {
 		clear(sums)
 		for dy := range factor {
-			row := full.Pix[(y*factor+dy)*full.Stride:]
+			row(b.Min.Y+y*factor+dy, line)
 			for x := range w {
 				s := 0
-				for _, v := range row[x*factor : x*factor+factor] {
+				for _, v := range line[x*factor : x*factor+factor] {
 					s += int(v)
 				}
 				sums[x] += s
@@ -123,4 +125,46 @@ func gray(img image.Image, factor int) *image.Gray {
 		}
 	}
 	return out
+}
+
+// lumaRows returns a function that writes row y of img as grey into dst.
+func lumaRows(img image.Image) func(y int, dst []uint8) {
+	b := img.Bounds()
+	switch m := img.(type) {
+	case *image.Gray:
+		return func(y int, dst []uint8) { copy(dst, m.Pix[m.PixOffset(b.Min.X, y):]) }
+	case *image.YCbCr:
+		// The luma plane is the grey image.
+		return func(y int, dst []uint8) { copy(dst, m.Y[m.YOffset(b.Min.X, y):][:len(dst)]) }
+	case *image.Paletted:
+		var lut [256]uint8
+		for i, c := range m.Palette {
+			lut[i] = color.GrayModel.Convert(c).(color.Gray).Y
+		}
+		return func(y int, dst []uint8) {
+			src := m.Pix[m.PixOffset(b.Min.X, y):]
+			for x := range dst {
+				dst[x] = lut[src[x]]
+			}
+		}
+	case *image.RGBA:
+		return func(y int, dst []uint8) { rgbRow(m.Pix[m.PixOffset(b.Min.X, y):], dst) }
+	case *image.NRGBA:
+		// Scans are opaque: alpha is ignored.
+		return func(y int, dst []uint8) { rgbRow(m.Pix[m.PixOffset(b.Min.X, y):], dst) }
+	}
+	return func(y int, dst []uint8) {
+		for x := range dst {
+			dst[x] = color.GrayModel.Convert(img.At(b.Min.X+x, y)).(color.Gray).Y
+		}
+	}
+}
+
+// rgbRow converts 4-byte RGBA pixels to grey with the weights of
+// color.GrayModel (0.299, 0.587, 0.114).
+func rgbRow(src []uint8, dst []uint8) {
+	for x := range dst {
+		p := src[4*x : 4*x+3]
+		dst[x] = uint8((19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16)
+	}
 }

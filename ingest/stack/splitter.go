@@ -1,0 +1,525 @@
+package stack
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // page formats a scanner writes
+	_ "image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "golang.org/x/image/tiff" // with CCITT G3/G4, the bitonal scans
+	_ "golang.org/x/image/webp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// Manifest describes one stack upload: its pages in scan order and what
+// every dossier found in it gets unless it says otherwise.
+type Manifest struct {
+	Station  string   `json:"station"`
+	Operator string   `json:"operator"`
+	Defaults Defaults `json:"defaults"`
+	Pages    []string `json:"pages"`
+	// IdempotencyKey makes a stack sent again give the same batches and
+	// exceptions; without one, the stack's content (its pages' hashes, in
+	// order) is the key.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// SplitOnBlank: blank pages also end a dossier (and are dropped).
+	SplitOnBlank bool `json:"split_on_blank,omitempty"`
+}
+
+// Defaults are the fields every batch of the stack gets.
+type Defaults struct {
+	Title        string `json:"title"` // "" gives "Hồ sơ <code>"
+	DocumentType string `json:"document_type"`
+}
+
+// ParseManifest decodes and validates a stack manifest with the batch
+// manifest's rules (lengths, control characters, file names). Unknown
+// fields are refused.
+func ParseManifest(r io.Reader) (*Manifest, error) {
+	data, err := io.ReadAll(io.LimitReader(r, ingest.MaxManifestBytes+1))
+	if err != nil || len(data) > ingest.MaxManifestBytes {
+		return nil, &ingest.Error{Status: http.StatusRequestEntityTooLarge, Field: "manifest",
+			VI: "manifest quá lớn (tối đa 1 MiB) hoặc không đọc được", EN: "manifest too large (1 MiB at most) or unreadable"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "manifest",
+			VI: "manifest của xấp không hợp lệ: " + err.Error(), EN: "invalid stack manifest: " + err.Error()}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// checkCode is a valid code that stands in for the dossiers yet to be
+// found, so that a stack's fields pass the very checks of a batch manifest.
+const checkCode = "000.00.00.H00-260101-0001"
+
+// Validate checks the fields with ingest.Manifest's rules.
+func (m *Manifest) Validate() error {
+	title := m.Defaults.Title
+	if strings.TrimSpace(title) == "" {
+		title = "Hồ sơ " + checkCode
+	}
+	bm := ingest.Manifest{DossierCode: checkCode, Title: title, DocumentType: m.Defaults.DocumentType,
+		Station: m.Station, Operator: m.Operator, Pages: m.Pages, IdempotencyKey: m.IdempotencyKey}
+	return bm.Validate()
+}
+
+// Records is where exceptions are kept; *storage.StackRecords implements
+// it, and its doc comments give the contract.
+type Records interface {
+	AddException(ctx context.Context, e *dossier.StackException) (*dossier.StackException, bool, error)
+	StackException(ctx context.Context, id string) (*dossier.StackException, error)
+	OpenExceptions(ctx context.Context, limit int) ([]dossier.StackException, error)
+	Resolve(ctx context.Context, id, batchID string) error
+}
+
+// TextReader reads a page's text (OCR) to propose a dossier code for an
+// exception's pages. It may be nil: then nothing is proposed.
+type TextReader interface {
+	ReadText(ctx context.Context, name string, data []byte) (string, error)
+}
+
+// Splitter splits stacks and hands each dossier to the same Intake as a
+// batch upload (same checks, idempotency, limits and queue); runs no mark
+// claims become exceptions in Records with their page files in the blob
+// store.
+type Splitter struct {
+	Intake  *ingest.Intake
+	Records Records
+	Text    TextReader // optional: codes proposed from the receipt's text
+	// Workers read pages in parallel; GOMAXPROCS when 0.
+	Workers int
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Outcome is what became of a stack.
+type Outcome struct {
+	StackID    string                    `json:"stack_id"`
+	Pages      int                       `json:"pages"`
+	Dossiers   []DossierOutcome          `json:"dossiers"`
+	Exceptions []*dossier.StackException `json:"exceptions"`
+	Dropped    []int                     `json:"dropped"` // 1-based positions of separator sheets (and blank pages when split on)
+}
+
+// DossierOutcome is one dossier found in a stack, now a batch.
+type DossierOutcome struct {
+	DossierCode string `json:"dossier_code"`
+	BatchID     string `json:"batch_id"`
+	Status      string `json:"status"`
+	Created     bool   `json:"created"`
+	FoundBy     string `json:"found_by"` // separator | receipt
+	Pages       []int  `json:"pages"`    // 1-based positions in the stack
+}
+
+// Split reads every page's marks, splits the stack and submits each dossier
+// as a batch. files holds the spooled page files by name; a stack takes one
+// page per file (a scanner's stack folder), single-page images only.
+func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, files map[string]ingest.File) (*Outcome, error) {
+	if tok.Role == dossier.RoleStation {
+		if m.Station == "" {
+			m.Station = tok.Name
+		} else if m.Station != tok.Name {
+			return nil, &ingest.Error{Status: http.StatusForbidden, Field: "station",
+				VI: fmt.Sprintf("mã truy cập của trạm %q không được gửi xấp thay trạm %q", tok.Name, m.Station),
+				EN: fmt.Sprintf("the token of station %q may not upload for station %q", tok.Name, m.Station)}
+		}
+	}
+	for _, name := range m.Pages {
+		if _, ok := files[name]; !ok {
+			return nil, &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages", File: name,
+				VI: fmt.Sprintf("manifest liệt kê tệp %q nhưng không có tệp này trong yêu cầu", name),
+				EN: fmt.Sprintf("the manifest lists %q but no file of that name was sent", name)}
+		}
+	}
+	if len(files) != len(m.Pages) {
+		return nil, &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages",
+			VI: fmt.Sprintf("manifest liệt kê %d tệp nhưng yêu cầu có %d tệp", len(m.Pages), len(files)),
+			EN: fmt.Sprintf("the manifest lists %d files but the request holds %d", len(m.Pages), len(files))}
+	}
+	marks, err := s.readMarks(ctx, m, files)
+	if err != nil {
+		return nil, err
+	}
+	plan := Split(marks, m.SplitOnBlank)
+
+	key := m.IdempotencyKey
+	if key == "" {
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\n", m.Station)
+		for _, n := range m.Pages {
+			fmt.Fprintf(h, "%s\n", files[n].SHA256)
+		}
+		key = hex.EncodeToString(h.Sum(nil))
+	}
+	kh := sha256.Sum256([]byte(key))
+	stackID := hex.EncodeToString(kh[:16])
+	out := &Outcome{StackID: stackID, Pages: len(m.Pages), Dossiers: []DossierOutcome{}, Exceptions: []*dossier.StackException{}, Dropped: oneBasedOf(plan.Dropped)}
+
+	for i, g := range plan.Dossiers {
+		title := m.Defaults.Title
+		if strings.TrimSpace(title) == "" {
+			title = "Hồ sơ " + g.Code
+		}
+		bm := &ingest.Manifest{DossierCode: g.Code, Title: title, DocumentType: m.Defaults.DocumentType,
+			Station: m.Station, Operator: m.Operator, IdempotencyKey: fmt.Sprintf("stack-%s-d%d", stackID, i+1)}
+		sub := map[string]ingest.File{}
+		for _, p := range g.Pages {
+			bm.Pages = append(bm.Pages, m.Pages[p])
+			sub[m.Pages[p]] = files[m.Pages[p]]
+		}
+		if err := bm.Validate(); err != nil {
+			return nil, err
+		}
+		b, created, err := s.Intake.Submit(ctx, tok, bm, sub)
+		if e := ingest.AsError(err); e != nil && e.Status < 500 && e.Status != http.StatusForbidden {
+			// The dossier was found but refused as a batch (its pages are
+			// already a batch of that dossier, a page over a limit): its
+			// pages wait for an operator rather than being lost.
+			eg := Group{By: g.By, Pages: g.Pages,
+				ReasonVI: fmt.Sprintf("hồ sơ %s tìm thấy trong xấp nhưng không nhận được thành lô: %s", g.Code, e.VI),
+				ReasonEN: fmt.Sprintf("dossier %s was found in the stack but could not become a batch: %s", g.Code, e.EN)}
+			exc, err := s.except(ctx, tok, m, files, stackID, fmt.Sprintf("d%d", i+1), eg, []string{g.Code})
+			if err != nil {
+				return nil, err
+			}
+			out.Exceptions = append(out.Exceptions, exc)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.Dossiers = append(out.Dossiers, DossierOutcome{DossierCode: g.Code, BatchID: b.ID, Status: b.Status, Created: created,
+			FoundBy: g.By.String(), Pages: oneBasedOf(g.Pages)})
+	}
+	ocrBudget := maxProposalPages
+	for i, g := range plan.Exceptions {
+		proposed := s.propose(ctx, m, files, g, &ocrBudget)
+		exc, err := s.except(ctx, tok, m, files, stackID, fmt.Sprintf("e%d", i+1), g, proposed)
+		if err != nil {
+			return nil, err
+		}
+		out.Exceptions = append(out.Exceptions, exc)
+	}
+	s.log().Info("stack split", "stack", stackID, "pages", len(m.Pages), "dossiers", len(out.Dossiers),
+		"exceptions", len(out.Exceptions), "dropped", len(plan.Dropped))
+	return out, nil
+}
+
+// readMarks inspects and reads every page, in parallel, within the
+// intake's limits (each page once, as the intake would).
+func (s *Splitter) readMarks(ctx context.Context, m *Manifest, files map[string]ingest.File) ([]PageMark, error) {
+	lim := s.Intake.Limits.WithDefaults()
+	if len(m.Pages) > lim.MaxBatchPages*2 {
+		return nil, &ingest.Error{Status: http.StatusRequestEntityTooLarge, Field: "pages",
+			VI: fmt.Sprintf("xấp quá %d trang", lim.MaxBatchPages*2), EN: fmt.Sprintf("the stack passes %d pages", lim.MaxBatchPages*2)}
+	}
+	marks := make([]PageMark, len(m.Pages))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.workers())
+	for i, name := range m.Pages {
+		f := files[name]
+		g.Go(func() error {
+			pm, err := readPage(gctx, f, lim, m.SplitOnBlank)
+			marks[i] = pm
+			return err
+		})
+	}
+	return marks, g.Wait()
+}
+
+func (s *Splitter) workers() int {
+	if s.Workers > 0 {
+		return s.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// readPage checks one page file against the limits, decodes it and reads
+// its marks.
+func readPage(ctx context.Context, f ingest.File, lim ingest.Limits, wantBlank bool) (PageMark, error) {
+	if f.Size > lim.MaxFileBytes {
+		return PageMark{}, &ingest.Error{Status: http.StatusRequestEntityTooLarge, File: f.Name,
+			VI: fmt.Sprintf("tệp %q quá lớn (%d byte, tối đa %d)", f.Name, f.Size, lim.MaxFileBytes),
+			EN: fmt.Sprintf("file %q too large (%d bytes, at most %d)", f.Name, f.Size, lim.MaxFileBytes)}
+	}
+	info, err := ocr.InspectFile(ctx, f.Name, f.Path, lim.Image)
+	if err != nil {
+		var ie *ocr.InputError
+		if errors.As(err, &ie) {
+			return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
+				VI: fmt.Sprintf("tệp %q: %s", f.Name, ie.VI), EN: fmt.Sprintf("file %q: %s", f.Name, ie.EN)}
+		}
+		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
+			VI: fmt.Sprintf("tệp %q không đọc được", f.Name), EN: fmt.Sprintf("file %q cannot be read", f.Name)}
+	}
+	if info.Pages != 1 || info.Format == "pdf" {
+		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name,
+			VI: fmt.Sprintf("tệp %q: xấp cần mỗi trang một tệp ảnh (JPEG, PNG, TIFF một trang), tệp này có %d trang dạng %s", f.Name, info.Pages, info.Format),
+			EN: fmt.Sprintf("file %q: a stack takes one image file per page (JPEG, PNG, single-page TIFF), this one has %d pages as %s", f.Name, info.Pages, info.Format)}
+	}
+	r, err := os.Open(f.Path)
+	if err != nil {
+		return PageMark{}, fmt.Errorf("stack: open %s: %w", f.Name, err)
+	}
+	defer r.Close()
+	img, _, err := image.Decode(r)
+	if err != nil {
+		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
+			VI: fmt.Sprintf("tệp %q: không giải mã được ảnh (%v)", f.Name, err), EN: fmt.Sprintf("file %q: the image cannot be decoded (%v)", f.Name, err)}
+	}
+	return markPage(img, wantBlank), nil
+}
+
+// markPage reads one decoded page's symbols (and, when asked, whether it
+// is blank).
+func markPage(img image.Image, wantBlank bool) PageMark {
+	dpi := pageDPI(img.Bounds())
+	factor := max(1, dpi/readDPI)
+	g := gray(img, factor)
+	sym := readGray(img, g, factor)
+	pm := PageMark{Mark: markOfSymbols(sym.Texts)}
+	if pm.Mark.Kind == None && sym.Damaged {
+		pm.Mark = Mark{Kind: Unreadable, Detail: "QR damaged"}
+	}
+	if wantBlank && pm.Mark.Kind == None {
+		pm.Blank = blank(g)
+	}
+	return pm
+}
+
+// pageDPI guesses a page's resolution from its short side, taken as A4's
+// 8.27 inches: files' own dpi fields are often missing or wrong, and this
+// only picks how much to reduce the page before looking for symbols.
+func pageDPI(b image.Rectangle) int {
+	short := min(b.Dx(), b.Dy())
+	return min(600, max(100, int(float64(short)/8.27+0.5)))
+}
+
+// blank reports a page with almost no dark pixels inside its margins (5%
+// each side, where scanner edges and punch holes show).
+func blank(g *image.Gray) bool {
+	b := g.Bounds()
+	mx, my := b.Dx()/20, b.Dy()/20
+	dark, total := 0, 0
+	for y := b.Min.Y + my; y < b.Max.Y-my; y++ {
+		row := g.Pix[(y-b.Min.Y)*g.Stride:]
+		for x := mx; x < b.Dx()-mx; x++ {
+			total++
+			if row[x] < 128 {
+				dark++
+			}
+		}
+	}
+	return total > 0 && float64(dark)/float64(total) < 0.002
+}
+
+// maxProposalPages bounds the pages of one stack read by OCR for proposals:
+// the answer waits for them, and a stack of many exceptions is a stack to
+// scan again, not to read through.
+const maxProposalPages = 4
+
+// OCRText reads a page's text with an OCR pool (the engines of a serve with
+// workers).
+type OCRText struct{ Pool *ocr.Pool }
+
+// ReadText recognizes the first page of the file.
+func (o OCRText) ReadText(ctx context.Context, name string, data []byte) (string, error) {
+	r, _, err := o.Pool.Recognize(ctx, ocr.Input{Name: name, Data: data, Page: 1})
+	return r.Text, err
+}
+
+// propose reads the first pages of an exception (a receipt leads its
+// dossier) for "Mã hồ sơ: …".
+func (s *Splitter) propose(ctx context.Context, m *Manifest, files map[string]ingest.File, g Group, budget *int) []string {
+	if s.Text == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range g.Pages[:min(2, len(g.Pages))] {
+		if *budget <= 0 {
+			break
+		}
+		*budget--
+		f := files[m.Pages[p]]
+		data, err := os.ReadFile(f.Path)
+		if err != nil {
+			continue
+		}
+		text, err := s.Text.ReadText(ctx, f.Name, data)
+		if err != nil {
+			s.log().Warn("stack: reading a page for a code proposal failed", "file", f.Name, "err", err)
+			continue
+		}
+		for _, pr := range ProposeCode(text, s.now()) {
+			out = append(out, pr.Code)
+		}
+		if len(out) > 0 {
+			break
+		}
+	}
+	return out
+}
+
+// except stores an exception's page files and its record.
+func (s *Splitter) except(ctx context.Context, tok *dossier.Token, m *Manifest, files map[string]ingest.File, stackID, n string, g Group, proposed []string) (*dossier.StackException, error) {
+	e := &dossier.StackException{StackID: stackID, Station: m.Station, Operator: m.Operator,
+		Title: m.Defaults.Title, DocumentType: m.Defaults.DocumentType, TokenID: tok.ID,
+		IdempotencyKey: "stack-" + stackID + "-" + n, ReasonVI: g.ReasonVI, Reason: g.ReasonEN, Proposed: proposed}
+	for _, p := range g.Pages {
+		f := files[m.Pages[p]]
+		key := ExceptionPageKey(f.SHA256, f.Name)
+		r, err := os.Open(f.Path)
+		if err != nil {
+			return nil, fmt.Errorf("stack: open %s: %w", f.Name, err)
+		}
+		_, err = s.Intake.Blobs.Put(ctx, key, r, f.Size, "application/octet-stream", f.SHA256)
+		r.Close()
+		if err != nil {
+			return nil, unavailable(ctx, fmt.Errorf("stack: store %s: %w", f.Name, err))
+		}
+		e.Pages = append(e.Pages, dossier.StackPage{Position: p + 1, Name: f.Name, SourceKey: key, SHA256: f.SHA256, Size: f.Size})
+	}
+	stored, _, err := s.Records.AddException(ctx, e)
+	if err != nil {
+		return nil, unavailable(ctx, err)
+	}
+	return stored, nil
+}
+
+// ExceptionPageKey is where a page of a stack exception is kept until it
+// joins a batch: content-addressed, so a stack sent again rewrites it.
+func ExceptionPageKey(sha, name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if len(ext) > 6 || strings.ContainsAny(ext, " /\\") {
+		ext = ""
+	}
+	return "stacks/pages/" + sha + ext
+}
+
+func unavailable(ctx context.Context, err error) error {
+	if ctx.Err() != nil || storage.IsPermanent(err) {
+		return err
+	}
+	return &ingest.Error{Status: http.StatusServiceUnavailable, Err: err,
+		VI: "hệ thống lưu trữ tạm thời không trả lời; gửi lại xấp sau ít giây với cùng khóa idempotency",
+		EN: "storage is not answering for now; send the stack again in a few seconds with the same idempotency key"}
+}
+
+// Resolve gives an exception's pages a dossier code: they go in through the
+// intake as one batch (the stack's defaults, the exception's station), and
+// the exception is closed. Resolving again with the same code gives the
+// same batch.
+func (s *Splitter) Resolve(ctx context.Context, tok *dossier.Token, id, code, spoolDir string) (*dossier.Batch, bool, error) {
+	e, err := s.Records.StackException(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if tok.Role == dossier.RoleStation && tok.Name != e.Station {
+		return nil, false, storage.ErrNotFound // a station sees only its own
+	}
+	if e.Status == dossier.StackResolved {
+		b, err := s.Intake.Records.Batch(ctx, e.BatchID)
+		if err != nil {
+			return nil, false, err
+		}
+		if b.DossierCode != code {
+			return nil, false, &ingest.Error{Status: http.StatusConflict,
+				VI: fmt.Sprintf("các trang này đã vào hồ sơ %s (lô %s)", b.DossierCode, b.ID),
+				EN: fmt.Sprintf("these pages already went to dossier %s (batch %s)", b.DossierCode, b.ID)}
+		}
+		return b, false, nil
+	}
+	title := e.Title
+	if strings.TrimSpace(title) == "" {
+		title = "Hồ sơ " + code
+	}
+	bm := &ingest.Manifest{DossierCode: code, Title: title, DocumentType: e.DocumentType, Station: e.Station,
+		Operator: e.Operator, IdempotencyKey: "stack-exception-" + e.ID}
+	for _, p := range e.Pages {
+		bm.Pages = append(bm.Pages, p.Name)
+	}
+	if err := bm.Validate(); err != nil {
+		return nil, false, err
+	}
+	dir, err := os.MkdirTemp(spoolDir, "sohoa-resolve-")
+	if err != nil {
+		return nil, false, err
+	}
+	defer os.RemoveAll(dir)
+	files := map[string]ingest.File{}
+	for _, p := range e.Pages {
+		rc, _, err := s.Intake.Blobs.Get(ctx, p.SourceKey)
+		if err != nil {
+			return nil, false, unavailable(ctx, err)
+		}
+		f, err := ingest.Spool(dir, p.Name, rc, p.Size)
+		rc.Close()
+		if err != nil {
+			return nil, false, err
+		}
+		if f.SHA256 != p.SHA256 {
+			return nil, false, fmt.Errorf("stack: page %s of exception %s changed in the blob store", p.Name, e.ID)
+		}
+		files[p.Name] = f
+	}
+	// The batch is the exception's station's, whoever resolves it.
+	owner := *tok
+	if tok.Role != dossier.RoleStation {
+		owner = dossier.Token{ID: e.TokenID, Role: dossier.RoleAdmin, Name: tok.Name}
+	}
+	b, created, err := s.Intake.Submit(ctx, &owner, bm, files)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.Records.Resolve(ctx, e.ID, b.ID); err != nil {
+		return nil, false, err
+	}
+	return b, created, nil
+}
+
+func oneBasedOf(xs []int) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i] = x + 1
+	}
+	return out
+}
+
+func (s *Splitter) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Splitter) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}

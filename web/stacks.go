@@ -1,0 +1,111 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/stack"
+)
+
+// postStack receives a stack: a "manifest" part (stack.Manifest) then one
+// image file per page, in the manifest's order. The pages are split into
+// dossiers by separator sheets and receipts before the answer: every
+// dossier found is a batch committed and queued through the intake, every
+// run of pages no mark claims is an exception kept with its files. Splits
+// run one at a time: reading symbols on every page costs CPU that batch
+// uploads and the workers share.
+func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Stacks == nil {
+		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
+		return
+	}
+	tok := TokenFrom(r.Context())
+	lim := s.cfg.Intake.Limits.WithDefaults()
+	reject := func(err error) {
+		if e := ingest.AsError(err); e != nil && e.Status < 500 {
+			w.Header().Set("Connection", "close")
+		}
+		s.fail(w, r, err)
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
+		reject(&ingest.Error{Status: http.StatusUnsupportedMediaType,
+			VI: "cần multipart/form-data với phần \"manifest\" và các tệp trang",
+			EN: "expected multipart/form-data with a \"manifest\" part and the page files"})
+		return
+	}
+	if engine, _ := s.enginesDown(r.Context()); engine != "" {
+		unavailable(w, engine)
+		return
+	}
+	if r.ContentLength > lim.MaxBatchBytes {
+		reject(&ingest.Error{Status: http.StatusRequestEntityTooLarge,
+			VI: fmt.Sprintf("xấp quá lớn (%d byte, tối đa %d)", r.ContentLength, lim.MaxBatchBytes),
+			EN: fmt.Sprintf("stack too large (%d bytes, at most %d)", r.ContentLength, lim.MaxBatchBytes)})
+		return
+	}
+	var m *stack.Manifest
+	files, dir, err := s.receive(w, r, lim, func(part io.Reader) ([]string, error) {
+		var err error
+		m, err = stack.ParseManifest(part)
+		if err != nil {
+			return nil, err
+		}
+		return m.Pages, nil
+	})
+	defer os.RemoveAll(dir)
+	if err != nil {
+		reject(err)
+		return
+	}
+	if k := r.Header.Get("Idempotency-Key"); k != "" && m.IdempotencyKey == "" {
+		m.IdempotencyKey = k
+	}
+	select {
+	case s.stackSlot <- struct{}{}:
+		defer func() { <-s.stackSlot }()
+	case <-r.Context().Done():
+		return
+	}
+	out, err := s.cfg.Stacks.Split(r.Context(), tok, m, files)
+	if err != nil {
+		reject(err)
+		return
+	}
+	for _, d := range out.Dossiers {
+		if d.Created {
+			s.m.pages.Add(float64(len(d.Pages)))
+		}
+	}
+	apiJSON(w, http.StatusAccepted, out)
+}
+
+// resolveStackException gives the pages of a stack exception their dossier
+// code: {"dossier_code": "..."}; they become a batch like any upload.
+func (s *Server) resolveStackException(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Stacks == nil {
+		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
+		return
+	}
+	var body struct {
+		DossierCode string `json:"dossier_code"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		apiError(w, http.StatusBadRequest, "cần JSON {\"dossier_code\": \"...\"}", "expected JSON {\"dossier_code\": \"...\"}")
+		return
+	}
+	b, created, err := s.cfg.Stacks.Resolve(r.Context(), TokenFrom(r.Context()), r.PathValue("id"), body.DossierCode, s.cfg.SpoolDir)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/batches/"+b.ID)
+	apiJSON(w, http.StatusAccepted, map[string]any{"batch_id": b.ID, "dossier_code": b.DossierCode, "status": b.Status,
+		"pages": len(b.Pages), "created": created})
+}

@@ -1,0 +1,275 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ingest/stack"
+	"github.com/sohoa/sohoa/ingest/stack/stacktest"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
+	"github.com/sohoa/sohoa/web"
+)
+
+type stackServer struct {
+	url, token, admin string
+	records           *storage.SQLRecords
+	stacks            *storage.StackRecords
+}
+
+func newStackServer(t *testing.T, d storage.Dialect) *stackServer {
+	t.Helper()
+	ctx := context.Background()
+	db := storagetest.OpenDB(t, d)
+	rec, err := storage.OpenRecords(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, err := storage.OpenStackRecords(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := storage.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &ingest.Intake{Records: rec, Blobs: blobs}
+	srv, err := web.New(web.Config{Records: rec, Blobs: blobs, Intake: in, SpoolDir: t.TempDir(), Rate: -1,
+		Stacks: &stack.Splitter{Intake: in, Records: sr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	tok, _, err := rec.CreateToken(ctx, dossier.RoleStation, "quay-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, _, err := rec.CreateToken(ctx, dossier.RoleAdmin, "lead")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &stackServer{url: hs.URL, token: tok, admin: adm, records: rec, stacks: sr}
+}
+
+func (s *stackServer) do(t *testing.T, method, path, token string, body io.Reader, ctype string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.url+path, body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	}
+	return resp.StatusCode
+}
+
+// qrPage is an ordinary page carrying a QR code with any text.
+func qrPage(t *testing.T, text string) image.Image {
+	img := stacktest.Text(9)
+	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := range m.GetHeight() {
+		for x := range m.GetWidth() {
+			c := uint8(255)
+			if m.Get(x, y) {
+				c = 0
+			}
+			for dy := range 12 {
+				for dx := range 12 {
+					img.Pix[(200+y*12+dy)*img.Stride+1600+x*12+dx] = c
+				}
+			}
+		}
+	}
+	return stacktest.Scan{DPI: 200}.Page(img)
+}
+
+func TestStackSplit(t *testing.T) {
+	const (
+		codeA = "000.00.31.H33-261127-0001"
+		codeB = "H33.031.00-261127-AB0002"
+		codeD = "000.00.31.H33-261128-0009"
+	)
+	sc := stacktest.Scan{DPI: 200, Bitonal: true}
+	turned := stacktest.Scan{DPI: 200, Bitonal: true, Angle: 180}
+	must := func(img image.Image, err error) image.Image {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	pages := []image.Image{
+		stacktest.Page(sc, 1),                    // 1: no separator before it: an exception
+		must(stacktest.Separator(codeA, turned)), // 2: dropped
+		stacktest.Page(sc, 3),
+		stacktest.Page(turned, 4),
+		must(stacktest.Receipt(codeB, stacktest.Scan{DPI: 300, Angle: -12}, 5)), // 5: starts B, kept
+		stacktest.Page(sc, 6),
+		qrPage(t, "SOHOA-SEP:1:000.00.31.H33-261327-0001"), // 7: a separator for no real date: exception
+		stacktest.Page(sc, 8),
+	}
+	names := make([]string, len(pages))
+	var ps [][3]string
+	for i, p := range pages {
+		names[i] = fmt.Sprintf("scan-%03d.png", i+1)
+		ps = append(ps, [3]string{"page", names[i], string(stacktest.PNG(p))})
+	}
+	manifest, _ := json.Marshal(map[string]any{"operator": "Nguyễn Văn A", "pages": names,
+		"defaults": map[string]string{"title": "Hồ sơ quét theo xấp", "document_type": "ho-so"}})
+	body := func() (io.Reader, string) {
+		return parts(append([][3]string{{"manifest", "", string(manifest)}}, ps...)...)
+	}
+
+	for _, d := range []storage.Dialect{storage.SQLite, storage.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			s := newStackServer(t, d)
+			var out stack.Outcome
+			b, ct := body()
+			if code := s.do(t, http.MethodPost, "/v1/stacks", s.token, b, ct, &out); code != http.StatusAccepted {
+				t.Fatalf("POST /v1/stacks: %d", code)
+			}
+			type got struct {
+				code  string
+				pages []int
+			}
+			var dossiers []got
+			for _, d := range out.Dossiers {
+				dossiers = append(dossiers, got{d.DossierCode, d.Pages})
+			}
+			want := []got{{codeA, []int{3, 4}}, {codeB, []int{5, 6}}}
+			if fmt.Sprint(dossiers) != fmt.Sprint(want) || !slices.Equal(out.Dropped, []int{2}) {
+				t.Fatalf("dossiers %v dropped %v; want %v dropped [2]", dossiers, out.Dropped, want)
+			}
+			if len(out.Exceptions) != 2 || out.Exceptions[0].Pages[0].Position != 1 || len(out.Exceptions[1].Pages) != 2 ||
+				out.Exceptions[1].Pages[0].Position != 7 || !strings.Contains(out.Exceptions[1].Reason, "cannot be read") {
+				t.Fatalf("exceptions %+v; want page 1 alone, then pages 7-8 for the unreadable separator", out.Exceptions)
+			}
+			// Each dossier is a batch of its own pages, in order, owned by the station.
+			for i, d := range out.Dossiers {
+				bt, err := s.records.Batch(context.Background(), d.BatchID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var src []string
+				for _, p := range bt.Pages {
+					src = append(src, p.SourceName)
+				}
+				wantSrc := []string{names[want[i].pages[0]-1], names[want[i].pages[1]-1]}
+				if bt.DossierCode != want[i].code || !slices.Equal(src, wantSrc) || bt.Station != "quay-1" || bt.Title != "Hồ sơ quét theo xấp" {
+					t.Errorf("batch %s: %s %v station %q title %q; want %s %v", bt.ID, bt.DossierCode, src, bt.Station, bt.Title, want[i].code, wantSrc)
+				}
+			}
+
+			// The exceptions are where the operator looks.
+			var ex struct {
+				Stacks []struct {
+					ID         string `json:"id"`
+					ResolveURL string `json:"resolve_url"`
+					Reason     string `json:"reason_vi"`
+				} `json:"stacks"`
+			}
+			s.do(t, http.MethodGet, "/v1/exceptions", s.admin, nil, "", &ex)
+			if len(ex.Stacks) != 2 || ex.Stacks[0].Reason == "" {
+				t.Fatalf("GET /v1/exceptions stacks = %+v; want the 2 exceptions with a reason", ex.Stacks)
+			}
+
+			// Sent again: the same batches and exceptions, nothing new.
+			var again stack.Outcome
+			b, ct = body()
+			s.do(t, http.MethodPost, "/v1/stacks", s.token, b, ct, &again)
+			if len(again.Dossiers) != 2 || again.Dossiers[0].BatchID != out.Dossiers[0].BatchID || again.Dossiers[0].Created ||
+				len(again.Exceptions) != 2 || again.Exceptions[0].ID != out.Exceptions[0].ID {
+				t.Fatalf("replay: %+v; want the first answer's batches and exceptions", again)
+			}
+
+			// The operator gives the first exception its code.
+			var res struct {
+				BatchID     string `json:"batch_id"`
+				DossierCode string `json:"dossier_code"`
+				Pages       int    `json:"pages"`
+			}
+			resolve := func(id, code string, out any) int {
+				return s.do(t, http.MethodPost, "/v1/stack-exceptions/"+id+"/resolve", s.token,
+					strings.NewReader(`{"dossier_code": "`+code+`"}`), "application/json", out)
+			}
+			if c := resolve(ex.Stacks[0].ID, codeD, &res); c != http.StatusAccepted || res.DossierCode != codeD || res.Pages != 1 {
+				t.Fatalf("resolve: %d %+v", c, res)
+			}
+			bt, err := s.records.Batch(context.Background(), res.BatchID)
+			if err != nil || bt.Pages[0].SourceName != names[0] || bt.Station != "quay-1" {
+				t.Fatalf("resolved batch %+v, %v", bt, err)
+			}
+			var res2 struct {
+				BatchID string `json:"batch_id"`
+			}
+			if c := resolve(ex.Stacks[0].ID, codeD, &res2); c != http.StatusAccepted || res2.BatchID != res.BatchID {
+				t.Errorf("resolving again: %d batch %s, want the same batch %s", c, res2.BatchID, res.BatchID)
+			}
+			if c := resolve(ex.Stacks[0].ID, codeA, &map[string]any{}); c != http.StatusConflict {
+				t.Errorf("resolving again with another code: %d, want 409", c)
+			}
+			if c := resolve(ex.Stacks[1].ID, "000.00.31.H33-261327-0001", &map[string]any{}); c != http.StatusUnprocessableEntity {
+				t.Errorf("resolving with a bad code: %d, want 422", c)
+			}
+			s.do(t, http.MethodGet, "/v1/exceptions", s.admin, nil, "", &ex)
+			if len(ex.Stacks) != 1 {
+				t.Errorf("after resolving one: %d stack exceptions open, want 1", len(ex.Stacks))
+			}
+		})
+	}
+}
+
+func TestStackRefusals(t *testing.T) {
+	s := newStackServer(t, storage.SQLite)
+	page := string(stacktest.PNG(stacktest.Page(stacktest.Scan{DPI: 200}, 1)))
+	for _, tc := range []struct {
+		name     string
+		manifest string
+		files    [][3]string
+		status   int
+		want     string
+	}{
+		{"another station", `{"station": "quay-2", "pages": ["a.png"]}`, [][3]string{{"page", "a.png", page}}, http.StatusForbidden, "may not upload for station"},
+		{"multi-page file", `{"pages": ["a.tif"]}`, [][3]string{{"page", "a.tif", string(tinyTIFF(2, 100, 100))}}, http.StatusUnprocessableEntity, "one image file per page"},
+		{"unknown field", `{"pages": ["a.png"], "dossier_code": "x"}`, [][3]string{{"page", "a.png", page}}, http.StatusUnprocessableEntity, "unknown field"},
+		{"control in title", `{"pages": ["a.png"], "defaults": {"title": "a\u202eb"}}`, [][3]string{{"page", "a.png", page}}, http.StatusUnprocessableEntity, "title"},
+		{"file missing", `{"pages": ["a.png", "b.png"]}`, [][3]string{{"page", "a.png", page}}, http.StatusUnprocessableEntity, "b.png"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, ct := parts(append([][3]string{{"manifest", "", tc.manifest}}, tc.files...)...)
+			var e map[string]string
+			if c := s.do(t, http.MethodPost, "/v1/stacks", s.token, b, ct, &e); c != tc.status || !strings.Contains(e["error"], tc.want) || e["error_vi"] == "" {
+				t.Errorf("%d %v; want %d with %q", c, e, tc.status, tc.want)
+			}
+		})
+	}
+}
