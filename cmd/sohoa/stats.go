@@ -11,7 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -25,8 +24,8 @@ func runStats(ctx context.Context, e *env, args []string) error {
 			"Mã quầy (station) chỉ xem được số liệu của chính quầy; mã quản trị (admin) xem tất cả.",
 			"Work by upload day (Vietnam time): batches, dossiers, pages, rate of pages to review, failed pages, signed results, backlog, time from upload to signed result (median p50 and p95).\n"+
 				"A station token sees its own station's figures; an admin token sees all."))
-	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("địa chỉ máy chủ (biến SOHOA_SERVER); bỏ trống để đọc dữ liệu nhúng", "server URL (env SOHOA_SERVER); empty to read the embedded store"))
-	token := fs.String("token", "", e.ui.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
+	var sf serverFlags
+	sf.add(fs, e.ui, true)
 	from := fs.String("from", "", e.ui.t("từ ngày YYYY-MM-DD (bỏ trống: từ đầu)", "first day YYYY-MM-DD (empty: from the start)"))
 	to := fs.String("to", "", e.ui.t("đến hết ngày YYYY-MM-DD (bỏ trống: đến nay)", "last day YYYY-MM-DD, included (empty: up to now)"))
 	group := fs.String("group", "day", e.ui.t("nhóm theo: day (ngày), agency (cơ quan), station (quầy), operator (cán bộ), document_type (loại giấy tờ)",
@@ -56,18 +55,12 @@ func runStats(ctx context.Context, e *env, args []string) error {
 			return usageError{fmt.Sprintf(e.ui.t("%s %q không phải ngày dạng YYYY-MM-DD", "%s %q is not a date YYYY-MM-DD"), d.flag, d.v)}
 		}
 	}
-	if *token == "" {
-		*token = os.Getenv("SOHOA_TOKEN")
-	}
 	var st *dossier.Stats
-	if *server != "" {
-		if err := checkServerURL("--server", *server, e.ui); err != nil {
-			return err
+	if sf.server != "" {
+		c, cerr := sf.client(e)
+		if cerr != nil {
+			return cerr
 		}
-		if *token == "" {
-			return usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
-		}
-		c := &ingest.Client{Server: *server, Token: *token, Log: e.log}
 		st, err = c.Stats(ctx, q.From, q.To, q.Group, q.Station)
 	} else {
 		st, err = localStats(ctx, df, e.ui, q)

@@ -21,8 +21,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		"Usage: sohoa status [--server URL --token T | --data DIR | --db URL] [--json] BATCH_ID")+"\n"+
 		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả.",
 			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code."))
-	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("địa chỉ máy chủ (biến SOHOA_SERVER); bỏ trống để đọc dữ liệu nhúng", "server URL (env SOHOA_SERVER); empty to read the embedded store"))
-	token := fs.String("token", "", e.ui.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
+	var sf serverFlags
+	sf.add(fs, e.ui, true)
 	asJSON := fs.Bool("json", false, e.ui.t("in lô dạng JSON (như GET /v1/batches/MÃ_LÔ)", "print the batch as JSON (as GET /v1/batches/ID)"))
 	var df dbFlags
 	df.add(fs, e.ui)
@@ -33,18 +33,12 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError{e.ui.t("cần đúng một mã lô", "give exactly one batch ID")}
 	}
-	if *token == "" {
-		*token = os.Getenv("SOHOA_TOKEN")
-	}
 	var b *dossier.Batch
-	if *server != "" {
-		if err := checkServerURL("--server", *server, e.ui); err != nil {
-			return err
+	if sf.server != "" {
+		c, cerr := sf.client(e)
+		if cerr != nil {
+			return cerr
 		}
-		if *token == "" {
-			return usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
-		}
-		c := &ingest.Client{Server: *server, Token: *token, Log: e.log}
 		b, err = c.Batch(ctx, pos[0])
 		var ae *ingest.APIError
 		if errors.As(err, &ae) && ae.Status == 404 {

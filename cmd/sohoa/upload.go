@@ -21,8 +21,8 @@ import (
 func runUpload(ctx context.Context, e *env, args []string) error {
 	fs := e.flagSet("upload", e.ui.t("Cách dùng: sohoa upload --server URL --token MÃ --dossier MÃ_HỒ_SƠ [tùy chọn] TỆP...",
 		"Usage: sohoa upload --server URL --token T --dossier CODE [options] FILE..."))
-	server := fs.String("server", os.Getenv("SOHOA_SERVER"), e.ui.t("địa chỉ máy chủ (biến SOHOA_SERVER)", "server URL (env SOHOA_SERVER)"))
-	token := fs.String("token", "", e.ui.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
+	var sf serverFlags
+	sf.add(fs, e.ui, false)
 	var m ingest.Manifest
 	fs.StringVar(&m.DossierCode, "dossier", "", e.ui.t("mã hồ sơ", "dossier code"))
 	fs.StringVar(&m.AgencyCode, "agency", "", e.ui.t("mã cơ quan (mặc định lấy từ mã hồ sơ)", "agency code (default: from the dossier code)"))
@@ -38,22 +38,20 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *token == "" {
-		*token = os.Getenv("SOHOA_TOKEN")
+	if sf.server == "" {
+		return usageError{e.ui.t("thiếu --server", "--server is missing")}
+	}
+	// What no retry can fix (a bad URL, no token) fails now, not after a
+	// minute of retries.
+	c, err := sf.client(e)
+	if err != nil {
+		return err
 	}
 	switch {
-	case *server == "":
-		return usageError{e.ui.t("thiếu --server", "--server is missing")}
-	case *token == "":
-		return usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
 	case m.DossierCode == "":
 		return usageError{e.ui.t("thiếu --dossier", "--dossier is missing")}
 	case len(files) == 0:
 		return usageError{e.ui.t("chưa có tệp trang nào", "no page files given")}
-	}
-	// What no retry can fix fails now, not after a minute of retries.
-	if err := checkServerURL("--server", *server, e.ui); err != nil {
-		return err
 	}
 	for _, f := range files {
 		if st, err := os.Stat(f); err != nil {
@@ -78,21 +76,21 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	if m.IdempotencyKey == "" {
 		dir := *stateDir
 		if dir == "" {
-			c, err := os.UserCacheDir()
+			cache, err := os.UserCacheDir()
 			if err != nil {
-				c = os.TempDir()
+				cache = os.TempDir()
 			}
-			dir = filepath.Join(c, "sohoa", "uploads")
+			dir = filepath.Join(cache, "sohoa", "uploads")
 		}
-		state, m.IdempotencyKey, err = uploadKey(dir, *server, &m, files)
+		state, m.IdempotencyKey, err = uploadKey(dir, sf.server, &m, files)
 		if err != nil {
 			return err
 		}
 	}
 	bar := e.progress(e.ui.t("Gửi", "Upload"), 0)
 	defer bar.clear()
-	c := &ingest.Client{Server: *server, Token: *token, Log: e.log, OnRetry: retryLine(e, bar)}
-	bar.status(fmt.Sprintf(e.ui.t("đang gửi %s lên %s", "sending %s to %s"), e.ui.pages(len(files)), *server))
+	c.OnRetry = retryLine(e, bar)
+	bar.status(fmt.Sprintf(e.ui.t("đang gửi %s lên %s", "sending %s to %s"), e.ui.pages(len(files)), sf.server))
 	res, err := c.Upload(ctx, &m, files)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -116,7 +114,7 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	if !*wait {
 		return nil
 	}
-	follow := fmt.Sprintf("sohoa status --server %s %s", *server, res.BatchID)
+	follow := fmt.Sprintf("sohoa status --server %s %s", sf.server, res.BatchID)
 	bar = e.progress(e.ui.t("Xử lý", "Processing"), len(files))
 	defer bar.clear()
 	c.OnRetry = retryLine(e, bar)

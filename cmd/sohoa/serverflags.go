@@ -1,0 +1,42 @@
+package main
+
+import (
+	"flag"
+	"os"
+
+	"github.com/sohoa/sohoa/ingest"
+)
+
+// serverFlags are --server and --token of the commands that read from a
+// sohoa server or, with no --server, from the local store. The token falls
+// back to SOHOA_TOKEN after parsing, never as the flag's default, so that
+// --help does not print it.
+type serverFlags struct {
+	server, token string
+}
+
+// add defines the flags; embedded says the command reads the local store
+// when --server is empty, which the help then says.
+func (f *serverFlags) add(fs *flag.FlagSet, u ui, embedded bool) {
+	help := [2]string{"địa chỉ máy chủ (biến SOHOA_SERVER)", "server URL (env SOHOA_SERVER)"}
+	if embedded {
+		help = [2]string{help[0] + "; bỏ trống để đọc dữ liệu nhúng", help[1] + "; empty to read the embedded store"}
+	}
+	fs.StringVar(&f.server, "server", os.Getenv("SOHOA_SERVER"), u.t(help[0], help[1]))
+	fs.StringVar(&f.token, "token", "", u.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
+}
+
+// client checks the server's URL and that there is a token (the flag's or
+// SOHOA_TOKEN) and returns a client of the server.
+func (f *serverFlags) client(e *env) (*ingest.Client, error) {
+	if err := checkServerURL("--server", f.server, e.ui); err != nil {
+		return nil, err
+	}
+	if f.token == "" {
+		f.token = os.Getenv("SOHOA_TOKEN")
+	}
+	if f.token == "" {
+		return nil, usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
+	}
+	return &ingest.Client{Server: f.server, Token: f.token, Log: e.log}, nil
+}
