@@ -36,7 +36,9 @@ const (
 // Settle), so a scanner still writing is never read half-way. Its
 // idempotency key (when the manifest has none) derives from the folder name
 // and the content, so a crash between upload and move never makes two
-// batches: the next attempt gets the first batch back.
+// batches: the next attempt gets the first batch back. Set the exported
+// fields (Dir and Up at least) and call Run once; a Watcher remembers what
+// it has seen between scans.
 type Watcher struct {
 	Dir        string
 	Up         Uploader

@@ -29,7 +29,9 @@ const (
 
 // Pool recognizes pages with Tesseract engines running in child processes
 // (see package ocr/engine), so that leaks, crashes and hangs stay bounded
-// to one page. A Pool is safe for concurrent use.
+// to one page. Make one with NewPool (Options sets the engines, timeouts
+// and recycling; zero values take the defaults) and Close it when done; a
+// Pool is safe for concurrent use.
 //
 // The contract: Recognize checks the input in this process from headers
 // only (Inspect's checks, without decoding pixels) and refuses bad files

@@ -22,6 +22,7 @@ import (
 // folder. The checksum file is written before the blob is renamed into place,
 // so a crash leaves either the old blob (detected by Get as a checksum
 // mismatch when the new checksum landed) or none, never a silently wrong one.
+// Open one with OpenLocal (the folder is created, private to the user).
 type Local struct {
 	root string
 }

@@ -26,7 +26,8 @@ const metaSHA = "Sha256"
 // Minio is a Blobs store in one MinIO (S3) bucket, and a Presigner. Each
 // object carries its SHA-256 as metadata (x-amz-meta-sha256), which Get
 // checks the content read against; result PDFs get object-lock retention
-// when the bucket was opened with a Retention. Safe for concurrent use.
+// when the bucket was opened with a Retention. Open one with OpenMinio (or
+// OpenBlobs, which picks the store from a URL). Safe for concurrent use.
 // Wrap it in RetryBlobs to ride out outages.
 type Minio struct {
 	c      *minio.Client

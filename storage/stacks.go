@@ -39,7 +39,8 @@ CREATE INDEX stack_exceptions_open ON stack_exceptions (status, created_at);
 }
 
 // StackRecords keeps the exceptions of stack splitting beside the records
-// (same database, own migration component).
+// (same database, own migration component). Open it with OpenStackRecords,
+// which migrates its tables.
 type StackRecords struct {
 	db *DB
 }

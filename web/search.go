@@ -33,7 +33,8 @@ type SearchOptions struct {
 	Logger *slog.Logger // nil: slog.Default()
 }
 
-// Search serves the archivists' search. Mount API() at GET /v1/search
+// Search serves the archivists' search; build it with NewSearch over an
+// index (SearchOptions may be zero). Mount API() at GET /v1/search
 // behind archivist-role authentication, and Page() at "/" and "/ui/"
 // (public: the page itself holds no data; it asks for a token when the API
 // answers 401, posts it to /v1/session and retries).

@@ -35,7 +35,8 @@ type AMQPConfig struct {
 // message TTL and a dead-letter route back to the work queue), dead jobs to
 // "<prefix>.<kind>.dead" with their reason in the header x-sohoa-reason.
 // It reconnects after broker restarts: topology is declared again,
-// consumers resume, publishes are retried until confirmed.
+// consumers resume, publishes are retried until confirmed. Open it with
+// DialAMQP and Close it when done.
 type AMQPQueue struct {
 	cfg    AMQPConfig
 	log    *slog.Logger

@@ -15,7 +15,9 @@ import (
 
 // Client publishes typed jobs to a Queue and runs the registered workers on
 // what it consumes. It is the one code path above both Queue
-// implementations.
+// implementations. A Runner makes and holds the Client of a process
+// (Runner.Client); NewClient makes a bare one. Register a worker per job
+// kind with AddWorker before Run; Enqueue is safe for concurrent use.
 type Client struct {
 	// Grace is how long jobs in progress may run on after Run's context is
 	// done (a SIGTERM); 30 s by default.

@@ -31,7 +31,8 @@ type SQLQueueConfig struct {
 // SQLQueue is the embedded Queue: jobs are rows of the table queue_jobs in
 // the records' database (SQLite in embedded mode; PostgreSQL works too). A
 // committed Publish survives a crash; a job leased by a process that died
-// is delivered again once its lease lapses.
+// is delivered again once its lease lapses. Make it with NewSQLQueue, which
+// migrates its table, and Close it when done.
 type SQLQueue struct {
 	db     *storage.DB
 	cfg    SQLQueueConfig

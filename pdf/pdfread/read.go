@@ -14,8 +14,9 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-// Doc is one opened PDF file. Its methods read objects on demand; a Doc
-// is not safe for concurrent use (the pdfcpu backend caches decoded
+// Doc is one opened PDF file: get one from Open (or OpenWhole, which always
+// parses the whole file with pdfcpu). Its methods read objects on demand; a
+// Doc is not safe for concurrent use (the pdfcpu backend caches decoded
 // objects in place).
 type Doc struct {
 	// Trailer is the newest trailer: /Size, /Root, /Info, /ID, /Encrypt as

@@ -175,7 +175,9 @@ func removeBucket(base, bucket string) {
 	c.RemoveBucket(ctx, bucket)
 }
 
-// Minio is a private MinIO server of one test, on its own port and folder.
+// Minio is a private MinIO server of one test, on its own port and folder:
+// StartMinio starts it (stopped when the test ends); Stop and Start take it
+// down and bring it back on the same address, for outage tests.
 type Minio struct {
 	t    testing.TB
 	bin  string
