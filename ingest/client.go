@@ -102,6 +102,27 @@ type UploadResult struct {
 	Pages    int    `json:"pages"`
 	Created  bool   `json:"created"`
 	Attempts int    `json:"-"`
+	// Stack is set instead of BatchID for a stack folder.
+	Stack *StackResult `json:"-"`
+}
+
+// StackResult is the answer to a stack upload: the dossiers found (each a
+// batch) and the exceptions waiting for an operator.
+type StackResult struct {
+	StackID  string `json:"stack_id"`
+	Dossiers []struct {
+		DossierCode string `json:"dossier_code"`
+		BatchID     string `json:"batch_id"`
+		Created     bool   `json:"created"`
+		Pages       []int  `json:"pages"`
+	} `json:"dossiers"`
+	Exceptions []struct {
+		ID       string   `json:"id"`
+		Reason   string   `json:"reason"`
+		ReasonVI string   `json:"reason_vi"`
+		Proposed []string `json:"proposed_codes"`
+	} `json:"exceptions"`
+	Dropped []int `json:"dropped"`
 }
 
 func (c *Client) httpClient() *http.Client {
@@ -125,11 +146,37 @@ func (c *Client) log() *slog.Logger {
 // returns the first batch's id. m.IdempotencyKey must be set for that
 // guarantee. 4xx answers are returned at once as *APIError.
 func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*UploadResult, error) {
+	mj, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var res UploadResult
+	n, err := c.send(ctx, "/v1/batches", m.IdempotencyKey, mj, m.Pages, paths, &res)
+	if err != nil {
+		return nil, err
+	}
+	res.Attempts = n
+	return &res, nil
+}
+
+// UploadStack sends a stack (POST /v1/stacks): manifest is the stack
+// manifest's JSON, pages its page names in order; retried as Upload is.
+func (c *Client) UploadStack(ctx context.Context, manifest []byte, key string, pages, paths []string) (*StackResult, error) {
+	var res StackResult
+	if _, err := c.send(ctx, "/v1/stacks", key, manifest, pages, paths, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// send POSTs a manifest and its files to path, retrying as Upload says,
+// decodes the 202 answer into out and returns the attempts made.
+func (c *Client) send(ctx context.Context, path, key string, manifest []byte, pages, paths []string, out any) (int, error) {
 	byName := map[string]string{}
 	for _, p := range paths {
 		n := filepath.Base(p)
 		if _, dup := byName[n]; dup {
-			return nil, fmt.Errorf("upload: two files named %s", n)
+			return 0, fmt.Errorf("upload: two files named %s", n)
 		}
 		byName[n] = p
 	}
@@ -150,17 +197,16 @@ func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*Uplo
 		wait.MaxInterval = 30 * time.Second
 	}
 	n, refused := 0, false
-	res, err := backoff.Retry(ctx, func() (*UploadResult, error) {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		n++
-		res, err := c.uploadOnce(ctx, m, byName)
+		err := c.sendOnce(ctx, path, key, manifest, pages, byName, out)
 		var ae *APIError
 		switch {
 		case err == nil:
-			res.Attempts = n
-			return res, nil
+			return struct{}{}, nil
 		case permanent(err):
 			refused = true
-			return nil, backoff.Permanent(err)
+			return struct{}{}, backoff.Permanent(err)
 		case errors.As(err, &ae):
 			if ae.Status == http.StatusTooManyRequests {
 				wait.floor = time.Second // the server asks us to slow down
@@ -170,23 +216,23 @@ func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*Uplo
 				wait.floor = min(max(wait.floor, ae.RetryAfter), wait.MaxInterval)
 			}
 		}
-		return nil, err
+		return struct{}{}, err
 	}, backoff.WithBackOff(wait), backoff.WithMaxTries(uint(attempts)), backoff.WithMaxElapsedTime(0),
 		backoff.WithNotify(func(err error, d time.Duration) {
 			c.retrying(n, attempts, d, err, "upload: attempt failed, retrying with the same idempotency key")
 		}))
 	switch {
 	case err == nil:
-		return res, nil
+		return n, nil
 	case refused:
 		if pe, ok := err.(*backoff.PermanentError); ok {
 			err = pe.Err // the last try's refusal comes back marked
 		}
-		return nil, err
+		return n, err
 	case ctx.Err() != nil:
-		return nil, ctx.Err()
+		return n, ctx.Err()
 	}
-	return nil, fmt.Errorf("upload: giving up after %d attempts: %w", n, err)
+	return n, fmt.Errorf("upload: giving up after %d attempts: %w", n, err)
 }
 
 // floorBackOff is an exponential backoff whose next wait is at least floor
@@ -203,38 +249,37 @@ func (b *floorBackOff) NextBackOff() time.Duration {
 	return d
 }
 
-func (c *Client) uploadOnce(ctx context.Context, m *Manifest, byName map[string]string) (*UploadResult, error) {
+func (c *Client) sendOnce(ctx context.Context, path, key string, manifest []byte, pages []string, byName map[string]string, out any) error {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
-		pw.CloseWithError(writeMultipart(mw, m, byName))
+		pw.CloseWithError(writeMultipart(mw, manifest, pages, byName))
 	}()
 	defer pr.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.Server, "/")+"/v1/batches", pr)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.Server, "/")+path, pr)
 	if err != nil {
-		return nil, fmt.Errorf("upload: %w", err)
+		return fmt.Errorf("upload: %w", err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+c.Token)
-	if m.IdempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", m.IdempotencyKey)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("upload: %w", err)
+		return fmt.Errorf("upload: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
-		return nil, readAPIError(resp)
+		return readAPIError(resp)
 	}
-	var res UploadResult
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return nil, fmt.Errorf("upload: read answer: %w", err)
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("upload: read answer: %w", err)
 	}
-	return &res, nil
+	return nil
 }
 
-func writeMultipart(mw *multipart.Writer, m *Manifest, byName map[string]string) error {
+func writeMultipart(mw *multipart.Writer, manifest []byte, pages []string, byName map[string]string) error {
 	h := make(textproto.MIMEHeader)
 	h.Set("Content-Disposition", `form-data; name="manifest"; filename="manifest.json"`)
 	h.Set("Content-Type", "application/json")
@@ -243,10 +288,10 @@ func writeMultipart(mw *multipart.Writer, m *Manifest, byName map[string]string)
 	if err != nil {
 		return err
 	}
-	if err := json.NewEncoder(w).Encode(m); err != nil {
+	if _, err := w.Write(manifest); err != nil {
 		return err
 	}
-	for _, name := range m.Pages {
+	for _, name := range pages {
 		p, ok := byName[name]
 		if !ok {
 			return fmt.Errorf("upload: the manifest lists %s but no such file was given", name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,10 +23,20 @@ type Uploader interface {
 	Upload(ctx context.Context, m *Manifest, paths []string) (*UploadResult, error)
 }
 
+// StackUploader sends one stack: manifest is the stack manifest's JSON
+// (package ingest/stack), key its idempotency key, pages its page names in
+// scan order and paths the files. *Client does it over HTTP.
+type StackUploader interface {
+	UploadStack(ctx context.Context, manifest []byte, key string, pages, paths []string) (*StackResult, error)
+}
+
 // Hot-folder layout: DIR/<batch>/manifest.json + pages; accepted batches
 // move to DIR/done/<batch>, refused ones to DIR/error/<batch> with REASON.txt.
+// A folder with StackFile instead of a manifest is a stack of many
+// dossiers (scanned in one run), split by the server.
 const (
 	ManifestFile = "manifest.json"
+	StackFile    = "stack.json"
 	DoneDir      = "done"
 	ErrorDir     = "error"
 	ReasonFile   = "REASON.txt"
@@ -40,8 +51,11 @@ const (
 // fields (Dir and Up at least) and call Run once; a Watcher remembers what
 // it has seen between scans.
 type Watcher struct {
-	Dir        string
-	Up         Uploader
+	Dir string
+	Up  Uploader
+	// Stacks sends the folders marked as stacks (StackFile); nil leaves
+	// them in place with a warning.
+	Stacks     StackUploader
 	Settle     time.Duration // 5 s when 0
 	DeleteDone bool          // delete accepted batches instead of moving them to done/
 	Log        *slog.Logger
@@ -140,7 +154,7 @@ func (w *Watcher) scan(ctx context.Context, settle time.Duration, fw *fsnotify.W
 		if now.Sub(p.since) < settle || now.Before(p.nextTry) {
 			continue
 		}
-		if !strings.Contains(snap, "\x00"+ManifestFile+"\x00") {
+		if !strings.Contains(snap, "\x00"+ManifestFile+"\x00") && !strings.Contains(snap, "\x00"+StackFile+"\x00") {
 			continue // no manifest yet: the scanner has not finished
 		}
 		if ctx.Err() != nil {
@@ -175,6 +189,10 @@ func snapshot(dir string) (string, error) {
 // take uploads one settled batch folder and moves it.
 func (w *Watcher) take(ctx context.Context, name string, p *pending) {
 	dir := filepath.Join(w.Dir, name)
+	if _, serr := os.Stat(filepath.Join(dir, ManifestFile)); serr != nil {
+		w.takeStack(ctx, name, dir, p)
+		return
+	}
 	m, paths, err := readBatchFolder(name, dir)
 	if err == nil {
 		var res *UploadResult
@@ -185,6 +203,12 @@ func (w *Watcher) take(ctx context.Context, name string, p *pending) {
 			return
 		}
 	}
+	w.failed(ctx, name, dir, p, err)
+}
+
+// failed keeps a folder to retry when the server is down or busy, and
+// moves it to error/ when it was refused.
+func (w *Watcher) failed(ctx context.Context, name, dir string, p *pending, err error) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -252,6 +276,89 @@ func uniquePath(p string) string {
 			return q
 		}
 	}
+}
+
+// takeStack uploads one settled stack folder and moves it. Its pages are
+// the stack manifest's "pages", or else every other file of the folder in
+// name order (a scanner numbers its files); its idempotency key, when the
+// manifest has none, derives from the folder name and content as a batch's.
+func (w *Watcher) takeStack(ctx context.Context, name, dir string, p *pending) {
+	if w.Stacks == nil {
+		w.log().Warn("watch: a stack folder, but this watcher sends no stacks", "folder", name)
+		p.nextTry = time.Now().Add(time.Minute)
+		return
+	}
+	manifest, key, pages, paths, err := readStackFolder(name, dir)
+	if err == nil {
+		var res *StackResult
+		res, err = w.Stacks.UploadStack(ctx, manifest, key, pages, paths)
+		if err == nil {
+			w.log().Info("watch: stack accepted", "folder", name, "stack", res.StackID, "dossiers", len(res.Dossiers), "exceptions", len(res.Exceptions))
+			w.finish(name, dir, &UploadResult{Stack: res, Pages: len(pages), Attempts: 1}, nil)
+			return
+		}
+	}
+	w.failed(ctx, name, dir, p, err)
+}
+
+// readStackFolder reads a stack folder's manifest, fills its pages and
+// idempotency key, and returns it re-encoded with the files in order.
+func readStackFolder(name, dir string) (manifest []byte, key string, pages, paths []string, err error) {
+	raw, err := os.ReadFile(filepath.Join(dir, StackFile))
+	if err != nil {
+		return nil, "", nil, nil, &Error{Status: 400, Field: "manifest", VI: "không đọc được stack.json: " + err.Error(), EN: "cannot read stack.json: " + err.Error()}
+	}
+	var m map[string]any
+	if len(strings.TrimSpace(string(raw))) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, "", nil, nil, &Error{Status: 400, Field: "manifest", VI: "stack.json không phải JSON hợp lệ: " + err.Error(), EN: "stack.json is not valid JSON: " + err.Error()}
+		}
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	if list, ok := m["pages"].([]any); ok && len(list) > 0 {
+		for _, v := range list {
+			s, _ := v.(string)
+			pages = append(pages, s)
+		}
+	} else {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, "", nil, nil, fmt.Errorf("watch: %w", err)
+		}
+		for _, e := range ents {
+			n := e.Name()
+			if e.IsDir() || n == StackFile || n == ReasonFile || strings.HasPrefix(n, ".") {
+				continue
+			}
+			pages = append(pages, n) // ReadDir sorts by name
+		}
+		m["pages"] = pages
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "stack\x00%s\x00", name)
+	h.Write(raw)
+	for _, pg := range pages {
+		fp := filepath.Join(dir, pg)
+		pf, err := os.Open(fp)
+		if err != nil {
+			return nil, "", nil, nil, badFile(400, pg, "stack.json liệt kê tệp này nhưng không có trong thư mục", "listed in stack.json but missing from the folder", err)
+		}
+		_, err = io.Copy(h, pf)
+		pf.Close()
+		if err != nil {
+			return nil, "", nil, nil, fmt.Errorf("watch: read %s: %w", fp, err)
+		}
+		paths = append(paths, fp)
+	}
+	key, _ = m["idempotency_key"].(string)
+	if key == "" {
+		key = "watch-" + hex.EncodeToString(h.Sum(nil))[:40]
+		m["idempotency_key"] = key
+	}
+	manifest, err = json.Marshal(m)
+	return manifest, key, pages, paths, err
 }
 
 // readBatchFolder reads and checks a batch folder's manifest and pages and

@@ -113,6 +113,7 @@ type stack struct {
 	signer  *pdf.Signer
 	runner  *workers.Runner
 	intake  *ingest.Intake
+	stacks  *paperstack.Splitter
 	server  *web.Server
 	reg     *prometheus.Registry
 	spool   string
@@ -260,16 +261,16 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if err != nil {
 		return st, err
 	}
-	splitter := &paperstack.Splitter{Intake: st.intake, Records: stackRecords, Log: log}
+	st.stacks = &paperstack.Splitter{Intake: st.intake, Records: stackRecords, Log: log}
 	if st.pool != nil {
-		splitter.Text = paperstack.OCRText{Pool: st.pool}
+		st.stacks.Text = paperstack.OCRText{Pool: st.pool}
 	}
 	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
 	st.server, err = web.New(web.Config{
 		Records:  st.records,
 		Blobs:    st.blobs,
 		Intake:   st.intake,
-		Stacks:   splitter,
+		Stacks:   st.stacks,
 		Search:   search.API(),
 		UI:       search.Page(),
 		Registry: st.reg,

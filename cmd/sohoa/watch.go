@@ -9,6 +9,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	paperstack "github.com/sohoa/sohoa/ingest/stack"
 )
 
 type watchOptions struct {
@@ -24,7 +25,9 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	fs := e.flagSet("watch", e.ui.t("Cách dùng: sohoa watch THƯ_MỤC (--server URL --token MÃ | --data THƯ_MỤC_DỮ_LIỆU)",
 		"Usage: sohoa watch DIR (--server URL --token T | --data DATADIR)")+"\n"+
 		e.ui.t("Mỗi lô là một thư mục con có manifest.json và các trang; lô nhận xong chuyển vào done/, lô bị từ chối vào error/ kèm REASON.txt.",
-			"Each batch is a sub-folder with manifest.json and its pages; accepted batches move to done/, refused ones to error/ with REASON.txt."))
+			"Each batch is a sub-folder with manifest.json and its pages; accepted batches move to done/, refused ones to error/ with REASON.txt.")+"\n"+
+		e.ui.t("Thư mục có stack.json thay cho manifest.json là một xấp nhiều hồ sơ (tờ phân cách, giấy tiếp nhận có mã QR): trang là các tệp theo thứ tự tên.",
+			"A sub-folder with stack.json instead of manifest.json is a stack of many dossiers (separator sheets, receipts with a QR code): its pages are its files in name order."))
 	var o watchOptions
 	var c stackConfig
 	c.addFlags(fs, e.ui)
@@ -71,9 +74,17 @@ func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, 
 			refused++
 		}
 		defer bar.status(tally())
-		if res != nil {
+		switch {
+		case res != nil && res.Stack != nil:
+			for _, d := range res.Stack.Dossiers {
+				fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", name, d.DossierCode, d.BatchID)
+			}
+			for _, x := range res.Stack.Exceptions {
+				fmt.Fprintf(e.stdout, "%s\t%s %s: %s\n", name, e.ui.t("ngoại lệ", "exception"), x.ID, e.ui.t(x.ReasonVI, x.Reason))
+			}
+		case res != nil:
 			fmt.Fprintf(e.stdout, "%s\t%s\n", name, res.BatchID)
-		} else {
+		default:
 			fmt.Fprintf(e.stdout, "%s\t%s: %s\n", name, e.ui.t("bị từ chối", "refused"), filepath.Join(o.dir, ingest.ErrorDir, name, ingest.ReasonFile))
 		}
 		if onDone != nil {
@@ -81,7 +92,8 @@ func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, 
 		}
 	}
 	if o.embedded == nil {
-		w.Up = &ingest.Client{Server: o.server, Token: o.token, Log: e.log, OnRetry: retryLine(e, bar)}
+		c := &ingest.Client{Server: o.server, Token: o.token, Log: e.log, OnRetry: retryLine(e, bar)}
+		w.Up, w.Stacks = c, c
 		return w.Run(ctx)
 	}
 	st, err := openStack(ctx, e.log, *o.embedded)
@@ -92,7 +104,9 @@ func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, 
 	abs, _ := filepath.Abs(o.dir)
 	// A stable identity per hot folder scopes the idempotency keys, so a
 	// restart after a crash mid-upload finds the first batch again.
-	w.Up = ingest.LocalUploader{Intake: st.intake, Token: &dossier.Token{ID: "watch:" + abs, Role: dossier.RoleAdmin, Name: "watch"}}
+	tok := &dossier.Token{ID: "watch:" + abs, Role: dossier.RoleAdmin, Name: "watch"}
+	w.Up = ingest.LocalUploader{Intake: st.intake, Token: tok}
+	w.Stacks = paperstack.LocalUploader{Splitter: st.stacks, Token: tok}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -522,4 +523,48 @@ func (s *Splitter) log() *slog.Logger {
 		return s.Log
 	}
 	return slog.Default()
+}
+
+// LocalUploader splits stacks in process (the embedded `sohoa watch --data
+// DIR`), as Token; it implements ingest.StackUploader.
+type LocalUploader struct {
+	Splitter *Splitter
+	Token    *dossier.Token
+}
+
+// UploadStack reads the files in place and splits them.
+func (l LocalUploader) UploadStack(ctx context.Context, manifest []byte, key string, pages, paths []string) (*ingest.StackResult, error) {
+	m, err := ParseManifest(bytes.NewReader(manifest))
+	if err != nil {
+		return nil, err
+	}
+	if m.IdempotencyKey == "" {
+		m.IdempotencyKey = key
+	}
+	files := make(map[string]ingest.File, len(paths))
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("stack: %w", err)
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("stack: read %s: %w", p, err)
+		}
+		name := filepath.Base(p)
+		files[name] = ingest.File{Name: name, Path: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	}
+	out, err := l.Splitter.Split(ctx, l.Token, m, files)
+	if err != nil {
+		return nil, err
+	}
+	// The same answer a server gives.
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	var res ingest.StackResult
+	return &res, json.Unmarshal(data, &res)
 }
