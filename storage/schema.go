@@ -216,6 +216,8 @@ CREATE TABLE event_deliveries (
 	PRIMARY KEY (sink, event_id)
 );
 `)},
+	// The statistics gain month and year rows (see stats.go); recounted.
+	{Version: 7, Name: "statistics by month and year", SQL: withStatsRebuild(map[Dialect]string{SQLite: "", Postgres: ""})},
 }
 
 // withStatsRebuild appends the statistics' recount to each dialect's SQL.

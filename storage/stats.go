@@ -13,21 +13,26 @@ import (
 )
 
 // The statistics are rollups kept in the same transaction as the changes
-// they count, so that a report reads a few rows per day and group instead
-// of every batch and page (10 million pages answer in milliseconds, see
-// BenchmarkStats). stats_daily holds counters per (scope, dim, day, val):
-// scope is "" for the whole system or a station name for that desk's own
-// figures (what a station token may see); dim is "all" or the field a
-// report groups by, val that field's value. Every counted change adds to
-// the rows of each dim in both scopes. stats_durations holds, in the same
-// cells, a histogram of the time from upload to signed result: a
+// they count, so that a report reads a few rows per period and group
+// instead of every batch and page (10 million pages answer in tens of
+// milliseconds, see BenchmarkStatsPostgres). stats_daily holds counters per
+// (scope, dim, day, val): scope is "" for the whole system or a station
+// name for that desk's own figures (what a station token may see); dim is
+// "all" or the field a report groups by, val that field's value; day is a
+// period: a day "YYYY-MM-DD", a month "M:YYYY-MM" or a year "Y:YYYY" (the
+// prefixes keep each level apart when day strings are compared). Every
+// counted change adds to the rows of each dim, in both scopes, at the three
+// levels; a report over a range reads whole years and months where it can
+// and days only at its ends, so a year grouped by operator sums hundreds of
+// rows per operator, not 365 times as many. stats_durations holds, in the
+// same cells, a histogram of the time from upload to signed result: a
 // percentile over any range is read back from summed buckets, which a
 // stored p50 per day could not give.
 //
-// What each counter counts, as of now, for the batches uploaded that day:
-// batches, dossiers (first upload), pages accepted; pages read (done),
-// among them flagged for review; pages in exception (a retry takes one
-// back out); results and their pages. Backlog is batches (pages) less
+// What each counter counts, as of now, for the batches uploaded in that
+// period: batches, dossiers (first upload), pages accepted; pages read
+// (done), among them flagged for review; pages in exception (a retry takes
+// one back out); results and their pages. Backlog is batches (pages) less
 // results (result pages).
 
 // statsDims are the dims every change is counted under, in the order the
@@ -50,17 +55,28 @@ type statsDelta struct {
 
 const statsCounters = `batches, dossiers, pages, pages_done, review_pages, exception_pages, results, result_pages`
 
-// statsCells lists the (scope, dim, val) cells of k: every dim for the whole
-// system, and again for the station's own scope when the batch names one.
-func statsCells(k statsKey) [][3]string {
-	var out [][3]string
+// statsCell is one rollup row: scope, dim, val and period.
+type statsCell struct{ scope, dim, val, period string }
+
+// statsPeriods are the day's three levels: the day, its month, its year.
+func statsPeriods(day string) [3]string {
+	return [3]string{day, "M:" + day[:7], "Y:" + day[:4]}
+}
+
+// statsCells lists the cells of k: every dim for the whole system, and
+// again for the station's own scope when the batch names one, each at the
+// three levels of the upload day. The order is fixed (see statsDims).
+func statsCells(k statsKey) []statsCell {
+	var out []statsCell
 	scopes := []string{""}
 	if k.station != "" {
 		scopes = append(scopes, k.station)
 	}
 	for _, sc := range scopes {
 		for _, d := range statsDims(k) {
-			out = append(out, [3]string{sc, d[0], d[1]})
+			for _, p := range statsPeriods(k.day) {
+				out = append(out, statsCell{sc, d[0], d[1], p})
+			}
 		}
 	}
 	return out
@@ -88,7 +104,7 @@ func (s *SQLRecords) bumpStats(ctx context.Context, tx *sql.Tx, k statsKey, d st
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, c[0], c[1], c[2], k.day, d.batches, d.dossiers, d.pages, d.pagesDone, d.review, d.exceptions, d.results, d.resultPages)
+		args = append(args, c.scope, c.dim, c.val, c.period, d.batches, d.dossiers, d.pages, d.pagesDone, d.review, d.exceptions, d.results, d.resultPages)
 	}
 	b.WriteString(` ON CONFLICT (scope, dim, day, val) DO UPDATE SET `)
 	for i, c := range strings.Split(statsCounters, ", ") {
@@ -114,7 +130,7 @@ func (s *SQLRecords) bumpDuration(ctx context.Context, tx *sql.Tx, k statsKey, t
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?, ?, ?, 1)")
-		args = append(args, c[0], c[1], c[2], k.day, durationBucket(k.uploaded, t))
+		args = append(args, c.scope, c.dim, c.val, c.period, durationBucket(k.uploaded, t))
 	}
 	b.WriteString(` ON CONFLICT (scope, dim, day, val, bucket) DO UPDATE SET n = stats_durations.n + excluded.n`)
 	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
@@ -194,20 +210,49 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		}
 		*d = t.Format(time.DateOnly)
 	}
-	if from == "" {
-		from = "0000-01-01"
-	}
-	if to == "" {
-		to = "9999-12-31"
+	// Open ends close on the first and last day counted ('A' sorts after
+	// every day and before the month and year rows).
+	if from == "" || to == "" {
+		var lo, hi sql.NullString
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day) FROM stats_daily WHERE scope = ? AND dim = 'all' AND day < 'A'`),
+			q.Station).Scan(&lo, &hi); err != nil {
+			return nil, fmt.Errorf("storage: stats: %w", err)
+		}
+		if !lo.Valid {
+			return &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Rows: []dossier.StatsRow{}}, nil
+		}
+		if from == "" {
+			from = lo.String
+		}
+		if to == "" {
+			to = hi.String
+		}
 	}
 	dim, keyCol := string(q.Group), "val"
+	spans := [][2]string{{from, to}}
 	if q.Group == dossier.GroupDay {
 		dim, keyCol = "all", "day"
+	} else {
+		spans = statsSpans(from, to)
 	}
+	where := `scope = ? AND dim = ? AND (`
+	args := []any{q.Station, dim}
+	for i, sp := range spans {
+		if i > 0 {
+			where += ` OR `
+		}
+		if sp[0] == sp[1] {
+			where += `day = ?`
+			args = append(args, sp[0])
+		} else {
+			where += `(day >= ? AND day <= ?)`
+			args = append(args, sp[0], sp[1])
+		}
+	}
+	where += `)`
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, SUM(batches), SUM(dossiers), SUM(pages), SUM(pages_done), SUM(review_pages),
 		SUM(exception_pages), SUM(results), SUM(result_pages) FROM stats_daily
-		WHERE scope = ? AND dim = ? AND day >= ? AND day <= ? GROUP BY `+keyCol+` ORDER BY `+keyCol),
-		q.Station, dim, from, to)
+		WHERE `+where+` GROUP BY `+keyCol+` ORDER BY `+keyCol), args...)
 	out, err := collect(rows, err, func(sc interface{ Scan(...any) error }) (dossier.StatsRow, error) {
 		var r dossier.StatsRow
 		err := sc.Scan(&r.Key, &r.Batches, &r.Dossiers, &r.Pages, &r.PagesDone, &r.ReviewPages, &r.Exceptions, &r.Results, &r.ResultPages)
@@ -221,8 +266,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		bucket, n int64
 	}
 	rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, bucket, SUM(n) FROM stats_durations
-		WHERE scope = ? AND dim = ? AND day >= ? AND day <= ? GROUP BY `+keyCol+`, bucket`),
-		q.Station, dim, from, to)
+		WHERE `+where+` GROUP BY `+keyCol+`, bucket`), args...)
 	cells, err := collect(rows, err, func(sc interface{ Scan(...any) error }) (cell, error) {
 		var c cell
 		err := sc.Scan(&c.key, &c.bucket, &c.n)
@@ -267,6 +311,34 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	return st, nil
 }
 
+// statsSpans splits the days from..to (inclusive, YYYY-MM-DD) into the
+// fewest rollup periods: whole years ("Y:YYYY"), whole months ("M:YYYY-MM")
+// and runs of days, each an inclusive range of period strings.
+func statsSpans(from, to string) [][2]string {
+	f, _ := time.Parse(time.DateOnly, from)
+	t, _ := time.Parse(time.DateOnly, to)
+	var out [][2]string
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	for d := f; !d.After(t); {
+		switch {
+		case d.YearDay() == 1 && !d.AddDate(1, 0, -1).After(t):
+			out = append(out, [2]string{"Y:" + d.Format("2006"), "Y:" + d.Format("2006")})
+			d = d.AddDate(1, 0, 0)
+		case d.Day() == 1 && !d.AddDate(0, 1, -1).After(t):
+			out = append(out, [2]string{"M:" + d.Format("2006-01"), "M:" + d.Format("2006-01")})
+			d = d.AddDate(0, 1, 0)
+		default:
+			if n := len(out); n > 0 && out[n-1][0] < "A" && out[n-1][1] == day(d.AddDate(0, 0, -1)) {
+				out[n-1][1] = day(d) // extends the run of days before
+			} else {
+				out = append(out, [2]string{day(d), day(d)})
+			}
+			d = d.AddDate(0, 0, 1)
+		}
+	}
+	return out
+}
+
 // finishRow derives the rate and the backlog from the counters.
 func finishRow(r *dossier.StatsRow) {
 	if r.PagesDone > 0 {
@@ -291,7 +363,8 @@ func (s *SQLRecords) RebuildStats(ctx context.Context) error {
 
 // rebuildStatsTmpl recounts stats_daily and stats_durations from batches,
 // pages and results, with the same rules as the incremental counting:
-// {day} is the upload day in Vietnam time, {ms} the whole milliseconds from
+// {day} is the upload day in Vietnam time ({period} its day, month or
+// year row), {ms} the whole milliseconds from
 // upload to result (each time rounded to the millisecond), {log2} its
 // binary logarithm (exact at powers of two, as Go's math.Log2).
 const rebuildStatsTmpl = `
@@ -301,11 +374,10 @@ INSERT INTO stats_daily (scope, dim, val, day, ` + statsCounters + `)
 SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
 	CASE k.dim WHEN 'agency' THEN b.agency_code WHEN 'station' THEN b.station WHEN 'operator' THEN b.operator
 		WHEN 'document_type' THEN b.document_type ELSE '' END,
-	b.day, COUNT(*), SUM(b.first), SUM(b.pages), SUM(b.done), SUM(b.review), SUM(b.exc), SUM(b.res), SUM(b.res_pages)
+	{period}, COUNT(*), SUM(b.first), SUM(b.pages), SUM(b.done), SUM(b.review), SUM(b.exc), SUM(b.res), SUM(b.res_pages)
 FROM (
 	SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
-		CASE WHEN EXISTS (SELECT 1 FROM batches o WHERE o.dossier_code = b.dossier_code
-			AND (o.created_at < b.created_at OR (o.created_at = b.created_at AND o.id < b.id))) THEN 0 ELSE 1 END AS first,
+		CASE WHEN ROW_NUMBER() OVER (PARTITION BY b.dossier_code ORDER BY b.created_at, b.id) = 1 THEN 1 ELSE 0 END AS first,
 		COALESCE(p.pages, 0) AS pages, COALESCE(p.done, 0) AS done, COALESCE(p.review, 0) AS review, COALESCE(p.exc, 0) AS exc,
 		CASE WHEN r.batch_id IS NULL THEN 0 ELSE 1 END AS res, COALESCE(r.pages, 0) AS res_pages
 	FROM batches b
@@ -318,13 +390,14 @@ FROM (
 ) b
 CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
 CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
+CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
 WHERE sc.s = 0 OR b.station <> ''
 GROUP BY 1, 2, 3, 4;
 INSERT INTO stats_durations (scope, dim, val, day, bucket, n)
 SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
 	CASE k.dim WHEN 'agency' THEN b.agency_code WHEN 'station' THEN b.station WHEN 'operator' THEN b.operator
 		WHEN 'document_type' THEN b.document_type ELSE '' END,
-	b.day, b.bucket, COUNT(*)
+	{period}, b.bucket, COUNT(*)
 FROM (
 	SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
 		CASE WHEN {ms} < 1 THEN 0 ELSE CAST(floor(8 * {log2}) AS INTEGER) END AS bucket
@@ -332,16 +405,20 @@ FROM (
 ) b
 CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
 CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
+CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
 WHERE sc.s = 0 OR b.station <> ''
 GROUP BY 1, 2, 3, 4, 5;
 `
 
+// statsPeriodSQL is the period of the level lv.l of the day b.day.
+const statsPeriodSQL = `CASE lv.l WHEN 'd' THEN b.day WHEN 'm' THEN 'M:' || substr(b.day, 1, 7) ELSE 'Y:' || substr(b.day, 1, 4) END`
+
 var rebuildStatsSQL = map[Dialect]string{
-	SQLite: strings.NewReplacer(
+	SQLite: strings.NewReplacer("{period}", statsPeriodSQL,
 		"{day}", "date(b.created_at, '+7 hours')",
 		"{ms}", "round((julianday(r.created_at) - julianday(b.created_at)) * 86400000.0)",
 		"{log2}", "log2(round((julianday(r.created_at) - julianday(b.created_at)) * 86400000.0))").Replace(rebuildStatsTmpl),
-	Postgres: strings.NewReplacer(
+	Postgres: strings.NewReplacer("{period}", statsPeriodSQL,
 		"{day}", "to_char((b.created_at AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD')",
 		"{ms}", "(round(EXTRACT(EPOCH FROM r.created_at) * 1000) - round(EXTRACT(EPOCH FROM b.created_at) * 1000))",
 		"{log2}", "log(2, round(EXTRACT(EPOCH FROM r.created_at) * 1000) - round(EXTRACT(EPOCH FROM b.created_at) * 1000))").Replace(rebuildStatsTmpl),

@@ -127,6 +127,8 @@ func TestStatsCounts(t *testing.T) {
 				{"gcn", 1, 0, 2, 2, 0, 0, 1, 2, 0, 0},
 			},
 		}
+		// The same over the whole year reads the year's rollup rows.
+		year := storage.StatsQuery{From: today[:4] + "-01-01", To: today[:4] + "-12-31"}
 		reports := map[dossier.StatsGroup]*dossier.Stats{}
 		for _, g := range dossier.StatsGroups() {
 			st := mustStats(t, ctx, r, storage.StatsQuery{Group: g})
@@ -139,6 +141,13 @@ func TestStatsCounts(t *testing.T) {
 			}
 			if math.Abs(st.Total.ReviewRate-2.0/9) > 1e-4 {
 				t.Errorf("group %s: review rate %v, want 2/9", g, st.Total.ReviewRate)
+			}
+			y := year
+			y.Group = g
+			ys := mustStats(t, ctx, r, y)
+			reports[g+"-year"] = ys
+			if g != dossier.GroupDay && !reflect.DeepEqual(ys.Rows, st.Rows) {
+				t.Errorf("group %s over the year:\n got %+v\nwant %+v", g, ys.Rows, st.Rows)
 			}
 		}
 		// Desk quay-1 sees its own two operators, not Hoa of quay-2.
@@ -161,6 +170,11 @@ func TestStatsCounts(t *testing.T) {
 		for _, g := range dossier.StatsGroups() {
 			if st := mustStats(t, ctx, r, storage.StatsQuery{Group: g}); !reflect.DeepEqual(st, reports[g]) {
 				t.Errorf("group %s after the recount:\n got %+v\nwant %+v", g, st, reports[g])
+			}
+			y := year
+			y.Group = g
+			if st := mustStats(t, ctx, r, y); !reflect.DeepEqual(st, reports[g+"-year"]) {
+				t.Errorf("group %s over the year after the recount:\n got %+v\nwant %+v", g, st, reports[g+"-year"])
 			}
 		}
 	})
@@ -227,6 +241,45 @@ func TestStatsRefusesBadQueries(t *testing.T) {
 			if _, err := r.Stats(ctx, q); err == nil {
 				t.Errorf("Stats(%+v) accepted", q)
 			}
+		}
+	})
+}
+
+// TestStatsPeriods: a report over days that span months and a new year
+// (read from year, month and day rows) agrees with the sum of its days,
+// batch for batch, in every range tried.
+func TestStatsPeriods(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
+		// One batch every 6 days from 2025-11-20 to 2027-02-10, each with
+		// as many pages as its number, signed after as many minutes.
+		first := time.Date(2025, 11, 20, 3, 0, 0, 0, time.UTC)
+		db := r.DB()
+		n := 0
+		for d := first; d.Before(time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 6) {
+			n++
+			b := statsUpload(t, ctx, r, fmt.Sprintf("000.00.31.H33-251120-%04d", n), "000.00.31.H33", fmt.Sprintf("quay-%d", n%3), "Lan", "don", 1+n%4)
+			statsFinish(t, ctx, r, b, nil, nil)
+			statsResult(t, ctx, r, b)
+			if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE batches SET created_at = ? WHERE id = ?`), d, b.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE results SET created_at = ? WHERE batch_id = ?`), d.Add(time.Duration(n)*time.Minute), b.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.RebuildStats(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, rg := range [][2]string{{"", ""}, {"2026-01-01", "2026-12-31"}, {"2025-12-01", "2026-02-28"}, {"2025-11-25", "2027-01-05"},
+			{"2026-03-15", "2026-04-14"}, {"2026-01-31", "2026-01-31"}, {"2024-01-01", "2025-11-30"}} {
+			byDay := mustStats(t, ctx, r, storage.StatsQuery{From: rg[0], To: rg[1], Group: dossier.GroupDay})
+			byStation := mustStats(t, ctx, r, storage.StatsQuery{From: rg[0], To: rg[1], Group: dossier.GroupStation})
+			if byDay.Total != byStation.Total || byDay.Total.Batches == 0 {
+				t.Errorf("%v: by day %+v, by station %+v", rg, byDay.Total, byStation.Total)
+			}
+		}
+		if st := mustStats(t, ctx, r, storage.StatsQuery{Group: dossier.GroupAgency}); st.Total.Batches != int64(n) {
+			t.Errorf("all days: %d batches, want %d", st.Total.Batches, n)
 		}
 	})
 }

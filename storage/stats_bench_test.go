@@ -1,0 +1,161 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
+)
+
+// BenchmarkStatsPostgres: the volume report at 10 million pages in
+// PostgreSQL (target p95 < 200 ms). The records are made by SQL
+// (generate_series): a year of uploads, 1 million 10-page batches from 200
+// desks of 50 agencies, 400 operators, 8 document types, 97% signed with
+// times to result from 30 s to 75 min; then RebuildStats counts the
+// rollups (its time is reported). Each iteration runs the report for every
+// group over the last 30 days and over the whole year; p50 and p95 are
+// over all those queries. The peer, in the same run, is the same report
+// read from the records themselves with an index on the upload time (the
+// "indexes" way): agency over 30 days and over the year.
+//
+//	go test ./storage -run '^$' -bench StatsPostgres -benchtime 20x -timeout 60m
+//
+// SOHOA_BENCH_STATS_PAGES changes the size (a multiple of 10).
+func BenchmarkStatsPostgres(b *testing.B) {
+	pages := 10_000_000
+	if v := os.Getenv("SOHOA_BENCH_STATS_PAGES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 {
+			b.Fatalf("SOHOA_BENCH_STATS_PAGES=%q: want a number of pages >= 1000", v)
+		}
+		pages = n
+	}
+	nb := pages / 10
+	ctx := context.Background()
+	db, err := storage.OpenDB(ctx, storagetest.PostgresURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	r := storagetest.Records(b, db)
+
+	start := time.Now()
+	t0 := "timestamptz '2025-12-01 00:00:00+00'"
+	at := func(g string) string { return fmt.Sprintf("(%s + (%s) * (interval '365 days' / %d))", t0, g, nb) }
+	for _, q := range []string{
+		fmt.Sprintf(`INSERT INTO dossiers (code, agency_code, created_at)
+			SELECT 'D' || d, 'A' || (d %% 50), %s FROM generate_series(0, %d) d`, at("d * 2"), nb/2),
+		fmt.Sprintf(`INSERT INTO batches (id, dossier_code, agency_code, document_type, station, operator, status, created_at, updated_at)
+			SELECT lpad(g::text, 12, '0'), 'D' || (g / 2), 'A' || ((g / 2) %% 50), 'T' || (g %% 8), 'S' || ((g / 2) %% 200),
+				'O' || ((g / 2) %% 200 * 2 + g %% 2), CASE WHEN g %% 33 = 0 THEN 'processing' ELSE 'done' END, %s, %s
+			FROM generate_series(0, %d) g`, at("g"), at("g"), nb-1),
+		fmt.Sprintf(`INSERT INTO pages (batch_id, idx, status, needs_review, updated_at)
+			SELECT lpad(g::text, 12, '0'), i,
+				CASE WHEN g %% 33 = 0 AND i > 5 THEN 'pending' WHEN g %% 99 = 0 AND i = 5 THEN 'exception' ELSE 'done' END,
+				(g * 31 + i * 17) %% 100 < 5, %s
+			FROM generate_series(0, %d) g, generate_series(1, 10) i`, at("g"), nb-1),
+		fmt.Sprintf(`INSERT INTO results (code, dossier_code, batch_id, seq, blob_key, size, sha256, pages, created_at)
+			SELECT 'D' || (g / 2) || '-KQ' || (g %% 2 + 1), 'D' || (g / 2), lpad(g::text, 12, '0'), g %% 2 + 1, 'k', 1, '00', 10,
+				%s + interval '1 second' * 30 * exp(((g * 7919) %% 1000) / 1000.0 * 5)
+			FROM generate_series(0, %d) g WHERE g %% 33 <> 0`, at("g"), nb-1),
+		`ANALYZE dossiers; ANALYZE batches; ANALYZE pages; ANALYZE results`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			b.Fatalf("%v\n%s", err, q)
+		}
+	}
+	b.Logf("%d pages in %d batches made by SQL in %s", pages, nb, time.Since(start).Round(time.Second))
+	start = time.Now()
+	if err := r.RebuildStats(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `ANALYZE stats_daily; ANALYZE stats_durations`); err != nil {
+		b.Fatal(err)
+	}
+	rebuild := time.Since(start)
+	var cells, hist int
+	db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM stats_daily), (SELECT COUNT(*) FROM stats_durations)`).Scan(&cells, &hist)
+	b.Logf("RebuildStats: %s (%d counter rows, %d histogram rows)", rebuild.Round(time.Second), cells, hist)
+
+	last := "2026-11-30"
+	ranges := []struct{ name, from, to string }{{"30d", "2026-11-01", last}, {"year", "", ""}}
+	st, err := r.Stats(ctx, storage.StatsQuery{})
+	if err != nil || st.Total.Pages != int64(pages) {
+		b.Fatalf("report counts %d pages, want %d (%v)", st.Total.Pages, pages, err)
+	}
+
+	// The peer: the same report from the records, with an index on the
+	// upload time.
+	if _, err := db.ExecContext(ctx, `CREATE INDEX bench_batches_created ON batches (created_at); ANALYZE batches`); err != nil {
+		b.Fatal(err)
+	}
+	direct := func(from, to string) time.Duration {
+		q := `SELECT b.agency_code, COUNT(*), SUM(p.n), SUM(p.review), COUNT(r.batch_id),
+			percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r.created_at - b.created_at)),
+			percentile_cont(0.95) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r.created_at - b.created_at))
+			FROM batches b
+			CROSS JOIN LATERAL (SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE needs_review AND status = 'done') AS review FROM pages WHERE batch_id = b.id) p
+			LEFT JOIN results r ON r.batch_id = b.id
+			WHERE b.created_at >= $1 AND b.created_at < $2 GROUP BY b.agency_code`
+		lo, hi := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+		if from != "" {
+			d, _ := time.Parse(time.DateOnly, from)
+			lo = d.Add(-dossier.StatsOffset)
+			d, _ = time.Parse(time.DateOnly, to)
+			hi = d.Add(24*time.Hour - dossier.StatsOffset)
+		}
+		t := time.Now()
+		rows, err := db.QueryContext(ctx, q, lo, hi)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		return time.Since(t)
+	}
+	peer := map[string]time.Duration{}
+	for _, rg := range ranges {
+		runs := []time.Duration{direct(rg.from, rg.to), direct(rg.from, rg.to)}
+		peer[rg.name] = min(runs[0], runs[1]) // warm
+	}
+
+	byRange := map[string][]time.Duration{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, rg := range ranges {
+			for _, g := range dossier.StatsGroups() {
+				t := time.Now()
+				if _, err := r.Stats(ctx, storage.StatsQuery{From: rg.from, To: rg.to, Group: g}); err != nil {
+					b.Fatal(err)
+				}
+				byRange[rg.name] = append(byRange[rg.name], time.Since(t))
+				byRange["all"] = append(byRange["all"], time.Since(t))
+			}
+		}
+	}
+	b.StopTimer()
+	pct := func(d []time.Duration, p float64) time.Duration {
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		return d[int(p*float64(len(d)-1)+0.5)]
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	for _, name := range []string{"all", "30d", "year"} {
+		b.ReportMetric(ms(pct(byRange[name], 0.50)), name+"-p50-ms")
+		b.ReportMetric(ms(pct(byRange[name], 0.95)), name+"-p95-ms")
+	}
+	for _, rg := range ranges {
+		b.ReportMetric(ms(peer[rg.name]), "peer-agency-"+rg.name+"-ms")
+	}
+	b.ReportMetric(rebuild.Seconds(), "rebuild-s")
+	b.Logf("peer (records + index) agency 30d %s, year %s; rollups p95 30d %s, year %s",
+		peer["30d"].Round(time.Millisecond), peer["year"].Round(time.Millisecond),
+		pct(byRange["30d"], 0.95).Round(time.Millisecond), pct(byRange["year"], 0.95).Round(time.Millisecond))
+}
