@@ -204,7 +204,8 @@ func writeResults(w http.ResponseWriter, res *index.Results) {
 }
 
 // Page serves the search page at "/", the dossier view at
-// "/dossiers/{code}" and their assets under "/ui/".
+// "/dossiers/{code}", the statistics dashboard at "/stats" (its data comes
+// from GET /v1/stats, admin only) and their assets under "/ui/".
 func (s *Search) Page() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -220,6 +221,8 @@ func (s *Search) Page() http.Handler {
 			// The dossier view is the same page: its script reads the
 			// code from the path and asks GET /v1/dossiers/{code}.
 			name = "index.html"
+		case r.URL.Path == "/stats":
+			name = "stats.html"
 		case strings.HasPrefix(r.URL.Path, "/ui/"):
 			name = strings.TrimPrefix(r.URL.Path, "/ui/")
 		}
@@ -233,7 +236,7 @@ func (s *Search) Page() http.Handler {
 		h.Set("ETag", a.etag)
 		h.Set("Vary", "Accept-Encoding")
 		h.Set("X-Content-Type-Options", "nosniff")
-		if name == "index.html" {
+		if strings.HasSuffix(name, ".html") {
 			h.Set("Cache-Control", "no-cache")
 			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
 		} else {
