@@ -1,9 +1,11 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,14 +100,25 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	sig := analyze(n)
 	base := tsquery(n)
+	var maxID int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM search_pages`).Scan(&maxID); err != nil {
+		return nil, fmt.Errorf("index: search: %w", err)
+	}
+	// From here on every read goes through an index as a bitmap: see
+	// readLevel for why the planner is not left to choose.
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true),
+		set_config('enable_indexscan', 'off', true), set_config('work_mem', '32MB', true)`); err != nil {
+		return nil, fmt.Errorf("index: search: %w", err)
+	}
+	match := `SELECT p.id, p.result_code, p.page, p.date FROM search_pages p WHERE p.words @@ ?::tsquery` + cond
 	cands, complete, err := rank(sig, n, tsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
-		rows, err := tx.QueryContext(ctx, x.db.Rebind(`SELECT p.id, p.result_code, p.page, p.date
-			FROM search_pages p WHERE p.words @@ ?::tsquery`+cond+` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit)),
-			append([]any{c}, args...)...)
-		if err != nil {
-			return nil, err
-		}
-		return scanCandidates(rows, pgDate)
+		return readLevel(maxID, limit, func(sql string) ([]candidate, error) {
+			rows, err := tx.QueryContext(ctx, x.db.Rebind(match+sql), append([]any{c}, args...)...)
+			if err != nil {
+				return nil, err
+			}
+			return scanCandidates(rows, pgDate)
+		})
 	}, func(ids []int64) (map[int64]titledText, error) { return pageTexts(ctx, tx, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
@@ -115,6 +128,58 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		count = ""
 	}
 	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, append([]any{base}, args...), pgDate)
+}
+
+// gatherCap is how many matches of a level are read whole, in index
+// order, and sorted here; a level with more is dense (see readLevel).
+const gatherCap = 2000
+
+// readLevel reads the newest limit matches of one level condition, ids
+// below maxID, through read, which runs the match query with the SQL
+// appended (more conditions on p.id, ORDER BY, LIMIT).
+//
+// Left to itself the planner walks the primary key backwards, checking
+// each page's tsvector (detoasted: tens of microseconds a page) until it
+// has limit matches, whenever it believes a level common. Its estimate of
+// a tsquery with pairs, negations and alternatives is often far off, and
+// on a sparse level the walk reads the whole table (seconds at 1M pages).
+// So the caller allows bitmap scans only, and the level is read in two
+// steps bounded by what they find:
+//
+//   - the GIN index first, up to gatherCap+1 matches: a sparse level (most
+//     of them: exact marks, words together, codes) is all there, and is
+//     sorted newest first here;
+//   - a dense one is read again restricted to the newest ids, the window
+//     sized from the density the first read saw (heap order follows id
+//     order: pages are appended) to hold about three times limit matches,
+//     and widened eightfold until it holds limit (the whole table last).
+//
+// Either way the pages read beyond the matches returned are bounded by
+// gatherCap and a few windows, whatever the planner estimates.
+func readLevel(maxID int64, limit int, read func(sql string) ([]candidate, error)) ([]candidate, error) {
+	got, err := read(` LIMIT ` + strconv.Itoa(gatherCap+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(got) <= gatherCap {
+		slices.SortFunc(got, func(a, b candidate) int { return cmp.Compare(b.id, a.id) })
+		return got[:min(len(got), limit)], nil
+	}
+	lo, hi := got[0].id, got[0].id
+	for _, c := range got {
+		lo, hi = min(lo, c.id), max(hi, c.id)
+	}
+	window := max(1, (hi-lo+1)*int64(3*limit)/int64(len(got)))
+	for {
+		if window >= maxID {
+			return read(` ORDER BY p.id DESC LIMIT ` + strconv.Itoa(limit))
+		}
+		got, err := read(` AND p.id > ` + strconv.FormatInt(maxID-window, 10) + ` ORDER BY p.id DESC LIMIT ` + strconv.Itoa(limit))
+		if err != nil || len(got) >= limit {
+			return got, err
+		}
+		window *= 8
+	}
 }
 
 func pgDate(v any) (time.Time, error) {

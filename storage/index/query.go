@@ -474,7 +474,13 @@ func tsquery(n Node) string {
 			}
 		}
 		s := "(" + strings.Join(parts, " <-> ") + ")"
-		if len(pairs) > 0 {
+		switch {
+		case len(n.Terms) == 2 && len(pairs) == 1:
+			// The pair lexeme holds exactly when the two words are
+			// next to each other: no positions to check, so the GIN
+			// index answers alone, without reading the pages again.
+			s = pairs[0]
+		case len(pairs) > 0:
 			s = "(" + strings.Join(pairs, " & ") + " & " + s + ")"
 		}
 		if n.Code != "" {

@@ -12,7 +12,7 @@ func TestParse(t *testing.T) {
 		in, str, fts, ts string
 	}{
 		{`Nguyễn Văn`, `nguyen van`, `("nguyen") AND ("van")`, `('nguyen' & 'van')`},
-		{`"Thủy Tiên"`, `"thuy tien"`, `"thuy" + "tien"`, `('~thuy tien' & ('thuy' <-> 'tien'))`},
+		{`"Thủy Tiên"`, `"thuy tien"`, `"thuy" + "tien"`, `'~thuy tien'`},
 		{`chứng nh*`, `chung nh*`, `("chung") AND ("nh"*)`, `('chung' & 'nh':*)`},
 		{`"chứng nh"*`, `"chung nh"*`, `"chung" + "nh"*`, `('chung' <-> 'nh':*)`},
 		{`hà OR hn`, `ha OR hn`, `("ha") OR ("hn")`, `('ha' | 'hn')`},
@@ -23,10 +23,10 @@ func TestParse(t *testing.T) {
 			`('#0000031h332208040001' | ('~000 00' & '~00 31' & '~31 h33' & '~h33 220804' & '~220804 0001' & ('000' <-> '00' <-> '31' <-> 'h33' <-> '220804' <-> '0001')))`},
 		{`45/2020/NĐ-CP`, `"45 2020 nd cp"`, `(codes : "452020ndcp" OR "45" + "2020" + "nd" + "cp")`,
 			`('#452020ndcp' | ('~45 2020' & '~2020 nd' & '~nd cp' & ('45' <-> '2020' <-> 'nd' <-> 'cp')))`},
-		{`"45/2020"`, `"45 2020"`, `"45" + "2020"`, `('~45 2020' & ('45' <-> '2020'))`},
+		{`"45/2020"`, `"45 2020"`, `"45" + "2020"`, `'~45 2020'`},
 		{`or and not`, `or and not`, `("or") AND ("and") AND ("not")`, `('or' & 'and' & 'not')`},
-		{`x -"giấy tờ" -y`, `x -"giay to" -y`, `(("x")) NOT (("giay" + "to") OR ("y"))`, `('x' & !('~giay to' & ('giay' <-> 'to')) & !'y')`},
-		{`“Lê Lợi”`, `"le loi"`, `"le" + "loi"`, `('~le loi' & ('le' <-> 'loi'))`},
+		{`x -"giấy tờ" -y`, `x -"giay to" -y`, `(("x")) NOT (("giay" + "to") OR ("y"))`, `('x' & !'~giay to' & !'y')`},
+		{`“Lê Lợi”`, `"le loi"`, `"le" + "loi"`, `'~le loi'`},
 		{`  `, ``, ``, ``},
 		{`... ,`, ``, ``, ``},
 		{`OR a`, `a`, `"a"`, `'a'`},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sohoa/sohoa/storage/index"
 )
@@ -108,6 +109,52 @@ func TestSearchRanking(t *testing.T) {
 		res = search("hộ kinh doanh")
 		if got := first(res, 3); fmt.Sprint(got) != "[200101-0006 200101-0007 200101-0005]" {
 			t.Errorf("hộ kinh doanh: first %v", got)
+		}
+	})
+}
+
+// TestSearchDenseLevel: a level holding thousands of matches (more than
+// the PostgreSQL engine reads whole through the GIN index), the newest of
+// them behind hundreds of newer pages that do not match. The hits are
+// still the newest matches, in order, on page 1 and page 2.
+func TestSearchDenseLevel(t *testing.T) {
+	engines(t, func(t *testing.T, idx index.Searcher) {
+		ctx := context.Background()
+		start := time.Date(2020, 1, 1, 8, 0, 0, 0, time.UTC)
+		var batch []index.PageText
+		for i := range 3600 {
+			text := fmt.Sprintf("Biên nhận hồ sơ số %d, phường Bến Nghé, Quận 1.", i)
+			if i >= 3000 {
+				text = fmt.Sprintf("Biên bản họp tổ dân phố số %d.", i)
+			}
+			batch = append(batch, index.PageText{ResultCode: fmt.Sprintf("000.00.31.H33-200101-%04d-KQ1", i),
+				DossierCode: fmt.Sprintf("000.00.31.H33-200101-%04d", i), AgencyCode: "000.00.31.H33", Title: "Biên nhận",
+				DocumentType: "bien-nhan", Date: start.Add(time.Duration(i) * time.Hour), Page: 1, Text: text})
+			if len(batch) == 600 {
+				if err := idx.Add(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+				batch = nil
+			}
+		}
+		for _, q := range []string{"Bến Nghé", "ben nghe"} {
+			for page, want := range map[int]int{1: 2999, 2: 2999 - 20} {
+				res, err := idx.Search(ctx, index.Query{Text: q, Page: page, PerPage: 20})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for i, h := range res.Hits {
+					got = append(got, h.DossierCode[len(h.DossierCode)-4:])
+					if w := fmt.Sprintf("%04d", want-i); got[i] != w {
+						t.Errorf("%q page %d: hit %d is %s, want %s (hits %v)", q, page, i, got[i], w, got)
+						break
+					}
+				}
+				if len(res.Hits) != 20 || res.Total < 500 {
+					t.Errorf("%q page %d: %d hits of %d", q, page, len(res.Hits), res.Total)
+				}
+			}
 		}
 	})
 }
