@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/sohoa/sohoa/ingest"
 )
 
 // The demo batch: one dossier received at a ward's one-stop desk in Đà
@@ -131,20 +133,10 @@ func sampleBatchSpecs(seed uint64) []pageSpec {
 	return specs
 }
 
-// manifest is the batch description the ingest side reads.
-type manifest struct {
-	DossierCode  string   `json:"dossier_code"`
-	AgencyCode   string   `json:"agency_code"`
-	Title        string   `json:"title"`
-	DocumentType string   `json:"document_type"`
-	Station      string   `json:"station"`
-	Operator     string   `json:"operator"`
-	Pages        []string `json:"pages"`
-}
-
 func writeManifest(out string, seed uint64, specs []pageSpec) error {
 	doc := sampleBatch(seed)
-	m := manifest{
+	// The manifest ingest reads, as its own type writes it.
+	m := ingest.Manifest{
 		DossierCode: batchDossier, AgencyCode: batchAgency, Title: doc.Title,
 		DocumentType: doc.DocType, Station: doc.Station, Operator: doc.Officer,
 	}
