@@ -140,30 +140,61 @@ func (l *lazyDoc) resolve(ir types.IndirectRef) (types.Object, error) {
 	return o, err
 }
 
-// stream reads a stream's data and decodes it (decodeStream).
+// stream reads a stream's data and decodes it (streamOf).
 func (l *lazyDoc) stream(o types.Object, limit int64) ([]byte, error) {
+	doc := &Doc{src: l}
+	raw := func(num int) (types.Object, *Span, error) {
+		obj, start, err := l.objectAt(num)
+		if err != nil || start < 0 {
+			return obj, nil, err
+		}
+		dict, _ := obj.(types.Dict)
+		n, err := doc.Number(dict["Length"])
+		if err != nil || n < 0 || start+int64(n) > l.size {
+			return nil, nil, errors.New("pdfread: bad stream /Length")
+		}
+		return obj, &Span{start, int64(n)}, nil
+	}
+	return streamOf(doc, o, limit, raw, func(sp *Span, limit int64) ([]byte, error) {
+		return readSpan(l.r, l.size, sp, limit)
+	})
+}
+
+// streamOf is the one path from a reference to a stream's decoded data, at
+// most limit bytes, for Doc's lazy reader and View: raw parses the object
+// and says where its data lies (nil when it is no stream), read reads the
+// data, decodeStream decodes it.
+func streamOf(r Resolver, o types.Object, limit int64,
+	raw func(num int) (types.Object, *Span, error), read func(*Span, int64) ([]byte, error)) ([]byte, error) {
 	ir, ok := o.(types.IndirectRef)
 	if !ok {
 		return nil, errors.New("pdfread: stream is not an indirect object")
 	}
-	obj, start, err := l.objectAt(ir.ObjectNumber.Value())
+	obj, sp, err := raw(ir.ObjectNumber.Value())
 	if err != nil {
 		return nil, err
 	}
 	dict, ok := obj.(types.Dict)
-	if !ok || start < 0 {
+	if !ok || sp == nil {
 		return nil, errors.New("pdfread: not a stream")
 	}
-	doc := &Doc{src: l}
-	n, err := doc.Number(dict["Length"])
-	if err != nil || n < 0 || start+int64(n) > l.size || int64(n) > limit {
-		return nil, errors.New("pdfread: bad stream /Length")
-	}
-	raw := make([]byte, int64(n))
-	if _, err := l.r.ReadAt(raw, start); err != nil {
+	data, err := read(sp, limit)
+	if err != nil {
 		return nil, err
 	}
-	return decodeStream(doc, dict, raw, limit)
+	return decodeStream(r, dict, data, limit)
+}
+
+// readSpan reads a stream's raw data, refusing more than limit bytes.
+func readSpan(r io.ReaderAt, size int64, sp *Span, limit int64) ([]byte, error) {
+	if sp.N > limit {
+		return nil, errors.New("pdfread: stream too large")
+	}
+	b := make([]byte, sp.N)
+	if _, err := r.ReadAt(b, sp.Off); err != nil && !(err == io.EOF && sp.Off+sp.N <= size) {
+		return nil, err
+	}
+	return b, nil
 }
 
 // decodeStream decodes a stream's raw data, at most limit bytes, for Doc

@@ -518,14 +518,7 @@ func (v *View) rawAt(num, depth int) (types.Object, *Span, error) {
 
 // Read returns a stream's raw data, at most limit bytes.
 func (v *View) Read(sp *Span, limit int64) ([]byte, error) {
-	if sp.N > limit {
-		return nil, errors.New("stream too large")
-	}
-	b := make([]byte, sp.N)
-	if _, err := v.r.ReadAt(b, sp.Off); err != nil && !(err == io.EOF && sp.Off+sp.N <= v.size) {
-		return nil, err
-	}
-	return b, nil
+	return readSpan(v.r, v.size, sp, limit)
 }
 
 // Same reports whether two stretches of the file hold the same bytes,
@@ -622,22 +615,7 @@ func (v *View) Resolve(o types.Object) (types.Object, error) {
 // Stream returns the decoded data of a stream object, at most limit bytes;
 // it decodes as Doc.Stream does.
 func (v *View) Stream(o types.Object, limit int64) ([]byte, error) {
-	ir, ok := o.(types.IndirectRef)
-	if !ok {
-		return nil, errors.New("stream is not an indirect object")
-	}
-	d, sp, err := v.Raw(ir.ObjectNumber.Value())
-	if err != nil {
-		return nil, err
-	}
-	if sp == nil {
-		return nil, errors.New("not a stream")
-	}
-	data, err := v.Read(sp, limit)
-	if err != nil {
-		return nil, err
-	}
-	return decodeStream(v, d.(types.Dict), data, limit)
+	return streamOf(v, o, limit, v.Raw, v.Read)
 }
 
 // EOFMarkers returns the end offsets of every %%EOF marker in the file,
