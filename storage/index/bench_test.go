@@ -199,22 +199,29 @@ func pageCount(b *testing.B, db *storage.DB) int {
 	return n
 }
 
+// openBenchIndex opens the database at url and the index in it, closed when
+// the benchmark ends.
+func openBenchIndex(b *testing.B, url string) (*storage.DB, index.Searcher) {
+	b.Helper()
+	db, err := storage.OpenDB(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	idx, err := index.Open(context.Background(), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, idx
+}
+
 func BenchmarkSearchSQLite(b *testing.B) {
 	n := envInt("SOHOA_BENCH_SQLITE_PAGES", 100_000)
 	dir := os.Getenv("SOHOA_BENCH_DIR")
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	ctx := context.Background()
-	db, err := storage.OpenDB(ctx, "sqlite://"+filepath.Join(dir, fmt.Sprintf("bench-%d.db", n))+"?synchronous=NORMAL")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	idx, err := index.Open(ctx, db)
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, idx := openBenchIndex(b, "sqlite://"+filepath.Join(dir, fmt.Sprintf("bench-%d.db", n))+"?synchronous=NORMAL")
 	if have := pageCount(b, db); have < n {
 		rate := fill(b, idx, n)
 		b.Logf("built %d pages at %.0f pages/s (batches of 2000)", n, rate)
@@ -243,15 +250,7 @@ func BenchmarkSearchPostgres(b *testing.B) {
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	db, err := storage.OpenDB(ctx, base+sep+"search_path="+schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	idx, err := index.Open(ctx, db)
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, idx := openBenchIndex(b, base+sep+"search_path="+schema)
 	if have := pageCount(b, db); have < n {
 		buildPostgres(b, db, idx, n, envInt("SOHOA_BENCH_PG_REAL", 100_000))
 	}
@@ -348,24 +347,11 @@ func benchIndex(b *testing.B, idx index.Searcher) {
 }
 
 func BenchmarkIndexSQLite(b *testing.B) {
-	ctx := context.Background()
 	// The durability a server runs with (synchronous=FULL).
-	db, err := storage.OpenDB(ctx, filepath.Join(b.TempDir(), "sohoa.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	idx, err := index.Open(ctx, db)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, idx := openBenchIndex(b, filepath.Join(b.TempDir(), "sohoa.db"))
 	benchIndex(b, idx)
 }
 
 func BenchmarkIndexPostgres(b *testing.B) {
-	idx, err := index.Open(context.Background(), storagetest.OpenDB(b, storage.Postgres))
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchIndex(b, idx)
+	benchIndex(b, openIndex(b, storage.Postgres))
 }
