@@ -35,12 +35,7 @@ import (
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
-func TestMain(m *testing.M) {
-	engine.MaybeServe()
-	code := m.Run()
-	sohoatest.RemoveBinary()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { sohoatest.Main(m, engine.MaybeServe) }
 
 // corpusPage is a small real scan (640x480, 1-bit): OCR costs well under a
 // second, so a test can afford dozens of pages.

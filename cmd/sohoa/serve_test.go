@@ -30,12 +30,7 @@ import (
 
 // TestMain lets the test binary serve as the OCR engine child that
 // ocr.Pool starts by re-running its own executable.
-func TestMain(m *testing.M) {
-	engine.MaybeServe()
-	code := m.Run()
-	sohoatest.RemoveBinary()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { sohoatest.Main(m, engine.MaybeServe) }
 
 // testStack is a real server (embedded or distributed) behind httptest.
 type testStack struct {

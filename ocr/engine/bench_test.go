@@ -24,7 +24,7 @@ import (
 
 // Benchmarks compare with peers in the same run and report ratios:
 //
-//	go test ./ocr -run '^$' -bench . -benchtime 1x
+//	go test ./ocr/engine -run '^$' -bench . -benchtime 1x
 //
 // SOHOA_OCR_BENCH=DIR uses a generated corpus made with -twins (for the
 // upright twins); otherwise one is generated (preset bench, 12 pages).

@@ -1,11 +1,9 @@
 package engine
 
 import (
-	"os"
 	"testing"
+
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 )
 
-func TestMain(m *testing.M) {
-	MaybeServe()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { sohoatest.Main(m, MaybeServe) }

@@ -4,11 +4,10 @@
 // children), and scan corpora made by testdata/gen. Only tests import it, so
 // it is never linked into sohoa.
 //
-// A test package that calls Binary removes the build in its TestMain:
+// A test package that calls Binary removes the build in its TestMain, which
+// Main does:
 //
-//	code := m.Run()
-//	sohoatest.RemoveBinary()
-//	os.Exit(code)
+//	func TestMain(m *testing.M) { sohoatest.Main(m, engine.MaybeServe) }
 package sohoatest
 
 import (
@@ -57,6 +56,19 @@ func RemoveBinary() {
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
 	}
+}
+
+// Main runs a package's tests and removes the build Binary made. serve,
+// when not nil, runs first: engine.MaybeServe, with which the test binary
+// doubles as the OCR engine child that an ocr.Pool starts by re-running its
+// own executable (it returns at once in the test process itself).
+func Main(m *testing.M, serve func()) {
+	if serve != nil {
+		serve()
+	}
+	code := m.Run()
+	RemoveBinary()
+	os.Exit(code)
 }
 
 // Generate writes a generated scan corpus into dir: `go run ./testdata/gen`
