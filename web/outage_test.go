@@ -9,13 +9,11 @@ import (
 	"image/jpeg"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,66 +23,6 @@ import (
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
 )
-
-// tcpProxy forwards a loopback address to target; Stop makes the target
-// unreachable (listener and connections closed), Start brings it back on
-// the same address. The shared PostgreSQL is never stopped.
-type tcpProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *tcpProxy {
-	p := &tcpProxy{t: t, addr: "127.0.0.1:0", target: target}
-	p.Start()
-	t.Cleanup(p.Stop)
-	return p
-}
-
-func (p *tcpProxy) Start() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, u)
-			p.mu.Unlock()
-			go func() { io.Copy(u, c); u.Close() }()
-			go func() { io.Copy(c, u); c.Close() }()
-		}
-	}()
-}
-
-func (p *tcpProxy) Stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // TestUploadWhileEngineDown: while the blob store or the database is down,
 // an upload is answered within a few seconds with 503 and Retry-After
@@ -97,8 +35,8 @@ func TestUploadWhileEngineDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := startProxy(t, pg.Host)
-	pg.Host = proxy.addr
+	proxy := storagetest.StartProxy(t, pg.Host)
+	pg.Host = proxy.Addr
 	db, err := storage.OpenDB(ctx, pg.String())
 	if err != nil {
 		t.Fatal(err)

@@ -3,82 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/workers"
 )
-
-// brokerProxy forwards a loopback port to the test RabbitMQ. Stop makes the
-// broker unreachable for whoever dials the proxy (listener and every
-// connection closed: what a crashed or partitioned broker looks like from
-// serve), Start brings it back on the same port. The shared broker itself
-// is never stopped.
-type brokerProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func startBrokerProxy(t *testing.T, target string) *brokerProxy {
-	p := &brokerProxy{t: t, addr: "127.0.0.1:0", target: target}
-	p.Start()
-	t.Cleanup(p.Stop)
-	return p
-}
-
-func (p *brokerProxy) Start() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, u)
-			p.mu.Unlock()
-			go func() { io.Copy(u, c); u.Close() }()
-			go func() { io.Copy(c, u); c.Close() }()
-		}
-	}()
-}
-
-func (p *brokerProxy) Stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // TestUploadWhileBrokerDown: with RabbitMQ unreachable, an upload to a
 // distributed serve is answered within a few seconds with 503 and
@@ -94,9 +30,9 @@ func TestUploadWhileBrokerDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := startBrokerProxy(t, broker.Host)
+	proxy := storagetest.StartProxy(t, broker.Host)
 	viaProxy := *broker
-	viaProxy.Host = proxy.addr
+	viaProxy.Host = proxy.Addr
 	c.amqpURL = viaProxy.String()
 	ts := startStack(t, c) // API only: the page jobs stay in the broker's queue
 	tok := ts.token(t, dossier.RoleStation, "quay-1")

@@ -1,6 +1,7 @@
 // Package storagetest gives tests real, isolated databases and blob stores:
-// a fresh PostgreSQL schema, a fresh SQLite file, a fresh MinIO bucket, or a
-// private MinIO server that a test can stop and restart. The services come
+// a fresh PostgreSQL schema, a fresh SQLite file, a fresh MinIO bucket, a
+// private MinIO server that a test can stop and restart, or a Proxy that
+// cuts a shared service off and brings it back. The services come
 // from the environment `bash .ci/test` sets up (. .ci/test.env); a missing
 // variable skips the test with a line saying so, or fails it under
 // SOHOA_TEST_REQUIRE=1.
