@@ -365,6 +365,18 @@ func (c *Client) Stats(ctx context.Context, from, to string, group dossier.Stats
 	return &st, nil
 }
 
+// StackExceptions returns the open stack exceptions (GET /v1/exceptions,
+// an admin token).
+func (c *Client) StackExceptions(ctx context.Context) ([]dossier.StackException, error) {
+	var out struct {
+		Stacks []dossier.StackException `json:"stacks"`
+	}
+	if err := c.getJSON(ctx, "/v1/exceptions", &out); err != nil {
+		return nil, err
+	}
+	return out.Stacks, nil
+}
+
 // Wait polls a batch every interval until it is done or failed.
 // Transient errors (a server restart) are ridden out.
 func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*dossier.Batch, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +155,70 @@ func TestStackEndToEnd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStackExceptionProposal: a stack that starts without a separator is
+// an exception, kept with its pages; the code printed on its receipt ("Mã
+// hồ sơ: …", read by OCR) is proposed, not applied; `sohoa status --stacks`
+// shows it, and once the operator confirms it the pages become a signed
+// result.
+func TestStackExceptionProposal(t *testing.T) {
+	var c stackConfig
+	c.data = t.TempDir()
+	c.workers = 2
+	testKeys(t, &c)
+	ts := startStack(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	const code = "000.56.27.H33-261008-0092" // printed on the corpus receipt
+	dir := t.TempDir()
+	var names, paths []string
+	for i, f := range []string{"02-clean-300-color.jpg", "03-noise-blur-jpeg-200-color.jpg"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "corpus", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := fmt.Sprintf("scan-%d.jpg", i+1)
+		os.WriteFile(filepath.Join(dir, n), data, 0o644)
+		names, paths = append(names, n), append(paths, filepath.Join(dir, n))
+	}
+	station := ts.token(t, dossier.RoleStation, "quay-8")
+	client := &ingest.Client{Server: ts.url, Token: station, Log: testLogger(t)}
+	res, err := client.UploadStack(ctx, fmt.Appendf(nil, `{"pages": ["%s", "%s"]}`, names[0], names[1]), "", names, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Dossiers) != 0 || len(res.Exceptions) != 1 || !slices.Equal(res.Exceptions[0].Proposed, []string{code}) {
+		t.Fatalf("stack answer %+v: want one exception proposing %s and no dossier", res, code)
+	}
+	if _, err := ts.records.Dossier(ctx, code); err == nil {
+		t.Fatalf("dossier %s exists: the proposed code was applied without the operator", code)
+	}
+	id := res.Exceptions[0].ID
+
+	for _, args := range [][]string{
+		{"status", "--stacks", "--data", c.data},
+		{"status", "--stacks", "--server", ts.url, "--token", ts.token(t, dossier.RoleAdmin, "lead")},
+	} {
+		exit, out, errs := runIn(true, args...)
+		if exit != 0 || !strings.Contains(out, id) || !strings.Contains(out, code) || !strings.Contains(out, "scan-1.jpg") ||
+			!strings.Contains(out, "does not start with a separator") {
+			t.Errorf("%v: exit %d\n%s%s", args, exit, out, errs)
+		}
+	}
+
+	var r struct {
+		BatchID string `json:"batch_id"`
+	}
+	if s := call(t, "POST", ts.url+"/v1/stack-exceptions/"+id+"/resolve", station, strings.NewReader(`{"dossier_code": "`+code+`"}`), "application/json", &r); s != 202 {
+		t.Fatalf("resolve: %d", s)
+	}
+	b, err := client.Wait(ctx, r.BatchID, 300*time.Millisecond)
+	if err != nil || b.Status != dossier.BatchDone || b.ResultCode != code+"-KQ1" || len(b.Pages) != 2 {
+		t.Fatalf("resolved batch: %+v %v", b, err)
+	}
+	if exit, out, _ := runIn(true, "status", "--stacks", "--data", c.data); exit != 0 || strings.Contains(out, id) {
+		t.Errorf("after resolving, status --stacks still lists %s:\n%s", id, out)
 	}
 }

@@ -17,18 +17,26 @@ import (
 // runStatus: sohoa status BATCH shows one batch (pages and their states,
 // pages to review, the result code) from a server or the local store.
 func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("status", e.ui.t("Cách dùng: sohoa status [--server URL --token MÃ | --data THƯ_MỤC | --db URL] [--json] MÃ_LÔ",
-		"Usage: sohoa status [--server URL --token T | --data DIR | --db URL] [--json] BATCH_ID")+"\n"+
-		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả.",
-			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code."))
+	fs := e.flagSet("status", e.ui.t("Cách dùng: sohoa status [--server URL --token MÃ | --data THƯ_MỤC | --db URL] [--json] (MÃ_LÔ | --stacks)",
+		"Usage: sohoa status [--server URL --token T | --data DIR | --db URL] [--json] (BATCH_ID | --stacks)")+"\n"+
+		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả; --stacks: các trang của xấp hồ sơ chưa biết thuộc hồ sơ nào.",
+			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code; --stacks: the pages of stacks that belong to no known dossier yet."))
 	var sf serverFlags
 	sf.add(fs, e.ui, true)
 	asJSON := fs.Bool("json", false, e.ui.t("in lô dạng JSON (như GET /v1/batches/MÃ_LÔ)", "print the batch as JSON (as GET /v1/batches/ID)"))
+	stacks := fs.Bool("stacks", false, e.ui.t("liệt kê ngoại lệ của xấp hồ sơ (trang chưa có mã hồ sơ, mã đề xuất) thay cho một lô; với --server cần mã quản trị",
+		"list the stack exceptions (pages without a dossier code, proposed codes) instead of one batch; with --server it takes an admin token"))
 	var df dbFlags
 	df.add(fs, e.ui)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *stacks {
+		if len(pos) != 0 {
+			return usageError{e.ui.t("--stacks không đi cùng mã lô", "--stacks takes no batch ID")}
+		}
+		return stackStatus(ctx, e, sf, df, *asJSON)
 	}
 	if len(pos) != 1 {
 		return usageError{e.ui.t("cần đúng một mã lô", "give exactly one batch ID")}
@@ -57,6 +65,73 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	}
 	printBatch(e.stdout, e.ui, b)
 	return nil
+}
+
+// stackStatus lists the open stack exceptions.
+func stackStatus(ctx context.Context, e *env, sf serverFlags, df dbFlags, asJSON bool) error {
+	var list []dossier.StackException
+	if sf.server != "" {
+		c, err := sf.client(e)
+		if err != nil {
+			return err
+		}
+		if list, err = c.StackExceptions(ctx); err != nil {
+			return err
+		}
+	} else {
+		db, err := localDB(ctx, df, e.ui)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		sr, err := storage.OpenStackRecords(ctx, db)
+		if err != nil {
+			return err
+		}
+		if list, err = sr.OpenExceptions(ctx, 1000); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(e.stdout, e.ui.t("Không có trang nào của xấp hồ sơ đang chờ mã hồ sơ.", "No stack pages are waiting for a dossier code."))
+		return nil
+	}
+	for _, x := range list {
+		var pages []string
+		for _, p := range x.Pages {
+			pages = append(pages, fmt.Sprintf("%d:%s", p.Position, p.Name))
+		}
+		fmt.Fprintf(e.stdout, "%s\t%s %s\t%s %s\n", x.ID, e.ui.t("trạm", "station"), x.Station, e.ui.t("trang", "pages"), strings.Join(pages, " "))
+		fmt.Fprintf(e.stdout, "\t%s\n", e.ui.t(x.ReasonVI, x.Reason))
+		if len(x.Proposed) > 0 {
+			fmt.Fprintf(e.stdout, "\t%s: %s\n", e.ui.t("mã hồ sơ đề xuất (đọc từ giấy tiếp nhận, cần xác nhận)", "proposed dossier code (read from the receipt, to confirm)"), strings.Join(x.Proposed, ", "))
+		}
+		fmt.Fprintf(e.stdout, "\t%s: POST /v1/stack-exceptions/%s/resolve {\"dossier_code\": \"...\"}\n", e.ui.t("gán mã", "assign a code"), x.ID)
+	}
+	return nil
+}
+
+// localDB opens the embedded store or PostgreSQL, never creating a
+// database that is not there (a mistyped --data).
+func localDB(ctx context.Context, df dbFlags, u ui) (*storage.DB, error) {
+	dbURL, err := df.url(u)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(dbURL, "postgres") {
+		if _, err := os.Stat(dbURL); err != nil {
+			return nil, &userError{
+				vi:  fmt.Sprintf("không có dữ liệu nhúng %s (chỉ rõ --data THƯ_MỤC, --db URL hoặc --server URL)", dbURL),
+				en:  fmt.Sprintf("no embedded store %s (give --data DIR, --db URL or --server URL)", dbURL),
+				err: err}
+		}
+	}
+	return storage.OpenDB(ctx, dbURL)
 }
 
 // localBatch reads a batch from the embedded store or PostgreSQL, never
