@@ -153,7 +153,6 @@ func colourJPEG(img image.Image) []byte {
 	return buf.Bytes()
 }
 
-
 func cpuSeconds() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
