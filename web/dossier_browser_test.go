@@ -20,14 +20,7 @@ func TestDossierPageInChromium(t *testing.T) {
 	ts, secret, code := searchServer(t)
 	ctx := browser(t)
 	const dcode = "000.00.31.H33-220804-0001"
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return textOf(t, ctx, sel) }
 	eval := func(js string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))

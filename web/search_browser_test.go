@@ -187,6 +187,17 @@ func checkVisible(t *testing.T, ctx context.Context, sels ...string) {
 	}
 }
 
+// textOf returns the text of the element sel selects in the browser
+// page, failing the test when there is none.
+func textOf(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return v
+}
+
 // screenshot saves a PNG of the viewport and checks it: non-empty, the
 // expected size, and showing the <mark> yellow of a highlighted match.
 func screenshot(t *testing.T, ctx context.Context, name string, w, h int) {
@@ -243,14 +254,7 @@ func near(a uint32, b uint8) bool { d := int(a) - int(b); return d > -8 && d < 8
 func TestSearchPageInChromium(t *testing.T) {
 	ts, secret, code := searchServer(t)
 	ctx := browser(t)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return textOf(t, ctx, sel) }
 
 	// waitText waits until the element shows want (the page updates
 	// after its fetch answers).

@@ -22,14 +22,7 @@ func TestSignInOutInChromium(t *testing.T) {
 	archivist := h.token(t, dossier.RoleArchivist, "Nguyễn Thị Lưu")
 
 	bctx := browser(t)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return textOf(t, bctx, sel) }
 	signIn := func(token string) {
 		t.Helper()
 		if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(document.getElementById("token").value = "", true)`)); err != nil {

@@ -1,12 +1,8 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,14 +76,7 @@ func TestStatsPageInChromium(t *testing.T) {
 		}
 		return v
 	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return textOf(t, ctx, sel) }
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(h.URL+"/stats"),
 		chromedp.WaitVisible(chromedp.ID("token")),
@@ -159,27 +148,7 @@ func TestStatsPageInChromium(t *testing.T) {
 // daily chart's bars.
 func statsShot(t *testing.T, ctx context.Context, name string, w, h int) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := os.Getenv("SOHOA_SCREENSHOTS")
-	if dir == "" {
-		dir = t.ArtifactDir()
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s (%d bytes)", path, len(buf))
-	img, err := png.Decode(bytes.NewReader(buf))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	b := img.Bounds()
-	if b.Dx() < w || b.Dy() < h {
-		t.Errorf("%s is %v, want at least %dx%d", name, b, w, h)
-	}
+	img := saveScreenshot(t, ctx, name, w, h)
 	// quay-2's blue is in its bars and its legend mark only.
 	if n := countColor(img, 0x1f, 0x6f, 0xeb); n < 300 {
 		t.Errorf("%s shows %d pixels of quay-2's bar colour, want the chart drawn", name, n)
