@@ -370,12 +370,7 @@ func (s *SQLRecords) RebuildStats(ctx context.Context) error {
 const rebuildStatsTmpl = `
 DELETE FROM stats_daily;
 DELETE FROM stats_durations;
-INSERT INTO stats_daily (scope, dim, val, day, ` + statsCounters + `)
-SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
-	CASE k.dim WHEN 'agency' THEN b.agency_code WHEN 'station' THEN b.station WHEN 'operator' THEN b.operator
-		WHEN 'document_type' THEN b.document_type ELSE '' END,
-	{period}, COUNT(*), SUM(b.first), SUM(b.pages), SUM(b.done), SUM(b.review), SUM(b.exc), SUM(b.res), SUM(b.res_pages)
-FROM (
+WITH per_batch AS MATERIALIZED (
 	SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
 		CASE WHEN ROW_NUMBER() OVER (PARTITION BY b.dossier_code ORDER BY b.created_at, b.id) = 1 THEN 1 ELSE 0 END AS first,
 		COALESCE(p.pages, 0) AS pages, COALESCE(p.done, 0) AS done, COALESCE(p.review, 0) AS review, COALESCE(p.exc, 0) AS exc,
@@ -387,22 +382,35 @@ FROM (
 		SUM(CASE WHEN status = 'exception' THEN 1 ELSE 0 END) AS exc
 		FROM pages GROUP BY batch_id) p ON p.batch_id = b.id
 	LEFT JOIN results r ON r.batch_id = b.id
-) b
+), b AS MATERIALIZED (
+	SELECT station, agency_code, operator, document_type, day, COUNT(*) AS batches, SUM(first) AS first, SUM(pages) AS pages,
+		SUM(done) AS done, SUM(review) AS review, SUM(exc) AS exc, SUM(res) AS res, SUM(res_pages) AS res_pages
+	FROM per_batch GROUP BY station, agency_code, operator, document_type, day
+)
+INSERT INTO stats_daily (scope, dim, val, day, ` + statsCounters + `)
+SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
+	CASE k.dim WHEN 'agency' THEN b.agency_code WHEN 'station' THEN b.station WHEN 'operator' THEN b.operator
+		WHEN 'document_type' THEN b.document_type ELSE '' END,
+	{period}, SUM(b.batches), SUM(b.first), SUM(b.pages), SUM(b.done), SUM(b.review), SUM(b.exc), SUM(b.res), SUM(b.res_pages)
+FROM b
 CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
 CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
 CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
 WHERE sc.s = 0 OR b.station <> ''
 GROUP BY 1, 2, 3, 4;
+WITH b AS MATERIALIZED (
+	SELECT station, agency_code, operator, document_type, day, bucket, COUNT(*) AS n FROM (
+		SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
+			CASE WHEN {ms} < 1 THEN 0 ELSE CAST(floor(8 * {log2}) AS INTEGER) END AS bucket
+		FROM batches b JOIN results r ON r.batch_id = b.id
+	) d GROUP BY station, agency_code, operator, document_type, day, bucket
+)
 INSERT INTO stats_durations (scope, dim, val, day, bucket, n)
 SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
 	CASE k.dim WHEN 'agency' THEN b.agency_code WHEN 'station' THEN b.station WHEN 'operator' THEN b.operator
 		WHEN 'document_type' THEN b.document_type ELSE '' END,
-	{period}, b.bucket, COUNT(*)
-FROM (
-	SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
-		CASE WHEN {ms} < 1 THEN 0 ELSE CAST(floor(8 * {log2}) AS INTEGER) END AS bucket
-	FROM batches b JOIN results r ON r.batch_id = b.id
-) b
+	{period}, b.bucket, SUM(b.n)
+FROM b
 CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
 CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
 CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
