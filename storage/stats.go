@@ -228,6 +228,10 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 			to = hi.String
 		}
 	}
+	if to < from {
+		// A range after the last upload, or before the first: nothing.
+		return &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Rows: []dossier.StatsRow{}}, nil
+	}
 	dim, keyCol := string(q.Group), "val"
 	spans := [][2]string{{from, to}}
 	if q.Group == dossier.GroupDay {

@@ -159,6 +159,12 @@ func TestStatsCounts(t *testing.T) {
 		if st := mustStats(t, ctx, r, storage.StatsQuery{From: "2020-01-01", To: "2020-12-31"}); len(st.Rows) != 0 || st.Total.Batches != 0 {
 			t.Errorf("2020: %+v", st)
 		}
+		for _, q := range []storage.StatsQuery{{From: "2099-01-01", Group: dossier.GroupAgency}, {To: "2020-01-01", Group: dossier.GroupAgency},
+			{From: "2026-12-31", To: "2026-01-01", Group: dossier.GroupOperator}} {
+			if st := mustStats(t, ctx, r, q); len(st.Rows) != 0 {
+				t.Errorf("%+v: %+v", q, st.Rows)
+			}
+		}
 		if st := mustStats(t, ctx, r, storage.StatsQuery{From: today, To: today}); st.Total.Pages != 14 {
 			t.Errorf("today alone: %+v", st.Total)
 		}

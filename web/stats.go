@@ -9,10 +9,10 @@ import (
 	"github.com/sohoa/sohoa/storage"
 )
 
-// ParseStatsQuery reads a statistics request from URL parameters: from and
+// parseStatsQuery reads a statistics request from URL parameters: from and
 // to (YYYY-MM-DD, Vietnam time, inclusive), group, station. Errors are
 // bilingual.
-func ParseStatsQuery(get func(string) string) (storage.StatsQuery, *statsError) {
+func parseStatsQuery(get func(string) string) (storage.StatsQuery, *statsError) {
 	q := storage.StatsQuery{
 		From:    strings.TrimSpace(get("from")),
 		To:      strings.TrimSpace(get("to")),
@@ -53,7 +53,7 @@ type statsError struct{ vi, en string }
 // with ?station=.
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q, bad := ParseStatsQuery(v.Get)
+	q, bad := parseStatsQuery(v.Get)
 	if bad != nil {
 		apiError(w, http.StatusBadRequest, bad.vi, bad.en)
 		return

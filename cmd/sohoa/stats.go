@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
@@ -51,9 +52,12 @@ func runStats(ctx context.Context, e *env, args []string) error {
 			"--group must be one of: day, agency, station, operator, document_type")}
 	}
 	for _, d := range []struct{ flag, v string }{{"--from", q.From}, {"--to", q.To}} {
-		if d.v != "" && !isDay(d.v) {
+		if _, err := time.Parse(time.DateOnly, d.v); d.v != "" && err != nil {
 			return usageError{fmt.Sprintf(e.ui.t("%s %q không phải ngày dạng YYYY-MM-DD", "%s %q is not a date YYYY-MM-DD"), d.flag, d.v)}
 		}
+	}
+	if q.From != "" && q.To != "" && q.To < q.From {
+		return usageError{e.ui.t("--to đứng trước --from", "--to is before --from")}
 	}
 	var st *dossier.Stats
 	if sf.server != "" {
@@ -78,11 +82,6 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	}
 	printStats(e.stdout, e.ui, st)
 	return nil
-}
-
-func isDay(s string) bool {
-	_, err := strconv.Atoi(strings.ReplaceAll(s, "-", ""))
-	return err == nil && len(s) == 10 && s[4] == '-' && s[7] == '-' && s[5:7] >= "01" && s[5:7] <= "12" && s[8:] >= "01" && s[8:] <= "31"
 }
 
 // localStats reads the report from the embedded store or PostgreSQL, never

@@ -113,7 +113,7 @@ func TestStatsCommand(t *testing.T) {
 	if code, out, _ := runCmd(t, "stats", "--data", data, "--from", "2020-01-01", "--to", "2020-12-31"); code != 0 || !strings.Contains(out, "No batch") {
 		t.Errorf("2020: exit %d:\n%s", code, out)
 	}
-	for _, bad := range [][]string{{"--group", "province"}, {"--from", "1/12/2026"}, {"--csv", "--json"}, {"extra"}} {
+	for _, bad := range [][]string{{"--group", "province"}, {"--from", "1/12/2026"}, {"--from", "2026-12-02", "--to", "2026-12-01"}, {"--csv", "--json"}, {"extra"}} {
 		if code, _, errs := runCmd(t, append([]string{"stats", "--data", data}, bad...)...); code != 2 {
 			t.Errorf("%v: exit %d (%s), want 2", bad, code, errs)
 		}
