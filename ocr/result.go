@@ -79,8 +79,16 @@ type Result struct {
 	Width    int     `json:"width"` // pixels of the corrected image
 	Height   int     `json:"height"`
 	DPI      float64 `json:"dpi"`
-	DPIKnown bool    `json:"dpi_known"` // false: the file had none and DPI is assumed
-	Lines    []Line  `json:"lines"`
+	DPIKnown bool    `json:"dpi_known"` // false: the file had none
+	// DPISource says where DPI comes from: "file" (the file's or the
+	// caller's, which the size of the letters agrees with), "estimated"
+	// (from the size of the letters: the file had no dpi, or one they
+	// belie, as phones and forwarded copies write), or "assumed" (no dpi
+	// and too little text to measure: Options.DefaultDPI). A page whose
+	// letters were too small for Tesseract was enlarged first: DPI is then
+	// that of the enlarged page, which Width and Height measure.
+	DPISource string `json:"dpi_source,omitempty"`
+	Lines     []Line `json:"lines"`
 
 	// CPU is the engine's processor time for this page, from decoding to
 	// encoding (helpers such as pdftoppm included).

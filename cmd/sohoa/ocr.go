@@ -29,6 +29,7 @@ type ocrPage struct {
 	Language          string     `json:"language"`
 	DPI               float64    `json:"dpi"`
 	DPIKnown          bool       `json:"dpi_known"`
+	DPISource         string     `json:"dpi_source"` // file, estimated (from the letters) or assumed
 	Width             int        `json:"width"`
 	Height            int        `json:"height"`
 	Text              string     `json:"text"`
@@ -143,7 +144,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 		r := d.res
 		if *asJSON {
 			out := ocrPage{File: j.file, Page: j.page, Orientation: r.Orientation, Skew: r.Skew, Blank: r.Blank,
-				Confidence: r.Confidence, NeedsReview: r.NeedsReview, OrientationUnsure: r.OrientationUnsure, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown,
+				Confidence: r.Confidence, NeedsReview: r.NeedsReview, OrientationUnsure: r.OrientationUnsure, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown, DPISource: r.DPISource,
 				Width: r.Width, Height: r.Height, Text: r.Text}
 			if *words {
 				out.Lines = r.Lines

@@ -113,6 +113,24 @@ static int sohoaCountTextComps(PIX *bin, int minh, int maxh, int maxw, int *ink)
 	return n;
 }
 
+// sohoaCompSizes writes the height and width of up to max connected
+// components of a binary page into hw (h0, w0, h1, w1...) and returns how
+// many it wrote: the raw material of the glyph-size estimate.
+static int sohoaCompSizes(PIX *bin, int *hw, int max) {
+	BOXA *boxa = pixConnCompBB(bin, 8);
+	if (!boxa) return 0;
+	int n = 0, i, cnt = boxaGetCount(boxa);
+	for (i = 0; i < cnt && n < max; i++) {
+		l_int32 x, y, w, h;
+		boxaGetBoxGeometry(boxa, i, &x, &y, &w, &h);
+		hw[2 * n] = h;
+		hw[2 * n + 1] = w;
+		n++;
+	}
+	boxaDestroy(&boxa);
+	return n;
+}
+
 // sohoaEncodeG4 returns raw CCITT G4 data (K=-1) for a 1 bpp image.
 static l_uint8 *sohoaEncodeG4(PIX *pix, size_t *n) {
 	L_COMP_DATA *cid = NULL;
@@ -333,6 +351,21 @@ func (x *pix) rotate(deg float64) (*pix, error) {
 	return wrap(C.pixRotate(x.p, C.l_float32(rad), C.l_int32(typ), C.L_BRING_IN_WHITE, 0, 0), "rotate")
 }
 
+// upscale enlarges the image f times by linear interpolation; a bitonal
+// image becomes grey first, so that enlarged letters get smooth edges for
+// the binarization that follows instead of blocks.
+func (x *pix) upscale(f float64) (*pix, error) {
+	src := x.p
+	if x.depth() == 1 {
+		src = C.pixConvertTo8(x.p, 0)
+		if src == nil {
+			return nil, errors.New("leptonica: convert to 8 bpp failed")
+		}
+		defer C.sohoaPixDestroy(src)
+	}
+	return wrap(C.pixScaleLI(src, C.l_float32(f), C.l_float32(f)), "upscale")
+}
+
 func (x *pix) scale(f float64) (*pix, error) {
 	if x.depth() == 1 && f < 1 {
 		return wrap(C.pixScaleToGray(x.p, C.l_float32(f)), "scale")
@@ -371,6 +404,14 @@ func (x *pix) textComps(dpi float64) (n, ink int) {
 	var c C.int
 	n = int(C.sohoaCountTextComps(x.p, C.int(minh), C.int(dpi*0.6), C.int(dpi*2), &c))
 	return n, int(c)
+}
+
+// compSizes returns the height and width of each connected component
+// (8-connected) of a binary image, at most maxComps of them.
+func (x *pix) compSizes(maxComps int) (hw []C.int) {
+	hw = make([]C.int, 2*maxComps)
+	n := int(C.sohoaCompSizes(x.p, &hw[0], C.int(maxComps)))
+	return hw[:2*n]
 }
 
 func (x *pix) setResolution(dpi float64) {

@@ -26,6 +26,7 @@ const (
 	skewRange     = 20.0  // degrees searched either side of 0 (pages come within ±15)
 	speckSize     = 0.04  // inch: larger marks are never treated as dust
 	speckDistance = 0.08  // inch: dust this far from anything larger is dropped
+	speckGlyph    = 0.45  // of the measured letter height: larger marks are never dust
 	maskGrow      = 0.015 // inch kept around the ink in the grey page Tesseract reads
 	deskewMin     = 0.05  // below this, straightening costs more than it brings
 	blankMaxComps = 3     // glyph-sized components on a page still called blank
@@ -82,22 +83,53 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	if res.DPI <= 0 {
 		res.DPI = j.DefaultDPI
 	}
-	dpi := res.DPI
 
 	mark("raster")
 	src, err := readPix(data, isTIFF, index)
 	if err != nil {
 		return res, ocr.Image{}, ocr.ErrCorrupt
 	}
-	defer src.free()
+	defer func() { src.free() }()
 	mode, err := src.normalizeStorage()
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
-	src.setResolution(dpi)
 
 	mark("decode")
-	clean, grey, err := cleanPage(src, mode, dpi)
+	// The resolution comes from the letters, not only from the file: files
+	// without a dpi and files that lie are the common case at the desk, and
+	// clean-up tuned for 300 dpi wipes out the text of a 70-dpi page.
+	norm, bin, err := binarize(src, mode)
+	if err != nil {
+		return res, ocr.Image{}, err
+	}
+	gs := measureGlyphs(bin)
+	rs := resolve(res.DPI, res.DPIKnown, gs, src.width(), src.height())
+	res.DPISource = rs.source
+	if rs.upscale > 1 {
+		// Too few pixels per letter for Tesseract: enlarge the page (the
+		// PDF then keeps it at the TT 01/2023 minimum too) and binarize again.
+		norm.free()
+		bin.free()
+		up, err := src.upscale(rs.upscale)
+		if err != nil {
+			return res, ocr.Image{}, err
+		}
+		src.free()
+		src = up
+		if mode == ocr.Bitonal {
+			mode = ocr.Gray
+		}
+		j.KeepJPEG = false
+		if norm, bin, err = binarize(src, mode); err != nil {
+			return res, ocr.Image{}, err
+		}
+		mark("upscale")
+	}
+	res.DPI = rs.dpi * rs.upscale
+	dpi := res.DPI
+	src.setResolution(dpi)
+	clean, grey, err := cleanPage(norm, bin, dpi, rs.glyphH)
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
@@ -273,44 +305,58 @@ func flip(work **pix, quads *int) error {
 	return nil
 }
 
-// cleanPage makes the binary image that analysis sees: background
-// normalization and Otsu (adapts to uneven light and tinted paper), then
-// dark borders and dust removed. For grey and colour pages it also returns
-// the normalized grey page with everything the binary page dropped
-// whitened: Tesseract's recognizer reads grey, which keeps the anti-aliased
-// strokes of small diacritics.
-func cleanPage(src *pix, mode ocr.ColorMode, dpi float64) (bin, grey *pix, err error) {
+// binarize makes the first binary image of a page: background
+// normalization and Otsu (adapts to uneven light and tinted paper). For
+// grey and colour pages it also returns the normalized grey page (nil for
+// bitonal ones).
+func binarize(src *pix, mode ocr.ColorMode) (norm, bin *pix, err error) {
 	if mode == ocr.Bitonal {
-		bin = src.clone()
-	} else {
-		g, err := src.grey()
-		if err != nil {
-			return nil, nil, err
-		}
-		norm, err := g.backgroundNorm()
-		g.free()
-		if err != nil {
-			return nil, nil, err
-		}
-		if bin, err = norm.otsu(); err != nil {
-			norm.free()
-			return nil, nil, err
-		}
+		return nil, src.clone(), nil
+	}
+	g, err := src.grey()
+	if err != nil {
+		return nil, nil, err
+	}
+	norm, err = g.backgroundNorm()
+	g.free()
+	if err != nil {
+		return nil, nil, err
+	}
+	if bin, err = norm.otsu(); err != nil {
+		norm.free()
+		return nil, nil, err
+	}
+	return norm, bin, nil
+}
+
+// cleanPage makes the binary image that analysis sees from the first one:
+// dark borders and dust removed. It takes ownership of norm and bin. For
+// grey and colour pages it also returns the normalized grey page with
+// everything the binary page dropped whitened: Tesseract's recognizer reads
+// grey, which keeps the anti-aliased strokes of small diacritics.
+// glyphH is the measured letter height in pixels (0 when unknown): a speck
+// is never as large as half a letter, whatever the resolution says.
+func cleanPage(norm, bin *pix, dpi, glyphH float64) (clean, grey *pix, err error) {
+	if norm != nil {
 		defer norm.free()
 		defer func() {
 			if err == nil {
-				grey, err = norm.maskedBy(bin, max(2, int(dpi*maskGrow)))
+				grey, err = norm.maskedBy(clean, max(2, int(dpi*maskGrow)))
 			}
 			if err != nil {
-				bin.free()
-				bin = nil
+				clean.free()
+				clean = nil
 			}
 		}()
+	}
+	speck, dist := dpi*speckSize, dpi*speckDistance
+	if glyphH > 0 {
+		speck, dist = min(speck, glyphH*speckGlyph), min(dist, glyphH*speckGlyph*2)
 	}
 	for _, step := range []func(*pix) (*pix, error){
 		(*pix).removeBorderComps,
 		func(x *pix) (*pix, error) {
-			return x.removeSpecks(int(math.Round(dpi/150)), int(dpi*speckSize), int(dpi*speckDistance))
+			return x.removeSpecks(int(math.Round(dpi/150)), int(speck), int(dist))
 		},
 	} {
 		next, err := step(bin)

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"testing"
+
+	"golang.org/x/image/draw"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+// TestResolve checks the decision table of the resolution from the letters.
+func TestResolve(t *testing.T) {
+	tests := []struct {
+		name    string
+		dpi     float64
+		known   bool
+		glyph   float64
+		source  string
+		wantDPI float64
+		upscale bool
+	}{
+		{"300 dpi file, 12 pt letters", 300, true, 33, dpiFromFile, 300, false},
+		{"small print at 300 dpi still agrees", 300, true, 19, dpiFromFile, 300, false},
+		{"no dpi, letters of a 300 dpi page", 300, false, 32, dpiFromLetters, 300, false},
+		{"no dpi, no letters", 300, false, 0, dpiAssumedNoText, 300, false},
+		{"noise is not letters", 300, false, 3, dpiAssumedNoText, 300, false},
+		{"70 dpi letter without dpi", 300, false, 9, dpiFromLetters, 82, true},
+		{"file says 300, letters say 70", 300, true, 8, dpiFromLetters, 73, true},
+		{"honest 100 dpi copy", 100, true, 12, dpiFromFile, 100, true},
+		{"200 dpi fax", 200, true, 21, dpiFromFile, 200, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// An A4 page at the resolution its letters show.
+			w, h := int(8.27*tc.glyph/glyphInch), int(11.69*tc.glyph/glyphInch)
+			r := resolve(tc.dpi, tc.known, glyphSize{Height: tc.glyph, Count: 500}, w, h)
+			if r.source != tc.source || r.dpi != tc.wantDPI || (r.upscale > 1) != tc.upscale {
+				t.Errorf("got dpi %v source %s upscale %v; want dpi %v source %s upscale %v",
+					r.dpi, r.source, r.upscale, tc.wantDPI, tc.source, tc.upscale)
+			}
+			if r.upscale > 1 && (tc.glyph*r.upscale < upscaleTargetPx*0.9 || r.upscale > maxUpscale) {
+				t.Errorf("upscale %v takes %v px letters to %v px", r.upscale, tc.glyph, tc.glyph*r.upscale)
+			}
+		})
+	}
+	// A huge page is enlarged less, within the pixel budget.
+	r := resolve(300, false, glyphSize{Height: 8, Count: 500}, 6000, 6000)
+	if px := 6000 * 6000 * r.upscale * r.upscale; px > maxUpscaledPx*1.01 {
+		t.Errorf("enlarged to %.0f px, budget %d", px, maxUpscaledPx)
+	}
+}
+
+// lowResPage returns a generated 300-dpi page shrunk to about 72 dpi
+// (the size of a letter forwarded as a small chat-app JPEG), with its
+// ground truth; the file carries no resolution.
+func lowResPage(t *testing.T, name string, asJPEG bool) ([]byte, string) {
+	t.Helper()
+	dir := corpusDir(t)
+	var tp truthPage
+	b, err := os.ReadFile(dir + "/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &tp); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(dir + "/" + tp.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := src.Bounds()
+	small := image.NewRGBA(image.Rect(0, 0, sb.Dx()*24/100, sb.Dy()*24/100))
+	draw.CatmullRom.Scale(small, small.Bounds(), src, sb, draw.Src, nil)
+	var out bytes.Buffer
+	if asJPEG {
+		err = jpeg.Encode(&out, small, &jpeg.Options{Quality: 80}) // Go writes no JFIF density
+	} else {
+		err = png.Encode(&out, small) // nor a pHYs chunk
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes(), tp.Text
+}
+
+// TestLowResolutionPage: a 72-dpi page without dpi, or whose file claims
+// 300 dpi, is measured from its letters, enlarged and read; before, the
+// clean-up sized for 300 dpi erased its letters as dust (CER above 50%).
+func TestLowResolutionPage(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		jpeg    bool
+		fileDPI float64 // what the caller or the file claims; 0: nothing
+	}{
+		{"png without dpi", false, 0},
+		{"jpeg claiming 300 dpi", true, 300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, truth := lowResPage(t, "01-clean-300-gray", tc.jpeg)
+			res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: "low", Data: data, Page: 1, DPI: tc.fileDPI})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cer := ocr.CER(res.Text, truth)
+			t.Logf("dpi %.0f source %s size %dx%d conf %.1f review %v CER %.2f%%", res.DPI, res.DPISource, res.Width, res.Height, res.Confidence, res.NeedsReview, 100*cer)
+			if res.DPISource != dpiFromLetters {
+				t.Errorf("dpi source %q, want %q", res.DPISource, dpiFromLetters)
+			}
+			// The PDF page keeps the paper size: A4 is 8.27 inch wide.
+			if w := float64(res.Width) / res.DPI; w < 6 || w > 11 {
+				t.Errorf("page %.1f inch wide at %.0f dpi", w, res.DPI)
+			}
+			if img.Width < 1500 || res.DPI < 200 {
+				t.Errorf("page not enlarged: %d px wide at %.0f dpi", img.Width, res.DPI)
+			}
+			if cer > 0.08 {
+				t.Errorf("CER %.2f%%, want <= 8%%", 100*cer)
+			}
+		})
+	}
+}
