@@ -72,9 +72,16 @@ type Result struct {
 	// OrientationUnsure: the text did not read well enough in any turn to
 	// trust one, so the page keeps the orientation the scanner gave it (and
 	// NeedsReview is set): a near-blank page with only a seal, a photo.
-	OrientationUnsure bool   `json:"orientation_unsure,omitempty"`
-	Language          string `json:"language"`
-	Text              string `json:"text"` // reading order, NFC, lines joined by \n, paragraphs by a blank line
+	OrientationUnsure bool `json:"orientation_unsure,omitempty"`
+	// Plausibility (0-1) is how much the text looks like a true reading:
+	// mean word confidence times the share of words that are Vietnamese
+	// syllables (or foreign words read with high confidence).
+	Plausibility float64 `json:"plausibility"`
+	// SecondReading: the page looked hard and was read twice (with and
+	// without clean-up); Text is the more plausible reading.
+	SecondReading bool   `json:"second_reading,omitempty"`
+	Language      string `json:"language"`
+	Text          string `json:"text"` // reading order, NFC, lines joined by \n, paragraphs by a blank line
 
 	Width    int     `json:"width"` // pixels of the corrected image
 	Height   int     `json:"height"`

@@ -129,6 +129,14 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	res.DPI = rs.dpi * rs.upscale
 	dpi := res.DPI
 	src.setResolution(dpi)
+	// The page before clean-up is kept for a second reading.
+	raw := norm
+	if raw == nil {
+		raw = bin
+	} else {
+		defer bin.free()
+	}
+	defer raw.free()
 	clean, grey, err := cleanPage(norm, bin, dpi, rs.glyphH)
 	if err != nil {
 		return res, ocr.Image{}, err
@@ -252,10 +260,34 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		}
 		mark("as-scanned")
 	}
+	// Never silently wrong. A page that reads implausibly, or whose
+	// letters had to be measured and enlarged, is read a second time on
+	// the other path, the normalized page without clean-up (speck and
+	// border removal can eat small or faint letters; on a dirty page the
+	// clean-up is what helps, so either may win), and the more plausible
+	// reading is kept.
+	best := judgeReading(lines, text, conf, r.vietnamese)
+	if !res.OrientationUnsure && best.hard(rs) {
+		alt, err := transform(raw, quads, angle)
+		if err != nil {
+			return res, ocr.Image{}, err
+		}
+		l2, t2, c2, err := r.recognize(alt, dpi)
+		alt.free()
+		if err != nil {
+			return res, ocr.Image{}, fmt.Errorf("tesseract: %w", err)
+		}
+		if second := judgeReading(l2, t2, c2, r.vietnamese); second.plausibility() > best.plausibility() {
+			best, lines, text, conf = second, l2, t2, c2
+		}
+		res.SecondReading = true
+		mark("second")
+	}
 	res.Orientation = (quads % 4) * 90
 	res.Skew = math.Round(angle*1000) / 1000
 	res.Lines, res.Text, res.Confidence = lines, text, conf
-	res.NeedsReview = conf < j.ReviewBelow || res.OrientationUnsure
+	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
+	res.NeedsReview = conf < j.ReviewBelow || res.OrientationUnsure || best.doubtful(gs)
 
 	out, err := transform(src, quads, angle)
 	if err != nil {
@@ -330,43 +362,40 @@ func binarize(src *pix, mode ocr.ColorMode) (norm, bin *pix, err error) {
 }
 
 // cleanPage makes the binary image that analysis sees from the first one:
-// dark borders and dust removed. It takes ownership of norm and bin. For
+// dark borders and dust removed; norm and bin stay the caller's. For
 // grey and colour pages it also returns the normalized grey page with
 // everything the binary page dropped whitened: Tesseract's recognizer reads
 // grey, which keeps the anti-aliased strokes of small diacritics.
 // glyphH is the measured letter height in pixels (0 when unknown): a speck
 // is never as large as half a letter, whatever the resolution says.
 func cleanPage(norm, bin *pix, dpi, glyphH float64) (clean, grey *pix, err error) {
-	if norm != nil {
-		defer norm.free()
-		defer func() {
-			if err == nil {
-				grey, err = norm.maskedBy(clean, max(2, int(dpi*maskGrow)))
-			}
-			if err != nil {
-				clean.free()
-				clean = nil
-			}
-		}()
-	}
 	speck, dist := dpi*speckSize, dpi*speckDistance
 	if glyphH > 0 {
 		speck, dist = min(speck, glyphH*speckGlyph), min(dist, glyphH*speckGlyph*2)
 	}
+	clean = bin
 	for _, step := range []func(*pix) (*pix, error){
 		(*pix).removeBorderComps,
 		func(x *pix) (*pix, error) {
 			return x.removeSpecks(int(math.Round(dpi/150)), int(speck), int(dist))
 		},
 	} {
-		next, err := step(bin)
-		bin.free()
+		next, err := step(clean)
+		if clean != bin {
+			clean.free()
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		bin = next
+		clean = next
 	}
-	return bin, nil, nil
+	if norm != nil {
+		if grey, err = norm.maskedBy(clean, max(2, int(dpi*maskGrow))); err != nil {
+			clean.free()
+			return nil, nil, err
+		}
+	}
+	return clean, grey, nil
 }
 
 // transform turns an image quads×90° clockwise, then angle degrees clockwise.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -23,6 +24,9 @@ import (
 type recognizer struct {
 	langs string
 	cl    *gosseract.Client
+	// vietnamese: the page is read with the Vietnamese model, so the
+	// syllable rules judge its words.
+	vietnamese bool
 
 	// The PDF being worked on, on disk for poppler (see pdfFile).
 	pdfPath string
@@ -33,7 +37,7 @@ func newRecognizer(tessdata, langs string) (*recognizer, error) {
 	if langs == "" {
 		langs = "vie"
 	}
-	r := &recognizer{langs: langs}
+	r := &recognizer{langs: langs, vietnamese: slices.Contains(strings.Split(langs, "+"), "vie")}
 	r.cl = gosseract.NewClient()
 	if err := r.cl.SetTessdataPrefix(tessdata); err != nil {
 		r.close()

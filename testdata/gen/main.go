@@ -73,11 +73,23 @@ func run(args []string) error {
 	seed := fl.Uint64("seed", 1, "random seed; same seed, same bytes")
 	out := fl.String("out", "", "output folder (created)")
 	n := fl.Int("n", 0, "pages (random presets; 0 = preset default)")
-	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | corpus | sample-batch")
+	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | corpus | sample-batch")
 	twins := fl.Bool("twins", false, "also write NAME.upright.png: the page before any degradation")
 	jobs := fl.Int("j", runtime.GOMAXPROCS(0), "pages rendered in parallel")
+	real := fl.String("real", "", "comma-separated 300-dpi page images of real scans: write their desk variants (lowres, photo) instead")
 	if err := fl.Parse(args); err != nil {
 		return err
+	}
+	if *real != "" && *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		for i, path := range strings.Split(*real, ",") {
+			if err := realVariants(path, *seed, i, *out); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if *out == "" || fl.NArg() > 0 {
 		return errors.New("usage: gen -out DIR [-seed N] [-n PAGES] [-preset NAME] [-twins]")
@@ -184,6 +196,14 @@ type pageSpec struct {
 	Uneven      bool
 	Border      bool
 	NewCode     bool
+	// Desk categories (desk.go).
+	Category string // clean, lowres, photo, seal, fax, copy
+	LowDPI   int    // shrink to this effective resolution
+	ClaimDPI int    // the dpi the file then claims (0: none), for LowDPI and Photo
+	Photo    bool
+	Seal     bool
+	Fax      bool
+	Copy     bool
 	// Blocks, when set, is the page content (multi-page documents);
 	// otherwise the content is generated from Kind. All of it must fit.
 	Blocks []block
@@ -204,7 +224,7 @@ func pageRand(seed uint64, stream, idx int) *rand.Rand {
 }
 
 func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
-	def := map[string]int{"small": 12, "bench": 50, "clean": 20, "skew": 40, "orient": 40}
+	def := map[string]int{"small": 12, "bench": 50, "clean": 20, "skew": 40, "orient": 40, "desk": 12}
 	switch preset {
 	case "corpus":
 		return corpusSpecs(), nil
@@ -225,6 +245,8 @@ func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
 		switch preset {
 		case "small", "bench":
 			sp = randomSpec(r)
+		case "desk":
+			sp = deskSpec(r, i)
 		case "clean":
 			sp = pageSpec{Kind: kinds[r.IntN(6)], DPI: 300, Mode: pick(r, "color", "gray")}
 			if sp.Mode == "color" {
@@ -344,6 +366,12 @@ type truth struct {
 	Seed         uint64                        `json:"seed"`
 	Preset       string                        `json:"preset,omitempty"`
 	Index        int                           `json:"index"`
+	// Desk preset: the category, and for low-resolution copies and photos
+	// the dpi the file claims (0: none); DPI is then the page's effective
+	// resolution.
+	Category string `json:"category,omitempty"`
+	Source   string `json:"source,omitempty"` // the real scan a variant was made from
+	FileDPI  *int   `json:"file_dpi,omitempty"`
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
@@ -469,6 +497,9 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 		for _, r := range l.signatures {
 			scribble(img, r, ink.sign, dpi/25.4*0.45, dr)
 		}
+		if sp.Seal {
+			tr.add("seal", overInk(img, dr, l, dpi))
+		}
 		var text []string
 		for _, ln := range l.lines {
 			text = append(text, ln.Text)
@@ -546,11 +577,30 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 			tr.add("jpeg", map[string]float64{"quality": float64(sp.JPEG)})
 		}
 	}
+	fileDPI := sp.DPI
+	if sp.Fax || sp.Copy {
+		tr.add(map[bool]string{true: "fax", false: "copy"}[sp.Fax], faxOrCopy(img, dr, sp.Fax, dpi))
+	}
+	if sp.Photo {
+		long := 1280 + dr.IntN(2721)
+		var p map[string]float64
+		img, p = photograph(img, dr, long)
+		tr.add("photo", p)
+		tr.DPI, fileDPI = int(math.Round(p["page_height_px"]/11.69)), 72 // phones write 72
+		tr.FileDPI = &fileDPI
+	}
+	if sp.LowDPI > 0 {
+		img = shrink(img, float64(sp.LowDPI)/dpi)
+		tr.add("lowres", map[string]float64{"dpi": float64(sp.LowDPI), "file_dpi": float64(sp.ClaimDPI)})
+		tr.DPI, fileDPI = sp.LowDPI, sp.ClaimDPI
+		tr.FileDPI = &fileDPI
+	}
+	tr.Category = sp.Category
 	tr.Width, tr.Height = img.Bounds().Dx(), img.Bounds().Dy()
 	if len(tr.Params) == 0 {
 		tr.Params = nil
 	}
-	if pg.data, err = encodeMode(img, sp.Mode, tr.JPEGQuality, sp.DPI); err != nil {
+	if pg.data, err = encodeMode(img, sp.Mode, tr.JPEGQuality, fileDPI); err != nil {
 		return page{}, err
 	}
 	pg.truth = tr
