@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"testing"
+)
+
+func TestHomography(t *testing.T) {
+	from := [4][2]float64{{10, 20}, {300, 5}, {320, 410}, {0, 380}}
+	to := [4][2]float64{{0, 0}, {2480, 0}, {2480, 3508}, {0, 3508}}
+	h := homography(from, to)
+	for i, p := range from {
+		w := h[6]*p[0] + h[7]*p[1] + h[8]
+		u, v := (h[0]*p[0]+h[1]*p[1]+h[2])/w, (h[3]*p[0]+h[4]*p[1]+h[5])/w
+		if math.Abs(u-to[i][0]) > 1e-6 || math.Abs(v-to[i][1]) > 1e-6 {
+			t.Errorf("corner %d maps to (%.3f, %.3f), want %v", i, u, v, to[i])
+		}
+	}
+}
+
+// TestDeskPages renders one page of each desk category at a small size
+// and checks what the benchmark relies on: the category and degradation
+// are recorded, a low-resolution copy or a photo is smaller than the page
+// and its file claims the recorded dpi, and the text is unchanged by the
+// degradation.
+func TestDeskPages(t *testing.T) {
+	fs := loadTestFonts(t)
+	for i, c := range deskCategories {
+		t.Run(c, func(t *testing.T) {
+			sp := pageSpec{Name: c, Kind: "don", DPI: 100, Mode: "color", Font: "NotoSerif", SizePt: 12, Category: c, JPEG: 80}
+			switch c {
+			case "lowres":
+				sp.LowDPI, sp.ClaimDPI = 60, 0
+			case "photo":
+				sp.Photo = true
+			case "seal":
+				sp.Seal = true
+			case "fax":
+				sp.Fax, sp.Mode, sp.JPEG = true, "bitonal", 0
+			case "copy":
+				sp.Copy, sp.Mode = true, "gray"
+			}
+			pg, err := renderPage(fs, 42, i, sp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain := sp
+			plain.LowDPI, plain.Photo, plain.Seal, plain.Fax, plain.Copy = 0, false, false, false, false
+			ref, err := renderPage(fs, 42, i, plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := pg.truth
+			if tr.Category != c || tr.Text != ref.truth.Text || tr.Text == "" {
+				t.Errorf("category %q, text changed %v", tr.Category, tr.Text != ref.truth.Text)
+			}
+			if c != "clean" && len(tr.Degradations) == 0 {
+				t.Error("no degradation recorded")
+			}
+			switch c {
+			case "lowres":
+				if tr.DPI != 60 || tr.FileDPI == nil || *tr.FileDPI != 0 || tr.Width != 827*60/100 {
+					t.Errorf("dpi %d file dpi %v width %d", tr.DPI, tr.FileDPI, tr.Width)
+				}
+				// The file carries no resolution: a zero JFIF density.
+				if i := bytes.Index(pg.data, []byte("JFIF\x00")); i < 0 || binary.BigEndian.Uint16(pg.data[i+8:]) != 0 {
+					t.Error("the low-resolution file claims a density")
+				}
+			case "photo":
+				if tr.FileDPI == nil || *tr.FileDPI != 72 || tr.Width < 960 {
+					t.Errorf("photo %dx%d file dpi %v", tr.Width, tr.Height, tr.FileDPI)
+				}
+			}
+		})
+	}
+}
