@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ocr"
 )
 
@@ -67,14 +68,7 @@ func deskCorpus(b *testing.B) []deskPage {
 		if os.Getenv("SOHOA_OCR_DESK_FULL") == "1" {
 			n, reals = "48", 6
 		}
-		gen := func(args ...string) {
-			cmd := exec.Command("go", append([]string{"run", "./testdata/gen"}, args...)...)
-			cmd.Dir = "../.."
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("gen %v: %v\n%s", args, err, out)
-			}
-		}
-		gen("-seed", "5", "-preset", "desk", "-n", n, "-out", dir)
+		sohoatest.Generate(b, dir, "-seed", "5", "-preset", "desk", "-n", n)
 		pdfs, _ := filepath.Glob("../../../shared/corpus/vn-admin/*.pdf")
 		sort.Strings(pdfs)
 		var imgs []string
@@ -90,7 +84,7 @@ func deskCorpus(b *testing.B) []deskPage {
 		}
 		if len(imgs) > 0 {
 			real := filepath.Join(dir, "real")
-			gen("-seed", "5", "-real", strings.Join(imgs, ","), "-out", real)
+			sohoatest.Generate(b, real, "-seed", "5", "-real", strings.Join(imgs, ","))
 			dir2 := loadDesk(b, real)
 			return append(loadDesk(b, dir), dir2...)
 		}
