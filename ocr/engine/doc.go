@@ -13,22 +13,34 @@
 //     the resolution of their largest image, so a page-matrix skew becomes
 //     pixels);
 //  2. binarizes it: background normalization then Otsu, which copes with
-//     uneven light and tinted or grainy paper; removes dark scanner borders
-//     (foreground touching the edge) and dust (tiny specks, and small specks
-//     far from anything larger);
-//  3. calls the page blank when almost no glyph-sized marks remain: no
+//     uneven light and tinted or grainy paper;
+//  3. measures the letters (glyph.go: the area-weighted median height of
+//     letter-like connected components) and takes the resolution from
+//     them when the file has none or one they belie (Result.DPISource);
+//     a page whose letters are under 15 px (a 70-dpi copy, a phone photo)
+//     is enlarged to about 30 px and binarized again;
+//  4. removes dark scanner borders (foreground touching the edge) and dust
+//     (tiny specks, and small specks far from anything larger; never
+//     larger than half a measured letter);
+//  5. calls the page blank when almost no glyph-sized marks remain: no
 //     deskew, no OCR;
-//  4. finds the direction of the text lines and the skew with Leptonica's
+//  6. finds the direction of the text lines and the skew with Leptonica's
 //     projection sweep and binary search over ±20°, on the page and on the
 //     page turned a quarter (the higher score says whether lines run across
 //     or down);
-//  5. tells up from down with Leptonica's ascender/descender count; when
+//  7. tells up from down with Leptonica's ascender/descender count; when
 //     that is unsure (Vietnamese diacritics blur it) and the first reading
 //     has low confidence, reads the page turned half a turn as well and
 //     keeps the better reading;
-//  6. recognizes the cleaned, straightened binary page once (psm 3), groups
+//  8. recognizes the cleaned, straightened binary page once (psm 3), groups
 //     words into lines and paragraphs in Tesseract's reading order;
-//  7. turns the original colour, grey or bitonal image by the same angles
+//  9. judges the reading (plausible.go): confidence times the share of words
+//     that are Vietnamese syllables (package ocr/syllable). A hard page
+//     (low confidence, few syllables, enlarged letters) is read a second
+//     time without clean-up and the more plausible reading is kept; a page
+//     with few syllables, or far fewer letters read than letter shapes
+//     seen, needs review;
+//  10. turns the original colour, grey or bitonal image by the same angles
 //     (on a canvas grown so no corner is lost) and encodes it for the PDF:
 //     the untouched JPEG bytes when nothing was turned, JPEG otherwise,
 //     CCITT G4 for bitonal pages.
