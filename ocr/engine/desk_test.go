@@ -55,7 +55,6 @@ type deskScore struct {
 	res               ocr.Result
 	ourCPU, tessCPU   time.Duration
 	theirCPU          time.Duration
-	ref               string
 	theirOK           bool
 }
 
