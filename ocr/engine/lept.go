@@ -96,6 +96,57 @@ static PIX *sohoaRemoveSpecks(PIX *bin, int t, int s, int d) {
 	return out;
 }
 
+// sohoaRemoveLines removes straight vertical and horizontal runs of ink
+// longer than len pixels, broken by gaps of up to gap pixels: toner
+// streaks and fax lines (dashed once thresholded), table rules and form
+// underlines. Tesseract takes a streak for a column gutter (and reads the
+// page in two halves) and rules for letters; no letter has a straight
+// stroke that long.
+static PIX *sohoaLine(PIX *bin, int w, int h, int gw, int gh) {
+	PIX *c = pixCloseBrick(NULL, bin, gw, gh);
+	if (!c) return NULL;
+	PIX *o = pixOpenCompBrick(NULL, c, w, h);
+	pixDestroy(&c);
+	if (o) pixAnd(o, o, bin);
+	return o;
+}
+
+static PIX *sohoaRemoveLines(PIX *bin, int len, int gap) {
+	PIX *v = sohoaLine(bin, 1, len, 1, gap);
+	PIX *h = sohoaLine(bin, len, 1, gap, 1);
+	PIX *out = (v && h) ? pixSubtract(NULL, bin, v) : NULL;
+	if (out) pixSubtract(out, out, h);
+	pixDestroy(&v);
+	pixDestroy(&h);
+	return out;
+}
+
+// sohoaGreyDropRed converts a colour page to grey for recognition with
+// red ink left out: a pixel whose red clearly exceeds its green and blue
+// (a seal, a red stamp) takes its red value, near paper white; every
+// other pixel its luminance. Black text under a seal stays black (all
+// channels low), so the seal no longer cuts letters into pieces. Blue
+// ink is kept: forms are filled in blue.
+static PIX *sohoaGreyDropRed(PIX *rgb, int margin) {
+	l_int32 w = pixGetWidth(rgb), h = pixGetHeight(rgb);
+	PIX *g = pixCreate(w, h, 8);
+	if (!g) return NULL;
+	pixCopyResolution(g, rgb);
+	l_uint32 *ds = pixGetData(rgb), *dg = pixGetData(g);
+	l_int32 ws = pixGetWpl(rgb), wg = pixGetWpl(g);
+	for (l_int32 y = 0; y < h; y++) {
+		l_uint32 *ls = ds + y * ws, *lg = dg + y * wg;
+		for (l_int32 x = 0; x < w; x++) {
+			l_int32 r, gr, b;
+			extractRGBValues(ls[x], &r, &gr, &b);
+			l_int32 m = gr > b ? gr : b;
+			l_int32 v = r - m > margin ? r : (77 * r + 150 * gr + 29 * b + 128) >> 8;
+			SET_DATA_BYTE(lg, x, v);
+		}
+	}
+	return g;
+}
+
 // sohoaCountTextComps counts connected components whose size fits a glyph
 // at the given resolution, and returns the total ink pixel count.
 static int sohoaCountTextComps(PIX *bin, int minh, int maxh, int maxw, int *ink) {
@@ -284,10 +335,15 @@ func (x *pix) normalizeStorage() (ocr.ColorMode, error) {
 	}
 }
 
-// grey returns an 8 bpp luminance copy.
+// redMargin is how much a pixel's red must exceed its green and blue for
+// it to count as red ink (seal, stamp) and be left out of recognition.
+const redMargin = 60
+
+// grey returns an 8 bpp copy for analysis and recognition: luminance,
+// with red ink (seals) whitened on colour pages.
 func (x *pix) grey() (*pix, error) {
 	if x.depth() == 32 {
-		return wrap(C.pixConvertRGBToLuminance(x.p), "grey")
+		return wrap(C.sohoaGreyDropRed(x.p, redMargin), "grey")
 	}
 	return wrap(C.pixConvertTo8(x.p, 0), "grey")
 }
@@ -321,6 +377,12 @@ func (x *pix) threshold(t int) (*pix, error) {
 // borders, binder shadows and punched holes cut by the edge.
 func (x *pix) removeBorderComps() (*pix, error) {
 	return wrap(C.pixRemoveBorderConnComps(x.p, 8), "border removal")
+}
+
+// removeLines drops straight vertical and horizontal ink runs longer than
+// n pixels, counting gaps of up to gap pixels as ink.
+func (x *pix) removeLines(n, gap int) (*pix, error) {
+	return wrap(C.sohoaRemoveLines(x.p, C.int(n), C.int(gap)), "line removal")
 }
 
 // removeSpecks drops specks up to tiny pixels, and specks up to size

@@ -21,6 +21,8 @@ const (
 	foreignConf     = 90   // a non-syllable word read this surely is a foreign word, not debris
 	minLetterRatio  = 0.35 // letters read per letter-sized component, under which text was lost
 	foreignMinRunes = 4
+	foreignShare    = 0.5 // under this share of syllables with...
+	foreignPageConf = 70  // ...at least this confidence, the page is in another language
 )
 
 // reading sums up one recognition of a page for choosing and flagging.
@@ -87,8 +89,19 @@ func (rd reading) plausibility() float64 { return rd.conf / 100 * rd.share() }
 
 // hard tells a page worth a second reading: low confidence, few
 // syllables, or letters too small to have been read as they came.
+//
+// A page of another language read with the Vietnamese model (few
+// syllables, yet read with fair confidence, at its own resolution) is not
+// read twice: the other path would not make it Vietnamese. It is flagged
+// all the same (doubtful).
 func (rd reading) hard(rs resolution) bool {
-	return rd.conf < hardConf || rd.share() < hardShare || rs.upscale > 1 || rs.source == dpiFromLetters && rs.dpi < 150
+	if rs.upscale > 1 || rs.source == dpiFromLetters && rs.dpi < 150 {
+		return true
+	}
+	if rd.judged >= 3*minJudged && rd.share() < foreignShare && rd.conf >= foreignPageConf {
+		return false
+	}
+	return rd.conf < hardConf || rd.share() < hardShare
 }
 
 // doubtful tells a reading the operator must check: few syllables among

@@ -27,6 +27,9 @@ const (
 	speckSize     = 0.04  // inch: larger marks are never treated as dust
 	speckDistance = 0.08  // inch: dust this far from anything larger is dropped
 	speckGlyph    = 0.45  // of the measured letter height: larger marks are never dust
+	lineInch      = 0.5   // inch: straight ink runs longer than this are streaks or rules, not letters
+	lineGlyphs    = 5     // ...and longer than this many letter heights
+	lineGap       = 0.02  // inch: gaps in a streak or rule that thresholding leaves
 	maskGrow      = 0.015 // inch kept around the ink in the grey page Tesseract reads
 	deskewMin     = 0.05  // below this, straightening costs more than it brings
 	blankMaxComps = 3     // glyph-sized components on a page still called blank
@@ -362,7 +365,8 @@ func binarize(src *pix, mode ocr.ColorMode) (norm, bin *pix, err error) {
 }
 
 // cleanPage makes the binary image that analysis sees from the first one:
-// dark borders and dust removed; norm and bin stay the caller's. For
+// dark borders, streaks and rules, and dust removed; norm and bin stay the
+// caller's. For
 // grey and colour pages it also returns the normalized grey page with
 // everything the binary page dropped whitened: Tesseract's recognizer reads
 // grey, which keeps the anti-aliased strokes of small diacritics.
@@ -374,8 +378,13 @@ func cleanPage(norm, bin *pix, dpi, glyphH float64) (clean, grey *pix, err error
 		speck, dist = min(speck, glyphH*speckGlyph), min(dist, glyphH*speckGlyph*2)
 	}
 	clean = bin
+	lineLen := dpi * lineInch
+	if glyphH > 0 {
+		lineLen = max(lineLen, glyphH*lineGlyphs)
+	}
 	for _, step := range []func(*pix) (*pix, error){
 		(*pix).removeBorderComps,
+		func(x *pix) (*pix, error) { return x.removeLines(int(lineLen), max(3, int(dpi*lineGap))) },
 		func(x *pix) (*pix, error) {
 			return x.removeSpecks(int(math.Round(dpi/150)), int(speck), int(dist))
 		},
