@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -171,7 +172,11 @@ func cpuSeconds() float64 {
 func BenchmarkSplitStack(b *testing.B) {
 	storagetest.Env(b, "SOHOA_TEST_PG") // only to honour SOHOA_TEST_REQUIRE like the other service benchmarks
 	dir := b.TempDir()
-	st := genStack(b, dir, 50, 10, 1)
+	dossiers := 50
+	if n, err := strconv.Atoi(os.Getenv("SOHOA_STACK_DOSSIERS")); err == nil && n > 0 {
+		dossiers = n // a quicker run for profiling
+	}
+	st := genStack(b, dir, dossiers, 10, 1)
 	ctx := context.Background()
 	tok := &dossier.Token{ID: "bench", Role: dossier.RoleAdmin, Name: "bench"}
 
