@@ -198,30 +198,17 @@ func runPDF(ctx context.Context, e *env, args []string) error {
 			}
 		}}
 
-	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := pdf.Assemble(ctx, tmp, src, pdf.AssembleOptions{Conformance: conf, Metadata: m}); err != nil {
-		tmp.Close()
-		return err
-	}
-	if signer != nil {
-		bar.status(e.ui.t("đang ký số", "signing"))
-		if err := signer.Sign(ctx, tmp); err != nil {
-			tmp.Close()
+	err = writeOutput(*out, *force, e.ui, func(f *os.File) error {
+		if err := pdf.Assemble(ctx, f, src, pdf.AssembleOptions{Conformance: conf, Metadata: m}); err != nil {
 			return err
 		}
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := placeOutput(tmp.Name(), *out, *force, e.ui); err != nil {
+		if signer == nil {
+			return nil
+		}
+		bar.status(e.ui.t("đang ký số", "signing"))
+		return signer.Sign(ctx, f)
+	})
+	if err != nil {
 		return err
 	}
 	bar.clear()
@@ -301,6 +288,28 @@ func checkOutput(out string, force bool, u ui) error {
 			err: err}
 	}
 	return nil
+}
+
+// writeOutput writes the file out through a temporary file beside it
+// (mode 0644) that write fills, then placeOutput: an interrupted or failed
+// run never leaves a partial file at out.
+func writeOutput(out string, force bool, u ui, write func(f *os.File) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	err = tmp.Chmod(0o644)
+	if err == nil {
+		err = write(tmp)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return placeOutput(tmp.Name(), out, force, u)
 }
 
 // placeOutput moves the finished temporary file to out. Without --force a

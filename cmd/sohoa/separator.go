@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	paperstack "github.com/sohoa/sohoa/ingest/stack"
 )
@@ -54,19 +53,11 @@ func runSeparator(ctx context.Context, e *env, args []string) error {
 	if err := paperstack.WritePDF(&buf, img); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".separator-*.pdf")
+	err = writeOutput(*out, *force, e.ui, func(f *os.File) error {
+		_, err := f.Write(buf.Bytes())
+		return err
+	})
 	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := placeOutput(tmp.Name(), *out, *force, e.ui); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, *out)
