@@ -293,12 +293,12 @@ func readPage(ctx context.Context, f ingest.File, lim ingest.Limits, wantBlank b
 		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
 			VI: fmt.Sprintf("tệp %q: không giải mã được ảnh (%v)", f.Name, err), EN: fmt.Sprintf("file %q: the image cannot be decoded (%v)", f.Name, err)}
 	}
-	return markPage(img, wantBlank), nil
+	return MarkPage(img, wantBlank), nil
 }
 
-// markPage reads one decoded page's symbols (and, when asked, whether it
+// MarkPage reads one decoded page's symbols (and, when asked, whether it
 // is blank).
-func markPage(img image.Image, wantBlank bool) PageMark {
+func MarkPage(img image.Image, wantBlank bool) PageMark {
 	dpi := pageDPI(img.Bounds())
 	factor := max(1, dpi/readDPI)
 	g := gray(img, factor)
