@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Error is a refusal the client can act on: an HTTP status and a message in
@@ -15,6 +16,9 @@ type Error struct {
 	File   string // page file name, when the problem is one
 	VI, EN string
 	Err    error // underlying cause, if any
+	// RetryAfter, when set, is how long the client should wait before
+	// sending again (a 429 over a station's limits): the API's Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.EN }

@@ -40,6 +40,13 @@ type Limits struct {
 	// Image bounds one file; Image.MaxPixels (one page, and so one
 	// engine's work and memory on it) is DefaultMaxPagePixels when 0.
 	Image ocr.Limits
+	// StationPagesPerHour and StationBatchesPerMinute bound what one
+	// station token may send: the pages of its batches accepted within
+	// the last hour, and its batches within the last minute (defaults when
+	// 0, no limit when negative). Over either, an upload is answered 429
+	// with Retry-After. Tokens of other roles are not limited by them.
+	StationPagesPerHour     int
+	StationBatchesPerMinute int
 }
 
 const (
@@ -55,6 +62,15 @@ const (
 	// needs about 5 bytes per pixel: 40 Mpx stays under its 400 MiB recycle
 	// limit, where a 120 Mpx page took it to 637 MB.
 	DefaultMaxPagePixels = 40_000_000
+	// DefaultStationPagesPerHour: a busy desk scans 2,000-5,000 pages a
+	// day, 600 an hour on average; this leaves room for a morning's rush
+	// or a backlog after an outage (three full batches an hour), while a
+	// runaway or stolen station token cannot bury the engines.
+	DefaultStationPagesPerHour = 3000
+	// DefaultStationBatchesPerMinute: a person feeds a scanner one dossier
+	// in tens of seconds; a hot folder catching up after an outage sends
+	// its backlog at 30 batches a minute.
+	DefaultStationBatchesPerMinute = 30
 )
 
 // WithDefaults fills zero limits.
@@ -73,6 +89,12 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.Image.MaxPixels <= 0 {
 		l.Image.MaxPixels = DefaultMaxPagePixels
+	}
+	if l.StationPagesPerHour == 0 {
+		l.StationPagesPerHour = DefaultStationPagesPerHour
+	}
+	if l.StationBatchesPerMinute == 0 {
+		l.StationBatchesPerMinute = DefaultStationBatchesPerMinute
 	}
 	if l.Image.MaxPages <= 0 || l.Image.MaxPages > l.MaxBatchPages {
 		// No file may have more pages than the batch may.
@@ -105,6 +127,9 @@ type Records interface {
 	// ListBatches returns batches without pages, in id (creation) order,
 	// filtered by f; Recover pages through them with f.After.
 	ListBatches(ctx context.Context, f storage.BatchFilter) ([]dossier.Batch, error)
+	// TokenUploads returns the batches uploaded with a token after since,
+	// oldest first, with their page counts (the station limits).
+	TokenUploads(ctx context.Context, tokenID string, since time.Time) ([]storage.Upload, error)
 }
 
 // Intake turns a validated upload into a committed batch and queued work.
@@ -216,6 +241,11 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 			})
 			fmt.Fprintf(fp, "%s:%d\n", f.SHA256, sp)
 		}
+	}
+
+	// The station's budgets, now that the batch's pages are known.
+	if err := in.checkStation(ctx, tok, lim, len(pages)); err != nil {
+		return nil, false, err
 	}
 
 	// Blobs first (content-addressed, so a retried upload rewrites the same

@@ -11,11 +11,19 @@ import (
 type Limits struct {
 	MaxPixels int64 // per page; 0 means DefaultMaxPixels
 	MaxPages  int   // per file; 0 means DefaultMaxPages
+	// MaxTIFFStrips bounds the strip and tile entries (offsets and byte
+	// counts) inspection reads from one TIFF file, over all its pages: its
+	// cost. DefaultMaxTIFFStrips when 0.
+	MaxTIFFStrips int
 }
 
 const (
 	DefaultMaxPixels = 120_000_000 // e.g. A3 at 600 dpi in colour is ~70 Mpx
 	DefaultMaxPages  = 2000
+	// DefaultMaxTIFFStrips: a scanner writes one strip per page or one per
+	// few dozen rows; an A4 page at 600 dpi in 8-row strips has under 1,000,
+	// so this takes 260 such pages in one file.
+	DefaultMaxTIFFStrips = 1 << 18
 )
 
 // Input is one page to recognize: a whole file's bytes and which page of it.

@@ -46,6 +46,9 @@ func limitsOrDefault(lim Limits) Limits {
 	if lim.MaxPixels <= 0 {
 		lim.MaxPixels = DefaultMaxPixels
 	}
+	if lim.MaxTIFFStrips <= 0 {
+		lim.MaxTIFFStrips = DefaultMaxTIFFStrips
+	}
 	if lim.MaxPages <= 0 {
 		lim.MaxPages = DefaultMaxPages
 	}
@@ -104,7 +107,7 @@ func inspectImage(data []byte, lim Limits) (*inspected, error) {
 		p, err = inspectJPEG(data)
 		pages = []pageInfo{p}
 	case "tiff":
-		pages, err = inspectTIFF(data, lim.MaxPages)
+		pages, err = inspectTIFF(data, lim.MaxPages, lim.MaxTIFFStrips)
 	case "webp":
 		var p pageInfo
 		p, err = inspectWebP(data)
@@ -408,12 +411,9 @@ func (t tiffReader) dpi(es []tiffEntry) float64 {
 	return 0
 }
 
-// maxTIFFStrips bounds the strip and tile entries (offsets and byte counts)
-// read from one TIFF file. A scanner writes one strip per page or one per
-// few dozen rows: an A4 page at 600 dpi in 8-row strips has under 1,000.
-const maxTIFFStrips = 1 << 18
-
-func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
+// inspectTIFF reads the pages of a TIFF file, at most maxPages, and at most
+// maxStrips strip and tile entries over the whole file (Limits.MaxTIFFStrips).
+func inspectTIFF(data []byte, maxPages, maxStrips int) ([]pageInfo, error) {
 	bo, off, ok := tiffHeader(data)
 	if !ok {
 		return nil, ErrCorrupt
@@ -424,7 +424,7 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 	// Strip and tile entries are checked one by one, so their number over
 	// the whole file is what inspection costs: a budget for the file, not
 	// per page (2,000 pages of a million entries each would be 2 billion).
-	strips := maxTIFFStrips
+	strips := maxStrips
 	for off != 0 {
 		if seen[off] {
 			return nil, ErrCorrupt.With("page list loops")
@@ -465,7 +465,7 @@ func inspectTIFF(data []byte, maxPages int) ([]pageInfo, error) {
 				}
 			case 273, 324, 279, 325:
 				if int64(e.count) > int64(strips) {
-					return nil, ErrTooLarge.With(fmt.Sprintf("page %d: more than %d strips or tiles in the file", len(pages)+1, maxTIFFStrips))
+					return nil, ErrTooLarge.With(fmt.Sprintf("page %d: more than %d strips or tiles in the file", len(pages)+1, maxStrips))
 				}
 				v, ok := t.values(e, strips)
 				if !ok {

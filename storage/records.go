@@ -778,6 +778,31 @@ func (s *SQLRecords) Dossier(ctx context.Context, code string) (*dossier.Dossier
 	return &d, nil
 }
 
+// Upload is one batch as the per-station limits count it: when it was
+// accepted and how many pages it has.
+type Upload struct {
+	At    time.Time
+	Pages int
+}
+
+// TokenUploads returns the batches uploaded with tokenID after since,
+// oldest first, with their page counts. Every API process reads the same
+// records, so limits built on it hold across all of them.
+func (s *SQLRecords) TokenUploads(ctx context.Context, tokenID string, since time.Time) ([]Upload, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT b.created_at, COUNT(p.idx) FROM batches b JOIN pages p ON p.batch_id = b.id
+		WHERE b.token_id = ? AND b.created_at > ? GROUP BY b.id, b.created_at ORDER BY b.created_at`), tokenID, since.UTC())
+	out, err := collect(rows, err, func(sc interface{ Scan(...any) error }) (Upload, error) {
+		var u Upload
+		err := sc.Scan(&u.At, &u.Pages)
+		u.At = u.At.UTC()
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: uploads of token %s: %w", tokenID, err)
+	}
+	return out, nil
+}
+
 // ---- events ----
 
 // PendingEvents returns up to limit undelivered events after afterID, in id order. On

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"os"
@@ -45,7 +46,10 @@ func apiItoa(n int) string { return strconv.Itoa(n) }
 // anything else as a logged 500 that hides the detail.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e := ingest.AsError(err); e != nil {
-		if e.Status == http.StatusServiceUnavailable {
+		switch {
+		case e.RetryAfter > 0:
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		case e.Status == http.StatusServiceUnavailable:
 			w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
 		}
 		apiJSON(w, e.Status, apiErrorBody{Error: e.EN, ErrorVI: e.VI, Field: e.Field, File: e.File})
@@ -113,6 +117,12 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("web: upload refused while an engine is down", "engine", engine, "err", err)
 		outcome = "rejected_503"
 		unavailable(w, engine)
+		return
+	}
+	// A station over its batch or page budget is refused before its body
+	// is read.
+	if err := s.cfg.Intake.CheckStation(r.Context(), tok); err != nil {
+		reject(err)
 		return
 	}
 	if r.ContentLength > lim.MaxBatchBytes {
