@@ -243,9 +243,19 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 		}
 	}
 
-	// The station's budgets, now that the batch's pages are known.
-	if err := in.checkStation(ctx, tok, lim, len(pages)); err != nil {
-		return nil, false, err
+	// The station's page budget, now that the batch's pages are known; a
+	// replay of a batch already taken adds nothing and is not refused.
+	if err := in.checkStation(ctx, tok, lim, len(pages), false); err != nil {
+		if m.IdempotencyKey == "" {
+			return nil, false, err
+		}
+		done, lerr := in.Records.ListBatches(ctx, storage.BatchFilter{TokenID: tok.ID, IdempotencyKey: m.IdempotencyKey, Limit: 1})
+		if lerr != nil {
+			return nil, false, unavailable(ctx, "db", lerr)
+		}
+		if len(done) == 0 {
+			return nil, false, err
+		}
 	}
 
 	// Blobs first (content-addressed, so a retried upload rewrites the same

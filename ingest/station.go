@@ -21,13 +21,17 @@ import (
 
 // CheckStation refuses, with a 429 *Error carrying RetryAfter, an upload by
 // a station token that has used its batch or page budget; the API calls it
-// before reading the upload's body, so a refused station costs nothing.
-// Submit checks again with the batch's pages.
+// once per upload request (a batch, or a stack of dossiers), before reading
+// the body, so a refused station costs nothing. Submit checks the page
+// budget again with the batch's pages, and lets a replay of a batch already
+// taken through.
 func (in *Intake) CheckStation(ctx context.Context, tok *dossier.Token) error {
-	return in.checkStation(ctx, tok, in.Limits.WithDefaults(), 0)
+	return in.checkStation(ctx, tok, in.Limits.WithDefaults(), 0, true)
 }
 
-func (in *Intake) checkStation(ctx context.Context, tok *dossier.Token, lim Limits, pages int) error {
+// checkStation checks the page budget for a batch of pages, and with
+// batches the batches per minute.
+func (in *Intake) checkStation(ctx context.Context, tok *dossier.Token, lim Limits, pages int, batches bool) error {
 	if tok == nil || tok.Role != dossier.RoleStation || (lim.StationPagesPerHour < 0 && lim.StationBatchesPerMinute < 0) {
 		return nil
 	}
@@ -41,7 +45,7 @@ func (in *Intake) checkStation(ctx context.Context, tok *dossier.Token, lim Limi
 	if err != nil {
 		return unavailable(ctx, "db", err)
 	}
-	if n := lim.StationBatchesPerMinute; n > 0 {
+	if n := lim.StationBatchesPerMinute; batches && n > 0 {
 		var recent []storage.Upload
 		for _, u := range ups {
 			if now.Sub(u.At) < time.Minute {

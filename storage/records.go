@@ -318,6 +318,9 @@ type BatchFilter struct {
 	Status  string // only batches in this state ("" for all)
 	After   string // batch id to continue after ("" for the start)
 	Limit   int    // default 100
+	// IdempotencyKey, with TokenID, finds the batch a replay would
+	// return ("" for all).
+	IdempotencyKey string
 }
 
 // ListBatches returns batches (without pages) in id order (which is creation
@@ -335,6 +338,10 @@ func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]dossier.
 	if f.Status != "" {
 		q += ` AND status = ?`
 		args = append(args, f.Status)
+	}
+	if f.IdempotencyKey != "" {
+		q += ` AND idempotency_key = ?`
+		args = append(args, f.IdempotencyKey)
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, f.Limit)

@@ -42,6 +42,12 @@ func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
 		unavailable(w, engine)
 		return
 	}
+	// One stack counts as one upload against the station's batches per
+	// minute; each dossier's pages count against its pages per hour.
+	if err := s.cfg.Intake.CheckStation(r.Context(), tok); err != nil {
+		reject(err)
+		return
+	}
 	if r.ContentLength > lim.MaxBatchBytes {
 		reject(&ingest.Error{Status: http.StatusRequestEntityTooLarge,
 			VI: fmt.Sprintf("xấp quá lớn (%d byte, tối đa %d)", r.ContentLength, lim.MaxBatchBytes),

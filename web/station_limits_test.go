@@ -50,9 +50,13 @@ func TestStationLimits(t *testing.T) {
 			ErrorVI string `json:"error_vi"`
 		}
 	}
-	upload := func(server, tok string, pages int) answer {
+	upload := func(server, tok string, pages int, key ...string) answer {
 		t.Helper()
-		m, _ := json.Marshal(map[string]any{"dossier_code": uploadDossier, "title": "Tờ khai", "pages": []string{"p.tif"}, "allow_duplicate": true})
+		man := map[string]any{"dossier_code": uploadDossier, "title": "Tờ khai", "pages": []string{"p.tif"}, "allow_duplicate": true}
+		if len(key) > 0 {
+			man["idempotency_key"] = key[0]
+		}
+		m, _ := json.Marshal(man)
 		body, ct := parts([3]string{"manifest", "", string(m)}, [3]string{"page", "p.tif", string(tinyTIFF(pages, 64, 64))})
 		req, _ := http.NewRequest(http.MethodPost, server+"/v1/batches", body)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -91,12 +95,17 @@ func TestStationLimits(t *testing.T) {
 		refused(upload(srv, q1, 1), "third batch within a minute", 60, "2 batches within a minute")
 	}
 
-	// Pages per hour: 3 + 3 passes 5, 3 + 2 does not.
+	// Pages per hour: 3 + 3 passes 5, 3 + 2 does not; a replay of the
+	// first batch (the station lost the answer) adds nothing and passes.
 	q2 := token(dossier.RoleStation, "quay-2")
-	if a := upload(servers[0], q2, 3); a.code != http.StatusAccepted {
-		t.Fatalf("3 pages: %d %+v", a.code, a.e)
+	first := upload(servers[0], q2, 3, "lo-1")
+	if first.code != http.StatusAccepted {
+		t.Fatalf("3 pages: %d %+v", first.code, first.e)
 	}
-	refused(upload(servers[1], q2, 3), "3 more pages", 3600, "3 pages within an hour", "this batch has 3")
+	refused(upload(servers[1], q2, 3, "lo-2"), "3 more pages", 3600, "3 pages within an hour", "this batch has 3")
+	if a := upload(servers[1], q2, 3, "lo-1"); a.code != http.StatusAccepted {
+		t.Fatalf("replay of the first batch: %d %+v, want it answered as before", a.code, a.e)
+	}
 	if a := upload(servers[1], q2, 2); a.code != http.StatusAccepted {
 		t.Fatalf("2 more pages, to the limit: %d %+v", a.code, a.e)
 	}

@@ -197,7 +197,9 @@ func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, f
 			return nil, err
 		}
 		b, created, err := s.Intake.Submit(ctx, tok, bm, sub)
-		if e := ingest.AsError(err); e != nil && e.Status < 500 && e.Status != http.StatusForbidden {
+		// A station over its page budget (429) sends the stack again later
+		// with the same key: its dossiers are not exceptions.
+		if e := ingest.AsError(err); e != nil && e.Status < 500 && e.Status != http.StatusForbidden && e.Status != http.StatusTooManyRequests {
 			// The dossier was found but refused as a batch (its pages are
 			// already a batch of that dossier, a page over a limit): its
 			// pages wait for an operator rather than being lost.
