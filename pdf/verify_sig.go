@@ -125,20 +125,6 @@ var hashByOID = map[string]crypto.Hash{
 	"1.2.840.113549.1.1.13": crypto.SHA512,
 }
 
-func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.SHA1:
-		return "SHA-1"
-	case crypto.SHA256:
-		return "SHA-256"
-	case crypto.SHA384:
-		return "SHA-384"
-	case crypto.SHA512:
-		return "SHA-512"
-	}
-	return h.String()
-}
-
 // sigCheck carries one signature through its checks.
 type sigCheck struct {
 	s     SignatureReport
@@ -324,7 +310,7 @@ func (c *sigCheck) docTimestamp(data func() io.Reader, cms []byte) SignatureRepo
 		return c.fail("document timestamp: "+err.Error(), "dấu thời gian tài liệu: "+err.Error())
 	}
 	c.s.Timestamp = &TimestampReport{Time: ts.Time, TSA: tsaName(ts), Valid: true}
-	c.s.Digest = hashName(ts.HashAlgorithm)
+	c.s.Digest = ts.HashAlgorithm.String() // "SHA-256", "SHA-1"...
 	if !ts.HashAlgorithm.Available() {
 		return c.fail(fmt.Sprintf("document timestamp: hash %v unavailable", ts.HashAlgorithm), fmt.Sprintf("dấu thời gian tài liệu: không hỗ trợ hàm băm %v", ts.HashAlgorithm))
 	}
@@ -360,7 +346,7 @@ func (c *sigCheck) cmsSignature(data func() io.Reader, blob []byte) SignatureRep
 	if !ok {
 		return c.fail(fmt.Sprintf("unsupported digest algorithm %v", si.digestAlg), fmt.Sprintf("không hỗ trợ thuật toán băm %v", si.digestAlg))
 	}
-	c.s.Digest = hashName(hash)
+	c.s.Digest = hash.String()
 	ee := sd.signerCert(si)
 	if ee == nil {
 		return c.fail("the signer's certificate is not in the CMS", "chứng thư của người ký không có trong CMS")
