@@ -112,7 +112,9 @@ func queries(count int) []benchQuery {
 	return out
 }
 
-func benchSearch(b *testing.B, idx index.Searcher) {
+// benchSearch runs the query mix on idx. server, when not nil, is the
+// CPU time used so far by the database server process answering it.
+func benchSearch(b *testing.B, idx index.Searcher, server func() time.Duration) {
 	ctx := context.Background()
 	qs := queries(800)
 	for _, q := range qs[:40] { // warm the caches
@@ -121,22 +123,27 @@ func benchSearch(b *testing.B, idx index.Searcher) {
 		}
 	}
 	var all, cpu []time.Duration
-	byKind := map[string][]time.Duration{}
+	byKind, cpuByKind := map[string][]time.Duration{}, map[string][]time.Duration{}
+	if server == nil {
+		server = func() time.Duration { return 0 }
+	}
 	hits := 0
 	i := 0
 	// The machine may be shared: besides wall time, measure the CPU time
-	// of the thread running the query (SQLite runs in it; PostgreSQL's
-	// work is in the server and not counted).
+	// of the thread running the query (SQLite runs in it) and of the
+	// server process (PostgreSQL's work).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for b.Loop() {
 		q := qs[i%len(qs)]
 		i++
-		c0 := threadCPU()
+		c0, s0 := threadCPU(), server()
 		start := time.Now()
 		res, err := idx.Search(ctx, q.q)
 		d := time.Since(start)
-		cpu = append(cpu, threadCPU()-c0)
+		c := threadCPU() - c0 + server() - s0
+		cpu = append(cpu, c)
+		cpuByKind[q.kind] = append(cpuByKind[q.kind], c)
 		if err != nil {
 			b.Fatalf("%q: %v", q.q.Text, err)
 		}
@@ -149,6 +156,7 @@ func benchSearch(b *testing.B, idx index.Searcher) {
 	b.ReportMetric(pct(all, 50), "p50-ms")
 	b.ReportMetric(pct(all, 95), "p95-ms")
 	b.ReportMetric(pct(all, 99), "p99-ms")
+	// CPU: this thread's and, on PostgreSQL, the server process's.
 	b.ReportMetric(pct(cpu, 50), "p50-cpu-ms")
 	b.ReportMetric(pct(cpu, 95), "p95-cpu-ms")
 	b.ReportMetric(float64(hits)/float64(len(all)), "found-ratio")
@@ -158,7 +166,8 @@ func benchSearch(b *testing.B, idx index.Searcher) {
 	}
 	slices.Sort(kinds)
 	for _, k := range kinds {
-		b.Logf("%-24s n=%4d p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms", k, len(byKind[k]), pct(byKind[k], 50), pct(byKind[k], 95), pct(byKind[k], 100))
+		b.Logf("%-24s n=%4d p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms  CPU p50 %6.1f ms  p95 %6.1f ms", k, len(byKind[k]),
+			pct(byKind[k], 50), pct(byKind[k], 95), pct(byKind[k], 100), pct(cpuByKind[k], 50), pct(cpuByKind[k], 95))
 	}
 }
 
@@ -227,7 +236,7 @@ func BenchmarkSearchSQLite(b *testing.B) {
 		b.Logf("built %d pages at %.0f pages/s (batches of 2000)", n, rate)
 	}
 	b.Logf("%d pages", pageCount(b, db))
-	benchSearch(b, idx)
+	benchSearch(b, idx, nil)
 }
 
 func BenchmarkSearchPostgres(b *testing.B) {
@@ -255,7 +264,22 @@ func BenchmarkSearchPostgres(b *testing.B) {
 		buildPostgres(b, db, idx, n, envInt("SOHOA_BENCH_PG_REAL", 100_000))
 	}
 	b.Logf("%d pages", pageCount(b, db))
-	benchSearch(b, idx)
+	// One connection, so that one server process answers every query and
+	// its CPU time can be read (/proc/PID/schedstat, when the server runs
+	// on this machine; 0 otherwise).
+	db.SetMaxOpenConns(1)
+	var pid int
+	if err := db.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		b.Fatal(err)
+	}
+	benchSearch(b, idx, func() time.Duration {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+		if err != nil {
+			return 0
+		}
+		ns, _ := strconv.ParseInt(strings.Fields(string(st))[0], 10, 64)
+		return time.Duration(ns)
+	})
 }
 
 // buildPostgres fills the benchmark schema with at least n pages: real

@@ -104,15 +104,30 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM search_pages`).Scan(&maxID); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	// From here on every read goes through an index as a bitmap: see
-	// readLevel for why the planner is not left to choose.
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true),
-		set_config('enable_indexscan', 'off', true), set_config('work_mem', '32MB', true)`); err != nil {
+	// From here on every read goes through an index, as readLevel says:
+	// the planner's choice between them is not to be trusted here.
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('work_mem', '32MB', true)`); err != nil {
+		return nil, fmt.Errorf("index: search: %w", err)
+	}
+	walking := true // enable_indexscan's value in tx
+	scan := func(walk bool) error {
+		if walk == walking {
+			return nil
+		}
+		walking = walk
+		_, err := tx.ExecContext(ctx, `SELECT set_config('enable_indexscan', $1, true), set_config('enable_bitmapscan', $2, true)`,
+			strconv.FormatBool(walk), strconv.FormatBool(!walk))
+		return err
+	}
+	if err := scan(false); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
 	match := `SELECT p.id, p.result_code, p.page, p.date FROM search_pages p WHERE p.words @@ ?::tsquery` + cond
 	cands, complete, err := rank(sig, n, tsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
-		return readLevel(maxID, limit, func(sql string) ([]candidate, error) {
+		return readLevel(maxID, limit, func(sql string, walk bool) ([]candidate, error) {
+			if err := scan(walk); err != nil {
+				return nil, err
+			}
 			rows, err := tx.QueryContext(ctx, x.db.Rebind(match+sql), append([]any{c}, args...)...)
 			if err != nil {
 				return nil, err
@@ -126,42 +141,42 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	count := x.db.Rebind(`SELECT 1 FROM search_pages p WHERE p.words @@ ?::tsquery` + cond + ` LIMIT ` + strconv.Itoa(MaxCount+1))
 	if complete {
 		count = ""
+	} else if err := scan(false); err != nil {
+		return nil, fmt.Errorf("index: count %q: %w", res.Query, err)
 	}
 	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, append([]any{base}, args...), pgDate)
 }
 
-// gatherCap is how many matches of a level are read whole, in index
-// order, and sorted here; a level with more is dense (see readLevel).
-const gatherCap = 2000
-
-// readLevel reads the newest limit matches of one level condition, ids
-// below maxID, through read, which runs the match query with the SQL
-// appended (more conditions on p.id, ORDER BY, LIMIT).
+// readLevel reads the newest limit matches of one level condition (ids
+// up to maxID) through read, which runs the match query with the SQL
+// appended (conditions on p.id, ORDER BY, LIMIT), by a bitmap of the GIN
+// index or, walk set, by walking the primary key from the newest id.
 //
-// Left to itself the planner walks the primary key backwards, checking
-// each page's tsvector (detoasted: tens of microseconds a page) until it
-// has limit matches, whenever it believes a level common. Its estimate of
-// a tsquery with pairs, negations and alternatives is often far off, and
-// on a sparse level the walk reads the whole table (seconds at 1M pages).
-// So the caller allows bitmap scans only, and the level is read in two
-// steps bounded by what they find:
+// Left to itself the planner walks the primary key whenever it believes a
+// level common; its estimates of a tsquery with pairs, negations and
+// alternatives are often far off, and on a sparse level the walk tests
+// the tsvector of every page (detoasted: tens of microseconds each): the
+// whole table, seconds at 1M pages. Reading every match through the GIN
+// index instead costs, on a common level, a visit per match (half the
+// table for "nguyễn"). So each level is read in steps bounded by what
+// the previous found:
 //
-//   - the GIN index first, up to gatherCap+1 matches: a sparse level (most
-//     of them: exact marks, words together, codes) is all there, and is
+//   - the GIN index first, up to 3*limit matches: a sparse level (most of
+//     them: codes, exact marks, words together) is all there, and is
 //     sorted newest first here;
-//   - a dense one is read again restricted to the newest ids, the window
-//     sized from the density the first read saw (heap order follows id
-//     order: pages are appended) to hold about three times limit matches,
-//     and widened eightfold until it holds limit (the whole table last).
-//
-// Either way the pages read beyond the matches returned are bounded by
-// gatherCap and a few windows, whatever the planner estimates.
-func readLevel(maxID int64, limit int, read func(sql string) ([]candidate, error)) ([]candidate, error) {
-	got, err := read(` LIMIT ` + strconv.Itoa(gatherCap+1))
+//   - a denser one is walked from the newest id over a window sized from
+//     the density the first read saw (heap order follows id order: pages
+//     are appended) to hold about 3*limit matches, then once over a
+//     window eight times larger if that was not enough;
+//   - the rest, if still short (the newest pages held few matches), is
+//     read through the GIN index below the windows walked.
+func readLevel(maxID int64, limit int, read func(sql string, walk bool) ([]candidate, error)) ([]candidate, error) {
+	gather := 3 * limit
+	got, err := read(` LIMIT `+strconv.Itoa(gather+1), false)
 	if err != nil {
 		return nil, err
 	}
-	if len(got) <= gatherCap {
+	if len(got) <= gather {
 		slices.SortFunc(got, func(a, b candidate) int { return cmp.Compare(b.id, a.id) })
 		return got[:min(len(got), limit)], nil
 	}
@@ -170,16 +185,29 @@ func readLevel(maxID int64, limit int, read func(sql string) ([]candidate, error
 		lo, hi = min(lo, c.id), max(hi, c.id)
 	}
 	window := max(1, (hi-lo+1)*int64(3*limit)/int64(len(got)))
-	for {
-		if window >= maxID {
-			return read(` ORDER BY p.id DESC LIMIT ` + strconv.Itoa(limit))
+	var out []candidate
+	top := maxID // the ids above top are read
+	for range 2 {
+		if len(out) >= limit || top-window <= 0 {
+			break
 		}
-		got, err := read(` AND p.id > ` + strconv.FormatInt(maxID-window, 10) + ` ORDER BY p.id DESC LIMIT ` + strconv.Itoa(limit))
-		if err != nil || len(got) >= limit {
-			return got, err
+		more, err := read(` AND p.id > `+strconv.FormatInt(top-window, 10)+` AND p.id <= `+strconv.FormatInt(top, 10)+
+			` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit-len(out)), true)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, more...)
+		top -= window
 		window *= 8
 	}
+	if len(out) < limit {
+		more, err := read(` AND p.id <= `+strconv.FormatInt(top, 10)+` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit-len(out)), false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
 }
 
 func pgDate(v any) (time.Time, error) {
