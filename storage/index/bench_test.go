@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -29,7 +30,8 @@ import (
 // in PostgreSQL (target p95 < 100 ms). BenchmarkIndex*: pages indexed per
 // second, one Add per result as the document worker does.
 // SOHOA_BENCH_DIR keeps the SQLite file and SOHOA_BENCH_KEEP=1 the
-// PostgreSQL schema between runs (building them is most of the time).
+// PostgreSQL schema between runs (building them is most of the time);
+// SOHOA_BENCH_PG_SCHEMA names that schema (default bench_index_<pages>).
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
@@ -243,7 +245,7 @@ func BenchmarkSearchPostgres(b *testing.B) {
 	n := envInt("SOHOA_BENCH_PG_PAGES", 1_000_000)
 	ctx := context.Background()
 	base := storagetest.Env(b, "SOHOA_TEST_PG")
-	schema := fmt.Sprintf("bench_index_%d", n)
+	schema := cmp.Or(os.Getenv("SOHOA_BENCH_PG_SCHEMA"), fmt.Sprintf("bench_index_%d", n))
 	admin, err := storage.OpenDB(ctx, base)
 	if err != nil {
 		b.Fatal(err)
