@@ -140,7 +140,9 @@ static PIX *sohoaGreyDropRed(PIX *rgb, int margin) {
 			l_int32 r, gr, b;
 			extractRGBValues(ls[x], &r, &gr, &b);
 			l_int32 m = gr > b ? gr : b;
-			l_int32 v = r - m > margin ? r : (77 * r + 150 * gr + 29 * b + 128) >> 8;
+			// Leptonica's own luminance weights (pixConvertRGBToLuminance),
+			// so that pages without red ink read exactly as before.
+			l_int32 v = r - m > margin ? r : (l_int32)(L_RED_WEIGHT * r + L_GREEN_WEIGHT * gr + L_BLUE_WEIGHT * b + 0.5);
 			SET_DATA_BYTE(lg, x, v);
 		}
 	}
