@@ -160,8 +160,10 @@ func BenchmarkDesk(b *testing.B) {
 				}
 				args := []string{"-l", "vie", "--deskew", "--rotate-pages", "--jobs", "1", "--output-type", "pdf",
 					"--sidecar", base + ".side.txt"}
-				if pg.FileDPI != nil && *pg.FileDPI == 0 {
-					args = append(args, "--image-dpi", "300") // it refuses an image without dpi; 300 is what a user would say
+				if pg.FileDPI != nil && *pg.FileDPI < 100 {
+					// It refuses an image without a dpi or with one under 100 ("not
+					// credible"); 300 is what a user told so would give it.
+					args = append(args, "--image-dpi", "300")
 				}
 				cmd = exec.Command("ocrmypdf", append(args, pg.path(), base+".pdf")...)
 				cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
