@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,14 @@ type env struct {
 	ui             ui
 	term           bool      // stderr is a terminal: progress lines are drawn there
 	flags          *cmdFlags // the running command's flags, set by flagSet
+}
+
+// printJSON writes v indented to stdout, the shape of the API's answer that
+// --json promises, so scripts read the CLI and the API alike.
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func commands() []command {

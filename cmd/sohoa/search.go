@@ -91,9 +91,7 @@ Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return e.printJSON(res)
 	}
 	printResults(e, res)
 	return nil

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -74,9 +72,7 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case *asJSON:
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return e.printJSON(st)
 	case *asCSV:
 		return writeStatsCSV(e.stdout, e.ui, st)
 	}
@@ -87,19 +83,7 @@ func runStats(ctx context.Context, e *env, args []string) error {
 // localStats reads the report from the embedded store or PostgreSQL, never
 // creating a database that is not there.
 func localStats(ctx context.Context, df dbFlags, u ui, q storage.StatsQuery) (*dossier.Stats, error) {
-	dbURL, err := df.url(u)
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(dbURL, "postgres") {
-		if _, err := os.Stat(dbURL); err != nil {
-			return nil, &userError{
-				vi:  fmt.Sprintf("không có dữ liệu nhúng %s (chỉ rõ --data THƯ_MỤC, --db URL hoặc --server URL)", dbURL),
-				en:  fmt.Sprintf("no embedded store %s (give --data DIR, --db URL or --server URL)", dbURL),
-				err: err}
-		}
-	}
-	db, err := storage.OpenDB(ctx, dbURL)
+	db, err := localDB(ctx, df, u)
 	if err != nil {
 		return nil, err
 	}

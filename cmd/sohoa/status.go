@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -59,9 +58,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(b)
+		return e.printJSON(b)
 	}
 	printBatch(e.stdout, e.ui, b)
 	return nil
@@ -93,9 +90,7 @@ func stackStatus(ctx context.Context, e *env, sf serverFlags, df dbFlags, asJSON
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return e.printJSON(list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(e.stdout, e.ui.t("Không có trang nào của xấp hồ sơ đang chờ mã hồ sơ.", "No stack pages are waiting for a dossier code."))
@@ -137,19 +132,7 @@ func localDB(ctx context.Context, df dbFlags, u ui) (*storage.DB, error) {
 // localBatch reads a batch from the embedded store or PostgreSQL, never
 // creating a database that is not there (a mistyped --data).
 func localBatch(ctx context.Context, df dbFlags, u ui, id string) (*dossier.Batch, error) {
-	dbURL, err := df.url(u)
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(dbURL, "postgres") {
-		if _, err := os.Stat(dbURL); err != nil {
-			return nil, &userError{
-				vi:  fmt.Sprintf("không có dữ liệu nhúng %s (chỉ rõ --data THƯ_MỤC, --db URL hoặc --server URL)", dbURL),
-				en:  fmt.Sprintf("no embedded store %s (give --data DIR, --db URL or --server URL)", dbURL),
-				err: err}
-		}
-	}
-	db, err := storage.OpenDB(ctx, dbURL)
+	db, err := localDB(ctx, df, u)
 	if err != nil {
 		return nil, err
 	}
