@@ -79,6 +79,34 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // drained and ignored.
 const maxExtraParts = 16
 
+// admitUpload runs the checks an upload passes before a byte of its body
+// is read, in this order: a multipart body, every engine answering, the
+// station within its batch and page budget, the declared length within
+// maxBytes. It returns the name of an engine that is down (the caller
+// answers 503 so the client retries) or the refusal to answer (an
+// *ingest.Error), or neither. vi and en name the upload ("lô", "batch") in
+// the too-large message.
+func (s *Server) admitUpload(r *http.Request, tok *dossier.Token, maxBytes int64, vi, en string) (down string, err error) {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
+		return "", &ingest.Error{Status: http.StatusUnsupportedMediaType,
+			VI: "cần multipart/form-data với phần \"manifest\" và các tệp trang",
+			EN: "expected multipart/form-data with a \"manifest\" part and the page files"}
+	}
+	if engine, err := s.enginesDown(r.Context()); engine != "" {
+		s.log.Warn("web: upload refused while an engine is down", "path", r.URL.Path, "engine", engine, "err", err)
+		return engine, nil
+	}
+	if err := s.cfg.Intake.CheckStation(r.Context(), tok); err != nil {
+		return "", err
+	}
+	if r.ContentLength > maxBytes {
+		return "", &ingest.Error{Status: http.StatusRequestEntityTooLarge,
+			VI: fmt.Sprintf("%s quá lớn (%d byte, tối đa %d)", vi, r.ContentLength, maxBytes),
+			EN: fmt.Sprintf("%s too large (%d bytes, at most %d)", en, r.ContentLength, maxBytes)}
+	}
+	return "", nil
+}
+
 // postBatch receives a multipart upload: a "manifest" part (JSON) first,
 // then one part per page file, named by its file name. Each file part is
 // checked against the manifest before a byte of it is written (a part the
@@ -106,29 +134,12 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 	}
 
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "multipart/form-data" {
-		reject(&ingest.Error{Status: http.StatusUnsupportedMediaType,
-			VI: "cần multipart/form-data với phần \"manifest\" và các tệp trang",
-			EN: "expected multipart/form-data with a \"manifest\" part and the page files"})
-		return
-	}
-	if engine, err := s.enginesDown(r.Context()); engine != "" {
-		s.log.Warn("web: upload refused while an engine is down", "engine", engine, "err", err)
+	if engine, err := s.admitUpload(r, tok, lim.MaxBatchBytes, "lô", "batch"); engine != "" {
 		outcome = "rejected_503"
 		unavailable(w, engine)
 		return
-	}
-	// A station over its batch or page budget is refused before its body
-	// is read.
-	if err := s.cfg.Intake.CheckStation(r.Context(), tok); err != nil {
+	} else if err != nil {
 		reject(err)
-		return
-	}
-	if r.ContentLength > lim.MaxBatchBytes {
-		reject(&ingest.Error{Status: http.StatusRequestEntityTooLarge,
-			VI: fmt.Sprintf("lô quá lớn (%d byte, tối đa %d)", r.ContentLength, lim.MaxBatchBytes),
-			EN: fmt.Sprintf("batch too large (%d bytes, at most %d)", r.ContentLength, lim.MaxBatchBytes)})
 		return
 	}
 	var m *ingest.Manifest

@@ -2,9 +2,7 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"os"
 
@@ -32,26 +30,13 @@ func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
 		}
 		s.fail(w, r, err)
 	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
-		reject(&ingest.Error{Status: http.StatusUnsupportedMediaType,
-			VI: "cần multipart/form-data với phần \"manifest\" và các tệp trang",
-			EN: "expected multipart/form-data with a \"manifest\" part and the page files"})
-		return
-	}
-	if engine, _ := s.enginesDown(r.Context()); engine != "" {
-		unavailable(w, engine)
-		return
-	}
 	// One stack counts as one upload against the station's batches per
 	// minute; each dossier's pages count against its pages per hour.
-	if err := s.cfg.Intake.CheckStation(r.Context(), tok); err != nil {
-		reject(err)
+	if engine, err := s.admitUpload(r, tok, lim.MaxBatchBytes, "xấp", "stack"); engine != "" {
+		unavailable(w, engine)
 		return
-	}
-	if r.ContentLength > lim.MaxBatchBytes {
-		reject(&ingest.Error{Status: http.StatusRequestEntityTooLarge,
-			VI: fmt.Sprintf("xấp quá lớn (%d byte, tối đa %d)", r.ContentLength, lim.MaxBatchBytes),
-			EN: fmt.Sprintf("stack too large (%d bytes, at most %d)", r.ContentLength, lim.MaxBatchBytes)})
+	} else if err != nil {
+		reject(err)
 		return
 	}
 	var m *stack.Manifest
