@@ -22,17 +22,8 @@
   var dossierCode = dossierPath ? decodeURIComponent(dossierPath[1]) : null, lastDossier = null;
 
   function applyLang() {
-    document.documentElement.lang = en ? "en" : "vi";
-    document.querySelectorAll("[data-t],[data-tp]").forEach(function (el) {
-      var k = el.getAttribute("data-t"), attr = null;
-      if (!k) { k = el.getAttribute("data-tp"); attr = "placeholder"; }
-      if (!(k in VI)) VI[k] = attr ? el.getAttribute(attr) : el.textContent;
-      var v = en ? EN[k] : VI[k];
-      if (attr) el.setAttribute(attr, v); else el.textContent = v;
-    });
+    sohoaTranslate(en, EN, VI);
     document.title = dossierCode ? msg("Hồ sơ ", "Dossier ") + dossierCode : en ? EN.title : VI.title;
-    $("lang").textContent = en ? "Tiếng Việt" : "English";
-    $("lang").lang = en ? "vi" : "en";
     if (last) render(last);
     if (lastDossier) renderDossier(lastDossier);
   }
