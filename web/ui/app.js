@@ -56,7 +56,7 @@
     status(msg("Đang tìm…", "Searching…"));
     fetch("/v1/search?" + p.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
-        if (r.status === 401) { signedOut(); status(""); return null; }
+        if (r.status === 401) { session.signedOut(); status(""); return null; }
         return r.json().then(function (body) {
           if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
           return body;
@@ -127,7 +127,7 @@
     status(msg("Đang tải…", "Loading…"));
     fetch("/v1/dossiers/" + encodeURIComponent(dossierCode), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
-        if (r.status === 401) { signedOut(); status(""); return null; }
+        if (r.status === 401) { session.signedOut(); status(""); return null; }
         return r.json().then(function (body) {
           if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
           return body;
@@ -220,50 +220,22 @@
   });
   $("prev").addEventListener("click", function () { if (page > 1) { page--; search(true); scrollTo(0, 0); } });
   $("next").addEventListener("click", function () { page++; search(true); scrollTo(0, 0); });
-  // Sign-in and sign-out. The token is exchanged for a session cookie the
-  // page never sees; the server refuses, with the reason, tokens whose role
-  // cannot search, so nobody signs in to a page that then refuses them.
-  var who = null;
-  function signedIn(body) {
-    who = body;
-    $("login").hidden = true; $("loginerr").hidden = true;
-    $("who").textContent = body.name ? body.name + " · " + body.role : body.role;
-    $("who").hidden = false; $("logout").hidden = false;
-  }
-  function signedOut() {
-    who = null;
-    $("who").hidden = true; $("logout").hidden = true;
-    $("login").hidden = false; $("token").focus();
-  }
-  function loginError(text) { var e = $("loginerr"); e.textContent = text; e.hidden = !text; }
-  $("login").addEventListener("submit", function (e) {
-    e.preventDefault();
-    loginError("");
-    fetch("/v1/session", { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: $("token").value.trim() }) })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (body) {
-          if (!r.ok) {
-            loginError((en ? body.error : body.error_vi || body.error) || msg("Mã truy cập không đúng.", "Wrong access token."));
-            return;
-          }
-          $("token").value = ""; signedIn(body); search(false);
-        });
-      })
-      .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  // Sign-in and sign-out (ui/session.js).
+  var session = sohoaSignIn({
+    english: function () { return en; }, status: status, loaded: function () { search(false); }
   });
   $("logout").addEventListener("click", function () {
     fetch("/v1/session", { method: "DELETE", credentials: "same-origin" })
       .then(function () {
         $("results").innerHTML = ""; $("pager").hidden = true; last = null;
         $("dresults").innerHTML = ""; $("dbatches").innerHTML = ""; lastDossier = null;
-        signedOut(); status(msg("Đã đăng xuất.", "Signed out."));
+        session.signedOut(); status(msg("Đã đăng xuất.", "Signed out."));
       })
       .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
   });
   fetch("/v1/whoami", { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : null; })
-    .then(function (body) { if (body) signedIn(body); else if (!who) signedOut(); })
+    .then(function (body) { if (body) session.signedIn(body); else if (!session.who()) session.signedOut(); })
     .catch(function () {});
   $("lang").addEventListener("click", function () {
     en = !en; localStorage.setItem("sohoa.lang", en ? "en" : "vi"); applyLang();

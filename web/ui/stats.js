@@ -241,7 +241,7 @@
           });
       })
       .catch(function (e) {
-        if (e.signin) { signedOut(); status(""); return; }
+        if (e.signin) { session.signedOut(); status(""); return; }
         status(e.message === "Failed to fetch" ? msg("Không kết nối được máy chủ.", "Cannot reach the server.") : e.message, true);
       });
   }
@@ -252,35 +252,14 @@
     if (p.get("group")) $("group").value = p.get("group");
   }
 
-  function signedIn(body) {
-    $("login").hidden = true; $("loginerr").hidden = true;
-    $("who").textContent = body.name ? body.name + " · " + body.role : body.role;
-    $("who").hidden = false; $("logout").hidden = false;
-  }
-  function signedOut() {
-    $("who").hidden = true; $("logout").hidden = true;
-    $("kpis").hidden = $("charts").hidden = $("tablebox").hidden = true;
-    $("login").hidden = false; $("token").focus();
-  }
-  $("login").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var err = $("loginerr"); err.hidden = true;
-    fetch("/v1/session", { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: $("token").value.trim() }) })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (body) {
-          if (!r.ok) {
-            err.textContent = (en ? body.error : body.error_vi || body.error) || msg("Mã truy cập không đúng.", "Wrong access token.");
-            err.hidden = false; return;
-          }
-          $("token").value = ""; signedIn(body); load(false);
-        });
-      })
-      .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  // Sign-in and sign-out (ui/session.js).
+  var session = sohoaSignIn({
+    english: function () { return en; }, status: status, loaded: function () { load(false); },
+    hide: function () { $("kpis").hidden = $("charts").hidden = $("tablebox").hidden = true; }
   });
   $("logout").addEventListener("click", function () {
     fetch("/v1/session", { method: "DELETE", credentials: "same-origin" }).then(function () {
-      data = null; signedOut(); status(msg("Đã đăng xuất.", "Signed out."));
+      data = null; session.signedOut(); status(msg("Đã đăng xuất.", "Signed out."));
     });
   });
   $("filter").addEventListener("submit", function (e) { e.preventDefault(); load(true); });
@@ -296,7 +275,7 @@
   });
   fetch("/v1/whoami", { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : null; })
-    .then(function (body) { if (body) signedIn(body); })
+    .then(function (body) { if (body) session.signedIn(body); })
     .catch(function () {});
 
   applyLang();

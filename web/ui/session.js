@@ -1,0 +1,44 @@
+// The sign-in form shared by the search page and the statistics page. The
+// token is exchanged for a session cookie the page never sees; the server
+// refuses, with the reason, tokens whose role cannot use the page, so nobody
+// signs in to a page that then refuses them. The page gives english() (its
+// language now), status(text, err) (its status line), loaded() (what to do
+// once signed in from the form) and hide() (what to hide once signed out,
+// may be absent); it gets back signedIn(body), signedOut() and who() (the
+// /v1/whoami answer of the session, null when signed out).
+function sohoaSignIn(page) {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var msg = function (vi, en) { return page.english() ? en : vi; };
+  var who = null;
+  function signedIn(body) {
+    who = body;
+    $("login").hidden = true; $("loginerr").hidden = true;
+    $("who").textContent = body.name ? body.name + " · " + body.role : body.role;
+    $("who").hidden = false; $("logout").hidden = false;
+  }
+  function signedOut() {
+    who = null;
+    $("who").hidden = true; $("logout").hidden = true;
+    if (page.hide) page.hide();
+    $("login").hidden = false; $("token").focus();
+  }
+  function loginError(text) { var e = $("loginerr"); e.textContent = text; e.hidden = !text; }
+  $("login").addEventListener("submit", function (e) {
+    e.preventDefault();
+    loginError("");
+    fetch("/v1/session", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: $("token").value.trim() }) })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (!r.ok) {
+            loginError((page.english() ? body.error : body.error_vi || body.error) || msg("Mã truy cập không đúng.", "Wrong access token."));
+            return;
+          }
+          $("token").value = ""; signedIn(body); page.loaded();
+        });
+      })
+      .catch(function () { page.status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  });
+  return { signedIn: signedIn, signedOut: signedOut, who: function () { return who; } };
+}
