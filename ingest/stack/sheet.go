@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/pdf"
 )
 
 // SheetDPI is the resolution the separator sheet is drawn at: printers
@@ -252,34 +253,5 @@ func WritePDF(out io.Writer, img *image.Gray) error {
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	pw := float64(w) * 72 / SheetDPI
-	ph := float64(h) * 72 / SheetDPI
-	content := fmt.Sprintf("q %.2f 0 0 %.2f 0 0 cm /Im1 Do Q\n", pw, ph)
-
-	var buf bytes.Buffer
-	var offsets []int
-	obj := func(body string, stream []byte) {
-		offsets = append(offsets, buf.Len())
-		fmt.Fprintf(&buf, "%d 0 obj\n%s", len(offsets), body)
-		if stream != nil {
-			buf.WriteString("\nstream\n")
-			buf.Write(stream)
-			buf.WriteString("\nendstream")
-		}
-		buf.WriteString("\nendobj\n")
-	}
-	buf.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>", nil)
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>", nil)
-	obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>", pw, ph), nil)
-	obj(fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode /Length %d >>", w, h, raw.Len()), raw.Bytes())
-	obj(fmt.Sprintf("<< /Length %d >>", len(content)), []byte(content))
-	xref := buf.Len()
-	fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&buf, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	_, err := out.Write(buf.Bytes())
-	return err
+	return pdf.WriteImagePage(out, w, h, SheetDPI, "/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode", raw.Bytes())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/ocr/internal/testimage"
+	"github.com/sohoa/sohoa/pdf"
 )
 
 // TestPDFPageImageChoice checks which PDF pages are taken as their one
@@ -135,32 +136,11 @@ func TestPDFOfG4Image(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pw, ph := float64(w)*72/300, float64(h)*72/300
 	var buf bytes.Buffer
-	var offs []int
-	obj := func(body string, stream []byte) {
-		offs = append(offs, buf.Len())
-		fmt.Fprintf(&buf, "%d 0 obj\n%s", len(offs), body)
-		if stream != nil {
-			buf.WriteString("\nstream\n")
-			buf.Write(stream)
-			buf.WriteString("\nendstream")
-		}
-		buf.WriteString("\nendobj\n")
+	err = pdf.WriteImagePage(&buf, w, h, 300, fmt.Sprintf("/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %d /Rows %d /BlackIs1 false >>", w, h), g4)
+	if err != nil {
+		t.Fatal(err)
 	}
-	content := fmt.Sprintf("q %.3f 0 0 %.3f 0 0 cm /Im0 Do Q", pw, ph)
-	buf.WriteString("%PDF-1.4\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>", nil)
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>", nil)
-	obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.3f %.3f] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>", pw, ph), nil)
-	obj(fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %d /Rows %d /BlackIs1 false >> /Length %d >>", w, h, w, h, len(g4)), g4)
-	obj(fmt.Sprintf("<< /Length %d >>", len(content)), []byte(content))
-	xref := buf.Len()
-	fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&buf, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
 
 	path := filepath.Join(t.TempDir(), "g4.pdf")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
