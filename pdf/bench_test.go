@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ocr/jpegopt"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // densePage is an A4 page full of Vietnamese text at dpi.
@@ -87,19 +88,7 @@ func BenchmarkAssembleSign100(b *testing.B) {
 // renderMAD renders page 1 of pdf at dpi and returns its mean absolute
 // grey difference to src.
 func renderMAD(t testing.TB, path string, dpi float64, src *image.Gray) float64 {
-	prefix := path + "-render"
-	if out, err := exec.Command("pdftoppm", "-r", fmt.Sprint(dpi), "-gray", "-png", "-singlefile", "-f", "1", "-l", "1", path, prefix).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	f, err := os.Open(prefix + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := pdftest.Render(t, path, dpi)
 	var sum float64
 	w, h := min(img.Bounds().Dx(), src.Rect.Dx()), min(img.Bounds().Dy(), src.Rect.Dy())
 	for y := 0; y < h; y++ {

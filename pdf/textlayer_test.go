@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	"image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // pdftotext returns the text layer in reading order.
@@ -142,19 +142,7 @@ func TestRenderMatchesSource(t *testing.T) {
 				t.Fatal(err)
 			}
 			os.WriteFile(path, b.Bytes(), 0o644)
-			prefix := filepath.Join(dir, tc.name)
-			if out, err := exec.Command("pdftoppm", "-r", fmt.Sprint(dpi), "-gray", "-png", "-singlefile", path, prefix).CombinedOutput(); err != nil {
-				t.Fatalf("pdftoppm: %v\n%s", err, out)
-			}
-			f, err := os.Open(prefix + ".png")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			rendered, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rendered := pdftest.Render(t, path, dpi)
 			if rendered.Bounds().Size() != gray.Bounds().Size() {
 				t.Fatalf("rendered %v, source %v: page size is not 100%% scale", rendered.Bounds().Size(), gray.Bounds().Size())
 			}

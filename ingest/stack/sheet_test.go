@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // rasterise prints pdf the way a scanner would see it: pdftoppm at dpi, grey.
@@ -28,20 +29,7 @@ func rasterise(t testing.TB, pdf []byte, dpi int) image.Image {
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("pdftoppm", "-r", fmt.Sprint(dpi), "-gray", "-png", "-singlefile", in, filepath.Join(dir, "page")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftoppm: %v: %s", err, out)
-	}
-	f, err := os.Open(filepath.Join(dir, "page.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return pdftest.Render(t, in, float64(dpi))
 }
 
 // scanned turns a page the way a feeder does (angle degrees
