@@ -848,6 +848,28 @@ func scanEvent(sc interface{ Scan(...any) error }) (dossier.Event, error) {
 // events in the outbox a day later.
 const SinkLiveFor = 24 * time.Hour
 
+// SeeSinks records the sinks a dispatcher delivers to as live before any
+// of them is delivered to. Without it a fast sink could settle an event
+// (MarkSinkDelivered) before a slower sink configured beside it had first
+// claimed, and that sink would never get the event. Calling it again is
+// harmless.
+func (s *SQLRecords) SeeSinks(ctx context.Context, sinks ...string) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		t := now()
+		for _, sink := range sinks {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO event_sinks (sink, seen_at) VALUES (?, ?)
+				ON CONFLICT (sink) DO UPDATE SET seen_at = excluded.seen_at`), sink, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: record event sinks %v: %w", sinks, err)
+	}
+	return nil
+}
+
 // ClaimSinkEvents hands the delivery to one sink ("amqp", "webhook") to one
 // dispatcher at a time, so that each sink gets events in order and once
 // however many processes run one. holder names the calling dispatcher.

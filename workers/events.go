@@ -150,8 +150,11 @@ func agencyOf(ev dossier.Event) string {
 // records one event as had by the sink (twice is harmless) and clears the
 // sink's failures. SinkFailed counts a failure and sets the next try,
 // backoff(failures in a row) from now, for every process; it returns that
-// delay. ReleaseSink ends holder's lease early.
+// delay. ReleaseSink ends holder's lease early. SeeSinks records sinks as
+// live before any is delivered to, so that no event is settled before every
+// sink configured beside it has had it; calling it again is harmless.
 type Outbox interface {
+	SeeSinks(ctx context.Context, sinks ...string) error
 	ClaimSinkEvents(ctx context.Context, sink, holder string, lease time.Duration, limit int) ([]dossier.Event, time.Duration, error)
 	MarkSinkDelivered(ctx context.Context, sink string, id int64) error
 	SinkFailed(ctx context.Context, sink, why string, backoff func(attempts int) time.Duration) (time.Duration, error)
@@ -231,6 +234,28 @@ func (d *dispatcher) nudge() {
 // run delivers to every sink until ctx ends. Without sinks, events stay in
 // the outbox for a dispatcher that has them.
 func (d *dispatcher) run(ctx context.Context) {
+	if len(d.sinks) == 0 {
+		return
+	}
+	names := make([]string, len(d.sinks))
+	for i, s := range d.sinks {
+		names[i] = s.name
+	}
+	// Every sink is live before the first delivery: a fast sink must not
+	// settle events a slow one has not had.
+	for failures := 1; ; failures++ {
+		err := d.records.SeeSinks(ctx, names...)
+		if err == nil {
+			break
+		}
+		wait := eventRetry(failures)
+		d.log.Warn("event outbox unavailable; will retry", "sinks", names, "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
 	var wg sync.WaitGroup
 	for _, s := range d.sinks {
 		wg.Go(func() { d.runSink(ctx, s) })

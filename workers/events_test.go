@@ -343,3 +343,110 @@ func TestWebhookDoesNotHoldBroker(t *testing.T) {
 		})
 	}
 }
+
+// lateWebhook is the real records with the webhook sink's first claim held
+// back until the broker sink has marked every event: the order in which a
+// dispatcher once let the broker settle events the webhook never had.
+type lateWebhook struct {
+	*storage.SQLRecords
+	want   int
+	mu     sync.Mutex
+	marked int
+	done   chan struct{}
+}
+
+func (l *lateWebhook) ClaimSinkEvents(ctx context.Context, sink, holder string, lease time.Duration, limit int) ([]dossier.Event, time.Duration, error) {
+	if sink == "webhook" {
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+	}
+	return l.SQLRecords.ClaimSinkEvents(ctx, sink, holder, lease, limit)
+}
+
+func (l *lateWebhook) MarkSinkDelivered(ctx context.Context, sink string, id int64) error {
+	err := l.SQLRecords.MarkSinkDelivered(ctx, sink, id)
+	if sink == "amqp" && err == nil {
+		l.mu.Lock()
+		if l.marked++; l.marked == l.want {
+			close(l.done)
+		}
+		l.mu.Unlock()
+	}
+	return err
+}
+
+// TestSlowSinkGetsEveryEvent: a sink whose first claim comes after the
+// broker has had every event still gets them all; before the dispatcher
+// recorded its sinks up front, the broker settled them and the webhook
+// got none.
+func TestSlowSinkGetsEveryEvent(t *testing.T) {
+	ctx := t.Context()
+	recs, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, storage.Postgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	amqpURL := storagetest.Env(t, "SOHOA_TEST_AMQP")
+	q, err := DialAMQP(ctx, AMQPConfig{URL: amqpURL, Prefix: uniqueName("events"), Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.DeleteTopology(dctx, nil)
+		q.Close()
+	})
+	var (
+		mu     sync.Mutex
+		hooked []int64
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev EventBody
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		hooked = append(hooked, ev.ID)
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+
+	const n = 6
+	addResults(t, recs, 1, n)
+	late := &lateWebhook{SQLRecords: recs, want: n, done: make(chan struct{})}
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDispatcher(late, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: "s"}, testLogger(t), m)
+	dctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { d.run(dctx) })
+	t.Cleanup(func() { stop(); wg.Wait() })
+
+	select {
+	case <-late.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the broker sink did not mark the events within 30 s")
+	}
+	d.nudge()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		mu.Lock()
+		got := slices.Clone(hooked)
+		mu.Unlock()
+		if len(got) >= n {
+			if want := []int64{1, 2, 3, 4, 5, 6}; !slices.Equal(got, want) {
+				t.Fatalf("webhook got %v, want %v", got, want)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhook got %v within 30 s after the broker had every event, want all %d", got, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
