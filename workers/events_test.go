@@ -186,6 +186,29 @@ func addResults(t *testing.T, recs *storage.SQLRecords, first, n int) {
 	}
 }
 
+// eventsOutbox opens a test's records on PostgreSQL and a broker topology
+// of its own (deleted at the end), and returns the broker's URL for the
+// test's consumers.
+func eventsOutbox(t *testing.T) (*storage.SQLRecords, *AMQPQueue, string) {
+	t.Helper()
+	recs, err := storage.OpenRecords(t.Context(), storagetest.OpenDB(t, storage.Postgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	amqpURL := storagetest.Env(t, "SOHOA_TEST_AMQP")
+	q, err := DialAMQP(t.Context(), AMQPConfig{URL: amqpURL, Prefix: uniqueName("events"), Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.DeleteTopology(dctx, nil)
+		q.Close()
+	})
+	return recs, q, amqpURL
+}
+
 // TestWebhookDoesNotHoldBroker: a webhook that answers 500, or hangs,
 // while RabbitMQ consumers still get every event at once; once the webhook
 // heals it gets every event, in order, once, and the broker had each event
@@ -195,21 +218,7 @@ func TestWebhookDoesNotHoldBroker(t *testing.T) {
 	for _, mode := range []string{"answers 500", "hangs"} {
 		t.Run(mode, func(t *testing.T) {
 			ctx := t.Context()
-			recs, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, storage.Postgres))
-			if err != nil {
-				t.Fatal(err)
-			}
-			amqpURL := storagetest.Env(t, "SOHOA_TEST_AMQP")
-			q, err := DialAMQP(ctx, AMQPConfig{URL: amqpURL, Prefix: uniqueName("events"), Logger: testLogger(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				q.DeleteTopology(dctx, nil)
-				q.Close()
-			})
+			recs, q, amqpURL := eventsOutbox(t)
 			conn, err := amqp.Dial(amqpURL)
 			if err != nil {
 				t.Fatal(err)
@@ -384,21 +393,7 @@ func (l *lateWebhook) MarkSinkDelivered(ctx context.Context, sink string, id int
 // got none.
 func TestSlowSinkGetsEveryEvent(t *testing.T) {
 	ctx := t.Context()
-	recs, err := storage.OpenRecords(ctx, storagetest.OpenDB(t, storage.Postgres))
-	if err != nil {
-		t.Fatal(err)
-	}
-	amqpURL := storagetest.Env(t, "SOHOA_TEST_AMQP")
-	q, err := DialAMQP(ctx, AMQPConfig{URL: amqpURL, Prefix: uniqueName("events"), Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		q.DeleteTopology(dctx, nil)
-		q.Close()
-	})
+	recs, q, _ := eventsOutbox(t)
 	var (
 		mu     sync.Mutex
 		hooked []int64
