@@ -65,12 +65,3 @@ type Document struct {
 	// under Deliver, or is Unreadable.
 	NeedsReview bool `json:"needs_review"`
 }
-
-// Read finds the documents in pages (a dossier's OCR results in order) and
-// reads their headers. A page whose top carries an NĐ 30 header starts a
-// new document; the pages before the first such page belong to no document
-// and are not reported. Read never fails: what it cannot read is absent or
-// marked Unreadable.
-func Read(pages []ocr.Result) []Document {
-	return nil
-}

@@ -1,0 +1,244 @@
+package archival
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+func TestParseDate(t *testing.T) {
+	for _, c := range []struct {
+		line, want string
+		ok         bool
+	}{
+		{"Quảng Ngãi, ngày 16 tháng 01 năm 2025", "2025-01-16", true},
+		{"Hà Nội, ngày 5 tháng 3 năm 2024", "2024-03-05", true},
+		{"Huế, ngảy 05 thảng 3 nẵm 2024", "2024-03-05", true},         // marks misread
+		{"Vinh, ngày 3O tháng 4 năm 2O24", "2024-04-30", true},        // O read for 0
+		{"Cần Thơ, ngày 31 tháng 02 năm 2024", "", false},             // no 31 February
+		{"Đà Lạt, ngày 12 tháng 13 năm 2024", "", false},              // no month 13
+		{"Hạ Long, ngày 12 tháng 10 năm 1066", "", false},             // implausible year
+		{"Quảng Ngãi, ngày tháng 01 năm 2025", "", false},             // blank day
+		{"Quảng Ngãi, ngày Êˆ@_ tháng 11 năm 2024", "", false},        // handwriting read as marks
+		{"Quảng Ngãi, ngày 29 tháng 02 năm 2024", "2024-02-29", true}, // leap year
+	} {
+		d, found := parseDate(c.line)
+		if !found {
+			t.Errorf("%q: no date found", c.line)
+			continue
+		}
+		got, ok := d.iso()
+		if got != c.want || ok != c.ok {
+			t.Errorf("%q: got %q %v, want %q %v", c.line, got, ok, c.want, c.ok)
+		}
+	}
+	if _, found := parseDate("Căn cứ Luật Tổ chức chính quyền địa phương"); found {
+		t.Error("a body line read as a date")
+	}
+}
+
+func TestParseNumber(t *testing.T) {
+	for _, c := range []struct {
+		line, value, digits string
+		ok                  bool
+	}{
+		{"Số: 143/UBND-KGVX", "143/UBND-KGVX", "143", true},
+		{"Số:89/QĐ-UBND", "89/QĐ-UBND", "89", true},
+		{"Số: 89 /QĐ-UBND", "89/QĐ-UBND", "89", true}, // digits written into the blank
+		{"Số: 39/2011/NQ-HĐND", "39/2011/NQ-HĐND", "39", true},
+		{"Số: 09/TTr-UBND", "09/TTr-UBND", "09", true},
+		{"So: 12/KH-SYT", "12/KH-SYT", "12", true},
+		{"Số: /QĐ-XPHC", "", "", true},            // blank left empty: unreadable, not guessed
+		{"Số:ổ0 /BC-UBND", "", "ổ0", true},        // handwriting read as letters
+		{"Sở Tư pháp", "", "", false},             // an agency, not a number
+		{"Số lượng hồ sơ đã nhận", "", "", false}, // a body line
+	} {
+		v, d, _, ok := parseNumber(c.line)
+		if v != c.value || d != c.digits || ok != c.ok {
+			t.Errorf("%q: got %q %q %v, want %q %q %v", c.line, v, d, ok, c.value, c.digits, c.ok)
+		}
+	}
+}
+
+func TestMatchHeading(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"QUYẾT ĐỊNH", "QUYẾT ĐỊNH"},
+		{"QUYÉT ĐỊNH", "QUYẾT ĐỊNH"}, // acute for circumflex-acute
+		{"QUYẾT ĐỊNH:", "QUYẾT ĐỊNH"},
+		{"TỜ TRÌNH", "TỜ TRÌNH"},
+		{"KÉ HOẠCH", "KẾ HOẠCH"},
+		{"THÔNG BÁO", "THÔNG BÁO"},
+		{"CHỈ THỊ", "CHỈ THỊ"},
+		{"CHỦ TỊCH", ""},
+		{"Về việc bổ nhiệm", ""},
+		{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", ""},
+	} {
+		got, _, _ := matchHeading(c.line)
+		if got != c.want {
+			t.Errorf("%q: got %q, want %q", c.line, got, c.want)
+		}
+	}
+}
+
+func TestTypeCode(t *testing.T) {
+	for _, c := range []struct{ number, want string }{
+		{"89/QĐ-UBND", "QĐ"}, {"09/TTr-UBND", "TTr"}, {"39/2011/NQ-HĐND", "NQ"},
+		{"299/UBND-TTHC", ""}, {"143/UBND-KGVX", ""},
+	} {
+		if got := typeCode(c.number); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.number, got, c.want)
+		}
+	}
+}
+
+func TestSignerLines(t *testing.T) {
+	mk := func(s string) seg { return seg{Line: line(0, 0, s, 95), text: s, flat: letters(s)} }
+	for _, c := range []struct {
+		text         string
+		title, named bool
+	}{
+		{"KT. CHỦ TỊCH", true, false},
+		{"TM. ỦY BAN NHÂN DÂN", true, false},
+		{"PHÓ CHỦ TỊCH", true, false},
+		{"GIÁM ĐỐC", true, false},
+		{"Nguyễn Hoàng Giang", false, true},
+		{"Trần Phước Hiền", false, true},
+		{"1 rần Phước Hiên", false, false},
+		{"Như Điều 3;", false, false},
+		{"(Đã ký)", false, false},
+	} {
+		s := mk(c.text)
+		if titleLine(s) != c.title || personName(s) != c.named {
+			t.Errorf("%q: title %v name %v, want %v %v", c.text, titleLine(s), personName(s), c.title, c.named)
+		}
+	}
+	if commonName([]string{"Trần", "Phước", "Hiên"}) || !commonName([]string{"Trần", "Phước", "Hiền"}) {
+		t.Error("a misread mark in a name passes as a common name")
+	}
+}
+
+// line lays out words at 300 dpi, 12 pt: 28 px a character, 60 px high.
+func line(x, y int, text string, conf float64) ocr.Line {
+	var l ocr.Line
+	for _, w := range strings.Fields(text) {
+		n := len([]rune(w))
+		b := ocr.Box{X0: x, Y0: y, X1: x + 28*n, Y1: y + 60}
+		l.Words = append(l.Words, ocr.Word{Text: w, Box: b, Confidence: conf})
+		if len(l.Words) == 1 {
+			l.Box = b
+		}
+		l.Box.X1, l.Box.Y1 = b.X1, max(l.Box.Y1, b.Y1)
+		x += 28*n + 20
+	}
+	return l
+}
+
+// merge joins lines as Tesseract does when two blocks share a baseline.
+func merge(a, b ocr.Line) ocr.Line {
+	return ocr.Line{Words: append(append([]ocr.Word{}, a.Words...), b.Words...),
+		Box: ocr.Box{X0: a.Box.X0, Y0: min(a.Box.Y0, b.Box.Y0), X1: b.Box.X1, Y1: max(a.Box.Y1, b.Box.Y1)}}
+}
+
+// nd30Page is a first page laid out as NĐ 30 prescribes, its header lines
+// interleaved the way Tesseract reads them.
+func nd30Page(number, date string, dayConf float64) ocr.Result {
+	dateLine := line(1250, 460, "Hà Nội, "+date, 95)
+	for i := range dateLine.Words {
+		if i == 3 {
+			dateLine.Words[i].Confidence = dayConf
+		}
+	}
+	lines := []ocr.Line{
+		merge(line(420, 200, "UBND THÀNH PHỐ HÀ NỘI", 95), line(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95)),
+		merge(line(430, 270, "SỞ TƯ PHÁP", 95), line(1300, 270, "Độc lập - Tự do - Hạnh phúc", 95)),
+		merge(line(400, 460, "Số: "+number, 95), dateLine),
+		line(1000, 600, "QUYẾT ĐỊNH", 95),
+		line(640, 680, "Về việc công bố danh mục thủ tục hành chính", 94),
+		line(500, 800, "GIÁM ĐỐC SỞ TƯ PHÁP THÀNH PHỐ HÀ NỘI", 95),
+		line(350, 900, "Căn cứ Luật Ban hành văn bản quy phạm pháp luật ngày 22 tháng 6 năm 2015 và", 96),
+		line(350, 980, "các văn bản hướng dẫn thi hành có liên quan đến việc công bố thủ tục", 96),
+		line(350, 2600, "Nơi nhận:", 95),
+		merge(line(350, 2670, "- Như Điều 3;", 93), line(1450, 2670, "KT. GIÁM ĐỐC", 95)),
+		merge(line(350, 2740, "- Lưu: VT, HCTP.", 92), line(1450, 2740, "PHÓ GIÁM ĐỐC", 95)),
+		line(1420, 3050, "Nguyễn Thị Thu Hằng", 96),
+	}
+	return ocr.Result{Width: 2480, Height: 3508, Lines: lines}
+}
+
+func TestReadNĐ30(t *testing.T) {
+	body := ocr.Result{Width: 2480, Height: 3508, Lines: []ocr.Line{
+		line(350, 300, "Điều 2. Quyết định này có hiệu lực kể từ ngày ký và thay thế các quy định", 96),
+		line(350, 380, "trước đây trái với Quyết định này.", 96),
+	}}
+	pages := []ocr.Result{
+		{Width: 2480, Height: 3508, Lines: []ocr.Line{line(350, 300, "Phiếu kiểm soát quá trình giải quyết hồ sơ", 95)}},
+		nd30Page("143/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95), body,
+		nd30Page("/QĐ-STP", "ngày tháng 4 năm 2024", 20),
+	}
+	docs := Read(pages)
+	if len(docs) != 2 {
+		t.Fatalf("got %d documents, want 2: %+v", len(docs), docs)
+	}
+	d := docs[0]
+	if d.FirstPage != 2 || d.LastPage != 3 || docs[1].FirstPage != 4 || docs[1].LastPage != 4 {
+		t.Errorf("page groups %d-%d, %d-%d; want 2-3, 4-4", d.FirstPage, d.LastPage, docs[1].FirstPage, docs[1].LastPage)
+	}
+	want := map[string]string{
+		"doc_type": "QUYẾT ĐỊNH", "number": "143/QĐ-STP", "agency": "SỞ TƯ PHÁP", "place": "Hà Nội",
+		"date": "2024-03-05", "summary": "Về việc công bố danh mục thủ tục hành chính",
+		"signer": "Nguyễn Thị Thu Hằng", "signer_title": "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC",
+	}
+	got := map[string]*Field{"doc_type": d.DocType, "number": d.Number, "agency": d.Agency, "place": d.Place,
+		"date": d.Date, "summary": d.Summary, "signer": d.Signer, "signer_title": d.SignerTitle}
+	for k, v := range want {
+		f := got[k]
+		if f == nil || f.Value != v {
+			t.Errorf("%s: got %+v, want %q", k, f, v)
+			continue
+		}
+		if f.Confidence < Deliver || f.Page != 2 || len(f.Boxes) == 0 {
+			t.Errorf("%s: confidence %.2f page %d boxes %d; want deliverable, page 2, boxes", k, f.Confidence, f.Page, len(f.Boxes))
+		}
+	}
+	if len(d.Recipients) != 2 || d.Recipients[0].Value != "Như Điều 3" || d.Recipients[1].Value != "Lưu: VT, HCTP" {
+		t.Errorf("recipients %+v", d.Recipients)
+	}
+	if d.Urgency != nil || d.Secrecy != nil || d.NeedsReview {
+		t.Errorf("urgency %v secrecy %v review %v: none printed, all read well", d.Urgency, d.Secrecy, d.NeedsReview)
+	}
+
+	// The second document's number and day were left blank for the pen and
+	// not read: said so, not guessed.
+	d2 := docs[1]
+	if d2.Number == nil || !d2.Number.Unreadable || d2.Number.Value != "" {
+		t.Errorf("blank number: %+v", d2.Number)
+	}
+	if d2.Date == nil || !d2.Date.Unreadable || !d2.Date.Handwritten || d2.Date.Value != "" {
+		t.Errorf("blank day: %+v", d2.Date)
+	}
+	if !d2.NeedsReview {
+		t.Error("unreadable fields do not raise review")
+	}
+}
+
+func TestReadLowConfidence(t *testing.T) {
+	p := nd30Page("143/QĐ-STP", "ngày 05 tháng 3 năm 2024", 41)
+	docs := Read([]ocr.Result{p})
+	if len(docs) != 1 || docs[0].Date == nil {
+		t.Fatalf("got %+v", docs)
+	}
+	if d := docs[0].Date; d.Confidence >= Deliver || !d.Handwritten || !docs[0].NeedsReview {
+		t.Errorf("a day read at 41 is delivered: %+v, review %v", d, docs[0].NeedsReview)
+	}
+}
+
+func TestNoHeaderNoDocument(t *testing.T) {
+	p := ocr.Result{Width: 2480, Height: 3508, Lines: []ocr.Line{
+		line(350, 300, "Điều 2. Quyết định này có hiệu lực kể từ ngày ký", 96),
+		line(350, 2600, "Sở Tư pháp thành phố Hà Nội", 96),
+	}}
+	if docs := Read([]ocr.Result{p}); len(docs) != 0 {
+		t.Errorf("a body page made documents: %+v", docs)
+	}
+}

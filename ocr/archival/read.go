@@ -1,0 +1,791 @@
+package archival
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/syllable"
+)
+
+// seg is one piece of a line (ocr.SplitAtGaps) with what the reader needs.
+type seg struct {
+	ocr.Line
+	text string // words joined by a space
+	flat string // unmarked letters and digits only
+}
+
+func (s seg) cx() int { return (s.Box.X0 + s.Box.X1) / 2 }
+func (s seg) h() int  { return s.Box.Y1 - s.Box.Y0 }
+
+// page is one page's pieces, top to bottom, with its geometry.
+type page struct {
+	n    int // 1-based within the pages given
+	segs []seg
+	w, h int
+	// pitch is the median distance between the tops of consecutive body
+	// lines: the unit for "a gap in the text".
+	pitch int
+	// left and right margins of the body text.
+	x0, x1 int
+}
+
+func newPage(n int, r ocr.Result) *page {
+	p := &page{n: n, w: r.Width, h: r.Height}
+	for _, l := range ocr.SplitAtGaps(r.Lines) {
+		if len(l.Words) == 0 {
+			continue
+		}
+		s := seg{Line: l, text: lineText(l)}
+		s.flat = letters(s.text)
+		if s.flat == "" {
+			continue
+		}
+		p.segs = append(p.segs, s)
+		p.w = max(p.w, l.Box.X1)
+		p.h = max(p.h, l.Box.Y1)
+	}
+	slices.SortStableFunc(p.segs, func(a, b seg) int { return a.Box.Y0 - b.Box.Y0 })
+	var hs, x0s, x1s []int
+	for _, s := range p.segs {
+		hs = append(hs, s.h())
+		if s.Box.X1-s.Box.X0 > p.w/2 {
+			x0s, x1s = append(x0s, s.Box.X0), append(x1s, s.Box.X1)
+		}
+	}
+	p.pitch = max(1, median(hs)*13/10)
+	p.x0, p.x1 = median(x0s), median(x1s)
+	if len(x0s) == 0 {
+		p.x0, p.x1 = p.w/8, p.w*15/16
+	}
+	return p
+}
+
+func median(xs []int) int {
+	if len(xs) == 0 {
+		return 0
+	}
+	ys := slices.Clone(xs)
+	slices.Sort(ys)
+	return ys[len(ys)/2]
+}
+
+func lineText(l ocr.Line) string {
+	ws := make([]string, len(l.Words))
+	for i, w := range l.Words {
+		ws[i] = w.Text
+	}
+	return strings.Join(ws, " ")
+}
+
+// mottoPatterns are the national motto and its subtitle (and the Party's
+// heading, which takes the motto's place on Party documents), unmarked.
+var mottoPatterns = []string{"conghoaxahoichunghiavietnam", "doclaptudohanhphuc", "dangcongsanvietnam"}
+
+func isMotto(s seg) bool {
+	for _, p := range mottoPatterns {
+		if contains(s.flat, p, len(p)/6) {
+			return true
+		}
+	}
+	return false
+}
+
+// header is what a page's NĐ 30 header holds, found by geometry: the left
+// block (agency, number, "V/v"), the right block (motto, place and date)
+// and where the header ends.
+type header struct {
+	motto      []seg // the motto lines (right block, top)
+	left       []seg
+	right      []seg
+	bottom     int // y below which the body starts
+	leftCenter int
+}
+
+// findHeader finds the NĐ 30 header at the top of a page: the motto in the
+// top third, or failing that a "Số: …/…" line there. ok is false when the
+// page does not start a document.
+func (p *page) findHeader() (header, bool) {
+	var h header
+	top := p.h * 2 / 5
+	for _, s := range p.segs {
+		if s.Box.Y0 < top && isMotto(s) {
+			h.motto = append(h.motto, s)
+		}
+	}
+	var numberLine *seg
+	for i, s := range p.segs {
+		if s.Box.Y0 >= top {
+			break
+		}
+		if _, _, _, ok := parseNumber(s.text); ok && s.cx() < p.w/2 {
+			numberLine = &p.segs[i]
+			break
+		}
+	}
+	if len(h.motto) == 0 && numberLine == nil {
+		return h, false
+	}
+	// The column boundary: the motto block's left edge, or the middle.
+	cut := p.w * 45 / 100
+	start := 0
+	if len(h.motto) > 0 {
+		m := h.motto[0]
+		cut = min(cut, m.Box.X0-p.pitch/2)
+		// The agency's first line shares the motto's baseline; what
+		// starts higher is the e-signature's stamp or a scanner's mark.
+		start = m.Box.Y0 - p.pitch/3
+	} else {
+		start = numberLine.Box.Y0 - 4*p.pitch
+	}
+	var rightCenter int
+	if len(h.motto) > 0 {
+		rightCenter = h.motto[0].cx()
+	} else {
+		rightCenter = (p.x1 + p.w*55/100) / 2
+	}
+	bodyCenter := (p.x0 + p.x1) / 2
+	h.bottom = top
+	for _, s := range p.segs {
+		if s.Box.Y0 < start || junkLine(s) && !soPrefix.MatchString(s.text) {
+			continue // above the header: a stamp of the e-signature, a scanner's mark
+		}
+		if s.Box.Y0 >= top {
+			break
+		}
+		if isMotto(s) {
+			h.right = append(h.right, s)
+			continue
+		}
+		wide := s.Box.X1-s.Box.X0 > (p.x1-p.x0)*6/10
+		_, _, isType := matchHeading(s.text)
+		centred := abs(s.cx()-bodyCenter) < abs(s.cx()-rightCenter) && s.Box.X0 < cut && s.Box.X1 > cut
+		if len(h.left) > 0 && (wide || isType || centred || strings.HasPrefix(s.flat, "kinhgui")) {
+			h.bottom = s.Box.Y0
+			break
+		}
+		if s.Box.X1 <= cut+p.pitch/2 || s.cx() < cut {
+			h.left = append(h.left, s)
+		} else {
+			h.right = append(h.right, s)
+		}
+	}
+	// A blank left for handwritten digits splits "Số:   /QĐ-UBND" in two:
+	// pieces of one column on one row are one line.
+	h.left, h.right = joinRows(h.left), joinRows(h.right)
+	if len(h.left) > 0 {
+		h.leftCenter = h.left[0].cx()
+	}
+	return h, true
+}
+
+// joinRows joins pieces whose vertical extents mostly overlap, left to right.
+func joinRows(segs []seg) []seg {
+	var out []seg
+	for _, s := range segs {
+		if n := len(out); n > 0 {
+			last := &out[n-1]
+			ov := min(last.Box.Y1, s.Box.Y1) - max(last.Box.Y0, s.Box.Y0)
+			if ov > min(last.h(), s.h())/2 {
+				a, b := *last, s
+				if b.Box.X0 < a.Box.X0 {
+					a, b = b, a
+				}
+				j := seg{Line: ocr.Line{Words: slices.Concat(a.Words, b.Words), Box: ocr.Box{
+					X0: min(a.Box.X0, b.Box.X0), Y0: min(a.Box.Y0, b.Box.Y0), X1: max(a.Box.X1, b.Box.X1), Y1: max(a.Box.Y1, b.Box.Y1)}}}
+				j.text = lineText(j.Line)
+				j.flat = letters(j.text)
+				*last = j
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Read finds the documents in pages (a dossier's OCR results in order) and
+// reads their headers. A page whose top carries an NĐ 30 header starts a
+// new document; the pages before the first such page belong to no document
+// and are not reported. Read never fails: what it cannot read is absent or
+// marked Unreadable.
+func Read(pages []ocr.Result) []Document {
+	var (
+		docs    []Document
+		heads   []header
+		members [][]*page
+	)
+	for i, r := range pages {
+		p := newPage(i+1, r)
+		if h, ok := p.findHeader(); ok {
+			docs = append(docs, Document{FirstPage: i + 1, LastPage: i + 1})
+			heads = append(heads, h)
+			members = append(members, []*page{p})
+			continue
+		}
+		if len(docs) > 0 {
+			docs[len(docs)-1].LastPage = i + 1
+			members[len(members)-1] = append(members[len(members)-1], p)
+		}
+	}
+	for i := range docs {
+		readDocument(&docs[i], heads[i], members[i])
+	}
+	return docs
+}
+
+func readDocument(d *Document, h header, pages []*page) {
+	first := pages[0]
+	readLeft(&d.Metadata, first, h)
+	readRight(&d.Metadata, first, h)
+	readHeading(&d.Metadata, first, h)
+	readMarks(&d.Metadata, first, h)
+	// The signer and recipients close the document: look from its last
+	// page back, since an appendix may follow the signature.
+	for i := len(pages) - 1; i >= 0; i-- {
+		if readClosing(&d.Metadata, pages[i], h) {
+			break
+		}
+	}
+	d.NeedsReview = needsReview(&d.Metadata)
+}
+
+func needsReview(m *Metadata) bool {
+	for _, f := range []*Field{m.DocType, m.Number, m.Agency, m.Place, m.Date, m.Summary, m.Signer, m.SignerTitle, m.Urgency, m.Secrecy} {
+		if f != nil && (f.Unreadable || f.Confidence < Deliver) {
+			return true
+		}
+	}
+	for _, f := range m.Recipients {
+		if f.Unreadable || f.Confidence < Deliver {
+			return true
+		}
+	}
+	return false
+}
+
+// field builds a Field from the words it was read from.
+func field(pg int, value, text string, words []ocr.Word, conf float64) *Field {
+	f := &Field{Value: value, Confidence: math.Round(conf*1000) / 1000, Page: pg}
+	if text != value {
+		f.Text = text
+	}
+	for _, w := range words {
+		f.Boxes = append(f.Boxes, w.Box)
+	}
+	return f
+}
+
+// wordsOf gathers the words of segs.
+func wordsOf(segs []seg) []ocr.Word {
+	var ws []ocr.Word
+	for _, s := range segs {
+		ws = append(ws, s.Words...)
+	}
+	return ws
+}
+
+// textConfidence calibrates Tesseract's word confidences for printed text:
+// the weakest word decides, a word that is not a Vietnamese syllable (nor a
+// number, code or abbreviation) caps it under Deliver, and a value needs
+// every word above 90 to be delivered without review. Tesseract rates
+// wrong marks on capitals at 85-93, so that bar is where its word
+// confidence stops being a promise.
+func textConfidence(words []ocr.Word) float64 {
+	if len(words) == 0 {
+		return 0
+	}
+	q := 100.0
+	bad := 0
+	for _, w := range words {
+		q = min(q, w.Confidence)
+		if syllable.Judge(w.Text) == syllable.NotSyllable {
+			bad++
+		}
+	}
+	c := scale(q)
+	if bad > 0 {
+		c = min(c, 0.6)
+	}
+	return c
+}
+
+// scale maps a word confidence (0-100) to the calibrated 0-1: 90 and up
+// map to Deliver and above, linearly.
+func scale(q float64) float64 {
+	if q >= 90 {
+		return Deliver + (1-Deliver)*(q-90)/10
+	}
+	return math.Max(0, Deliver*(q-30)/60)
+}
+
+func minConf(words []ocr.Word) float64 {
+	q := 100.0
+	for _, w := range words {
+		q = min(q, w.Confidence)
+	}
+	return q
+}
+
+// agencyStarts are the words that begin an agency's name: a new name in
+// the left block (the issuing body under its parent) starts with one, a
+// wrapped name ("ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NGÃI") does not.
+var agencyStarts = []string{"uy ban", "ubnd", "so ", "phong ", "ban ", "cuc ", "chi cuc", "vu ", "van phong", "truong ",
+	"cong an", "benh vien", "trung tam", "hoi dong", "bo ", "tong cuc", "thanh tra", "toa an", "vien kiem sat",
+	"kho bac", "bao hiem", "chi nhanh", "dai ", "hoc vien", "dai hoc", "doan ", "dang uy", "mat tran", "hoi ", "cong ty", "ban quan ly", "chi cuc "}
+
+func startsAgency(s seg) bool {
+	u := unmark(s.text) + " "
+	for _, a := range agencyStarts {
+		if strings.HasPrefix(u, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// readLeft reads the left block: the agency above the number, the number,
+// and a letter's "V/v" summary under it.
+func readLeft(m *Metadata, p *page, h header) {
+	numIdx := -1
+	for i, s := range h.left {
+		if _, _, _, ok := parseNumber(s.text); ok {
+			numIdx = i
+			break
+		}
+	}
+	agencyEnd := len(h.left)
+	if numIdx >= 0 {
+		agencyEnd = numIdx
+	}
+	// The agency lines: capitals, before the number; the issuing body is
+	// the last name that starts there (its parent above it is left out).
+	var names [][]seg
+	for _, s := range h.left[:agencyEnd] {
+		if !upperLine(s.text) {
+			continue
+		}
+		if len(names) == 0 || startsAgency(s) {
+			names = append(names, nil)
+		}
+		names[len(names)-1] = append(names[len(names)-1], s)
+	}
+	if len(names) > 0 {
+		name := names[len(names)-1]
+		ws := wordsOf(name)
+		value := strings.Join(strings.Fields(lineText(ocr.Line{Words: ws})), " ")
+		all := wordsOf(slices.Concat(names...))
+		m.Agency = field(p.n, value, lineText(ocr.Line{Words: all}), ws, textConfidence(ws))
+	}
+	if numIdx < 0 {
+		return
+	}
+	ns := h.left[numIdx]
+	value, digits, rest, _ := parseNumber(ns.text)
+	// The words after "Số:" are the number; a glued "Số:89" is one word.
+	words := ns.Words
+	if len(words) > 1 && soPrefix.MatchString(words[0].Text) && strings.IndexByte(words[0].Text, '/') < 0 && len(strings.TrimSpace(soPrefix.ReplaceAllString(words[0].Text, ""))) == 0 {
+		words = words[1:]
+	}
+	digitConf, restConf := 100.0, 100.0
+	for _, w := range words {
+		if strings.HasPrefix(w.Text, "/") || strings.Contains(w.Text, "-") && !hasDigitBeforeSlash(w.Text) {
+			restConf = min(restConf, w.Confidence)
+		} else {
+			digitConf = min(digitConf, w.Confidence)
+		}
+	}
+	read := digits + rest
+	switch {
+	case value == "":
+		f := field(p.n, "", read, words, 0)
+		f.Unreadable, f.Handwritten = true, digitsLookWritten(digits)
+		m.Number = f
+	default:
+		c := scale(min(digitConf, restConf))
+		f := field(p.n, value, read, words, c)
+		// Digits in a printed blank read far worse than the print beside
+		// them: they were written by hand (or stamped).
+		f.Handwritten = digitConf < 70 && restConf >= 70
+		m.Number = f
+	}
+	// A letter's summary: "V/v …" under the number, maybe wrapped.
+	var vv []seg
+	for _, s := range h.left[numIdx+1:] {
+		if len(vv) == 0 {
+			if strings.HasPrefix(s.flat, "vv") || strings.HasPrefix(unmark(s.text), "v/v") {
+				vv = append(vv, s)
+			}
+			continue
+		}
+		if s.Box.Y0-vv[len(vv)-1].Box.Y1 > p.pitch {
+			break
+		}
+		vv = append(vv, s)
+	}
+	if len(vv) > 0 {
+		ws := wordsOf(vv)
+		if len(ws) > 1 {
+			text := lineText(ocr.Line{Words: ws})
+			value := strings.Join(strings.Fields(lineText(ocr.Line{Words: ws[1:]})), " ")
+			m.Summary = field(p.n, value, text, ws[1:], textConfidence(ws[1:]))
+		}
+	}
+}
+
+func hasDigitBeforeSlash(w string) bool {
+	before, _, _ := strings.Cut(w, "/")
+	return strings.IndexFunc(before, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0
+}
+
+// digitsLookWritten: something was read in the blank but it is not a
+// number (handwriting read as letters); an empty blank is just unreadable.
+func digitsLookWritten(d string) bool { return strings.TrimSpace(d) != "" }
+
+// upperLine tells a line in capitals (agency names, titles) from others.
+func upperLine(s string) bool {
+	up, low := 0, 0
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z' || r > 127 && strings.ToUpper(string(r)) != string(r):
+			low++
+		case r >= 'A' && r <= 'Z' || r > 127 && strings.ToLower(string(r)) != string(r):
+			up++
+		}
+	}
+	return up > 0 && low*5 <= up
+}
+
+// readRight reads the right block: the place and date line under the motto.
+func readRight(m *Metadata, p *page, h header) {
+	for _, s := range h.right {
+		if isMotto(s) {
+			continue
+		}
+		d, ok := parseDate(s.text)
+		if !ok {
+			continue
+		}
+		readPlaceDate(m, p, s, d)
+		return
+	}
+}
+
+func readPlaceDate(m *Metadata, p *page, s seg, d vnDate) {
+	// The place: the words before the comma (or before "ngày").
+	var place, rest []ocr.Word
+	for i, w := range s.Words {
+		if strings.HasSuffix(w.Text, ",") {
+			place, rest = s.Words[:i+1], s.Words[i+1:]
+			break
+		}
+		if unmark(w.Text) == "ngay" {
+			place, rest = s.Words[:i], s.Words[i:]
+			break
+		}
+	}
+	if len(place) > 0 {
+		text := strings.TrimRight(lineText(ocr.Line{Words: place}), ", ")
+		if text != "" {
+			m.Place = field(p.n, text, text, place, textConfidence(place))
+		}
+	} else {
+		rest = s.Words
+	}
+	text := strings.TrimSpace(lineText(ocr.Line{Words: rest}))
+	iso, ok := d.iso()
+	if !ok {
+		f := field(p.n, "", text, rest, 0)
+		f.Unreadable = true
+		f.Handwritten = !d.day.missing || !d.month.missing // something was written there, not in print
+		if d.day.missing || d.month.missing {
+			// An empty blank: digits written by hand that OCR dropped.
+			f.Handwritten = true
+		}
+		m.Date = f
+		return
+	}
+	q := minConf(rest)
+	c := scale(q)
+	if d.day.fixed || d.month.fixed || d.year.fixed {
+		c = min(c, 0.7)
+	}
+	f := field(p.n, iso, text, rest, c)
+	// Day digits written by hand read far worse than the printed month.
+	var dayConf float64 = 100
+	for _, w := range rest {
+		if strings.Contains(unmark(w.Text), d.day.text) && d.day.text != "" {
+			dayConf = min(dayConf, w.Confidence)
+			break
+		}
+	}
+	f.Handwritten = dayConf < 70
+	m.Date = f
+}
+
+// readHeading reads the type heading and, under it, the summary.
+func readHeading(m *Metadata, p *page, h header) {
+	bodyCenter := (p.x0 + p.x1) / 2
+	var headSeg *seg
+	var heading string
+	var dist int
+	for i, s := range p.segs {
+		if s.Box.Y0 < h.bottom-p.pitch/2 {
+			continue
+		}
+		if s.Box.Y0 > h.bottom+6*p.pitch {
+			break
+		}
+		if t, d, ok := matchHeading(s.text); ok && abs(s.cx()-bodyCenter) < (p.x1-p.x0)/5 {
+			headSeg, heading, dist = &p.segs[i], t, d
+			break
+		}
+	}
+	numCode := ""
+	if m.Number != nil && m.Number.Value != "" {
+		numCode = typeCode(m.Number.Value)
+	}
+	if headSeg == nil {
+		// A letter has no heading: its number names no type, and its
+		// summary is the "V/v" under the number.
+		if m.Number != nil && m.Number.Value != "" && numCode == "" && m.Summary != nil {
+			m.DocType = &Field{Value: letterType, Confidence: math.Min(m.Number.Confidence, 0.95), Page: p.n}
+		}
+		return
+	}
+	c := scale(minConf(headSeg.Words))
+	if dist > 0 {
+		c = min(c, 0.8)
+	}
+	if numCode != "" {
+		if numCode == codeOf(heading) {
+			c = math.Max(c, 0.95) // two readings agree
+		} else {
+			c = min(c, 0.5)
+		}
+	}
+	m.DocType = field(p.n, heading, headSeg.text, headSeg.Words, c)
+
+	// The summary: centred lines right under the heading.
+	var sum []seg
+	prev := headSeg.Box.Y1
+	for _, s := range p.segs {
+		if s.Box.Y0 <= headSeg.Box.Y0+headSeg.h()/2 {
+			continue
+		}
+		if s.Box.Y0-prev > p.pitch*8/10 || abs(s.cx()-bodyCenter) > (p.x1-p.x0)/8 {
+			if len(sum) == 0 && junkLine(s) {
+				continue // a rule read as marks
+			}
+			break
+		}
+		if junkLine(s) {
+			continue
+		}
+		if upperLine(s.text) || strings.HasPrefix(s.flat, "cancu") || strings.HasPrefix(s.flat, "kinhgui") {
+			break
+		}
+		sum = append(sum, s)
+		prev = s.Box.Y1
+	}
+	if len(sum) > 0 && m.Summary == nil {
+		ws := wordsOf(sum)
+		text := lineText(ocr.Line{Words: ws})
+		m.Summary = field(p.n, text, text, ws, textConfidence(ws))
+	}
+}
+
+// junkLine: marks read from a rule, a seal or dirt.
+func junkLine(s seg) bool {
+	c := syllable.Score(s.text)
+	return len(s.flat) < 3 || c.Words > 0 && c.Share() < 0.5 || minConf(s.Words) < 30 && len(s.flat) < 6
+}
+
+// marks: độ khẩn and độ mật, printed as a line of their own (or stamped).
+var (
+	urgencies = []string{"HỎA TỐC HẸN GIỜ", "THƯỢNG KHẨN", "HỎA TỐC", "KHẨN"}
+	secrecies = []string{"TUYỆT MẬT", "TỐI MẬT", "MẬT"}
+)
+
+func readMarks(m *Metadata, p *page, h header) {
+	for _, s := range p.segs {
+		if s.Box.Y0 > h.bottom+8*p.pitch {
+			break
+		}
+		for _, u := range urgencies {
+			if s.flat == letters(u) && m.Urgency == nil {
+				m.Urgency = field(p.n, u, s.text, s.Words, scale(minConf(s.Words)))
+			}
+		}
+		for _, u := range secrecies {
+			if s.flat == letters(u) && m.Secrecy == nil {
+				m.Secrecy = field(p.n, u, s.text, s.Words, scale(minConf(s.Words)))
+			}
+		}
+	}
+}
+
+// titleStarts begin a signer's title line: the authority forms of NĐ 30
+// (KT., TM., TL., TUQ., Q.) and the positions.
+var titleStarts = []string{"kt", "tm", "tl", "tuq", "q", "chu tich", "pho chu tich", "giam doc", "pho giam doc", "truong", "pho truong",
+	"chanh", "pho chanh", "bo truong", "thu truong", "cuc truong", "tong cuc truong", "vu truong", "vien truong", "hieu truong",
+	"tong giam doc", "bi thu", "chu nhiem", "thu truong", "nguoi ky", "quyen", "can bo", "cong chuc"}
+
+func titleLine(s seg) bool {
+	if !upperLine(s.text) {
+		return false
+	}
+	u := unmark(s.text)
+	for _, t := range titleStarts {
+		if strings.HasPrefix(u, t+" ") || strings.HasPrefix(u, t+".") || u == t {
+			return true
+		}
+	}
+	return false
+}
+
+// personName: two to six words, each capitalised, all Vietnamese
+// syllables.
+func personName(s seg) bool {
+	if len(s.Words) < 2 || len(s.Words) > 6 {
+		return false
+	}
+	for _, w := range s.Words {
+		r := []rune(w.Text)
+		if len(r) == 0 || strings.ToUpper(string(r[0])) != string(r[0]) || strings.ToLower(string(r[1:])) != string(r[1:]) {
+			return false
+		}
+		if syllable.Judge(w.Text) != syllable.Syllable {
+			return false
+		}
+	}
+	return true
+}
+
+// readClosing reads "Nơi nhận" (bottom-left) and the signer block
+// (bottom-right) of a page; false when the page has neither.
+func readClosing(m *Metadata, p *page, h header) bool {
+	mid := p.x0 + (p.x1-p.x0)*45/100
+	recv := -1
+	for i, s := range p.segs {
+		if strings.HasPrefix(s.flat, "noinhan") && s.Box.X1 < p.w*6/10 {
+			recv = i
+		}
+	}
+	// The title: capitals in the right half, low on the page (below the
+	// header on a first page), under the end of the body.
+	from := 0
+	if recv >= 0 {
+		from = p.segs[recv].Box.Y0 - 3*p.pitch
+	} else {
+		from = max(h.bottom, p.h/3)
+	}
+	ti := -1
+	for i, s := range p.segs {
+		if s.Box.Y0 >= from && s.Box.X0 >= mid && titleLine(s) {
+			ti = i
+			break
+		}
+	}
+	if recv < 0 && ti < 0 {
+		return false
+	}
+	if recv >= 0 {
+		m.Recipients = readRecipients(p, recv)
+	}
+	// The name: the lowest name-like line in the right half under the
+	// title (or, with the title lost under a seal, beside "Nơi nhận").
+	below, limit := 0, 0
+	if ti >= 0 {
+		title := []seg{p.segs[ti]}
+		for _, s := range p.segs[ti+1:] {
+			if s.Box.X0 < mid || s.Box.Y0-title[len(title)-1].Box.Y1 > p.pitch || !upperLine(s.text) {
+				continue
+			}
+			title = append(title, s)
+		}
+		tw := wordsOf(title)
+		tt := lineText(ocr.Line{Words: tw})
+		m.SignerTitle = field(p.n, tt, tt, tw, textConfidence(tw))
+		below = title[len(title)-1].Box.Y1
+	} else {
+		below = p.segs[recv].Box.Y0 - p.pitch
+	}
+	limit = below + 12*p.pitch
+	var name, other *seg
+	for i, s := range p.segs {
+		if s.Box.Y0 <= below || s.Box.Y0 > limit || s.Box.X0 < mid {
+			continue
+		}
+		if personName(s) {
+			name = &p.segs[i]
+		} else if len(s.Words) >= 2 && len(s.Words) <= 6 && !upperLine(s.text) && !strings.HasPrefix(s.text, "(") {
+			other = &p.segs[i]
+		}
+	}
+	switch {
+	case name != nil && (other == nil || other.Box.Y0 < name.Box.Y0):
+		ws := make([]string, len(name.Words))
+		for i, w := range name.Words {
+			ws[i] = w.Text
+		}
+		c := textConfidence(name.Words)
+		if !commonName(ws) {
+			c = min(c, 0.85)
+		}
+		m.Signer = field(p.n, name.text, name.text, name.Words, c)
+	case other != nil && ti >= 0:
+		// Something is written where the name goes but it does not read
+		// as a name: a seal or a signature over it.
+		f := field(p.n, "", other.text, other.Words, 0)
+		f.Unreadable = true
+		m.Signer = f
+	}
+	return true
+}
+
+// readRecipients reads the "- …;" items under "Nơi nhận:".
+func readRecipients(p *page, at int) []Field {
+	head := p.segs[at]
+	var items [][]ocr.Word
+	prev := head.Box.Y1
+	// Words after "Nơi nhận:" on the same piece are a first item.
+	for _, s := range p.segs[at+1:] {
+		if s.Box.X0 > head.Box.X0+(p.x1-p.x0)*2/5 || s.Box.X1 > p.x0+(p.x1-p.x0)*6/10 {
+			continue // the signer block beside it
+		}
+		if s.Box.Y0-prev > 2*p.pitch {
+			break
+		}
+		prev = s.Box.Y1
+		t := strings.TrimSpace(s.text)
+		if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "—") || strings.HasPrefix(t, "+") || strings.HasPrefix(t, "•") || len(items) == 0 {
+			items = append(items, nil)
+		}
+		items[len(items)-1] = append(items[len(items)-1], s.Words...)
+	}
+	var out []Field
+	for _, ws := range items {
+		text := lineText(ocr.Line{Words: ws})
+		v := strings.TrimLeft(text, "-—+• ")
+		v = strings.TrimRight(v, ";,. /")
+		if v == "" {
+			continue
+		}
+		words := ws
+		if len(words) > 0 && strings.Trim(words[0].Text, "-—+•") == "" {
+			words = words[1:]
+		}
+		f := field(p.n, v, text, ws, textConfidence(words))
+		out = append(out, *f)
+	}
+	return out
+}
