@@ -61,7 +61,7 @@ func distance(a, b string) int {
 // contains tells whether pattern occurs in s with at most maxErr edits
 // (approximate substring search: a free start and end in s).
 func contains(s, pattern string, maxErr int) bool {
-	rs, rp := []rune(s), []rune(pattern)
+	rp := []rune(pattern)
 	col := make([]int, len(rp)+1)
 	for i := range col {
 		col[i] = i
@@ -69,7 +69,7 @@ func contains(s, pattern string, maxErr int) bool {
 	if col[len(rp)] <= maxErr {
 		return true
 	}
-	for _, r := range rs {
+	for _, r := range s {
 		diag := col[0] // the row above starts free: a match may begin anywhere
 		for i := 1; i <= len(rp); i++ {
 			c := diag
