@@ -1,6 +1,7 @@
 package archival
 
 import (
+	"github.com/sohoa/sohoa/ocr"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,28 +35,6 @@ func letters(s string) string {
 		}
 		return -1
 	}, unmark(s))
-}
-
-// distance is the Levenshtein distance between two short strings, in runes.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := prev[j-1]
-			if ra[i-1] != rb[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // contains tells whether pattern occurs in s with at most maxErr edits
@@ -112,7 +91,7 @@ func matchHeading(s string) (heading string, dist int, ok bool) {
 	}
 	best, bestD := "", 99
 	for _, t := range docTypes {
-		d := distance(got, letters(t.Heading))
+		d := ocr.EditDistance([]rune(got), []rune(letters(t.Heading)))
 		if d < bestD {
 			best, bestD = t.Heading, d
 		}
