@@ -43,6 +43,20 @@ const (
 	MaxPages = 2000
 )
 
+// PageFiles lists the page files of the batch, in order.
+func (m *Manifest) PageFiles() []string { return m.Pages }
+
+// DefaultKey gives the manifest the idempotency key k (the HTTP
+// Idempotency-Key header, the common way for clients that send none in the
+// manifest) when it has none: the manifest's own key wins, since it
+// travels with the pages (a hot folder's manifest.json keeps it across
+// restarts of the station).
+func (m *Manifest) DefaultKey(k string) {
+	if m.IdempotencyKey == "" {
+		m.IdempotencyKey = k
+	}
+}
+
 // ParseManifest decodes and validates a manifest. Unknown fields are
 // refused so that a misspelt field (e.g. "dossier") is not silently dropped.
 func ParseManifest(r io.Reader) (*Manifest, error) {

@@ -82,29 +82,28 @@ const maxExtraParts = 16
 // admitUpload runs the checks an upload passes before a byte of its body
 // is read, in this order: a multipart body, every engine answering, the
 // station within its batch and page budget, the declared length within
-// maxBytes. It returns the name of an engine that is down (the caller
-// answers 503 so the client retries) or the refusal to answer (an
-// *ingest.Error), or neither. vi and en name the upload ("lô", "batch") in
-// the too-large message.
-func (s *Server) admitUpload(r *http.Request, tok *dossier.Token, maxBytes int64, vi, en string) (down string, err error) {
+// maxBytes. It returns the refusal to answer (an *ingest.Error: 503 while
+// an engine is down, so that the client retries), or nil. vi and en name
+// the upload ("lô", "batch") in the too-large message.
+func (s *Server) admitUpload(r *http.Request, tok *dossier.Token, maxBytes int64, vi, en string) error {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
-		return "", &ingest.Error{Status: http.StatusUnsupportedMediaType,
+		return &ingest.Error{Status: http.StatusUnsupportedMediaType,
 			VI: "cần multipart/form-data với phần \"manifest\" và các tệp trang",
 			EN: "expected multipart/form-data with a \"manifest\" part and the page files"}
 	}
 	if engine, err := s.enginesDown(r.Context()); engine != "" {
 		s.log.Warn("web: upload refused while an engine is down", "path", r.URL.Path, "engine", engine, "err", err)
-		return engine, nil
+		return unavailable(engine)
 	}
 	if err := s.cfg.Intake.CheckStation(r.Context(), tok); err != nil {
-		return "", err
+		return err
 	}
 	if r.ContentLength > maxBytes {
-		return "", &ingest.Error{Status: http.StatusRequestEntityTooLarge,
+		return &ingest.Error{Status: http.StatusRequestEntityTooLarge,
 			VI: fmt.Sprintf("%s quá lớn (%d byte, tối đa %d)", vi, r.ContentLength, maxBytes),
 			EN: fmt.Sprintf("%s too large (%d bytes, at most %d)", en, r.ContentLength, maxBytes)}
 	}
-	return "", nil
+	return nil
 }
 
 // postBatch receives a multipart upload: a "manifest" part (JSON) first,
@@ -115,54 +114,14 @@ func (s *Server) admitUpload(r *http.Request, tok *dossier.Token, maxBytes int64
 // all of it is valid.
 func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	tok := TokenFrom(r.Context())
-	lim := s.cfg.Intake.Limits.WithDefaults()
 	outcome := "rejected_500"
 	defer func() { s.m.uploads.WithLabelValues(outcome).Inc() }()
-	reject := func(err error) {
-		code := http.StatusInternalServerError
-		if e := ingest.AsError(err); e != nil {
-			code = e.Status
-		} else if errors.As(err, new(*http.MaxBytesError)) {
-			code = http.StatusRequestEntityTooLarge
-		}
-		outcome = "rejected_" + strconv.Itoa(code)
-		if code < 500 {
-			// The rest of the body is not read: tell the client the
-			// connection ends here rather than drain what it still sends.
-			w.Header().Set("Connection", "close")
-		}
-		s.fail(w, r, err)
-	}
-
-	if engine, err := s.admitUpload(r, tok, lim.MaxBatchBytes, "lô", "batch"); engine != "" {
-		outcome = "rejected_503"
-		unavailable(w, engine)
-		return
-	} else if err != nil {
-		reject(err)
-		return
-	}
-	var m *ingest.Manifest
-	files, dir, err := s.receive(w, r, lim, func(part io.Reader) ([]string, error) {
-		var err error
-		m, err = ingest.ParseManifest(part)
-		if err != nil {
-			return nil, err
-		}
-		return m.Pages, nil
-	})
+	reject := func(err error) { outcome = "rejected_" + strconv.Itoa(s.rejectUpload(w, r, err)) }
+	m, files, dir, err := receiveUpload(s, w, r, tok, "lô", "batch", ingest.ParseManifest)
 	defer os.RemoveAll(dir)
 	if err != nil {
 		reject(err)
 		return
-	}
-	// The manifest's idempotency_key wins over the Idempotency-Key header:
-	// the manifest travels with the pages (a hot folder's manifest.json
-	// keeps it across restarts of the station), the header is the common
-	// HTTP way for clients that send none. The header counts only when the
-	// manifest has no key.
-	if k := r.Header.Get("Idempotency-Key"); k != "" && m.IdempotencyKey == "" {
-		m.IdempotencyKey = k
 	}
 	b, created, err := s.cfg.Intake.Submit(r.Context(), tok, m, files)
 	if err != nil {
@@ -179,6 +138,53 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	apiJSON(w, http.StatusAccepted, map[string]any{
 		"batch_id": b.ID, "status": b.Status, "pages": len(b.Pages), "created": created,
 	})
+}
+
+// rejectUpload answers an upload refused with err and returns the status.
+// A refusal of the client's (below 500) or an engine down (503) reads no
+// more of the body: the connection ends here rather than drain what the
+// client still sends.
+func (s *Server) rejectUpload(w http.ResponseWriter, r *http.Request, err error) int {
+	code := http.StatusInternalServerError
+	if e := ingest.AsError(err); e != nil {
+		code = e.Status
+	} else if errors.As(err, new(*http.MaxBytesError)) {
+		code = http.StatusRequestEntityTooLarge
+	}
+	if code < 500 || code == http.StatusServiceUnavailable {
+		w.Header().Set("Connection", "close")
+	}
+	s.fail(w, r, err)
+	return code
+}
+
+// uploadManifest is what receiving an upload needs of its manifest (a
+// batch's *ingest.Manifest, a stack's *stack.Manifest).
+type uploadManifest interface {
+	PageFiles() []string // the files of the upload's other parts
+	DefaultKey(k string) // the Idempotency-Key header, when the manifest has no key
+}
+
+// receiveUpload admits an upload (admitUpload: vi and en name it) and
+// receives it (receive) with the manifest that parse reads; the
+// Idempotency-Key header gives the manifest its key when it has none. The
+// caller removes dir, also on error.
+func receiveUpload[M uploadManifest](s *Server, w http.ResponseWriter, r *http.Request, tok *dossier.Token, vi, en string, parse func(io.Reader) (M, error)) (m M, files map[string]ingest.File, dir string, err error) {
+	lim := s.cfg.Intake.Limits.WithDefaults()
+	if err := s.admitUpload(r, tok, lim.MaxBatchBytes, vi, en); err != nil {
+		return m, nil, "", err
+	}
+	files, dir, err = s.receive(w, r, lim, func(part io.Reader) ([]string, error) {
+		var err error
+		if m, err = parse(part); err != nil {
+			return nil, err
+		}
+		return m.PageFiles(), nil
+	})
+	if err == nil {
+		m.DefaultKey(r.Header.Get("Idempotency-Key"))
+	}
+	return m, files, dir, err
 }
 
 // receive reads a multipart upload: a "manifest" part first (parse checks

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/sohoa/sohoa/ingest"
 )
 
 // While PostgreSQL, the queue or the blob store is down, an upload cannot be
@@ -55,11 +56,10 @@ func (s *Server) enginesDown(ctx context.Context) (string, error) {
 	return g.down, g.err
 }
 
-// unavailable answers 503 with Retry-After, naming the engine that is down.
-func unavailable(w http.ResponseWriter, engine string) {
-	w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
-	w.Header().Set("Connection", "close")
-	apiError(w, http.StatusServiceUnavailable,
-		fmt.Sprintf("hệ thống lưu trữ tạm thời không trả lời (%s); lô chưa được nhận, gửi lại sau %d giây với cùng khóa idempotency", engine, int(RetryAfter/time.Second)),
-		fmt.Sprintf("storage is not answering for now (%s); the batch was not taken, send it again in %d seconds with the same idempotency key", engine, int(RetryAfter/time.Second)))
+// unavailable is the refusal of an upload while engine is down: 503 (fail
+// adds Retry-After), naming the engine.
+func unavailable(engine string) *ingest.Error {
+	return &ingest.Error{Status: http.StatusServiceUnavailable, RetryAfter: RetryAfter,
+		VI: fmt.Sprintf("hệ thống lưu trữ tạm thời không trả lời (%s); lô chưa được nhận, gửi lại sau %d giây với cùng khóa idempotency", engine, int(RetryAfter/time.Second)),
+		EN: fmt.Sprintf("storage is not answering for now (%s); the batch was not taken, send it again in %d seconds with the same idempotency key", engine, int(RetryAfter/time.Second))}
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/stack"
 )
 
@@ -23,38 +22,13 @@ func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := TokenFrom(r.Context())
-	lim := s.cfg.Intake.Limits.WithDefaults()
-	reject := func(err error) {
-		if e := ingest.AsError(err); e != nil && e.Status < 500 {
-			w.Header().Set("Connection", "close")
-		}
-		s.fail(w, r, err)
-	}
 	// One stack counts as one upload against the station's batches per
 	// minute; each dossier's pages count against its pages per hour.
-	if engine, err := s.admitUpload(r, tok, lim.MaxBatchBytes, "xấp", "stack"); engine != "" {
-		unavailable(w, engine)
-		return
-	} else if err != nil {
-		reject(err)
-		return
-	}
-	var m *stack.Manifest
-	files, dir, err := s.receive(w, r, lim, func(part io.Reader) ([]string, error) {
-		var err error
-		m, err = stack.ParseManifest(part)
-		if err != nil {
-			return nil, err
-		}
-		return m.Pages, nil
-	})
+	m, files, dir, err := receiveUpload(s, w, r, tok, "xấp", "stack", stack.ParseManifest)
 	defer os.RemoveAll(dir)
 	if err != nil {
-		reject(err)
+		s.rejectUpload(w, r, err)
 		return
-	}
-	if k := r.Header.Get("Idempotency-Key"); k != "" && m.IdempotencyKey == "" {
-		m.IdempotencyKey = k
 	}
 	select {
 	case s.stackSlot <- struct{}{}:
@@ -64,7 +38,7 @@ func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.cfg.Stacks.Split(r.Context(), tok, m, files)
 	if err != nil {
-		reject(err)
+		s.rejectUpload(w, r, err)
 		return
 	}
 	for _, d := range out.Dossiers {

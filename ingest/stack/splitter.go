@@ -52,6 +52,17 @@ type Defaults struct {
 	DocumentType string `json:"document_type"`
 }
 
+// PageFiles lists the page files of the stack, in scanning order.
+func (m *Manifest) PageFiles() []string { return m.Pages }
+
+// DefaultKey gives the stack the idempotency key k when it has none, as
+// ingest.Manifest.DefaultKey does.
+func (m *Manifest) DefaultKey(k string) {
+	if m.IdempotencyKey == "" {
+		m.IdempotencyKey = k
+	}
+}
+
 // ParseManifest decodes and validates a stack manifest with the batch
 // manifest's rules (lengths, control characters, file names). Unknown
 // fields are refused.
