@@ -36,6 +36,10 @@ type Metadata struct {
 type Page struct {
 	Image  ocr.Image
 	Result ocr.Result
+	// Rotate turns the page as shown (its /Rotate), clockwise: 0, 90, 180
+	// or 270. The image and the text layer stay as recognized, so a turn
+	// an official asks for costs no re-encoding and no new reading.
+	Rotate int
 }
 
 // PageSource hands pages to Assemble one at a time, so that a long document

@@ -355,8 +355,15 @@ func writePage(o *objWriter, d docObjs, parent int, pg Page) (int, error) {
 	fmt.Fprintf(&c, "q %s 0 0 %s 0 0 cm /Im0 Do Q\n", num(wpt), num(hpt))
 	textLayer(&c, pg.Result.Lines, sx, sy, hpt)
 	o.flateStream(contID, "", c.Bytes())
-	o.obj(pageID, fmt.Sprintf("<</Type /Page /Parent %s /MediaBox [0 0 %s %s] /Resources <</XObject <</Im0 %s>> /Font <</F1 %s>>>> /Contents %s>>",
-		ref(parent), num(wpt), num(hpt), ref(imgID), ref(d.font), ref(contID)))
+	rotate := ""
+	if r := (pg.Rotate%360 + 360) % 360; r != 0 {
+		if r%90 != 0 {
+			return 0, fmt.Errorf("page rotation %d is not a multiple of 90", pg.Rotate)
+		}
+		rotate = fmt.Sprintf(" /Rotate %d", r)
+	}
+	o.obj(pageID, fmt.Sprintf("<</Type /Page /Parent %s /MediaBox [0 0 %s %s]%s /Resources <</XObject <</Im0 %s>> /Font <</F1 %s>>>> /Contents %s>>",
+		ref(parent), num(wpt), num(hpt), rotate, ref(imgID), ref(d.font), ref(contID)))
 	return pageID, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
@@ -79,7 +80,10 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	defer f.Close()
 
 	start := time.Now()
-	src := &blobPages{blobs: r.cfg.Blobs, pages: b.Pages}
+	src, err := r.documentPages(ctx, b)
+	if err != nil {
+		return err
+	}
 	opts := pdf.AssembleOptions{Conformance: r.cfg.Conformance, Metadata: pdf.Metadata{
 		Title:        b.Title,
 		DocumentType: b.DocumentType,
@@ -134,7 +138,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		Size:        size,
 		SHA256:      sum,
 		Signer:      w.signerName(),
-		Pages:       len(b.Pages),
+		Pages:       src.Len(),
 		CreatedAt:   opts.Metadata.Created,
 	})
 	if err != nil {
@@ -148,7 +152,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		}
 	} else {
 		r.m.result()
-		r.log.Info("result ready", "result", code, "dossier", b.DossierCode, "batch", b.ID, "pages", len(b.Pages), "bytes", size)
+		r.log.Info("result ready", "result", code, "dossier", b.DossierCode, "batch", b.ID, "pages", src.Len(), "bytes", size)
 	}
 	r.events.nudge()
 
@@ -189,13 +193,17 @@ func (w *documentWorker) indexDone(ctx context.Context, b *dossier.Batch) error 
 	if err != nil {
 		return fmt.Errorf("load result %s: %w", b.ResultCode, err)
 	}
-	texts := make([]string, len(b.Pages))
-	for i, p := range b.Pages {
-		rec, err := loadPageRecord(ctx, r.cfg.Blobs, p.ResultKey)
+	src, err := r.documentPages(ctx, b)
+	if err != nil {
+		return err
+	}
+	texts := make([]string, src.Len())
+	for i := range texts {
+		res, err := src.reading(ctx, i)
 		if err != nil {
 			return err
 		}
-		texts[i] = rec.Text
+		texts[i] = res.Text
 	}
 	if err := r.cfg.Index.Add(ctx, index.DocumentPages(b, *res, texts)); err != nil {
 		return fmt.Errorf("index %s: %w", res.Code, err)
@@ -217,27 +225,66 @@ func exceptionSummary(b *dossier.Batch) string {
 	return strconv.Itoa(len(parts)) + " page(s) could not be processed; retry them or upload them again: " + strings.Join(parts, "; ")
 }
 
+// documentPages is the pages of b's document as its review (if any) left
+// them: the source the document job assembles and indexes.
+func (r *Runner) documentPages(ctx context.Context, b *dossier.Batch) (*blobPages, error) {
+	var log []dossier.ReviewChange
+	if r.cfg.Review != nil {
+		var err error
+		if log, err = r.cfg.Review.Changes(ctx, b.ID); err != nil {
+			return nil, fmt.Errorf("review of %s: %w", b.ID, err)
+		}
+	}
+	pages, _, err := applyReview(b.Pages, log)
+	if err != nil {
+		return nil, backoff.Permanent(fmt.Errorf("review of %s: %w", b.ID, err))
+	}
+	return &blobPages{blobs: r.cfg.Blobs, pages: pages}, nil
+}
+
 // blobPages is a pdf.PageSource reading each page's image and OCR result
 // from blobs when asked, so a long document never sits in memory whole.
-// It keeps each page's text for the index.
+// It applies the review's corrections and turns, and keeps each page's
+// (corrected) text for the index.
 type blobPages struct {
 	blobs storage.Blobs
-	pages []dossier.Page
+	pages []reviewedPage
 	texts []string
 }
 
 func (s *blobPages) Len() int { return len(s.pages) }
 
+// record returns the i-th page's record, its reading corrected.
+func (s *blobPages) record(ctx context.Context, i int) (*pageRecord, error) {
+	if i < 0 || i >= len(s.pages) {
+		return nil, fmt.Errorf("page %d out of range", i)
+	}
+	rec, err := loadPageRecord(ctx, s.blobs, s.pages[i].ResultKey)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Result, err = correct(rec.Result, s.pages[i]); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// reading returns the i-th page's corrected reading.
+func (s *blobPages) reading(ctx context.Context, i int) (ocr.Result, error) {
+	rec, err := s.record(ctx, i)
+	if err != nil {
+		return ocr.Result{}, err
+	}
+	return rec.Result, nil
+}
+
 // Page returns the i-th page, 0-based.
 func (s *blobPages) Page(ctx context.Context, i int) (pdf.Page, error) {
-	if i < 0 || i >= len(s.pages) {
-		return pdf.Page{}, fmt.Errorf("page %d out of range", i)
-	}
-	p := s.pages[i]
-	rec, err := loadPageRecord(ctx, s.blobs, p.ResultKey)
+	rec, err := s.record(ctx, i)
 	if err != nil {
 		return pdf.Page{}, err
 	}
+	p := s.pages[i]
 	img := rec.Image
 	rc, _, err := s.blobs.Get(ctx, p.ImageKey)
 	if err != nil {
@@ -251,7 +298,7 @@ func (s *blobPages) Page(ctx context.Context, i int) (pdf.Page, error) {
 		s.texts = make([]string, len(s.pages))
 	}
 	s.texts[i] = rec.Text
-	return pdf.Page{Image: img, Result: rec.Result}, nil
+	return pdf.Page{Image: img, Result: rec.Result, Rotate: p.Rotate}, nil
 }
 
 func loadPageRecord(ctx context.Context, blobs storage.Blobs, key string) (*pageRecord, error) {

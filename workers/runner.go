@@ -26,8 +26,12 @@ type Config struct {
 	Records Records // *storage.SQLRecords
 	Blobs   storage.Blobs
 	Index   index.Index // nil: results are not indexed
-	OCR     *ocr.Pool
-	Signer  *pdf.Signer // nil: PDFs are stored unsigned
+	// Review is the log of officials' corrections and page operations
+	// (*storage.ReviewRecords); documents are built with it applied. Nil:
+	// documents are built as recognized.
+	Review ReviewLog
+	OCR    *ocr.Pool
+	Signer *pdf.Signer // nil: PDFs are stored unsigned
 	// SignerName is recorded with each result (the certificate's subject).
 	SignerName  string
 	Conformance pdf.Conformance // PDF/A-2b when empty
@@ -77,6 +81,13 @@ type Records interface {
 	ResultByCode(ctx context.Context, code string) (*dossier.Result, error)
 	// Outbox: the events to deliver.
 	Outbox
+}
+
+// ReviewLog is the review log of documents awaiting signature;
+// *storage.ReviewRecords implements it.
+type ReviewLog interface {
+	// Changes returns a batch's changes in order (empty when none).
+	Changes(ctx context.Context, batchID string) ([]dossier.ReviewChange, error)
 }
 
 // EventsConfig says where result events go. Each event is delivered at

@@ -120,6 +120,7 @@ type stack struct {
 	log     *slog.Logger
 	db      *storage.DB
 	records *storage.SQLRecords
+	review  *storage.ReviewRecords
 	blobs   storage.Blobs
 	queue   workers.Queue
 	index   index.Searcher
@@ -175,6 +176,9 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		return st, err
 	}
 	if st.records, err = storage.OpenRecords(ctx, st.db); err != nil {
+		return st, err
+	}
+	if st.review, err = storage.OpenReviewRecords(ctx, st.db); err != nil {
 		return st, err
 	}
 	blobURL := c.s3URL
@@ -243,6 +247,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		Records:     st.records,
 		Blobs:       st.blobs,
 		Index:       st.index,
+		Review:      st.review,
 		OCR:         st.pool,
 		Signer:      st.signer,
 		SignerName:  signerName,

@@ -78,6 +78,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	review, err := storage.OpenReviewRecords(ctx, db)
+	if err != nil {
+		return err
+	}
 	var blobs storage.Blobs
 	err = waitEngine(ctx, e.log, "the blob store", redactedHost(*s3URL), func(ctx context.Context) (err error) {
 		blobs, err = storage.OpenBlobs(ctx, *s3URL, storage.WithRetry(storage.RetryPolicy{
@@ -114,6 +118,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		Records:     records,
 		Blobs:       blobs,
 		Index:       idx,
+		Review:      review,
 		OCR:         pool,
 		Signer:      signer,
 		SignerName:  sc.Name,

@@ -29,11 +29,13 @@ type ResultSource interface {
 }
 
 // DocumentPages maps a linked result to the pages the index keeps, the one
-// mapping the document worker and Rebuild share: page i of batch b is page
-// i+1 of the result's PDF, with text texts[i] ("" for a page that has no
-// OCR text, which stays in the PDF and in the index, empty).
+// mapping the document worker and Rebuild share: the result's PDF has a
+// page per text, page i+1 with text texts[i] ("" for a page that has no
+// OCR text, which stays in the PDF and in the index, empty). Unreviewed,
+// they are the batch's pages in order; an official's review may have
+// reordered or deleted pages.
 func DocumentPages(b *dossier.Batch, r dossier.Result, texts []string) []PageText {
-	out := make([]PageText, len(b.Pages))
+	out := make([]PageText, len(texts))
 	for i := range out {
 		out[i] = PageText{
 			ResultCode:   r.Code,
@@ -44,9 +46,7 @@ func DocumentPages(b *dossier.Batch, r dossier.Result, texts []string) []PageTex
 			Date:         r.CreatedAt,
 			Page:         i + 1,
 		}
-		if i < len(texts) {
-			out[i].Text = texts[i]
-		}
+		out[i].Text = texts[i]
 	}
 	return out
 }
