@@ -11,32 +11,6 @@ import (
 // ReviewComponent is the migration component of the review log.
 const ReviewComponent = "review"
 
-var reviewMigrations = []Migration{
-	{Version: 1, Name: "review changes", SQL: schemaSQL(`
-CREATE TABLE review_changes (
-	id TEXT PRIMARY KEY,
-	batch_id TEXT NOT NULL,
-	seq INTEGER NOT NULL,
-	kind TEXT NOT NULL,
-	page INTEGER NOT NULL,
-	line INTEGER NOT NULL DEFAULT 0,
-	word INTEGER NOT NULL DEFAULT 0,
-	old_text TEXT NOT NULL DEFAULT '',
-	text TEXT NOT NULL DEFAULT '',
-	degrees INTEGER NOT NULL DEFAULT 0,
-	position INTEGER NOT NULL DEFAULT 0,
-	blank BOOLEAN NOT NULL DEFAULT FALSE,
-	image_key TEXT NOT NULL DEFAULT '',
-	result_key TEXT NOT NULL DEFAULT '',
-	source_sha TEXT NOT NULL DEFAULT '',
-	reviewer TEXT NOT NULL DEFAULT '',
-	token_id TEXT NOT NULL DEFAULT '',
-	created_at {ts} NOT NULL
-);
-CREATE UNIQUE INDEX review_changes_seq ON review_changes (batch_id, seq);
-`)},
-}
-
 // ReviewRecords keeps the review log of documents awaiting signature
 // beside the records (same database, own migration component): each
 // correction and page operation an official makes, in order. The log is
@@ -46,6 +20,9 @@ type ReviewRecords struct {
 	db *DB
 }
 
+const reviewCols = `id, batch_id, seq, kind, page, line, word, old_text, text, degrees, position, blank,
+	image_key, result_key, source_sha, reviewer, token_id, created_at`
+
 // OpenReviewRecords migrates the review log's schema in db.
 func OpenReviewRecords(ctx context.Context, db *DB) (*ReviewRecords, error) {
 	if err := db.Migrate(ctx, ReviewComponent, reviewMigrations); err != nil {
@@ -53,9 +30,6 @@ func OpenReviewRecords(ctx context.Context, db *DB) (*ReviewRecords, error) {
 	}
 	return &ReviewRecords{db: db}, nil
 }
-
-const reviewCols = `id, batch_id, seq, kind, page, line, word, old_text, text, degrees, position, blank,
-	image_key, result_key, source_sha, reviewer, token_id, created_at`
 
 // AddChange appends c to its batch's log as change number after+1, where
 // after is the number of changes the official saw: when another change
@@ -98,4 +72,30 @@ func scanReviewChange(sc interface{ Scan(...any) error }) (dossier.ReviewChange,
 		&c.Position, &c.Blank, &c.ImageKey, &c.ResultKey, &c.SourceSHA, &c.Reviewer, &c.TokenID, &c.CreatedAt)
 	c.CreatedAt = c.CreatedAt.UTC()
 	return c, err
+}
+
+var reviewMigrations = []Migration{
+	{Version: 1, Name: "review changes", SQL: schemaSQL(`
+CREATE TABLE review_changes (
+	id TEXT PRIMARY KEY,
+	batch_id TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	page INTEGER NOT NULL,
+	line INTEGER NOT NULL DEFAULT 0,
+	word INTEGER NOT NULL DEFAULT 0,
+	old_text TEXT NOT NULL DEFAULT '',
+	text TEXT NOT NULL DEFAULT '',
+	degrees INTEGER NOT NULL DEFAULT 0,
+	position INTEGER NOT NULL DEFAULT 0,
+	blank BOOLEAN NOT NULL DEFAULT FALSE,
+	image_key TEXT NOT NULL DEFAULT '',
+	result_key TEXT NOT NULL DEFAULT '',
+	source_sha TEXT NOT NULL DEFAULT '',
+	reviewer TEXT NOT NULL DEFAULT '',
+	token_id TEXT NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL
+);
+CREATE UNIQUE INDEX review_changes_seq ON review_changes (batch_id, seq);
+`)},
 }
