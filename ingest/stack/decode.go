@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"bytes"
 	"errors"
 	"image"
 	"image/color"
@@ -10,10 +11,11 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
-// readDPI is the resolution symbols are looked for at: a separator's QR
-// module is 2.5 mm (15 pixels at 150 dpi), a receipt's 0.7 mm or more
-// (4 pixels), and halving a 300 dpi page quarters the work.
-const readDPI = 150
+// readDPI is the least resolution symbols are looked for at: a
+// separator's QR module is 2.5 mm (10 pixels at 100 dpi), a receipt's
+// 0.7-1 mm (3-4 pixels), which the QR reader still finds turned and
+// skewed; and a third of a 300 dpi page is a ninth of the work.
+const readDPI = 100
 
 // Symbols is what Read found on one page.
 type Symbols struct {
@@ -32,15 +34,19 @@ func Read(img image.Image, dpi int) Symbols {
 		dpi = 200
 	}
 	factor := max(1, dpi/readDPI)
-	return readGray(img, gray(img, factor), factor)
+	return readGray(gray(img, factor), factor, func() (*image.Gray, error) { return gray(img, 1), nil })
 }
 
-// readGray reads the symbols of img from g, its grey copy reduced by factor.
-func readGray(img image.Image, g *image.Gray, factor int) Symbols {
+// readGray reads the symbols from g, a grey copy of the page reduced by
+// factor; full gives the page at full size when a QR code is seen in g
+// but not decoded.
+func readGray(g *image.Gray, factor int, full func() (*image.Gray, error)) Symbols {
 	bmp := bitmap(g)
 	texts, damaged := readQR(bmp)
 	if damaged && factor > 1 {
-		texts, damaged = readQR(bitmap(gray(img, 1)))
+		if fg, err := full(); err == nil {
+			texts, damaged = readQR(bitmap(fg))
+		}
 	}
 	if len(texts) > 0 {
 		return Symbols{Texts: texts}
@@ -49,6 +55,57 @@ func readGray(img image.Image, g *image.Gray, factor int) Symbols {
 		return Symbols{Texts: []string{t}}
 	}
 	return Symbols{Damaged: damaged}
+}
+
+// pageGray decodes a page file (format as ocr.Sniff names it) into grey
+// reduced to about readDPI, by factor, and gives a way to its full size.
+// JPEG and PNG are reduced while they are decoded (decodeJPEGLuma,
+// decodePNGGray); other formats, and JPEGs and PNGs those do not read,
+// are decoded whole by the image package. The error is image.Decode's.
+func pageGray(data []byte, format string, maxPixels int64) (g *image.Gray, factor int, full func() (*image.Gray, error), err error) {
+	decodeFull := func() (*image.Gray, error) {
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		return gray(img, 1), nil
+	}
+	if w, h, ok := imageSize(data, format); ok {
+		factor = max(1, pageDPI(image.Rect(0, 0, w, h))/readDPI)
+		switch {
+		case format == "jpeg" && factor >= 2:
+			// The DCT scales by halves: 1/2 of 200-399 dpi, 1/4 from 400.
+			scale := 2
+			for scale < 8 && pageDPI(image.Rect(0, 0, w, h))/(scale*2) >= readDPI {
+				scale *= 2
+			}
+			if g, err := decodeJPEGLuma(data, scale, maxPixels); err == nil {
+				return g, scale, decodeFull, nil
+			}
+		case format == "png":
+			if g, err := decodePNGGray(data, factor, maxPixels); err == nil {
+				return g, factor, decodeFull, nil
+			}
+		}
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	factor = max(1, pageDPI(img.Bounds())/readDPI)
+	return gray(img, factor), factor, func() (*image.Gray, error) { return gray(img, 1), nil }, nil
+}
+
+// imageSize reads a JPEG's or PNG's size from its header.
+func imageSize(data []byte, format string) (w, h int, ok bool) {
+	if format != "jpeg" && format != "png" {
+		return 0, 0, false
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 0, 0, false
+	}
+	return cfg.Width, cfg.Height, true
 }
 
 var qrHints = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
@@ -110,22 +167,7 @@ func gray(img image.Image, factor int) *image.Gray {
 	for y := range h {
 		clear(sums)
 		for dy := range factor {
-			r := row(b.Min.Y+y*factor+dy, line)
-			if factor == 2 {
-				// The usual case (300 dpi to 150): no inner loop.
-				r = r[:2*w]
-				for x := range sums {
-					sums[x] += int(r[2*x]) + int(r[2*x+1])
-				}
-				continue
-			}
-			for x := range w {
-				s := 0
-				for _, v := range r[x*factor : x*factor+factor] {
-					s += int(v)
-				}
-				sums[x] += s
-			}
+			addBlocks(sums, row(b.Min.Y+y*factor+dy, line), factor)
 		}
 		o := out.Pix[y*out.Stride:]
 		for x := range w {

@@ -296,26 +296,32 @@ func readPage(ctx context.Context, f ingest.File, lim ingest.Limits, wantBlank b
 			VI: fmt.Sprintf("tệp %q: xấp cần mỗi trang một tệp ảnh (JPEG, PNG, TIFF một trang), tệp này có %d trang dạng %s", f.Name, info.Pages, info.Format),
 			EN: fmt.Sprintf("file %q: a stack takes one image file per page (JPEG, PNG, single-page TIFF), this one has %d pages as %s", f.Name, info.Pages, info.Format)}
 	}
-	r, err := os.Open(f.Path)
+	data, err := os.ReadFile(f.Path)
 	if err != nil {
-		return PageMark{}, fmt.Errorf("stack: open %s: %w", f.Name, err)
+		return PageMark{}, fmt.Errorf("stack: read %s: %w", f.Name, err)
 	}
-	defer r.Close()
-	img, _, err := image.Decode(r)
+	maxPixels := lim.Image.MaxPixels
+	if maxPixels <= 0 {
+		maxPixels = ocr.DefaultMaxPixels
+	}
+	g, factor, full, err := pageGray(data, info.Format, maxPixels)
 	if err != nil {
 		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
 			VI: fmt.Sprintf("tệp %q: không giải mã được ảnh (%v)", f.Name, err), EN: fmt.Sprintf("file %q: the image cannot be decoded (%v)", f.Name, err)}
 	}
-	return MarkPage(img, wantBlank), nil
+	return markGray(g, factor, full, wantBlank), nil
 }
 
 // MarkPage reads one decoded page's symbols (and, when asked, whether it
 // is blank).
 func MarkPage(img image.Image, wantBlank bool) PageMark {
-	dpi := pageDPI(img.Bounds())
-	factor := max(1, dpi/readDPI)
-	g := gray(img, factor)
-	sym := readGray(img, g, factor)
+	factor := max(1, pageDPI(img.Bounds())/readDPI)
+	return markGray(gray(img, factor), factor, func() (*image.Gray, error) { return gray(img, 1), nil }, wantBlank)
+}
+
+// markGray reads a page's marks from g, its grey copy reduced by factor.
+func markGray(g *image.Gray, factor int, full func() (*image.Gray, error), wantBlank bool) PageMark {
+	sym := readGray(g, factor, full)
 	pm := PageMark{Mark: markOfSymbols(sym.Texts)}
 	if pm.Mark.Kind == None && sym.Damaged {
 		pm.Mark = Mark{Kind: Unreadable, Detail: "QR damaged"}
