@@ -1,7 +1,6 @@
 package index
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -99,36 +98,28 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		cond = " AND " + strings.Join(conds, " AND ")
 	}
 	sig := analyze(n)
-	base := tsquery(n)
+	base, prefixes := splitPrefixes(n)
+	if prefixes != "" {
+		cond = ` AND p.words @@ ?::tsquery` + cond
+		args = append([]any{prefixes}, args...)
+	}
 	var maxID int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM search_pages`).Scan(&maxID); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	// From here on every read goes through an index, as readLevel says:
-	// the planner's choice between them is not to be trusted here.
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('work_mem', '32MB', true)`); err != nil {
+	// Every read goes through the GIN index (see readLevel); the
+	// planner's estimates of a tsquery with pairs, negations and
+	// alternatives are often far off, and its other plans walk the table.
+	// One process per query: parallel workers only add start-up on a
+	// short read.
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
+		set_config('max_parallel_workers_per_gather', '0', true), set_config('work_mem', '32MB', true)`); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	walking := true // enable_indexscan's value in tx
-	scan := func(walk bool) error {
-		if walk == walking {
-			return nil
-		}
-		walking = walk
-		_, err := tx.ExecContext(ctx, `SELECT set_config('enable_indexscan', $1, true), set_config('enable_bitmapscan', $2, true)`,
-			strconv.FormatBool(walk), strconv.FormatBool(!walk))
-		return err
-	}
-	if err := scan(false); err != nil {
-		return nil, fmt.Errorf("index: search: %w", err)
-	}
-	match := `SELECT p.id, p.result_code, p.page, p.date FROM search_pages p WHERE p.words @@ ?::tsquery` + cond
+	match := `SELECT p.id, p.result_code, p.page, p.date FROM search_pages p WHERE ` + slicedWords + ` @@ ?::tsquery` + cond
 	cands, complete, err := rank(sig, n, tsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
-		return readLevel(maxID, limit, func(sql string, walk bool) ([]candidate, error) {
-			if err := scan(walk); err != nil {
-				return nil, err
-			}
-			rows, err := tx.QueryContext(ctx, x.db.Rebind(match+sql), append([]any{c}, args...)...)
+		return readLevel(maxID, c, limit, func(tsq string) ([]candidate, error) {
+			rows, err := tx.QueryContext(ctx, x.db.Rebind(match+` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit)), append([]any{tsq}, args...)...)
 			if err != nil {
 				return nil, err
 			}
@@ -138,76 +129,122 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
-	count := x.db.Rebind(`SELECT 1 FROM search_pages p WHERE p.words @@ ?::tsquery` + cond + ` LIMIT ` + strconv.Itoa(MaxCount+1))
-	if complete {
-		count = ""
-	} else if err := scan(false); err != nil {
-		return nil, fmt.Errorf("index: count %q: %w", res.Query, err)
+	var count func() (int, error)
+	if !complete {
+		count = func() (int, error) {
+			return countMatches(maxID, base, func(tsq string) (int, error) {
+				var n int
+				err := tx.QueryRowContext(ctx, x.db.Rebind(`SELECT count(*) FROM (SELECT 1 FROM search_pages p WHERE `+slicedWords+
+					` @@ ?::tsquery`+cond+` LIMIT `+strconv.Itoa(MaxCount+1)+`) AS c`), append([]any{tsq}, args...)...).Scan(&n)
+				return n, err
+			})
+		}
 	}
-	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, append([]any{base}, args...), pgDate)
+	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, pgDate)
 }
 
-// readLevel reads the newest limit matches of one level condition (ids
-// up to maxID) through read, which runs the match query with the SQL
-// appended (conditions on p.id, ORDER BY, LIMIT), by a bitmap of the GIN
-// index or, walk set, by walking the primary key from the newest id.
+// splitPrefixes splits a query into the tsquery the GIN index answers
+// and, when not empty, the prefixes checked on the pages it finds. A GIN
+// index reads every posting list a prefix covers, whole: nh:* (nhà, nhận,
+// những...) is most of the index, hundreds of milliseconds at 1M pages,
+// with no window to bound it. Beside another word, a prefix is checked on
+// the pages holding that word instead (each page's tsvector read back:
+// tens of microseconds, for the few candidates of a window). Alone, it is
+// left to the index.
+func splitPrefixes(n Node) (gin, prefixes string) {
+	a, ok := n.(And)
+	if !ok {
+		return tsquery(n), ""
+	}
+	var in, out []Node
+	for _, c := range a.Nodes {
+		switch c := c.(type) {
+		case Term:
+			if c.Prefix {
+				out = append(out, c)
+				continue
+			}
+		case Phrase:
+			if c.Terms[len(c.Terms)-1].Prefix {
+				out = append(out, c)
+				continue
+			}
+		}
+		in = append(in, c)
+	}
+	if len(out) == 0 || !slices.ContainsFunc(in, positive) {
+		return tsquery(n), ""
+	}
+	return tsquery(simplifyAnd(in)), tsquery(simplifyAnd(out))
+}
+
+// The GIN index of search_pages holds, besides each page's words, the
+// lexeme of its slice: '@' and its id shifted right by sliceShift, the
+// 4,096 consecutive ids it belongs to (ids follow the order pages were
+// added). A tsquery ANDed with the slices of the newest ids makes the
+// index read the posting lists of those ids only: the rarest entries (the
+// slices) drive the scan and the common words' lists are skipped to them,
+// so reading the newest matches of a word on half the pages costs a few
+// thousand entries, not half a million.
+const (
+	sliceShift  = 12
+	slicedWords = `(p.words || array_to_tsvector(ARRAY['@' || (p.id >> 12)::text]))`
+	// maxWindow is the most slices a window names; a level that needs
+	// more is read whole.
+	maxWindow = 64
+)
+
+// withinSlices is tsquery cond restricted to the pages of the slices from
+// to top, both included.
+func withinSlices(cond string, from, top int64) string {
+	parts := make([]string, 0, top-from+1)
+	for s := top; s >= from; s-- {
+		parts = append(parts, "'@"+strconv.FormatInt(s, 10)+"'")
+	}
+	return "(" + cond + ") & (" + strings.Join(parts, " | ") + ")"
+}
+
+// readLevel reads the newest limit matches of the level tsquery cond
+// (pages up to id maxID) through read, which returns the newest limit
+// matches of a tsquery, newest first.
 //
-// Left to itself the planner walks the primary key whenever it believes a
-// level common; its estimates of a tsquery with pairs, negations and
-// alternatives are often far off, and on a sparse level the walk tests
-// the tsvector of every page (detoasted: tens of microseconds each): the
-// whole table, seconds at 1M pages. Reading every match through the GIN
-// index instead costs, on a common level, a visit per match (half the
-// table for "nguyễn"). So each level is read in steps bounded by what
-// the previous found:
-//
-//   - the GIN index first, up to 3*limit matches: a sparse level (most of
-//     them: codes, exact marks, words together) is all there, and is
-//     sorted newest first here;
-//   - a denser one is walked from the newest id over a window sized from
-//     the density the first read saw (heap order follows id order: pages
-//     are appended) to hold about 3*limit matches, then once over a
-//     window eight times larger if that was not enough;
-//   - the rest, if still short (the newest pages held few matches), is
-//     read through the GIN index below the windows walked.
-func readLevel(maxID int64, limit int, read func(sql string, walk bool) ([]candidate, error)) ([]candidate, error) {
-	gather := 3 * limit
-	got, err := read(` LIMIT `+strconv.Itoa(gather+1), false)
-	if err != nil {
-		return nil, err
-	}
-	if len(got) <= gather {
-		slices.SortFunc(got, func(a, b candidate) int { return cmp.Compare(b.id, a.id) })
-		return got[:min(len(got), limit)], nil
-	}
-	lo, hi := got[0].id, got[0].id
-	for _, c := range got {
-		lo, hi = min(lo, c.id), max(hi, c.id)
-	}
-	window := max(1, (hi-lo+1)*int64(3*limit)/int64(len(got)))
-	var out []candidate
-	top := maxID // the ids above top are read
-	for range 2 {
-		if len(out) >= limit || top-window <= 0 {
-			break
+// A window of the newest slices is read first, one slice wide; when it
+// holds fewer than limit matches, a window sized from the density seen to
+// hold about twice as many, at least twice as wide; past maxWindow slices
+// (a sparse level: codes, exact marks, words together, most of them),
+// the whole level. Each read goes through the GIN index and visits only
+// the matches of its window in the table: no tsvector is read back (a
+// page's is 6 KB), except to check the order of a phrase of three words
+// or more on the pages holding all its pairs.
+func readLevel(maxID int64, cond string, limit int, read func(tsq string) ([]candidate, error)) ([]candidate, error) {
+	top := maxID >> sliceShift
+	for width := int64(1); width <= top && width <= maxWindow; {
+		got, err := read(withinSlices(cond, top-width+1, top))
+		if err != nil || len(got) >= limit {
+			return got, err
 		}
-		more, err := read(` AND p.id > `+strconv.FormatInt(top-window, 10)+` AND p.id <= `+strconv.FormatInt(top, 10)+
-			` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit-len(out)), true)
-		if err != nil {
-			return nil, err
+		next := width * 8
+		if len(got) > 0 {
+			next = width * int64(2*limit) / int64(len(got))
 		}
-		out = append(out, more...)
-		top -= window
-		window *= 8
+		width = max(next, 2*width)
 	}
-	if len(out) < limit {
-		more, err := read(` AND p.id <= `+strconv.FormatInt(top, 10)+` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit-len(out)), false)
-		if err != nil {
-			return nil, err
+	return read(cond)
+}
+
+// countMatches counts the matches of tsquery base up to MaxCount+1, by
+// count, which counts the matches of a tsquery (at most MaxCount+1).
+// Windows of the newest slices go first, as in readLevel: a common word
+// is on more than MaxCount of the newest pages.
+func countMatches(maxID int64, base string, count func(tsq string) (int, error)) (int, error) {
+	top := maxID >> sliceShift
+	for width := int64(8); width <= top && width <= maxWindow; width *= 8 {
+		n, err := count(withinSlices(base, top-width+1, top))
+		if err != nil || n > MaxCount {
+			return n, err
 		}
-		out = append(out, more...)
 	}
-	return out, nil
+	return count(base)
 }
 
 func pgDate(v any) (time.Time, error) {

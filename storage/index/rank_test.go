@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 // rankPage is a one-page result for the ranking tests.
@@ -157,4 +159,82 @@ func TestSearchDenseLevel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSearchSlices: on PostgreSQL the newest matches are read in windows
+// of the newest id slices (4,096 ids each), widened as the density seen
+// asks. Here the ids skip ahead between batches, so the matches spread
+// over many slices behind newer slices holding none, and the one exact
+// match of a query is the oldest page, far below them. The hits are still
+// the best level first, then the newest matches in order, page after page,
+// and the count is exact.
+func TestSearchSlices(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.OpenDB(t, storage.Postgres)
+	idx, err := index.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2020, 1, 1, 8, 0, 0, 0, time.UTC)
+	add := func(i int, text string) index.PageText {
+		return index.PageText{ResultCode: fmt.Sprintf("000.00.31.H33-200101-%04d-KQ1", i),
+			DossierCode: fmt.Sprintf("000.00.31.H33-200101-%04d", i), AgencyCode: "000.00.31.H33", Title: "Biên nhận",
+			DocumentType: "bien-nhan", Date: start.Add(time.Duration(i) * time.Hour), Page: 1, Text: text}
+	}
+	addBatch := func(batch []index.PageText, skip int) {
+		t.Helper()
+		if err := idx.Add(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `SELECT setval('search_pages_id_seq', nextval('search_pages_id_seq') + $1)`, skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addBatch([]index.PageText{add(0, "Kính gửi Sở Tài chính tỉnh Kiên Giang.")}, 5000)
+	var batch []index.PageText
+	for i := 1; i <= 3600; i++ {
+		text := fmt.Sprintf("Biên nhận hồ sơ số %d, phường Bến Nghé, Quận 1. Đủ điều kiện; sông Trường Giang.", i)
+		if i > 3000 {
+			text = fmt.Sprintf("Biên bản họp tổ dân phố số %d.", i)
+		}
+		batch = append(batch, add(i, text))
+		switch {
+		case i <= 3000 && len(batch) == 20: // 20 matches a slice
+			addBatch(batch, 4096)
+			batch = nil
+		case len(batch) == 200: // then 3 slices without any
+			addBatch(batch, 4096)
+			batch = nil
+		}
+	}
+	for _, q := range []string{"Bến Nghé", "ben nghe"} {
+		for page, want := range map[int]int{1: 3000, 2: 3000 - 20, 10: 3000 - 180} {
+			res, err := idx.Search(ctx, index.Query{Text: q, Page: page, PerPage: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, h := range res.Hits {
+				got = append(got, h.DossierCode[len(h.DossierCode)-4:])
+				if w := fmt.Sprintf("%04d", want-i); got[i] != w {
+					t.Errorf("%q page %d: hit %d is %s, want %s (hits %v)", q, page, i, got[i], w, got)
+					break
+				}
+			}
+			if len(res.Hits) != 20 || res.Total != 3000 {
+				t.Errorf("%q page %d: %d hits of %d, want 20 of 3000", q, page, len(res.Hits), res.Total)
+			}
+		}
+	}
+	res, err := idx.Search(ctx, index.Query{Text: "Kiên Giang"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range res.Hits[:min(3, len(res.Hits))] {
+		got = append(got, h.DossierCode[len(h.DossierCode)-4:])
+	}
+	if fmt.Sprint(got) != "[0000 3000 2999]" || res.Total != 3001 {
+		t.Errorf("Kiên Giang: first %v of %d, want [0000 3000 2999] of 3001", got, res.Total)
+	}
 }

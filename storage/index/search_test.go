@@ -114,6 +114,8 @@ func TestSearchMatching(t *testing.T) {
 			{"phrase three words", `"nguyễn văn dũng"`, []string{p(r3, 1)}},
 			{"prefix (title counts)", "chứng nh*", []string{p(r1, 1), p(r1, 2), p(r3, 1)}},
 			{"prefix alone", "phuon*", []string{p(r1, 2)}},
+			{"prefix beside a word", "nguyen dun*", []string{p(r3, 1)}},
+			{"prefix phrase beside a word", `nguyen "van d"*`, []string{p(r3, 1)}},
 			{"or", `"le loi" OR "dien bien phu"`, []string{p(r2, 1), p(r1, 2)}},
 			{"exclude", `"thuy tien" -đất`, []string{p(r1, 1)}},
 			{"exclude phrase", `tien -"su dung"`, []string{p(r2, 2), p(r1, 1)}},

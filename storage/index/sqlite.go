@@ -124,15 +124,19 @@ func (x *sqliteIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
-	// Without filters, the count needs no row of search_pages.
-	count, countArgs := `SELECT 1 FROM `+from+` LIMIT `+strconv.Itoa(MaxCount+1), append([]any{sqliteMatch(base, q)}, args...)
-	switch {
-	case complete:
-		count = ""
-	case len(where) == 0:
-		count = `SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ` + strconv.Itoa(MaxCount+1)
+	var count func() (int, error)
+	if !complete {
+		// Without filters, the count needs no row of search_pages.
+		countSQL, countArgs := `SELECT 1 FROM `+from+` LIMIT `+strconv.Itoa(MaxCount+1), append([]any{sqliteMatch(base, q)}, args...)
+		if len(where) == 0 {
+			countSQL = `SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ` + strconv.Itoa(MaxCount+1)
+		}
+		count = func() (n int, err error) {
+			err = x.db.QueryRowContext(ctx, `SELECT count(*) FROM (`+countSQL+`) AS c`, countArgs...).Scan(&n)
+			return n, err
+		}
 	}
-	return hitPages(ctx, x.db.DB, res, n, cands, len(sig.levels()), offset, count, countArgs, sqliteDate)
+	return hitPages(ctx, x.db.DB, res, n, cands, len(sig.levels()), offset, count, sqliteDate)
 }
 
 func sqliteDate(v any) (time.Time, error) {
@@ -282,10 +286,9 @@ func scanCandidates(rows *sql.Rows, date func(any) (time.Time, error)) ([]candid
 
 // hitPages fills res with the hits cands[offset:offset+PerPage] (their
 // rows read from search_pages, their snippets cut) and the count of
-// matches (countSQL: one row per match, at most MaxCount+1; "" when cands
-// holds every match).
+// matches (count: at most MaxCount+1; nil when cands holds every match).
 func hitPages(ctx context.Context, db querier, res *Results, n Node, cands []candidate, nlevels, offset int,
-	countSQL string, countArgs []any, date func(any) (time.Time, error)) (*Results, error) {
+	count func() (int, error), date func(any) (time.Time, error)) (*Results, error) {
 	total := len(cands)
 	if offset < len(cands) {
 		cands = cands[offset:min(len(cands), offset+res.PerPage)]
@@ -295,8 +298,9 @@ func hitPages(ctx context.Context, db querier, res *Results, n Node, cands []can
 	if err := readHits(ctx, db, res, n, cands, nlevels, date); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
 	}
-	if countSQL != "" {
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+countSQL+`) AS c`, countArgs...).Scan(&total); err != nil {
+	if count != nil {
+		var err error
+		if total, err = count(); err != nil {
 			return nil, fmt.Errorf("index: count %q: %w", res.Query, err)
 		}
 	}
