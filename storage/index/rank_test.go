@@ -141,24 +141,32 @@ func TestSearchDenseLevel(t *testing.T) {
 		}
 		for _, q := range []string{"Bến Nghé", "ben nghe"} {
 			for page, want := range map[int]int{1: 2999, 2: 2999 - 20} {
-				res, err := idx.Search(ctx, index.Query{Text: q, Page: page, PerPage: 20})
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got []string
-				for i, h := range res.Hits {
-					got = append(got, h.DossierCode[len(h.DossierCode)-4:])
-					if w := fmt.Sprintf("%04d", want-i); got[i] != w {
-						t.Errorf("%q page %d: hit %d is %s, want %s (hits %v)", q, page, i, got[i], w, got)
-						break
-					}
-				}
-				if len(res.Hits) != 20 || res.Total < 500 {
-					t.Errorf("%q page %d: %d hits of %d", q, page, len(res.Hits), res.Total)
-				}
+				newestHits(t, idx, q, page, want, 3000)
 			}
 		}
 	})
+}
+
+// newestHits checks that page (of 20 hits) of query q lists the pages
+// numbered want, want-1... (the last digits of their dossier codes) and
+// counts total matches.
+func newestHits(t *testing.T, idx index.Searcher, q string, page, want, total int) {
+	t.Helper()
+	res, err := idx.Search(context.Background(), index.Query{Text: q, Page: page, PerPage: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, h := range res.Hits {
+		got = append(got, h.DossierCode[len(h.DossierCode)-4:])
+		if w := fmt.Sprintf("%04d", want-i); got[i] != w {
+			t.Errorf("%q page %d: hit %d is %s, want %s (hits %v)", q, page, i, got[i], w, got)
+			break
+		}
+	}
+	if len(res.Hits) != 20 || res.Total != total {
+		t.Errorf("%q page %d: %d hits of %d, want 20 of %d", q, page, len(res.Hits), res.Total, total)
+	}
 }
 
 // TestSearchSlices: on PostgreSQL the newest matches are read in windows
@@ -209,21 +217,7 @@ func TestSearchSlices(t *testing.T) {
 	}
 	for _, q := range []string{"Bến Nghé", "ben nghe"} {
 		for page, want := range map[int]int{1: 3000, 2: 3000 - 20, 10: 3000 - 180} {
-			res, err := idx.Search(ctx, index.Query{Text: q, Page: page, PerPage: 20})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for i, h := range res.Hits {
-				got = append(got, h.DossierCode[len(h.DossierCode)-4:])
-				if w := fmt.Sprintf("%04d", want-i); got[i] != w {
-					t.Errorf("%q page %d: hit %d is %s, want %s (hits %v)", q, page, i, got[i], w, got)
-					break
-				}
-			}
-			if len(res.Hits) != 20 || res.Total != 3000 {
-				t.Errorf("%q page %d: %d hits of %d, want 20 of 3000", q, page, len(res.Hits), res.Total)
-			}
+			newestHits(t, idx, q, page, want, 3000)
 		}
 	}
 	res, err := idx.Search(ctx, index.Query{Text: "Kiên Giang"})
