@@ -370,8 +370,27 @@ func TestSearchPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText("#status", "Không tìm thấy trang nào.")
+	// Typed with a mark the page does not hold (the page says Lợi): still
+	// found, labelled approximate, in Vietnamese and in English.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/?q="+url.QueryEscape("Lê Lới")),
+		chromedp.WaitVisible(chromedp.CSS("li.hit .approx"))); err != nil {
+		t.Fatal(err)
+	}
+	if a := text("li.hit .approx"); a != "gần đúng" {
+		t.Errorf("approximate hit labelled %q, want gần đúng", a)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText("li.hit .approx", "approximate")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/?q=thuy+tien"), chromedp.WaitVisible(chromedp.CSS("li.hit mark"))); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("li.hit .approx").length`)); err != nil || n != 0 {
+		t.Errorf("exact hit labelled approximate (%d labels, %v)", n, err)
 	}
 
 	// A click opens the signed PDF at the matching page.
