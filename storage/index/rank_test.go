@@ -198,6 +198,24 @@ func TestSearchSlices(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The searches' expression is the index's: otherwise PostgreSQL
+	// would read the whole table.
+	var plan strings.Builder
+	rows, err := db.QueryContext(ctx, `EXPLAIN SELECT p.id FROM search_pages p WHERE `+index.SlicedWords+` @@ 'x'::tsquery`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	rows.Close()
+	if !strings.Contains(plan.String(), "search_pages_words_slice") {
+		t.Errorf("the searches' tsvector expression is not the index's:\n%s", plan.String())
+	}
 	addBatch([]index.PageText{add(0, "Kính gửi Sở Tài chính tỉnh Kiên Giang.")}, 5000)
 	var batch []index.PageText
 	for i := 1; i <= 3600; i++ {
