@@ -16,6 +16,7 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ingest/review"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
@@ -235,7 +236,7 @@ func (r *Runner) documentPages(ctx context.Context, b *dossier.Batch) (*blobPage
 			return nil, fmt.Errorf("review of %s: %w", b.ID, err)
 		}
 	}
-	pages, _, err := applyReview(b.Pages, log)
+	pages, _, err := review.Apply(b.Pages, log)
 	if err != nil {
 		return nil, backoff.Permanent(fmt.Errorf("review of %s: %w", b.ID, err))
 	}
@@ -248,7 +249,7 @@ func (r *Runner) documentPages(ctx context.Context, b *dossier.Batch) (*blobPage
 // (corrected) text for the index.
 type blobPages struct {
 	blobs storage.Blobs
-	pages []reviewedPage
+	pages []review.Page
 	texts []string
 }
 
@@ -263,7 +264,7 @@ func (s *blobPages) record(ctx context.Context, i int) (*pageRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rec.Result, err = correct(rec.Result, s.pages[i]); err != nil {
+	if rec.Result, err = review.Correct(rec.Result, s.pages[i]); err != nil {
 		return nil, err
 	}
 	return rec, nil
