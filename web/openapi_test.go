@@ -24,8 +24,12 @@ func TestOpenAPIInSync(t *testing.T) {
 	}
 	defer recs.Close()
 	blobs := storagetest.LocalBlobs(t)
+	review, err := storage.OpenReviewRecords(ctx, recs.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
 	s, err := New(Config{Records: recs, Blobs: blobs, Intake: &ingest.Intake{Records: recs, Blobs: blobs},
-		Search: NewSearch(nil, SearchOptions{}).API()})
+		Search: NewSearch(nil, SearchOptions{}).API(), Review: review})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,17 +56,11 @@ func (s *Server) getPageImage(w http.ResponseWriter, r *http.Request) {
 	if res == nil {
 		return
 	}
-	q := r.URL.Query()
-	width := 240
-	if v := q.Get("w"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < minScanWidth || n > maxScanWidth {
-			apiError(w, http.StatusBadRequest, fmt.Sprintf("w phải là số từ %d đến %d", minScanWidth, maxScanWidth),
-				fmt.Sprintf("w must be a number from %d to %d", minScanWidth, maxScanWidth))
-			return
-		}
-		width = n
+	width, ok := scanWidth(w, r)
+	if !ok {
+		return
 	}
+	q := r.URL.Query()
 	if len(q.Get("q")) > maxQueryLength {
 		apiError(w, http.StatusBadRequest, "câu tìm kiếm quá dài", "the query is too long")
 		return
@@ -85,13 +79,35 @@ func (s *Server) getPageImage(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "không có trang này", "no such page")
 		return
 	}
-	p := b.Pages[n-1]
-	rec, err := s.pageRecord(r, p.ResultKey)
+	s.writeScan(w, r, b.Pages[n-1].ImageKey, b.Pages[n-1].ResultKey, width, query)
+}
+
+// scanWidth reads ?w=, the width a page image is asked at (240 when
+// absent); a bad one is answered 400 and ok is false.
+func scanWidth(w http.ResponseWriter, r *http.Request) (width int, ok bool) {
+	v := r.URL.Query().Get("w")
+	if v == "" {
+		return 240, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < minScanWidth || n > maxScanWidth {
+		apiError(w, http.StatusBadRequest, fmt.Sprintf("w phải là số từ %d đến %d", minScanWidth, maxScanWidth),
+			fmt.Sprintf("w must be a number from %d to %d", minScanWidth, maxScanWidth))
+		return 0, false
+	}
+	return n, true
+}
+
+// writeScan answers the page image stored at imageKey (described by the
+// page record at resultKey) as a JPEG width pixels wide, with the words
+// matching query boxed when query is not nil.
+func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, imageKey, resultKey string, width int, query index.Node) {
+	rec, err := s.pageRecord(r, resultKey)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	img, err := s.pageImage(r, p.ImageKey, rec)
+	img, err := s.pageImage(r, imageKey, rec)
 	if err != nil {
 		s.fail(w, r, err)
 		return

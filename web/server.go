@@ -83,6 +83,12 @@ type Config struct {
 	// their exceptions; nil: the routes answer 404.
 	Stacks *stack.Splitter
 
+	// Review keeps the desk review's log (GET and POST /v1/review/...);
+	// nil: the routes answer 404. Reassembler, when set, rebuilds the
+	// document awaiting signature after each change.
+	Review      ReviewLog
+	Reassembler Reassembler
+
 	// Search answers GET /v1/search (JSON); UI serves the search page at /
 	// and its assets. Both come from the search side of this package; nil
 	// leaves the routes unanswered (404).
@@ -228,6 +234,12 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))
 	h("GET /v1/stats", s.auth(s.getStats, dossier.RoleStation))
+	if s.cfg.Review != nil {
+		h("GET /v1/review/{id}", s.auth(s.getReview, dossier.RoleStation))
+		h("GET /v1/review/{id}/pages/{page}", s.auth(s.getReviewPage, dossier.RoleStation))
+		h("GET /v1/review/{id}/pages/{page}/image", s.auth(s.getReviewImage, dossier.RoleStation))
+		h("POST /v1/review/{id}/changes", s.auth(s.postReviewChange, dossier.RoleStation))
+	}
 	h("POST /v1/session", http.HandlerFunc(s.postSession))
 	h("DELETE /v1/session", http.HandlerFunc(s.deleteSession))
 	h("GET /v1/whoami", s.auth(s.whoami, dossier.RoleStation, dossier.RoleCase, dossier.RoleArchivist))

@@ -25,6 +25,7 @@ type Page struct {
 	dossier.Page      // Index is the page's name in the review log
 	Rotate       int  // degrees clockwise, shown by the PDF page's /Rotate
 	MarkedBlank  bool // kept as an image, without text
+	Replaced     bool // by a re-scan
 	Edits        []dossier.ReviewChange
 }
 
@@ -99,7 +100,7 @@ func Apply(pages []dossier.Page, log []dossier.ReviewChange) (doc, deleted []Pag
 			// The new scan is read afresh: turns, blank marks and
 			// corrections were of the old one.
 			p.ImageKey, p.ResultKey, p.SourceSHA = c.ImageKey, c.ResultKey, c.SourceSHA
-			p.Rotate, p.MarkedBlank, p.Edits = 0, false, nil
+			p.Rotate, p.MarkedBlank, p.Edits, p.Replaced = 0, false, nil, true
 		default:
 			return nil, nil, errorf("không rõ thao tác %q", "unknown change %q", c.Kind)
 		}
