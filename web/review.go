@@ -184,12 +184,17 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) getReviewPage(w http.ResponseWriter, r *http.Request) {
-	st := s.loadReview(w, r)
-	if st == nil {
-		return
+// reviewPageOf finds the page the request names in its review, or
+// answers why not and returns nil.
+func (s *Server) reviewPageOf(w http.ResponseWriter, r *http.Request) *review.Page {
+	if st := s.loadReview(w, r); st != nil {
+		return st.page(w, r)
 	}
-	p := st.page(w, r)
+	return nil
+}
+
+func (s *Server) getReviewPage(w http.ResponseWriter, r *http.Request) {
+	p := s.reviewPageOf(w, r)
 	if p == nil {
 		return
 	}
@@ -219,11 +224,7 @@ func (s *Server) getReviewImage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	st := s.loadReview(w, r)
-	if st == nil {
-		return
-	}
-	p := st.page(w, r)
+	p := s.reviewPageOf(w, r)
 	if p == nil {
 		return
 	}

@@ -47,8 +47,7 @@ func reviewServer(t *testing.T, texts ...string) (*apiHarness, *recordingReassem
 	t.Helper()
 	ctx := context.Background()
 	re := &recordingReassembler{}
-	var h *apiHarness
-	h = newAPIHarness(t, func(c *web.Config) {
+	h := newAPIHarness(t, func(c *web.Config) {
 		c.Reassembler = re
 		// The harness's records are built before edit runs; the review
 		// log shares their database.
@@ -67,24 +66,7 @@ func reviewServer(t *testing.T, texts ...string) (*apiHarness, *recordingReassem
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, pg := range b.Pages {
-		rec, img := scanPage(texts[i])
-		var jb bytes.Buffer
-		if err := jpeg.Encode(&jb, img, nil); err != nil {
-			t.Fatal(err)
-		}
-		imgKey, recKey := fmt.Sprintf("review/%d.jpg", i+1), fmt.Sprintf("review/%d.json", i+1)
-		js, _ := json.Marshal(rec)
-		for k, body := range map[string][]byte{imgKey: jb.Bytes(), recKey: js} {
-			if _, err := h.Blobs.Put(ctx, k, bytes.NewReader(body), int64(len(body)), "application/octet-stream", ""); err != nil {
-				t.Fatal(err)
-			}
-		}
-		pg.Status, pg.ImageKey, pg.ResultKey = dossier.PageDone, imgKey, recKey
-		if _, err := h.Records.FinishPage(ctx, pg); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.storeScans(t, b, texts)
 	if b, err = h.Records.Batch(ctx, b.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -73,26 +73,11 @@ func searchServer(t *testing.T) (*apiHarness, string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each page's corrected scan and OCR record, as the page worker
-	// stores them: a white page, one dark block per word of the text.
-	for i, pg := range b.Pages {
-		rec, img := scanPage(searchPages[i].Text)
-		var jb bytes.Buffer
-		if err := jpeg.Encode(&jb, img, nil); err != nil {
-			t.Fatal(err)
-		}
-		imgKey, recKey := fmt.Sprintf("test/%d.jpg", i+1), fmt.Sprintf("test/%d.json", i+1)
-		js, _ := json.Marshal(rec)
-		for k, body := range map[string][]byte{imgKey: jb.Bytes(), recKey: js} {
-			if _, err := blobs.Put(ctx, k, bytes.NewReader(body), int64(len(body)), "application/octet-stream", ""); err != nil {
-				t.Fatal(err)
-			}
-		}
-		pg.Status, pg.ImageKey, pg.ResultKey = dossier.PageDone, imgKey, recKey
-		if _, err := recs.FinishPage(ctx, pg); err != nil {
-			t.Fatal(err)
-		}
+	texts := make([]string, len(b.Pages))
+	for i := range texts {
+		texts[i] = searchPages[i].Text
 	}
+	h.storeScans(t, b, texts)
 	code, err := recs.ReserveResultCode(ctx, b.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +101,32 @@ func searchServer(t *testing.T) (*apiHarness, string, string) {
 		t.Fatal(err)
 	}
 	return h, h.token(t, dossier.RoleArchivist, "lưu trữ"), code
+}
+
+// storeScans finishes the pages of b as the page worker does: each page's
+// corrected scan and OCR record stored (a white page, one dark block per
+// word of texts[i]) and the page done.
+func (h *apiHarness) storeScans(t *testing.T, b *dossier.Batch, texts []string) {
+	t.Helper()
+	ctx := context.Background()
+	for i, pg := range b.Pages {
+		rec, img := scanPage(texts[i])
+		var jb bytes.Buffer
+		if err := jpeg.Encode(&jb, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		imgKey, recKey := fmt.Sprintf("test/%s/%d.jpg", b.ID, i+1), fmt.Sprintf("test/%s/%d.json", b.ID, i+1)
+		js, _ := json.Marshal(rec)
+		for k, body := range map[string][]byte{imgKey: jb.Bytes(), recKey: js} {
+			if _, err := h.Blobs.Put(ctx, k, bytes.NewReader(body), int64(len(body)), "application/octet-stream", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pg.Status, pg.ImageKey, pg.ResultKey = dossier.PageDone, imgKey, recKey
+		if _, err := h.Records.FinishPage(ctx, pg); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // scanPage draws text as a page scan would hold it: 1000 x 1400 white,
