@@ -125,15 +125,51 @@ type dialect interface {
 	together(runs [][]Term) string // every run as a phrase
 }
 
-// condition is the query of level l: base restricted to the pages at that
-// level and no higher.
+// implied is query n without the words that level l's own conditions
+// imply: a word typed with marks when the level holds every exact form
+// (the exact form is on the page, so is its folded word), a word of a run
+// when the level holds the runs together. Fewer terms for the index to
+// intersect, and estimates that are not the product of words the pairs
+// already hold. nil when nothing is left.
+func (s signals) implied(n Node, l level) Node {
+	var nodes []Node
+	switch n := n.(type) {
+	case Term:
+		nodes = []Node{n}
+	case And:
+		nodes = n.Nodes
+	default:
+		return n
+	}
+	inRun := func(t Term) bool {
+		return slices.ContainsFunc(s.runs, func(r []Term) bool { return slices.Contains(r, t) })
+	}
+	var kept []Node
+	for _, c := range nodes {
+		if t, ok := c.(Term); ok && !t.Prefix && ((l.exact == 2 && t.Exact != "") || (l.together == 1 && inRun(t))) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	if len(kept) > 0 && !slices.ContainsFunc(kept, positive) {
+		return n // only exclusions left: they need the words beside them
+	}
+	return simplifyAnd(kept)
+}
+
+// condition is the query of level l: base (the query less what l implies,
+// in the dialect; "" for nothing) restricted to the pages at that level
+// and no higher.
 func (s signals) condition(d dialect, base string, l level) string {
-	q := base
+	var pos, neg []string
+	if base != "" {
+		pos = append(pos, base)
+	}
 	if len(s.codes) > 0 {
 		if l.code == 1 {
-			q = d.and(q, d.codes(s.codes))
+			pos = append(pos, d.codes(s.codes))
 		} else {
-			q = d.andNot(q, d.codes(s.codes))
+			neg = append(neg, d.codes(s.codes))
 		}
 	}
 	if len(s.exact) > 0 {
@@ -143,19 +179,26 @@ func (s signals) condition(d dialect, base string, l level) string {
 		}
 		switch l.exact {
 		case 2:
-			q = d.and(q, d.exact(all))
+			pos = append(pos, d.exact(all))
 		case 1:
-			q = d.andNot(d.and(q, d.exact(s.near)), d.exact(all))
+			pos, neg = append(pos, d.exact(s.near)), append(neg, d.exact(all))
 		case 0:
-			q = d.andNot(q, d.exact(s.near))
+			neg = append(neg, d.exact(s.near))
 		}
 	}
 	if len(s.runs) > 0 {
 		if l.together == 1 {
-			q = d.and(q, d.together(s.runs))
+			pos = append(pos, d.together(s.runs))
 		} else {
-			q = d.andNot(q, d.together(s.runs))
+			neg = append(neg, d.together(s.runs))
 		}
+	}
+	q := pos[0] // base is left out only for a condition that implies it
+	for _, p := range pos[1:] {
+		q = d.and(q, p)
+	}
+	for _, n := range neg {
+		q = d.andNot(q, n)
 	}
 	return q
 }
@@ -189,9 +232,10 @@ type titledText struct{ title, text string }
 // returns them ranked: level, then newest first. The first refineTop are
 // then ordered within their level by their text: those holding the runs
 // typed with marks together and exact first, then by word weight (see
-// weigh), newest, result code, page. complete reports that every match
-// was read (len(cands) is their number).
-func rank(s signals, n Node, d dialect, base string, need int, fetch fetchLevel,
+// weigh), newest, result code, page. base writes a query's condition in
+// the dialect. complete reports that every match was read (len(cands) is
+// their number).
+func rank(s signals, n Node, d dialect, base func(Node) string, need int, fetch fetchLevel,
 	texts func(ids []int64) (map[int64]titledText, error)) (cands []candidate, complete bool, err error) {
 	levels := s.levels()
 	complete = true
@@ -200,9 +244,13 @@ func rank(s signals, n Node, d dialect, base string, need int, fetch fetchLevel,
 			complete = false
 			break
 		}
-		cond := base
+		cond := base(n)
 		if len(levels) > 1 {
-			cond = s.condition(d, base, l)
+			cond = ""
+			if m := s.implied(n, l); m != nil {
+				cond = base(m)
+			}
+			cond = s.condition(d, cond, l)
 		}
 		want := need - len(cands)
 		want = (want + rankBlock - 1) / rankBlock * rankBlock

@@ -98,8 +98,9 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		cond = " AND " + strings.Join(conds, " AND ")
 	}
 	sig := analyze(n)
-	base, prefixes := splitPrefixes(n)
-	if prefixes != "" {
+	base := tsquery
+	if prefixes := splitPrefixes(n); prefixes != "" {
+		base = func(m Node) string { return tsquery(dropPrefixes(m)) }
 		cond = ` AND p.words @@ ?::tsquery` + cond
 		args = append([]any{prefixes}, args...)
 	}
@@ -132,7 +133,7 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	var count func() (int, error)
 	if !complete {
 		count = func() (int, error) {
-			return countMatches(maxID, base, func(tsq string) (int, error) {
+			return countMatches(maxID, base(n), func(tsq string) (int, error) {
 				var n int
 				err := tx.QueryRowContext(ctx, x.db.Rebind(`SELECT count(*) FROM (SELECT 1 FROM search_pages p WHERE `+slicedWords+
 					` @@ ?::tsquery`+cond+` LIMIT `+strconv.Itoa(MaxCount+1)+`) AS c`), append([]any{tsq}, args...)...).Scan(&n)
@@ -143,39 +144,64 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, pgDate)
 }
 
-// splitPrefixes splits a query into the tsquery the GIN index answers
-// and, when not empty, the prefixes checked on the pages it finds. A GIN
-// index reads every posting list a prefix covers, whole: nh:* (nhà, nhận,
-// những...) is most of the index, hundreds of milliseconds at 1M pages,
-// with no window to bound it. Beside another word, a prefix is checked on
-// the pages holding that word instead (each page's tsvector read back:
-// tens of microseconds, for the few candidates of a window). Alone, it is
-// left to the index.
-func splitPrefixes(n Node) (gin, prefixes string) {
+// splitPrefixes returns the prefixes of a query that are checked on the
+// pages the index finds for its other words (see dropPrefixes), as a
+// tsquery; "" when the index answers the whole query. A GIN index reads
+// every posting list a prefix covers, whole: nh:* (nhà, nhận, những...)
+// is most of the index, hundreds of milliseconds at 1M pages, with no
+// window to bound it. Beside another word, a prefix is checked on the
+// pages holding that word instead (each page's tsvector read back: tens
+// of microseconds, for the few candidates of a window). Alone, it is left
+// to the index.
+func splitPrefixes(n Node) string {
 	a, ok := n.(And)
 	if !ok {
-		return tsquery(n), ""
+		return ""
 	}
 	var in, out []Node
 	for _, c := range a.Nodes {
-		switch c := c.(type) {
-		case Term:
-			if c.Prefix {
-				out = append(out, c)
-				continue
-			}
-		case Phrase:
-			if c.Terms[len(c.Terms)-1].Prefix {
-				out = append(out, c)
-				continue
-			}
+		if isPrefix(c) {
+			out = append(out, c)
+		} else {
+			in = append(in, c)
 		}
-		in = append(in, c)
 	}
 	if len(out) == 0 || !slices.ContainsFunc(in, positive) {
-		return tsquery(n), ""
+		return ""
 	}
-	return tsquery(simplifyAnd(in)), tsquery(simplifyAnd(out))
+	return tsquery(simplifyAnd(out))
+}
+
+// dropPrefixes is n without its top-level prefixes (nil when nothing is
+// left).
+func dropPrefixes(n Node) Node {
+	switch n := n.(type) {
+	case And:
+		var in []Node
+		for _, c := range n.Nodes {
+			if !isPrefix(c) {
+				in = append(in, c)
+			}
+		}
+		return simplifyAnd(in)
+	case nil:
+		return nil
+	}
+	if isPrefix(n) {
+		return nil
+	}
+	return n
+}
+
+// isPrefix reports whether n is a prefix or a phrase ending with one.
+func isPrefix(n Node) bool {
+	switch n := n.(type) {
+	case Term:
+		return n.Prefix
+	case Phrase:
+		return n.Terms[len(n.Terms)-1].Prefix
+	}
+	return false
 }
 
 // The GIN index of search_pages holds, besides each page's words, the
