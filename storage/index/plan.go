@@ -161,7 +161,20 @@ func (s signals) implied(n Node, l level) Node {
 // in the dialect; "" for nothing) restricted to the pages at that level
 // and no higher.
 func (s signals) condition(d dialect, base string, l level) string {
-	var pos, neg []string
+	pos, neg := s.parts(d, base, l)
+	q := pos[0] // base is left out only for a condition that implies it
+	for _, p := range pos[1:] {
+		q = d.and(q, p)
+	}
+	for _, n := range neg {
+		q = d.andNot(q, n)
+	}
+	return q
+}
+
+// parts are the conditions of level l that a page must meet (pos) and
+// must not (neg), base first; see condition.
+func (s signals) parts(d dialect, base string, l level) (pos, neg []string) {
 	if base != "" {
 		pos = append(pos, base)
 	}
@@ -193,14 +206,7 @@ func (s signals) condition(d dialect, base string, l level) string {
 			neg = append(neg, d.together(s.runs))
 		}
 	}
-	q := pos[0] // base is left out only for a condition that implies it
-	for _, p := range pos[1:] {
-		q = d.and(q, p)
-	}
-	for _, n := range neg {
-		q = d.andNot(q, n)
-	}
-	return q
+	return pos, neg
 }
 
 // candidate is a matching page as a level query returns it.
@@ -223,7 +229,7 @@ const refineTop = 50
 
 // fetchLevel reads up to limit matches of one level condition, newest
 // first.
-type fetchLevel func(cond string, limit int) ([]candidate, error)
+type fetchLevel func(cond string, l level, limit int) ([]candidate, error)
 
 // titledText is what the refinement reads of a page.
 type titledText struct{ title, text string }
@@ -254,7 +260,7 @@ func rank(s signals, n Node, d dialect, base func(Node) string, need int, fetch 
 		}
 		want := need - len(cands)
 		want = (want + rankBlock - 1) / rankBlock * rankBlock
-		got, err := fetch(cond, want)
+		got, err := fetch(cond, l, want)
 		if err != nil {
 			return nil, false, err
 		}

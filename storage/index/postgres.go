@@ -98,11 +98,45 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		cond = " AND " + strings.Join(conds, " AND ")
 	}
 	sig := analyze(n)
-	base := tsquery
-	if prefixes := splitPrefixes(n); prefixes != "" {
-		base = func(m Node) string { return tsquery(dropPrefixes(m)) }
-		cond = ` AND p.words @@ ?::tsquery` + cond
-		args = append([]any{prefixes}, args...)
+	levels := sig.levels()
+	// exact is a level's condition (level -1: the whole query) and loose
+	// the same without word order (see looseTsquery), which the GIN index
+	// answers alone: when they differ, the index reads loose and each
+	// candidate, newest first, is checked against exact until the level
+	// has its rows. The prefixes beside other words are checked there too
+	// (see splitPrefixes).
+	prefixes := splitPrefixes(n)
+	strip := func(m Node) Node {
+		if prefixes == "" {
+			return m
+		}
+		return dropPrefixes(m)
+	}
+	write := func(m Node, l int, loose bool) string {
+		q := tsq(strip(m), loose)
+		if l >= 0 && len(levels) > 1 {
+			q = ""
+			if m := sig.implied(n, levels[l]); m != nil {
+				q = tsq(strip(m), loose)
+			}
+			d := tsDialect{loose: loose}
+			pos, neg := sig.parts(d, q, levels[l])
+			if loose { // leave out the exclusions that need word order
+				_, exactNeg := sig.parts(tsDialect{}, q, levels[l])
+				neg = slices.DeleteFunc(neg, func(c string) bool { return !slices.Contains(exactNeg, c) })
+			}
+			q = pos[0]
+			for _, p := range pos[1:] {
+				q = d.and(q, p)
+			}
+			for _, c := range neg {
+				q = d.andNot(q, c)
+			}
+		}
+		if !loose && prefixes != "" {
+			q = "(" + q + ") & " + prefixes
+		}
+		return q
 	}
 	var maxID int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM search_pages`).Scan(&maxID); err != nil {
@@ -117,10 +151,29 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		set_config('max_parallel_workers_per_gather', '0', true), set_config('work_mem', '32MB', true)`); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	match := `SELECT p.id, p.result_code, p.page, p.date FROM search_pages p WHERE ` + slicedWords + ` @@ ?::tsquery` + cond
-	cands, complete, err := rank(sig, n, tsDialect{}, base, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
-		return readLevel(maxID, c, limit, func(tsq string) ([]candidate, error) {
-			rows, err := tx.QueryContext(ctx, x.db.Rebind(match+` ORDER BY p.id DESC LIMIT `+strconv.Itoa(limit)), append([]any{tsq}, args...)...)
+	// The match of a tsquery, newest first, and when check is not "", of
+	// check too, tested on the candidates in that order (OFFSET 0 keeps
+	// the test out of the index scan, where it would read every
+	// candidate's tsvector before the sort).
+	match := func(tsq, check string, limit int) (string, []any) {
+		a := append([]any{tsq}, args...)
+		if check == "" {
+			return `SELECT p.id, p.result_code, p.page, p.date FROM search_pages p WHERE ` + slicedWords + ` @@ ?::tsquery` + cond +
+				` ORDER BY p.id DESC LIMIT ` + strconv.Itoa(limit), a
+		}
+		return `SELECT c.id, c.result_code, c.page, c.date FROM (SELECT p.id, p.result_code, p.page, p.date, p.words
+			FROM search_pages p WHERE ` + slicedWords + ` @@ ?::tsquery` + cond + ` ORDER BY p.id DESC OFFSET 0) AS c
+			WHERE c.words @@ ?::tsquery LIMIT ` + strconv.Itoa(limit), append(a, check)
+	}
+	cands, complete, err := rank(sig, n, tsDialect{}, tsquery, offset+q.PerPage, func(_ string, l level, limit int) ([]candidate, error) {
+		exact, loose := write(n, slices.Index(levels, l), false), write(n, slices.Index(levels, l), true)
+		check := ""
+		if exact != loose {
+			check = exact
+		}
+		return readLevel(maxID, loose, limit, func(tsq string) ([]candidate, error) {
+			query, a := match(tsq, check, limit)
+			rows, err := tx.QueryContext(ctx, x.db.Rebind(query), a...)
 			if err != nil {
 				return nil, err
 			}
@@ -133,12 +186,18 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	var count func() (int, error)
 	if !complete {
 		count = func() (int, error) {
-			return countMatches(maxID, base(n), func(tsq string) (int, error) {
+			counted := func(tsq, check string) (int, error) {
+				query, a := match(tsq, check, MaxCount+1)
 				var n int
-				err := tx.QueryRowContext(ctx, x.db.Rebind(`SELECT count(*) FROM (SELECT 1 FROM search_pages p WHERE `+slicedWords+
-					` @@ ?::tsquery`+cond+` LIMIT `+strconv.Itoa(MaxCount+1)+`) AS c`), append([]any{tsq}, args...)...).Scan(&n)
+				err := tx.QueryRowContext(ctx, x.db.Rebind(`SELECT count(*) FROM (`+query+`) AS m`), a...).Scan(&n)
 				return n, err
-			})
+			}
+			exact, loose := write(n, -1, false), write(n, -1, true)
+			total, err := countMatches(maxID, loose, func(tsq string) (int, error) { return counted(tsq, "") })
+			if err != nil || exact == loose || total > maxChecked {
+				return total, err
+			}
+			return counted(loose, exact)
 		}
 	}
 	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, pgDate)
@@ -258,6 +317,13 @@ func readLevel(maxID int64, cond string, limit int, read func(tsq string) ([]can
 	return read(cond)
 }
 
+// maxChecked is the most candidates of a query that needs word order or
+// prefixes checked (see looseTsquery) whose count is checked too: beyond
+// it, the count is of the pages holding the words and pairs, order and
+// prefixes unchecked (reading back a tsvector for each of thousands of
+// pages would cost seconds).
+const maxChecked = 300
+
 // countMatches counts the matches of tsquery base up to MaxCount+1, by
 // count, which counts the matches of a tsquery (at most MaxCount+1).
 // Windows of the newest slices go first, as in readLevel: a common word
@@ -283,8 +349,9 @@ func pgDate(v any) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("unexpected date %T", v)
 }
 
-// tsDialect writes level conditions as tsquery input.
-type tsDialect struct{}
+// tsDialect writes level conditions as tsquery input; loose, without
+// word order (see looseTsquery).
+type tsDialect struct{ loose bool }
 
 func (tsDialect) and(a, b string) string    { return "(" + a + " & " + b + ")" }
 func (tsDialect) andNot(a, b string) string { return "(" + a + " & !" + b + ")" }
@@ -306,10 +373,10 @@ func (tsDialect) exact(forms [][]string) string {
 	}
 	return "(" + strings.Join(all, " & ") + ")"
 }
-func (tsDialect) together(runs [][]Term) string {
+func (d tsDialect) together(runs [][]Term) string {
 	parts := make([]string, len(runs))
 	for i, r := range runs {
-		parts[i] = tsquery(Phrase{Terms: r})
+		parts[i] = tsq(Phrase{Terms: r}, d.loose)
 	}
 	return "(" + strings.Join(parts, " & ") + ")"
 }

@@ -454,7 +454,18 @@ func fts5Phrase(ts []Term) string {
 // tsquery translates a parsed query to PostgreSQL tsquery input, cast
 // with ::tsquery (not to_tsquery: its parser would split the pair lexemes
 // again). Words hold only letters and digits, and are quoted all the same.
-func tsquery(n Node) string {
+func tsquery(n Node) string { return tsq(n, false) }
+
+// looseTsquery is tsquery(n) without word order: a phrase of three words
+// or more is its pairs (each two words next to each other), a phrase
+// ending in a prefix its words, and the exclusions that need word order
+// are left out. It matches every page tsquery(n) matches, and the GIN
+// index answers it alone, without reading each page's tsvector back to
+// check positions (6 KB a page): the pages holding the pairs apart, rare,
+// are weeded out on the few candidates kept (see pgIndex.Search).
+func looseTsquery(n Node) string { return tsq(n, true) }
+
+func tsq(n Node, loose bool) string {
 	switch n := n.(type) {
 	case Term:
 		s := "'" + strings.ReplaceAll(n.Word, "'", "''") + "'"
@@ -468,7 +479,7 @@ func tsquery(n Node) string {
 		parts := make([]string, len(n.Terms))
 		var pairs []string
 		for i, t := range n.Terms {
-			parts[i] = tsquery(t)
+			parts[i] = tsq(t, loose)
 			if i > 0 && !t.Prefix {
 				pairs = append(pairs, "'"+strings.ReplaceAll(pairLexeme(n.Terms[i-1].Word, t.Word), "'", "''")+"'")
 			}
@@ -480,6 +491,13 @@ func tsquery(n Node) string {
 			// next to each other: no positions to check, so the GIN
 			// index answers alone, without reading the pages again.
 			s = pairs[0]
+		case loose && len(pairs) == 0:
+			s = "(" + strings.Join(parts, " & ") + ")"
+		case loose:
+			if n.Terms[len(n.Terms)-1].Prefix {
+				pairs = append(pairs, parts[len(parts)-1])
+			}
+			s = "(" + strings.Join(pairs, " & ") + ")"
 		case len(pairs) > 0:
 			s = "(" + strings.Join(pairs, " & ") + " & " + s + ")"
 		}
@@ -490,17 +508,23 @@ func tsquery(n Node) string {
 	case Or:
 		parts := make([]string, len(n.Nodes))
 		for i, c := range n.Nodes {
-			parts[i] = tsquery(c)
+			parts[i] = tsq(c, loose)
 		}
 		return "(" + strings.Join(parts, " | ") + ")"
 	case And:
-		parts := make([]string, len(n.Nodes))
-		for i, c := range n.Nodes {
-			parts[i] = tsquery(c)
+		var parts []string
+		for _, c := range n.Nodes {
+			if p := tsq(c, loose); p != "" {
+				parts = append(parts, p)
+			}
 		}
 		return "(" + strings.Join(parts, " & ") + ")"
 	case Not:
-		return "!" + tsquery(n.Node)
+		exact := tsq(n.Node, false)
+		if loose && exact != tsq(n.Node, true) {
+			return "" // an exclusion that needs word order
+		}
+		return "!" + exact
 	}
 	return ""
 }

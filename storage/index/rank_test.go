@@ -250,3 +250,38 @@ func TestSearchSlices(t *testing.T) {
 		t.Errorf("Kiên Giang: first %v of %d, want [0000 3000 2999] of 3001", got, res.Total)
 	}
 }
+
+// TestSearchPhraseOrder: a page holding every pair of a phrase's words
+// but not the phrase (PostgreSQL finds it by the pairs, then checks word
+// order) is not a match of the quoted phrase, is one of an exclusion of
+// it, and comes after the page with the words together when typed without
+// quotes.
+func TestSearchPhraseOrder(t *testing.T) {
+	engines(t, func(t *testing.T, idx index.Searcher) {
+		ctx := context.Background()
+		pages := []index.PageText{
+			rankPage("000.00.31.H33-200101-0001-KQ1", "2020-01-01", "Công văn", "Giấy chứng nhận quyền sử dụng đất."),
+			rankPage("000.00.31.H33-200101-0002-KQ1", "2021-01-01", "Công văn", "Giấy chứng minh nhân dân; chứng nhận hộ khẩu."),
+		}
+		if err := idx.Add(ctx, pages); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]string{
+			`"giấy chứng nhận"`:        "[200101-0001]",
+			`chứng -"giay chung nhan"`: "[200101-0002]",
+			`giay chung nhan`:          "[200101-0001 200101-0002]",
+		} {
+			res, err := idx.Search(ctx, index.Query{Text: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range res.Hits {
+				got = append(got, strings.TrimPrefix(strings.TrimSuffix(h.ResultCode, "-KQ1"), "000.00.31.H33-"))
+			}
+			if fmt.Sprint(got) != want || res.Total != len(got) {
+				t.Errorf("%s: %v of %d, want %s", q, got, res.Total, want)
+			}
+		}
+	})
+}

@@ -113,7 +113,7 @@ func (x *sqliteIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	from := `search_fts CROSS JOIN search_pages p ON p.id = search_fts.rowid WHERE search_fts MATCH ?` + cond
 	sig := analyze(n)
 	base := fts5(n)
-	cands, complete, err := rank(sig, n, ftsDialect{}, fts5, offset+q.PerPage, func(c string, limit int) ([]candidate, error) {
+	cands, complete, err := rank(sig, n, ftsDialect{}, fts5, offset+q.PerPage, func(c string, _ level, limit int) ([]candidate, error) {
 		rows, err := x.db.QueryContext(ctx, `SELECT p.id, p.result_code, p.page, p.date
 			FROM `+from+` ORDER BY search_fts.rowid DESC LIMIT `+strconv.Itoa(limit), append([]any{sqliteMatch(c, q)}, args...)...)
 		if err != nil {
