@@ -100,7 +100,7 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	sig := analyze(n)
 	levels := sig.levels()
 	// exact is a level's condition (level -1: the whole query) and loose
-	// the same without word order (see looseTsquery), which the GIN index
+	// the same without word order (see tsq), which the GIN index
 	// answers alone: when they differ, the index reads loose and each
 	// candidate, newest first, is checked against exact until the level
 	// has its rows. The prefixes beside other words are checked there too
@@ -318,7 +318,7 @@ func readLevel(maxID int64, cond string, limit int, read func(tsq string) ([]can
 }
 
 // maxChecked is the most candidates of a query that needs word order or
-// prefixes checked (see looseTsquery) whose count is checked too: beyond
+// prefixes checked (see tsq) whose count is checked too: beyond
 // it, the count is of the pages holding the words and pairs, order and
 // prefixes unchecked (reading back a tsvector for each of thousands of
 // pages would cost seconds).
@@ -350,7 +350,7 @@ func pgDate(v any) (time.Time, error) {
 }
 
 // tsDialect writes level conditions as tsquery input; loose, without
-// word order (see looseTsquery).
+// word order (see tsq).
 type tsDialect struct{ loose bool }
 
 func (tsDialect) and(a, b string) string    { return "(" + a + " & " + b + ")" }

@@ -456,15 +456,14 @@ func fts5Phrase(ts []Term) string {
 // again). Words hold only letters and digits, and are quoted all the same.
 func tsquery(n Node) string { return tsq(n, false) }
 
-// looseTsquery is tsquery(n) without word order: a phrase of three words
-// or more is its pairs (each two words next to each other), a phrase
-// ending in a prefix its words, and the exclusions that need word order
-// are left out. It matches every page tsquery(n) matches, and the GIN
-// index answers it alone, without reading each page's tsvector back to
-// check positions (6 KB a page): the pages holding the pairs apart, rare,
-// are weeded out on the few candidates kept (see pgIndex.Search).
-func looseTsquery(n Node) string { return tsq(n, true) }
-
+// tsq is tsquery(n), and loose, the same without word order: a phrase
+// of three words or more is its pairs (each two words next to each
+// other), a phrase ending in a prefix its words, and the exclusions that
+// need word order are left out. A loose query matches every page the
+// exact one matches, and the GIN index answers it alone, without reading
+// each page's tsvector back to check positions (6 KB a page): the pages
+// holding the pairs apart, rare, are weeded out on the few candidates
+// kept (see pgIndex.Search).
 func tsq(n Node, loose bool) string {
 	switch n := n.(type) {
 	case Term:
