@@ -153,8 +153,13 @@ func sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode}
 }
 
-// pageRoles may sign in to the search page (see postSession).
-var pageRoles = []dossier.Role{dossier.RoleArchivist, dossier.RoleAdmin}
+// pageRoles may sign in to the search page (see postSession);
+// reviewPageRoles to the desk review page, which a session asks for with
+// {"page": "review"}.
+var (
+	pageRoles       = []dossier.Role{dossier.RoleArchivist, dossier.RoleAdmin}
+	reviewPageRoles = []dossier.Role{dossier.RoleStation, dossier.RoleAdmin}
+)
 
 // postSession exchanges a token (JSON {"token": "..."} or the bearer
 // header) for a browser session: a new random id in an HttpOnly,
@@ -165,12 +170,13 @@ var pageRoles = []dossier.Role{dossier.RoleArchivist, dossier.RoleAdmin}
 // SessionTTL, with DELETE /v1/session, or with its token.
 func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 	c := cred{}
+	var body struct {
+		Token string `json:"token"`
+		Page  string `json:"page"` // "review": the desk review page; else the search page
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		c = credential(r)
 	} else {
-		var body struct {
-			Token string `json:"token"`
-		}
 		if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&body); err != nil {
 			apiError(w, http.StatusBadRequest, `cần JSON {"token": "..."}`, `expected JSON {"token": "..."}`)
 			return
@@ -181,7 +187,13 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !slices.Contains(pageRoles, tok.Role) {
+	if body.Page == "review" && !slices.Contains(reviewPageRoles, tok.Role) {
+		apiError(w, http.StatusForbidden,
+			"mã này có vai trò "+roleVI(tok.Role)+", không dùng được trang rà soát; cần mã của trạm quét (station)",
+			"this token has the "+string(tok.Role)+" role, which cannot use the review page; it needs a station token")
+		return
+	}
+	if body.Page != "review" && !slices.Contains(pageRoles, tok.Role) {
 		apiError(w, http.StatusForbidden,
 			"mã này có vai trò "+roleVI(tok.Role)+", không dùng được trang tra cứu; cần mã vai trò lưu trữ (archivist), tạo bằng: sohoa token create --role archivist --name TÊN",
 			"this token has the "+string(tok.Role)+" role, which cannot use the search page; it needs an archivist token, created with: sohoa token create --role archivist --name NAME")

@@ -205,7 +205,8 @@ func writeResults(w http.ResponseWriter, res *index.Results) {
 
 // Page serves the search page at "/", the dossier view at
 // "/dossiers/{code}", the statistics dashboard at "/stats" (its data comes
-// from GET /v1/stats, admin only) and their assets under "/ui/".
+// from GET /v1/stats, admin only), the desk review page at "/review"
+// (station tokens) and their assets under "/ui/".
 func (s *Search) Page() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -223,6 +224,8 @@ func (s *Search) Page() http.Handler {
 			name = "index.html"
 		case r.URL.Path == "/stats":
 			name = "stats.html"
+		case r.URL.Path == "/review":
+			name = "review.html"
 		case strings.HasPrefix(r.URL.Path, "/ui/"):
 			name = strings.TrimPrefix(r.URL.Path, "/ui/")
 		}
@@ -238,7 +241,13 @@ func (s *Search) Page() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		if strings.HasSuffix(name, ".html") {
 			h.Set("Cache-Control", "no-cache")
-			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+			csp := "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'"
+			if name == "review.html" {
+				// The review page signs through the official's local
+				// signing agent on the desk PC (sohoa sign --agent).
+				csp += "; connect-src 'self' http://127.0.0.1:*"
+			}
+			h.Set("Content-Security-Policy", csp)
 		} else {
 			h.Set("Cache-Control", "public, max-age=3600")
 		}

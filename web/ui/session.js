@@ -4,7 +4,10 @@
 // signs in to a page that then refuses them. The page gives english() (its
 // language now), status(text, err) (its status line), loaded() (what to do
 // once signed in from the form) and hide() (what to hide once signed out,
-// may be absent); it gets back signedIn(body), signedOut() and who() (the
+// may be absent), and name ("review" for the review page, whose roles
+// differ; may be absent); loaded gets the token typed, for a page that
+// changes things (a state change takes the bearer token, never the
+// cookie). It gets back signedIn(body), signedOut() and who() (the
 // /v1/whoami answer of the session, null when signed out).
 function sohoaSignIn(page) {
   "use strict";
@@ -27,15 +30,16 @@ function sohoaSignIn(page) {
   $("login").addEventListener("submit", function (e) {
     e.preventDefault();
     loginError("");
+    var token = $("token").value.trim();
     fetch("/v1/session", { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: $("token").value.trim() }) })
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: token, page: page.name || "" }) })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (body) {
           if (!r.ok) {
             loginError((page.english() ? body.error : body.error_vi || body.error) || msg("Mã truy cập không đúng.", "Wrong access token."));
             return;
           }
-          $("token").value = ""; signedIn(body); page.loaded();
+          $("token").value = ""; signedIn(body); page.loaded(token);
         });
       })
       .catch(function () { page.status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
