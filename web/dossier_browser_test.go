@@ -21,14 +21,7 @@ func TestDossierPageInChromium(t *testing.T) {
 	ctx := browser(t)
 	const dcode = "000.00.31.H33-220804-0001"
 	text := func(sel string) string { t.Helper(); return textOf(t, ctx, sel) }
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	eval := func(js string) string { t.Helper(); return evalIn[string](t, ctx, js) }
 	hasAll := func(what, got string, want ...string) {
 		t.Helper()
 		for _, w := range want {

@@ -20,14 +20,7 @@ func TestReviewPageInChromium(t *testing.T) {
 	h, re, b := reviewServer(t, "Họ và tên: Nguyẻn Văn A", "Nơi cư trú: Hà Nội")
 	tok := h.token(t, dossier.RoleStation, "quay-01")
 	ctx := browser(t)
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	eval := func(js string) string { t.Helper(); return evalIn[string](t, ctx, js) }
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		for _, step := range steps {

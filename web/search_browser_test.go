@@ -198,6 +198,16 @@ func checkVisible(t *testing.T, ctx context.Context, sels ...string) {
 	}
 }
 
+// evalIn evaluates js in the browser page, failing the test on an error.
+func evalIn[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
 // textOf returns the text of the element sel selects in the browser
 // page, failing the test when there is none.
 func textOf(t *testing.T, ctx context.Context, sel string) string {

@@ -68,14 +68,7 @@ func TestStatsPageInChromium(t *testing.T) {
 	total := statsFixture(t, h)
 	admin := h.token(t, dossier.RoleAdmin, "Quản trị")
 	ctx := browser(t)
-	eval := func(js string) int {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
+	eval := func(js string) int { t.Helper(); return evalIn[int](t, ctx, js) }
 	text := func(sel string) string { t.Helper(); return textOf(t, ctx, sel) }
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(h.URL+"/stats"),

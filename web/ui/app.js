@@ -44,7 +44,7 @@
     if (["agency", "dossier", "type", "from", "to"].some(function (f) { return p.get(f); })) $("filters").open = true;
   }
 
-  function status(text, err) { var s = $("status"); s.textContent = text; s.className = err ? "err" : ""; }
+  var status = sohoaStatus, el = sohoaEl; // ui/dom.js
 
   function search(push) {
     if (dossierCode) { loadDossier(); return; }
@@ -64,13 +64,6 @@
       })
       .then(function (body) { if (body) { $("login").hidden = true; last = body; render(body); } })
       .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
-  }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = text;
-    return e;
   }
 
   function render(body) {

@@ -29,13 +29,7 @@
   var view = null;     // GET /v1/review/{batch}/pages/{sel}
   var picked = null;   // {line, word} being edited
 
-  function status(text, err) { var s = $("status"); s.textContent = text; s.className = err ? "err" : ""; }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = text;
-    return e;
-  }
+  var status = sohoaStatus, el = sohoaEl; // ui/dom.js
   function errText(body, r) {
     return (en ? body.error : body.error_vi || body.error) || (msg("Lỗi ", "Error ") + r.status);
   }

@@ -12,6 +12,17 @@
 function sohoaSignIn(page) {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
+  // A page may leave its account corner (header .acct) and its sign-in
+  // form empty, the form saying what to sign in with in data-need: they
+  // are written here, once for every page.
+  var acct = document.querySelector("header .acct");
+  if (acct && !acct.children.length) {
+    acct.innerHTML = '<span id="who" hidden></span><button type="button" id="logout" data-t="logout" hidden>Đăng xuất</button><button type="button" id="lang" lang="en">English</button>';
+  }
+  if (!$("login").children.length) {
+    $("login").innerHTML = '<p data-t="needlogin"></p><p id="loginerr" class="err" role="alert" hidden></p><div class="box"><input type="password" id="token" autocomplete="current-password" data-tp="tokenph" placeholder="Mã truy cập" aria-label="Mã truy cập"><button type="submit" data-t="login">Đăng nhập</button></div>';
+    $("login").firstChild.textContent = $("login").getAttribute("data-need");
+  }
   var msg = function (vi, en) { return page.english() ? en : vi; };
   var who = null;
   function signedIn(body) {

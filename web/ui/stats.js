@@ -26,13 +26,7 @@
     if (data) render();
   }
 
-  function status(text, err) { var s = $("status"); s.textContent = text; s.className = err ? "err" : ""; }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = text;
-    return e;
-  }
+  var status = sohoaStatus, el = sohoaEl; // ui/dom.js
   function svgEl(tag, attrs, text) {
     var e = document.createElementNS(SVG, tag);
     for (var k in attrs) e.setAttribute(k, attrs[k]);
