@@ -440,20 +440,6 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, erro
 				return err
 			}
 		}
-		k, err := s.batchStatsKey(ctx, tx, p.BatchID)
-		if err != nil {
-			return err
-		}
-		d := statsDelta{exceptions: 1}
-		if p.Status == dossier.PageDone {
-			d = statsDelta{pagesDone: 1}
-			if p.NeedsReview {
-				d.review = 1
-			}
-		}
-		if err := s.bumpStats(ctx, tx, k, d); err != nil {
-			return err
-		}
 		if completed {
 			return nil
 		}
@@ -468,7 +454,10 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, erro
 			return err
 		}
 		allDone = true
-		return nil
+		// The batch's pages are counted once, now that all are read: a
+		// count per page made every page's transaction update the same
+		// rollup rows as every other writer of that desk and day.
+		return s.countBatchPages(ctx, tx, p.BatchID, 1)
 	})
 	if err != nil {
 		return false, fmt.Errorf("storage: finish page %d of %s: %w", p.Index, p.BatchID, err)
@@ -511,7 +500,7 @@ func (s *SQLRecords) PageAttempt(ctx context.Context, batchID string, index int)
 // a done batch is ErrConflict; retrying a pending page does nothing.
 func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		status, _, _, _, err := s.lockBatch(ctx, tx, batchID)
+		status, _, _, completed, err := s.lockBatch(ctx, tx, batchID)
 		if err != nil {
 			return err
 		}
@@ -531,6 +520,13 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 		case ps != dossier.PageException:
 			return fmt.Errorf("page %d of batch %s is %s, not %s: %w", index, batchID, ps, dossier.PageException, ErrConflict)
 		}
+		if completed {
+			// Its pages were counted when it completed; they count again
+			// when it completes anew.
+			if err := s.countBatchPages(ctx, tx, batchID, -1); err != nil {
+				return err
+			}
+		}
 		t := now()
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE pages SET status = ?, error = '', attempts = 0, updated_at = ? WHERE batch_id = ? AND idx = ?`),
 			dossier.PagePending, t, batchID, index); err != nil {
@@ -544,11 +540,7 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 			newStatus, status == dossier.BatchFailed, t, batchID); err != nil {
 			return err
 		}
-		k, err := s.batchStatsKey(ctx, tx, batchID)
-		if err != nil {
-			return err
-		}
-		return s.bumpStats(ctx, tx, k, statsDelta{exceptions: -1})
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("storage: retry page: %w", err)

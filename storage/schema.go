@@ -218,6 +218,9 @@ CREATE TABLE event_deliveries (
 `)},
 	// The statistics gain month and year rows (see stats.go); recounted.
 	{Version: 7, Name: "statistics by month and year", SQL: withStatsRebuild(map[Dialect]string{SQLite: "", Postgres: ""})},
+	// Pages read, flagged and excepted are counted once per completed
+	// batch (see countBatchPages); recounted.
+	{Version: 8, Name: "statistics: pages counted per completed batch", SQL: withStatsRebuild(map[Dialect]string{SQLite: "", Postgres: ""})},
 }
 
 // withStatsRebuild appends the statistics' recount to each dialect's SQL.

@@ -30,9 +30,10 @@ import (
 // stored p50 per day could not give.
 //
 // What each counter counts, as of now, for the batches uploaded in that
-// period: batches, dossiers (first upload), pages accepted; pages read
-// (done), among them flagged for review; pages in exception (a retry takes
-// one back out); results and their pages. Backlog is batches (pages) less
+// period: batches, dossiers (first upload), pages accepted; of the batches
+// whose every page is finished, pages read (done), among them flagged for
+// review, and pages in exception (counted once when the batch completes,
+// taken back out when a retry opens it again); results and their pages. Backlog is batches (pages) less
 // results (result pages).
 
 // statsDims are the dims every change is counted under, in the order the
@@ -115,6 +116,24 @@ func (s *SQLRecords) bumpStats(ctx context.Context, tx *sql.Tx, k statsKey, d st
 	}
 	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
 	return err
+}
+
+// countBatchPages adds (sign 1) or takes back (-1) the pages of a
+// completed batch: read, flagged for review, in exception.
+func (s *SQLRecords) countBatchPages(ctx context.Context, tx *sql.Tx, id string, sign int64) error {
+	var d statsDelta
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = ? AND needs_review THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) FROM pages WHERE batch_id = ?`),
+		dossier.PageDone, dossier.PageDone, dossier.PageException, id).Scan(&d.pagesDone, &d.review, &d.exceptions); err != nil {
+		return err
+	}
+	k, err := s.batchStatsKey(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	d.pagesDone, d.review, d.exceptions = sign*d.pagesDone, sign*d.review, sign*d.exceptions
+	return s.bumpStats(ctx, tx, k, d)
 }
 
 // bumpDuration counts in k's cells one result signed at t.
@@ -377,7 +396,9 @@ DELETE FROM stats_durations;
 WITH per_batch AS MATERIALIZED (
 	SELECT b.station, b.agency_code, b.operator, b.document_type, {day} AS day,
 		CASE WHEN ROW_NUMBER() OVER (PARTITION BY b.dossier_code ORDER BY b.created_at, b.id) = 1 THEN 1 ELSE 0 END AS first,
-		COALESCE(p.pages, 0) AS pages, COALESCE(p.done, 0) AS done, COALESCE(p.review, 0) AS review, COALESCE(p.exc, 0) AS exc,
+		COALESCE(p.pages, 0) AS pages, CASE WHEN b.completed_at IS NULL THEN 0 ELSE COALESCE(p.done, 0) END AS done,
+		CASE WHEN b.completed_at IS NULL THEN 0 ELSE COALESCE(p.review, 0) END AS review,
+		CASE WHEN b.completed_at IS NULL THEN 0 ELSE COALESCE(p.exc, 0) END AS exc,
 		CASE WHEN r.batch_id IS NULL THEN 0 ELSE 1 END AS res, COALESCE(r.pages, 0) AS res_pages
 	FROM batches b
 	LEFT JOIN (SELECT batch_id, COUNT(*) AS pages,
