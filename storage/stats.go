@@ -258,6 +258,9 @@ type StatsQuery struct {
 	From, To string             // days YYYY-MM-DD (Vietnam time), inclusive; "" leaves that end open
 	Group    dossier.StatsGroup // what the rows are; GroupDay when ""
 	Station  string             // only that station's own work ("" for all)
+	// Agency: only that agency's work, day by day (with GroupDay only:
+	// the daily series of one agency).
+	Agency string
 }
 
 // Stats reports the work over the batches uploaded from q.From to q.To,
@@ -269,6 +272,9 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	}
 	if !dossier.ValidStatsGroup(q.Group) {
 		return nil, fmt.Errorf("storage: stats: unknown group %q", q.Group)
+	}
+	if q.Agency != "" && q.Group != dossier.GroupDay {
+		return nil, fmt.Errorf("storage: stats: an agency is asked for by day only, not by %s", q.Group)
 	}
 	from, to := q.From, q.To
 	for _, d := range []*string{&from, &to} {
@@ -290,7 +296,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 			return nil, fmt.Errorf("storage: stats: %w", err)
 		}
 		if !lo.Valid {
-			return &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Rows: []dossier.StatsRow{}}, nil
+			return &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Agency: q.Agency, Rows: []dossier.StatsRow{}}, nil
 		}
 		if from == "" {
 			from = lo.String
@@ -301,7 +307,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	}
 	if to < from {
 		// A range after the last upload, or before the first: nothing.
-		return &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Rows: []dossier.StatsRow{}}, nil
+		return &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Agency: q.Agency, Rows: []dossier.StatsRow{}}, nil
 	}
 	dim, keyCol := string(q.Group), "val"
 	spans := [][2]string{{from, to}}
@@ -310,7 +316,11 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	} else {
 		spans = statsSpans(from, to)
 	}
-	where, args := statsWhere(q.Station, dim, spans)
+	var only []string
+	if q.Agency != "" {
+		dim, only = "agency", []string{q.Agency}
+	}
+	where, args := statsWhere(q.Station, dim, spans, only...)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, SUM(batches), SUM(dossiers), SUM(pages), SUM(pages_done), SUM(review_pages),
 		SUM(exception_pages), SUM(results), SUM(result_pages) FROM stats_daily
 		WHERE `+where+` GROUP BY `+keyCol+` ORDER BY `+keyCol), args...)
@@ -337,7 +347,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		}
 	}
 	if len(daySpans) > 0 {
-		w, a := statsWhere(q.Station, dim, daySpans)
+		w, a := statsWhere(q.Station, dim, daySpans, only...)
 		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, bucket, SUM(n) FROM stats_durations
 			WHERE `+w+` GROUP BY `+keyCol+`, bucket`), a...)
 		cells, err = collect(rows, err, func(sc interface{ Scan(...any) error }) (cell, error) {
@@ -350,7 +360,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		}
 	}
 	if len(periodSpans) > 0 {
-		w, a := statsWhere(q.Station, dim, periodSpans)
+		w, a := statsWhere(q.Station, dim, periodSpans, only...)
 		rows, err = s.db.QueryContext(ctx, s.q(`SELECT val, counts FROM stats_hist WHERE `+w), a...)
 		packed, err := collect(rows, err, func(sc interface{ Scan(...any) error }) ([2]string, error) {
 			var v [2]string
@@ -389,7 +399,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		}
 	}
 	byBucket := func(h [][2]int64) { sort.Slice(h, func(i, j int) bool { return h[i][0] < h[j][0] }) }
-	st := &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Rows: out}
+	st := &dossier.Stats{From: q.From, To: q.To, Group: q.Group, Station: q.Station, Agency: q.Agency, Rows: out}
 	if st.Rows == nil {
 		st.Rows = []dossier.StatsRow{}
 	}
@@ -419,10 +429,15 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	return st, nil
 }
 
-// statsWhere selects the rollup rows of scope and dim in spans.
-func statsWhere(scope, dim string, spans [][2]string) (string, []any) {
+// statsWhere selects the rollup rows of scope and dim in spans (and of
+// the value val, when given).
+func statsWhere(scope, dim string, spans [][2]string, val ...string) (string, []any) {
 	where := `scope = ? AND dim = ? AND (`
 	args := []any{scope, dim}
+	if len(val) > 0 {
+		where = `scope = ? AND dim = ? AND val = ? AND (`
+		args = append(args, val[0])
+	}
 	for i, sp := range spans {
 		if i > 0 {
 			where += ` OR `

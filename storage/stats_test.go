@@ -289,3 +289,33 @@ func TestStatsPeriods(t *testing.T) {
 		}
 	})
 }
+
+// TestStatsAgencyByDay: one agency's daily series counts that agency's
+// batches only, with its time to result; an agency asked for with another
+// group is refused.
+func TestStatsAgencyByDay(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
+		const agA, agB = "000.00.31.H33", "000.00.07.H26"
+		today := dossier.StatsDay(time.Now())
+		a1 := statsUpload(t, ctx, r, "000.00.31.H33-261201-0001", agA, "quay-1", "Lan", "don", 3)
+		statsUpload(t, ctx, r, "000.00.31.H33-261201-0002", agA, "quay-2", "Minh", "don", 2)
+		statsUpload(t, ctx, r, "000.00.07.H26-261201-0001", agB, "quay-1", "Lan", "don", 5)
+		statsFinish(t, ctx, r, a1, nil, nil)
+		statsResult(t, ctx, r, a1)
+		st := mustStats(t, ctx, r, storage.StatsQuery{Group: dossier.GroupDay, Agency: agA})
+		if got, want := countsOf(st.Rows), []counts{{today, 2, 2, 5, 3, 0, 0, 1, 3, 1, 2}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("agency %s by day:\n got %+v\nwant %+v", agA, got, want)
+		}
+		if st.Total.ResultP50 <= 0 {
+			t.Errorf("agency %s: no time to result (%v)", agA, st.Total.ResultP50)
+		}
+		// One agency at one desk.
+		st = mustStats(t, ctx, r, storage.StatsQuery{Group: dossier.GroupDay, Agency: agB, Station: "quay-1"})
+		if got := countsOf([]dossier.StatsRow{st.Total})[0]; got.Pages != 5 || got.Batches != 1 {
+			t.Errorf("agency %s at quay-1: %+v", agB, got)
+		}
+		if _, err := r.Stats(ctx, storage.StatsQuery{Group: dossier.GroupStation, Agency: agA}); err == nil {
+			t.Error("an agency by station: no error")
+		}
+	})
+}

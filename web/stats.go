@@ -10,14 +10,15 @@ import (
 )
 
 // parseStatsQuery reads a statistics request from URL parameters: from and
-// to (YYYY-MM-DD, Vietnam time, inclusive), group, station. Errors are
-// bilingual.
+// to (YYYY-MM-DD, Vietnam time, inclusive), group, station, agency (with
+// group day). Errors are bilingual.
 func parseStatsQuery(get func(string) string) (storage.StatsQuery, *statsError) {
 	q := storage.StatsQuery{
 		From:    strings.TrimSpace(get("from")),
 		To:      strings.TrimSpace(get("to")),
 		Group:   dossier.StatsGroup(strings.TrimSpace(get("group"))),
 		Station: strings.TrimSpace(get("station")),
+		Agency:  strings.TrimSpace(get("agency")),
 	}
 	if q.Group == "" {
 		q.Group = dossier.GroupDay
@@ -40,8 +41,12 @@ func parseStatsQuery(get func(string) string) (storage.StatsQuery, *statsError) 
 	if !days[0].IsZero() && !days[1].IsZero() && days[1].Before(days[0]) {
 		return q, &statsError{"to (đến ngày) đứng trước from (từ ngày)", "to is before from"}
 	}
-	if len(q.Station) > 200 {
-		return q, &statsError{"station dài quá (tối đa 200 byte)", "station too long (at most 200 bytes)"}
+	if len(q.Station) > 200 || len(q.Agency) > 200 {
+		return q, &statsError{"station hoặc agency dài quá (tối đa 200 byte)", "station or agency too long (at most 200 bytes)"}
+	}
+	if q.Agency != "" && q.Group != dossier.GroupDay {
+		return q, &statsError{"agency (một cơ quan) chỉ dùng với group=day: chuỗi số liệu theo ngày của cơ quan đó",
+			"agency (one agency) goes with group=day only: that agency's daily series"}
 	}
 	return q, nil
 }

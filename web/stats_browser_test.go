@@ -90,6 +90,12 @@ func TestStatsPageInChromium(t *testing.T) {
 	if lg := text("#c-daily .legend"); !strings.Contains(lg, "quay-1") || !strings.Contains(lg, "quay-2") {
 		t.Errorf("daily legend %q", lg)
 	}
+	if n := eval(`document.querySelectorAll("#c-daily-agency rect.bar").length`); n != 10 {
+		t.Errorf("daily chart by agency has %d bars, want 10 (5 days x 2 agencies)", n)
+	}
+	if lg := text("#c-daily-agency .legend"); !strings.Contains(lg, "000.00.31.H33") || !strings.Contains(lg, "000.00.07.H26") {
+		t.Errorf("daily chart by agency's legend %q lacks an agency", lg)
+	}
 	if n := eval(`document.querySelectorAll("#c-agency rect.bar").length`); n != 2 {
 		t.Errorf("agency chart has %d bars, want 2", n)
 	}

@@ -75,6 +75,17 @@ func TestStatsAPI(t *testing.T) {
 	if code, body := get(quay1, "?group=operator"); code != 200 || fmt.Sprint(rows(body)) != "map[Lan:5]" {
 		t.Errorf("station quay-1 by operator: %d %v", code, body)
 	}
+	// One agency's daily series: every batch here is of one agency; the
+	// station sees its own part of it.
+	if code, body := get(admin, "?group=day&agency=000.00.31.H33"); code != 200 || len(rows(body)) != 1 || body["total"].(map[string]any)["pages"] != 9.0 {
+		t.Errorf("admin, agency by day: %d %v", code, body)
+	}
+	if code, body := get(quay1, "?group=day&agency=000.00.31.H33"); code != 200 || body["total"].(map[string]any)["pages"] != 5.0 {
+		t.Errorf("station quay-1, agency by day: %d %v", code, body)
+	}
+	if code, body := get(admin, "?group=day&agency=000.00.07.H26"); code != 200 || len(rows(body)) != 0 {
+		t.Errorf("admin, an agency without uploads: %d %v", code, body)
+	}
 	if code, body := get(quay1, "?station=quay-2"); code != http.StatusForbidden || body["error_vi"] == nil {
 		t.Errorf("station quay-1 asking for quay-2: %d %v", code, body)
 	}
@@ -84,7 +95,7 @@ func TestStatsAPI(t *testing.T) {
 	if code, _ := get("", ""); code != http.StatusUnauthorized {
 		t.Errorf("no token: %d, want 401", code)
 	}
-	for _, q := range []string{"?group=province", "?from=2026-13-01", "?to=1/12/2026", "?from=2026-12-02&to=2026-12-01"} {
+	for _, q := range []string{"?group=province", "?from=2026-13-01", "?to=1/12/2026", "?from=2026-12-02&to=2026-12-01", "?group=station&agency=000.00.31.H33"} {
 		if code, body := get(admin, q); code != http.StatusBadRequest || body["error"] == nil || body["error_vi"] == nil {
 			t.Errorf("%s: %d %v, want 400 with both languages", q, code, body)
 		}

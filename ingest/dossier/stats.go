@@ -68,6 +68,7 @@ type Stats struct {
 	To      string     `json:"to"`   // last day, inclusive, "" for today
 	Group   StatsGroup `json:"group"`
 	Station string     `json:"station,omitempty"` // only this desk's work (a station token sees its own)
+	Agency  string     `json:"agency,omitempty"`  // only this agency's work (group day: its daily series)
 	Rows    []StatsRow `json:"rows"`              // by key
 	Total   StatsRow   `json:"total"`             // every row together (Key "")
 }

@@ -10,7 +10,8 @@
     group: "Table by", g_station: "Station", g_agency: "Agency", g_operator: "Operator", g_document_type: "Document type",
     g_day: "Day", show: "Show", needlogin: "Enter an access token with the admin role to see the statistics.",
     login: "Sign in", tokenph: "Access token",
-    c_daily: "Pages uploaded per day, by station", c_agency: "Pages by agency", c_station: "Pages by station",
+    c_daily: "Pages uploaded per day, by station", c_daily_agency: "Pages uploaded per day, by agency",
+    c_agency: "Pages by agency", c_station: "Pages by station",
     c_backlog: "Backlog: batches without a result yet, by upload day",
     c_time: "Time from upload to signed result (minutes), by day"
   };
@@ -185,12 +186,17 @@
       return v;
     };
     kpis(data.day.total);
-    var series = data.desks.map(function (d, i) { return { name: d.name, color: COLORS[i], values: byDay(d.stats, function (r) { return r.pages; }) }; });
     var total = byDay(data.day, function (r) { return r.pages; });
-    var rest = total.map(function (v, i) { return series.reduce(function (s, sr) { return s - sr.values[i]; }, v); });
-    if (rest.some(function (v) { return v > 0; })) series.push({ name: msg("Quầy khác", "Other stations"), color: COLORS[5], values: rest });
-    dayChart(document.querySelector("#c-daily .chart"), labels, series);
-    legend(document.querySelector("#c-daily .legend"), series);
+    // A daily series for each of the busiest desks (agencies), the rest in one.
+    var daily = function (id, parts, other) {
+      var series = parts.map(function (d, i) { return { name: d.name, color: COLORS[i], values: byDay(d.stats, function (r) { return r.pages; }) }; });
+      var rest = total.map(function (v, i) { return series.reduce(function (s, sr) { return s - sr.values[i]; }, v); });
+      if (rest.some(function (v) { return v > 0; })) series.push({ name: other, color: COLORS[5], values: rest });
+      dayChart(document.querySelector(id + " .chart"), labels, series);
+      legend(document.querySelector(id + " .legend"), series);
+    };
+    daily("#c-daily", data.desks, msg("Quầy khác", "Other stations"));
+    daily("#c-daily-agency", data.agencies, msg("Cơ quan khác", "Other agencies"));
     hbars(document.querySelector("#c-agency .chart"), data.agency.rows.map(function (r) { return { label: r.key, value: r.pages }; }), COLORS[1]);
     hbars(document.querySelector("#c-station .chart"), data.station.rows.map(function (r) { return { label: r.key, value: r.pages }; }), COLORS[0]);
     dayChart(document.querySelector("#c-backlog .chart"), labels,
@@ -224,12 +230,16 @@
     status(msg("Đang tải…", "Loading…"));
     Promise.all([get(range + "&group=day"), get(range + "&group=agency"), get(range + "&group=station"), get(range + "&group=" + group)])
       .then(function (res) {
-        // The five busiest desks get a series each in the daily chart.
-        var desks = res[2].rows.slice().sort(function (a, b) { return b.pages - a.pages; }).slice(0, 5);
-        return Promise.all(desks.map(function (d) { return get(range + "&group=day&station=" + encodeURIComponent(d.key)); }))
+        // The five busiest desks and agencies get a series each in the
+        // daily charts.
+        var top = function (st) { return st.rows.slice().sort(function (a, b) { return b.pages - a.pages; }).slice(0, 5); };
+        var desks = top(res[2]), agencies = top(res[1]);
+        return Promise.all(desks.map(function (d) { return get(range + "&group=day&station=" + encodeURIComponent(d.key)); })
+          .concat(agencies.map(function (a) { return get(range + "&group=day&agency=" + encodeURIComponent(a.key)); })))
           .then(function (ds) {
+            var named = function (rows, off) { return rows.map(function (d, i) { return { name: d.key, stats: ds[off + i] }; }); };
             data = { from: from, to: to, day: res[0], agency: res[1], station: res[2], table: res[3],
-              desks: desks.map(function (d, i) { return { name: d.key, stats: ds[i] }; }) };
+              desks: named(desks, 0), agencies: named(agencies, desks.length) };
             $("login").hidden = true;
             render();
           });
