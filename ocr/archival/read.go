@@ -55,7 +55,13 @@ func newPage(n int, r ocr.Result) *page {
 		}
 	}
 	p.pitch = max(1, median(hs)*13/10)
-	p.x0, p.x1 = median(x0s), median(x1s)
+	// The left margin: paragraphs' first lines are indented, so not the
+	// median but a low quantile of the wide lines' left edges.
+	slices.Sort(x0s)
+	if len(x0s) > 0 {
+		p.x0 = x0s[len(x0s)/5]
+	}
+	p.x1 = median(x1s)
 	if len(x0s) == 0 {
 		p.x0, p.x1 = p.w/8, p.w*15/16
 	}
@@ -158,10 +164,16 @@ func (p *page) findHeader() (header, bool) {
 			h.right = append(h.right, s)
 			continue
 		}
-		wide := s.Box.X1-s.Box.X0 > (p.x1-p.x0)*6/10
+		// The header ends at the first line across the channel between
+		// its blocks: the type heading, "Kính gửi", the body.
+		across := s.Box.X0 < cut-p.pitch && s.Box.X1 > cut+p.pitch
 		_, _, isType := matchHeading(s.text)
-		centred := abs(s.cx()-bodyCenter) < abs(s.cx()-rightCenter) && s.Box.X0 < cut && s.Box.X1 > cut
-		if len(h.left) > 0 && (wide || isType || centred || strings.HasPrefix(s.flat, "kinhgui")) {
+		centred := s.Box.X0 < cut && s.Box.X1 > cut && abs(s.cx()-bodyCenter) < abs(s.cx()-rightCenter)
+		if len(h.left) > 0 {
+			// "V/v …" under the number is centred on the left block.
+			centred = centred && abs(s.cx()-bodyCenter) < abs(s.cx()-h.left[0].cx())
+		}
+		if len(h.left) > 0 && (across || isType || centred || strings.HasPrefix(s.flat, "kinhgui")) {
 			h.bottom = s.Box.Y0
 			break
 		}
@@ -171,6 +183,7 @@ func (p *page) findHeader() (header, bool) {
 			h.right = append(h.right, s)
 		}
 	}
+	h.left, h.right = splitNumberLine(h.left, h.right)
 	// A blank left for handwritten digits splits "Số:   /QĐ-UBND" in two:
 	// pieces of one column on one row are one line.
 	h.left, h.right = joinRows(h.left), joinRows(h.right)
@@ -178,6 +191,46 @@ func (p *page) findHeader() (header, bool) {
 		h.leftCenter = h.left[0].cx()
 	}
 	return h, true
+}
+
+// splitNumberLine parts "Số: 12/QĐ-UBND Hà Nội, ngày …" when the number
+// and the place-and-date line came too close to be cut at a column gap:
+// the number ends at its last word with a slash, the place starts after.
+func splitNumberLine(left, right []seg) ([]seg, []seg) {
+	var l, r []seg
+	for _, s := range slices.Concat(left, right) {
+		cut := -1
+		if soPrefix.MatchString(s.text) && strings.Contains(unmark(s.text), "ngay") {
+			for j, w := range s.Words[:min(4, len(s.Words))] {
+				if strings.Contains(w.Text, "/") {
+					cut = j + 1
+				}
+			}
+		}
+		switch {
+		case cut > 0 && cut < len(s.Words):
+			l, r = append(l, pieceOf(s.Words[:cut])), append(r, pieceOf(s.Words[cut:]))
+		case slices.ContainsFunc(left, func(x seg) bool { return x.Box == s.Box }):
+			l = append(l, s)
+		default:
+			r = append(r, s)
+		}
+	}
+	byTop := func(x, y seg) int { return x.Box.Y0 - y.Box.Y0 }
+	slices.SortStableFunc(l, byTop)
+	slices.SortStableFunc(r, byTop)
+	return l, r
+}
+
+// pieceOf makes a seg of words.
+func pieceOf(ws []ocr.Word) seg {
+	s := seg{Line: ocr.Line{Words: ws, Box: ws[0].Box}}
+	for _, w := range ws[1:] {
+		s.Box = ocr.Box{X0: min(s.Box.X0, w.Box.X0), Y0: min(s.Box.Y0, w.Box.Y0), X1: max(s.Box.X1, w.Box.X1), Y1: max(s.Box.Y1, w.Box.Y1)}
+	}
+	s.text = lineText(s.Line)
+	s.flat = letters(s.text)
+	return s
 }
 
 // joinRows joins pieces whose vertical extents mostly overlap, left to right.
@@ -192,11 +245,7 @@ func joinRows(segs []seg) []seg {
 				if b.Box.X0 < a.Box.X0 {
 					a, b = b, a
 				}
-				j := seg{Line: ocr.Line{Words: slices.Concat(a.Words, b.Words), Box: ocr.Box{
-					X0: min(a.Box.X0, b.Box.X0), Y0: min(a.Box.Y0, b.Box.Y0), X1: max(a.Box.X1, b.Box.X1), Y1: max(a.Box.Y1, b.Box.Y1)}}}
-				j.text = lineText(j.Line)
-				j.flat = letters(j.text)
-				*last = j
+				*last = pieceOf(slices.Concat(a.Words, b.Words))
 				continue
 			}
 		}
@@ -426,8 +475,8 @@ func readLeft(m *Metadata, p *page, h header) {
 			}
 			continue
 		}
-		if s.Box.Y0-vv[len(vv)-1].Box.Y1 > p.pitch {
-			break
+		if s.Box.Y0-vv[len(vv)-1].Box.Y1 > p.pitch || upperLine(s.text) {
+			break // a gap, or an urgency or secrecy mark under the summary
 		}
 		vv = append(vv, s)
 	}
@@ -590,7 +639,9 @@ func readHeading(m *Metadata, p *page, h header) {
 		if junkLine(s) {
 			continue
 		}
-		if upperLine(s.text) || strings.HasPrefix(s.flat, "cancu") || strings.HasPrefix(s.flat, "kinhgui") {
+		// A paragraph's first line: indented, running to the margin.
+		para := s.Box.X1 >= p.x1-p.pitch/3 && s.Box.X0-p.x0 > p.pitch
+		if para || upperLine(s.text) || strings.HasPrefix(s.flat, "cancu") || strings.HasPrefix(s.flat, "kinhgui") {
 			break
 		}
 		sum = append(sum, s)

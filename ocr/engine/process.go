@@ -288,7 +288,10 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	}
 	res.Orientation = (quads % 4) * 90
 	res.Skew = math.Round(angle*1000) / 1000
-	res.Lines, res.Text, res.Confidence = lines, text, conf
+	// Side-by-side blocks (an NĐ 30 header, "Nơi nhận" beside the signer)
+	// are read left block, then right: Tesseract interleaves their lines.
+	res.Lines, res.Text = ocr.BlockOrder(lines, text)
+	res.Confidence = conf
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
 	res.NeedsReview = conf < j.ReviewBelow || res.OrientationUnsure || best.doubtful(gs)
 

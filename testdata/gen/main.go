@@ -204,6 +204,9 @@ type pageSpec struct {
 	Seal     bool
 	Fax      bool
 	Copy     bool
+	// Doc, Part and Parts place a page of the nd30 preset in its
+	// document (Doc numbers documents from 0; Part from 1).
+	Doc, Part, Parts int
 	// Blocks, when set, is the page content (multi-page documents);
 	// otherwise the content is generated from Kind. All of it must fit.
 	Blocks []block
@@ -230,6 +233,8 @@ func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
 		return corpusSpecs(), nil
 	case "sample-batch":
 		return sampleBatchSpecs(seed), nil
+	case "nd30":
+		return nd30Specs(n, seed), nil
 	}
 	d, ok := def[preset]
 	if !ok {
@@ -372,6 +377,8 @@ type truth struct {
 	Category string `json:"category,omitempty"`
 	Source   string `json:"source,omitempty"` // the real scan a variant was made from
 	FileDPI  *int   `json:"file_dpi,omitempty"`
+	// Archival: the nd30 preset's document fields (testdata/gen/nd30.go).
+	Archival *archivalTruth `json:"archival,omitempty"`
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
@@ -490,14 +497,27 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 		px := pt * dpi / 72
 		l := &layout{dst: img, reg: reg, bold: bold, title: title, px: px, lineH: int(px * 1.45),
 			box: textBox(w, h, dpi, sp.Skew), ink: ink}
-		placed := l.render(blocks)
-		if sp.Blocks != nil && placed < len(blocks) {
+		if sp.Kind == "nd30" {
+			doc := newND30Doc(textGen{pageRand(seed, streamText, 1<<20+sp.Doc)}, sp.Doc+1)
+			if l, err = drawND30(img, fs, fam, pt, dpi, ink, l.box, doc, sp.Part, sp.Parts, dr); err != nil {
+				return page{}, err
+			}
+			at := archivalTruth{Doc: sp.Doc + 1, Part: sp.Part, Parts: sp.Parts}
+			if sp.Part == 1 {
+				at = doc.truth
+				at.Part, at.Parts = 1, sp.Parts
+			}
+			tr.Archival = &at
+		} else if placed := l.render(blocks); sp.Blocks != nil && placed < len(blocks) {
 			return page{}, fmt.Errorf("content does not fit: %d of %d blocks placed", placed, len(blocks))
 		}
 		for _, r := range l.signatures {
 			scribble(img, r, ink.sign, dpi/25.4*0.45, dr)
 		}
-		if sp.Seal {
+		switch {
+		case sp.Seal && sp.Kind == "nd30":
+			tr.add("seal", nd30Seal(img, dr, l, dpi))
+		case sp.Seal:
 			tr.add("seal", overInk(img, dr, l, dpi))
 		}
 		var text []string
