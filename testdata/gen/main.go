@@ -7,8 +7,10 @@
 // Presets: small (12 pages), bench (50), clean (20, no degradation), skew
 // (40, skew only), orient (40, turned pages), corpus (the committed set
 // under testdata/corpus) and sample-batch (the demo dossier under
-// testdata/sample-batch). -n overrides the page count of the random
-// presets. -twins also writes NAME.upright.png, the same page before any
+// testdata/sample-batch), nd30 (12 administrative documents in the NĐ 30
+// layout with their archival fields as ground truth: nd30.go). -n
+// overrides the page count of the random presets and the document count
+// of nd30. -twins also writes NAME.upright.png, the same page before any
 // degradation (upright, straight, clean), for speed baselines.
 //
 // Each page is NAME.png or NAME.jpg with NAME.json beside it:
@@ -73,7 +75,7 @@ func run(args []string) error {
 	seed := fl.Uint64("seed", 1, "random seed; same seed, same bytes")
 	out := fl.String("out", "", "output folder (created)")
 	n := fl.Int("n", 0, "pages (random presets; 0 = preset default)")
-	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | corpus | sample-batch")
+	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | nd30 | corpus | sample-batch")
 	twins := fl.Bool("twins", false, "also write NAME.upright.png: the page before any degradation")
 	jobs := fl.Int("j", runtime.GOMAXPROCS(0), "pages rendered in parallel")
 	real := fl.String("real", "", "comma-separated 300-dpi page images of real scans: write their desk variants (lowres, photo) instead")
