@@ -16,7 +16,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"math"
 	"math/rand/v2"
 	"strings"
 
@@ -46,19 +45,24 @@ type archivalTruth struct {
 	Handwritten []string `json:"handwritten,omitempty"`
 }
 
-// nd30Provinces: provinces and cities after the 2025 merger, with the
+// nd30Provinces: provinces and cities after the 2025 merger, and the
 // place name their documents are dated from.
-var nd30Provinces = []struct{ Name, Place string }{
-	{"TỈNH LÀO CAI", "Lào Cai"}, {"TỈNH THANH HÓA", "Thanh Hóa"}, {"TỈNH NGHỆ AN", "Vinh"}, {"TỈNH HÀ TĨNH", "Hà Tĩnh"},
-	{"TỈNH QUẢNG TRỊ", "Quảng Trị"}, {"TỈNH GIA LAI", "Gia Lai"}, {"TỈNH KHÁNH HÒA", "Khánh Hòa"}, {"TỈNH ĐẮK LẮK", "Đắk Lắk"},
-	{"TỈNH LÂM ĐỒNG", "Lâm Đồng"}, {"TỈNH ĐỒNG NAI", "Đồng Nai"}, {"TỈNH TÂY NINH", "Tây Ninh"}, {"TỈNH AN GIANG", "An Giang"},
-	{"TỈNH CÀ MAU", "Cà Mau"}, {"TỈNH VĨNH LONG", "Vĩnh Long"}, {"TỈNH ĐỒNG THÁP", "Đồng Tháp"}, {"TỈNH SƠN LA", "Sơn La"},
-	{"TỈNH TUYÊN QUANG", "Tuyên Quang"}, {"TỈNH THÁI NGUYÊN", "Thái Nguyên"}, {"TỈNH PHÚ THỌ", "Phú Thọ"}, {"TỈNH BẮC NINH", "Bắc Ninh"},
-	{"TỈNH HƯNG YÊN", "Hưng Yên"}, {"TỈNH NINH BÌNH", "Ninh Bình"}, {"TỈNH QUẢNG NINH", "Hạ Long"}, {"TỈNH CAO BẰNG", "Cao Bằng"},
-	{"TỈNH LẠNG SƠN", "Lạng Sơn"}, {"TỈNH ĐIỆN BIÊN", "Điện Biên"}, {"TỈNH LAI CHÂU", "Lai Châu"}, {"TỈNH QUẢNG NGÃI", "Quảng Ngãi"},
-	{"THÀNH PHỐ HÀ NỘI", "Hà Nội"}, {"THÀNH PHỐ HẢI PHÒNG", "Hải Phòng"}, {"THÀNH PHỐ ĐÀ NẴNG", "Đà Nẵng"}, {"THÀNH PHỐ HUẾ", "Huế"},
-	{"THÀNH PHỐ CẦN THƠ", "Cần Thơ"}, {"THÀNH PHỐ HỒ CHÍ MINH", "Thành phố Hồ Chí Minh"},
-}
+var nd30Provinces = func() (ps []struct{ Name, Place string }) {
+	const table = `TỈNH LÀO CAI: Lào Cai; TỈNH THANH HÓA: Thanh Hóa; TỈNH NGHỆ AN: Vinh; TỈNH HÀ TĨNH: Hà Tĩnh;
+TỈNH QUẢNG TRỊ: Quảng Trị; TỈNH GIA LAI: Gia Lai; TỈNH KHÁNH HÒA: Khánh Hòa; TỈNH ĐẮK LẮK: Đắk Lắk;
+TỈNH LÂM ĐỒNG: Lâm Đồng; TỈNH ĐỒNG NAI: Đồng Nai; TỈNH TÂY NINH: Tây Ninh; TỈNH AN GIANG: An Giang;
+TỈNH CÀ MAU: Cà Mau; TỈNH VĨNH LONG: Vĩnh Long; TỈNH ĐỒNG THÁP: Đồng Tháp; TỈNH SƠN LA: Sơn La;
+TỈNH TUYÊN QUANG: Tuyên Quang; TỈNH THÁI NGUYÊN: Thái Nguyên; TỈNH PHÚ THỌ: Phú Thọ; TỈNH BẮC NINH: Bắc Ninh;
+TỈNH HƯNG YÊN: Hưng Yên; TỈNH NINH BÌNH: Ninh Bình; TỈNH QUẢNG NINH: Hạ Long; TỈNH CAO BẰNG: Cao Bằng;
+TỈNH LẠNG SƠN: Lạng Sơn; TỈNH ĐIỆN BIÊN: Điện Biên; TỈNH LAI CHÂU: Lai Châu; TỈNH QUẢNG NGÃI: Quảng Ngãi;
+THÀNH PHỐ HÀ NỘI: Hà Nội; THÀNH PHỐ HẢI PHÒNG: Hải Phòng; THÀNH PHỐ ĐÀ NẴNG: Đà Nẵng; THÀNH PHỐ HUẾ: Huế;
+THÀNH PHỐ CẦN THƠ: Cần Thơ; THÀNH PHỐ HỒ CHÍ MINH: Thành phố Hồ Chí Minh`
+	for _, e := range strings.Split(table, ";") {
+		name, place, _ := strings.Cut(e, ":")
+		ps = append(ps, struct{ Name, Place string }{strings.TrimSpace(name), strings.TrimSpace(place)})
+	}
+	return ps
+}()
 
 // nd30Departments: a provincial department, its code in numbers, its head.
 var nd30Departments = []struct{ Name, Code, Head string }{
@@ -378,10 +382,10 @@ func nd30Seal(img *image.RGBA, rnd *rand.Rand, l *layout, dpi float64) map[strin
 		return nil
 	}
 	s := l.signatures[len(l.signatures)-1]
-	cx := float64(s.Min.X) + float64(s.Dx())*(0.05+0.2*rnd.Float64())
-	cy := float64(s.Min.Y+s.Max.Y) / 2
-	stampSeal(img, rnd, cx, cy, dpi)
-	return map[string]float64{"seal_x": math.Round(cx), "seal_y": math.Round(cy)}
+	cx := s.Min.X + int(float64(s.Dx())*(0.05+0.2*rnd.Float64()))
+	cy := (s.Min.Y + s.Max.Y) / 2
+	stampSeal(img, rnd, float64(cx), float64(cy), dpi)
+	return map[string]float64{"seal_x": float64(cx), "seal_y": float64(cy)}
 }
 
 func tokens(s string) []token {
@@ -473,7 +477,7 @@ func nd30Specs(n int, seed uint64) []pageSpec {
 			Font: pick(r, "NotoSerif", "DejaVuSerif"), SizePt: pick(r, 12.0, 12.5, 13.0), Doc: doc, Parts: parts}
 		base.JPEG = 80 + r.IntN(13)
 		if r.IntN(4) == 0 {
-			base.Skew = math.Round((r.Float64()*3-1.5)*100) / 100
+			base.Skew = float64(r.IntN(301)-150) / 100 // ±1.5°, as a sheet lies on the glass
 		}
 		base.Noise = r.IntN(4) == 0
 		base.NoiseSigma = 3 + 3*r.Float64()
