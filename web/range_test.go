@@ -7,12 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -57,61 +55,6 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countingProxy forwards TCP connections to target and counts the bytes
-// that come back from it, as they come.
-func countingProxy(t *testing.T, target string) (string, *atomic.Int64) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		n     atomic.Int64
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, up)
-			mu.Unlock()
-			wg.Go(func() { io.Copy(up, c); up.Close() })
-			wg.Go(func() { io.Copy(countingWriter{c, &n}, up); c.Close() })
-		}
-	})
-	return ln.Addr().String(), &n
-}
-
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Int64
-}
-
-func (c countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 // TestRangeReadsOnlyTheRange: a 1-byte Range request on a 6 MiB result
 // reads about one byte from the blob store, not the whole file (which it
 // used to read and hash first); a whole download is still served checked.
@@ -139,14 +82,14 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 				t.Fatal(err)
 			}
 			u, _ := url.Parse(raw)
-			proxy, n := countingProxy(t, u.Host)
-			u.Host = proxy
+			proxy := storagetest.StartProxy(t, u.Host)
+			u.Host = proxy.Addr
 			m, err := storage.OpenMinio(ctx, u.String(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n.Store(0)
-			return store{m, n.Load}
+			proxy.FromTarget.Store(0)
+			return store{m, proxy.FromTarget.Load}
 		},
 	}
 	for name, open := range stores {

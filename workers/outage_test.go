@@ -2,13 +2,11 @@ package workers
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -114,78 +112,6 @@ func (n *rabbitNode) stop(t *testing.T) {
 	}
 }
 
-// tcpProxy stands between the clients and a server, so that a test can cut
-// every client off at once (a broker restart as the clients see it, without
-// waiting for the server's own shutdown to reach them).
-type tcpProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  map[net.Conn]bool
-}
-
-func startProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c)
-		}
-	}()
-	return p
-}
-
-func (p *tcpProxy) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
-
-func (p *tcpProxy) serve(c net.Conn) {
-	p.mu.Lock()
-	down := p.down
-	p.mu.Unlock()
-	if down {
-		c.Close()
-		return
-	}
-	s, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[c], p.conns[s] = true, true
-	p.mu.Unlock()
-	go func() { io.Copy(s, c); s.Close(); c.Close() }()
-	io.Copy(c, s)
-	c.Close()
-	s.Close()
-}
-
-// cut drops every connection and refuses new ones until resume.
-func (p *tcpProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for c := range p.conns {
-		c.Close()
-	}
-	p.conns = map[net.Conn]bool{}
-}
-
-func (p *tcpProxy) resume() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
-}
-
 // runWorkers runs a worker Runner on s in this process until the test ends.
 func runWorkers(t *testing.T, s *stack) *Runner {
 	t.Helper()
@@ -206,8 +132,10 @@ func runWorkers(t *testing.T, s *stack) *Runner {
 func TestRabbitMQRestart(t *testing.T) {
 	t.Parallel() // mostly waiting on the broker
 	node := startRabbit(t)
-	proxy := startProxy(t, fmt.Sprintf("127.0.0.1:%d", node.port))
-	s := distributedStack(t, "", fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", proxy.port()))
+	// The proxy cuts every client off at once: a broker restart as the
+	// clients see it, without waiting for the server's own shutdown.
+	proxy := storagetest.StartProxy(t, fmt.Sprintf("127.0.0.1:%d", node.port))
+	s := distributedStack(t, "", "amqp://guest:guest@"+proxy.Addr+"/")
 	events := eventsQueue(t, s)
 	r := runWorkers(t, s)
 	ctx := t.Context()
@@ -224,7 +152,7 @@ func TestRabbitMQRestart(t *testing.T) {
 	}
 	waitPagesDone(t, s, ids, 2, true, time.Minute)
 	t0 := time.Now()
-	proxy.cut()
+	proxy.Stop()
 	node.stop(t)
 	t.Logf("broker stopped in %s", time.Since(t0).Round(time.Millisecond))
 	for _, id := range ids {
@@ -235,7 +163,7 @@ func TestRabbitMQRestart(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	t0 = time.Now()
 	node.start(t)
-	proxy.resume()
+	proxy.Start()
 	t.Logf("broker started again in %s", time.Since(t0).Round(time.Millisecond))
 	t0 = time.Now()
 	got := waitBatches(t, s, ids, 2*time.Minute)

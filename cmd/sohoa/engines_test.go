@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,35 +19,13 @@ func TestServeWaitsForDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nobody answers there for now
-	target := pg.Host
-	pg.Host = addr
+	// The proxy's address, with nobody listening there for 3 s.
+	proxy := storagetest.StartProxy(t, pg.Host)
+	proxy.Stop()
+	pg.Host = proxy.Addr
 	go func() {
 		time.Sleep(3 * time.Second)
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		t.Cleanup(func() { ln.Close() })
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go func() { io.Copy(u, c); u.Close() }()
-			go func() { io.Copy(c, u); c.Close() }()
-		}
+		proxy.Start()
 	}()
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))

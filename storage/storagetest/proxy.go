@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -15,6 +16,9 @@ import (
 // tests using it go on undisturbed.
 type Proxy struct {
 	Addr string // host:port to dial instead of the service
+	// FromTarget counts the bytes the service has sent back, as they
+	// come: what the code under test read from it.
+	FromTarget atomic.Int64
 
 	t      testing.TB
 	target string
@@ -58,9 +62,20 @@ func (p *Proxy) Start() {
 			p.conns = append(p.conns, c, u)
 			p.mu.Unlock()
 			go func() { io.Copy(u, c); u.Close() }()
-			go func() { io.Copy(c, u); c.Close() }()
+			go func() { io.Copy(countingWriter{c, &p.FromTarget}, u); c.Close() }()
 		}
 	}()
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // Stop closes the listener and every forwarded connection.
