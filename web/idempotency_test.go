@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // TestIdempotencyKeyPrecedence: the manifest's idempotency_key wins over the
@@ -18,21 +20,16 @@ func TestIdempotencyKeyPrecedence(t *testing.T) {
 		mj, _ := json.Marshal(m)
 		body, ct := parts([3]string{"manifest", "", string(mj)}, [3]string{"page", "p.tif", page})
 		req, _ := http.NewRequest(http.MethodPost, u.url+"/v1/batches", body)
-		req.Header.Set("Authorization", "Bearer "+u.token)
 		req.Header.Set("Content-Type", ct)
 		if headerKey != "" {
 			req.Header.Set("Idempotency-Key", headerKey)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		resp, data := webtest.Do(t, req, u.token)
 		var out struct {
 			BatchID string `json:"batch_id"`
 			Created bool   `json:"created"`
 		}
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted {
+		if err := json.Unmarshal(data, &out); err != nil || resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("manifest key %q, header %q: %d %v", manifestKey, headerKey, resp.StatusCode, err)
 		}
 		return out.BatchID, out.Created

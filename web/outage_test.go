@@ -7,7 +7,6 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // TestUploadWhileEngineDown: while the blob store or the database is down,
@@ -81,15 +81,9 @@ func TestUploadWhileEngineDown(t *testing.T) {
 		m := &ingest.Manifest{DossierCode: uploadDossier, Title: "Tờ khai", Pages: []string{"p.jpg"}, AllowDuplicate: true, IdempotencyKey: key}
 		body, ct := parts([3]string{"manifest", "", mustJSON(m)}, [3]string{"page", "p.jpg", jpg.String()})
 		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/v1/batches", body)
-		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", ct)
 		start := time.Now()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("upload %s: %v (after %v)", key, err, time.Since(start))
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		resp, _ := webtest.Do(t, req, tok)
 		return resp.StatusCode, resp.Header, time.Since(start)
 	}
 	if code, _, _ := upload("k0"); code != http.StatusAccepted {

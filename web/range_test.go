@@ -18,6 +18,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // countingBlobs counts the bytes read from the store under it. Get checks
@@ -126,17 +127,10 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 			defer ts.Close()
 			get := func(method, rng string) (*http.Response, []byte) {
 				req, _ := http.NewRequest(method, ts.URL+"/v1/results/"+code+"/pdf", nil)
-				req.Header.Set("Authorization", "Bearer "+caseTok)
 				if rng != "" {
 					req.Header.Set("Range", rng)
 				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				body, _ := io.ReadAll(resp.Body)
-				return resp, body
+				return webtest.Do(t, req, caseTok)
 			}
 
 			before := st.read()

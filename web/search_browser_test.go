@@ -10,7 +10,6 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // samplePDF is a small valid PDF with one line of text per page.
@@ -454,14 +454,7 @@ func TestPageImage(t *testing.T) {
 	get := func(path string) (*http.Response, []byte) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp, body
+		return webtest.Do(t, req, secret)
 	}
 	resp, body := get("/v1/results/" + code + "/pages/2/image?w=500&q=" + url.QueryEscape("thuy tien"))
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {

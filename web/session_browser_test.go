@@ -11,6 +11,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/web"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // TestSignInOutInChromium: the page refuses a station token at sign-in
@@ -86,11 +87,7 @@ func TestSignInOutInChromium(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", h.URL+"/v1/whoami", nil)
 	req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: session})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := webtest.Do(t, req, "")
 	if resp.StatusCode != 401 {
 		t.Errorf("the logged-out session still works: %d", resp.StatusCode)
 	}

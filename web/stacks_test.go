@@ -22,6 +22,7 @@ import (
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 type stackServer struct {
@@ -67,26 +68,7 @@ func newStackServer(t *testing.T, d storage.Dialect) *stackServer {
 
 func (s *stackServer) do(t *testing.T, method, path, token string, body io.Reader, ctype string, out any) int {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.url+path, body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
-		}
-	}
-	if resp.StatusCode >= 300 {
-		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, data)
-	}
-	return resp.StatusCode
+	return webtest.Call(t, method, s.url+path, token, body, ctype, out)
 }
 
 // qrPage is an ordinary page carrying a QR code with any text.

@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // TestStationLimits: a station token's batches per minute and pages per
@@ -59,17 +60,12 @@ func TestStationLimits(t *testing.T) {
 		m, _ := json.Marshal(man)
 		body, ct := parts([3]string{"manifest", "", string(m)}, [3]string{"page", "p.tif", string(tinyTIFF(pages, 64, 64))})
 		req, _ := http.NewRequest(http.MethodPost, server+"/v1/batches", body)
-		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", ct)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		resp, data := webtest.Do(t, req, tok)
 		var a answer
 		a.code = resp.StatusCode
 		a.retryAfter, _ = strconv.Atoi(resp.Header.Get("Retry-After"))
-		json.NewDecoder(resp.Body).Decode(&a.e)
+		json.Unmarshal(data, &a.e)
 		return a
 	}
 	refused := func(a answer, what string, maxWait int, words ...string) {

@@ -2,12 +2,12 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // TestStatsAPI: the report counts known uploads; an admin sees every desk,
@@ -35,18 +35,9 @@ func TestStatsAPI(t *testing.T) {
 
 	get := func(token, query string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", h.URL+"/v1/stats"+query, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
 		var body map[string]any
-		json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
+		code := webtest.Call(t, "GET", h.URL+"/v1/stats"+query, token, nil, "", &body)
+		return code, body
 	}
 	rows := func(body map[string]any) map[string]float64 {
 		out := map[string]float64{}

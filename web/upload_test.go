@@ -20,6 +20,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/web"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // uploadServer is a real API (SQLite records, local blobs, no workers)
@@ -40,15 +41,9 @@ func newUploadServer(t *testing.T, spool string) *uploadServer {
 func (u *uploadServer) post(t *testing.T, body io.Reader, ctype string) (int, map[string]string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, u.url+"/v1/batches", body)
-	req.Header.Set("Authorization", "Bearer "+u.token)
 	req.Header.Set("Content-Type", ctype)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, data := webtest.Do(t, req, u.token)
 	var out map[string]string
-	data, _ := io.ReadAll(resp.Body)
 	json.Unmarshal(data, &out)
 	if out == nil {
 		out = map[string]string{"raw": string(data)}

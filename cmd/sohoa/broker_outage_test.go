@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage/storagetest"
+	"github.com/sohoa/sohoa/web/webtest"
 	"github.com/sohoa/sohoa/workers"
 )
 
@@ -89,17 +90,12 @@ func TestUploadWhileBrokerDown(t *testing.T) {
 	mj, _ := json.Marshal(m("k-down", "p2.jpg"))
 	body, ctype := multipartBody(t, string(mj), map[string][]byte{"p2.jpg": data})
 	req, _ := http.NewRequest(http.MethodPost, ts.url+"/v1/batches", body)
-	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", ctype)
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("upload while the broker is down: %v after %s", err, time.Since(start))
-	}
-	var e apiErr
-	json.NewDecoder(resp.Body).Decode(&e)
-	resp.Body.Close()
+	resp, data := webtest.Do(t, req, tok)
 	took := time.Since(start)
+	var e apiErr
+	json.Unmarshal(data, &e)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || took > 5*time.Second || e.Error == "" || e.ErrorVI == "" {
 		t.Errorf("broker down: %d Retry-After %q %+v after %s; want 503 with Retry-After and a bilingual error within 5 s",
 			resp.StatusCode, resp.Header.Get("Retry-After"), e, took)

@@ -32,6 +32,7 @@ import (
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
+	"github.com/sohoa/sohoa/web/webtest"
 	"github.com/sohoa/sohoa/workers"
 )
 
@@ -166,7 +167,7 @@ func TestEndToEndDistributed(t *testing.T) {
 	var d struct {
 		Results []dossier.Result `json:"results"`
 	}
-	if s := call(t, "GET", ts.url+"/v1/dossiers/"+m.DossierCode, caseTok, nil, "", &d); s != 200 || len(d.Results) != 1 || d.Results[0].Code != code {
+	if s := webtest.Call(t, "GET", ts.url+"/v1/dossiers/"+m.DossierCode, caseTok, nil, "", &d); s != 200 || len(d.Results) != 1 || d.Results[0].Code != code {
 		t.Fatalf("dossier: %d %+v", s, d)
 	}
 	r := d.Results[0]
@@ -219,7 +220,7 @@ func TestEndToEndDistributed(t *testing.T) {
 			PDFURL     string `json:"pdf_url"`
 		} `json:"hits"`
 	}
-	if s := call(t, "GET", ts.url+"/v1/search?q="+url.QueryEscape(`"xay dung"`), arch, nil, "", &sr); s != 200 || len(sr.Hits) == 0 || sr.Hits[0].ResultCode != code {
+	if s := webtest.Call(t, "GET", ts.url+"/v1/search?q="+url.QueryEscape(`"xay dung"`), arch, nil, "", &sr); s != 200 || len(sr.Hits) == 0 || sr.Hits[0].ResultCode != code {
 		t.Errorf("search: %d %+v", s, sr)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // TestUnsureOrientation (issue 16, point 1): page 2 of a real provincial
@@ -76,7 +77,7 @@ func TestUnsureOrientation(t *testing.T) {
 			ReasonVI          string `json:"reason_vi"`
 		} `json:"review"`
 	}
-	if c := call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || len(ex.Exceptions) != 0 || len(ex.Review) != 1 {
+	if c := webtest.Call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || len(ex.Exceptions) != 0 || len(ex.Review) != 1 {
 		t.Fatalf("exceptions: %d %+v", c, ex)
 	}
 	if r := ex.Review[0]; r.BatchID != batchID || r.Index != 2 || !r.NeedsReview || !r.OrientationUnsure || !strings.Contains(r.ReasonVI, "không chắc hướng trang") {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -26,6 +25,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // TestMain lets the test binary serve as the OCR engine child that
@@ -122,33 +122,6 @@ const testDossier = "000.00.31.H33-220804-0001"
 func manifest(pages ...string) *ingest.Manifest {
 	return &ingest.Manifest{DossierCode: testDossier, Title: "Đơn đề nghị cấp giấy phép", DocumentType: "don",
 		Operator: "Nguyễn Thị Thủy Tiên", Pages: pages}
-}
-
-// call does one request and decodes a JSON answer into out (when not nil).
-func call(t testing.TB, method, url, token string, body io.Reader, ctype string, out any) int {
-	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %d %q: %v", method, url, resp.StatusCode, data, err)
-		}
-	}
-	return resp.StatusCode
 }
 
 type apiErr struct {
@@ -301,7 +274,7 @@ func testAPI(t *testing.T, ts *testStack) {
 
 	// The station reads its own batch, page by page.
 	var b dossier.Batch
-	if code := call(t, "GET", ts.url+"/v1/batches/"+res.BatchID, st1, nil, "", &b); code != 200 {
+	if code := webtest.Call(t, "GET", ts.url+"/v1/batches/"+res.BatchID, st1, nil, "", &b); code != 200 {
 		t.Fatalf("own batch: %d", code)
 	}
 	if b.ID != res.BatchID || len(b.Pages) != 2 || b.Pages[0].SourceName != "p1.jpg" || b.Pages[1].Index != 2 || b.DossierCode != testDossier {
@@ -330,11 +303,11 @@ func testAPI(t *testing.T, ts *testStack) {
 		{"unknown route", "GET", "/v1/nothing", admin, 404},
 	} {
 		e = apiErr{}
-		if code := call(t, c.method, ts.url+c.path, c.token, nil, "", &e); code != c.want || e.Error == "" || e.ErrorVI == "" {
+		if code := webtest.Call(t, c.method, ts.url+c.path, c.token, nil, "", &e); code != c.want || e.Error == "" || e.ErrorVI == "" {
 			t.Errorf("%s: %d %+v, want %d with error and error_vi", c.what, code, e, c.want)
 		}
 	}
-	if code := call(t, "GET", ts.url+"/v1/batches/"+res.BatchID, admin, nil, "", nil); code != 200 {
+	if code := webtest.Call(t, "GET", ts.url+"/v1/batches/"+res.BatchID, admin, nil, "", nil); code != 200 {
 		t.Errorf("admin reads any batch: %d", code)
 	}
 
@@ -345,7 +318,7 @@ func testAPI(t *testing.T, ts *testStack) {
 		Results   []dossier.Result `json:"results"`
 	}
 	for _, tok := range []string{caseTok, arch} {
-		if code := call(t, "GET", ts.url+"/v1/dossiers/"+testDossier, tok, nil, "", &d); code != 200 {
+		if code := webtest.Call(t, "GET", ts.url+"/v1/dossiers/"+testDossier, tok, nil, "", &d); code != 200 {
 			t.Fatalf("dossier: %d", code)
 		}
 		if d.Code != testDossier || len(d.Documents) != 2 || d.Results == nil {
@@ -353,7 +326,7 @@ func testAPI(t *testing.T, ts *testStack) {
 		}
 	}
 	var sr map[string]any
-	if code := call(t, "GET", ts.url+"/v1/search?q=nguyen", arch, nil, "", &sr); code != 200 {
+	if code := webtest.Call(t, "GET", ts.url+"/v1/search?q=nguyen", arch, nil, "", &sr); code != 200 {
 		t.Errorf("archivist search: %d %v", code, sr)
 	}
 
@@ -362,21 +335,15 @@ func testAPI(t *testing.T, ts *testStack) {
 	var r struct {
 		Code, SHA256, Signer, PDF string
 	}
-	if c := call(t, "GET", ts.url+"/v1/results/"+code, caseTok, nil, "", &r); c != 200 || r.Signer != "Test Signer" || len(r.SHA256) != 64 {
+	if c := webtest.Call(t, "GET", ts.url+"/v1/results/"+code, caseTok, nil, "", &r); c != 200 || r.Signer != "Test Signer" || len(r.SHA256) != 64 {
 		t.Errorf("result: %d %+v", c, r)
 	}
-	if c := call(t, "GET", ts.url+"/v1/dossiers/"+testDossier, caseTok, nil, "", &d); c != 200 || len(d.Results) != 1 || d.Results[0].Code != code {
+	if c := webtest.Call(t, "GET", ts.url+"/v1/dossiers/"+testDossier, caseTok, nil, "", &d); c != 200 || len(d.Results) != 1 || d.Results[0].Code != code {
 		t.Errorf("dossier results: %+v", d.Results)
 	}
 	req, _ := http.NewRequest("GET", ts.url+"/v1/results/"+code+"/pdf", nil)
-	req.Header.Set("Authorization", "Bearer "+caseTok)
 	req.Header.Set("Range", "bytes=0-7")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, part := webtest.Do(t, req, caseTok)
 	if resp.StatusCode != http.StatusPartialContent || string(part) != "%PDF-1.7" || resp.Header.Get("Content-Type") != "application/pdf" {
 		t.Errorf("range: %d %q %s", resp.StatusCode, part, resp.Header.Get("Content-Type"))
 	}
@@ -385,10 +352,10 @@ func testAPI(t *testing.T, ts *testStack) {
 	var ex struct {
 		Exceptions []any `json:"exceptions"`
 	}
-	if c := call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || ex.Exceptions == nil {
+	if c := webtest.Call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || ex.Exceptions == nil {
 		t.Errorf("exceptions: %d %+v", c, ex)
 	}
-	if c := call(t, "POST", ts.url+"/v1/batches/"+res.BatchID+"/pages/1/retry", admin, nil, "", nil); c != http.StatusConflict && c != http.StatusAccepted {
+	if c := webtest.Call(t, "POST", ts.url+"/v1/batches/"+res.BatchID+"/pages/1/retry", admin, nil, "", nil); c != http.StatusConflict && c != http.StatusAccepted {
 		t.Errorf("retry of a page not in exception: %d", c)
 	}
 
@@ -467,7 +434,7 @@ func TestUploadRefusals(t *testing.T) {
 				ctype = tt.ctype
 			}
 			var e apiErr
-			code := call(t, "POST", ts.url+"/v1/batches", st, body, ctype, &e)
+			code := webtest.Call(t, "POST", ts.url+"/v1/batches", st, body, ctype, &e)
 			if code != tt.want || e.Field != tt.field || e.File != tt.file || !strings.Contains(e.Error, tt.says) || e.ErrorVI == "" {
 				t.Errorf("got %d %+v; want %d field %q file %q saying %q", code, e, tt.want, tt.field, tt.file, tt.says)
 			}
@@ -501,11 +468,7 @@ func TestSessionAndRateLimit(t *testing.T) {
 	get := func(method, path string) int {
 		req, _ := http.NewRequest(method, ts.url+path, nil)
 		req.AddCookie(cookie)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := webtest.Do(t, req, "")
 		return resp.StatusCode
 	}
 	if c := get("GET", "/v1/search?q=a"); c != 200 {
@@ -515,14 +478,14 @@ func TestSessionAndRateLimit(t *testing.T) {
 		t.Errorf("POST with only the cookie: %d, want 401", c)
 	}
 	var e apiErr
-	if c := call(t, "POST", ts.url+"/v1/session", "", strings.NewReader(`{"token":"wrong"}`), "application/json", &e); c != 401 {
+	if c := webtest.Call(t, "POST", ts.url+"/v1/session", "", strings.NewReader(`{"token":"wrong"}`), "application/json", &e); c != 401 {
 		t.Errorf("session with a bad token: %d", c)
 	}
 
 	// Burst of 3 per second: the fourth and fifth request at once are refused.
 	codes := []int{}
 	for range 5 {
-		codes = append(codes, call(t, "GET", ts.url+"/v1/whoami", arch, nil, "", nil))
+		codes = append(codes, webtest.Call(t, "GET", ts.url+"/v1/whoami", arch, nil, "", nil))
 	}
 	if codes[len(codes)-1] != http.StatusTooManyRequests {
 		t.Errorf("codes %v: want 429 at the end", codes)

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ingest/stack/stacktest"
 	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // stackFolder writes a scanned stack of two dossiers: A behind its
@@ -211,7 +212,7 @@ func TestStackExceptionProposal(t *testing.T) {
 	var r struct {
 		BatchID string `json:"batch_id"`
 	}
-	if s := call(t, "POST", ts.url+"/v1/stack-exceptions/"+id+"/resolve", station, strings.NewReader(`{"dossier_code": "`+code+`"}`), "application/json", &r); s != 202 {
+	if s := webtest.Call(t, "POST", ts.url+"/v1/stack-exceptions/"+id+"/resolve", station, strings.NewReader(`{"dossier_code": "`+code+`"}`), "application/json", &r); s != 202 {
 		t.Fatalf("resolve: %d", s)
 	}
 	b, err := client.Wait(ctx, r.BatchID, 300*time.Millisecond)
