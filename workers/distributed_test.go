@@ -19,6 +19,7 @@ import (
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a process's stderr and a test.
@@ -69,15 +70,7 @@ func startWorker(t *testing.T, s *stack, p12, passFile string, logs *syncBuffer)
 // returns a function counting the result events in it by result code.
 func eventsQueue(t *testing.T, s *stack) func() map[string]int {
 	t.Helper()
-	conn, err := amqp.Dial(s.amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := storagetest.AMQPChannel(t, s.amqpURL)
 	name := s.prefix + ".test-events"
 	if _, err := ch.QueueDeclare(name, true, false, false, false, amqp.Table{"x-queue-type": "quorum"}); err != nil {
 		t.Fatal(err)

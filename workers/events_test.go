@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
@@ -219,15 +218,7 @@ func TestWebhookDoesNotHoldBroker(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			ctx := t.Context()
 			recs, q, amqpURL := eventsOutbox(t)
-			conn, err := amqp.Dial(amqpURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { conn.Close() })
-			ch, err := conn.Channel()
-			if err != nil {
-				t.Fatal(err)
-			}
+			ch := storagetest.AMQPChannel(t, amqpURL)
 			cq, err := ch.QueueDeclare("", false, true, true, false, nil)
 			if err == nil {
 				err = ch.QueueBind(cq.Name, "result.ready.#", q.EventsExchange(), false, nil)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage/storagetest"
@@ -48,15 +47,7 @@ func TestUploadWhileBrokerDown(t *testing.T) {
 	// Page jobs as the broker has them, taken directly (not via the proxy):
 	// the batches that have one. Jobs may repeat (a replay or a recovery
 	// queues a received batch again; the workers dedupe), none may be missing.
-	conn, err := amqp.Dial(broker.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := storagetest.AMQPChannel(t, broker.String())
 	queuedBatches := map[string]bool{}
 	queued := func() map[string]bool {
 		t.Helper()

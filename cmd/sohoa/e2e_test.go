@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	amqp "github.com/rabbitmq/amqp091-go"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -119,15 +118,7 @@ func TestEndToEndDistributed(t *testing.T) {
 	ctx := context.Background()
 
 	// A case system listens to the events exchange.
-	conn, err := amqp.Dial(c.amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := storagetest.AMQPChannel(t, c.amqpURL)
 	if err := ch.ExchangeDeclare(c.prefix+".events", "topic", true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
