@@ -1,14 +1,12 @@
 package workers
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,28 +20,10 @@ import (
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a process's stderr and a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startWorker starts `sohoa worker` on s, signing with the given PKCS#12;
 // the returned func kills it with SIGKILL (idempotent). Its log goes to
 // logs.
-func startWorker(t *testing.T, s *stack, p12, passFile string, logs *syncBuffer) func() {
+func startWorker(t *testing.T, s *stack, p12, passFile string, logs *sohoatest.Output) func() {
 	t.Helper()
 	cmd := exec.Command(sohoatest.Binary(t), "worker",
 		"--amqp", s.amqpURL, "--s3", s.s3URL, "--db", s.dbURL, "--amqp-prefix", s.prefix,
@@ -182,10 +162,10 @@ func TestKillWorkerMidBatch(t *testing.T) {
 	}
 
 	p12, passFile, signer := testSignerFiles(t)
-	kill := startWorker(t, s, p12, passFile, new(syncBuffer))
+	kill := startWorker(t, s, p12, passFile, new(sohoatest.Output))
 	waitPagesDone(t, s, ids, 3, true, time.Minute)
 	kill() // a page is in flight (2 at a time, 16 in all)
-	second := new(syncBuffer)
+	second := new(sohoatest.Output)
 	startWorker(t, s, p12, passFile, second)
 	got := waitBatches(t, s, ids, 2*time.Minute)
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
@@ -27,7 +28,7 @@ func TestServeWaitsForDatabase(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		proxy.Start()
 	}()
-	var logs lockedBuffer
+	var logs sohoatest.Output
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -16,9 +16,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 )
 
 // TestServeTLS runs `sohoa serve` with a certificate (API only), checks
@@ -105,25 +106,6 @@ func mustParse(t *testing.T, der []byte) *x509.Certificate {
 	return c
 }
 
-// lockedBuffer is a bytes.Buffer safe to write from serve's goroutine
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestServeBanner: serve's start-up output says where it answers and how
 // to get the archivist token the search page asks for, and warns when
 // plain HTTP is reachable from other machines (and only then).
@@ -136,7 +118,7 @@ func TestServeBanner(t *testing.T) {
 			data := filepath.Join(t.TempDir(), "data")
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var stderr lockedBuffer
+			var stderr sohoatest.Output
 			e := &env{stdout: &bytes.Buffer{}, stderr: &stderr, log: testLogger(t), ui: ui{english: true}}
 			done := make(chan error, 1)
 			go func() { done <- runServe(ctx, e, []string{"--addr", tt.addr, "--data", data, "--workers", "0"}) }()
