@@ -3,8 +3,10 @@ package pdf
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -93,12 +95,7 @@ func (d *doc) appendUpdate(raw string, objs map[int]string, extra map[int]int64)
 	for n, o := range extra {
 		offs[n] = o
 	}
-	nums := make([]int, 0, len(objs))
-	for n := range objs {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
-	for _, n := range nums {
+	for _, n := range slices.Sorted(maps.Keys(objs)) {
 		offs[n] = int64(len(out))
 		out = append(out, fmt.Sprintf("%d 0 obj\n%s\nendobj\n", n, objs[n])...)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -66,12 +68,7 @@ func changesAfter(r io.ReaderAt, size int64, revs []pdfread.Revision, signed int
 			touched[n] = true
 		}
 	}
-	nums := make([]int, 0, len(touched))
-	for n := range touched {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
-	for _, n := range nums {
+	for _, n := range slices.Sorted(maps.Keys(touched)) {
 		a.object(n)
 	}
 	sort.SliceStable(a.out, func(i, j int) bool { return a.out[i].Object < a.out[j].Object })
