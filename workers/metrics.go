@@ -73,11 +73,7 @@ func (m *metrics) observeJob(kind string, d time.Duration, err error) {
 	if m == nil {
 		return
 	}
-	outcome := "ok"
-	if err != nil {
-		outcome = "error"
-	}
-	m.jobs.WithLabelValues(kind, outcome).Inc()
+	m.jobs.WithLabelValues(kind, outcomeOf(err)).Inc()
 	m.jobSeconds.WithLabelValues(kind).Observe(d.Seconds())
 }
 
@@ -120,11 +116,15 @@ func (m *metrics) event(sink string, err error) {
 	if m == nil {
 		return
 	}
-	outcome := "ok"
+	m.events.WithLabelValues(sink, outcomeOf(err)).Inc()
+}
+
+// outcomeOf is the outcome label of a job or a delivery that ended with err.
+func outcomeOf(err error) string {
 	if err != nil {
-		outcome = "error"
+		return "error"
 	}
-	m.events.WithLabelValues(sink, outcome).Inc()
+	return "ok"
 }
 
 // watchDepth samples the queue depth of kinds every interval until ctx is done.
