@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf/pdfread"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 var testMeta = Metadata{
@@ -78,32 +78,6 @@ func checkPdfcpu(t testing.TB, path string, relaxedOnly bool) {
 	}
 }
 
-func checkQPDF(t testing.TB, path string) {
-	t.Helper()
-	out, err := exec.Command("qpdf", "--check", path).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "No syntax or stream encoding errors") {
-		t.Errorf("qpdf --check %s: %v\n%s", filepath.Base(path), err, out)
-	}
-}
-
-func preflightCP(t testing.TB) string {
-	t.Helper()
-	cp := os.Getenv("SOHOA_PREFLIGHT_CP")
-	if cp == "" {
-		t.Fatal("SOHOA_PREFLIGHT_CP is not set: run `bash .ci/test` (it sources .ci/test.env)")
-	}
-	return cp
-}
-
-// checkPreflight runs PDFBox Preflight's PDF/A-1b validator.
-func checkPreflight(t testing.TB, path string) {
-	t.Helper()
-	out, err := exec.Command("java", "-cp", preflightCP(t), "org.apache.pdfbox.preflight.Validator_A1b", path).CombinedOutput()
-	if err != nil {
-		t.Errorf("Preflight PDF/A-1b %s: %v\n%s", filepath.Base(path), err, out)
-	}
-}
-
 func TestAssembleValidates(t *testing.T) {
 	dir := t.TempDir()
 	pages := testPages(t, 3)
@@ -111,9 +85,9 @@ func TestAssembleValidates(t *testing.T) {
 		t.Run(string(c), func(t *testing.T) {
 			path := assembleFile(t, dir, pages, c)
 			checkPdfcpu(t, path, c == PDFA3B)
-			checkQPDF(t, path)
+			pdftest.QPDFCheck(t, path)
 			if c == PDFA1B {
-				checkPreflight(t, path)
+				pdftest.Preflight(t, path)
 			}
 			if c == PDFA3B {
 				// The OCR result rides along as an associated file.

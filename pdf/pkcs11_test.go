@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 const softHSM = "/usr/lib/softhsm/libsofthsm2.so"
@@ -53,8 +55,8 @@ func TestSignPKCS11SoftHSM(t *testing.T) {
 	defer s.Close()
 	path := assembleFile(t, dir, testPages(t, 2), PDFA1B)
 	signFile(t, s, path)
-	checkPreflight(t, path)
-	checkQPDF(t, path)
+	pdftest.Preflight(t, path)
+	pdftest.QPDFCheck(t, path)
 	out := pdfsig(t, pki.nssDB(t), path)
 	for _, want := range []string{"Signature is Valid", "Total document signed", "ETSI.CAdES.detached", "Certificate is Trusted", "NGUYỄN VĂN A"} {
 		if !strings.Contains(out, want) {

@@ -17,19 +17,16 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"github.com/sohoa/sohoa/pdf/pdfread"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // pdfsig runs poppler's pdfsig (with the NSS db holding the test CA when nss is set).
 func pdfsig(t testing.TB, nss, path string) string {
 	t.Helper()
-	var args []string
 	if nss != "" {
-		args = []string{"-nssdir", nss, path}
-	} else {
-		args = []string{"-nocert", path}
+		return pdftest.Pdfsig(t, path, "-nssdir", nss)
 	}
-	out, _ := exec.Command("pdfsig", args...).CombinedOutput() // exits non-zero on bad signatures
-	return string(out)
+	return pdftest.Pdfsig(t, path, "-nocert")
 }
 
 // pdfcpuConf is pdfcpu's configuration for the tests: sohoa's one pdfcpu set-up.
@@ -125,9 +122,9 @@ func TestSignPAdES(t *testing.T) {
 			signFile(t, s, path)
 
 			checkPdfcpu(t, path, tc.c == PDFA3B)
-			checkQPDF(t, path)
+			pdftest.QPDFCheck(t, path)
 			if tc.c == PDFA1B {
-				checkPreflight(t, path)
+				pdftest.Preflight(t, path)
 			}
 			out := pdfsig(t, pki.nssDB(t), path)
 			for _, want := range []string{"Signature Type: ETSI.CAdES.detached", "Total document signed", "Signature is Valid", "Certificate is Trusted", "Signing Hash Algorithm: SHA-256"} {
@@ -198,7 +195,7 @@ func TestVerifySeveralSignaturesSHA1(t *testing.T) {
 	path := assembleFile(t, dir, testPages(t, 1), PDFA2B)
 	signFile(t, old, path)
 	signFile(t, cur, path)
-	checkQPDF(t, path)
+	pdftest.QPDFCheck(t, path)
 	checkPdfcpu(t, path, false)
 
 	out := pdfsig(t, pki.nssDB(t), path)
@@ -228,7 +225,7 @@ func TestVerifySeveralSignaturesSHA1(t *testing.T) {
 	defer ts.Close()
 	ts.docTS = true
 	signFile(t, ts, path)
-	checkQPDF(t, path)
+	pdftest.QPDFCheck(t, path)
 	r = verifyFile(t, path, pki.caPEM)
 	if len(r.Signatures) != 3 {
 		t.Fatalf("%d signatures, want 3", len(r.Signatures))
@@ -299,7 +296,7 @@ func TestSignOtherWriters(t *testing.T) {
 			path := filepath.Join(dir, "signed-"+filepath.Base(src))
 			os.WriteFile(path, data, 0o644)
 			signFile(t, s, path)
-			checkQPDF(t, path)
+			pdftest.QPDFCheck(t, path)
 			out := pdfsig(t, "", path)
 			if !strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Total document signed") {
 				t.Errorf("pdfsig:\n%s", out)

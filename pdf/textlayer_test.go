@@ -8,7 +8,6 @@ import (
 	"image/draw"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,17 +20,14 @@ import (
 func TestTextLayerPdftotext(t *testing.T) {
 	dir := t.TempDir()
 	path := assembleFile(t, dir, testPages(t, 2), PDFA2B)
-	out, err := exec.Command("pdftotext", "-f", "1", "-l", "1", path, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Fields(string(out))
+	out := pdftest.Text(t, path, "-f", "1", "-l", "1")
+	got := strings.Fields(out)
 	want := strings.Fields(strings.Join(sampleLines, " "))
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("pdftotext:\n got %q\nwant %q", got, want)
 	}
 	// Line breaks where the page has them.
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var nonEmpty []string
 	for _, l := range lines {
 		if s := strings.TrimSpace(l); s != "" && s != "\f" {
@@ -71,13 +67,10 @@ func TestTextLayerBBox(t *testing.T) {
 				t.Fatal(err)
 			}
 			os.WriteFile(path, b.Bytes(), 0o644)
-			out, err := exec.Command("pdftotext", "-bbox", path, "-").Output()
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := pdftest.Text(t, path, "-bbox")
 			var doc bboxDoc
 			// pdftotext writes XHTML with a DOCTYPE; the decoder copes in non-strict mode.
-			dec := xml.NewDecoder(bytes.NewReader(out))
+			dec := xml.NewDecoder(strings.NewReader(out))
 			dec.Strict = false
 			if err := dec.Decode(&doc); err != nil {
 				t.Fatalf("parse pdftotext -bbox: %v", err)

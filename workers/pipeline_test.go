@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -340,19 +339,12 @@ func checkResult(t testing.TB, s *stack, b *dossier.Batch, wantText string) *dos
 	}
 	f := filepath.Join(t.TempDir(), "r.pdf")
 	os.WriteFile(f, pdfBytes, 0o600)
-	out, err := exec.Command("pdfinfo", f).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdfinfo: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), fmt.Sprintf("Pages:           %d\n", len(b.Pages))) {
+	if out := pdftest.Info(t, f); !strings.Contains(out, fmt.Sprintf("Pages:           %d\n", len(b.Pages))) {
 		t.Errorf("PDF pages: %s", out)
 	}
 	if wantText != "" {
-		txt, err := exec.Command("pdftotext", f, "-").CombinedOutput()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		if !strings.Contains(strings.Join(strings.Fields(string(txt)), " "), wantText) {
+		txt := pdftest.Text(t, f)
+		if !strings.Contains(strings.Join(strings.Fields(txt), " "), wantText) {
 			t.Errorf("PDF text lacks %q:\n%s", wantText, txt)
 		}
 	}
@@ -574,9 +566,8 @@ func checkSigned(t testing.TB, s *stack, r *dossier.Result, signer string) {
 	rc.Close()
 	f := filepath.Join(t.TempDir(), "signed.pdf")
 	os.WriteFile(f, data, 0o600)
-	out, err := exec.Command("pdfsig", "-nocert", "-no-ocsp", f).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Signature is Valid") {
-		t.Errorf("pdfsig: %v\n%s", err, out)
+	if out := pdftest.Pdfsig(t, f); !strings.Contains(out, "Signature is Valid") {
+		t.Errorf("pdfsig:\n%s", out)
 	}
 	if r.Signer != signer {
 		t.Errorf("result signer %q, want %q", r.Signer, signer)

@@ -14,7 +14,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ import (
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web/webtest"
@@ -192,15 +192,12 @@ func TestEndToEndDistributed(t *testing.T) {
 	if !rep.OK() || rep.PDFAPart != 1 || len(rep.Signatures) != 1 || !rep.Signatures[0].Intact || !rep.Signatures[0].CoversWholeDocument {
 		t.Errorf("verify: %+v", rep)
 	}
-	if out, err := exec.Command("pdfsig", "-nocert", "-no-ocsp", f).CombinedOutput(); err != nil || !strings.Contains(string(out), "Signature is Valid") {
-		t.Errorf("pdfsig: %v\n%s", err, out)
+	if out := pdftest.Pdfsig(t, f); !strings.Contains(out, "Signature is Valid") {
+		t.Errorf("pdfsig:\n%s", out)
 	}
-	cp := storagetest.Env(t, "SOHOA_PREFLIGHT_CP")
-	if out, err := exec.Command("java", "-cp", cp, "org.apache.pdfbox.preflight.Validator_A1b", f).CombinedOutput(); err != nil {
-		t.Errorf("PDFBox Preflight refuses the result: %v\n%s", err, out)
-	}
-	if out, err := exec.Command("pdftotext", f, "-").Output(); err != nil || !strings.Contains(string(out), "XÂY DỰNG") {
-		t.Errorf("text layer: %v\n%.500s", err, out)
+	pdftest.Preflight(t, f)
+	if out := pdftest.Text(t, f); !strings.Contains(out, "XÂY DỰNG") {
+		t.Errorf("text layer:\n%.500s", out)
 	}
 
 	// An archivist finds it by a phrase without diacritics.

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // vietPage renders Vietnamese lines at 300 dpi with DejaVu Sans as a PNG.
@@ -81,11 +82,10 @@ func TestPDFAndVerifyCommands(t *testing.T) {
 	if !strings.Contains(stderr, "ký bởi") {
 		t.Errorf("stderr does not say who signed:\n%s", stderr)
 	}
-	text, err := exec.Command("pdftotext", signed, "-").Output()
-	if err != nil || !strings.Contains(string(text), "Người") || !strings.Contains(string(text), "xây") {
-		t.Errorf("pdftotext: %v\n%s", err, text)
+	if text := pdftest.Text(t, signed); !strings.Contains(text, "Người") || !strings.Contains(text, "xây") {
+		t.Errorf("pdftotext:\n%s", text)
 	}
-	if out, _ := exec.Command("pdfsig", "-nocert", signed).CombinedOutput(); !strings.Contains(string(out), "Signature is Valid") || !strings.Contains(string(out), "ETSI.CAdES.detached") {
+	if out := pdftest.Pdfsig(t, signed, "-nocert"); !strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "ETSI.CAdES.detached") {
 		t.Errorf("pdfsig:\n%s", out)
 	}
 

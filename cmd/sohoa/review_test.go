@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
@@ -34,11 +34,8 @@ func TestUnsureOrientation(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "CẦN XEM LẠI 1 trang:\n  trang 2 (") || !strings.Contains(stderr, "không chắc hướng trang, đã giữ như khi quét") {
 		t.Errorf("sohoa pdf: exit %d, the seal page is not listed:\n%s", code, stderr)
 	}
-	info, err := exec.Command("pdfinfo", "-f", "1", "-l", "2", out).Output()
-	if err != nil {
-		t.Fatalf("pdfinfo: %v", err)
-	}
-	sizes := regexp.MustCompile(`Page +(\d) size: +([\d.]+) x ([\d.]+)`).FindAllStringSubmatch(string(info), -1)
+	info := pdftest.Info(t, out, "-f", "1", "-l", "2")
+	sizes := regexp.MustCompile(`Page +(\d) size: +([\d.]+) x ([\d.]+)`).FindAllStringSubmatch(info, -1)
 	if len(sizes) != 2 {
 		t.Fatalf("pdfinfo:\n%s", info)
 	}
