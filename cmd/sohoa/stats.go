@@ -83,15 +83,11 @@ func runStats(ctx context.Context, e *env, args []string) error {
 // localStats reads the report from the embedded store or PostgreSQL, never
 // creating a database that is not there.
 func localStats(ctx context.Context, df dbFlags, u ui, q storage.StatsQuery) (*dossier.Stats, error) {
-	db, err := localDB(ctx, df, u)
+	recs, closeDB, err := localRecords(ctx, df, u)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	recs, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		return nil, err
-	}
+	defer closeDB()
 	return recs.Stats(ctx, q)
 }
 

@@ -129,18 +129,29 @@ func localDB(ctx context.Context, df dbFlags, u ui) (*storage.DB, error) {
 	return storage.OpenDB(ctx, dbURL)
 }
 
+// localRecords opens the records of the embedded store or PostgreSQL,
+// never creating a database that is not there (localDB); closeDB closes
+// the database under them.
+func localRecords(ctx context.Context, df dbFlags, u ui) (recs *storage.SQLRecords, closeDB func() error, err error) {
+	db, err := localDB(ctx, df, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if recs, err = storage.OpenRecords(ctx, db); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return recs, db.Close, nil
+}
+
 // localBatch reads a batch from the embedded store or PostgreSQL, never
 // creating a database that is not there (a mistyped --data).
 func localBatch(ctx context.Context, df dbFlags, u ui, id string) (*dossier.Batch, error) {
-	db, err := localDB(ctx, df, u)
+	recs, closeDB, err := localRecords(ctx, df, u)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	recs, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		return nil, err
-	}
+	defer closeDB()
 	b, err := recs.Batch(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, &userError{vi: "không có lô " + id, en: "no batch " + id, err: err}
