@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
-	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
@@ -31,12 +30,7 @@ func BenchmarkRecordsBatch(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
-			db, err := storage.OpenDB(ctx, c.url(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			r := storagetest.Records(b, db)
+			r := storagetest.Records(b, storagetest.OpenURL(b, c.url(b)))
 			var n atomic.Int64
 			b.SetParallelism(2) // 2 x GOMAXPROCS workers
 			b.ResetTimer()

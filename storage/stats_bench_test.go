@@ -41,11 +41,7 @@ func BenchmarkStatsPostgres(b *testing.B) {
 	}
 	nb := pages / 10
 	ctx := context.Background()
-	db, err := storage.OpenDB(ctx, storagetest.PostgresURL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := storagetest.OpenDB(b, storage.Postgres)
 	r := storagetest.Records(b, db)
 
 	start := time.Now()

@@ -108,7 +108,14 @@ func OpenDB(t testing.TB, d storage.Dialect) *storage.DB {
 	default:
 		t.Fatalf("unknown dialect %q", d)
 	}
-	db, err := storage.OpenDB(context.Background(), u)
+	return OpenURL(t, u)
+}
+
+// OpenURL opens the database at url (a PostgreSQL URL or a SQLite file),
+// closed when the test ends.
+func OpenURL(t testing.TB, url string) *storage.DB {
+	t.Helper()
+	db, err := storage.OpenDB(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
