@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -557,23 +556,10 @@ func (l LocalUploader) UploadStack(ctx context.Context, manifest []byte, key str
 	if err != nil {
 		return nil, err
 	}
-	if m.IdempotencyKey == "" {
-		m.IdempotencyKey = key
-	}
-	files := make(map[string]ingest.File, len(paths))
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, fmt.Errorf("stack: %w", err)
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("stack: read %s: %w", p, err)
-		}
-		name := filepath.Base(p)
-		files[name] = ingest.File{Name: name, Path: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	m.DefaultKey(key)
+	files, err := ingest.LocalFiles(paths)
+	if err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
 	}
 	out, err := l.Splitter.Split(ctx, l.Token, m, files)
 	if err != nil {
