@@ -32,6 +32,27 @@ func (l LocalUploader) Upload(ctx context.Context, m *Manifest, paths []string) 
 	return &UploadResult{BatchID: b.ID, Status: b.Status, Pages: len(b.Pages), Created: created, Attempts: 1}, nil
 }
 
+// ContentHash is the SHA-256, in hex, of head then the bytes of the files
+// at paths, in order: what a client derives an idempotency key from, so
+// that the same pages sent again are known for a repeat. A file that
+// cannot be opened gives the *fs.PathError of os.Open.
+func ContentHash(head []byte, paths []string) (string, error) {
+	h := sha256.New()
+	h.Write(head)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", p, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // LocalFiles describes page files read in place (an in-process upload):
 // each by its base name, with its size and SHA-256, as a server's receive
 // describes the files it spools.

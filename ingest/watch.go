@@ -2,15 +2,14 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -336,25 +335,14 @@ func readStackFolder(name, dir string) (manifest []byte, key string, pages, path
 		}
 		m["pages"] = pages
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "stack\x00%s\x00", name)
-	h.Write(raw)
-	for _, pg := range pages {
-		fp := filepath.Join(dir, pg)
-		pf, err := os.Open(fp)
-		if err != nil {
-			return nil, "", nil, nil, badFile(400, pg, "stack.json liệt kê tệp này nhưng không có trong thư mục", "listed in stack.json but missing from the folder", err)
-		}
-		_, err = io.Copy(h, pf)
-		pf.Close()
-		if err != nil {
-			return nil, "", nil, nil, fmt.Errorf("watch: read %s: %w", fp, err)
-		}
-		paths = append(paths, fp)
+	sum, paths, err := folderHash(append(fmt.Appendf(nil, "stack\x00%s\x00", name), raw...), dir, pages,
+		"stack.json liệt kê tệp này nhưng không có trong thư mục", "listed in stack.json but missing from the folder")
+	if err != nil {
+		return nil, "", nil, nil, err
 	}
 	key, _ = m["idempotency_key"].(string)
 	if key == "" {
-		key = "watch-" + hex.EncodeToString(h.Sum(nil))[:40]
+		key = "watch-" + sum[:40]
 		m["idempotency_key"] = key
 	}
 	manifest, err = json.Marshal(m)
@@ -373,26 +361,29 @@ func readBatchFolder(name, dir string) (*Manifest, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00", name)
 	mb, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
-	h.Write(mb)
-	var paths []string
-	for _, p := range m.Pages {
-		fp := filepath.Join(dir, p)
-		pf, err := os.Open(fp)
-		if err != nil {
-			return nil, nil, badFile(400, p, "manifest liệt kê tệp này nhưng không có trong thư mục", "listed in the manifest but missing from the folder", err)
-		}
-		_, err = io.Copy(h, pf)
-		pf.Close()
-		if err != nil {
-			return nil, nil, fmt.Errorf("watch: read %s: %w", fp, err)
-		}
-		paths = append(paths, fp)
+	sum, paths, err := folderHash(append(fmt.Appendf(nil, "%s\x00", name), mb...), dir, m.Pages,
+		"manifest liệt kê tệp này nhưng không có trong thư mục", "listed in the manifest but missing from the folder")
+	if err != nil {
+		return nil, nil, err
 	}
-	if m.IdempotencyKey == "" {
-		m.IdempotencyKey = "watch-" + hex.EncodeToString(h.Sum(nil))[:40]
-	}
+	m.DefaultKey("watch-" + sum[:40])
 	return m, paths, nil
+}
+
+// folderHash is the ContentHash of head and a folder's listed files, and
+// their paths; a listed file missing from the folder is the operator's
+// error (*Error), naming it, with the words vi and en.
+func folderHash(head []byte, dir string, names []string, vi, en string) (sum string, paths []string, err error) {
+	for _, n := range names {
+		paths = append(paths, filepath.Join(dir, n))
+	}
+	sum, err = ContentHash(head, paths)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Op == "open" {
+		return "", nil, badFile(400, names[slices.Index(paths, pe.Path)], vi, en, err)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("watch: %w", err)
+	}
+	return sum, paths, nil
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -173,21 +171,15 @@ func readDemoBatch(dir string) (*ingest.Manifest, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("sample batch %s: %w", dir, err)
 	}
-	h := sha256.New()
 	var paths []string
 	for _, p := range m.Pages {
-		fp := filepath.Join(dir, p)
-		pf, err := os.Open(fp)
-		if err != nil {
-			return nil, nil, fmt.Errorf("sample batch: %w", err)
-		}
-		io.Copy(h, pf)
-		pf.Close()
-		paths = append(paths, fp)
+		paths = append(paths, filepath.Join(dir, p))
 	}
-	if m.IdempotencyKey == "" {
-		m.IdempotencyKey = "demo-" + hex.EncodeToString(h.Sum(nil))[:32]
+	sum, err := ingest.ContentHash(nil, paths)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sample batch: %w", err)
 	}
+	m.DefaultKey("demo-" + sum[:32])
 	return m, paths, nil
 }
 

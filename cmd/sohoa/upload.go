@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,20 +164,11 @@ func retryLine(e *env, bar *progress) func(int, int, time.Duration, error) {
 // uploadKey returns the idempotency key of this upload, creating and saving
 // it in dir the first time; the state file is removed after success.
 func uploadKey(dir, server string, m *ingest.Manifest, files []string) (state, key string, err error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", server, m.DossierCode, m.Title)
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			return "", "", err
-		}
-		_, err = io.Copy(h, fh)
-		fh.Close()
-		if err != nil {
-			return "", "", fmt.Errorf("read %s: %w", f, err)
-		}
+	sum, err := ingest.ContentHash(fmt.Appendf(nil, "%s\x00%s\x00%s\x00", server, m.DossierCode, m.Title), files)
+	if err != nil {
+		return "", "", err
 	}
-	state = filepath.Join(dir, hex.EncodeToString(h.Sum(nil))[:32]+".json")
+	state = filepath.Join(dir, sum[:32]+".json")
 	var saved struct {
 		Key string `json:"idempotency_key"`
 	}
