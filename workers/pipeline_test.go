@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/minio-go/v7"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
@@ -119,12 +118,11 @@ func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 		t.Fatal(err)
 	}
 
-	s.s3URL = strings.TrimSuffix(s3URL, "/") + "/" + s.prefix
+	s.s3URL = storagetest.BucketURL(t, s3URL, s.prefix)
 	m, err := storage.OpenMinio(ctx, s.s3URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { emptyBucket(m) })
 	s.blobs = storage.RetryBlobs(m, storage.RetryPolicy{Initial: 200 * time.Millisecond, Max: 2 * time.Second, MaxElapsed: 2 * time.Minute})
 
 	q, err := DialAMQP(ctx, AMQPConfig{URL: amqpURL, Prefix: s.prefix, Logger: testLogger(t)})
@@ -139,18 +137,6 @@ func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 	})
 	s.queue = q
 	return s
-}
-
-func emptyBucket(m *storage.Minio) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c := m.Client()
-	for obj := range c.ListObjects(ctx, m.Bucket(), minio.ListObjectsOptions{Recursive: true}) {
-		if obj.Err == nil {
-			c.RemoveObject(ctx, m.Bucket(), obj.Key, minio.RemoveObjectOptions{})
-		}
-	}
-	c.RemoveBucket(ctx, m.Bucket())
 }
 
 // testPolicies keep failing tests short: 3 attempts, 1 s apart.

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/minio-go/v7"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -172,11 +171,12 @@ func TestEndToEndDistributed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, err := mc.Client().GetObject(ctx, mc.Bucket(), res.Key, minioGetOpts())
+	obj, _, err := mc.Get(ctx, res.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stored, err := io.ReadAll(obj)
+	obj.Close()
 	if err != nil {
 		t.Fatalf("read %s from MinIO: %v", res.Key, err)
 	}
@@ -368,8 +368,6 @@ func hashHex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
-
-func minioGetOpts() minio.GetObjectOptions { return minio.GetObjectOptions{} }
 
 // TestRecoverUnqueued: a batch committed by a process that died before
 // queueing it (simulated by an intake without a queue) is queued by the

@@ -148,11 +148,19 @@ func LocalBlobs(t testing.TB) *storage.Local {
 var Dialects = []storage.Dialect{storage.SQLite, storage.Postgres}
 
 // S3URL returns $SOHOA_TEST_S3 with a new bucket name (the store creates it
-// on open).
+// on open), removed when the test ends.
 func S3URL(t testing.TB) string {
 	t.Helper()
-	base := strings.TrimRight(Env(t, "SOHOA_TEST_S3"), "/")
-	bucket := strings.ReplaceAll(randName("test-"), "_", "-")
+	return BucketURL(t, Env(t, "SOHOA_TEST_S3"), randName("test-"))
+}
+
+// BucketURL returns the URL of bucket on the MinIO server at base (the
+// shared one, or a private StartMinio), removed with everything in it when
+// the test ends.
+func BucketURL(t testing.TB, base, bucket string) string {
+	t.Helper()
+	base = strings.TrimRight(base, "/")
+	bucket = strings.ReplaceAll(bucket, "_", "-")
 	t.Cleanup(func() { removeBucket(base, bucket) })
 	return base + "/" + bucket
 }
