@@ -6,7 +6,8 @@ import (
 )
 
 // Output collects what a program writes (a process's stderr, a server's
-// log) while the test reads it: a bytes.Buffer safe for both at once.
+// log) while the test reads it: a bytes.Buffer safe for both at once. The
+// zero Output is ready to use.
 type Output struct {
 	mu sync.Mutex
 	b  bytes.Buffer
