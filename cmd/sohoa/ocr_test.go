@@ -37,20 +37,11 @@ func TestOCRCommand(t *testing.T) {
 	if !strings.Contains(stderr.String(), "ghi-chu.txt: not an image") {
 		t.Errorf("stderr does not name the bad file:\n%s", stderr.String())
 	}
-	type page struct {
-		File        string  `json:"file"`
-		Page        int     `json:"page"`
-		Orientation int     `json:"orientation"`
-		Skew        float64 `json:"skew"`
-		Blank       bool    `json:"blank"`
-		Confidence  float64 `json:"confidence"`
-		Text        string  `json:"text"`
-	}
-	var pages []page
+	var pages []ocrPage
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var p page
+		var p ocrPage
 		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
 			t.Fatalf("not NDJSON: %q: %v", sc.Text(), err)
 		}
