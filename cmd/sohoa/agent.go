@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -144,7 +143,7 @@ func (a *signingAgent) sign(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ID string `json:"id"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&in); err != nil || !requestIDPattern.MatchString(in.ID) {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); err != nil || !requestIDPattern.MatchString(in.ID) {
 		agentError(w, http.StatusBadRequest, `cần JSON {"id": "<mã yêu cầu ký>"}`, `expected JSON {"id": "<signing request id>"}`)
 		return
 	}
