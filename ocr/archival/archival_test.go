@@ -242,3 +242,40 @@ func TestNoHeaderNoDocument(t *testing.T) {
 		t.Errorf("a body page made documents: %+v", docs)
 	}
 }
+
+func TestMendTitle(t *testing.T) {
+	for _, c := range []struct {
+		read, want string
+		known      bool
+	}{
+		{"KT. CHỦ TỊCH PHÓ CHỦ TỊCH", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH", true},
+		{"TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TICH", "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH", true},
+		{"KT. GLÁM ĐỐC PHÓ GIÁM ĐỐC", "KT. GLÁM ĐỐC PHÓ GIÁM ĐỐC", false},
+		{"TL. CHỦ TỊCH .NH VĂN PHÒNG", "TL. CHỦ TỊCH .NH VĂN PHÒNG", false},
+	} {
+		got, known := mendTitle(strings.Fields(c.read))
+		if got != c.want || known != c.known {
+			t.Errorf("%q: got %q %v, want %q %v", c.read, got, known, c.want, c.known)
+		}
+	}
+}
+
+func TestMendAgency(t *testing.T) {
+	for _, c := range []struct {
+		read, want string
+		known      bool
+	}{
+		{"ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", true},
+		{"ỦY BAN NHÂN DÂN TINH QUANG NGÀI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", true}, // marks lost under the rule
+		{"HỘI ĐÔNG NHÂN DÂN TỈNH QUẢNG GNGÃI", "HỘI ĐÔNG NHÂN DÂN TỈNH QUẢNG GNGÃI", false}, // ĐỒNG or ĐỘNG: left alone
+		{"ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", true}, // not mended into Quảng Ngãi
+		{"SỞ TƯ PHÁP", "SỞ TƯ PHÁP", true},
+		{"ỦY BAN NHÂN DÂN XÃ THƯ LÂM", "ỦY BAN NHÂN DÂN XÃ THƯ LÂM", false}, // a commune: not in the lexicon
+		{"ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", "ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", false}, // not "DỤC" of GIÁO DỤC
+	} {
+		got, known := mendAgency(strings.Fields(c.read))
+		if got != c.want || known != c.known {
+			t.Errorf("%q: got %q %v, want %q %v", c.read, got, known, c.want, c.known)
+		}
+	}
+}

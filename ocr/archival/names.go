@@ -1,6 +1,9 @@
 package archival
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // nameSyllables are the syllables common in Vietnamese personal names
 // (family, middle and given names), unmarked letters kept exact: a signer's
@@ -27,4 +30,99 @@ func commonName(words []string) bool {
 		}
 	}
 	return true
+}
+
+// titleWords are the words a signer's title is made of (NĐ 30 Phụ lục I:
+// the authority mark, the collective, the position). A title word read
+// otherwise is mended when its unmarked letters name exactly one of them
+// ("TICH" is "TỊCH"), and leaves the title for review when they do not.
+var titleWords, titleByLetters = func() (map[string]bool, map[string][]string) {
+	const list = `TM. KT. TL. TUQ. Q. CHỦ TỊCH PHÓ GIÁM ĐỐC CHÁNH VĂN PHÒNG TRƯỞNG BAN NHÂN DÂN ỦY HỘI ĐỒNG THANH TRA BỘ
+THỨ CỤC VỤ VIỆN HIỆU TỔNG BÍ THƯ THƯỜNG TRỰC NHIỆM KIỂM SÁT TÒA ÁN SỞ TỈNH HUYỆN XÃ PHƯỜNG THÀNH PHỐ QUẬN THỊ
+ĐOÀN ĐẢNG UBND HĐND CƠ QUAN ĐƠN VỊ TRUNG TÂM QUYỀN KẾ TOÁN THỦ HIỆU CÔNG AN CHỈ HUY`
+	words, byLetters := map[string]bool{}, map[string][]string{}
+	for _, w := range strings.Fields(list) {
+		words[w] = true
+		k := letters(w)
+		byLetters[k] = append(byLetters[k], w)
+	}
+	return words, byLetters
+}()
+
+// mendTitle checks a title's words against titleWords: the title with
+// mended words, and whether every word is (now) one of them.
+func mendTitle(words []string) (string, bool) {
+	out := make([]string, len(words))
+	known := true
+	for i, w := range words {
+		out[i] = w
+		if titleWords[w] {
+			continue
+		}
+		if c := titleByLetters[letters(w)]; len(c) == 1 {
+			out[i] = c[0]
+			continue
+		}
+		known = false
+	}
+	return strings.Join(out, " "), known
+}
+
+// agencyWords are the words of issuing agencies' names other than their
+// place: a word read otherwise is mended like a title word.
+var agencyWords = strings.Fields(`ỦY BAN NHÂN DÂN HỘI ĐỒNG UBND HĐND SỞ TỈNH THÀNH PHỐ HUYỆN XÃ PHƯỜNG QUẬN THỊ TRẤN ĐẶC KHU
+VĂN PHÒNG THANH TRA TƯ PHÁP NỘI VỤ TÀI CHÍNH Y TẾ XÂY DỰNG CÔNG THƯƠNG GIÁO DỤC VÀ ĐÀO TẠO NÔNG NGHIỆP MÔI TRƯỜNG
+KHOA HỌC CÔNG NGHỆ VĂN HÓA THỂ THAO DU LỊCH NGOẠI VỤ DÂN TỘC TÔN GIÁO BAN QUẢN LÝ CÔNG AN BỘ CHỈ HUY QUÂN SỰ
+TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG CHI CỤC CỤC TỔNG PHÒNG KINH TẾ HẠ TẦNG ĐÔ THỊ LAO ĐỘNG XÃ HỘI`)
+
+// provinces are the provinces and centrally run cities, those before the
+// 2025 merger included (documents from before it stay in dossiers).
+var provinces = strings.Split(`HÀ NỘI,HỒ CHÍ MINH,HẢI PHÒNG,ĐÀ NẴNG,CẦN THƠ,HUẾ,THỪA THIÊN HUẾ,AN GIANG,BÀ RỊA - VŨNG TÀU,BẮC GIANG,BẮC KẠN,
+BẠC LIÊU,BẮC NINH,BẾN TRE,BÌNH ĐỊNH,BÌNH DƯƠNG,BÌNH PHƯỚC,BÌNH THUẬN,CÀ MAU,CAO BẰNG,ĐẮK LẮK,ĐẮK NÔNG,ĐIỆN BIÊN,
+ĐỒNG NAI,ĐỒNG THÁP,GIA LAI,HÀ GIANG,HÀ NAM,HÀ TĨNH,HẢI DƯƠNG,HẬU GIANG,HÒA BÌNH,HƯNG YÊN,KHÁNH HÒA,KIÊN GIANG,
+KON TUM,LAI CHÂU,LÂM ĐỒNG,LẠNG SƠN,LÀO CAI,LONG AN,NAM ĐỊNH,NGHỆ AN,NINH BÌNH,NINH THUẬN,PHÚ THỌ,PHÚ YÊN,
+QUẢNG BÌNH,QUẢNG NAM,QUẢNG NGÃI,QUẢNG NINH,QUẢNG TRỊ,SÓC TRĂNG,SƠN LA,TÂY NINH,THÁI BÌNH,THÁI NGUYÊN,THANH HÓA,
+TIỀN GIANG,TRÀ VINH,TUYÊN QUANG,VĨNH LONG,VĨNH PHÚC,YÊN BÁI`, ",")
+
+var agencyByLetters = func() map[string][]string {
+	m := map[string][]string{}
+	for _, w := range agencyWords {
+		k := letters(w)
+		if !slices.Contains(m[k], w) {
+			m[k] = append(m[k], w)
+		}
+	}
+	return m
+}()
+
+// mendAgency mends an agency's name read in capitals: a province at its
+// end whose unmarked letters are those of exactly one province is written
+// as that province, other words as the one agency word with their letters.
+// known says whether every word is now an agency word or the province.
+func mendAgency(words []string) (string, bool) {
+	out := slices.Clone(words)
+	end := len(out)
+	for _, p := range provinces {
+		pw := strings.Fields(strings.TrimSpace(p))
+		if len(pw) > len(out) || letters(strings.Join(out[len(out)-len(pw):], "")) != letters(strings.Join(pw, "")) {
+			continue
+		}
+		copy(out[len(out)-len(pw):], pw)
+		end = len(out) - len(pw)
+		break
+	}
+	known := true
+	for i, w := range out[:end] {
+		if i > 0 && slices.Contains([]string{"TỈNH", "PHỐ", "HUYỆN", "QUẬN", "XÃ", "PHƯỜNG", "TRẤN", "KHU"}, out[i-1]) {
+			// The rest names a place other than a province (a commune,
+			// a district): a word of its own, not one to mend.
+			return strings.Join(out, " "), false
+		}
+		if c := agencyByLetters[letters(w)]; len(c) == 1 {
+			out[i] = c[0]
+		} else if !slices.Contains(c, w) {
+			known = false
+		}
+	}
+	return strings.Join(out, " "), known
 }

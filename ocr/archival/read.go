@@ -430,9 +430,19 @@ func readLeft(m *Metadata, p *page, h header) {
 	if len(names) > 0 {
 		name := names[len(names)-1]
 		ws := wordsOf(name)
-		value := strings.Join(strings.Fields(lineText(ocr.Line{Words: ws})), " ")
+		read := strings.Fields(lineText(ocr.Line{Words: ws}))
+		value, known := mendAgency(read)
+		c := textConfidence(ws)
+		switch {
+		case !known:
+			c = min(c, 0.85) // a name outside the lexicon: a commune, a misread
+		case value != strings.Join(read, " "):
+			// Marks lost under the rule beneath the name, mended by the
+			// lexicon and the province list: the letters agree exactly.
+			c = max(c, Deliver)
+		}
 		all := wordsOf(slices.Concat(names...))
-		m.Agency = field(p.n, value, lineText(ocr.Line{Words: all}), ws, textConfidence(ws))
+		m.Agency = field(p.n, value, lineText(ocr.Line{Words: all}), ws, c)
 	}
 	if numIdx < 0 {
 		return
@@ -605,8 +615,12 @@ func readHeading(m *Metadata, p *page, h header) {
 	if headSeg == nil {
 		// A letter has no heading: its number names no type, and its
 		// summary is the "V/v" under the number.
-		if m.Number != nil && m.Number.Value != "" && numCode == "" && m.Summary != nil {
-			m.DocType = &Field{Value: letterType, Confidence: math.Min(m.Number.Confidence, 0.95), Page: p.n}
+		if m.Summary != nil && strings.HasPrefix(unmark(m.Summary.Text), "v/v") && numCode == "" {
+			c := 0.95
+			if m.Number == nil || m.Number.Value == "" {
+				c = 0.85 // the number that would confirm it is unread
+			}
+			m.DocType = &Field{Value: letterType, Confidence: c, Page: p.n}
 		}
 		return
 	}
@@ -765,7 +779,12 @@ func readClosing(m *Metadata, p *page, h header) bool {
 		}
 		tw := wordsOf(title)
 		tt := lineText(ocr.Line{Words: tw})
-		m.SignerTitle = field(p.n, tt, tt, tw, textConfidence(tw))
+		value, known := mendTitle(strings.Fields(tt))
+		c := textConfidence(tw)
+		if !known {
+			c = min(c, 0.85)
+		}
+		m.SignerTitle = field(p.n, value, tt, tw, c)
 		below = title[len(title)-1].Box.Y1
 	} else {
 		below = p.segs[recv].Box.Y0 - p.pitch
