@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -252,3 +254,58 @@ func (a *signingAgent) fail(w http.ResponseWriter, err error) {
 		agentError(w, http.StatusBadGateway, "không ký được: "+err.Error(), "signing failed: "+err.Error())
 	}
 }
+
+// terminalPrompt asks the official on the desk PC's terminal: the
+// document (from the server) and a yes or no; the PIN through pin (read
+// without echo). Answers are read from one line reader shared by every
+// question, so a question that timed out leaves no reader behind to eat
+// the next answer.
+type terminalPrompt struct {
+	out   io.Writer
+	u     ui
+	lines <-chan string
+	pin   func(ctx context.Context) (string, error)
+}
+
+// readLines feeds r's lines (each at most 256 bytes) to a channel closed
+// at the end of r.
+func readLines(r io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 256), 256)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+	}()
+	return ch
+}
+
+func (p *terminalPrompt) Confirm(ctx context.Context, d agentDocument) (bool, error) {
+	fmt.Fprintf(p.out, "\n%s\n  %s %s\n  %s %s\n  %s %s\n  %s %d\n  %s %s\n  %s %s\n%s ",
+		p.u.t("Trang rà soát yêu cầu ký số văn bản:", "The review page asks to sign:"),
+		p.u.t("Hồ sơ:", "Dossier:"), d.DossierCode,
+		p.u.t("Kết quả:", "Result:"), d.ResultCode,
+		p.u.t("Trích yếu:", "Title:"), d.Title,
+		p.u.t("Số trang:", "Pages:"), d.Pages,
+		p.u.t("Cán bộ ký:", "Official:"), d.Official,
+		"SHA-256:", d.SHA256,
+		p.u.t("Ký văn bản này? (c/k)", "Sign this document? (y/n)"))
+	select {
+	case line, ok := <-p.lines:
+		if !ok {
+			return false, &userError{vi: "không còn ai trả lời trên màn hình của phần mềm ký", en: "nobody is left to answer on the agent's terminal"}
+		}
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "c", "có", "co", "y", "yes":
+			return true, nil
+		}
+		return false, nil
+	case <-ctx.Done():
+		fmt.Fprintln(p.out)
+		return false, ctx.Err()
+	}
+}
+
+func (p *terminalPrompt) PIN(ctx context.Context) (string, error) { return p.pin(ctx) }

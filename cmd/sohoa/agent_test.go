@@ -158,3 +158,37 @@ func TestSigningAgentAnswersOnlyTheServersPage(t *testing.T) {
 		t.Errorf("malformed id: %d", resp.StatusCode)
 	}
 }
+
+// The official sees on the agent's terminal what the server says is to
+// be signed, and only a yes signs; a question nobody answers in time is
+// a no, and does not eat the answer to the next one.
+func TestTerminalPromptConfirm(t *testing.T) {
+	pr, pw := io.Pipe()
+	var out strings.Builder
+	p := &terminalPrompt{out: &out, lines: readLines(pr)}
+	d := agentDocument{DossierCode: "000.00.31.H33-261127-0001", ResultCode: "000.00.31.H33-261127-0001-KQ1", Title: "Đơn đề nghị", Pages: 3, Official: "Nguyễn Văn A", SHA256: "ab12cd"}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	if ok, err := p.Confirm(ctx, d); ok || err == nil {
+		t.Errorf("unanswered question: %v, %v; want a no with the timeout", ok, err)
+	}
+	cancel()
+	for _, tc := range []struct {
+		answer string
+		want   bool
+	}{{"c\n", true}, {"  Có \n", true}, {"y\n", true}, {"k\n", false}, {"\n", false}, {"yes please\n", false}} {
+		go pw.Write([]byte(tc.answer))
+		ok, err := p.Confirm(context.Background(), d)
+		if err != nil || ok != tc.want {
+			t.Errorf("answer %q: %v, %v; want %v", tc.answer, ok, err, tc.want)
+		}
+	}
+	for _, want := range []string{d.DossierCode, d.ResultCode, d.Title, "Số trang: 3", d.Official, "SHA-256: ab12cd", "(c/k)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the terminal does not show %q:\n%s", want, out.String())
+		}
+	}
+	pw.Close()
+	if ok, err := p.Confirm(context.Background(), d); ok || err == nil {
+		t.Errorf("closed terminal: %v, %v", ok, err)
+	}
+}
