@@ -164,7 +164,9 @@ func cpuSeconds() float64 {
 // each: separator, receipt with QR, 8 pages; 200/300 dpi, bitonal PNG or
 // colour JPEG, skewed ±15°, a quarter turned over) and submits every
 // dossier as a batch to SQLite records, local blobs and the SQLite queue.
-// It fails unless every dossier is found with exactly its pages. Reported:
+// It fails unless every dossier is found with exactly its pages, and the
+// same stack without its separator sheets splits the same by the receipts'
+// codes alone (every receipt read). Reported:
 // CPU seconds of the whole process per stack (cpu-s/op), and the same
 // stack submitted as 50 plain batches (no reading) as the peer.
 //
@@ -222,6 +224,38 @@ func BenchmarkSplitStack(b *testing.B) {
 				b.Logf("exception: %s", e.Reason)
 			}
 			b.Fatalf("%d of %d dossiers split right, %d exceptions", right, len(st.want), len(out.Exceptions))
+		}
+		// Every receipt's code read too: the same stack without its
+		// separator sheets (a desk that scans only the receipts) must
+		// split the same.
+		in3, sp3 := open()
+		_ = in3
+		var rnames []string
+		rfiles := map[string]ingest.File{}
+		rwant := map[string][]int{}
+		for code, pages := range st.want {
+			for _, p := range pages {
+				rwant[code] = append(rwant[code], p-(p-1)/10-1) // each dossier's separator was the page before its 10
+			}
+		}
+		for i, n := range st.names {
+			if i%10 != 0 {
+				rnames = append(rnames, n)
+				rfiles[n] = st.files[n]
+			}
+		}
+		rout, err := sp3.Split(ctx, tok, &stack.Manifest{Pages: rnames, IdempotencyKey: fmt.Sprint("receipts-", i)}, rfiles)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rright := 0
+		for _, d := range rout.Dossiers {
+			if d.FoundBy == "receipt" && fmt.Sprint(d.Pages) == fmt.Sprint(rwant[d.DossierCode]) {
+				rright++
+			}
+		}
+		if rright != len(rwant) || len(rout.Exceptions) != 0 {
+			b.Fatalf("receipts only: %d of %d dossiers split right, %d exceptions", rright, len(rwant), len(rout.Exceptions))
 		}
 		// The peer: the same dossiers as plain batches, codes known.
 		in2, _ := open()
