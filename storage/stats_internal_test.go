@@ -22,3 +22,28 @@ func TestStatsSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestEachBucket: the histogram cells as SQLite (json_group_object,
+// json_set) and PostgreSQL (jsonb) write them are read whole; anything
+// else is an error, not a partial histogram.
+func TestEachBucket(t *testing.T) {
+	for _, tc := range []struct {
+		js, want string
+		ok       bool
+	}{
+		{`{"153":4,"160":2}`, "153:4 160:2 ", true},      // SQLite
+		{`{"153": 4, "160": 12}`, "153:4 160:12 ", true}, // PostgreSQL jsonb
+		{`{}`, "", true},
+		{`{"153": 4`, "153:4 ", false},
+		{`{"x": 4}`, "", false},
+		{`{"153": -4}`, "", false},
+		{`[1, 2]`, "", false},
+		{``, "", false},
+	} {
+		got := ""
+		err := eachBucket(tc.js, func(b, n int64) { got += fmt.Sprintf("%d:%d ", b, n) })
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("eachBucket(%q) = %q, %v; want %q, ok %v", tc.js, got, err, tc.want, tc.ok)
+		}
+	}
+}
