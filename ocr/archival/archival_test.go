@@ -271,3 +271,12 @@ func TestMend(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberLostHyphen: a number whose hyphen was lost reads as a valid
+// number but is not delivered unreviewed.
+func TestNumberLostHyphen(t *testing.T) {
+	docs := Read([]ocr.Result{nd30Page("146/CTVP", "ngày 05 tháng 3 năm 2024", 95)})
+	if len(docs) != 1 || docs[0].Number == nil || docs[0].Number.Value != "146/CTVP" || docs[0].Number.Confidence >= Deliver {
+		t.Errorf("number %+v", docs[0].Number)
+	}
+}

@@ -470,6 +470,11 @@ func readLeft(m *Metadata, p *page, h header) {
 		m.Number = f
 	default:
 		c := scale(min(digitConf, restConf))
+		if !strings.Contains(value, "-") {
+			// NĐ 30 joins the type and issuer codes with a hyphen; a
+			// number without one has likely lost it ("146/CTVP").
+			c = min(c, 0.8)
+		}
 		f := field(p.n, value, read, words, c)
 		// Digits in a printed blank read far worse than the print beside
 		// them: they were written by hand (or stamped).
@@ -639,6 +644,7 @@ func readHeading(m *Metadata, p *page, h header) {
 
 	// The summary: centred lines right under the heading.
 	var sum []seg
+	skipped := false
 	prev := headSeg.Box.Y1
 	for _, s := range p.segs {
 		if s.Box.Y0 <= headSeg.Box.Y0+headSeg.h()/2 {
@@ -651,6 +657,9 @@ func readHeading(m *Metadata, p *page, h header) {
 			break
 		}
 		if junkLine(s) {
+			// Marks among the summary's lines: maybe a word of it (a
+			// "III" read as "II"), so the summary may be incomplete.
+			skipped = len(sum) > 0
 			continue
 		}
 		// A paragraph's first line: indented, running to the margin.
@@ -664,7 +673,11 @@ func readHeading(m *Metadata, p *page, h header) {
 	if len(sum) > 0 && m.Summary == nil {
 		ws := wordsOf(sum)
 		text := lineText(ocr.Line{Words: ws})
-		m.Summary = field(p.n, text, text, ws, textConfidence(ws))
+		c := textConfidence(ws)
+		if skipped {
+			c = min(c, 0.85)
+		}
+		m.Summary = field(p.n, text, text, ws, c)
 	}
 }
 
