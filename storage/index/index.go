@@ -77,10 +77,12 @@ const (
 // Bounds on the work of one search. Every match is ranked (see Searcher),
 // but nobody reads a thousand hits: people narrow such a query with more
 // words or a filter. Hits are reachable up to MaxHits deep; matches are
-// counted up to MaxCount (Capped beyond).
+// counted up to MaxCount (Capped beyond), as deep as they can be read:
+// counting costs a visit to each match counted (on PostgreSQL a table
+// row: 10,000 of them cost more than the whole search's budget).
 const (
 	MaxHits  = 1000
-	MaxCount = 10000
+	MaxCount = MaxHits
 )
 
 // Hit is one matching page.

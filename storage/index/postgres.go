@@ -327,13 +327,22 @@ const maxChecked = 300
 // countMatches counts the matches of tsquery base up to MaxCount+1, by
 // count, which counts the matches of a tsquery (at most MaxCount+1).
 // Windows of the newest slices go first, as in readLevel: a common word
-// is on more than MaxCount of the newest pages.
+// is on more than MaxCount of the newest pages. When the widest window
+// (maxWindow slices, a quarter of the pages at 1M) holds fewer, but at
+// its density the whole index would hold more than twice MaxCount, the
+// count stops there as more than MaxCount: counting the rest would read
+// the whole posting list of every word of the query (names: tens of
+// thousands of entries each), and only a query whose matches are nearly
+// all among the newest pages is counted over when it stops.
 func countMatches(maxID int64, base string, count func(tsq string) (int, error)) (int, error) {
 	top := maxID >> sliceShift
-	for width := int64(8); width <= top && width <= maxWindow; width *= 8 {
+	for width := int64(1); width <= top && width <= maxWindow; width *= 8 {
 		n, err := count(withinSlices(base, top-width+1, top))
 		if err != nil || n > MaxCount {
 			return n, err
+		}
+		if width == maxWindow && int64(n)*(top+1) > 2*MaxCount*width {
+			return MaxCount + 1, nil
 		}
 	}
 	return count(base)
