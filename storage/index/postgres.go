@@ -275,8 +275,11 @@ const (
 	sliceShift  = 12
 	slicedWords = `(p.words || array_to_tsvector(ARRAY['@' || (p.id >> 12)::text]))`
 	// maxWindow is the most slices a window names; a level that needs
-	// more is read whole.
-	maxWindow = 64
+	// more is read whole. A window is an OR of slices, and when the
+	// query's own entries are rarer than the slices' (a name's pairs:
+	// hundreds of pages), the index moves every slice's list to each
+	// candidate: 64 slices cost 330 ms where the whole level cost 1 ms.
+	maxWindow = 8
 )
 
 // withinSlices is tsquery cond restricted to the pages of the slices from
@@ -297,7 +300,7 @@ func withinSlices(cond string, from, top int64) string {
 // holds fewer than limit matches, a window sized from the density seen to
 // hold about twice as many, at least twice as wide; past maxWindow slices
 // (a sparse level: codes, exact marks, words together, most of them),
-// the whole level. Each read goes through the GIN index and visits only
+// the whole level, which the index then reads by its rarest entries. Each read goes through the GIN index and visits only
 // the matches of its window in the table: no tsvector is read back (a
 // page's is 6 KB), except to check the order of a phrase of three words
 // or more on the pages holding all its pairs.
@@ -327,22 +330,13 @@ const maxChecked = 300
 // countMatches counts the matches of tsquery base up to MaxCount+1, by
 // count, which counts the matches of a tsquery (at most MaxCount+1).
 // Windows of the newest slices go first, as in readLevel: a common word
-// is on more than MaxCount of the newest pages. When the widest window
-// (maxWindow slices, a quarter of the pages at 1M) holds fewer, but at
-// its density the whole index would hold more than twice MaxCount, the
-// count stops there as more than MaxCount: counting the rest would read
-// the whole posting list of every word of the query (names: tens of
-// thousands of entries each), and only a query whose matches are nearly
-// all among the newest pages is counted over when it stops.
+// is on more than MaxCount of the newest pages.
 func countMatches(maxID int64, base string, count func(tsq string) (int, error)) (int, error) {
 	top := maxID >> sliceShift
 	for width := int64(1); width <= top && width <= maxWindow; width *= 8 {
 		n, err := count(withinSlices(base, top-width+1, top))
 		if err != nil || n > MaxCount {
 			return n, err
-		}
-		if width == maxWindow && int64(n)*(top+1) > 2*MaxCount*width {
-			return MaxCount + 1, nil
 		}
 	}
 	return count(base)

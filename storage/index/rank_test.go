@@ -249,7 +249,8 @@ func TestSearchSlices(t *testing.T) {
 	if fmt.Sprint(got) != "[0000 3000 2999]" || !res.Capped {
 		t.Errorf("Kiên Giang: first %v of %d, want [0000 3000 2999] of more than %d", got, res.Total, index.MaxCount)
 	}
-	// Fewer matches than MaxCount, over several slices: counted exactly.
+	// Fewer matches than MaxCount, all among the newest slices: counted
+	// exactly.
 	newestHits(t, idx, "họp tổ dân phố", 1, 3600, 600)
 }
 
