@@ -275,11 +275,8 @@ const (
 	sliceShift  = 12
 	slicedWords = `(p.words || array_to_tsvector(ARRAY['@' || (p.id >> 12)::text]))`
 	// maxWindow is the most slices a window names; a level that needs
-	// more is read whole. A window is an OR of slices, and when the
-	// query's own entries are rarer than the slices' (a name's pairs:
-	// hundreds of pages), the index moves every slice's list to each
-	// candidate: 64 slices cost 330 ms where the whole level cost 1 ms.
-	maxWindow = 8
+	// more is read whole.
+	maxWindow = 64
 )
 
 // withinSlices is tsquery cond restricted to the pages of the slices from
@@ -298,9 +295,10 @@ func withinSlices(cond string, from, top int64) string {
 //
 // A window of the newest slices is read first, one slice wide; when it
 // holds fewer than limit matches, a window sized from the density seen to
-// hold about twice as many, at least twice as wide; past maxWindow slices
-// (a sparse level: codes, exact marks, words together, most of them),
-// the whole level, which the index then reads by its rarest entries. Each read goes through the GIN index and visits only
+// hold about twice as many, at least twice as wide; past maxWindow slices,
+// or when 8 slices hold none (a sparse level: codes, exact marks, words
+// together, most of them), the whole level, which the index then reads by
+// its rarest entries. Each read goes through the GIN index and visits only
 // the matches of its window in the table: no tsvector is read back (a
 // page's is 6 KB), except to check the order of a phrase of three words
 // or more on the pages holding all its pairs.
@@ -314,6 +312,14 @@ func readLevel(maxID int64, cond string, limit int, read func(tsq string) ([]can
 		next := width * 8
 		if len(got) > 0 {
 			next = width * int64(2*limit) / int64(len(got))
+		} else if width >= 8 {
+			// None among the newest: a rare level, read whole by its
+			// rarest entries. A window is an OR of slices, and when the
+			// query's own entries are rarer than a slice (a name's
+			// pairs: hundreds of pages), the index moves every slice's
+			// list to each candidate: 64 slices cost 330 ms where the
+			// whole level cost 1 ms.
+			break
 		}
 		width = max(next, 2*width)
 	}
