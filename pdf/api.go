@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/archival"
 )
 
 // Conformance is the PDF/A part and level to write.
@@ -30,6 +31,9 @@ type Metadata struct {
 	Station      string
 	Operator     string
 	Created      time.Time
+	// Documents are the administrative documents read from the pages'
+	// NĐ 30 headers, carried in the XMP (sohoa:ArchivalDocuments).
+	Documents []archival.Document
 }
 
 // Page is one corrected page image with its OCR words.

@@ -78,20 +78,30 @@ func buildXMP(m Metadata, part int, created time.Time, pages int) []byte {
 
 	props := dossierProps(m, pages)
 	// Extension schema declaration (PDF/A-1 6.7.8, PDF/A-2 6.6.2.3).
-	b.WriteString(`<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">`)
+	b.WriteString(`<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#" xmlns:pdfaType="http://www.aiim.org/pdfa/ns/type#" xmlns:pdfaField="http://www.aiim.org/pdfa/ns/field#">`)
 	b.WriteString(`<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">`)
 	fmt.Fprintf(&b, `<pdfaSchema:schema>sohoa dossier metadata</pdfaSchema:schema><pdfaSchema:namespaceURI>%s</pdfaSchema:namespaceURI><pdfaSchema:prefix>%s</pdfaSchema:prefix><pdfaSchema:property><rdf:Seq>`, sohoaNS, sohoaPrefix)
 	for _, p := range props {
 		fmt.Fprintf(&b, `<rdf:li rdf:parseType="Resource"><pdfaProperty:name>%s</pdfaProperty:name><pdfaProperty:valueType>%s</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>%s</pdfaProperty:description></rdf:li>`, p.name, p.valueType, xmlEsc(p.desc))
 	}
-	b.WriteString("</rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>\n")
+	if len(m.Documents) > 0 {
+		fmt.Fprintf(&b, `<rdf:li rdf:parseType="Resource"><pdfaProperty:name>ArchivalDocuments</pdfaProperty:name><pdfaProperty:valueType>seq %s</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>Administrative documents read from the pages (NĐ 30/2020/NĐ-CP headers)</pdfaProperty:description></rdf:li>`, archivalType)
+	}
+	b.WriteString("</rdf:Seq></pdfaSchema:property>")
+	if len(m.Documents) > 0 {
+		writeArchivalType(&b)
+	}
+	b.WriteString("</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>\n")
 
-	fmt.Fprintf(&b, `<rdf:Description rdf:about="" xmlns:%s="%s">`, sohoaPrefix, sohoaNS)
+	fmt.Fprintf(&b, `<rdf:Description rdf:about="" xmlns:%s="%s" xmlns:%s="%s">`, sohoaPrefix, sohoaNS, archivalPrefix, archivalNS)
 	for _, p := range props {
 		if p.value == "" {
 			continue
 		}
 		fmt.Fprintf(&b, "<%s:%s>%s</%s:%s>", sohoaPrefix, p.name, xmlEsc(p.value), sohoaPrefix, p.name)
+	}
+	if len(m.Documents) > 0 {
+		writeArchivalDocuments(&b, m.Documents)
 	}
 	b.WriteString("</rdf:Description>\n")
 	b.WriteString("</rdf:RDF>\n</x:xmpmeta>\n")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr/archival"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -328,10 +329,12 @@ func dossierLinks(d *dossier.Dossier) map[string]string {
 	return l
 }
 
-// resultView is a result as the API shows it, with the link to its file.
+// resultView is a result as the API shows it, with the link to its file
+// and the documents read from its pages' headers.
 type resultView struct {
 	dossier.Result
-	PDF string `json:"pdf_url"`
+	PDF       string              `json:"pdf_url"`
+	Documents []archival.Document `json:"documents"`
 }
 
 func (s *Server) loadResult(w http.ResponseWriter, r *http.Request) *dossier.Result {
@@ -348,9 +351,19 @@ func (s *Server) loadResult(w http.ResponseWriter, r *http.Request) *dossier.Res
 }
 
 func (s *Server) getResult(w http.ResponseWriter, r *http.Request) {
-	if res := s.loadResult(w, r); res != nil {
-		apiJSON(w, http.StatusOK, resultView{*res, "/v1/results/" + res.Code + "/pdf"})
+	res := s.loadResult(w, r)
+	if res == nil {
+		return
 	}
+	docs := []archival.Document{}
+	if s.cfg.Catalog != nil {
+		var err error
+		if docs, err = s.cfg.Catalog.Documents(r.Context(), res.Code); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	apiJSON(w, http.StatusOK, resultView{*res, "/v1/results/" + res.Code + "/pdf", docs})
 }
 
 // getResultPDF serves the signed PDF with Range support, or with
@@ -470,9 +483,23 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 		ReasonVI string `json:"reason_vi"`
 	}
 	review := make([]rev, 0, len(rs))
+	unsure := map[string]map[int][]string{} // by batch: the archival fields to check, by page
 	for _, p := range rs {
 		en, vi := fmt.Sprintf("text read poorly (confidence %.0f%%): check the page", p.Confidence),
 			fmt.Sprintf("chữ nhận dạng kém (độ tin cậy %.0f%%): cần kiểm tra trang", p.Confidence)
+		if s.cfg.Catalog != nil {
+			if _, ok := unsure[p.BatchID]; !ok {
+				if unsure[p.BatchID], err = s.cfg.Catalog.UnsureFields(r.Context(), p.BatchID); err != nil {
+					s.fail(w, r, err)
+					return
+				}
+			}
+			if fields, ok := unsure[p.BatchID][p.Index]; ok {
+				names := strings.Join(fields, ", ")
+				en, vi = "archival metadata read with low confidence: check the document's header fields ("+names+")",
+					"thông tin văn bản (tiêu đề, số, ngày, người ký...) đọc chưa chắc chắn: cần kiểm tra ("+names+")"
+			}
+		}
 		if p.OrientationUnsure {
 			en, vi = "orientation unsure: kept as scanned, check that the page is upright",
 				"không chắc hướng trang: đã giữ như khi quét, cần kiểm tra trang có đứng thẳng không"

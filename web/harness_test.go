@@ -9,6 +9,7 @@ import (
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
@@ -24,6 +25,7 @@ type apiHarness struct {
 	Records *storage.SQLRecords
 	Blobs   *storage.Local
 	Index   index.Searcher
+	Catalog *catalog.Catalog
 	Intake  *ingest.Intake
 }
 
@@ -39,9 +41,12 @@ func newAPIHarness(t testing.TB, edit func(*web.Config)) *apiHarness {
 		t.Fatal(err)
 	}
 	h.Index = idx
+	if h.Catalog, err = catalog.Open(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
 	h.Intake = &ingest.Intake{Records: h.Records, Blobs: h.Blobs}
 	search := web.NewSearch(idx, web.SearchOptions{})
-	cfg := web.Config{Records: h.Records, Blobs: h.Blobs, Intake: h.Intake, Search: search.API(), UI: search.Page(), Rate: -1}
+	cfg := web.Config{Records: h.Records, Blobs: h.Blobs, Catalog: h.Catalog, Intake: h.Intake, Search: search.API(), UI: search.Page(), Rate: -1}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -78,6 +78,10 @@ type Records interface {
 type Config struct {
 	Records Records // *storage.SQLRecords
 	Blobs   storage.Blobs
+	// Catalog holds the archival metadata of the results
+	// (*catalog.Catalog); nil: results show none and the archival exports
+	// answer 404.
+	Catalog Catalog
 	Intake  *ingest.Intake
 	// Stacks splits stacks of many dossiers (POST /v1/stacks) and resolves
 	// their exceptions; nil: the routes answer 404.
@@ -226,6 +230,8 @@ func (s *Server) routes() http.Handler {
 	h("POST /v1/batches", s.auth(s.postBatch, dossier.RoleStation))
 	h("GET /v1/batches/{id}", s.auth(s.getBatch, dossier.RoleStation))
 	h("GET /v1/dossiers/{code}", s.auth(s.getDossier, dossier.RoleCase, dossier.RoleArchivist))
+	h("GET /v1/dossiers/{code}/archival.json", s.auth(s.getArchival(false), dossier.RoleCase, dossier.RoleArchivist))
+	h("GET /v1/dossiers/{code}/archival.xml", s.auth(s.getArchival(true), dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}", s.auth(s.getResult, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}/pdf", s.auth(s.getResultPDF, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}/pages/{n}/image", s.auth(s.getPageImage, dossier.RoleCase, dossier.RoleArchivist))

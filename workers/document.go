@@ -18,8 +18,10 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ingest/review"
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/archival"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 )
 
@@ -85,6 +87,12 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	if err != nil {
 		return err
 	}
+	docs, err := w.readArchival(ctx, b, code, src)
+	if err != nil {
+		return err
+	}
+	r.m.since("archival", start)
+	start = time.Now()
 	opts := pdf.AssembleOptions{Conformance: r.cfg.Conformance, Metadata: pdf.Metadata{
 		Title:        b.Title,
 		DocumentType: b.DocumentType,
@@ -95,6 +103,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		Station:      b.Station,
 		Operator:     b.Operator,
 		Created:      time.Now().UTC(),
+		Documents:    docs,
 	}}
 	if err := pdf.Assemble(ctx, f, src, opts); err != nil {
 		return fmt.Errorf("assemble %s: %w", code, err)
@@ -165,6 +174,36 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		r.m.since("index", start)
 	}
 	return nil
+}
+
+// readArchival reads the archival metadata of the document's pages (the
+// NĐ 30 headers of the administrative documents in it), keeps it under
+// the result's code and flags the pages holding unsure fields for review.
+// It runs before the PDF is assembled, whose XMP carries the documents.
+func (w *documentWorker) readArchival(ctx context.Context, b *dossier.Batch, code string, src *blobPages) ([]archival.Document, error) {
+	results, err := src.results(ctx)
+	if err != nil {
+		return nil, err
+	}
+	docs := archival.Read(results)
+	if w.r.cfg.Catalog == nil {
+		return docs, nil
+	}
+	if err := w.r.cfg.Catalog.Set(ctx, catalog.Result{Code: code, DossierCode: b.DossierCode, BatchID: b.ID}, docs); err != nil {
+		return nil, fmt.Errorf("catalogue %s: %w", code, err)
+	}
+	var flag []int
+	for _, d := range docs {
+		for p := range catalog.Unsure(d) {
+			if p >= 1 && p <= len(src.pages) {
+				flag = append(flag, src.pages[p-1].Index)
+			}
+		}
+	}
+	if err := w.r.cfg.Records.FlagForReview(ctx, b.ID, flag); err != nil {
+		return nil, fmt.Errorf("flag pages of %s: %w", code, err)
+	}
+	return docs, nil
 }
 
 // DeadLetter fails the batch with the reason its document could not be
@@ -251,6 +290,23 @@ type blobPages struct {
 	blobs storage.Blobs
 	pages []review.Page
 	texts []string
+	read  []*pageRecord // what results read, for Page to take once
+}
+
+// results reads every page's (corrected) OCR result, words and boxes but
+// not the images, and keeps them for Page.
+func (s *blobPages) results(ctx context.Context) ([]ocr.Result, error) {
+	recs := make([]*pageRecord, len(s.pages))
+	out := make([]ocr.Result, len(s.pages))
+	for i := range s.pages {
+		rec, err := s.record(ctx, i)
+		if err != nil {
+			return nil, err
+		}
+		recs[i], out[i] = rec, rec.Result
+	}
+	s.read = recs
+	return out, nil
 }
 
 func (s *blobPages) Len() int { return len(s.pages) }
@@ -259,6 +315,11 @@ func (s *blobPages) Len() int { return len(s.pages) }
 func (s *blobPages) record(ctx context.Context, i int) (*pageRecord, error) {
 	if i < 0 || i >= len(s.pages) {
 		return nil, fmt.Errorf("page %d out of range", i)
+	}
+	if s.read != nil && s.read[i] != nil {
+		rec := s.read[i]
+		s.read[i] = nil // once assembled, the words are not needed again
+		return rec, nil
 	}
 	rec, err := loadPageRecord(ctx, s.blobs, s.pages[i].ResultKey)
 	if err != nil {

@@ -14,8 +14,10 @@ import (
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/archival"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 )
 
@@ -30,8 +32,11 @@ type Config struct {
 	// (*storage.ReviewRecords); documents are built with it applied. Nil:
 	// documents are built as recognized.
 	Review ReviewLog
-	OCR    *ocr.Pool
-	Signer *pdf.Signer // nil: PDFs are stored unsigned
+	// Catalog keeps the archival metadata read from each result's pages
+	// (*catalog.Catalog); nil: it is read for the PDF's XMP only.
+	Catalog Catalog
+	OCR     *ocr.Pool
+	Signer  *pdf.Signer // nil: PDFs are stored unsigned
 	// SignerName is recorded with each result (the certificate's subject).
 	SignerName  string
 	Conformance pdf.Conformance // PDF/A-2b when empty
@@ -79,6 +84,9 @@ type Records interface {
 	AddResult(ctx context.Context, r dossier.Result) (dossier.Result, error)
 	// ResultByCode returns a result (storage.ErrNotFound when unknown).
 	ResultByCode(ctx context.Context, code string) (*dossier.Result, error)
+	// FlagForReview flags done pages of a batch for review (their
+	// archival metadata is unsure); flagging again is harmless.
+	FlagForReview(ctx context.Context, batchID string, indexes []int) error
 	// Outbox: the events to deliver.
 	Outbox
 }
@@ -88,6 +96,12 @@ type Records interface {
 type ReviewLog interface {
 	// Changes returns a batch's changes in order (empty when none).
 	Changes(ctx context.Context, batchID string) ([]dossier.ReviewChange, error)
+}
+
+// Catalog stores the archival documents read from a result's pages; Set
+// replaces those of the result, so a repeated job leaves one set.
+type Catalog interface {
+	Set(ctx context.Context, r catalog.Result, docs []archival.Document) error
 }
 
 // EventsConfig says where result events go. Each event is delivered at

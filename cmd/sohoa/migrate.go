@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/workers"
 )
@@ -89,7 +90,10 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if _, err := index.Open(ctx, db); err != nil {
 		return err
 	}
-	components := []string{storage.RecordsComponent, "index"}
+	if _, err := catalog.Open(ctx, db); err != nil {
+		return err
+	}
+	components := []string{storage.RecordsComponent, "index", catalog.Component}
 	if db.Dialect == storage.SQLite {
 		// The embedded mode keeps its job queue in the same file.
 		q, err := workers.NewSQLQueue(ctx, db, workers.SQLQueueConfig{})

@@ -23,6 +23,7 @@ import (
 	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/web"
 	"github.com/sohoa/sohoa/workers"
@@ -124,6 +125,7 @@ type stack struct {
 	blobs   storage.Blobs
 	queue   workers.Queue
 	index   index.Searcher
+	catalog *catalog.Catalog
 	pool    *ocr.Pool
 	signer  *pdf.Signer
 	runner  *workers.Runner
@@ -214,6 +216,9 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if st.index, err = index.Open(ctx, st.db); err != nil {
 		return st, err
 	}
+	if st.catalog, err = catalog.Open(ctx, st.db); err != nil {
+		return st, err
+	}
 
 	st.reg = prometheus.NewRegistry()
 	st.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -248,6 +253,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		Blobs:       st.blobs,
 		Index:       st.index,
 		Review:      st.review,
+		Catalog:     st.catalog,
 		OCR:         st.pool,
 		Signer:      st.signer,
 		SignerName:  signerName,
@@ -296,6 +302,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	st.server, err = web.New(web.Config{
 		Records:  st.records,
 		Blobs:    st.blobs,
+		Catalog:  st.catalog,
 		Intake:   st.intake,
 		Stacks:   st.stacks,
 		Review:   st.review,

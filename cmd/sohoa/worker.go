@@ -16,6 +16,7 @@ import (
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/workers"
 )
@@ -82,6 +83,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cat, err := catalog.Open(ctx, db)
+	if err != nil {
+		return err
+	}
 	var blobs storage.Blobs
 	err = waitEngine(ctx, e.log, "the blob store", redactedHost(*s3URL), func(ctx context.Context) (err error) {
 		blobs, err = storage.OpenBlobs(ctx, *s3URL, storage.WithRetry(storage.RetryPolicy{
@@ -119,6 +124,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		Blobs:       blobs,
 		Index:       idx,
 		Review:      review,
+		Catalog:     cat,
 		OCR:         pool,
 		Signer:      signer,
 		SignerName:  sc.Name,

@@ -64,8 +64,18 @@ type Query struct {
 	DossierCode  string
 	DocumentType string
 	From, To     time.Time
-	Page         int // 1-based; 0 means 1
-	PerPage      int // 0 means DefaultPerPage; at most MaxPerPage
+	// Results, when not nil, keeps only the results it selects (the
+	// archival metadata filters of storage/catalog).
+	Results ResultFilter
+	Page    int // 1-based; 0 means 1
+	PerPage int // 0 means DefaultPerPage; at most MaxPerPage
+}
+
+// ResultFilter restricts a search to some results. ResultsSQL returns a
+// query over the index's own database that selects result codes ('?'
+// placeholders) and its arguments, or "" when it restricts nothing.
+type ResultFilter interface {
+	ResultsSQL() (query string, args []any)
 }
 
 // Page sizes.

@@ -256,6 +256,11 @@ func filters(q Query, where []string, args []any, date func(time.Time) any) ([]s
 	if !q.To.IsZero() {
 		where, args = append(where, `p.date < ?`), append(args, date(q.To))
 	}
+	if q.Results != nil {
+		if sub, a := q.Results.ResultsSQL(); sub != "" {
+			where, args = append(where, `p.result_code IN (`+sub+`)`), append(args, a...)
+		}
+	}
 	return where, args
 }
 
