@@ -38,7 +38,9 @@ func TestArchivalAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := func(v string, page int) *archival.Field { return &archival.Field{Value: v, Confidence: 0.96, Page: page} }
+	f := func(v string, page int) *archival.Field {
+		return &archival.Field{Value: v, Confidence: 0.96, Page: page}
+	}
 	docs := []archival.Document{
 		{FirstPage: 1, LastPage: 1, Metadata: archival.Metadata{DocType: f("QUYẾT ĐỊNH", 1), Number: f("143/QĐ-UBND", 1),
 			Agency: f("ỦY BAN NHÂN DÂN TỈNH HÀ GIANG", 1), Date: f("2024-03-05", 1), Summary: f("Về việc phê duyệt kế hoạch & dự toán", 1),
