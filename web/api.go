@@ -296,14 +296,24 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
+// loadDossier loads the dossier of the path's {code}, or answers 404
+// (or the failure) and returns nil.
+func (s *Server) loadDossier(w http.ResponseWriter, r *http.Request) *dossier.Dossier {
 	d, err := s.cfg.Records.Dossier(r.Context(), r.PathValue("code"))
 	if errors.Is(err, storage.ErrNotFound) {
 		apiError(w, http.StatusNotFound, "không có hồ sơ này", "no such dossier")
-		return
+		return nil
 	}
 	if err != nil {
 		s.fail(w, r, err)
+		return nil
+	}
+	return d
+}
+
+func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
+	d := s.loadDossier(w, r)
+	if d == nil {
 		return
 	}
 	if d.Results == nil {

@@ -3,13 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/ocr/archival"
-	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/catalog"
 )
 
@@ -33,16 +31,11 @@ func (s *Server) getArchival(asXML bool) http.HandlerFunc {
 			apiError(w, http.StatusNotFound, "máy chủ này không lưu thông tin văn bản", "this server keeps no archival metadata")
 			return
 		}
-		code := r.PathValue("code")
-		d, err := s.cfg.Records.Dossier(r.Context(), code)
-		if errors.Is(err, storage.ErrNotFound) {
-			apiError(w, http.StatusNotFound, "không có hồ sơ này", "no such dossier")
+		d := s.loadDossier(w, r)
+		if d == nil {
 			return
 		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
+		code := d.Code
 		docs, err := s.cfg.Catalog.DossierDocuments(r.Context(), code)
 		if err != nil {
 			s.fail(w, r, err)
