@@ -21,7 +21,9 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/storage/catalog"
 )
 
 // Client talks to a sohoa server's API as a station does.
@@ -363,6 +365,16 @@ func (c *Client) Stats(ctx context.Context, from, to string, group dossier.Stats
 		return nil, err
 	}
 	return &st, nil
+}
+
+// ArchivalExport returns the archival metadata of a dossier's results
+// (GET /v1/dossiers/{code}/archival.json, a case or archivist token).
+func (c *Client) ArchivalExport(ctx context.Context, dossierCode string) (*catalog.Export, error) {
+	var e catalog.Export
+	if err := c.getJSON(ctx, "/v1/dossiers/"+url.PathEscape(dossierCode)+"/archival.json", &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // StackExceptions returns the open stack exceptions (GET /v1/exceptions,

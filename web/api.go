@@ -291,9 +291,21 @@ func (s *Server) ownBatch(w http.ResponseWriter, r *http.Request) *dossier.Batch
 }
 
 func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
-	if b := s.ownBatch(w, r); b != nil {
-		apiJSON(w, http.StatusOK, b)
+	b := s.ownBatch(w, r)
+	if b == nil {
+		return
 	}
+	if s.cfg.Catalog != nil {
+		unsure, err := s.cfg.Catalog.UnsureFields(r.Context(), b.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for i := range b.Pages {
+			b.Pages[i].ReviewFields = unsure[b.Pages[i].Index]
+		}
+	}
+	apiJSON(w, http.StatusOK, b)
 }
 
 // loadDossier loads the dossier of the path's {code}, or answers 404

@@ -14,6 +14,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr/archival"
 	"github.com/sohoa/sohoa/storage/catalog"
+	"github.com/sohoa/sohoa/storage/index"
 )
 
 // TestArchivalAPI: the documents read from a result's pages are in GET
@@ -78,6 +79,30 @@ func TestArchivalAPI(t *testing.T) {
 			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
 		}
 		return body
+	}
+
+	if err := h.Index.Add(ctx, []index.PageText{{ResultCode: code, DossierCode: dossierCode, Page: 1, Text: "Quyết định phê duyệt kế hoạch"},
+		{ResultCode: code, DossierCode: dossierCode, Page: 2, Text: "Công văn"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Search filters on the documents: one document must match them all.
+	for query, hits := range map[string]int{
+		"issuer=ha+giang&signer=nguyen+van+son":                      2,
+		"q=phê+duyệt&doc_type=quyet+dinh&number=143":                 1,
+		"doc_type=chi+thi":                                           0,
+		"doc_type=cong+van&issued_from=2024-03-06":                   2,
+		"doc_type=quyet+dinh&issued_from=2024-03-06":                 0,
+		"number=QĐ-UBND&issued_from=2024-03-01&issued_to=2024-03-05": 2,
+	} {
+		var sr struct {
+			Total int `json:"total"`
+		}
+		if err := json.Unmarshal(get("/v1/search?"+query), &sr); err != nil {
+			t.Fatal(err)
+		}
+		if sr.Total != hits {
+			t.Errorf("GET /v1/search?%s: %d pages, want %d", query, sr.Total, hits)
+		}
 	}
 
 	var res struct {

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/sohoa/sohoa/ocr/archival"
+	"github.com/sohoa/sohoa/storage/catalog"
 )
 
 // TestDossierPageInChromium follows a search hit to its dossier: the
@@ -20,6 +23,21 @@ func TestDossierPageInChromium(t *testing.T) {
 	ts, secret, code := searchServer(t)
 	ctx := browser(t)
 	const dcode = "000.00.31.H33-220804-0001"
+	// The document read from the result's header: its number handwritten
+	// and unsure.
+	res, err := ts.Records.ResultByCode(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	field := func(v string, c float64) *archival.Field { return &archival.Field{Value: v, Confidence: c, Page: 1} }
+	number := field("143/QĐ-UBND", 0.62)
+	number.Handwritten = true
+	if err := ts.Catalog.Set(context.Background(), catalog.Result{Code: code, DossierCode: dcode, BatchID: res.BatchID}, []archival.Document{{
+		FirstPage: 1, LastPage: 2, NeedsReview: true, Metadata: archival.Metadata{DocType: field("QUYẾT ĐỊNH", 0.98), Number: number,
+			Agency: field("ỦY BAN NHÂN DÂN QUẬN 1", 0.95), Date: field("2024-03-05", 0.97), Signer: field("Lê Văn Ký", 0.93),
+			Summary: field("Về việc cấp giấy chứng nhận đăng ký hộ kinh doanh", 0.94)}}}); err != nil {
+		t.Fatal(err)
+	}
 	text := func(sel string) string { t.Helper(); return textOf(t, ctx, sel) }
 	eval := func(js string) string { t.Helper(); return evalIn[string](t, ctx, js) }
 	hasAll := func(what, got string, want ...string) {
@@ -51,7 +69,7 @@ func TestDossierPageInChromium(t *testing.T) {
 		}
 	}
 	// Reached from a hit of the search page.
-	err := chromedp.Do(ctx,
+	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/?q=thuy+tien"),
 		chromedp.WaitVisible(chromedp.CSS("li.hit a.dlink")),
 		chromedp.Click(chromedp.CSS("li.hit a.dlink")),
@@ -96,7 +114,21 @@ func TestDossierPageInChromium(t *testing.T) {
 	if links != want {
 		t.Errorf("page links %q, want %q", links, want)
 	}
-	checkVisible(t, ctx, "#back", "#dcode", "#dmeta", "#dresults li.res", "#dresults a.pdf", "#dresults .pages img", "#dbatches li.batch")
+	// The document read from its header, the unsure number marked, and the
+	// exports of the dossier's archival metadata.
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#dresults .docs li.doc"))); err != nil {
+		t.Fatal(err)
+	}
+	hasAll("document", text("#dresults .docs li.doc"), "Trang 1–2", "Loại QUYẾT ĐỊNH", "Số 143/QĐ-UBND ✍", "Ngày 2024-03-05",
+		"Cơ quan ban hành ỦY BAN NHÂN DÂN QUẬN 1", "Người ký Lê Văn Ký", "Về việc cấp giấy chứng nhận", "cần kiểm tra")
+	if v := eval(`[...document.querySelectorAll("#dresults .docs .unsure")].map(b => b.textContent).join("|")`); v != "143/QĐ-UBND ✍" {
+		t.Errorf("unsure fields marked: %q, want the number alone", v)
+	}
+	if v := eval(`document.getElementById("dxml").getAttribute("href")`); v != "/v1/dossiers/"+dcode+"/archival.xml" {
+		t.Errorf("XML export link %q", v)
+	}
+	checkVisible(t, ctx, "#back", "#dcode", "#dmeta", "#dresults li.res", "#dresults a.pdf", "#dresults .pages img", "#dbatches li.batch",
+		"#dresults .docs li.doc", "#dxml")
 	boxedScreenshot(t, ctx, "dossier-desktop.png", 1280, 700)
 
 	// English.
@@ -106,7 +138,9 @@ func TestDossierPageInChromium(t *testing.T) {
 	if h2 := text("#dview h2"); h2 != "Dossier "+dcode {
 		t.Errorf("English heading %q", h2)
 	}
-	hasAll("English result", text("#dresults li.res"), "Result code "+code, "State signed", "Signed at 2", "Open the PDF")
+	hasAll("English result", text("#dresults li.res"), "Result code "+code, "State signed", "Signed at 2", "Open the PDF",
+		"Issued by ỦY BAN NHÂN DÂN QUẬN 1", "to review")
+	hasAll("English exports", text("#dexport"), "Document metadata (XML, TT 02/2019/TT-BNV)")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
 		t.Fatal(err)
 	}

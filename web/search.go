@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 )
 
@@ -146,11 +147,20 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 		DossierCode:  strings.TrimSpace(v.Get("dossier")),
 		DocumentType: strings.TrimSpace(v.Get("type")),
 	}
+	// The archival metadata of the documents (storage/catalog).
+	f := catalog.Filter{Type: v.Get("doc_type"), Number: v.Get("number"), Agency: v.Get("issuer"), Signer: v.Get("signer")}
+	for name, val := range map[string]string{"doc_type": f.Type, "number": f.Number, "issuer": f.Agency, "signer": f.Signer} {
+		if len(val) > MaxQueryBytes {
+			return q, index.NewQueryError(fmt.Sprintf("bộ lọc %s dài quá (tối đa %d byte)", name, MaxQueryBytes),
+				fmt.Sprintf("filter %s too long (at most %d bytes)", name, MaxQueryBytes))
+		}
+	}
 	var err error
 	for _, f := range []struct {
 		name, vi string
 		dst      *time.Time
-	}{{"from", "từ ngày", &q.From}, {"to", "đến ngày", &q.To}} {
+	}{{"from", "từ ngày", &q.From}, {"to", "đến ngày", &q.To},
+		{"issued_from", "ngày văn bản từ", &f.From}, {"issued_to", "ngày văn bản đến", &f.To}} {
 		if s := strings.TrimSpace(v.Get(f.name)); s != "" {
 			if *f.dst, err = time.Parse(time.DateOnly, s); err != nil {
 				return q, index.NewQueryError(f.vi+" phải là ngày dạng YYYY-MM-DD", f.name+" must be a date YYYY-MM-DD")
@@ -166,6 +176,12 @@ func ParseSearchQuery(v url.Values) (index.Query, error) {
 				return q, index.NewQueryError(f.vi+" phải là số dương", f.name+" must be a positive number")
 			}
 		}
+	}
+	if !f.IsZero() {
+		if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+			return q, index.NewQueryError("khoảng ngày văn bản kết thúc trước khi bắt đầu", "the documents' date range ends before it starts")
+		}
+		q.Results = f
 	}
 	return q, nil
 }

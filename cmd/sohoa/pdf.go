@@ -242,12 +242,16 @@ func printReview(w io.Writer, u ui, pages []reviewPage, showSource bool) {
 		if showSource {
 			src = fmt.Sprintf(" (%s %s %d)", p.file, u.t("trang", "page"), p.page)
 		}
-		fmt.Fprintf(w, "  %s %d%s: %s\n", u.t("trang", "page"), p.index, src, reviewReason(u, p.res.OrientationUnsure, p.res.Confidence))
+		fmt.Fprintf(w, "  %s %d%s: %s\n", u.t("trang", "page"), p.index, src, reviewReason(u, p.res.OrientationUnsure, p.res.Confidence, nil))
 	}
 }
 
-// reviewReason says why a page was flagged.
-func reviewReason(u ui, orientationUnsure bool, confidence float64) string {
+// reviewReason says why a page was flagged: fields are the archival
+// metadata read unsure on it.
+func reviewReason(u ui, orientationUnsure bool, confidence float64, fields []string) string {
+	if len(fields) > 0 && !orientationUnsure {
+		return u.t("thông tin văn bản đọc chưa chắc chắn, cần kiểm tra: ", "document metadata read unsure, to check: ") + strings.Join(fields, ", ")
+	}
 	if orientationUnsure {
 		return fmt.Sprintf(u.t("không chắc hướng trang, đã giữ như khi quét (độ tin cậy %.0f%%)",
 			"orientation unsure, kept as scanned (confidence %.0f%%)"), confidence)

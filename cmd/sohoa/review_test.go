@@ -13,6 +13,10 @@ import (
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
+// serverReview: the seal page listed with its orientation, page 1 only
+// for the archival metadata of the decision, if at all.
+var serverReview = regexp.MustCompile(`CẦN XEM LẠI (1 trang:|2 trang:\n  trang 1 \([^)]*\): thông tin văn bản đọc chưa chắc chắn[^\n]*)\n  trang 2 \(`)
+
 // TestUnsureOrientation (issue 16, point 1): page 2 of a real provincial
 // decision is a near-blank back page with only a seal. No turn makes text
 // of it, so it keeps the orientation the scanner gave it (portrait, not
@@ -59,7 +63,10 @@ func TestUnsureOrientation(t *testing.T) {
 	admin := ts.token(t, dossier.RoleAdmin, "quản trị")
 	code, stdout, stderr = runIn(false, "upload", "--server", ts.url, "--token", tok, "--dossier", testDossier,
 		"--title", "Quyết định bổ nhiệm", "--state-dir", dir, "--wait", scan)
-	if code != 0 || !strings.Contains(stderr, "CẦN XEM LẠI 1 trang:\n  trang 2 (") {
+	// Through the server the document job also reads the decision's
+	// header: page 1 may be flagged too, for its archival metadata
+	// (issue 14), never for its text.
+	if code != 0 || !serverReview.MatchString(stderr) {
 		t.Fatalf("upload --wait: exit %d, stdout %q:\n%s", code, stdout, stderr)
 	}
 	batchID, _, _ := strings.Cut(stdout, "\n")
@@ -74,15 +81,25 @@ func TestUnsureOrientation(t *testing.T) {
 			ReasonVI          string `json:"reason_vi"`
 		} `json:"review"`
 	}
-	if c := webtest.Call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || len(ex.Exceptions) != 0 || len(ex.Review) != 1 {
+	if c := webtest.Call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || len(ex.Exceptions) != 0 || len(ex.Review) == 0 {
 		t.Fatalf("exceptions: %d %+v", c, ex)
 	}
-	if r := ex.Review[0]; r.BatchID != batchID || r.Index != 2 || !r.NeedsReview || !r.OrientationUnsure || !strings.Contains(r.ReasonVI, "không chắc hướng trang") {
-		t.Errorf("review item: %+v", r)
+	seal := false
+	for _, r := range ex.Review {
+		switch {
+		case r.BatchID == batchID && r.Index == 2 && r.NeedsReview && r.OrientationUnsure && strings.Contains(r.ReasonVI, "không chắc hướng trang"):
+			seal = true
+		case r.BatchID == batchID && r.Index == 1 && strings.Contains(r.ReasonVI, "thông tin văn bản"):
+		default:
+			t.Errorf("review item: %+v", r)
+		}
+	}
+	if !seal {
+		t.Errorf("the seal page is not among the pages to review: %+v", ex.Review)
 	}
 
 	code, stdout, _ = runIn(false, "status", "--server", ts.url, "--token", tok, batchID)
-	if code != 0 || !strings.Contains(stdout, "Trạng thái: xong") || !strings.Contains(stdout, "CẦN XEM LẠI 1 trang:\n  trang 2 (") ||
+	if code != 0 || !strings.Contains(stdout, "Trạng thái: xong") || !serverReview.MatchString(stdout) ||
 		!strings.Contains(stdout, "không chắc hướng trang") {
 		t.Errorf("status: exit %d:\n%s", code, stdout)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/web"
 )
@@ -37,6 +38,18 @@ Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 	docType := fs.String("type", "", e.ui.t("chỉ loại giấy tờ này", "only this document type"))
 	from := fs.String("from", "", e.ui.t("từ ngày (YYYY-MM-DD)", "from date (YYYY-MM-DD)"))
 	to := fs.String("to", "", e.ui.t("đến ngày (YYYY-MM-DD, tính cả ngày đó)", "to date (YYYY-MM-DD, inclusive)"))
+	// The archival metadata of the documents, by GET /v1/search parameter.
+	archival := map[string]*string{}
+	for _, f := range []struct{ flag, param, vi, en string }{
+		{"doc-type", "doc_type", "chỉ văn bản loại này (QUYẾT ĐỊNH, CÔNG VĂN…; không dấu cũng được)", "only documents of this type (e.g. quyet dinh, cong van; diacritics optional)"},
+		{"number", "number", "chỉ văn bản có số, ký hiệu này (143/QĐ-UBND, hoặc 143)", "only documents with this number and notation (e.g. 143/QD-UBND, or 143)"},
+		{"issuer", "issuer", "chỉ văn bản của cơ quan ban hành này (các từ của tên)", "only documents issued by this agency (words of its name)"},
+		{"signer", "signer", "chỉ văn bản do người này ký", "only documents signed by this person"},
+		{"issued-from", "issued_from", "văn bản ban hành từ ngày (YYYY-MM-DD)", "documents issued from (YYYY-MM-DD)"},
+		{"issued-to", "issued_to", "văn bản ban hành đến ngày (YYYY-MM-DD, tính cả ngày đó)", "documents issued until (YYYY-MM-DD, inclusive)"},
+	} {
+		archival[f.param] = fs.String(f.flag, "", e.ui.t(f.vi, f.en))
+	}
 	page := fs.Int("page", 1, e.ui.t("trang kết quả", "result page"))
 	perPage := fs.Int("per-page", index.DefaultPerPage, e.ui.t("số kết quả mỗi trang", "hits per page"))
 	// Flags may come before or after the query words.
@@ -60,8 +73,12 @@ Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 		}
 	}
 	v := url.Values{}
-	for k, s := range map[string]string{"q": strings.Join(words, " "), "agency": *agency, "dossier": *dossier,
-		"type": *docType, "from": *from, "to": *to} {
+	params := map[string]string{"q": strings.Join(words, " "), "agency": *agency, "dossier": *dossier,
+		"type": *docType, "from": *from, "to": *to}
+	for k, p := range archival {
+		params[k] = *p
+	}
+	for k, s := range params {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -74,7 +91,7 @@ Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 	} else if err != nil {
 		return usageError{err.Error()}
 	}
-	if q.Text == "" && q.AgencyCode == "" && q.DossierCode == "" && q.DocumentType == "" && q.From.IsZero() && q.To.IsZero() {
+	if q.Text == "" && q.AgencyCode == "" && q.DossierCode == "" && q.DocumentType == "" && q.From.IsZero() && q.To.IsZero() && q.Results == nil {
 		return usageError{e.ui.t("cần câu tìm kiếm hoặc một bộ lọc", "a query or a filter is required")}
 	}
 
@@ -112,6 +129,12 @@ func searchLocal(ctx context.Context, data, dbURL string, q index.Query) (*web.S
 	idx, err := index.Open(ctx, db)
 	if err != nil {
 		return nil, err
+	}
+	if q.Results != nil {
+		// The archival filters read the catalogue's table.
+		if _, err := catalog.Open(ctx, db); err != nil {
+			return nil, err
+		}
 	}
 	r, err := idx.Search(ctx, q)
 	if err != nil {

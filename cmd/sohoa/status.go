@@ -11,6 +11,7 @@ import (
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
 )
 
 // runStatus: sohoa status BATCH shows one batch (pages and their states,
@@ -155,6 +156,17 @@ func localBatch(ctx context.Context, df dbFlags, u ui, id string) (*dossier.Batc
 	b, err := recs.Batch(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, &userError{vi: "không có lô " + id, en: "no batch " + id, err: err}
+	} else if err != nil {
+		return nil, err
+	}
+	// What the API adds: the archival fields that flagged a page.
+	cat, err := catalog.Open(ctx, recs.DB())
+	if err != nil {
+		return nil, err
+	}
+	unsure, err := cat.UnsureFields(ctx, b.ID)
+	for i := range b.Pages {
+		b.Pages[i].ReviewFields = unsure[b.Pages[i].Index]
 	}
 	return b, err
 }
@@ -213,7 +225,7 @@ func printBatch(w io.Writer, u ui, b *dossier.Batch) {
 	if len(review) > 0 {
 		fmt.Fprintf(w, u.t("CẦN XEM LẠI %s:\n", "%s TO REVIEW:\n"), u.pages(len(review)))
 		for _, p := range review {
-			fmt.Fprintf(w, "  %s %d (%s): %s\n", u.t("trang", "page"), p.Index, p.SourceName, reviewReason(u, p.OrientationUnsure, p.Confidence))
+			fmt.Fprintf(w, "  %s %d (%s): %s\n", u.t("trang", "page"), p.Index, p.SourceName, reviewReason(u, p.OrientationUnsure, p.Confidence, p.ReviewFields))
 		}
 	}
 	if len(bad) > 0 {

@@ -80,6 +80,10 @@ type Page struct {
 	// OrientationUnsure: no turn made the text readable, so the page kept
 	// the scanner's orientation; it is among the pages to review.
 	OrientationUnsure bool `json:"orientation_unsure,omitempty"`
+	// ReviewFields names the archival metadata fields read unsure on
+	// this page ("number", "date"...: storage/catalog), which flagged it
+	// for review; the API fills it in, the pages table does not keep it.
+	ReviewFields []string `json:"review_fields,omitempty"`
 }
 
 // Result is a signed PDF linked to its dossier as an electronic result.

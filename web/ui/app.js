@@ -11,15 +11,19 @@
     needlogin: "Enter an access token (archivist role) to search.", login: "Sign in", logout: "Sign out",
     prev: "‹ Previous", next: "Next ›",
     placeholder: "Name, address, number… (\"phrase\", certif*, A OR B, -exclude)", tokenph: "Access token",
-    back: "‹ Back to the search", dossierh: "Dossier", resultsh: "Results", batchesh: "Scanned batches"
+    back: "‹ Back to the search", dossierh: "Dossier", resultsh: "Results", batchesh: "Scanned batches",
+    doc_type: "Document type (heading)", number: "Number, notation", issuer: "Issuing agency", signer: "Signer",
+    issued_from: "Issued from", issued_to: "Issued until",
+    exportjson: "Document metadata (JSON)", exportxml: "Document metadata (XML, TT 02/2019/TT-BNV)"
   };
   var VI = {};
   var en = localStorage.getItem("sohoa.lang") === "en";
   var msg = function (vi, eng) { return en ? eng : vi; };
-  var fields = ["q", "agency", "dossier", "type", "from", "to"];
+  var filters = ["agency", "dossier", "type", "from", "to", "doc_type", "number", "issuer", "signer", "issued_from", "issued_to"];
+  var fields = ["q"].concat(filters);
   var page = 1, perPage = 0, last = null;
   var dossierPath = /^\/dossiers\/(.+)$/.exec(location.pathname);
-  var dossierCode = dossierPath ? decodeURIComponent(dossierPath[1]) : null, lastDossier = null;
+  var dossierCode = dossierPath ? decodeURIComponent(dossierPath[1]) : null, lastDossier = null, lastArchival = null;
 
   function applyLang() {
     sohoaTranslate(en, EN, VI);
@@ -41,7 +45,7 @@
     fields.forEach(function (f) { $(f).value = p.get(f) || ""; });
     page = parseInt(p.get("page"), 10) || 1;
     perPage = parseInt(p.get("per_page"), 10) || 0;
-    if (["agency", "dossier", "type", "from", "to"].some(function (f) { return p.get(f); })) $("filters").open = true;
+    if (filters.some(function (f) { return p.get(f); })) $("filters").open = true;
   }
 
   var status = sohoaStatus, el = sohoaEl; // ui/dom.js
@@ -49,7 +53,7 @@
   function search(push) {
     if (dossierCode) { loadDossier(); return; }
     var p = params();
-    if (!p.get("q") && !p.get("dossier") && !p.get("agency") && !p.get("type") && !p.get("from") && !p.get("to")) {
+    if (!fields.some(function (f) { return p.get(f); })) {
       $("results").innerHTML = ""; $("pager").hidden = true; status(""); last = null; return;
     }
     if (push) history.pushState(null, "", "?" + p.toString());
@@ -118,7 +122,9 @@
   // batches scanned for it.
   function loadDossier() {
     status(msg("Đang tải…", "Loading…"));
-    fetch("/v1/dossiers/" + encodeURIComponent(dossierCode), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var base = "/v1/dossiers/" + encodeURIComponent(dossierCode);
+    var get = function (u) { return fetch(u, { credentials: "same-origin", headers: { Accept: "application/json" } }); };
+    get(base)
       .then(function (r) {
         if (r.status === 401) { session.signedOut(); status(""); return null; }
         return r.json().then(function (body) {
@@ -126,8 +132,57 @@
           return body;
         });
       })
-      .then(function (body) { if (body) { $("login").hidden = true; lastDossier = body; renderDossier(body); } })
+      .then(function (body) {
+        if (!body) return;
+        $("login").hidden = true; lastDossier = body; renderDossier(body);
+        // The documents read from the results' headers, shown under each result.
+        return get(base + "/archival.json").then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (a) { if (a) { lastArchival = a; renderDossier(lastDossier); } });
+      })
       .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
+  }
+
+  // documentsOf returns the archival documents of a result, once loaded.
+  function documentsOf(code) {
+    var rs = (lastArchival && lastArchival.results) || [];
+    for (var i = 0; i < rs.length; i++) if (rs[i].result_code === code) return rs[i].documents || [];
+    return [];
+  }
+
+  // fieldValue shows one field: its value, a hand when handwritten, and
+  // an unsure one marked (class "unsure", its confidence in the title).
+  function fieldValue(f) {
+    var b = el("b", null, f.unreadable ? msg("(không đọc được)", "(unreadable)") : f.value);
+    if (f.handwritten) b.appendChild(document.createTextNode(" ✍"));
+    if (f.unreadable || f.confidence < 0.9) {
+      b.className = "unsure";
+      b.title = msg("cần kiểm tra, độ tin cậy ", "to check, confidence ") + Math.round(f.confidence * 100) + "%";
+    }
+    return b;
+  }
+
+  var docFields = [["doc_type", "Loại", "Type"], ["number", "Số", "Number"], ["date", "Ngày", "Date"],
+    ["agency", "Cơ quan ban hành", "Issued by"], ["place", "Nơi ban hành", "Place"], ["signer", "Người ký", "Signer"],
+    ["signer_title", "Chức vụ", "Position"], ["urgency", "Độ khẩn", "Urgency"], ["secrecy", "Độ mật", "Secrecy"]];
+
+  function renderDocuments(li, docs) {
+    if (!docs.length) return;
+    var ul = el("ul", "docs");
+    docs.forEach(function (d) {
+      var item = el("li", "doc" + (d.needs_review ? " review" : ""));
+      var m = el("div", "m");
+      m.appendChild(document.createTextNode(msg("Trang ", "Pages ") + d.first_page + (d.last_page > d.first_page ? "–" + d.last_page : "")));
+      docFields.forEach(function (f) {
+        if (!d[f[0]]) return;
+        m.appendChild(document.createTextNode(" · " + msg(f[1], f[2]) + " "));
+        m.appendChild(fieldValue(d[f[0]]));
+      });
+      item.appendChild(m);
+      if (d.summary) { var s = el("p", "s"); s.appendChild(fieldValue(d.summary)); item.appendChild(s); }
+      if (d.needs_review) item.appendChild(el("span", "approx", msg("cần kiểm tra", "to review")));
+      ul.appendChild(item);
+    });
+    li.appendChild(ul);
   }
 
   // when is a time as the desk reads it: local date and hour.
@@ -157,6 +212,8 @@
     var q = new URLSearchParams(location.search).get("q") || "";
     $("back").href = q ? "/?q=" + encodeURIComponent(q) : "/";
     $("dcode").textContent = d.dossier_code;
+    $("djson").href = "/v1/dossiers/" + encodeURIComponent(d.dossier_code) + "/archival.json";
+    $("dxml").href = "/v1/dossiers/" + encodeURIComponent(d.dossier_code) + "/archival.xml";
     var results = d.results || [], batches = d.documents || [];
     metaLine($("dmeta"), [[msg("Cơ quan", "Agency"), d.agency_code], [msg("Tiếp nhận", "Received"), when(d.created_at)],
       [msg("Kết quả", "Results"), String(results.length)], [msg("Lô", "Batches"), String(batches.length)]]);
@@ -172,6 +229,7 @@
         [msg("Người ký", "Signer"), r.signer || ""], [msg("Ký lúc", "Signed at"), r.signer ? when(r.created_at) : ""],
         [msg("Lưu lúc", "Stored at"), r.signer ? "" : when(r.created_at)], [msg("Số trang", "Pages"), String(r.pages)]]);
       li.appendChild(m);
+      renderDocuments(li, documentsOf(r.result_code));
       var pdf = el("a", "pdf", msg("Mở tệp PDF", "Open the PDF"));
       pdf.href = (d.links && d.links[r.result_code]) || "/v1/results/" + encodeURIComponent(r.result_code) + "/pdf";
       li.appendChild(pdf);
@@ -208,7 +266,7 @@
   }
 
   $("search").addEventListener("submit", function (e) { e.preventDefault(); page = 1; search(true); });
-  ["agency", "dossier", "type", "from", "to"].forEach(function (f) {
+  filters.forEach(function (f) {
     $(f).addEventListener("change", function () { page = 1; search(true); });
   });
   $("prev").addEventListener("click", function () { if (page > 1) { page--; search(true); scrollTo(0, 0); } });
@@ -221,7 +279,7 @@
     fetch("/v1/session", { method: "DELETE", credentials: "same-origin" })
       .then(function () {
         $("results").innerHTML = ""; $("pager").hidden = true; last = null;
-        $("dresults").innerHTML = ""; $("dbatches").innerHTML = ""; lastDossier = null;
+        $("dresults").innerHTML = ""; $("dbatches").innerHTML = ""; lastDossier = null; lastArchival = null;
         session.signedOut(); status(msg("Đã đăng xuất.", "Signed out."));
       })
       .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });

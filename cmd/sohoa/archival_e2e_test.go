@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr/archival"
+	"github.com/sohoa/sohoa/web/webtest"
+)
+
+func TestArchivalEndToEndEmbedded(t *testing.T) {
+	testArchivalEndToEnd(t, stackConfig{workers: 1, unsigned: true})
+}
+
+func TestArchivalEndToEndDistributed(t *testing.T) {
+	c := distributedConfig(t)
+	c.workers, c.unsigned = 1, true
+	testArchivalEndToEnd(t, c)
+}
+
+// testArchivalEndToEnd: a generated NĐ 30 decision goes through the whole
+// pipeline (upload, OCR, the document job); the result carries the
+// decision's fields, its PDF's XMP too, a search filtered by them finds it
+// (and a filter it does not match does not), and the dossier's XML export
+// holds them, well-formed.
+func testArchivalEndToEnd(t *testing.T, c stackConfig) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	scan := filepath.Join(dir, "quyet-dinh.png")
+	nd30Page(t, scan)
+	ts := startStack(t, c)
+	station := &dossier.Token{ID: "test", Role: dossier.RoleStation, Name: "quay-1"}
+	b, _, err := ts.intake.Submit(ctx, station, &ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
+		Title: "Quyết định", Station: "quay-1", Pages: []string{"quyet-dinh.png"}}, map[string]ingest.File{"quyet-dinh.png": fileOf(t, scan)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = waitBatch(ctx, ts, b.ID); err != nil || b.Status != dossier.BatchDone {
+		t.Fatalf("batch: %v %+v", err, b)
+	}
+	archivist := ts.token(t, dossier.RoleArchivist, "lưu trữ")
+
+	var res struct {
+		Documents []archival.Document `json:"documents"`
+	}
+	if code := webtest.Call(t, "GET", ts.url+"/v1/results/"+b.ResultCode, archivist, nil, "", &res); code != 200 || len(res.Documents) != 1 {
+		t.Fatalf("GET /v1/results: %d, %d documents", code, len(res.Documents))
+	}
+	d := res.Documents[0]
+	for name, want := range map[string]struct {
+		f     *archival.Field
+		value string
+	}{
+		"doc_type": {d.DocType, "QUYẾT ĐỊNH"}, "number": {d.Number, "143/QĐ-UBND"}, "date": {d.Date, "2024-03-05"},
+		"signer": {d.Signer, "Nguyễn Văn Sơn"}, "place": {d.Place, "Hà Giang"},
+	} {
+		switch {
+		case want.f == nil:
+			t.Errorf("%s not read", name)
+		case want.f.Value != want.value:
+			t.Errorf("%s = %q, want %q", name, want.f.Value, want.value)
+		case want.f.Page != 1 || len(want.f.Boxes) == 0:
+			t.Errorf("%s: page %d, %d boxes", name, want.f.Page, len(want.f.Boxes))
+		}
+	}
+	if d.Agency == nil || !strings.Contains(d.Agency.Value, "HÀ GIANG") {
+		t.Errorf("agency %+v", d.Agency)
+	}
+
+	// The signed (here unsigned) PDF's XMP carries them.
+	pdfPath := filepath.Join(dir, "kq.pdf")
+	req, _ := http.NewRequest("GET", ts.url+"/v1/results/"+b.ResultCode+"/pdf", nil)
+	if resp, pdfBytes := webtest.Do(t, req, archivist); resp.StatusCode != 200 {
+		t.Fatalf("GET the PDF: %d", resp.StatusCode)
+	} else if err := os.WriteFile(pdfPath, pdfBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := exec.Command("pdfinfo", "-meta", pdfPath).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo -meta: %v", err)
+	}
+	for _, want := range []string{"<sohoaDoc:Number>143/QĐ-UBND</sohoaDoc:Number>", "<sohoaDoc:IssueDate>2024-03-05</sohoaDoc:IssueDate>"} {
+		if !bytes.Contains(meta, []byte(want)) {
+			t.Errorf("the PDF's XMP lacks %s", want)
+		}
+	}
+
+	// Filtered searches: by the document's fields, with and without text.
+	for query, hits := range map[string]int{
+		"doc_type=quyet+dinh&number=143&issuer=ha+giang": 1,
+		"q=chuyển+đổi+số&signer=nguyen+van+son":          1,
+		"issued_from=2024-03-01&issued_to=2024-03-31":    1,
+		"issued_from=2024-04-01":                         0,
+		"doc_type=cong+van":                              0,
+		"q=chuyển+đổi+số&signer=tran+thi+thu":            0,
+	} {
+		var sr struct {
+			Total int `json:"total"`
+		}
+		if code := webtest.Call(t, "GET", ts.url+"/v1/search?"+query, archivist, nil, "", &sr); code != 200 || sr.Total != hits {
+			t.Errorf("GET /v1/search?%s: %d, %d pages, want %d", query, code, sr.Total, hits)
+		}
+	}
+
+	// The XML export of the dossier (TT 02/2019/TT-BNV), well-formed.
+	req, _ = http.NewRequest("GET", ts.url+"/v1/dossiers/"+testDossier+"/archival.xml", nil)
+	resp, raw := webtest.Do(t, req, archivist)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET archival.xml: %d %s", resp.StatusCode, raw)
+	}
+	var x struct {
+		Docs []struct {
+			TypeName     string `xml:"TypeName"`
+			CodeNumber   string `xml:"CodeNumber"`
+			CodeNotation string `xml:"CodeNotation"`
+			IssuedDate   string `xml:"IssuedDate"`
+			Signer       string `xml:"SohoaExtension>Signer"`
+		} `xml:"File>Doc"`
+	}
+	dec := xml.NewDecoder(bytes.NewReader(raw))
+	dec.Strict = true
+	if err := dec.Decode(&x); err != nil {
+		t.Fatalf("archival.xml: %v\n%s", err, raw)
+	}
+	if len(x.Docs) != 1 || x.Docs[0].TypeName != "QUYẾT ĐỊNH" || x.Docs[0].CodeNumber != "143" || x.Docs[0].CodeNotation != "QĐ-UBND" ||
+		x.Docs[0].IssuedDate != "05/03/2024" || x.Docs[0].Signer != "Nguyễn Văn Sơn" {
+		t.Errorf("archival.xml documents %+v\n%s", x.Docs, raw)
+	}
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
+)
+
+// runExport: sohoa export prints the archival metadata of a dossier's
+// results (the documents read from their NĐ 30 headers) as JSON, or as the
+// XML profile of TT 02/2019/TT-BNV with --xml, from a server or the local
+// store.
+func runExport(ctx context.Context, e *env, args []string) error {
+	fs := e.flagSet("export", e.ui.t("Cách dùng: sohoa export [--server URL --token MÃ | --data THƯ_MỤC | --db URL] [--xml] MÃ_HỒ_SƠ",
+		"Usage: sohoa export [--server URL --token T | --data DIR | --db URL] [--xml] DOSSIER_CODE")+"\n"+
+		e.ui.t("In thông tin các văn bản của hồ sơ (loại, số, ký hiệu, ngày, cơ quan ban hành, trích yếu, người ký…) đọc từ các trang đã số hóa: JSON (như GET /v1/dossiers/{mã}/archival.json), hoặc XML theo Thông tư 02/2019/TT-BNV với --xml.",
+			"Prints the metadata of the dossier's documents (type, number, date, issuing agency, summary, signer…) read from its digitized pages: JSON (as GET /v1/dossiers/{code}/archival.json), or XML after Circular 02/2019/TT-BNV with --xml."))
+	var sf serverFlags
+	sf.add(fs, e.ui, true)
+	asXML := fs.Bool("xml", false, e.ui.t("in XML theo TT 02/2019/TT-BNV", "print the XML of TT 02/2019/TT-BNV"))
+	var df dbFlags
+	df.add(fs, e.ui)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{e.ui.t("cần đúng một mã hồ sơ", "give exactly one dossier code")}
+	}
+	var x *catalog.Export
+	if sf.server != "" {
+		c, cerr := sf.client(e)
+		if cerr != nil {
+			return cerr
+		}
+		x, err = c.ArchivalExport(ctx, pos[0])
+	} else {
+		x, err = localExport(ctx, df, e.ui, pos[0])
+	}
+	if err != nil {
+		return err
+	}
+	if *asXML {
+		return x.WriteXML(e.stdout, time.Now())
+	}
+	return e.printJSON(x)
+}
+
+// localExport reads a dossier's archival metadata from the embedded store
+// or PostgreSQL, never creating a database that is not there.
+func localExport(ctx context.Context, df dbFlags, u ui, code string) (*catalog.Export, error) {
+	recs, closeDB, err := localRecords(ctx, df, u)
+	if err != nil {
+		return nil, err
+	}
+	defer closeDB()
+	cat, err := catalog.Open(ctx, recs.DB())
+	if err != nil {
+		return nil, err
+	}
+	d, err := recs.Dossier(ctx, code)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, &userError{vi: "không có hồ sơ " + code, en: "no dossier " + code, err: err}
+	} else if err != nil {
+		return nil, err
+	}
+	docs, err := cat.DossierDocuments(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	return catalog.NewExport(d, docs), nil
+}
