@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/xml"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/sohoa/sohoa/ocr/archival"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // TestXMPArchivalDocuments: the documents read from the pages ride in the
@@ -43,14 +43,10 @@ func TestXMPArchivalDocuments(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c == PDFA1B {
-				checkPreflight(t, path)
+				pdftest.Preflight(t, path)
 			}
-			checkQPDF(t, path)
-			out, err := exec.Command("pdfinfo", "-meta", path).Output()
-			if err != nil {
-				t.Fatalf("pdfinfo -meta: %v", err)
-			}
-			got := readArchivalXMP(t, out)
+			pdftest.QPDFCheck(t, path)
+			got := readArchivalXMP(t, []byte(pdftest.Info(t, path, "-meta")))
 			want := []map[string]string{{
 				"DocType": "QUYẾT ĐỊNH", "Number": "143/QĐ-UBND", "Agency": "ỦY BAN NHÂN DÂN TỈNH HÀ GIANG", "Place": "Hà Giang",
 				"IssueDate": "2024-03-05", "Summary": "Về việc phê duyệt <kế hoạch> & dự toán", "Signer": "Nguyễn Văn Sơn",

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr/archival"
+	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
@@ -83,10 +83,7 @@ func testArchivalEndToEnd(t *testing.T, c stackConfig) {
 	} else if err := os.WriteFile(pdfPath, pdfBytes, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	meta, err := exec.Command("pdfinfo", "-meta", pdfPath).Output()
-	if err != nil {
-		t.Fatalf("pdfinfo -meta: %v", err)
-	}
+	meta := []byte(pdftest.Info(t, pdfPath, "-meta"))
 	for _, want := range []string{"<sohoaDoc:Number>143/QĐ-UBND</sohoaDoc:Number>", "<sohoaDoc:IssueDate>2024-03-05</sohoaDoc:IssueDate>"} {
 		if !bytes.Contains(meta, []byte(want)) {
 			t.Errorf("the PDF's XMP lacks %s", want)
