@@ -93,11 +93,37 @@ func element(f func(b *cryptobyte.Builder)) ([]byte, error) {
 // with SHA-1 and a signing-time attribute); only tests use it, to prove that
 // Verify reads such files.
 func signCMS(ctx context.Context, digest []byte, key crypto.Signer, chain []*x509.Certificate, tsaURL string, client *http.Client, legacy bool, when time.Time) ([]byte, error) {
-	cert := chain[0]
-	hash, digestOID := crypto.SHA256, oidSHA256
+	hash := crypto.SHA256
 	if legacy {
-		hash, digestOID = crypto.SHA1, oidSHA1
+		hash = crypto.SHA1
 	}
+	signedAttrs, err := signedAttributes(digest, chain[0], legacy, when)
+	if err != nil {
+		return nil, err
+	}
+	hh := hash.New()
+	hh.Write(signedAttrs)
+	sig, err := key.Sign(rand.Reader, hh.Sum(nil), hash)
+	if err != nil {
+		return nil, fmt.Errorf("pdf: sign: %w", err)
+	}
+	return assembleCMS(ctx, signedAttrs, sig, chain, tsaURL, client, legacy)
+}
+
+// SignedAttributes returns the DER SET OF signed attributes of a PAdES
+// baseline signature over a document whose ByteRange hashes (SHA-256) to
+// messageDigest, for the signing certificate cert: content-type,
+// message-digest and ESS signing-certificate-v2, nothing that varies
+// (no signing-time), so that a desk client and the server compute the
+// same bytes. The signer's key signs SHA-256 of them.
+func SignedAttributes(messageDigest []byte, cert *x509.Certificate) ([]byte, error) {
+	if len(messageDigest) != sha256.Size {
+		return nil, fmt.Errorf("pdf: the message digest has %d bytes, SHA-256 has %d", len(messageDigest), sha256.Size)
+	}
+	return signedAttributes(messageDigest, cert, false, time.Time{})
+}
+
+func signedAttributes(digest []byte, cert *x509.Certificate, legacy bool, when time.Time) ([]byte, error) {
 	certHash := sha256.Sum256(cert.Raw)
 	var attrs [][]byte
 	for _, a := range []struct {
@@ -153,27 +179,32 @@ func signCMS(ctx context.Context, digest []byte, key crypto.Signer, chain []*x50
 	if err != nil {
 		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
-	hh := hash.New()
-	hh.Write(signedAttrs)
-	h := hh.Sum(nil)
+	return signedAttrs, nil
+}
 
+// assembleCMS wraps a signature value made over signedAttrs by chain[0]'s
+// key into a SignedData, with a timestamp of the signature from tsaURL
+// when given.
+func assembleCMS(ctx context.Context, signedAttrs, sig []byte, chain []*x509.Certificate, tsaURL string, client *http.Client, legacy bool) ([]byte, error) {
+	cert := chain[0]
+	digestOID := oidSHA256
+	if legacy {
+		digestOID = oidSHA1
+	}
 	var sigAlg asn1.ObjectIdentifier
 	var sigAlgNull bool
-	switch key.Public().(type) {
+	switch cert.PublicKey.(type) {
 	case *rsa.PublicKey:
 		sigAlg, sigAlgNull = oidRSAEncryption, true
 	case *ecdsa.PublicKey:
 		sigAlg = oidECDSAWithSHA256
 	default:
-		return nil, fmt.Errorf("pdf: sign: unsupported key type %T (want RSA or ECDSA)", key.Public())
-	}
-	sig, err := key.Sign(rand.Reader, h, hash)
-	if err != nil {
-		return nil, fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: unsupported key type %T (want RSA or ECDSA)", cert.PublicKey)
 	}
 	var tok []byte
 	if tsaURL != "" {
 		sum := sha256.Sum256(sig)
+		var err error
 		if tok, err = fetchTimestamp(ctx, tsaURL, sum[:], client); err != nil {
 			return nil, err
 		}

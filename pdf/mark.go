@@ -44,9 +44,14 @@ func loadMarkFont(path string) (*sfnt.Font, error) {
 
 // markLines is the text of the visible signature mark. The time reads as
 // on the government signature stamps of the same documents, day first, in
-// Vietnam's time (UTC+7): "Thời gian ký: 17/01/2025 13:43:53".
-func markLines(name string, when time.Time) []string {
-	return []string{"Ký bởi: " + name, "Thời gian ký: " + when.In(vnZone).Format("02/01/2006 15:04:05")}
+// Vietnam's time (UTC+7): "Thời gian ký: 17/01/2025 13:43:53". The
+// signer's title, when known, goes under the name.
+func markLines(name, title string, when time.Time) []string {
+	lines := []string{"Ký bởi: " + name}
+	if title != "" {
+		lines = append(lines, "Chức vụ: "+title)
+	}
+	return append(lines, "Thời gian ký: "+when.In(vnZone).Format("02/01/2006 15:04:05"))
 }
 
 // type3Font is a Type 3 font holding just the glyphs of one mark, drawn as

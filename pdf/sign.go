@@ -226,17 +226,60 @@ func (s *signer) sign(ctx context.Context, f *os.File) error {
 }
 
 func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) error {
-	var err error
+	var certLen int
+	for _, c := range s.chain {
+		certLen += len(c.Raw)
+	}
+	spec := sigSpec{font: s.font, name: s.name, when: s.now(), reserve: certLen + 2048,
+		legacy: s.legacy, certify: s.certify, docTS: s.docTS}
+	if s.tsaURL != "" {
+		spec.reserve += 12 << 10
+	}
+	ph, err := writePlaceholder(f, size, spec)
+	if err != nil {
+		return err
+	}
+	var cms []byte
+	if s.docTS {
+		cms, err = fetchTimestamp(ctx, s.tsaURL, ph.MessageDigest, s.client)
+	} else {
+		cms, err = signCMS(ctx, ph.MessageDigest, s.key, s.chain, s.tsaURL, s.client, s.legacy, ph.When)
+	}
+	if err != nil {
+		return err
+	}
+	return fillContents(f, ph, cms)
+}
+
+// sigSpec says what signature field writePlaceholder appends.
+type sigSpec struct {
+	font        *sfnt.Font
+	name, title string
+	when        time.Time
+	reserve     int // bytes of CMS the /Contents can hold
+	legacy      bool
+	certify     bool
+	docTS       bool
+}
+
+// writePlaceholder appends, as an incremental update, a Type 3 font and an
+// appearance stream for the visible mark, the signature dictionary with
+// /Contents reserved (zeros), a widget, and new versions of page 1 (with
+// the widget in /Annots) and the catalog (with /AcroForm, /SigFlags 3).
+// It fills /ByteRange in place and returns the digest of the bytes it
+// covers; fillContents writes the CMS later, which a desk signer may
+// make hours after.
+func writePlaceholder(f *os.File, size int64, spec sigSpec) (*Placeholder, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
 	t, err := readTarget(f, size)
 	if err != nil {
-		return fmt.Errorf("pdf: sign: read: %w", err)
+		return nil, fmt.Errorf("pdf: sign: read: %w", err)
 	}
 	prev, err := pdfread.StartXref(f, size)
 	if err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
 	mb := t.mediaBox
 	if mb == nil {
@@ -247,35 +290,27 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 	acro := t.acro
 	pageDict, pageRef := t.page, &t.pageRef
 
-	when := s.now().In(vnZone).Truncate(time.Second)
-	lines := markLines(s.name, when)
-	t3, err := newType3Font(s.font, strings.Join(lines, "\n"))
+	when := spec.when.In(vnZone).Truncate(time.Second)
+	lines := markLines(spec.name, spec.title, when)
+	t3, err := newType3Font(spec.font, strings.Join(lines, "\n"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ap, w, h := markAppearance(t3, lines, 9)
 	const margin = 18
 	rect := fmt.Sprintf("[%s %s %s %s]", num(mb.LL.X+margin), num(mb.UR.Y-margin-h), num(mb.LL.X+margin+w), num(mb.UR.Y-margin))
-
-	var certLen int
-	for _, c := range s.chain {
-		certLen += len(c.Raw)
-	}
-	reserve := certLen + 2048
-	if s.tsaURL != "" {
-		reserve += 12 << 10
-	}
+	reserve := spec.reserve
 
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
 	lastByte := make([]byte, 1)
 	if _, err := f.ReadAt(lastByte, size-1); err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
 	if lastByte[0] != '\n' && lastByte[0] != '\r' {
 		if _, err := f.Write([]byte("\n")); err != nil {
-			return fmt.Errorf("pdf: sign: %w", err)
+			return nil, fmt.Errorf("pdf: sign: %w", err)
 		}
 		size++
 	}
@@ -287,14 +322,14 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 	// Signature dictionary with placeholders patched after writing.
 	o.offsets[sigID] = o.pos()
 	subFilter := "ETSI.CAdES.detached"
-	if s.legacy {
+	if spec.legacy {
 		subFilter = "adbe.pkcs7.detached"
 	}
-	head := fmt.Sprintf("%d 0 obj\n<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /M %s /Name %s /ByteRange ", sigID, subFilter, pdfDate(when), pdfText(s.name))
-	if s.certify {
+	head := fmt.Sprintf("%d 0 obj\n<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /M %s /Name %s /ByteRange ", sigID, subFilter, pdfDate(when), pdfText(spec.name))
+	if spec.certify {
 		head = strings.Replace(head, "/ByteRange ", "/Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 1 /V /1.2>>>>] /ByteRange ", 1)
 	}
-	if s.docTS {
+	if spec.docTS {
 		head = fmt.Sprintf("%d 0 obj\n<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange ", sigID)
 	}
 	brOff := o.pos() + int64(len(head))
@@ -317,7 +352,7 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 	delete(acro, "NeedAppearances") // forbidden by PDF/A
 	cat := t.root.Clone().(types.Dict)
 	cat["AcroForm"] = acro
-	if s.certify {
+	if spec.certify {
 		cat["Perms"] = types.Dict{"DocMDP": *types.NewIndirectRef(sigID, 0)}
 	}
 	o.objGen(t.rootRef.ObjectNumber.Value(), t.rootRef.GenerationNumber.Value(), cat.PDFString())
@@ -330,39 +365,35 @@ func (s *signer) appendSignature(ctx context.Context, f *os.File, size int64) er
 		trailer += " /ID " + t.id.PDFString()
 	}
 	if err := o.xref(o.next, trailer); err != nil {
-		return fmt.Errorf("pdf: sign: write: %w", err)
+		return nil, fmt.Errorf("pdf: sign: write: %w", err)
 	}
 	end := o.pos()
 
 	br := fmt.Sprintf("[0 %d %d %d]", contStart, contEnd, end-contEnd)
 	br += strings.Repeat(" ", brWidth+2-len(br))
 	if _, err := f.WriteAt([]byte(br), brOff); err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
 	hsh := sha256.New()
-	if s.legacy {
+	if spec.legacy {
 		hsh = sha1.New()
 	}
 	if _, err := io.Copy(hsh, io.NewSectionReader(f, 0, contStart)); err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
 	if _, err := io.Copy(hsh, io.NewSectionReader(f, contEnd, end-contEnd)); err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
+		return nil, fmt.Errorf("pdf: sign: %w", err)
 	}
-	var cms []byte
-	if s.docTS {
-		cms, err = fetchTimestamp(ctx, s.tsaURL, hsh.Sum(nil), s.client)
-	} else {
-		cms, err = signCMS(ctx, hsh.Sum(nil), s.key, s.chain, s.tsaURL, s.client, s.legacy, when)
-	}
-	if err != nil {
-		return err
-	}
-	if len(cms) > reserve {
-		return fmt.Errorf("pdf: sign: signature of %d bytes exceeds the %d reserved", len(cms), reserve)
+	return &Placeholder{MessageDigest: hsh.Sum(nil), ContentsOffset: contStart, Reserved: reserve, Size: end, When: when}, nil
+}
+
+// fillContents writes cms into the reserved /Contents of ph.
+func fillContents(f *os.File, ph *Placeholder, cms []byte) error {
+	if len(cms) > ph.Reserved {
+		return fmt.Errorf("pdf: sign: signature of %d bytes exceeds the %d reserved", len(cms), ph.Reserved)
 	}
 	hx := bytes.ToUpper([]byte(hex.EncodeToString(cms)))
-	if _, err := f.WriteAt(hx, contStart+1); err != nil {
+	if _, err := f.WriteAt(hx, ph.ContentsOffset+1); err != nil {
 		return fmt.Errorf("pdf: sign: %w", err)
 	}
 	if err := f.Sync(); err != nil {

@@ -80,3 +80,23 @@ func (p *PKI) WriteP12(dir, password string) (file, passFile string, err error) 
 	}
 	return file, passFile, nil
 }
+
+// Official issues a personal certificate for an official named name (the
+// subject CN, as the Government CA writes it) with a fresh RSA-2048 key,
+// valid from notBefore to notAfter.
+func (p *PKI) Official(name string, notBefore, notAfter time.Time) (*x509.Certificate, crypto.Signer, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := certs.Issue(&x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: name, Organization: []string{"UBND phường Bến Nghé"}, Country: []string{"VN"}},
+		NotBefore: notBefore, NotAfter: notAfter,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	}, key.Public(), p.CA, p.CAKey)
+	return c, key, err
+}

@@ -1,0 +1,158 @@
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/pdf/pdftest"
+)
+
+// prepareFile appends a placeholder for chain to the PDF at path.
+func prepareFile(t testing.TB, path string, chain []*x509.Certificate, title string) *Placeholder {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ph, err := AppendPlaceholder(context.Background(), f, PlaceholderOptions{Chain: chain, Title: title, Timestamp: true})
+	if err != nil {
+		t.Fatalf("AppendPlaceholder: %v", err)
+	}
+	return ph
+}
+
+func completeFile(path string, ph *Placeholder, sig []byte, chain []*x509.Certificate, tsa string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return CompleteSignature(context.Background(), f, ph, sig, chain, tsa)
+}
+
+// Two-step signing as at a desk: the server prepares the file for the
+// official's certificate, the official's token signs the signed
+// attributes (here on SoftHSM2), the server completes it with a
+// timestamp; then the organisation's seal is added on top (desk+seal).
+// Preflight, pdfsig and Verify accept both signatures; a signature made
+// for another document is refused and leaves the file as prepared.
+func TestTwoStepSigningSoftHSM(t *testing.T) {
+	pki := newTestPKI(t, nil)
+	tsa := pki.tsa(t)
+	now := time.Now()
+	cert, key, err := pki.Official("Trần Thị Bình", now.Add(-time.Hour), now.Add(365*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdftest.NewSoftHSM(t)
+	pdftest.SoftHSMToken(t, "binh", "135790", key, cert)
+	tok, err := OpenTokenKey(TokenConfig{Module: pdftest.SoftHSM, Token: "binh", Key: "official"}, "135790")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	chain := append(tok.Chain(), pki.CA)
+
+	dir := t.TempDir()
+	path := assembleFile(t, dir, testPages(t, 2), PDFA1B)
+	other := assembleFile(t, t.TempDir(), testPages(t, 1), PDFA1B)
+	ph := prepareFile(t, path, chain, "Chuyên viên một cửa")
+	phOther := prepareFile(t, other, chain, "")
+
+	// The client computes the attributes on its own; they must be the ones the server checks.
+	attrs, err := SignedAttributes(ph.MessageDigest, tok.Chain()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherAttrs, _ := SignedAttributes(phOther.MessageDigest, tok.Chain()[0])
+	wrong, err := tok.SignAttributes(otherAttrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	if err := completeFile(path, ph, wrong, chain, tsa); !errors.Is(err, ErrBadSignatureValue) {
+		t.Fatalf("a signature for another document: %v, want ErrBadSignatureValue", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("a refused signature changed the file")
+	}
+	sig, err := tok.SignAttributes(attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := completeFile(path, ph, sig, chain, tsa); err != nil {
+		t.Fatalf("CompleteSignature: %v", err)
+	}
+	checkPreflight(t, path)
+	nss := pki.nssDB(t)
+	out := pdfsig(t, nss, path)
+	for _, want := range []string{"Signature is Valid", "Total document signed", "ETSI.CAdES.detached", "Certificate is Trusted", "Trần Thị Bình"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pdfsig lacks %q:\n%s", want, out)
+		}
+	}
+	r := verifyFile(t, path, pki.caPEM)
+	if !r.OK() || len(r.Signatures) != 1 || r.Signatures[0].Timestamp == nil || !r.Signatures[0].Timestamp.Valid {
+		t.Fatalf("Verify: %+v", r.Signatures)
+	}
+	// desk+seal: the organisation's signature on top.
+	signFile(t, pki.signer(t), path)
+	checkPreflight(t, path)
+	out = pdfsig(t, nss, path)
+	if n := strings.Count(out, "Signature is Valid"); n != 2 {
+		t.Errorf("pdfsig: %d valid signatures, want 2:\n%s", n, out)
+	}
+	r = verifyFile(t, path, pki.caPEM)
+	if !r.OK() || len(r.Signatures) != 2 || !r.Signatures[0].Intact || r.Signatures[0].ModifiedAfter {
+		t.Fatalf("Verify after the seal: %+v", r.Signatures)
+	}
+}
+
+// Each certificate the server must refuse is refused, with a reason in both languages.
+func TestCheckSignerCertificate(t *testing.T) {
+	pki := newTestPKI(t, nil)
+	stranger := newTestPKI(t, nil)
+	now := time.Now()
+	roots := x509.NewCertPool()
+	roots.AddCert(pki.CA)
+	good, _, _ := pki.Official("Trần Thị Bình", now.Add(-time.Hour), now.Add(time.Hour))
+	expired, _, _ := pki.Official("Trần Thị Bình", now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	early, _, _ := pki.Official("Trần Thị Bình", now.Add(24*time.Hour), now.Add(48*time.Hour))
+	foreign, _, _ := stranger.Official("Trần Thị Bình", now.Add(-time.Hour), now.Add(time.Hour))
+	for _, tc := range []struct {
+		name     string
+		cert     *x509.Certificate
+		official string
+		roots    *x509.CertPool
+		want     string
+	}{
+		{"good", good, "TRẦN THỊ  BÌNH", roots, ""},
+		{"decomposed name on record", good, "Tra\u0302\u0300n Thi\u0323 Bi\u0300nh", roots, ""},
+		{"another official", good, "Nguyễn Văn A", roots, "not to"},
+		{"expired", expired, "Trần Thị Bình", roots, "expired"},
+		{"not yet valid", early, "Trần Thị Bình", roots, "not valid before"},
+		{"unknown CA", foreign, "Trần Thị Bình", roots, "trusted"},
+		{"no anchors", good, "Trần Thị Bình", nil, "trust anchors"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckSignerCertificate([]*x509.Certificate{tc.cert}, CertCheck{Roots: tc.roots, Official: tc.official})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var p *CertProblem
+			if !errors.As(err, &p) || !strings.Contains(p.Reason, tc.want) || p.ReasonVI == "" {
+				t.Fatalf("got %v, want a refusal with %q", err, tc.want)
+			}
+		})
+	}
+}
