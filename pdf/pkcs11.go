@@ -58,9 +58,9 @@ func (c SignerConfig) openPKCS11(s *signer, pin string) error {
 // openTokenKey logs in to a PKCS#11 token with pin and finds the key (and
 // its certificate) as SignerConfig does.
 func openTokenKey(c TokenConfig, pin string) (*TokenKey, error) {
-	var s signer
-	if err := (SignerConfig{PKCS11Module: c.Module, PKCS11Token: c.Token, PKCS11Key: c.Key, CertFile: c.CertFile}).openPKCS11(&s, pin); err != nil {
+	k := &TokenKey{}
+	if err := (SignerConfig{PKCS11Module: c.Module, PKCS11Token: c.Token, PKCS11Key: c.Key, CertFile: c.CertFile}).openPKCS11(&k.s, pin); err != nil {
 		return nil, err
 	}
-	return &TokenKey{key: s.key, chain: s.chain, closeFn: s.closeFn}, nil
+	return k, nil
 }

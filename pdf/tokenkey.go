@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"sync"
 )
 
 // TokenConfig names a key on an official's PKCS#11 token (a USB token of
@@ -22,12 +21,7 @@ type TokenConfig struct {
 // TokenKey is a logged-in key on a token, for desk signing: the desk
 // client (`sohoa sign`) and the local signing agent share it. The PIN is
 // used once, to log in, and not kept. Close logs out.
-type TokenKey struct {
-	key     crypto.Signer
-	chain   []*x509.Certificate
-	closeFn func() error
-	once    sync.Once
-}
+type TokenKey struct{ s signer }
 
 // OpenTokenKey logs in to the token with pin and finds the key and its
 // certificate.
@@ -39,7 +33,7 @@ func OpenTokenKey(c TokenConfig, pin string) (*TokenKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !publicKeysEqual(k.key.Public(), k.chain[0].PublicKey) {
+	if !publicKeysEqual(k.s.key.Public(), k.s.chain[0].PublicKey) {
 		k.Close()
 		return nil, errors.New("pdf: the certificate does not belong to the token's key")
 	}
@@ -47,14 +41,14 @@ func OpenTokenKey(c TokenConfig, pin string) (*TokenKey, error) {
 }
 
 // Chain is the key's certificate chain, signer first.
-func (k *TokenKey) Chain() []*x509.Certificate { return k.chain }
+func (k *TokenKey) Chain() []*x509.Certificate { return k.s.chain }
 
 // SignAttributes signs SHA-256 of the DER signed attributes (as returned
 // by SignedAttributes and the server's prepare step) with the token's key:
 // the signature value the server wraps in the CMS.
 func (k *TokenKey) SignAttributes(signedAttrs []byte) ([]byte, error) {
 	sum := sha256.Sum256(signedAttrs)
-	sig, err := k.key.Sign(rand.Reader, sum[:], crypto.SHA256)
+	sig, err := k.s.key.Sign(rand.Reader, sum[:], crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: token signature: %w", err)
 	}
@@ -62,12 +56,4 @@ func (k *TokenKey) SignAttributes(signedAttrs []byte) ([]byte, error) {
 }
 
 // Close logs out of the token.
-func (k *TokenKey) Close() error {
-	var err error
-	k.once.Do(func() {
-		if k.closeFn != nil {
-			err = k.closeFn()
-		}
-	})
-	return err
-}
+func (k *TokenKey) Close() error { return k.s.close() }

@@ -14,58 +14,18 @@ import (
 // SigningComponent is the migration component of desk signing.
 const SigningComponent = "signing"
 
-var signingMigrations = []Migration{
-	{Version: 1, Name: "signing requests and their audit", SQL: schemaSQL(`
-CREATE TABLE signing_requests (
-	id TEXT PRIMARY KEY,
-	batch_id TEXT NOT NULL UNIQUE,
-	dossier_code TEXT NOT NULL,
-	result_code TEXT NOT NULL,
-	title TEXT NOT NULL DEFAULT '',
-	pages INTEGER NOT NULL DEFAULT 0,
-	station TEXT NOT NULL DEFAULT '',
-	official TEXT NOT NULL DEFAULT '',
-	mode TEXT NOT NULL,
-	state TEXT NOT NULL,
-	base_key TEXT NOT NULL,
-	base_sha256 TEXT NOT NULL,
-	prepared TEXT NOT NULL DEFAULT '',  -- JSON of the prepared signature, '' when none
-	signer_name TEXT NOT NULL DEFAULT '',
-	signer_subject TEXT NOT NULL DEFAULT '',
-	signed_at {ts},
-	deadline {ts} NOT NULL,
-	created_at {ts} NOT NULL,
-	updated_at {ts} NOT NULL
-);
-CREATE INDEX signing_requests_queue ON signing_requests (station, state, created_at);
-CREATE INDEX signing_requests_deadline ON signing_requests (state, deadline);
-
-CREATE TABLE signing_audit (
-	id {serial},
-	request_id TEXT NOT NULL,
-	at {ts} NOT NULL,
-	actor TEXT NOT NULL DEFAULT '',
-	action TEXT NOT NULL,
-	detail TEXT NOT NULL DEFAULT '',
-	detail_vi TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX signing_audit_request ON signing_audit (request_id, id);
-`)},
-}
-
 // SigningRecords keeps the documents waiting for a desk official's
 // signature and the history of each (same database as the records, own
 // migration component). Open it with OpenSigningRecords.
-type SigningRecords struct {
-	db *DB
-}
+type SigningRecords struct{ db *DB }
 
 // OpenSigningRecords migrates the signing schema in db.
 func OpenSigningRecords(ctx context.Context, db *DB) (*SigningRecords, error) {
-	if err := db.Migrate(ctx, SigningComponent, signingMigrations); err != nil {
-		return nil, err
+	err := db.Migrate(ctx, SigningComponent, signingMigrations)
+	if err != nil {
+		return nil, fmt.Errorf("storage: signing schema: %w", err)
 	}
-	return &SigningRecords{db: db}, nil
+	return &SigningRecords{db}, nil
 }
 
 // storedPrepared keeps what the API never shows.
@@ -90,14 +50,15 @@ func (s *SigningRecords) CreateRequest(ctx context.Context, r *dossier.SigningRe
 	_, err = s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO signing_requests (id, batch_id, dossier_code, result_code, title, pages, station, official,
 		mode, state, base_key, base_sha256, deadline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		r.ID, r.BatchID, r.DossierCode, r.ResultCode, r.Title, r.Pages, r.Station, r.Official, r.Mode, r.State, r.BaseKey, r.BaseSHA256, r.Deadline, t, t)
-	if err != nil && IsUniqueViolation(err) {
-		old, err := s.RequestByBatch(ctx, r.BatchID)
-		return old, false, err
-	}
-	if err != nil {
+	switch {
+	case err == nil:
+		return r, true, nil
+	case IsUniqueViolation(err): // the batch has one already
+		stored, err = s.RequestByBatch(ctx, r.BatchID)
+		return stored, false, err
+	default:
 		return nil, false, fmt.Errorf("storage: add signing request: %w", err)
 	}
-	return r, true, nil
 }
 
 // Request returns one request (ErrNotFound when unknown).
@@ -121,20 +82,7 @@ func (s *SigningRecords) Queue(ctx context.Context, station, state string, limit
 }
 
 func (s *SigningRecords) list(ctx context.Context, q string, args ...any) ([]dossier.SigningRequest, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: signing requests: %w", err)
-	}
-	defer rows.Close()
-	out := []dossier.SigningRequest{}
-	for rows.Next() {
-		r, err := scanSigningRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, "signing requests", scanSigningRequest, q, args...)
 }
 
 // SetPrepared records the file prepared for a certificate. It is
@@ -169,17 +117,8 @@ func (s *SigningRecords) MarkSigned(ctx context.Context, id, preparedSHA, signer
 // update changes an awaiting request; cond and condArgs narrow it further.
 func (s *SigningRecords) update(ctx context.Context, id, set, cond string, setArgs, condArgs []any) error {
 	args := append(append(append([]any{}, setArgs...), now(), id, dossier.SigningAwaiting), condArgs...)
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE signing_requests SET `+set+`, updated_at = ? WHERE id = ? AND state = ? `+cond), args...)
-	if err != nil {
-		return fmt.Errorf("storage: update signing request: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return nil
-	}
-	if _, err := s.Request(ctx, id); err != nil {
-		return err
-	}
-	return ErrConflict
+	return updateOne(ctx, s.db, "update signing request", func() error { _, err := s.Request(ctx, id); return err },
+		`UPDATE signing_requests SET `+set+`, updated_at = ? WHERE id = ? AND state = ? `+cond, args...)
 }
 
 // ExpireOverdue moves the requests still awaiting at their deadline to
@@ -261,4 +200,44 @@ func scanSigningRequest(r rowScanner) (*dossier.SigningRequest, error) {
 	}
 	q.Deadline, q.CreatedAt, q.UpdatedAt = q.Deadline.UTC(), q.CreatedAt.UTC(), q.UpdatedAt.UTC()
 	return &q, nil
+}
+
+// signingMigrations is the signing schema's history. Append; never edit a released step.
+var signingMigrations = []Migration{
+	{Version: 1, Name: "signing requests and their audit", SQL: schemaSQL(`
+CREATE TABLE signing_requests (
+	id TEXT PRIMARY KEY,
+	batch_id TEXT NOT NULL UNIQUE,
+	dossier_code TEXT NOT NULL,
+	result_code TEXT NOT NULL,
+	title TEXT NOT NULL DEFAULT '',
+	pages INTEGER NOT NULL DEFAULT 0,
+	station TEXT NOT NULL DEFAULT '',
+	official TEXT NOT NULL DEFAULT '',
+	mode TEXT NOT NULL,
+	state TEXT NOT NULL,
+	base_key TEXT NOT NULL,
+	base_sha256 TEXT NOT NULL,
+	prepared TEXT NOT NULL DEFAULT '',  -- JSON of the prepared signature, '' when none
+	signer_name TEXT NOT NULL DEFAULT '',
+	signer_subject TEXT NOT NULL DEFAULT '',
+	signed_at {ts},
+	deadline {ts} NOT NULL,
+	created_at {ts} NOT NULL,
+	updated_at {ts} NOT NULL
+);
+CREATE INDEX signing_requests_queue ON signing_requests (station, state, created_at);
+CREATE INDEX signing_requests_deadline ON signing_requests (state, deadline);
+
+CREATE TABLE signing_audit (
+	id {serial},
+	request_id TEXT NOT NULL,
+	at {ts} NOT NULL,
+	actor TEXT NOT NULL DEFAULT '',
+	action TEXT NOT NULL,
+	detail TEXT NOT NULL DEFAULT '',
+	detail_vi TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX signing_audit_request ON signing_audit (request_id, id);
+`)},
 }

@@ -101,41 +101,56 @@ func (s *StackRecords) StackException(ctx context.Context, id string) (*dossier.
 
 // OpenExceptions returns up to limit open exceptions, oldest first.
 func (s *StackRecords) OpenExceptions(ctx context.Context, limit int) ([]dossier.StackException, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+stackCols+` FROM stack_exceptions WHERE status = ? ORDER BY created_at, id LIMIT ?`), dossier.StackOpen, limit)
-	if err != nil {
-		return nil, fmt.Errorf("storage: stack exceptions: %w", err)
-	}
-	defer rows.Close()
-	out := []dossier.StackException{}
-	for rows.Next() {
-		e, err := scanStackException(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, "stack exceptions", scanStackException,
+		`SELECT `+stackCols+` FROM stack_exceptions WHERE status = ? ORDER BY created_at, id LIMIT ?`, dossier.StackOpen, limit)
 }
 
 // Resolve marks an open exception resolved by batchID. Resolving it again
 // with the same batch is harmless; with another batch, or an unknown id,
 // it is ErrConflict or ErrNotFound.
 func (s *StackRecords) Resolve(ctx context.Context, id, batchID string) error {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE stack_exceptions SET status = ?, batch_id = ?, updated_at = ? WHERE id = ? AND (status = ? OR batch_id = ?)`),
+	return updateOne(ctx, s.db, "resolve stack exception", func() error { _, err := s.StackException(ctx, id); return err },
+		`UPDATE stack_exceptions SET status = ?, batch_id = ?, updated_at = ? WHERE id = ? AND (status = ? OR batch_id = ?)`,
 		dossier.StackResolved, batchID, now(), id, dossier.StackOpen, batchID)
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// updateOne runs an UPDATE of one row meant to change it under a
+// condition: a row not changed is the error of exists (ErrNotFound for an
+// unknown row), else ErrConflict (the row is not in a state to change).
+func updateOne(ctx context.Context, db *DB, what string, exists func() error, q string, args ...any) error {
+	res, err := db.ExecContext(ctx, db.Rebind(q), args...)
 	if err != nil {
-		return fmt.Errorf("storage: resolve stack exception: %w", err)
+		return fmt.Errorf("storage: %s: %w", what, err)
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil
 	}
-	if _, err := s.StackException(ctx, id); err != nil {
+	if err := exists(); err != nil {
 		return err
 	}
 	return ErrConflict
 }
 
-type rowScanner interface{ Scan(dest ...any) error }
+// queryAll runs q (with '?' placeholders) and scans every row with scan;
+// no rows is an empty slice, never nil (it is JSON for the API).
+func queryAll[T any](ctx context.Context, db *DB, what string, scan func(rowScanner) (*T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, db.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
 
 func scanStackException(r rowScanner) (*dossier.StackException, error) {
 	var e dossier.StackException
