@@ -53,7 +53,7 @@ func TestTwoStepSigningSoftHSM(t *testing.T) {
 	}
 	pdftest.NewSoftHSM(t)
 	pdftest.SoftHSMToken(t, "binh", "135790", key, cert)
-	tok, err := OpenTokenKey(TokenConfig{Module: pdftest.SoftHSM, Token: "binh", Key: "official"}, "135790")
+	tok, err := OpenTokenKey(TokenConfig{Module: pdftest.SoftHSM, Token: "binh"}, "135790") // no key label: the token's one key and its certificate
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestTwoStepSigningSoftHSM(t *testing.T) {
 	if err := completeFile(path, ph, sig, chain, tsa); err != nil {
 		t.Fatalf("CompleteSignature: %v", err)
 	}
-	checkPreflight(t, path)
+	pdftest.Preflight(t, path)
 	nss := pki.nssDB(t)
 	out := pdfsig(t, nss, path)
 	for _, want := range []string{"Signature is Valid", "Total document signed", "ETSI.CAdES.detached", "Certificate is Trusted", "Trần Thị Bình"} {
@@ -104,7 +104,7 @@ func TestTwoStepSigningSoftHSM(t *testing.T) {
 	}
 	// desk+seal: the organisation's signature on top.
 	signFile(t, pki.signer(t), path)
-	checkPreflight(t, path)
+	pdftest.Preflight(t, path)
 	out = pdfsig(t, nss, path)
 	if n := strings.Count(out, "Signature is Valid"); n != 2 {
 		t.Errorf("pdfsig: %d valid signatures, want 2:\n%s", n, out)

@@ -3,6 +3,7 @@
 package pdf
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 
@@ -43,7 +44,19 @@ func (c SignerConfig) openPKCS11(s *signer, pin string) error {
 		s.chain, err = readCertChain(c.CertFile)
 	} else {
 		var cert *x509.Certificate
-		cert, err = p11.FindCertificate(nil, []byte(c.PKCS11Key), nil)
+		if c.PKCS11Key != "" {
+			cert, err = p11.FindCertificate(nil, []byte(c.PKCS11Key), nil)
+		} else {
+			// No label: the certificate paired with the token's one key
+			// (an official's token holds just theirs).
+			var pairs []tls.Certificate
+			pairs, err = p11.FindAllPairedCertificates()
+			for _, p := range pairs {
+				if p.Leaf != nil && publicKeysEqual(key.Public(), p.Leaf.PublicKey) {
+					cert = p.Leaf
+				}
+			}
+		}
 		if err == nil && cert == nil {
 			err = fmt.Errorf("no certificate labelled %q on the token: give --sign-cert", c.PKCS11Key)
 		}

@@ -57,3 +57,7 @@ func (k *TokenKey) SignAttributes(signedAttrs []byte) ([]byte, error) {
 
 // Close logs out of the token.
 func (k *TokenKey) Close() error { return k.s.close() }
+
+// ReadCertificates reads the PEM certificates of a file, in order: the
+// chain a desk client sends beside its token's certificate.
+func ReadCertificates(path string) ([]*x509.Certificate, error) { return readCertChain(path) }

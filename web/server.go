@@ -93,6 +93,10 @@ type Config struct {
 	Review      ReviewLog
 	Reassembler Reassembler
 
+	// Signing answers /v1/signing (documents waiting for the desk
+	// official's signature); nil leaves the routes unanswered (404).
+	Signing Signing
+
 	// Search answers GET /v1/search (JSON); UI serves the search page at /
 	// and its assets. Both come from the search side of this package; nil
 	// leaves the routes unanswered (404).
@@ -249,6 +253,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /v1/session", http.HandlerFunc(s.postSession))
 	h("DELETE /v1/session", http.HandlerFunc(s.deleteSession))
 	h("GET /v1/whoami", s.auth(s.whoami, dossier.RoleStation, dossier.RoleCase, dossier.RoleArchivist))
+	s.signingRoutes(h)
 	if s.cfg.Search != nil {
 		h("GET /v1/search", s.auth(s.cfg.Search.ServeHTTP, dossier.RoleArchivist))
 	}

@@ -71,6 +71,19 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		return nil
 	}
 
+	mode := dossier.SignServer
+	if r.desk != nil {
+		mode = r.desk.cfg.Modes.For(b)
+	}
+	if mode != dossier.SignServer {
+		// Assembled already: the document waits for its official (or expired).
+		if _, err := r.desk.cfg.Records.RequestByBatch(ctx, b.ID); err == nil {
+			return nil
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("signing request of batch %s: %w", b.ID, err)
+		}
+	}
+
 	code, err := r.cfg.Records.ReserveResultCode(ctx, b.ID)
 	if err != nil {
 		return fmt.Errorf("reserve result code: %w", err)
@@ -109,6 +122,9 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		return fmt.Errorf("assemble %s: %w", code, err)
 	}
 	r.m.since("assemble", start)
+	if mode != dossier.SignServer {
+		return r.desk.await(ctx, b, code, mode, f)
+	}
 	if r.cfg.Signer != nil {
 		start = time.Now()
 		if err := r.cfg.Signer.Sign(ctx, f); err != nil {

@@ -40,6 +40,9 @@ type Config struct {
 	// SignerName is recorded with each result (the certificate's subject).
 	SignerName  string
 	Conformance pdf.Conformance // PDF/A-2b when empty
+	// Desk configures signing by the desk official (modes desk and
+	// desk+seal); without Desk.Records the server's Signer signs all.
+	Desk DeskConfig
 	// Concurrency is how many pages this process OCRs at once (the page
 	// queue's prefetch); runtime.NumCPU() when 0. Documents are assembled
 	// max(1, Concurrency/2) at a time.
@@ -136,6 +139,7 @@ type Runner struct {
 	m      *metrics
 	client *Client
 	events *dispatcher
+	desk   *Desk // nil: no desk signing
 	runMu  sync.Mutex
 }
 
@@ -183,6 +187,11 @@ func New(cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("workers: metrics: %w", err)
 	}
 	r := &Runner{cfg: cfg, log: cfg.Logger, m: m}
+	if cfg.Desk.Records != nil {
+		if r.desk, err = newDesk(r, cfg.Desk); err != nil {
+			return nil, err
+		}
+	}
 	r.client = NewClient(cfg.Queue, cfg.Logger, m)
 	r.events = newDispatcher(cfg.Records, cfg.Events, cfg.Logger, m)
 	if !cfg.NoWorkers {
@@ -225,6 +234,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	if !r.cfg.Events.Disabled {
 		wg.Go(func() { r.events.run(ctx) })
 	}
+	if r.desk != nil {
+		wg.Go(func() { r.desk.expireLoop(ctx) })
+	}
 	wg.Go(func() {
 		r.m.watchDepth(ctx, r.cfg.Queue, []string{PageJob{}.Kind(), DocumentJob{}.Kind()}, 5*time.Second)
 	})
@@ -238,6 +250,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	wg.Wait()
 	return err
 }
+
+// Desk is the server side of signing at the desk; nil when not configured.
+func (r *Runner) Desk() *Desk { return r.desk }
 
 // Client is the job client, for enqueueing jobs directly.
 func (r *Runner) Client() *Client { return r.client }

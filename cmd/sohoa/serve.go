@@ -34,7 +34,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{e.ui.t("serve không nhận đối số", "serve takes no arguments")}
 	}
-	if err := checkResultPolicy(e.ui, c.workers, c.sign.Enabled(), c.unsigned, c.webhookURL); err != nil {
+	if err := c.desk.check(e.ui); err != nil {
+		return err
+	}
+	if err := checkResultPolicy(e.ui, c.workers, c.sign.Enabled() || !c.desk.serverKeyNeeded(), c.unsigned, c.webhookURL); err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {

@@ -41,6 +41,7 @@ type stackConfig struct {
 
 	workers int // page OCR concurrency in this process; 0 = API only
 	sign    pdf.SignerConfig
+	desk    deskFlags
 	pdfa    string // PDF/A part and level: 1b, 2b (default), 3b
 
 	unsigned   bool   // --unsigned: results may go out without a signature
@@ -86,6 +87,7 @@ func (c *stackConfig) addFlags(fs *flag.FlagSet, u ui) {
 	fs.StringVar(&c.pdfa, "pdfa", "2b", u.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
 	fs.BoolVar(&c.unsigned, "unsigned", false, u.t("cho phép tạo kết quả KHÔNG ký số (chỉ để thử; mặc định serve từ chối chạy không có khóa ký)", "allow results WITHOUT a digital signature (trials only; by default serve refuses to run without a signing key)"))
 	c.sign.AddFlags(fs)
+	c.desk.addFlags(fs, u)
 	localizeFlags(fs, u)
 }
 
@@ -247,6 +249,10 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		}
 		st.pool = ocr.NewPool(opts)
 	}
+	desk, err := c.desk.open(ctx, st.db, c.sign.TSAURL)
+	if err != nil {
+		return st, err
+	}
 	st.runner, err = workers.New(workers.Config{
 		Queue:       st.queue,
 		Records:     st.records,
@@ -258,6 +264,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		Signer:      st.signer,
 		SignerName:  signerName,
 		Conformance: pdf.Conformance(c.pdfa),
+		Desk:        desk,
 		Concurrency: c.workers,
 		NoWorkers:   c.workers <= 0,
 		Events: workers.EventsConfig{
@@ -299,7 +306,12 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		st.stacks.Text = paperstack.OCRText{Pool: st.pool}
 	}
 	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
+	var signing web.Signing
+	if d := st.runner.Desk(); d != nil {
+		signing = d
+	}
 	st.server, err = web.New(web.Config{
+		Signing:  signing,
 		Records:  st.records,
 		Blobs:    st.blobs,
 		Catalog:  st.catalog,

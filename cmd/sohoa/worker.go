@@ -43,6 +43,8 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	unsigned := fs.Bool("unsigned", false, e.ui.t("cho phép tạo kết quả KHÔNG ký số (chỉ để thử)", "allow results WITHOUT a digital signature (trials only)"))
 	var sc pdf.SignerConfig
 	sc.AddFlags(fs)
+	var df deskFlags
+	df.addFlags(fs, e.ui)
 	localizeFlags(fs, e.ui)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,7 +57,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError{e.ui.t("--pdfa phải là 1b, 2b hoặc 3b", "--pdfa must be 1b, 2b or 3b")}
 	}
-	if err := checkResultPolicy(e.ui, 1, sc.Enabled(), *unsigned, *webhook); err != nil {
+	if err := df.check(e.ui); err != nil {
+		return err
+	}
+	if err := checkResultPolicy(e.ui, 1, sc.Enabled() || !df.serverKeyNeeded(), *unsigned, *webhook); err != nil {
 		return err
 	}
 	if *amqpURL == "" || *s3URL == "" || *dbURL == "" {
@@ -113,6 +118,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		}
 		defer signer.Close()
 	}
+	desk, err := df.open(ctx, db, sc.TSAURL)
+	if err != nil {
+		return err
+	}
 	pool := ocr.NewPool(ocr.Options{Languages: *lang, Engines: *concurrency})
 	defer pool.Close()
 
@@ -129,6 +138,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		Signer:      signer,
 		SignerName:  sc.Name,
 		Conformance: pdf.Conformance(*pdfa),
+		Desk:        desk,
 		Concurrency: *concurrency,
 		Events: workers.EventsConfig{
 			Publisher:     q,

@@ -77,3 +77,24 @@ type SigningAudit struct {
 	Detail    string    `json:"detail,omitempty"`
 	DetailVI  string    `json:"detail_vi,omitempty"`
 }
+
+// SigningDigest is what an official's token signs for a prepared
+// request, with what it is computed over.
+type SigningDigest struct {
+	MessageDigest    []byte `json:"message_digest"`    // SHA-256 over the ByteRange of the prepared file
+	SignedAttributes []byte `json:"signed_attributes"` // DER SET OF the CMS signed attributes
+	Digest           []byte `json:"digest"`            // SHA-256 of SignedAttributes: what the key signs
+	Algorithm        string `json:"algorithm"`         // "SHA-256"
+	PreparedSHA256   string `json:"prepared_sha256"`
+	SignerName       string `json:"signer_name"`
+}
+
+// SigningRefusal is a signing step refused, with the reason in English and
+// Vietnamese. Conflict: the request is not in a state for it (HTTP 409);
+// otherwise what was sent is wrong (HTTP 422).
+type SigningRefusal struct {
+	Conflict         bool
+	Reason, ReasonVI string
+}
+
+func (e *SigningRefusal) Error() string { return "signing refused: " + e.Reason }

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/pdf/pdftest"
+	"github.com/sohoa/sohoa/web/webtest"
+)
+
+// deskPKI is a test CA issuing officials' certificates, each on a
+// SoftHSM2 token of its own, the organisation's seal key, and a TSA.
+type deskPKI struct {
+	*pdftest.PKI
+	tsa      string
+	trustDir string
+}
+
+func newDeskPKI(t *testing.T) *deskPKI {
+	t.Helper()
+	p, err := pdftest.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &deskPKI{PKI: p, tsa: p.TSA(t), trustDir: t.TempDir()}
+	os.WriteFile(filepath.Join(d.trustDir, "root.pem"), p.CAPEM(), 0o644)
+	pdftest.NewSoftHSM(t)
+	return d
+}
+
+// token puts a certificate for name, valid from nb to na, on a new token.
+func (d *deskPKI) token(t *testing.T, label, name string, nb, na time.Time) {
+	t.Helper()
+	cert, key, err := d.Official(name, nb, na)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdftest.SoftHSMToken(t, label, "1234", key, cert)
+}
+
+// deskStack serves a distributed stack where station quay-ky signs at the
+// desk and quay-dau signs then gets the organisation's seal.
+func deskStack(t *testing.T, d *deskPKI) *testStack {
+	t.Helper()
+	c := distributedConfig(t)
+	c.workers = 1
+	c.pdfa = "1b" // what PDFBox Preflight validates
+	p12, pass, err := d.WriteP12(t.TempDir(), "seal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sign.P12File, c.sign.PassFile, c.sign.TSAURL = p12, pass, d.tsa
+	c.desk.modes.Add("station:quay-ky=desk")
+	c.desk.modes.Add("station:quay-dau=desk+seal")
+	c.desk.trustDir, c.desk.deadline = d.trustDir, time.Hour
+	return startStack(t, c)
+}
+
+// awaitSigning uploads one page as official at station and waits for its
+// signing request.
+func awaitSigning(t *testing.T, ts *testStack, token, station, official string) dossier.SigningRequest {
+	t.Helper()
+	ctx := context.Background()
+	cl := &ingest.Client{Server: ts.url, Token: token}
+	m := &ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33", Title: "Đơn đề nghị " + station, DocumentType: "don",
+		Station: station, Operator: official, Pages: []string{"p1.jpg"}, AllowDuplicate: true}
+	up, err := cl.Upload(ctx, m, []string{page(t, t.TempDir(), "p1.jpg", len(station))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		q, err := cl.SigningQueue(ctx, dossier.SigningAwaiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range q {
+			if r.BatchID == up.BatchID {
+				return r
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	b, _ := ts.records.Batch(ctx, up.BatchID)
+	t.Fatalf("no signing request for batch %s: %+v", up.BatchID, b)
+	return dossier.SigningRequest{}
+}
+
+// sohoaSign runs `sohoa sign` with the PIN on stdin.
+func sohoaSign(t *testing.T, ts *testStack, token, label, pin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(sohoatest.Binary(t), append([]string{"sign", "--server", ts.url, "--token", token,
+		"--pkcs11", pdftest.SoftHSM, "--pkcs11-token", label}, args...)...)
+	cmd.Env = append(os.Environ(), "SOHOA_LANG=en")
+	cmd.Stdin = strings.NewReader(pin + "\n")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// notLinked fails the test when the request's result exists.
+func notLinked(t *testing.T, ts *testStack, admin string, r dossier.SigningRequest) {
+	t.Helper()
+	if s := webtest.Call(t, "GET", ts.url+"/v1/results/"+r.ResultCode, admin, nil, "", nil); s != http.StatusNotFound {
+		t.Fatalf("result %s after a refused signature: %d, want 404", r.ResultCode, s)
+	}
+}
+
+// checkSigned fetches a linked result and checks it with Preflight, pdfsig
+// (trusting the test CA) and Verify: want signatures, all valid.
+func checkSigned(t *testing.T, ts *testStack, d *deskPKI, admin, code string, want int, nss string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", ts.url+"/v1/results/"+code+"/pdf", nil)
+	resp, body := webtest.Do(t, req, admin)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", code, resp.StatusCode, body)
+	}
+	f := filepath.Join(t.TempDir(), code+".pdf")
+	os.WriteFile(f, body, 0o644)
+	pdftest.Preflight(t, f)
+	out := pdftest.Pdfsig(t, f, "-nssdir", nss)
+	if n := strings.Count(out, "Signature is Valid"); n != want || strings.Count(out, "Certificate is Trusted") != want || !strings.Contains(out, "Total document signed") {
+		t.Errorf("pdfsig: %d valid signatures, want %d, all trusted, the last over the whole file:\n%s", n, want, out)
+	}
+	rep, err := pdf.Verify(context.Background(), bytes.NewReader(body), int64(len(body)), pdf.VerifyOptions{TrustPEM: d.CAPEM(), RequirePDFA: true})
+	if err != nil || !rep.OK() || len(rep.Signatures) != want {
+		t.Fatalf("Verify: %v %+v", err, rep)
+	}
+	if rep.Signatures[0].Timestamp == nil || !rep.Signatures[0].Timestamp.Valid {
+		t.Errorf("the desk signature has no valid timestamp: %+v", rep.Signatures[0])
+	}
+}
+
+// TestDeskSigning: on the real services, a batch of a desk-signing station
+// is OCR'd and assembled, then waits; the official's own token (SoftHSM2)
+// signs it through `sohoa sign`, and the result is linked, PDF/A-1b and
+// validly signed. Another official's token, an expired certificate and a
+// signature over another digest are each refused with nothing linked. At
+// a desk+seal station the organisation's signature follows the official's
+// and both verify.
+func TestDeskSigning(t *testing.T) {
+	d := newDeskPKI(t)
+	now := time.Now()
+	const official = "Nguyễn Thị Thủy Tiên"
+	d.token(t, "tien", "NGUYỄN THỊ THỦY TIÊN", now.Add(-time.Hour), now.Add(365*24*time.Hour))
+	d.token(t, "tien-cu", official, now.Add(-400*24*time.Hour), now.Add(-24*time.Hour))
+	d.token(t, "cuong", "Lê Văn Cường", now.Add(-time.Hour), now.Add(365*24*time.Hour))
+	ts := deskStack(t, d)
+	admin := ts.token(t, dossier.RoleAdmin, "admin")
+	desk := ts.token(t, dossier.RoleStation, "quay-ky")
+	r := awaitSigning(t, ts, desk, "quay-ky", official)
+	if r.Official != official || r.Mode != dossier.SignDesk || r.Pages != 1 {
+		t.Fatalf("signing request: %+v", r)
+	}
+	notLinked(t, ts, admin, r)
+
+	// Another official's token and an expired certificate: refused at prepare.
+	for _, tc := range []struct{ label, want string }{{"cuong", "not to"}, {"tien-cu", "expired"}} {
+		_, stderr, err := sohoaSign(t, ts, desk, tc.label, "1234", "--all")
+		if err == nil || !strings.Contains(stderr, "REFUSED") || !strings.Contains(stderr, tc.want) {
+			t.Fatalf("sohoa sign with token %s: %v\n%s", tc.label, err, stderr)
+		}
+		notLinked(t, ts, admin, r)
+	}
+
+	// A signature over another digest: refused at upload.
+	key, err := pdf.OpenTokenKey(pdf.TokenConfig{Module: pdftest.SoftHSM, Token: "tien"}, "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &ingest.Client{Server: ts.url, Token: desk}
+	if _, err := cl.PrepareSigning(context.Background(), r.ID, key.Chain()); err != nil {
+		t.Fatal(err)
+	}
+	other := sha256.Sum256([]byte("another document"))
+	attrs, _ := pdf.SignedAttributes(other[:], key.Chain()[0])
+	sig, _ := key.SignAttributes(attrs)
+	key.Close()
+	var refusal apiErr
+	body := `{"signature":"` + base64.StdEncoding.EncodeToString(sig) + `"}`
+	if s := webtest.Call(t, "POST", ts.url+"/v1/signing/"+r.ID+"/signature", desk, strings.NewReader(body), "application/json", &refusal); s != 422 || refusal.ErrorVI == "" || !strings.Contains(refusal.Error, "digest") {
+		t.Fatalf("a signature over another digest: %d %+v", s, refusal)
+	}
+	notLinked(t, ts, admin, r)
+
+	// The official's own token, through sohoa sign.
+	stdout, stderr, err := sohoaSign(t, ts, desk, "tien", "1234", r.ID)
+	if err != nil || !strings.Contains(stdout, "signed "+r.ResultCode) {
+		t.Fatalf("sohoa sign: %v\n%s\n%s", err, stdout, stderr)
+	}
+	nss := d.NSSDB(t, t.TempDir())
+	checkSigned(t, ts, d, admin, r.ResultCode, 1, nss)
+	var res dossier.Result
+	if s := webtest.Call(t, "GET", ts.url+"/v1/results/"+r.ResultCode, admin, nil, "", &res); s != 200 || !pdf.SameName(res.Signer, official) {
+		t.Fatalf("result: %d %+v", s, res)
+	}
+	// Signing it again is a conflict: a signed file is never altered.
+	if _, stderr, err := sohoaSign(t, ts, desk, "tien", "1234", r.ID); err == nil {
+		t.Fatalf("signing a signed document again succeeded:\n%s", stderr)
+	}
+	var audit struct {
+		Audit []dossier.SigningAudit `json:"audit"`
+	}
+	webtest.Call(t, "GET", ts.url+"/v1/signing/"+r.ID+"/audit", desk, nil, "", &audit)
+	var actions []string
+	for _, a := range audit.Audit {
+		actions = append(actions, a.Action)
+	}
+	if got := strings.Join(actions, " "); got != "assembled refused refused prepared refused prepared signed" {
+		t.Errorf("audit: %s", got)
+	}
+
+	// desk+seal: the official, then the organisation.
+	seal := ts.token(t, dossier.RoleStation, "quay-dau")
+	r2 := awaitSigning(t, ts, seal, "quay-dau", official)
+	if _, stderr, err := sohoaSign(t, ts, seal, "tien", "1234", "--all"); err != nil {
+		t.Fatalf("sohoa sign (desk+seal): %v\n%s", err, stderr)
+	}
+	checkSigned(t, ts, d, admin, r2.ResultCode, 2, nss)
+}

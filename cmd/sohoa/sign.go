@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/pdf"
+)
+
+// runSign is the desk official's signer: it lists the documents waiting
+// for their signature and signs them with their own token (PKCS#11), the
+// key never leaving it. The PIN is read from the terminal without echo
+// (or, with no terminal, one line of stdin), never from argv or the
+// environment.
+func runSign(ctx context.Context, e *env, args []string) error {
+	fs := e.flagSet("sign", e.ui.t("Cách dùng: sohoa sign --server URL --token MÃ --pkcs11 THƯ_VIỆN [--pkcs11-token NHÃN] [--pkcs11-key NHÃN] [--list | --all | MÃ_YÊU_CẦU...]",
+		"Usage: sohoa sign --server URL --token T --pkcs11 LIB [--pkcs11-token LABEL] [--pkcs11-key LABEL] [--list | --all | REQUEST_ID...]")+"\n"+
+		e.ui.t("Liệt kê các tài liệu chờ cán bộ ký và ký bằng token của cán bộ; mã PIN được hỏi trên màn hình, không bao giờ lấy từ tham số hay biến môi trường.",
+			"Lists the documents waiting for the official's signature and signs them with the official's token; the PIN is asked on the terminal, never taken from arguments or the environment."))
+	var sf serverFlags
+	sf.add(fs, e.ui, false)
+	module := fs.String("pkcs11", "", e.ui.t("thư viện PKCS#11 của token (.so/.dll)", "PKCS#11 library of the token (.so/.dll)"))
+	tokenLabel := fs.String("pkcs11-token", "", e.ui.t("nhãn token (mặc định: token duy nhất)", "token label"))
+	keyLabel := fs.String("pkcs11-key", "", e.ui.t("nhãn khóa và chứng thư trên token (mặc định: khóa duy nhất)", "label of the key and certificate on the token (default: its only key)"))
+	chainFile := fs.String("chain", "", e.ui.t("tệp PEM các chứng thư trung gian/gốc gửi kèm", "PEM file of intermediate/root certificates to send along"))
+	list := fs.Bool("list", false, e.ui.t("chỉ liệt kê, không ký", "list only, sign nothing"))
+	all := fs.Bool("all", false, e.ui.t("ký tất cả tài liệu đang chờ", "sign every waiting document"))
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	c, err := sf.client(e)
+	if err != nil {
+		return err
+	}
+	queue, err := c.SigningQueue(ctx, dossier.SigningAwaiting)
+	if err != nil {
+		return err
+	}
+	printSigningQueue(e, queue)
+	if *list {
+		return nil
+	}
+	todo, err := pickRequests(e, queue, pos, *all)
+	if err != nil || len(todo) == 0 {
+		return err
+	}
+	if *module == "" || *tokenLabel == "" {
+		return usageError{e.ui.t("cần --pkcs11 THƯ_VIỆN và --pkcs11-token NHÃN để ký", "--pkcs11 LIB and --pkcs11-token LABEL are needed to sign")}
+	}
+	pin, err := readPIN(e, *tokenLabel)
+	if err != nil {
+		return err
+	}
+	key, err := pdf.OpenTokenKey(pdf.TokenConfig{Module: *module, Token: *tokenLabel, Key: *keyLabel}, pin)
+	if err != nil {
+		return &userError{vi: "không mở được token " + *tokenLabel + " (sai PIN hoặc sai nhãn?)", en: "cannot open token " + *tokenLabel + " (wrong PIN or label?)", err: err}
+	}
+	defer key.Close()
+	chain := key.Chain()
+	if *chainFile != "" {
+		extra, err := pdf.ReadCertificates(*chainFile)
+		if err != nil {
+			return err
+		}
+		chain = append(chain[:1:1], extra...)
+	}
+	start := time.Now()
+	failed := 0
+	for _, r := range todo {
+		res, err := signOne(ctx, c, key, chain, r)
+		if err != nil {
+			failed++
+			fmt.Fprintf(e.stderr, "%s %s: %s\n", e.ui.t("TỪ CHỐI", "REFUSED"), r.ResultCode, apiErrorText(e, err))
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s %s %s %s\n", e.ui.t("đã ký", "signed"), res.Code, res.SHA256, res.Signer)
+	}
+	fmt.Fprintf(e.stderr, e.ui.t("%d/%d tài liệu đã ký trong %.1f giây\n", "%d/%d documents signed in %.1f s\n"), len(todo)-failed, len(todo), time.Since(start).Seconds())
+	if failed > 0 {
+		return &userError{vi: fmt.Sprintf("%d tài liệu không ký được", failed), en: fmt.Sprintf("%d documents were not signed", failed)}
+	}
+	return nil
+}
+
+// signOne prepares one request for the chain, checks that what the server
+// asks the token to sign is the PAdES signed attributes of a document
+// digest for this certificate (so a hostile server cannot have the key
+// sign anything else), signs and uploads.
+func signOne(ctx context.Context, c *ingest.Client, key *pdf.TokenKey, chain []*x509.Certificate, r dossier.SigningRequest) (*dossier.Result, error) {
+	d, err := c.PrepareSigning(ctx, r.ID, chain)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := pdf.SignedAttributes(d.MessageDigest, chain[0])
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(attrs)
+	if !bytes.Equal(attrs, d.SignedAttributes) || !bytes.Equal(sum[:], d.Digest) {
+		return nil, errors.New("the server asked to sign something other than this document's signed attributes; nothing was signed")
+	}
+	sig, err := key.SignAttributes(attrs)
+	if err != nil {
+		return nil, err
+	}
+	return c.PostSignature(ctx, r.ID, sig, chain)
+}
+
+func printSigningQueue(e *env, q []dossier.SigningRequest) {
+	if len(q) == 0 {
+		fmt.Fprintln(e.stderr, e.ui.t("Không có tài liệu nào chờ ký.", "Nothing waits for a signature."))
+		return
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, e.ui.t("MÃ YÊU CẦU\tKẾT QUẢ\tTRÍCH YẾU\tSỐ TRANG\tNGƯỜI KÝ\tSHA-256", "REQUEST\tRESULT\tTITLE\tPAGES\tOFFICIAL\tSHA-256"))
+	for _, r := range q {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.ResultCode, r.Title, r.Pages, r.Official, r.BaseSHA256[:min(16, len(r.BaseSHA256))])
+	}
+	tw.Flush()
+}
+
+// pickRequests returns the requests named by id, or all with --all.
+func pickRequests(e *env, q []dossier.SigningRequest, ids []string, all bool) ([]dossier.SigningRequest, error) {
+	if all {
+		return q, nil
+	}
+	if len(ids) == 0 {
+		fmt.Fprintln(e.stderr, e.ui.t("Chọn tài liệu để ký bằng MÃ_YÊU_CẦU, hoặc --all để ký tất cả.", "Choose documents to sign by REQUEST_ID, or --all to sign them all."))
+		return nil, nil
+	}
+	byID := map[string]dossier.SigningRequest{}
+	for _, r := range q {
+		byID[r.ID] = r
+	}
+	var out []dossier.SigningRequest
+	for _, id := range ids {
+		r, ok := byID[id]
+		if !ok {
+			return nil, &userError{vi: "không có tài liệu " + id + " chờ ký", en: "no document " + id + " waits for a signature"}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// readPIN asks for the token's PIN on the terminal without echo; with no
+// terminal (a script) it reads one line of stdin.
+func readPIN(e *env, label string) (string, error) {
+	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
+		defer tty.Close()
+		if term.IsTerminal(int(tty.Fd())) {
+			fmt.Fprintf(tty, e.ui.t("Mã PIN của token %s: ", "PIN of token %s: "), label)
+			pin, err := term.ReadPassword(int(tty.Fd()))
+			fmt.Fprintln(tty)
+			return string(pin), err
+		}
+	}
+	line, err := bufio.NewReader(io.LimitReader(e.stdin, 256)).ReadString('\n')
+	if err != nil && line == "" {
+		return "", &userError{vi: "không đọc được mã PIN", en: "cannot read the PIN", err: err}
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// apiErrorText is a refusal in the user's language.
+func apiErrorText(e *env, err error) string {
+	var ae *ingest.APIError
+	if errors.As(err, &ae) {
+		return e.ui.t(ae.VI, ae.EN)
+	}
+	return err.Error()
+}

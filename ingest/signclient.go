@@ -1,0 +1,77 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
+)
+
+// SigningQueue lists the desk's documents in state (GET /v1/signing):
+// dossier.SigningAwaiting for what waits for its official.
+func (c *Client) SigningQueue(ctx context.Context, state string) ([]dossier.SigningRequest, error) {
+	var out struct {
+		Requests []dossier.SigningRequest `json:"requests"`
+	}
+	if err := c.getJSON(ctx, "/v1/signing?state="+url.QueryEscape(state), &out); err != nil {
+		return nil, err
+	}
+	return out.Requests, nil
+}
+
+// PrepareSigning presents the official's certificate chain for a request
+// (POST /v1/signing/{id}/prepare) and returns what the token must sign.
+func (c *Client) PrepareSigning(ctx context.Context, id string, chain []*x509.Certificate) (*dossier.SigningDigest, error) {
+	var out dossier.SigningDigest
+	if err := c.postJSON(ctx, "/v1/signing/"+url.PathEscape(id)+"/prepare", map[string]any{"chain": rawChain(chain)}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PostSignature sends the token's signature value for a prepared request
+// (POST /v1/signing/{id}/signature) and returns the linked result.
+func (c *Client) PostSignature(ctx context.Context, id string, signature []byte, chain []*x509.Certificate) (*dossier.Result, error) {
+	var out dossier.Result
+	if err := c.postJSON(ctx, "/v1/signing/"+url.PathEscape(id)+"/signature", map[string]any{"signature": signature, "chain": rawChain(chain)}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func rawChain(chain []*x509.Certificate) [][]byte {
+	out := make([][]byte, len(chain))
+	for i, c := range chain {
+		out[i] = c.Raw
+	}
+	return out
+}
+
+// postJSON posts body as JSON and decodes a 200 answer into v; any other
+// answer is an *APIError.
+func (c *Client) postJSON(ctx context.Context, path string, body, v any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.Server, "/")+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return readAPIError(resp)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}

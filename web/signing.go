@@ -1,0 +1,233 @@
+package web
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// Signing is signing at the desk in two steps (*workers.Desk implements
+// it): the documents waiting for an official's signature, prepare (the
+// signature field for their certificate and the digest their token signs)
+// and complete (the signature value, checked, embedded, linked). Refused
+// steps are *dossier.SigningRefusal; unknown ids storage.ErrNotFound.
+type Signing interface {
+	Queue(ctx context.Context, station, state string, limit int) ([]dossier.SigningRequest, error)
+	Request(ctx context.Context, id string) (*dossier.SigningRequest, error)
+	// Document opens the unsigned PDF/A of a request (the preview).
+	Document(ctx context.Context, req *dossier.SigningRequest) (io.ReadCloser, storage.ObjectInfo, error)
+	Prepare(ctx context.Context, id string, chain []*x509.Certificate, actor string) (*dossier.SigningDigest, error)
+	Complete(ctx context.Context, id string, signature []byte, chain []*x509.Certificate, actor string) (*dossier.Result, error)
+	Audit(ctx context.Context, id string) ([]dossier.SigningAudit, error)
+}
+
+// Bounds of what a desk client posts: a chain of a few certificates.
+const (
+	maxSigningBody = 256 << 10
+	maxChainCerts  = 8
+)
+
+func (s *Server) signingRoutes(h func(string, http.Handler)) {
+	for pattern, f := range map[string]http.HandlerFunc{
+		"GET /v1/signing":                 s.listSigning,
+		"GET /v1/signing/{id}":            s.getSigning,
+		"GET /v1/signing/{id}/pdf":        s.getSigningPDF,
+		"GET /v1/signing/{id}/audit":      s.getSigningAudit,
+		"POST /v1/signing/{id}/prepare":   s.prepareSigning,
+		"POST /v1/signing/{id}/signature": s.postSignature,
+	} {
+		h(pattern, s.auth(func(w http.ResponseWriter, r *http.Request) {
+			if s.cfg.Signing == nil {
+				apiError(w, http.StatusNotFound, "máy chủ này không bật ký số tại quầy", "desk signing is not enabled on this server")
+				return
+			}
+			f(w, r)
+		}, dossier.RoleStation))
+	}
+}
+
+// signingView is a request as the API shows it.
+type signingView struct {
+	*dossier.SigningRequest
+	PDFURL string `json:"pdf_url"`
+}
+
+func (s *Server) listSigning(w http.ResponseWriter, r *http.Request) {
+	state := r.URL.Query().Get("state")
+	switch state {
+	case "":
+		state = dossier.SigningAwaiting
+	case dossier.SigningAwaiting, dossier.SigningSigned, dossier.SigningExpired:
+	default:
+		apiError(w, http.StatusBadRequest, "state phải là awaiting, signed hoặc expired", "state must be awaiting, signed or expired")
+		return
+	}
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	tok := TokenFrom(r.Context())
+	station := ""
+	if tok.Role != dossier.RoleAdmin {
+		station = tok.Name // a desk sees its own documents
+	}
+	reqs, err := s.cfg.Signing.Queue(r.Context(), station, state, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]signingView, len(reqs))
+	for i := range reqs {
+		out[i] = signingView{&reqs[i], "/v1/signing/" + reqs[i].ID + "/pdf"}
+	}
+	apiJSON(w, http.StatusOK, map[string]any{"requests": out})
+}
+
+// ownSigning loads the request of the path, refusing another desk's.
+func (s *Server) ownSigning(w http.ResponseWriter, r *http.Request) *dossier.SigningRequest {
+	req, err := s.cfg.Signing.Request(r.Context(), r.PathValue("id"))
+	tok := TokenFrom(r.Context())
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && tok.Role != dossier.RoleAdmin && req.Station != tok.Name) {
+		// Another desk's request is as unknown as a missing one.
+		apiError(w, http.StatusNotFound, "không có yêu cầu ký này", "no such signing request")
+		return nil
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	return req
+}
+
+func (s *Server) getSigning(w http.ResponseWriter, r *http.Request) {
+	if req := s.ownSigning(w, r); req != nil {
+		apiJSON(w, http.StatusOK, signingView{req, "/v1/signing/" + req.ID + "/pdf"})
+	}
+}
+
+func (s *Server) getSigningPDF(w http.ResponseWriter, r *http.Request) {
+	req := s.ownSigning(w, r)
+	if req == nil {
+		return
+	}
+	rc, info, err := s.cfg.Signing.Document(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Length", strconv.FormatInt(info.Size, 10))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", req.ResultCode+"-chua-ky.pdf"))
+	io.Copy(w, rc)
+}
+
+func (s *Server) getSigningAudit(w http.ResponseWriter, r *http.Request) {
+	req := s.ownSigning(w, r)
+	if req == nil {
+		return
+	}
+	a, err := s.cfg.Signing.Audit(r.Context(), req.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apiJSON(w, http.StatusOK, map[string]any{"audit": a})
+}
+
+// signingBody is what prepare and signature take: the chain as base64
+// DER, signer first, and the signature value (base64).
+type signingBody struct {
+	Chain     [][]byte `json:"chain"`
+	Signature []byte   `json:"signature"`
+}
+
+// readSigningBody decodes a bounded body and parses its chain.
+func readSigningBody(w http.ResponseWriter, r *http.Request) (*signingBody, []*x509.Certificate, bool) {
+	var b signingBody
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSigningBody)).Decode(&b); err != nil {
+		apiError(w, http.StatusBadRequest, "thân yêu cầu phải là JSON {\"chain\": [...], \"signature\": \"...\"} (base64)",
+			"the body must be JSON {\"chain\": [...], \"signature\": \"...\"} (base64)")
+		return nil, nil, false
+	}
+	if len(b.Chain) > maxChainCerts {
+		apiError(w, http.StatusBadRequest, fmt.Sprintf("chuỗi chứng thư quá dài (tối đa %d)", maxChainCerts), fmt.Sprintf("certificate chain too long (at most %d)", maxChainCerts))
+		return nil, nil, false
+	}
+	chain := make([]*x509.Certificate, 0, len(b.Chain))
+	for i, der := range b.Chain {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			apiError(w, http.StatusUnprocessableEntity, fmt.Sprintf("chứng thư số thứ %d không đọc được", i+1), fmt.Sprintf("certificate %d cannot be read: %v", i+1, err))
+			return nil, nil, false
+		}
+		chain = append(chain, c)
+	}
+	return &b, chain, true
+}
+
+// refused answers a refused signing step, or fails as any error.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) {
+	var ref *dossier.SigningRefusal
+	if errors.As(err, &ref) {
+		code := http.StatusUnprocessableEntity
+		if ref.Conflict {
+			code = http.StatusConflict
+		}
+		apiError(w, code, ref.ReasonVI, ref.Reason)
+		return
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) prepareSigning(w http.ResponseWriter, r *http.Request) {
+	req := s.ownSigning(w, r)
+	if req == nil {
+		return
+	}
+	_, chain, ok := readSigningBody(w, r)
+	if !ok {
+		return
+	}
+	if len(chain) == 0 {
+		apiError(w, http.StatusBadRequest, "thiếu chuỗi chứng thư số (chain)", "the certificate chain (chain) is missing")
+		return
+	}
+	d, err := s.cfg.Signing.Prepare(r.Context(), req.ID, chain, TokenFrom(r.Context()).Name)
+	if err != nil {
+		s.refused(w, r, err)
+		return
+	}
+	apiJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) postSignature(w http.ResponseWriter, r *http.Request) {
+	req := s.ownSigning(w, r)
+	if req == nil {
+		return
+	}
+	b, chain, ok := readSigningBody(w, r)
+	if !ok {
+		return
+	}
+	if len(b.Signature) == 0 || len(b.Signature) > 1024 {
+		apiError(w, http.StatusBadRequest, "thiếu giá trị chữ ký (signature, base64)", "the signature value (signature, base64) is missing or too long")
+		return
+	}
+	res, err := s.cfg.Signing.Complete(r.Context(), req.ID, b.Signature, chain, TokenFrom(r.Context()).Name)
+	if err != nil {
+		s.refused(w, r, err)
+		return
+	}
+	res.Key = ""
+	apiJSON(w, http.StatusOK, res)
+}
