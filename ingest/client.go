@@ -425,11 +425,20 @@ func (c *Client) WaitProgress(ctx context.Context, id string, every time.Duratio
 }
 
 func (c *Client) getJSON(ctx context.Context, path string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Server, "/")+path, nil)
+	return c.doJSON(ctx, http.MethodGet, path, nil, v)
+}
+
+// doJSON sends a request (a JSON body when body is not nil) and decodes a
+// 200 answer into v; any other answer is an *APIError.
+func (c *Client) doJSON(ctx context.Context, method, path string, body io.Reader, v any) error {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Server, "/")+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return err

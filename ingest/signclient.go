@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
@@ -59,19 +58,5 @@ func (c *Client) postJSON(ctx context.Context, path string, body, v any) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.Server, "/")+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return readAPIError(resp)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
+	return c.doJSON(ctx, http.MethodPost, path, bytes.NewReader(b), v)
 }

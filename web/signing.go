@@ -95,16 +95,16 @@ func (s *Server) listSigning(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ownSigning(w http.ResponseWriter, r *http.Request) *dossier.SigningRequest {
 	req, err := s.cfg.Signing.Request(r.Context(), r.PathValue("id"))
 	tok := TokenFrom(r.Context())
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && tok.Role != dossier.RoleAdmin && req.Station != tok.Name) {
+	switch {
+	case err == nil && (tok.Role == dossier.RoleAdmin || req.Station == tok.Name):
+		return req
+	case err == nil, errors.Is(err, storage.ErrNotFound):
 		// Another desk's request is as unknown as a missing one.
 		apiError(w, http.StatusNotFound, "không có yêu cầu ký này", "no such signing request")
-		return nil
-	}
-	if err != nil {
+	default:
 		s.fail(w, r, err)
-		return nil
 	}
-	return req
+	return nil
 }
 
 func (s *Server) getSigning(w http.ResponseWriter, r *http.Request) {
@@ -175,42 +175,9 @@ func readSigningBody(w http.ResponseWriter, r *http.Request) (*signingBody, []*x
 	return &b, chain, true
 }
 
-// refused answers a refused signing step, or fails as any error.
-func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) {
-	var ref *dossier.SigningRefusal
-	if errors.As(err, &ref) {
-		code := http.StatusUnprocessableEntity
-		if ref.Conflict {
-			code = http.StatusConflict
-		}
-		apiError(w, code, ref.ReasonVI, ref.Reason)
-		return
-	}
-	s.fail(w, r, err)
-}
-
-func (s *Server) prepareSigning(w http.ResponseWriter, r *http.Request) {
-	req := s.ownSigning(w, r)
-	if req == nil {
-		return
-	}
-	_, chain, ok := readSigningBody(w, r)
-	if !ok {
-		return
-	}
-	if len(chain) == 0 {
-		apiError(w, http.StatusBadRequest, "thiếu chuỗi chứng thư số (chain)", "the certificate chain (chain) is missing")
-		return
-	}
-	d, err := s.cfg.Signing.Prepare(r.Context(), req.ID, chain, TokenFrom(r.Context()).Name)
-	if err != nil {
-		s.refused(w, r, err)
-		return
-	}
-	apiJSON(w, http.StatusOK, d)
-}
-
-func (s *Server) postSignature(w http.ResponseWriter, r *http.Request) {
+// signingStep runs one step (prepare, signature) on the request of the
+// path with the posted body, answering its result or its refusal.
+func (s *Server) signingStep(w http.ResponseWriter, r *http.Request, step func(req *dossier.SigningRequest, b *signingBody, chain []*x509.Certificate, actor string) (any, error)) {
 	req := s.ownSigning(w, r)
 	if req == nil {
 		return
@@ -219,15 +186,38 @@ func (s *Server) postSignature(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if len(b.Signature) == 0 || len(b.Signature) > 1024 {
-		apiError(w, http.StatusBadRequest, "thiếu giá trị chữ ký (signature, base64)", "the signature value (signature, base64) is missing or too long")
-		return
+	out, err := step(req, b, chain, TokenFrom(r.Context()).Name)
+	var ref *dossier.SigningRefusal
+	switch {
+	case err == nil:
+		apiJSON(w, http.StatusOK, out)
+	case errors.As(err, &ref) && ref.Conflict:
+		apiError(w, http.StatusConflict, ref.ReasonVI, ref.Reason)
+	case errors.As(err, &ref):
+		apiError(w, http.StatusUnprocessableEntity, ref.ReasonVI, ref.Reason)
+	default:
+		s.fail(w, r, err)
 	}
-	res, err := s.cfg.Signing.Complete(r.Context(), req.ID, b.Signature, chain, TokenFrom(r.Context()).Name)
-	if err != nil {
-		s.refused(w, r, err)
-		return
-	}
-	res.Key = ""
-	apiJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) prepareSigning(w http.ResponseWriter, r *http.Request) {
+	s.signingStep(w, r, func(req *dossier.SigningRequest, _ *signingBody, chain []*x509.Certificate, actor string) (any, error) {
+		if len(chain) == 0 {
+			return nil, &dossier.SigningRefusal{Reason: "the certificate chain (chain) is missing", ReasonVI: "thiếu chuỗi chứng thư số (chain)"}
+		}
+		return s.cfg.Signing.Prepare(r.Context(), req.ID, chain, actor)
+	})
+}
+
+func (s *Server) postSignature(w http.ResponseWriter, r *http.Request) {
+	s.signingStep(w, r, func(req *dossier.SigningRequest, b *signingBody, chain []*x509.Certificate, actor string) (any, error) {
+		if len(b.Signature) == 0 || len(b.Signature) > 1024 {
+			return nil, &dossier.SigningRefusal{Reason: "the signature value (signature, base64) is missing or too long", ReasonVI: "thiếu giá trị chữ ký (signature, base64) hoặc quá dài"}
+		}
+		res, err := s.cfg.Signing.Complete(r.Context(), req.ID, b.Signature, chain, actor)
+		if res != nil {
+			res.Key = ""
+		}
+		return res, err
+	})
 }

@@ -5,7 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +22,10 @@ import (
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/pdf/pdftest"
+	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
@@ -168,6 +176,16 @@ func TestDeskSigning(t *testing.T) {
 	}
 	notLinked(t, ts, admin, r)
 
+	// Another desk does not see it; a chain longer than any real one is refused unread.
+	other := ts.token(t, dossier.RoleStation, "quay-khac")
+	if s := webtest.Call(t, "GET", ts.url+"/v1/signing/"+r.ID, other, nil, "", nil); s != 404 {
+		t.Fatalf("another desk's GET: %d, want 404", s)
+	}
+	long := `{"chain":[` + strings.Repeat(`"MA==",`, 8) + `"MA=="]}`
+	if s := webtest.Call(t, "POST", ts.url+"/v1/signing/"+r.ID+"/prepare", desk, strings.NewReader(long), "application/json", nil); s != 400 {
+		t.Fatalf("a 9-certificate chain: %d, want 400", s)
+	}
+
 	// Another official's token and an expired certificate: refused at prepare.
 	for _, tc := range []struct{ label, want string }{{"cuong", "not to"}, {"tien-cu", "expired"}} {
 		_, stderr, err := sohoaSign(t, ts, desk, tc.label, "1234", "--all")
@@ -186,8 +204,8 @@ func TestDeskSigning(t *testing.T) {
 	if _, err := cl.PrepareSigning(context.Background(), r.ID, key.Chain()); err != nil {
 		t.Fatal(err)
 	}
-	other := sha256.Sum256([]byte("another document"))
-	attrs, _ := pdf.SignedAttributes(other[:], key.Chain()[0])
+	otherDoc := sha256.Sum256([]byte("another document"))
+	attrs, _ := pdf.SignedAttributes(otherDoc[:], key.Chain()[0])
 	sig, _ := key.SignAttributes(attrs)
 	key.Close()
 	var refusal apiErr
@@ -232,3 +250,188 @@ func TestDeskSigning(t *testing.T) {
 	}
 	checkSigned(t, ts, d, admin, r2.ResultCode, 2, nss)
 }
+
+// onePage is a pdf.PageSource of one small JPEG page.
+type onePage struct{ img ocr.Image }
+
+func (p onePage) Len() int { return 1 }
+func (p onePage) Page(context.Context, int) (pdf.Page, error) {
+	return pdf.Page{Image: p.img, Result: ocr.Result{Page: 1, DPI: 150, DPIKnown: true}}, nil
+}
+
+// deskDocuments puts n assembled, unsigned PDF/A documents in the desk's
+// queue for official at station, as the document job leaves them.
+func deskDocuments(b *testing.B, ts *testStack, station, official string, n int) (ids []string, doc []byte) {
+	b.Helper()
+	ctx := context.Background()
+	gray := image.NewGray(image.Rect(0, 0, 1240, 1754))
+	for i := range gray.Pix {
+		gray.Pix[i] = byte(200 + i%50)
+	}
+	var jb bytes.Buffer
+	jpeg.Encode(&jb, gray, &jpeg.Options{Quality: 60})
+	var buf bytes.Buffer
+	if err := pdf.Assemble(ctx, &buf, onePage{ocr.Image{Encoding: ocr.JPEG, Mode: ocr.Gray, Width: 1240, Height: 1754, BitsPerComponent: 8, Data: jb.Bytes()}},
+		pdf.AssembleOptions{Conformance: pdf.PDFA1B, KeepJPEGCoding: true}); err != nil {
+		b.Fatal(err)
+	}
+	doc = buf.Bytes()
+	sum := sha256.Sum256(doc)
+	hexSum := hex.EncodeToString(sum[:])
+	recs, err := storage.OpenSigningRecords(ctx, ts.db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	var paths []string
+	for i := range n {
+		paths = append(paths, page(b, dir, fmt.Sprintf("p%d.jpg", i), i+1))
+	}
+	for i := range n {
+		bt, _, err := ts.intake.Submit(ctx, &dossier.Token{ID: "bench", Role: dossier.RoleAdmin, Name: station},
+			&ingest.Manifest{DossierCode: testDossier, Title: "Hồ sơ", Station: station, Operator: official, Pages: []string{"p.jpg"}, AllowDuplicate: true},
+			map[string]ingest.File{"p.jpg": fileOf(b, paths[i])})
+		if err != nil {
+			b.Fatal(err)
+		}
+		code, err := ts.records.ReserveResultCode(ctx, bt.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		key := "bench/" + code + ".pdf"
+		if _, err := ts.blobs.Put(ctx, key, bytes.NewReader(doc), int64(len(doc)), "application/pdf", hexSum); err != nil {
+			b.Fatal(err)
+		}
+		r, _, err := recs.CreateRequest(ctx, &dossier.SigningRequest{BatchID: bt.ID, DossierCode: testDossier, ResultCode: code, Pages: 1,
+			Station: station, Official: official, Mode: dossier.SignDesk, BaseKey: key, BaseSHA256: hexSum, Deadline: time.Now().Add(time.Hour)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids, doc
+}
+
+// BenchmarkDeskSession50: one desk session signs 50 waiting documents with
+// the official's token (SoftHSM2) through the API: prepare, sign on the
+// token, upload; the server builds the CMS, timestamps, verifies, stores
+// and links each (embedded stack). The peer in the same run is the
+// server signing the same 50 documents itself with a PKCS#12 key
+// (server mode). Reported: seconds for the 50 (the target is under 60)
+// and the ratio to the peer.
+func BenchmarkDeskSession50(b *testing.B) {
+	const n, official = 50, "Nguyễn Thị Thủy Tiên"
+	p, err := pdftest.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tsa := p.TSA(b)
+	trust := b.TempDir()
+	os.WriteFile(filepath.Join(trust, "root.pem"), p.CAPEM(), 0o644)
+	pdftest.NewSoftHSM(b)
+	cert, key, err := p.Official(official, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pdftest.SoftHSMToken(b, "tien", "1234", key, cert)
+	c := stackConfig{pdfa: "1b"}
+	c.sign.TSAURL = tsa
+	c.desk.modes.Add("station:quay-ky=desk")
+	c.desk.trustDir, c.desk.deadline = trust, time.Hour
+	ts := startStack(b, c)
+	token := ts.token(b, dossier.RoleStation, "quay-ky")
+	p12, pass, err := p.WriteP12(b.TempDir(), "x")
+	if err != nil {
+		b.Fatal(err)
+	}
+	server, err := pdf.SignerConfig{P12File: p12, PassFile: pass, TSAURL: tsa}.Open(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer server.Close()
+	ctx := context.Background()
+	var desk, peer time.Duration
+	for range b.N {
+		b.StopTimer()
+		ids, doc := deskDocuments(b, ts, "quay-ky", official, n)
+		tk, err := pdf.OpenTokenKey(pdf.TokenConfig{Module: pdftest.SoftHSM, Token: "tien"}, "1234") // the PIN prompt, not timed
+		if err != nil {
+			b.Fatal(err)
+		}
+		cl := &ingest.Client{Server: ts.url, Token: token}
+		b.StartTimer()
+		start := time.Now()
+		for _, id := range ids {
+			if _, err := signOne(ctx, cl, tk, tk.Chain(), dossier.SigningRequest{ID: id}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		desk += time.Since(start)
+		b.StopTimer()
+		tk.Close()
+
+		// The peer: the server's own key over the same unsigned file, 50 times.
+		start = time.Now()
+		for range n {
+			f, _ := os.CreateTemp(b.TempDir(), "peer-*.pdf")
+			f.Write(doc)
+			if err := server.Sign(ctx, f); err != nil {
+				b.Fatal(err)
+			}
+			f.Close()
+		}
+		peer += time.Since(start)
+	}
+	b.ReportMetric(desk.Seconds()/float64(b.N), "s/50docs")
+	b.ReportMetric(peer.Seconds()/float64(b.N), "peer_s/50docs")
+	b.ReportMetric(desk.Seconds()/peer.Seconds(), "ratio")
+}
+
+// TestSignRefusesForeignData: a server (hostile, or broken) that asks the
+// desk client to sign anything but the PAdES signed attributes of a
+// document digest for the official's own certificate gets no signature.
+func TestSignRefusesForeignData(t *testing.T) {
+	p, err := pdftest.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, _ := p.Official("Nguyễn Thị Thủy Tiên", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	pdftest.NewSoftHSM(t)
+	pdftest.SoftHSMToken(t, "tien", "1234", key, cert)
+	tk, err := pdf.OpenTokenKey(pdf.TokenConfig{Module: pdftest.SoftHSM, Token: "tien"}, "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tk.Close()
+	md := sha256.Sum256([]byte("document"))
+	attrs, _ := pdf.SignedAttributes(md[:], cert)
+	foreign := []byte("\x16\x03\x03 a TLS handshake to sign")
+	for _, tc := range []struct {
+		name          string
+		attrs, digest []byte
+		signed        bool
+	}{
+		{"the real attributes", attrs, sum256(attrs), true},
+		{"other bytes", foreign, sum256(foreign), false},
+		{"a digest that is not of the attributes", attrs, sum256(foreign), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			posted := false
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/prepare") {
+					json.NewEncoder(w).Encode(dossier.SigningDigest{MessageDigest: md[:], SignedAttributes: tc.attrs, Digest: tc.digest})
+					return
+				}
+				posted = true
+				json.NewEncoder(w).Encode(dossier.Result{Code: "x"})
+			}))
+			defer srv.Close()
+			_, err := signOne(context.Background(), &ingest.Client{Server: srv.URL, Token: "t"}, tk, tk.Chain(), dossier.SigningRequest{ID: "r"})
+			if tc.signed != (err == nil) || posted != tc.signed {
+				t.Fatalf("signOne: %v (signature posted: %v), want signed=%v", err, posted, tc.signed)
+			}
+		})
+	}
+}
+
+func sum256(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
