@@ -23,6 +23,16 @@ func (c *Client) SigningQueue(ctx context.Context, state string) ([]dossier.Sign
 	return out.Requests, nil
 }
 
+// SigningRequest reads one request (GET /v1/signing/{id}): what the
+// official is about to sign.
+func (c *Client) SigningRequest(ctx context.Context, id string) (*dossier.SigningRequest, error) {
+	var out dossier.SigningRequest
+	if err := c.getJSON(ctx, "/v1/signing/"+url.PathEscape(id), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // PrepareSigning presents the official's certificate chain for a request
 // (POST /v1/signing/{id}/prepare) and returns what the token must sign.
 func (c *Client) PrepareSigning(ctx context.Context, id string, chain []*x509.Certificate) (*dossier.SigningDigest, error) {

@@ -96,12 +96,12 @@ func (s *SigningRecords) SetPrepared(ctx context.Context, id string, p *dossier.
 	return s.update(ctx, id, `prepared = ?`, `AND base_sha256 = ?`, []any{string(pj)}, []any{p.BaseSHA256})
 }
 
-// ReplaceBase stores a re-assembled unsigned PDF/A (after a review's
+// ReplaceBase stores a re-assembled unsigned PDF/A of pages pages (after a review's
 // corrections or page changes) and forgets any prepared file, so that a
 // signature made for the old document is refused. It is ErrConflict once
 // the request is signed or expired: a signed file is never altered.
-func (s *SigningRecords) ReplaceBase(ctx context.Context, id, key, sha256 string) error {
-	return s.update(ctx, id, `base_key = ?, base_sha256 = ?, prepared = ''`, ``, []any{key, normSHA(sha256)}, nil)
+func (s *SigningRecords) ReplaceBase(ctx context.Context, id, key, sha256 string, pages int) error {
+	return s.update(ctx, id, `base_key = ?, base_sha256 = ?, pages = ?, prepared = ''`, ``, []any{key, normSHA(sha256), pages}, nil)
 }
 
 // MarkSigned records the request signed by signerName (subject the

@@ -44,7 +44,7 @@ func TestSigningRecords(t *testing.T) {
 				t.Fatalf("prepared: %+v", got.Prepared)
 			}
 			// The review changed the document: the prepared file is gone, and so is a signature for it.
-			if err := s.ReplaceBase(ctx, r.ID, "k3", "dd"); err != nil {
+			if err := s.ReplaceBase(ctx, r.ID, "k3", "dd", 2); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.MarkSigned(ctx, r.ID, "cc", "Trần Thị Bình", "CN=..."); !errors.Is(err, storage.ErrConflict) {
@@ -64,10 +64,10 @@ func TestSigningRecords(t *testing.T) {
 			if got.State != dossier.SigningSigned || got.SignedAt == nil || got.SignerName != "Trần Thị Bình" {
 				t.Fatalf("signed: %+v", got)
 			}
-			if err := s.ReplaceBase(ctx, r.ID, "k4", "ff"); !errors.Is(err, storage.ErrConflict) {
+			if err := s.ReplaceBase(ctx, r.ID, "k4", "ff", 2); !errors.Is(err, storage.ErrConflict) {
 				t.Fatalf("ReplaceBase of a signed request: %v", err)
 			}
-			if err := s.ReplaceBase(ctx, "nope", "k4", "ff"); !errors.Is(err, storage.ErrNotFound) {
+			if err := s.ReplaceBase(ctx, "nope", "k4", "ff", 1); !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("ReplaceBase of an unknown request: %v", err)
 			}
 

@@ -152,13 +152,13 @@ func fileSHA256(f *os.File) (string, int64, error) {
 
 // await stores the unsigned document f of batch b and opens its signing
 // request: the document job's last step in a desk mode.
-func (d *Desk) await(ctx context.Context, b *dossier.Batch, code, mode string, f *os.File) error {
+func (d *Desk) await(ctx context.Context, b *dossier.Batch, code, mode string, pages int, f *os.File) error {
 	key, sum, _, err := d.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, code, "unsigned", sum) })
 	if err != nil {
 		return err
 	}
 	req, created, err := d.cfg.Records.CreateRequest(ctx, &dossier.SigningRequest{
-		BatchID: b.ID, DossierCode: b.DossierCode, ResultCode: code, Title: b.Title, Pages: len(b.Pages),
+		BatchID: b.ID, DossierCode: b.DossierCode, ResultCode: code, Title: b.Title, Pages: pages,
 		Station: b.Station, Official: b.Operator, Mode: mode, BaseKey: key, BaseSHA256: sum,
 		Deadline: time.Now().Add(d.cfg.Deadline),
 	})
@@ -176,6 +176,51 @@ func (d *Desk) audit(ctx context.Context, id, actor, action, detail, detailVI st
 	if err := d.cfg.Records.AddAudit(ctx, dossier.SigningAudit{RequestID: id, Actor: actor, Action: action, Detail: detail, DetailVI: detailVI}); err != nil {
 		d.r.log.Warn("signing audit not recorded", "request", id, "action", action, "err", err)
 	}
+}
+
+// Reassemble rebuilds the unsigned document of a batch awaiting its
+// official's signature after a review change (the review page calls it
+// through web.Reassembler): the same assembly as the document job, stored
+// as the new base, which forgets any preparation so that a signature made
+// for the old file is refused. storage.ErrConflict when the document no
+// longer awaits signature (signed, expired): a signed file is never
+// altered; storage.ErrNotFound when the batch has no signing request.
+func (d *Desk) Reassemble(ctx context.Context, batchID string) error {
+	req, err := d.cfg.Records.RequestByBatch(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	if req.State != dossier.SigningAwaiting {
+		return storage.ErrConflict
+	}
+	b, err := d.r.cfg.Records.Batch(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp("", "sohoa-reassemble-*.pdf")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	src, _, err := d.r.assemble(ctx, b, req.ResultCode, f)
+	if err != nil {
+		return err
+	}
+	key, sum, _, err := d.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, req.ResultCode, "unsigned", sum) })
+	if err != nil {
+		return err
+	}
+	if err := d.cfg.Records.ReplaceBase(ctx, req.ID, key, sum, src.Len()); err != nil {
+		return err
+	}
+	d.audit(ctx, req.ID, "sohoa", "reassembled", "unsigned PDF/A rebuilt after the review", "đã tạo lại PDF/A chưa ký sau khi rà soát")
+	if key != req.BaseKey {
+		if err := d.r.cfg.Blobs.Delete(ctx, req.BaseKey); err != nil {
+			d.r.log.Warn("removing a replaced unsigned document failed", "key", req.BaseKey, "err", err)
+		}
+	}
+	return nil
 }
 
 // Queue lists the requests in state of one station ("" for all), oldest first.

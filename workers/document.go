@@ -95,45 +95,22 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	defer os.Remove(f.Name())
 	defer f.Close()
 
-	start := time.Now()
-	src, err := r.documentPages(ctx, b)
+	src, created, err := r.assemble(ctx, b, code, f)
 	if err != nil {
 		return err
 	}
-	docs, err := w.readArchival(ctx, b, code, src)
-	if err != nil {
-		return err
-	}
-	r.m.since("archival", start)
-	start = time.Now()
-	opts := pdf.AssembleOptions{Conformance: r.cfg.Conformance, Metadata: pdf.Metadata{
-		Title:        b.Title,
-		DocumentType: b.DocumentType,
-		DossierCode:  b.DossierCode,
-		ResultCode:   code,
-		AgencyCode:   b.AgencyCode,
-		Language:     "vi",
-		Station:      b.Station,
-		Operator:     b.Operator,
-		Created:      time.Now().UTC(),
-		Documents:    docs,
-	}}
-	if err := pdf.Assemble(ctx, f, src, opts); err != nil {
-		return fmt.Errorf("assemble %s: %w", code, err)
-	}
-	r.m.since("assemble", start)
 	if mode != dossier.SignServer {
-		return r.desk.await(ctx, b, code, mode, f)
+		return r.desk.await(ctx, b, code, mode, src.Len(), f)
 	}
 	if r.cfg.Signer != nil {
-		start = time.Now()
+		start := time.Now()
 		if err := r.cfg.Signer.Sign(ctx, f); err != nil {
 			return fmt.Errorf("sign %s: %w", code, err)
 		}
 		r.m.since("sign", start)
 	}
 
-	start = time.Now()
+	start := time.Now()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
@@ -165,7 +142,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		SHA256:      sum,
 		Signer:      w.signerName(),
 		Pages:       src.Len(),
-		CreatedAt:   opts.Metadata.Created,
+		CreatedAt:   created,
 	})
 	if err != nil {
 		return fmt.Errorf("link %s: %w", code, err)
@@ -196,16 +173,16 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 // NĐ 30 headers of the administrative documents in it), keeps it under
 // the result's code and flags the pages holding unsure fields for review.
 // It runs before the PDF is assembled, whose XMP carries the documents.
-func (w *documentWorker) readArchival(ctx context.Context, b *dossier.Batch, code string, src *blobPages) ([]archival.Document, error) {
+func (r *Runner) readArchival(ctx context.Context, b *dossier.Batch, code string, src *blobPages) ([]archival.Document, error) {
 	results, err := src.results(ctx)
 	if err != nil {
 		return nil, err
 	}
 	docs := archival.Read(results)
-	if w.r.cfg.Catalog == nil {
+	if r.cfg.Catalog == nil {
 		return docs, nil
 	}
-	if err := w.r.cfg.Catalog.Set(ctx, catalog.Result{Code: code, DossierCode: b.DossierCode, BatchID: b.ID}, docs); err != nil {
+	if err := r.cfg.Catalog.Set(ctx, catalog.Result{Code: code, DossierCode: b.DossierCode, BatchID: b.ID}, docs); err != nil {
 		return nil, fmt.Errorf("catalogue %s: %w", code, err)
 	}
 	var flag []int
@@ -216,10 +193,44 @@ func (w *documentWorker) readArchival(ctx context.Context, b *dossier.Batch, cod
 			}
 		}
 	}
-	if err := w.r.cfg.Records.FlagForReview(ctx, b.ID, flag); err != nil {
+	if err := r.cfg.Records.FlagForReview(ctx, b.ID, flag); err != nil {
 		return nil, fmt.Errorf("flag pages of %s: %w", code, err)
 	}
 	return docs, nil
+}
+
+// assemble writes b's document (as its review left it) to f as the
+// unsigned PDF/A of result code, and returns its pages and its time.
+func (r *Runner) assemble(ctx context.Context, b *dossier.Batch, code string, f *os.File) (*blobPages, time.Time, error) {
+	start := time.Now()
+	src, err := r.documentPages(ctx, b)
+	if err != nil {
+		return nil, start, err
+	}
+	docs, err := r.readArchival(ctx, b, code, src)
+	if err != nil {
+		return nil, start, err
+	}
+	r.m.since("archival", start)
+	start = time.Now()
+	created := start.UTC()
+	opts := pdf.AssembleOptions{Conformance: r.cfg.Conformance, Metadata: pdf.Metadata{
+		Title:        b.Title,
+		DocumentType: b.DocumentType,
+		DossierCode:  b.DossierCode,
+		ResultCode:   code,
+		AgencyCode:   b.AgencyCode,
+		Language:     "vi",
+		Station:      b.Station,
+		Operator:     b.Operator,
+		Created:      created,
+		Documents:    docs,
+	}}
+	if err := pdf.Assemble(ctx, f, src, opts); err != nil {
+		return nil, start, fmt.Errorf("assemble %s: %w", code, err)
+	}
+	r.m.since("assemble", start)
+	return src, created, nil
 }
 
 // DeadLetter fails the batch with the reason its document could not be

@@ -307,23 +307,26 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	}
 	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
 	var signing web.Signing
+	var reassembler web.Reassembler
 	if d := st.runner.Desk(); d != nil {
-		signing = d
+		signing, reassembler = d, d
 	}
 	st.server, err = web.New(web.Config{
-		Signing:  signing,
-		Records:  st.records,
-		Blobs:    st.blobs,
-		Catalog:  st.catalog,
-		Intake:   st.intake,
-		Stacks:   st.stacks,
-		Review:   st.review,
-		Search:   search.API(),
-		UI:       search.Page(),
-		Registry: st.reg,
-		Ready:    st.readyChecks(),
-		Rate:     c.rate,
-		Burst:    c.burst,
+		Signing: signing,
+		Records: st.records,
+		Blobs:   st.blobs,
+		Catalog: st.catalog,
+		Intake:  st.intake,
+		Stacks:  st.stacks,
+		Review:  st.review,
+		// The review rebuilds the document awaiting signature after each change.
+		Reassembler: reassembler,
+		Search:      search.API(),
+		UI:          search.Page(),
+		Registry:    st.reg,
+		Ready:       st.readyChecks(),
+		Rate:        c.rate,
+		Burst:       c.burst,
 
 		MetricsAuth: c.metricsAuth,
 		SpoolDir:    st.spool,
