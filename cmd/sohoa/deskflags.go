@@ -26,10 +26,10 @@ type deskFlags struct {
 }
 
 func (f *deskFlags) addFlags(fs *flag.FlagSet, u ui) {
-	fs.StringVar(&f.modes.Default, "signing-mode", envOr("SOHOA_SIGNING_MODE", dossier.SignServer),
-		u.t("ai ký kết quả: server (khóa của máy chủ), desk (cán bộ ký bằng token của mình), desk+seal (cán bộ ký rồi máy chủ ký thêm chữ ký cơ quan)",
-			"who signs results: server (the server's key), desk (the official with their own token), desk+seal (the official, then the organisation's signature added by the server)"))
-	fs.Func("signing-mode-for", u.t("chế độ ký riêng của một trạm hoặc cơ quan: station:TÊN=CHẾ_ĐỘ hoặc agency:MÃ=CHẾ_ĐỘ (lặp lại được)",
+	fs.StringVar(&f.modes.Default, "signing-mode", os.Getenv("SOHOA_SIGNING_MODE"),
+		u.t("ai ký kết quả: \"server\" (khóa của máy chủ, mặc định), \"desk\" (cán bộ ký bằng token của mình), \"desk+seal\" (cán bộ ký rồi máy chủ ký thêm chữ ký cơ quan) (biến SOHOA_SIGNING_MODE)",
+			"who signs results: server (the server's key, the default), desk (the official with their own token), desk+seal (the official, then the organisation's signature added by the server) (env SOHOA_SIGNING_MODE)"))
+	fs.Func("signing-mode-for", u.t("chế độ ký riêng của một trạm hoặc cơ quan: \"station:TÊN=CHẾ_ĐỘ\" hoặc \"agency:MÃ=CHẾ_ĐỘ\" (lặp lại được)",
 		"signing mode of one station or agency: station:NAME=MODE or agency:CODE=MODE (repeatable)"), f.modes.Add)
 	fs.DurationVar(&f.deadline, "signing-deadline", 72*time.Hour, u.t("thời hạn chờ cán bộ ký; quá hạn thành ngoại lệ", "how long a document waits for the official's signature before it becomes an exception"))
 	fs.StringVar(&f.trustDir, "trust-dir", os.Getenv("SOHOA_TRUST_DIR"), u.t("thư mục các chứng thư gốc tin cậy (PEM) cho chứng thư số của cán bộ (biến SOHOA_TRUST_DIR)",
@@ -51,7 +51,7 @@ func (f *deskFlags) serverKeyNeeded() bool {
 // check refuses a mode that names nothing, or desk signing without trust
 // anchors (no official's certificate could then be accepted).
 func (f *deskFlags) check(u ui) error {
-	if !dossier.ValidSigningMode(f.modes.Default) {
+	if f.modes.Default != "" && !dossier.ValidSigningMode(f.modes.Default) {
 		return usageError{u.t("--signing-mode phải là server, desk hoặc desk+seal", "--signing-mode must be server, desk or desk+seal")}
 	}
 	if f.desk() && f.trustDir == "" {
