@@ -79,9 +79,13 @@ type Result struct {
 	Plausibility float64 `json:"plausibility"`
 	// SecondReading: the page looked hard and was read twice (with and
 	// without clean-up); Text is the more plausible reading.
-	SecondReading bool   `json:"second_reading,omitempty"`
-	Language      string `json:"language"`
-	Text          string `json:"text"` // reading order, NFC, lines joined by \n, paragraphs by a blank line
+	SecondReading bool `json:"second_reading,omitempty"`
+	// Photo: the page is a photo of a sheet on a background; the sheet
+	// was found, its perspective and curl undone and its light evened
+	// out, and the corrected sheet is what was read and what the PDF keeps.
+	Photo    bool   `json:"photo,omitempty"`
+	Language string `json:"language"`
+	Text     string `json:"text"` // reading order, NFC, lines joined by \n, paragraphs by a blank line
 
 	Width    int     `json:"width"` // pixels of the corrected image
 	Height   int     `json:"height"`

@@ -26,6 +26,8 @@ type ocrPage struct {
 	// Plausibility (0-1): confidence times the share of Vietnamese syllables.
 	Plausibility  float64 `json:"plausibility"`
 	SecondReading bool    `json:"second_reading,omitempty"`
+	// Photo: a photo of a sheet, found and flattened before reading.
+	Photo bool `json:"photo,omitempty"`
 	// OrientationUnsure: no turn made the text readable; the page kept the
 	// scanner's orientation (and needs review).
 	OrientationUnsure bool       `json:"orientation_unsure"`
@@ -147,7 +149,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 		r := d.res
 		if *asJSON {
 			out := ocrPage{File: j.file, Page: j.page, Orientation: r.Orientation, Skew: r.Skew, Blank: r.Blank,
-				Confidence: r.Confidence, NeedsReview: r.NeedsReview, Plausibility: r.Plausibility, SecondReading: r.SecondReading, OrientationUnsure: r.OrientationUnsure, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown, DPISource: r.DPISource,
+				Confidence: r.Confidence, NeedsReview: r.NeedsReview, Plausibility: r.Plausibility, SecondReading: r.SecondReading, Photo: r.Photo, OrientationUnsure: r.OrientationUnsure, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown, DPISource: r.DPISource,
 				Width: r.Width, Height: r.Height, Text: r.Text}
 			if *words {
 				out.Lines = r.Lines

@@ -149,6 +149,17 @@ static PIX *sohoaGreyDropRed(PIX *rgb, int margin) {
 	return g;
 }
 
+// sohoaShrink reduces a 32 bpp image by area averaging to fit maxside
+// pixels (a copy when it already fits): the small copy a photo's sheet
+// is looked for on.
+static PIX *sohoaShrink(PIX *pix, int maxside) {
+	l_int32 w = pixGetWidth(pix), h = pixGetHeight(pix);
+	l_int32 m = w > h ? w : h;
+	if (m <= maxside) return pixCopy(NULL, pix);
+	l_float32 f = (l_float32)maxside / m;
+	return pixScaleAreaMap(pix, f, f);
+}
+
 // sohoaCountTextComps counts connected components whose size fits a glyph
 // at the given resolution, and returns the total ink pixel count.
 static int sohoaCountTextComps(PIX *bin, int minh, int maxh, int maxw, int *ink) {
@@ -242,6 +253,7 @@ import "C"
 
 import (
 	"errors"
+	"image"
 	"math"
 	"unsafe"
 
@@ -413,6 +425,50 @@ func (x *pix) rotate(deg float64) (*pix, error) {
 	}
 	rad := deg * math.Pi / 180
 	return wrap(C.pixRotate(x.p, C.l_float32(rad), C.l_int32(typ), C.L_BRING_IN_WHITE, 0, 0), "rotate")
+}
+
+// shrink returns a copy of a 32 bpp image reduced to fit maxSide pixels.
+func (x *pix) shrink(maxSide int) (*pix, error) {
+	return wrap(C.sohoaShrink(x.p, C.int(maxSide)), "shrink")
+}
+
+// to32 returns a 32 bpp copy (grey pages that are photos).
+func (x *pix) to32() (*pix, error) { return wrap(C.pixConvertTo32(x.p), "convert to 32 bpp") }
+
+// luminance returns the 8 bpp luminance of a 32 bpp image.
+func (x *pix) luminance() (*pix, error) {
+	return wrap(C.pixConvertRGBToLuminance(x.p), "luminance")
+}
+
+// newPix32 makes a w×h 32 bpp image (content undefined).
+func newPix32(w, h int) (*pix, error) {
+	return wrap(C.pixCreateNoInit(C.int(w), C.int(h), 32), "create")
+}
+
+// rgbaView returns an image.RGBA over the pixels of a 32 bpp image,
+// without copying: each pixel's four bytes are those of Leptonica's word,
+// in memory order (not R, G, B, A on a little-endian machine), which is
+// all a byte-wise resampler needs as long as source and destination share
+// it. The view is valid while x lives.
+func (x *pix) rgbaView() *image.RGBA {
+	w, h, wpl := x.width(), x.height(), int(C.pixGetWpl(x.p))
+	data := unsafe.Slice((*byte)(unsafe.Pointer(C.pixGetData(x.p))), 4*wpl*h)
+	return &image.RGBA{Pix: data, Stride: 4 * wpl, Rect: image.Rect(0, 0, w, h)}
+}
+
+// rgba copies a 32 bpp image into a Go image with bytes in R, G, B, A order.
+func (x *pix) rgba() *image.RGBA {
+	w, h, wpl := x.width(), x.height(), int(C.pixGetWpl(x.p))
+	words := unsafe.Slice((*uint32)(unsafe.Pointer(C.pixGetData(x.p))), wpl*h)
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		row, o := words[y*wpl:], out.Pix[y*out.Stride:]
+		for i := range w {
+			v := row[i] // 0xRRGGBBAA in a native word
+			o[4*i], o[4*i+1], o[4*i+2], o[4*i+3] = byte(v>>24), byte(v>>16), byte(v>>8), 255
+		}
+	}
+	return out
 }
 
 // upscale enlarges the image f times by linear interpolation; a bitonal

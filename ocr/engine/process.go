@@ -15,6 +15,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/ocr/jpegopt"
+	"github.com/sohoa/sohoa/ocr/photo"
 	"github.com/sohoa/sohoa/pdf/pdfread"
 
 	"github.com/sohoa/sohoa/ocr"
@@ -99,6 +100,22 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	}
 
 	mark("decode")
+	// A phone photo shows the sheet on a table, in perspective, curled and
+	// unevenly lit: the sheet alone, flattened, is what is read and kept.
+	// Scans (the sheet fills the frame squarely) are left as they are.
+	if mode != ocr.Bitonal {
+		flat, ok, err := flattenPhoto(src, mode)
+		if err != nil {
+			return res, ocr.Image{}, err
+		}
+		if ok {
+			src.free()
+			src = flat
+			j.KeepJPEG = false
+			res.Photo = true
+			mark("photo")
+		}
+	}
 	// The resolution comes from the letters, not only from the file: files
 	// without a dpi and files that lie are the common case at the desk, and
 	// clean-up tuned for 300 dpi wipes out the text of a 70-dpi page.
@@ -320,6 +337,55 @@ func (r *recognizer) tracer() func(stage string) {
 			float64(now.Sub(t).Microseconds())/1000, float64((cnow-c).Microseconds())/1000)
 		t, c = now, cnow
 	}
+}
+
+// flattenPhoto finds the sheet in a photo (on a small copy) and returns
+// it mapped flat at the photo's own resolution, with its light evened
+// out; ok is false when the page is not a photo of a sheet.
+func flattenPhoto(src *pix, mode ocr.ColorMode) (flat *pix, ok bool, err error) {
+	colour := src
+	if mode == ocr.Gray {
+		if colour, err = src.to32(); err != nil {
+			return nil, false, err
+		}
+		defer colour.free()
+	}
+	small, err := colour.shrink(photo.MaxSide)
+	if err != nil {
+		return nil, false, err
+	}
+	sheet, ok := photo.Find(small.rgba())
+	sw := small.width()
+	small.free()
+	if !ok {
+		return nil, false, nil
+	}
+	sheet = sheet.Scale(float64(colour.width()) / float64(sw))
+	// Never more pixels than the photo has: the flattened page holds no
+	// more detail than that, and the engine's memory stays bounded.
+	if px, limit := float64(sheet.Width)*float64(sheet.Height), float64(colour.width())*float64(colour.height()); px > limit {
+		f := math.Sqrt(limit / px)
+		sheet.Width, sheet.Height = int(float64(sheet.Width)*f), int(float64(sheet.Height)*f)
+	}
+	out, err := newPix32(sheet.Width, sheet.Height)
+	if err != nil {
+		return nil, false, err
+	}
+	sheet.Flatten(out.rgbaView(), colour.rgbaView())
+	// Light falling off across the sheet and a hand's shadow: background
+	// normalization brings the paper to white throughout, in colour, so
+	// the PDF shows the page as a scanner would (and the seal stays red).
+	even, err := out.backgroundNorm()
+	out.free()
+	if err != nil {
+		return nil, false, err
+	}
+	if mode == ocr.Gray {
+		g, err := even.luminance()
+		even.free()
+		return g, err == nil, err
+	}
+	return even, true, nil
 }
 
 // isBlank tells whether a cleaned binary page has (almost) no glyphs.

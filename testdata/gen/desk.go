@@ -21,6 +21,8 @@ import (
 	"strings"
 
 	xdraw "golang.org/x/image/draw"
+
+	"github.com/sohoa/sohoa/ocr/photo"
 )
 
 // deskCategories in the order the desk preset cycles through them.
@@ -215,10 +217,12 @@ func photograph(img *image.RGBA, rnd *rand.Rand, longSide int) (*image.RGBA, map
 	ph := fill * float64(H)
 	pw := ph * float64(b.Dx()) / float64(b.Dy())
 	x0, y0 := (float64(W)-pw)/2, (float64(H)-ph)/2
-	j := func() float64 { return (rnd.Float64()*2 - 1) * 0.06 * float64(W) }
-	dst := [4][2]float64{{x0 + j(), y0 + j()}, {x0 + pw + j(), y0 + j()}, {x0 + pw + j(), y0 + ph + j()}, {x0 + j(), y0 + ph + j()}}
-	src := [4][2]float64{{0, 0}, {float64(b.Dx()), 0}, {float64(b.Dx()), float64(b.Dy())}, {0, float64(b.Dy())}}
-	hm := homography(dst, src) // photo -> page
+	j := func(x, y float64) photo.Point {
+		return photo.Point{X: x + (rnd.Float64()*2-1)*0.06*float64(W), Y: y + (rnd.Float64()*2-1)*0.06*float64(W)}
+	}
+	dst := [4]photo.Point{j(x0, y0), j(x0+pw, y0), j(x0+pw, y0+ph), j(x0, y0+ph)}
+	src := [4]photo.Point{{X: 0, Y: 0}, {X: float64(b.Dx()), Y: 0}, {X: float64(b.Dx()), Y: float64(b.Dy())}, {X: 0, Y: float64(b.Dy())}}
+	hm := photo.Homography(dst, src) // photo -> page
 	curl := (0.002 + 0.004*rnd.Float64()) * float64(b.Dy())
 	light, lightAng := 0.15+0.25*rnd.Float64(), rnd.Float64()*2*math.Pi
 	shadowX := float64(W) * (0.2 + 0.6*rnd.Float64())
@@ -226,8 +230,8 @@ func photograph(img *image.RGBA, rnd *rand.Rand, longSide int) (*image.RGBA, map
 	for y := range H {
 		for x := range W {
 			fx, fy := float64(x)+0.5, float64(y)+0.5
-			w := hm[6]*fx + hm[7]*fy + hm[8]
-			u, v := (hm[0]*fx+hm[1]*fy+hm[2])/w, (hm[3]*fx+hm[4]*fy+hm[5])/w
+			pt := photo.Apply(hm, photo.Point{X: fx, Y: fy})
+			u, v := pt.X, pt.Y
 			// Curl: the page lifts along its edges.
 			t := u / float64(b.Dx())
 			v += curl * (1 - 4*(t-0.5)*(t-0.5))
@@ -263,41 +267,6 @@ func bilinear(img *image.RGBA, u, v float64) [3]float64 {
 		c[k] = p00*(1-fx)*(1-fy) + p10*fx*(1-fy) + p01*(1-fx)*fy + p11*fx*fy
 	}
 	return c
-}
-
-// homography returns the 3×3 matrix (row major) that maps the points from
-// onto the points to.
-func homography(from, to [4][2]float64) [9]float64 {
-	var a [8][9]float64
-	for i := range 4 {
-		x, y, u, v := from[i][0], from[i][1], to[i][0], to[i][1]
-		a[2*i] = [9]float64{x, y, 1, 0, 0, 0, -u * x, -u * y, u}
-		a[2*i+1] = [9]float64{0, 0, 0, x, y, 1, -v * x, -v * y, v}
-	}
-	// Gauss-Jordan with partial pivoting.
-	for c := range 8 {
-		p := c
-		for r := c + 1; r < 8; r++ {
-			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
-				p = r
-			}
-		}
-		a[c], a[p] = a[p], a[c]
-		for r := range 8 {
-			if r != c {
-				f := a[r][c] / a[c][c]
-				for k := c; k < 9; k++ {
-					a[r][k] -= f * a[c][k]
-				}
-			}
-		}
-	}
-	var h [9]float64
-	for i := range 8 {
-		h[i] = a[i][8] / a[i][i]
-	}
-	h[8] = 1
-	return h
 }
 
 // realVariants writes desk variants of a real scan (a page image at a

@@ -3,22 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 	"testing"
 )
-
-func TestHomography(t *testing.T) {
-	from := [4][2]float64{{10, 20}, {300, 5}, {320, 410}, {0, 380}}
-	to := [4][2]float64{{0, 0}, {2480, 0}, {2480, 3508}, {0, 3508}}
-	h := homography(from, to)
-	for i, p := range from {
-		w := h[6]*p[0] + h[7]*p[1] + h[8]
-		u, v := (h[0]*p[0]+h[1]*p[1]+h[2])/w, (h[3]*p[0]+h[4]*p[1]+h[5])/w
-		if math.Abs(u-to[i][0]) > 1e-6 || math.Abs(v-to[i][1]) > 1e-6 {
-			t.Errorf("corner %d maps to (%.3f, %.3f), want %v", i, u, v, to[i])
-		}
-	}
-}
 
 // TestDeskPages renders one page of each desk category at a small size
 // and checks what the benchmark relies on: the category and degradation
