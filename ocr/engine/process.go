@@ -113,8 +113,8 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 			src = flat
 			j.KeepJPEG = false
 			res.Photo = true
-			mark("photo")
 		}
+		mark("photo")
 	}
 	// The resolution comes from the letters, not only from the file: files
 	// without a dpi and files that lie are the common case at the desk, and
@@ -339,6 +339,10 @@ func (r *recognizer) tracer() func(stage string) {
 	}
 }
 
+// previewSide is the size of the sampled preview that tells a scan (the
+// sheet fills the frame) from a photo before any real work.
+const previewSide = 250
+
 // flattenPhoto finds the sheet in a photo (on a small copy) and returns
 // it mapped flat at the photo's own resolution, with its light evened
 // out; ok is false when the page is not a photo of a sheet.
@@ -349,6 +353,15 @@ func flattenPhoto(src *pix, mode ocr.ColorMode) (flat *pix, ok bool, err error) 
 			return nil, false, err
 		}
 		defer colour.free()
+	}
+	pre, err := colour.preview(previewSide)
+	if err != nil {
+		return nil, false, err
+	}
+	scan := photo.FillsFrame(pre.rgba())
+	pre.free()
+	if scan {
+		return nil, false, nil
 	}
 	small, err := colour.shrink(photo.MaxSide)
 	if err != nil {

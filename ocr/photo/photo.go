@@ -79,6 +79,9 @@ func Find(img *image.RGBA) (s Sheet, ok bool) {
 		return Sheet{}, false
 	}
 	full := paperness(img)
+	if full.fillsFrame() {
+		return Sheet{}, false
+	}
 	k := max(1, (max(b.Dx(), b.Dy())+workSide-1)/workSide)
 	work := full.shrink(k)
 	work = work.closing(closeRadius)
@@ -251,6 +254,43 @@ func paperness(img *image.RGBA) plane {
 		}
 	}
 	return p
+}
+
+// FillsFrame tells a page that reaches the frame all round, as a scan's
+// does, from a small preview of it (a few hundred pixels, sampled): such
+// a page has no sheet to find, and a caller spares it Find's work.
+func FillsFrame(preview *image.RGBA) bool {
+	return paperness(preview).fillsFrame()
+}
+
+// fillsFrame tells a page that reaches the frame all round, as a scan's
+// does: the ring along the image's edges is as much paper as its middle.
+// It spares scans, the common case, the search.
+func (p plane) fillsFrame() bool {
+	rw, rh := max(2, p.w/50), max(2, p.h/50)
+	var ring, mid []float32
+	for y := range p.h {
+		for x := range p.w {
+			switch {
+			case x < rw || y < rh || x >= p.w-rw || y >= p.h-rh:
+				ring = append(ring, p.v[y*p.w+x])
+			case x > p.w/4 && x < p.w*3/4 && y > p.h/4 && y < p.h*3/4:
+				mid = append(mid, p.v[y*p.w+x])
+			}
+		}
+	}
+	// log units: 0.2 is a fifth darker, while a table is half as bright
+	// as paper or less.
+	return quantile(ring, 0.5) > quantile(mid, 0.9)-0.2
+}
+
+func quantile(v []float32, q float64) float32 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float32(nil), v...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[int(q*float64(len(s)-1))]
 }
 
 // shrink averages k×k blocks.
