@@ -172,6 +172,63 @@ static PIX *sohoaShrink(PIX *pix, int maxside) {
 	return out;
 }
 
+// sohoaDropBlueStrokes leaves handwriting in blue ink out of recognition
+// on a colour page: blue connected strokes larger than a letter (taller
+// than minh or wider than minw: a signature across the signer's name, a
+// scrawled note) are whitened in the grey page norm and cleared in its
+// binary bin, except where the pixel is dark and neutral (the printed
+// letter the pen crossed). Blue letters of letter size (forms filled in
+// by a printer, or in neat print) stay. Returns the pixels dropped.
+static int sohoaDropBlueStrokes(PIX *rgb, PIX *norm, PIX *bin, int margin, int minw, int minh, int bridge) {
+	l_int32 w = pixGetWidth(rgb), h = pixGetHeight(rgb);
+	if (pixGetWidth(norm) != w || pixGetHeight(norm) != h || pixGetWidth(bin) != w || pixGetHeight(bin) != h) return 0;
+	PIX *mask = pixCreate(w, h, 1);
+	if (!mask) return 0;
+	l_uint32 *ds = pixGetData(rgb), *dm = pixGetData(mask);
+	l_int32 ws = pixGetWpl(rgb), wm = pixGetWpl(mask), n = 0;
+	for (l_int32 y = 0; y < h; y++) {
+		l_uint32 *ls = ds + y * ws, *lm = dm + y * wm;
+		for (l_int32 x = 0; x < w; x++) {
+			l_int32 r, g, b;
+			extractRGBValues(ls[x], &r, &g, &b);
+			if (b - (r > g ? r : g) > margin) { SET_DATA_BIT(lm, x); n++; }
+		}
+	}
+	int dropped = 0;
+	if (n > 100) {
+		// A pen stroke is cut wherever it crosses a printed letter (those
+		// pixels are dark, not blue): bridge cuts as wide as a letter's
+		// stroke before measuring, or a signature falls apart into pieces
+		// of letter size.
+		PIX *bridged = pixDilateBrick(NULL, mask, bridge, bridge);
+		PIX *big = bridged ? pixSelectBySize(bridged, minw, minh, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GT, NULL) : NULL;
+		pixDestroy(&bridged);
+		PIX *grow = big ? pixDilateBrick(NULL, big, 5, 5) : NULL;
+		if (grow) {
+			l_uint32 *dg = pixGetData(grow), *dn = pixGetData(norm), *db = pixGetData(bin);
+			l_int32 wg = pixGetWpl(grow), wn = pixGetWpl(norm), wb = pixGetWpl(bin);
+			for (l_int32 y = 0; y < h; y++) {
+				l_uint32 *lg = dg + y * wg, *ls = ds + y * ws, *ln = dn + y * wn, *lb = db + y * wb;
+				for (l_int32 x = 0; x < w; x++) {
+					if (!GET_DATA_BIT(lg, x)) continue;
+					l_int32 r, g, b;
+					extractRGBValues(ls[x], &r, &g, &b);
+					l_int32 mx = r > g ? (r > b ? r : b) : (g > b ? g : b);
+					l_int32 mn = r < g ? (r < b ? r : b) : (g < b ? g : b);
+					if (mx < 120 && mx - mn < 50) continue; // the printed letter under the pen
+					SET_DATA_BYTE(ln, x, 255);
+					CLEAR_DATA_BIT(lb, x);
+					dropped++;
+				}
+			}
+		}
+		pixDestroy(&big);
+		pixDestroy(&grow);
+	}
+	pixDestroy(&mask);
+	return dropped;
+}
+
 // sohoaCountTextComps counts connected components whose size fits a glyph
 // at the given resolution, and returns the total ink pixel count.
 static int sohoaCountTextComps(PIX *bin, int minh, int maxh, int maxw, int *ink) {
@@ -525,6 +582,21 @@ func (x *pix) skew(dpi float64, rangeDeg float64) (angle, conf, score float64, e
 		return 0, 0, 0, errors.New("leptonica: skew search failed")
 	}
 	return float64(a), float64(c), float64(s), nil
+}
+
+// blueMargin is how much a pixel's blue must exceed its red and green
+// for it to count as blue ink.
+const blueMargin = 40
+
+// dropBlueStrokes leaves blue handwriting larger than a letter of
+// glyphH pixels out of the grey and binary pages norm and bin (see
+// sohoaDropBlueStrokes), x being the colour page; it returns the pixels
+// dropped.
+func (x *pix) dropBlueStrokes(norm, bin *pix, glyphH float64) int {
+	if x.depth() != 32 || norm == nil || glyphH <= 0 {
+		return 0
+	}
+	return int(C.sohoaDropBlueStrokes(x.p, norm.p, bin.p, blueMargin, C.int(6*glyphH), C.int(1.8*glyphH), C.int(max(3, glyphH/4))))
 }
 
 // ink counts foreground pixels.

@@ -149,6 +149,13 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	res.DPI = rs.dpi * rs.upscale
 	dpi := res.DPI
 	src.setResolution(dpi)
+	// Signatures and handwritten notes in blue across printed text cut its
+	// letters for Tesseract; letter-sized blue print (forms filled in
+	// blue) is kept. The PDF keeps everything.
+	if mode == ocr.Color {
+		src.dropBlueStrokes(norm, bin, rs.glyphH)
+		mark("blue")
+	}
 	// The page before clean-up is kept for a second reading.
 	raw := norm
 	if raw == nil {

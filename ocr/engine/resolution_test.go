@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"os"
@@ -204,4 +205,88 @@ func meanLuma(img image.Image, r image.Rectangle) float64 {
 		}
 	}
 	return sum / float64(max(1, n))
+}
+
+// TestDropBlueStrokes: a blue signature scrawled across a printed name is
+// left out of what Tesseract reads, the printed letters it crosses and
+// letter-sized blue print (a form filled in blue) are kept.
+func TestDropBlueStrokes(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
+	fill := func(r image.Rectangle, c color.RGBA) {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				img.SetRGBA(x, y, c)
+			}
+		}
+	}
+	fill(img.Rect, color.RGBA{245, 243, 238, 255})
+	black, blue := color.RGBA{20, 20, 25, 255}, color.RGBA{30, 60, 180, 255}
+	for i := range 8 { // printed letters, 30 px high: the name
+		fill(image.Rect(20+40*i, 100, 20+40*i+4, 130), black)
+	}
+	for i := range 4 { // blue print of letter size: a filled-in form
+		fill(image.Rect(20+40*i, 20, 20+40*i+4, 50), blue)
+	}
+	// The signature: a zigzag of blue pen 3 px wide from well above the
+	// name to well below it, ink over ink: where it crosses a letter the
+	// two darken together.
+	zig := func(x int) int {
+		if (x/60)%2 == 1 {
+			return 160 - (x%60)*3/2
+		}
+		return 70 + (x%60)*3/2
+	}
+	for x := 50; x < 250; x++ {
+		for y := zig(x); y < zig(x)+3; y++ {
+			c := img.RGBAAt(x, y)
+			img.SetRGBA(x, y, color.RGBA{uint8(int(c.R) * 30 / 255), uint8(int(c.G) * 60 / 255), uint8(int(c.B) * 180 / 255), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	src, err := readPix(buf.Bytes(), false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.free()
+	mode, err := src.normalizeStorage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm, bin, err := binarize(src, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer norm.free()
+	defer bin.free()
+	if n := src.dropBlueStrokes(norm, bin, 30); n == 0 {
+		t.Fatal("nothing dropped")
+	}
+	b, err := bin.png()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ink := func(x, y int) bool { r, _, _, _ := page.At(x, y).RGBA(); return r < 0x8000 }
+	for _, c := range []struct {
+		x, y int
+		ink  bool
+		what string
+	}{
+		{55, zig(55) + 1, false, "the signature below the name"},
+		{85, zig(85) + 1, false, "the signature between two letters"},
+		{235, zig(235) + 1, false, "the signature above the name"},
+		{141, zig(141) + 1, true, "a printed letter under the signature"},
+		{22, 110, true, "a printed letter"},
+		{22, 30, true, "blue print of letter size"},
+	} {
+		if ink(c.x, c.y) != c.ink {
+			t.Errorf("%s at %d,%d: ink %v, want %v", c.what, c.x, c.y, !c.ink, c.ink)
+		}
+	}
 }
