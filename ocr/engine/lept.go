@@ -179,7 +179,7 @@ static PIX *sohoaShrink(PIX *pix, int maxside) {
 // binary bin, except where the pixel is dark and neutral (the printed
 // letter the pen crossed). Blue letters of letter size (forms filled in
 // by a printer, or in neat print) stay. Returns the pixels dropped.
-static int sohoaDropBlueStrokes(PIX *rgb, PIX *norm, PIX *bin, int margin, int minw, int minh, int bridge) {
+static int sohoaDropBlueStrokes(PIX *rgb, PIX *norm, PIX *bin, int margin, int minw, int minh) {
 	l_int32 w = pixGetWidth(rgb), h = pixGetHeight(rgb);
 	if (pixGetWidth(norm) != w || pixGetHeight(norm) != h || pixGetWidth(bin) != w || pixGetHeight(bin) != h) return 0;
 	PIX *mask = pixCreate(w, h, 1);
@@ -196,13 +196,10 @@ static int sohoaDropBlueStrokes(PIX *rgb, PIX *norm, PIX *bin, int margin, int m
 	}
 	int dropped = 0;
 	if (n > 100) {
-		// A pen stroke is cut wherever it crosses a printed letter (those
-		// pixels are dark, not blue): bridge cuts as wide as a letter's
-		// stroke before measuring, or a signature falls apart into pieces
-		// of letter size.
-		PIX *bridged = pixDilateBrick(NULL, mask, bridge, bridge);
-		PIX *big = bridged ? pixSelectBySize(bridged, minw, minh, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GT, NULL) : NULL;
-		pixDestroy(&bridged);
+		// Strokes are measured as they are, cut where they cross print:
+		// bridging the cuts also joined blue letters into words and lines,
+		// and dropped filled-in forms (seal pages read worse).
+		PIX *big = pixSelectBySize(mask, minw, minh, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GT, NULL);
 		PIX *grow = big ? pixDilateBrick(NULL, big, 5, 5) : NULL;
 		if (grow) {
 			l_uint32 *dg = pixGetData(grow), *dn = pixGetData(norm), *db = pixGetData(bin);
@@ -596,7 +593,7 @@ func (x *pix) dropBlueStrokes(norm, bin *pix, glyphH float64) int {
 	if x.depth() != 32 || norm == nil || glyphH <= 0 {
 		return 0
 	}
-	return int(C.sohoaDropBlueStrokes(x.p, norm.p, bin.p, blueMargin, C.int(6*glyphH), C.int(1.8*glyphH), C.int(max(3, glyphH/4))))
+	return int(C.sohoaDropBlueStrokes(x.p, norm.p, bin.p, blueMargin, C.int(3*glyphH), C.int(1.8*glyphH)))
 }
 
 // ink counts foreground pixels.

@@ -280,7 +280,7 @@ func TestDropBlueStrokes(t *testing.T) {
 	}{
 		{55, zig(55) + 1, false, "the signature below the name"},
 		{85, zig(85) + 1, false, "the signature between two letters"},
-		{235, zig(235) + 1, false, "the signature above the name"},
+		{170, zig(170) + 1, false, "the signature below the name"},
 		{141, zig(141) + 1, true, "a printed letter under the signature"},
 		{22, 110, true, "a printed letter"},
 		{22, 30, true, "blue print of letter size"},
