@@ -246,18 +246,16 @@ func TestDropBlueStrokes(t *testing.T) {
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
+	// The engine's own first steps: decode, then the grey and binary pages.
 	src, err := readPix(buf.Bytes(), false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.free()
-	mode, err := src.normalizeStorage()
-	if err != nil {
-		t.Fatal(err)
-	}
-	norm, bin, err := binarize(src, mode)
-	if err != nil {
-		t.Fatal(err)
+	mode, err1 := src.normalizeStorage()
+	norm, bin, err2 := binarize(src, mode)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
 	}
 	defer norm.free()
 	defer bin.free()
