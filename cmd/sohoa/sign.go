@@ -39,6 +39,9 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	chainFile := fs.String("chain", "", e.ui.t("tệp PEM các chứng thư trung gian/gốc gửi kèm", "PEM file of intermediate/root certificates to send along"))
 	list := fs.Bool("list", false, e.ui.t("chỉ liệt kê, không ký", "list only, sign nothing"))
 	all := fs.Bool("all", false, e.ui.t("ký tất cả tài liệu đang chờ", "sign every waiting document"))
+	agent := fs.Bool("agent", false, e.ui.t("chạy phần mềm ký cục bộ cho trang rà soát (chỉ nhận trang của --server)", "run the local signing agent for the review page (answers only pages of --server)"))
+	agentAddr := fs.String("agent-addr", "127.0.0.1:8765", e.ui.t("địa chỉ của phần mềm ký (chỉ 127.0.0.1)", "address of the signing agent (127.0.0.1 only)"))
+	agentIdle := fs.Duration("agent-idle", 5*time.Minute, e.ui.t("đóng token sau khoảng không dùng này", "close the token after this long unused"))
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -46,6 +49,18 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	c, err := sf.client(e)
 	if err != nil {
 		return err
+	}
+	if *agent {
+		if *module == "" || *tokenLabel == "" {
+			return usageError{e.ui.t("cần --pkcs11 THƯ_VIỆN và --pkcs11-token NHÃN để ký", "--pkcs11 LIB and --pkcs11-token LABEL are needed to sign")}
+		}
+		b := &deskAgentBackend{client: c, token: pdf.TokenConfig{Module: *module, Token: *tokenLabel, Key: *keyLabel}}
+		if *chainFile != "" {
+			if b.extra, err = pdf.ReadCertificates(*chainFile); err != nil {
+				return err
+			}
+		}
+		return runAgent(ctx, e, sf.server, *agentAddr, *agentIdle, b, *tokenLabel)
 	}
 	queue, err := c.SigningQueue(ctx, dossier.SigningAwaiting)
 	if err != nil {
@@ -161,6 +176,15 @@ func pickRequests(e *env, q []dossier.SigningRequest, ids []string, all bool) ([
 // readPIN asks for the token's PIN on the terminal without echo; with no
 // terminal (a script) it reads one line of stdin.
 func readPIN(e *env, label string) (string, error) {
+	return readPINFrom(e, label, func() (string, bool) {
+		line, err := bufio.NewReader(io.LimitReader(e.stdin, 256)).ReadString('\n')
+		return line, err == nil || line != ""
+	})
+}
+
+// readPINFrom is readPIN with the line of a script read by next (the
+// agent reads stdin through one reader for every question).
+func readPINFrom(e *env, label string, next func() (string, bool)) (string, error) {
 	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
 		defer tty.Close()
 		if term.IsTerminal(int(tty.Fd())) {
@@ -170,9 +194,9 @@ func readPIN(e *env, label string) (string, error) {
 			return string(pin), err
 		}
 	}
-	line, err := bufio.NewReader(io.LimitReader(e.stdin, 256)).ReadString('\n')
-	if err != nil && line == "" {
-		return "", &userError{vi: "không đọc được mã PIN", en: "cannot read the PIN", err: err}
+	line, ok := next()
+	if !ok {
+		return "", &userError{vi: "không đọc được mã PIN", en: "cannot read the PIN"}
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
