@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sohoa/sohoa/ingest"
 )
 
 // The local signing agent (`sohoa sign --agent`): like the signing
@@ -240,11 +242,10 @@ func (a *signingAgent) Logout() {
 // error), the agent's, or a generic one with the detail logged.
 func (a *signingAgent) fail(w http.ResponseWriter, err error) {
 	var ue *userError
-	var ae interface{ Bilingual() (string, string) }
+	var ae *ingest.APIError
 	switch {
 	case errors.As(err, &ae):
-		vi, en := ae.Bilingual()
-		agentError(w, http.StatusUnprocessableEntity, vi, en)
+		agentError(w, http.StatusUnprocessableEntity, ae.VI, ae.EN)
 	case errors.As(err, &ue):
 		agentError(w, http.StatusUnprocessableEntity, ue.vi, ue.en)
 	case errors.Is(err, context.DeadlineExceeded):

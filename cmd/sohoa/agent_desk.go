@@ -27,19 +27,10 @@ type deskAgentBackend struct {
 	key *pdf.TokenKey
 }
 
-// bilingual turns the server's refusal into the agent's.
-func bilingual(err error) error {
-	var ae *ingest.APIError
-	if errors.As(err, &ae) {
-		return &userError{vi: ae.VI, en: ae.EN, err: err}
-	}
-	return err
-}
-
 func (b *deskAgentBackend) Describe(ctx context.Context, id string) (agentDocument, error) {
 	r, err := b.client.SigningRequest(ctx, id)
 	if err != nil {
-		return agentDocument{}, bilingual(err)
+		return agentDocument{}, err
 	}
 	return agentDocument{ID: r.ID, ResultCode: r.ResultCode, DossierCode: r.DossierCode, Title: r.Title,
 		Official: r.Official, SHA256: r.BaseSHA256, Pages: r.Pages}, nil
@@ -74,7 +65,7 @@ func (b *deskAgentBackend) Sign(ctx context.Context, id string) (string, error) 
 	}
 	r, err := b.client.SigningRequest(ctx, id)
 	if err != nil {
-		return "", bilingual(err)
+		return "", err
 	}
 	chain := key.Chain()
 	if len(b.extra) > 0 {
@@ -82,7 +73,7 @@ func (b *deskAgentBackend) Sign(ctx context.Context, id string) (string, error) 
 	}
 	res, err := signOne(ctx, b.client, key, chain, *r)
 	if err != nil {
-		return "", bilingual(err)
+		return "", err
 	}
 	return res.Code, nil
 }
