@@ -138,6 +138,9 @@ type Report struct {
 	PDFAProblems    []string `json:"pdfa_problems"`    // what breaks the claim (not a full validation)
 
 	Signatures []SignatureReport `json:"signatures"` // in the order of the form's fields
+	// ValidationData counts what the document security store (/DSS) holds:
+	// "ocsp" and "crl" entries about the signers' certificates.
+	ValidationData map[string]int `json:"validation_data,omitempty"`
 
 	Verdicts Verdicts `json:"verdicts"`
 }

@@ -45,6 +45,21 @@ type PlaceholderOptions struct {
 	FontFile string    // TrueType font for the mark; DejaVu Sans or Noto Sans when empty
 	// Timestamp reserves room for an RFC 3161 timestamp token.
 	Timestamp bool
+	// Validation is the revocation status of the signer's certificate
+	// found when preparing, kept in the document security store.
+	Validation ValidationData
+}
+
+// ValidationData is what was known of a signer's certificate when its
+// signature was prepared: DER OCSP responses and CRLs. It goes into the
+// document security store (/DSS with /OCSPs and /CRLs, ISO 32000-2
+// 12.8.4.3, PAdES) in the same update as the signature field, so the
+// signature covers it and still covers the whole file; in the CMS it
+// would have to be a signed attribute (adbe-revocationInfoArchival), which
+// the official's token would then sign, and NSS (pdfsig) refuses a CMS
+// whose crls field carries an OCSP response (RFC 5940).
+type ValidationData struct {
+	OCSP, CRLs [][]byte
 }
 
 // AppendPlaceholder appends a signature field with its visible mark (the
@@ -74,7 +89,7 @@ func AppendPlaceholder(ctx context.Context, f *os.File, opts PlaceholderOptions)
 	for _, c := range opts.Chain {
 		certLen += len(c.Raw)
 	}
-	spec := sigSpec{font: font, name: name, title: opts.Title, when: opts.When, reserve: certLen + 2048}
+	spec := sigSpec{font: font, name: name, title: opts.Title, when: opts.When, reserve: certLen + 2048, validation: opts.Validation}
 	if spec.when.IsZero() {
 		spec.when = time.Now()
 	}

@@ -204,6 +204,10 @@ func (s *signer) close() error {
 // Certificate returns the signing certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.chain[0] }
 
+// Chain returns the signing certificate and the CA certificates that came
+// with the key, signer first.
+func (s *Signer) Chain() []*x509.Certificate { return append([]*x509.Certificate(nil), s.chain...) }
+
 // sign appends the signature as an incremental update: a Type 3 font and an
 // appearance stream for the visible mark, the signature dictionary, a widget,
 // and new versions of page 1 (with the widget in /Annots) and the catalog
@@ -260,6 +264,7 @@ type sigSpec struct {
 	legacy      bool
 	certify     bool
 	docTS       bool
+	validation  ValidationData
 }
 
 // writePlaceholder appends, as an incremental update, a Type 3 font and an
@@ -352,6 +357,24 @@ func writePlaceholder(f *os.File, size int64, spec sigSpec) (*Placeholder, error
 	delete(acro, "NeedAppearances") // forbidden by PDF/A
 	cat := t.root.Clone().(types.Dict)
 	cat["AcroForm"] = acro
+	if v := spec.validation; len(v.OCSP)+len(v.CRLs) > 0 {
+		dss := types.Dict{}
+		for _, part := range []struct {
+			key  string
+			ders [][]byte
+		}{{"OCSPs", v.OCSP}, {"CRLs", v.CRLs}} {
+			var refs types.Array
+			for _, der := range part.ders {
+				id := o.alloc()
+				o.flateStream(id, "", der)
+				refs = append(refs, *types.NewIndirectRef(id, 0))
+			}
+			if refs != nil {
+				dss[part.key] = refs
+			}
+		}
+		cat["DSS"] = dss
+	}
 	if spec.certify {
 		cat["Perms"] = types.Dict{"DocMDP": *types.NewIndirectRef(sigID, 0)}
 	}

@@ -100,6 +100,16 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 		rep.Revisions = len(revs)
 	}
 
+	if dss, err := pdfread.DictOf(d.src, d.root["DSS"]); err == nil {
+		for key, kind := range map[string]string{"OCSPs": "ocsp", "CRLs": "crl"} {
+			if a, err := pdfread.ArrayOf(d.src, dss[key]); err == nil && len(a) > 0 {
+				if rep.ValidationData == nil {
+					rep.ValidationData = map[string]int{}
+				}
+				rep.ValidationData[kind] = len(a)
+			}
+		}
+	}
 	fonts := checkPages(ctx, d.src, d.root, rep)
 	checkPDFA(d, rep, fonts)
 

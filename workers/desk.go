@@ -14,6 +14,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/pdf/revocation"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -88,6 +89,12 @@ type DeskConfig struct {
 	// under it on the visible mark.
 	Titles map[string]string
 	TSAURL string // RFC 3161 timestamp of each desk signature (PAdES B-T)
+	// Revocation checks an official's certificate by OCSP or CRL at
+	// prepare and again when the signature is posted; RevocationPolicy
+	// says what a revoked or unanswered certificate means (prefer when
+	// empty). Nothing is checked without a Checker or with policy off.
+	Revocation       *revocation.Checker
+	RevocationPolicy revocation.Policy
 }
 
 // Desk is the server side of two-step signing: the queue of documents
@@ -111,6 +118,9 @@ func invalid(en, vi string) error { return &dossier.SigningRefusal{Reason: en, R
 func newDesk(r *Runner, cfg DeskConfig) (*Desk, error) {
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = 72 * time.Hour
+	}
+	if cfg.RevocationPolicy == "" {
+		cfg.RevocationPolicy = revocation.Prefer
 	}
 	d := &Desk{r: r, cfg: cfg}
 	if len(cfg.TrustPEM) > 0 {
@@ -265,6 +275,53 @@ func (d *Desk) checkCert(ctx context.Context, req *dossier.SigningRequest, chain
 	return err
 }
 
+// checkRevocation asks whether the official's certificate is revoked and
+// refuses it as the policy says (recording the refusal). The answer, with
+// its account for the audit, goes on: nothing when checking is off.
+func (d *Desk) checkRevocation(ctx context.Context, req *dossier.SigningRequest, chain []*x509.Certificate, actor string) (revocation.Answer, error) {
+	if d.cfg.Revocation == nil || d.cfg.RevocationPolicy == revocation.Off {
+		return revocation.Answer{}, nil
+	}
+	a := d.cfg.Revocation.Check(ctx, chain[0], revocation.IssuerOf(chain, d.roots))
+	if !d.cfg.RevocationPolicy.Refuses(a) {
+		return a, nil
+	}
+	en, vi := a.Describe()
+	d.audit(ctx, req.ID, actor, "refused", en, vi)
+	if a.Status == revocation.Revoked {
+		return a, invalid("the certificate is "+en, "chứng thư số "+vi)
+	}
+	return a, invalid("this server requires a confirmed revocation status and none was had: "+en,
+		"máy chủ yêu cầu xác nhận chứng thư số chưa bị thu hồi nhưng chưa xác nhận được: "+vi)
+}
+
+// validationData is the answer's OCSP response or CRL, for the document
+// security store of the prepared file.
+func validationData(a revocation.Answer) pdf.ValidationData {
+	var v pdf.ValidationData
+	if a.OCSP != nil {
+		v.OCSP = [][]byte{a.OCSP}
+	}
+	if a.CRL != nil {
+		v.CRLs = [][]byte{a.CRL}
+	}
+	return v
+}
+
+// revocationNote is what the audit says of an answer, after "; ";
+// kept says the answer went into the document.
+func revocationNote(a revocation.Answer, kept bool) (en, vi string) {
+	if a.Status == "" {
+		return "", ""
+	}
+	en, vi = a.Describe()
+	en, vi = "; revocation: "+en, "; thu hồi: "+vi
+	if kept && (a.OCSP != nil || a.CRL != nil) {
+		en, vi = en+", the "+a.Source+" answer kept in the document (DSS)", vi+", câu trả lời "+a.Source+" được lưu trong tài liệu (DSS)"
+	}
+	return en, vi
+}
+
 // Prepare checks the official's certificate chain (signer first) and
 // appends a signature field with its visible mark and an empty
 // signature for it to the unsigned document; it returns what their
@@ -281,13 +338,18 @@ func (d *Desk) Prepare(ctx context.Context, id string, chain []*x509.Certificate
 	if err := d.checkCert(ctx, req, chain, time.Now(), actor); err != nil {
 		return nil, err
 	}
+	rev, err := d.checkRevocation(ctx, req, chain, actor)
+	if err != nil {
+		return nil, err
+	}
 	f, err := d.fetch(ctx, req.BaseKey)
 	if err != nil {
 		return nil, err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	ph, err := pdf.AppendPlaceholder(ctx, f, pdf.PlaceholderOptions{Chain: chain, Title: d.cfg.Titles[req.Official], Timestamp: d.cfg.TSAURL != ""})
+	ph, err := pdf.AppendPlaceholder(ctx, f, pdf.PlaceholderOptions{Chain: chain, Title: d.cfg.Titles[req.Official], Timestamp: d.cfg.TSAURL != "",
+		Validation: validationData(rev)})
 	if err != nil {
 		return nil, err
 	}
@@ -312,8 +374,9 @@ func (d *Desk) Prepare(ctx context.Context, id string, chain []*x509.Certificate
 	}
 	digest := sha256.Sum256(attrs)
 	name := chain[0].Subject.CommonName
-	d.audit(ctx, id, actor, "prepared", "prepared for the certificate of "+name+" (serial "+chain[0].SerialNumber.Text(16)+")",
-		"đã chuẩn bị cho chứng thư số của "+name+" (số hiệu "+chain[0].SerialNumber.Text(16)+")")
+	noteEN, noteVI := revocationNote(rev, true)
+	d.audit(ctx, id, actor, "prepared", "prepared for the certificate of "+name+" (serial "+chain[0].SerialNumber.Text(16)+")"+noteEN,
+		"đã chuẩn bị cho chứng thư số của "+name+" (số hiệu "+chain[0].SerialNumber.Text(16)+")"+noteVI)
 	return &dossier.SigningDigest{MessageDigest: ph.MessageDigest, SignedAttributes: attrs, Digest: digest[:], Algorithm: "SHA-256", PreparedSHA256: sum, SignerName: name}, nil
 }
 
@@ -364,6 +427,12 @@ func (d *Desk) Complete(ctx context.Context, id string, signature []byte, chain 
 		d.audit(ctx, id, actor, "refused", "signature sent with another certificate than the one prepared for", "chữ ký gửi kèm chứng thư số khác với chứng thư đã chuẩn bị")
 		return nil, conflict("the document was prepared for another certificate: prepare it again with this one", "tài liệu được chuẩn bị cho chứng thư số khác: hãy chuẩn bị lại với chứng thư này")
 	}
+	// Checked again when the signature comes: a certificate revoked since
+	// prepare is refused.
+	rev, err := d.checkRevocation(ctx, req, prepared, actor)
+	if err != nil {
+		return nil, err
+	}
 	f, err := d.fetch(ctx, p.Key)
 	if err != nil {
 		return nil, err
@@ -412,7 +481,8 @@ func (d *Desk) Complete(ctx context.Context, id string, signature []byte, chain 
 	if err != nil {
 		return nil, fmt.Errorf("link %s: %w", req.ResultCode, err)
 	}
-	d.audit(ctx, id, actor, "signed", "signed by "+signer+" ("+prepared[0].Subject.String()+")", "đã ký bởi "+signer)
+	noteEN, noteVI := revocationNote(rev, false)
+	d.audit(ctx, id, actor, "signed", "signed by "+signer+" ("+prepared[0].Subject.String()+")"+noteEN, "đã ký bởi "+signer+noteVI)
 	if req.Mode == dossier.SignDeskSeal {
 		d.audit(ctx, id, "sohoa", "sealed", "the organisation's signature was added", "đã thêm chữ ký của cơ quan")
 	}

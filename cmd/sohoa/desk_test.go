@@ -261,7 +261,7 @@ func (p onePage) Page(context.Context, int) (pdf.Page, error) {
 
 // deskDocuments puts n assembled, unsigned PDF/A documents in the desk's
 // queue for official at station, as the document job leaves them.
-func deskDocuments(b *testing.B, ts *testStack, station, official string, n int) (ids []string, doc []byte) {
+func deskDocuments(b testing.TB, ts *testStack, station, official string, n int) (ids []string, doc []byte) {
 	b.Helper()
 	ctx := context.Background()
 	gray := image.NewGray(image.Rect(0, 0, 1240, 1754))

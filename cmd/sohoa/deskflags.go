@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/pdf/revocation"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/workers"
 )
@@ -23,6 +26,8 @@ type deskFlags struct {
 	deadline time.Duration
 	trustDir string
 	titles   string // JSON file {"official's name": "title"}
+	// revocation is the --revocation policy: require, prefer or off.
+	revocation string
 }
 
 func (f *deskFlags) addFlags(fs *flag.FlagSet, u ui) {
@@ -34,6 +39,9 @@ func (f *deskFlags) addFlags(fs *flag.FlagSet, u ui) {
 	fs.DurationVar(&f.deadline, "signing-deadline", 72*time.Hour, u.t("thời hạn chờ cán bộ ký; quá hạn thành ngoại lệ", "how long a document waits for the official's signature before it becomes an exception"))
 	fs.StringVar(&f.trustDir, "trust-dir", os.Getenv("SOHOA_TRUST_DIR"), u.t("thư mục các chứng thư gốc tin cậy (PEM) cho chứng thư số của cán bộ (biến SOHOA_TRUST_DIR)",
 		"folder of trusted root certificates (PEM) for officials' certificates (env SOHOA_TRUST_DIR)"))
+	fs.StringVar(&f.revocation, "revocation", os.Getenv("SOHOA_REVOCATION"),
+		u.t("kiểm tra chứng thư số bị thu hồi (OCSP, rồi CRL) của cán bộ khi ký và của khóa cơ quan khi khởi động: \"prefer\" (mặc định: từ chối chứng thư đã bị thu hồi, ghi nhận khi không hỏi được và vẫn ký), \"require\" (từ chối cả khi không hỏi được), \"off\" (nơi không có mạng tới CA) (biến SOHOA_REVOCATION)",
+			"revocation check (OCSP, then CRL) of officials' certificates when they sign and of the server's key at start-up: prefer (the default: refuse a revoked certificate, note an unanswered check and go on), require (also refuse when nobody answers), off (sites with no network to the CA) (env SOHOA_REVOCATION)"))
 	fs.StringVar(&f.titles, "official-titles", "", u.t("tệp JSON {\"họ tên cán bộ\": \"chức vụ\"} cho dấu chữ ký", "JSON file {\"official's name\": \"title\"} for the signature mark"))
 }
 
@@ -53,6 +61,9 @@ func (f *deskFlags) serverKeyNeeded() bool {
 func (f *deskFlags) check(u ui) error {
 	if f.modes.Default != "" && !dossier.ValidSigningMode(f.modes.Default) {
 		return usageError{u.t("--signing-mode phải là server, desk hoặc desk+seal", "--signing-mode must be server, desk or desk+seal")}
+	}
+	if _, err := revocation.ParsePolicy(f.revocation); err != nil {
+		return usageError{u.t("--revocation phải là require, prefer hoặc off", "--revocation must be require, prefer or off")}
 	}
 	if f.desk() && f.trustDir == "" {
 		return usageError{u.t("ký tại quầy cần --trust-dir: thư mục chứng thư gốc tin cậy (PEM) của chứng thư số cán bộ",
@@ -88,6 +99,12 @@ func (f *deskFlags) open(ctx context.Context, db *storage.DB, tsaURL string) (wo
 		return workers.DeskConfig{}, fmt.Errorf("--trust-dir %s holds no PEM certificate", f.trustDir)
 	}
 	cfg := workers.DeskConfig{Modes: f.modes, Deadline: f.deadline, TrustPEM: trust, TSAURL: tsaURL}
+	if cfg.RevocationPolicy, err = revocation.ParsePolicy(f.revocation); err != nil {
+		return cfg, err
+	}
+	if cfg.RevocationPolicy != revocation.Off {
+		cfg.Revocation = revocation.New(revocation.Config{})
+	}
 	if f.titles != "" {
 		b, err := os.ReadFile(f.titles)
 		if err != nil {
@@ -101,4 +118,28 @@ func (f *deskFlags) open(ctx context.Context, db *storage.DB, tsaURL string) (wo
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// checkSeal checks at start-up that the server's own certificate (the
+// organisation's seal) is not revoked: a revoked key refuses to start
+// under prefer and require, and one nobody vouched for too under require;
+// under prefer that is a warning.
+func (f *deskFlags) checkSeal(ctx context.Context, log *slog.Logger, s *pdf.Signer) error {
+	policy, err := revocation.ParsePolicy(f.revocation)
+	if err != nil || policy == revocation.Off || s == nil {
+		return err
+	}
+	chain := s.Chain()
+	a := revocation.New(revocation.Config{}).Check(ctx, chain[0], revocation.IssuerOf(chain, nil))
+	en, vi := a.Describe()
+	if policy.Refuses(a) {
+		return &userError{vi: "khóa ký của máy chủ (" + chain[0].Subject.CommonName + "): " + vi + " (--revocation " + string(policy) + ")",
+			en: "the server's signing key (" + chain[0].Subject.CommonName + "): " + en + " (--revocation " + string(policy) + ")"}
+	}
+	if a.Status == revocation.Good {
+		log.Info("the server's signing certificate is not revoked", "subject", chain[0].Subject.CommonName, "source", a.Source, "url", a.URL)
+	} else {
+		log.Warn("the server's signing certificate could not be checked for revocation", "subject", chain[0].Subject.CommonName, "why", en)
+	}
+	return nil
 }

@@ -233,6 +233,9 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		if signerName == "" {
 			signerName = st.signer.Certificate().Subject.CommonName
 		}
+		if err := c.desk.checkSeal(ctx, log, st.signer); err != nil {
+			return st, err
+		}
 	}
 	if c.workers > 0 && !engine.Available {
 		return st, errors.New(noOCRVI + " (" + noOCREN + "; --workers 0 runs the API alone)")

@@ -30,6 +30,9 @@ type PKI struct {
 	CAKey     crypto.Signer
 	Signer    *x509.Certificate
 	SignerKey crypto.Signer
+	// OCSPServer and CRLDistributionPoints go into the certificates
+	// Official issues (see Revocation); none when empty.
+	OCSPServer, CRLDistributionPoints []string
 }
 
 // New makes a CA (ECDSA P-256, "Sohoa Test CA") and a signer certificate
@@ -67,7 +70,12 @@ func New(signerKey crypto.Signer) (*PKI, error) {
 // WriteP12 writes the signer (with the CA in its chain) as dir/signer.p12
 // encrypted with password, and password plus a newline as dir/pass.
 func (p *PKI) WriteP12(dir, password string) (file, passFile string, err error) {
-	data, err := pkcs12.Modern.Encode(p.SignerKey, p.Signer, []*x509.Certificate{p.CA}, password)
+	return p.WriteP12Of(dir, password, p.SignerKey, p.Signer)
+}
+
+// WriteP12Of writes key and cert (with the CA in its chain) as WriteP12 does.
+func (p *PKI) WriteP12Of(dir, password string, key crypto.Signer, cert *x509.Certificate) (file, passFile string, err error) {
+	data, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{p.CA}, password)
 	if err != nil {
 		return "", "", fmt.Errorf("pdftest: pkcs12: %w", err)
 	}
@@ -97,6 +105,7 @@ func (p *PKI) Official(name string, notBefore, notAfter time.Time) (*x509.Certif
 		SerialNumber: serial, Subject: pkix.Name{CommonName: name, Organization: []string{"UBND phường Bến Nghé"}, Country: []string{"VN"}},
 		NotBefore: notBefore, NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		OCSPServer: p.OCSPServer, CRLDistributionPoints: p.CRLDistributionPoints,
 	}, key.Public(), p.CA, p.CAKey)
 	return c, key, err
 }

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/pdf/pdftest"
+	"github.com/sohoa/sohoa/pdf/revocation"
+	"github.com/sohoa/sohoa/web/webtest"
+)
+
+// revocationPKI is a CA with an OCSP responder and a CRL over real HTTP,
+// and officials' certificates that name them (or an address where nothing
+// answers), with their keys.
+type revocationPKI struct {
+	*pdftest.PKI
+	rv        *pdftest.Revocation
+	tsa, dead string
+	trustDir  string
+	keys      map[*x509.Certificate]crypto.Signer
+}
+
+func newRevocationPKI(t *testing.T) *revocationPKI {
+	t.Helper()
+	p, err := pdftest.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String() + "/"
+	l.Close()
+	r := &revocationPKI{PKI: p, rv: p.Revocation(t), tsa: p.TSA(t), dead: dead, trustDir: t.TempDir(), keys: map[*x509.Certificate]crypto.Signer{}}
+	os.WriteFile(filepath.Join(r.trustDir, "root.pem"), p.CAPEM(), 0o644)
+	return r
+}
+
+// official issues name's certificate naming the test responder, or the
+// dead address when reachable is false.
+func (r *revocationPKI) official(t *testing.T, name string, reachable bool) *x509.Certificate {
+	t.Helper()
+	r.OCSPServer, r.CRLDistributionPoints = []string{r.rv.OCSPURL}, []string{r.rv.CRLURL}
+	if !reachable {
+		r.OCSPServer, r.CRLDistributionPoints = []string{r.dead + "ocsp"}, []string{r.dead + "ca.crl"}
+	}
+	c, key, err := r.Official(name, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.keys[c] = key
+	return c
+}
+
+// stack serves a distributed desk-signing stack under a revocation policy.
+func (r *revocationPKI) stack(t *testing.T, policy revocation.Policy) *testStack {
+	t.Helper()
+	c := distributedConfig(t)
+	c.pdfa = "1b"
+	c.sign.TSAURL = r.tsa
+	c.desk.modes.Add("station:quay-ky=desk")
+	c.desk.trustDir, c.desk.deadline, c.desk.revocation = r.trustDir, time.Hour, string(policy)
+	return startStack(t, c)
+}
+
+// sign prepares request id for cert and posts the key's signature: the
+// refusal (an *ingest.APIError) at either step, or the linked result.
+func (r *revocationPKI) sign(ctx context.Context, cl *ingest.Client, id string, cert *x509.Certificate, between func()) (*dossier.Result, error) {
+	chain := []*x509.Certificate{cert, r.CA}
+	dg, err := cl.PrepareSigning(ctx, id, chain)
+	if err != nil {
+		return nil, err
+	}
+	if between != nil {
+		between()
+	}
+	sig, err := r.keys[cert].(*rsa.PrivateKey).Sign(rand.Reader, dg.Digest, crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	return cl.PostSignature(ctx, id, sig, chain)
+}
+
+// TestDeskRevocation: on the real services, an official's certificate is
+// checked by OCSP (then CRL) when the document is prepared and again when
+// the signature is posted. A revoked certificate is refused (422, both
+// languages, nothing linked, "refused" in the audit) unless checking is
+// off; an unanswered check is noted in the audit and signed under prefer,
+// refused under require. The answer that let a signature through is kept in the
+// signed file's document security store, and Preflight and pdfsig still finds the file valid, trusted and whole.
+func TestDeskRevocation(t *testing.T) {
+	r := newRevocationPKI(t)
+	ctx := context.Background()
+	type outcome int
+	const (
+		signed outcome = iota
+		refusedPrepare
+		refusedSignature
+	)
+	good := r.official(t, "Nguyễn Văn Tốt", true)
+	revoked := r.official(t, "Trần Thị Thu", true)
+	r.rv.Revoke(revoked)
+	unreachable := r.official(t, "Lê Văn Vắng", false)
+	later := r.official(t, "Phạm Văn Sau", true)
+	nss := r.NSSDB(t, t.TempDir())
+	// One stack per policy, shared by its cases (a stack costs seconds).
+	type policyStack struct {
+		*testStack
+		admin, desk string
+	}
+	stacks := map[revocation.Policy]policyStack{}
+	for _, tc := range []struct {
+		policy revocation.Policy
+		cert   *x509.Certificate
+		// between runs after prepare, before the signature is posted.
+		between  func()
+		want     outcome
+		embedded bool   // the OCSP answer in the signed file's DSS
+		note     string // in the audit
+	}{
+		{revocation.Prefer, good, nil, signed, true, "revocation: not revoked (ocsp"},
+		{revocation.Prefer, revoked, nil, refusedPrepare, false, "revoked on"},
+		{revocation.Prefer, unreachable, nil, signed, false, "revocation status unknown"},
+		// Down at prepare (noted, not cached), then back with the
+		// certificate revoked: the posted signature is refused.
+		{revocation.Prefer, later, func() { r.rv.Down(false); r.rv.Revoke(later) }, refusedSignature, false, "revoked on"},
+		{revocation.Require, good, nil, signed, true, "revocation: not revoked (ocsp"},
+		{revocation.Require, revoked, nil, refusedPrepare, false, "revoked on"},
+		{revocation.Require, unreachable, nil, refusedPrepare, false, "revocation status unknown"},
+		{revocation.Off, revoked, nil, signed, false, ""},
+		{revocation.Off, unreachable, nil, signed, false, ""},
+	} {
+		name := string(tc.policy) + "/" + tc.cert.Subject.CommonName
+		if stacks[tc.policy].testStack == nil {
+			ts := r.stack(t, tc.policy)
+			stacks[tc.policy] = policyStack{ts, ts.token(t, dossier.RoleAdmin, "admin"), ts.token(t, dossier.RoleStation, "quay-ky")}
+		}
+		ts, admin, desk := stacks[tc.policy].testStack, stacks[tc.policy].admin, stacks[tc.policy].desk
+		t.Run(name, func(t *testing.T) {
+			ids, _ := deskDocuments(t, ts, "quay-ky", tc.cert.Subject.CommonName, 1)
+			req, err := ts.runner.Desk().Request(ctx, ids[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.between != nil {
+				r.rv.Down(true)
+				defer r.rv.Down(false)
+			}
+			cl := &ingest.Client{Server: ts.url, Token: desk}
+			res, err := r.sign(ctx, cl, ids[0], tc.cert, tc.between)
+			var ae *ingest.APIError
+			switch {
+			case tc.want == signed && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != signed && (!errors.As(err, &ae) || ae.Status != 422 || ae.VI == ""):
+				t.Fatalf("got %v, %+v; want a bilingual 422", err, res)
+			}
+			var audit []dossier.SigningAudit
+			if audit, err = ts.runner.Desk().Audit(ctx, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, a := range audit {
+				actions = append(actions, a.Action)
+			}
+			last := audit[len(audit)-1]
+			wantActions := map[outcome]string{signed: "assembled prepared signed", refusedPrepare: "assembled refused", refusedSignature: "assembled prepared refused"}[tc.want]
+			if got := strings.Join(actions, " "); strings.TrimPrefix(got, "assembled ") != strings.TrimPrefix(wantActions, "assembled ") ||
+				!strings.Contains(last.Detail, tc.note) || tc.note == "" && strings.Contains(last.Detail, "revo") {
+				t.Fatalf("audit %q, last %+v; want %q with %q", got, last, wantActions, tc.note)
+			}
+			if tc.want != signed {
+				notLinked(t, ts, admin, *req)
+				return
+			}
+			hr, _ := http.NewRequest("GET", ts.url+"/v1/results/"+res.Code+"/pdf", nil)
+			resp, body := webtest.Do(t, hr, admin)
+			if resp.StatusCode != 200 {
+				t.Fatalf("GET %s: %d", res.Code, resp.StatusCode)
+			}
+			rep, err := pdf.Verify(ctx, bytes.NewReader(body), int64(len(body)), pdf.VerifyOptions{TrustPEM: r.CAPEM(), RequirePDFA: true})
+			if err != nil || !rep.OK() || (rep.ValidationData["ocsp"] > 0) != tc.embedded {
+				t.Fatalf("Verify: %v %+v; want revocation data %v", err, rep, tc.embedded)
+			}
+			if tc.embedded {
+				f := filepath.Join(t.TempDir(), "signed.pdf")
+				os.WriteFile(f, body, 0o644)
+				pdftest.Preflight(t, f)
+				out := pdftest.Pdfsig(t, f, "-nssdir", nss)
+				if !strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Certificate is Trusted") || !strings.Contains(out, "Total document signed") {
+					t.Errorf("pdfsig:\n%s", out)
+				}
+			}
+		})
+	}
+}
+
+// TestSealRevokedAtStartup: a server whose own signing certificate is
+// revoked refuses to start (unless checking is off).
+func TestSealRevokedAtStartup(t *testing.T) {
+	r := newRevocationPKI(t)
+	seal := r.official(t, "UBND phường Bến Nghé", true)
+	r.rv.Revoke(seal)
+	p12, pass, err := r.WriteP12Of(t.TempDir(), "seal", r.keys[seal], seal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, policy := range []revocation.Policy{revocation.Prefer, revocation.Off} {
+		c := stackConfig{data: t.TempDir(), rate: -1}
+		c.sign.P12File, c.sign.PassFile = p12, pass
+		c.desk.revocation = string(policy)
+		st, err := openStack(context.Background(), testLogger(t), c)
+		if st != nil {
+			st.Close()
+		}
+		var ue *userError
+		if policy == revocation.Off && err != nil || policy != revocation.Off && (!errors.As(err, &ue) || !strings.Contains(ue.en, "revoked") || !strings.Contains(ue.vi, "thu hồi")) {
+			t.Fatalf("--revocation %s: %v", policy, err)
+		}
+	}
+}
