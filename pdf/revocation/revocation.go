@@ -156,32 +156,32 @@ func (c *Checker) Check(ctx context.Context, cert, issuer *x509.Certificate) Ans
 	c.mu.Unlock()
 
 	var problems []string
-	for i, u := range cert.OCSPServer {
-		if i == maxURLs {
-			break
+	for _, src := range []struct {
+		kind string
+		urls []string
+		ask  func(context.Context, string, *x509.Certificate, *x509.Certificate, time.Time) (Answer, error)
+	}{
+		{"OCSP", cert.OCSPServer, func(ctx context.Context, u string, cert, issuer *x509.Certificate, now time.Time) (Answer, error) {
+			a, err := c.askOCSP(ctx, u, cert, issuer, now)
+			if err == nil && !a.NextUpdate.IsZero() {
+				c.remember(func() { c.answers[key] = a }, now)
+			}
+			return a, err
+		}},
+		{"CRL", cert.CRLDistributionPoints, c.askCRL},
+	} {
+		for i, u := range src.urls {
+			if i == maxURLs {
+				break
+			}
+			a, err := src.ask(ctx, u, cert, issuer, now)
+			if err != nil {
+				problems = append(problems, src.kind+" "+u+": "+err.Error())
+				continue
+			}
+			a.Problems = problems
+			return a
 		}
-		a, err := c.askOCSP(ctx, u, cert, issuer, now)
-		if err != nil {
-			problems = append(problems, "OCSP "+u+": "+err.Error())
-			continue
-		}
-		a.Problems = problems
-		if !a.NextUpdate.IsZero() {
-			c.remember(func() { c.answers[key] = a }, now)
-		}
-		return a
-	}
-	for i, u := range cert.CRLDistributionPoints {
-		if i == maxURLs {
-			break
-		}
-		a, err := c.askCRL(ctx, u, cert, issuer, now)
-		if err != nil {
-			problems = append(problems, "CRL "+u+": "+err.Error())
-			continue
-		}
-		a.Problems = problems
-		return a
 	}
 	if len(problems) == 0 {
 		problems = []string{"the certificate names no OCSP responder and no CRL"}
