@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // The desk review page in Chromium: the official signs in with the desk's
@@ -21,27 +21,8 @@ func TestReviewPageInChromium(t *testing.T) {
 	tok := h.token(t, dossier.RoleStation, "quay-01")
 	ctx := browser(t)
 	eval := func(js string) string { t.Helper(); return evalIn[string](t, ctx, js) }
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		for _, step := range steps {
-			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			err := chromedp.Do(sctx, step)
-			cancel()
-			if err != nil {
-				t.Fatalf("%v; the page shows: %s", err, eval(`document.body.innerText`))
-			}
-		}
-	}
-	waitFor := func(js string) {
-		t.Helper()
-		for range 100 {
-			if eval(js) == "true" {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("never true: %s; the page shows: %s", js, eval(`document.body.innerText`))
-	}
+	do := func(steps ...chromedp.Action[chromedp.Void]) { t.Helper(); webtest.Steps(t, ctx, steps...) }
+	waitFor := func(js string) { t.Helper(); webtest.WaitTrue(t, ctx, js, 10*time.Second) }
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}

@@ -9,11 +9,8 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
-	"image/png"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -158,54 +155,18 @@ func scanPage(text string) (map[string]any, *image.Gray) {
 		"image": map[string]any{"encoding": "jpeg", "mode": "gray", "width": 1000, "height": 1400, "bits_per_component": 8}}, img
 }
 
-// browser starts Debian's headless Chromium.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	const exe = "/usr/bin/chromium"
-	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("%s is missing: install Debian's chromium (the CI setup does; run `bash .ci/test`)", exe)
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "vi-VN"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
-}
-
-// visible reports, in the page, whether every selector has a box of its
-// own inside the viewport.
-const visibleJS = `(sels => sels.filter(s => {
-  const e = document.querySelector(s); if (!e) return true;
-  const r = e.getBoundingClientRect(), st = getComputedStyle(e);
-  return !(r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.right <= innerWidth + 1 && r.top < innerHeight && st.visibility !== 'hidden');
-}))(%s)`
+// browser starts Debian's headless Chromium for one minute of the test.
+func browser(t *testing.T) context.Context { return webtest.Browser(t, 60*time.Second) }
 
 func checkVisible(t *testing.T, ctx context.Context, sels ...string) {
 	t.Helper()
-	list := `["` + strings.Join(sels, `","`) + `"]`
-	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(visibleJS, list)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(bad) > 0 {
-		t.Errorf("not visible: %v", bad)
-	}
+	webtest.CheckVisible(t, ctx, sels...)
 }
 
 // evalIn evaluates js in the browser page, failing the test on an error.
 func evalIn[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		t.Fatalf("%s: %v", js, err)
-	}
-	return v
+	return webtest.Eval[T](t, ctx, js)
 }
 
 // textOf returns the text of the element sel selects in the browser
@@ -229,31 +190,9 @@ func screenshot(t *testing.T, ctx context.Context, name string, w, h int) {
 	}
 }
 
-// saveScreenshot saves a PNG of the viewport under the test's artifacts
-// (or $SOHOA_SCREENSHOTS), checks its size and returns it.
 func saveScreenshot(t *testing.T, ctx context.Context, name string, w, h int) image.Image {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := os.Getenv("SOHOA_SCREENSHOTS")
-	if dir == "" {
-		dir = t.ArtifactDir()
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s (%d bytes)", path, len(buf))
-	img, err := png.Decode(bytes.NewReader(buf))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if b := img.Bounds(); b.Dx() < w || b.Dy() < h {
-		t.Errorf("%s is %v, want at least %dx%d", name, b, w, h)
-	}
-	return img
+	return webtest.SaveScreenshot(t, ctx, name, w, h)
 }
 
 func countColor(img image.Image, r, g, b uint8) int {

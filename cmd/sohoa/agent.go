@@ -265,7 +265,9 @@ type terminalPrompt struct {
 	out   io.Writer
 	u     ui
 	lines <-chan string
-	pin   func(ctx context.Context) (string, error)
+	// pin reads the PIN, from the terminal without echo, or else as the
+	// line next gives (see readPINFrom).
+	pin func(next func() (string, bool)) (string, error)
 }
 
 // readLines feeds r's lines (each at most 256 bytes) to a channel closed
@@ -309,4 +311,19 @@ func (p *terminalPrompt) Confirm(ctx context.Context, d agentDocument) (bool, er
 	}
 }
 
-func (p *terminalPrompt) PIN(ctx context.Context) (string, error) { return p.pin(ctx) }
+// PIN gives up when ctx ends: an official who walks away from the PIN
+// prompt must not hold the agent (one signing at a time) for ever.
+func (p *terminalPrompt) PIN(ctx context.Context) (string, error) {
+	pin, err := p.pin(func() (string, bool) {
+		select {
+		case line, ok := <-p.lines:
+			return line, ok
+		case <-ctx.Done():
+			return "", false
+		}
+	})
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	return pin, err
+}

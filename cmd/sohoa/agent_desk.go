@@ -95,8 +95,8 @@ func runAgent(ctx context.Context, e *env, server, addr string, idle time.Durati
 	}
 	lines := readLines(e.stdin)
 	a := &signingAgent{origin: origin, backend: backend, idleTTL: idle, log: e.log,
-		prompt: &terminalPrompt{out: e.stderr, u: e.ui, lines: lines, pin: func(ctx context.Context) (string, error) {
-			return readPINFrom(e, label, func() (string, bool) { l, ok := <-lines; return l, ok })
+		prompt: &terminalPrompt{out: e.stderr, u: e.ui, lines: lines, pin: func(next func() (string, bool)) (string, error) {
+			return readPINFrom(e, label, next)
 		}}}
 	defer a.Logout()
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}

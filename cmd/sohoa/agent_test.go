@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -190,5 +191,36 @@ func TestTerminalPromptConfirm(t *testing.T) {
 	pw.Close()
 	if ok, err := p.Confirm(context.Background(), d); ok || err == nil {
 		t.Errorf("closed terminal: %v, %v", ok, err)
+	}
+}
+
+// A PIN nobody types in time gives the agent back (it signs one document
+// at a time, so a forgotten prompt would hold it for ever), and the line
+// typed later goes to the next question.
+func TestTerminalPromptPINTimesOut(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	p := &terminalPrompt{out: io.Discard, lines: readLines(pr), pin: func(next func() (string, bool)) (string, error) {
+		line, ok := next()
+		if !ok {
+			return "", io.EOF
+		}
+		return line, nil
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := p.PIN(ctx); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("unanswered PIN prompt: %v, want the deadline", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the PIN prompt outlived its deadline")
+	}
+	go pw.Write([]byte("1234\n"))
+	if pin, err := p.PIN(context.Background()); pin != "1234" || err != nil {
+		t.Errorf("next PIN: %q, %v", pin, err)
 	}
 }
