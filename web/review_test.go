@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/web"
+	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // recordingReassembler remembers which batches it rebuilt; err, when set,
@@ -88,14 +89,7 @@ type reviewDoc struct {
 	Changes []dossier.ReviewChange `json:"changes"`
 }
 
-type reviewPageDoc struct {
-	Lines []struct {
-		Words []struct {
-			Text  string `json:"text"`
-			Doubt string `json:"doubt"`
-		} `json:"words"`
-	} `json:"lines"`
-}
+type reviewPageDoc = webtest.ReviewPage
 
 // call sends a request with the bearer token (none when tok is "") and
 // decodes a JSON answer into out when given.

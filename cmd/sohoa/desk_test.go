@@ -77,15 +77,38 @@ func deskStack(t *testing.T, d *deskPKI) *testStack {
 	return startStack(t, c)
 }
 
-// awaitSigning uploads one page as official at station and waits for its
-// signing request.
-func awaitSigning(t *testing.T, ts *testStack, token, station, official string) dossier.SigningRequest {
+// deskOfficial is the official on record who must sign at desk quay-ky.
+const deskOfficial = "Nguyễn Thị Thủy Tiên"
+
+// deskSetUp makes the test CA with the official's token "tien" (her name
+// in capitals, as CAs write it) and another official's token "cuong", the
+// desk stack, and API tokens of an admin and of desk quay-ky.
+func deskSetUp(t *testing.T) (d *deskPKI, ts *testStack, admin, desk string) {
+	t.Helper()
+	d = newDeskPKI(t)
+	now := time.Now()
+	d.token(t, "tien", "NGUYỄN THỊ THỦY TIÊN", now.Add(-time.Hour), now.Add(365*24*time.Hour))
+	d.token(t, "cuong", "Lê Văn Cường", now.Add(-time.Hour), now.Add(365*24*time.Hour))
+	ts = deskStack(t, d)
+	return d, ts, ts.token(t, dossier.RoleAdmin, "admin"), ts.token(t, dossier.RoleStation, "quay-ky")
+}
+
+// awaitSigning uploads scans (one generated page when none) as official
+// at station and waits for its signing request.
+func awaitSigning(t *testing.T, ts *testStack, token, station, official string, scans ...string) dossier.SigningRequest {
 	t.Helper()
 	ctx := context.Background()
 	cl := &ingest.Client{Server: ts.url, Token: token}
+	if len(scans) == 0 {
+		scans = []string{page(t, t.TempDir(), "p1.jpg", len(station))}
+	}
+	var names []string
+	for _, s := range scans {
+		names = append(names, filepath.Base(s))
+	}
 	m := &ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33", Title: "Đơn đề nghị " + station, DocumentType: "don",
-		Station: station, Operator: official, Pages: []string{"p1.jpg"}, AllowDuplicate: true}
-	up, err := cl.Upload(ctx, m, []string{page(t, t.TempDir(), "p1.jpg", len(station))})
+		Station: station, Operator: official, Pages: names, AllowDuplicate: true}
+	up, err := cl.Upload(ctx, m, scans)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +143,20 @@ func sohoaSign(t *testing.T, ts *testStack, token, label, pin string, args ...st
 	return o.String(), e.String(), err
 }
 
+// auditActions lists the actions of a signing request's audit, in order.
+func auditActions(t *testing.T, ts *testStack, token, id string) string {
+	t.Helper()
+	var audit struct {
+		Audit []dossier.SigningAudit `json:"audit"`
+	}
+	webtest.Call(t, "GET", ts.url+"/v1/signing/"+id+"/audit", token, nil, "", &audit)
+	var actions []string
+	for _, a := range audit.Audit {
+		actions = append(actions, a.Action)
+	}
+	return strings.Join(actions, " ")
+}
+
 // notLinked fails the test when the request's result exists.
 func notLinked(t *testing.T, ts *testStack, admin string, r dossier.SigningRequest) {
 	t.Helper()
@@ -129,8 +166,9 @@ func notLinked(t *testing.T, ts *testStack, admin string, r dossier.SigningReque
 }
 
 // checkSigned fetches a linked result and checks it with Preflight, pdfsig
-// (trusting the test CA) and Verify: want signatures, all valid.
-func checkSigned(t *testing.T, ts *testStack, d *deskPKI, admin, code string, want int, nss string) {
+// (trusting the test CA) and Verify: want signatures, all valid. It
+// returns where it saved the PDF.
+func checkSigned(t *testing.T, ts *testStack, d *deskPKI, admin, code string, want int, nss string) string {
 	t.Helper()
 	req, _ := http.NewRequest("GET", ts.url+"/v1/results/"+code+"/pdf", nil)
 	resp, body := webtest.Do(t, req, admin)
@@ -151,6 +189,7 @@ func checkSigned(t *testing.T, ts *testStack, d *deskPKI, admin, code string, wa
 	if rep.Signatures[0].Timestamp == nil || !rep.Signatures[0].Timestamp.Valid {
 		t.Errorf("the desk signature has no valid timestamp: %+v", rep.Signatures[0])
 	}
+	return f
 }
 
 // TestDeskSigning: on the real services, a batch of a desk-signing station
@@ -161,15 +200,9 @@ func checkSigned(t *testing.T, ts *testStack, d *deskPKI, admin, code string, wa
 // a desk+seal station the organisation's signature follows the official's
 // and both verify.
 func TestDeskSigning(t *testing.T) {
-	d := newDeskPKI(t)
-	now := time.Now()
-	const official = "Nguyễn Thị Thủy Tiên"
-	d.token(t, "tien", "NGUYỄN THỊ THỦY TIÊN", now.Add(-time.Hour), now.Add(365*24*time.Hour))
-	d.token(t, "tien-cu", official, now.Add(-400*24*time.Hour), now.Add(-24*time.Hour))
-	d.token(t, "cuong", "Lê Văn Cường", now.Add(-time.Hour), now.Add(365*24*time.Hour))
-	ts := deskStack(t, d)
-	admin := ts.token(t, dossier.RoleAdmin, "admin")
-	desk := ts.token(t, dossier.RoleStation, "quay-ky")
+	const official = deskOfficial
+	d, ts, admin, desk := deskSetUp(t)
+	d.token(t, "tien-cu", official, time.Now().Add(-400*24*time.Hour), time.Now().Add(-24*time.Hour))
 	r := awaitSigning(t, ts, desk, "quay-ky", official)
 	if r.Official != official || r.Mode != dossier.SignDesk || r.Pages != 1 {
 		t.Fatalf("signing request: %+v", r)
@@ -230,15 +263,7 @@ func TestDeskSigning(t *testing.T) {
 	if _, stderr, err := sohoaSign(t, ts, desk, "tien", "1234", r.ID); err == nil {
 		t.Fatalf("signing a signed document again succeeded:\n%s", stderr)
 	}
-	var audit struct {
-		Audit []dossier.SigningAudit `json:"audit"`
-	}
-	webtest.Call(t, "GET", ts.url+"/v1/signing/"+r.ID+"/audit", desk, nil, "", &audit)
-	var actions []string
-	for _, a := range audit.Audit {
-		actions = append(actions, a.Action)
-	}
-	if got := strings.Join(actions, " "); got != "assembled refused refused prepared refused prepared signed" {
+	if got := auditActions(t, ts, desk, r.ID); got != "assembled refused refused prepared refused prepared signed" {
 		t.Errorf("audit: %s", got)
 	}
 

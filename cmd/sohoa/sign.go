@@ -185,16 +185,21 @@ func readPIN(e *env, label string) (string, error) {
 // readPINFrom is readPIN with the line of a script read by next (the
 // agent reads stdin through one reader for every question).
 func readPINFrom(e *env, label string, next func() (string, bool)) (string, error) {
+	prompt := fmt.Sprintf(e.ui.t("Mã PIN của token %s: ", "PIN of token %s: "), label)
 	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
 		defer tty.Close()
 		if term.IsTerminal(int(tty.Fd())) {
-			fmt.Fprintf(tty, e.ui.t("Mã PIN của token %s: ", "PIN of token %s: "), label)
+			fmt.Fprint(tty, prompt)
 			pin, err := term.ReadPassword(int(tty.Fd()))
 			fmt.Fprintln(tty)
 			return string(pin), err
 		}
 	}
+	// No terminal: still say what the next line is taken for, so that
+	// whoever (or whatever) answers the agent's questions knows.
+	fmt.Fprint(e.stderr, prompt)
 	line, ok := next()
+	fmt.Fprintln(e.stderr)
 	if !ok {
 		return "", &userError{vi: "không đọc được mã PIN", en: "cannot read the PIN"}
 	}

@@ -34,6 +34,11 @@ func Browser(t testing.TB, limit time.Duration) context.Context {
 	t.Cleanup(cancel2)
 	ctx, cancel3 := context.WithTimeout(ctx, limit)
 	t.Cleanup(cancel3)
+	// Start it now, under ctx: a browser started by a step's shorter
+	// context would end with that step.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
 	return ctx
 }
 
@@ -51,12 +56,12 @@ func Eval[T any](t testing.TB, ctx context.Context, js string) T {
 // with what the page shows, which is what tells why.
 func Steps(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	for _, step := range steps {
+	for i, step := range steps {
 		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		err := chromedp.Do(sctx, step)
 		cancel()
 		if err != nil {
-			t.Fatalf("%v; the page shows: %s", err, Eval[string](t, ctx, `document.body.innerText`))
+			t.Fatalf("step %d of %d: %v; the page shows: %s", i+1, len(steps), err, Eval[string](t, ctx, `document.body.innerText`))
 		}
 	}
 }

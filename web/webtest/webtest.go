@@ -49,3 +49,15 @@ func Call(t testing.TB, method, url, token string, body io.Reader, ctype string,
 	}
 	return resp.StatusCode
 }
+
+// ReviewPage is GET /v1/review/{batch}/pages/{page} as the review page
+// reads it: each line's words, with why OCR doubts them ("" when it does
+// not).
+type ReviewPage struct {
+	Lines []struct {
+		Words []struct {
+			Text  string `json:"text"`
+			Doubt string `json:"doubt"`
+		} `json:"words"`
+	} `json:"lines"`
+}
