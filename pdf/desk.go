@@ -48,6 +48,10 @@ type PlaceholderOptions struct {
 	// Validation is the revocation status of the signer's certificate
 	// found when preparing, kept in the document security store.
 	Validation ValidationData
+	// Attachment, when set, is embedded before the signature (which
+	// then covers it) and the document becomes PDF/A-3b: a signed file
+	// is never altered, so this is the last moment to add it.
+	Attachment *Attachment
 }
 
 // ValidationData is what was known of a signer's certificate when its
@@ -89,7 +93,7 @@ func AppendPlaceholder(ctx context.Context, f *os.File, opts PlaceholderOptions)
 	for _, c := range opts.Chain {
 		certLen += len(c.Raw)
 	}
-	spec := sigSpec{font: font, name: name, title: opts.Title, when: opts.When, reserve: certLen + 2048, validation: opts.Validation}
+	spec := sigSpec{font: font, name: name, title: opts.Title, when: opts.When, reserve: certLen + 2048, validation: opts.Validation, attachment: opts.Attachment}
 	if spec.when.IsZero() {
 		spec.when = time.Now()
 	}

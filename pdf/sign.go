@@ -265,6 +265,7 @@ type sigSpec struct {
 	certify     bool
 	docTS       bool
 	validation  ValidationData
+	attachment  *Attachment
 }
 
 // writePlaceholder appends, as an incremental update, a Type 3 font and an
@@ -374,6 +375,11 @@ func writePlaceholder(f *os.File, size int64, spec sigSpec) (*Placeholder, error
 			}
 		}
 		cat["DSS"] = dss
+	}
+	if spec.attachment != nil {
+		if err := writeAttachment(o, t, cat, spec.attachment); err != nil {
+			return nil, err
+		}
 	}
 	if spec.certify {
 		cat["Perms"] = types.Dict{"DocMDP": *types.NewIndirectRef(sigID, 0)}

@@ -22,6 +22,7 @@ type signTarget struct {
 	acro     types.Dict // a copy, empty when the file has no form
 	fields   types.Array
 	annots   types.Array
+	doc      *pdfread.Doc // for what only some updates need (attachments)
 }
 
 // readTarget reads the signing target lazily where it can (signing needs
@@ -44,7 +45,7 @@ func readTarget(r io.ReaderAt, size int64) (*signTarget, error) {
 }
 
 func target(d *pdfread.Doc) (*signTarget, error) {
-	t := &signTarget{}
+	t := &signTarget{doc: d}
 	sz := d.Trailer.IntEntry("Size")
 	rr := d.Trailer.IndirectRefEntry("Root")
 	if sz == nil || rr == nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,6 +96,44 @@ type DeskConfig struct {
 	// empty). Nothing is checked without a Checker or with policy off.
 	Revocation       *revocation.Checker
 	RevocationPolicy revocation.Policy
+	// AuditAttachment picks the documents prepared with their audit
+	// embedded (sohoa-audit.json), which makes them PDF/A-3b; none by
+	// default.
+	AuditAttachment AttachmentScope
+}
+
+// AttachmentScope picks batches by station or agency, or all of them.
+type AttachmentScope struct {
+	All                bool
+	Stations, Agencies map[string]bool
+}
+
+// Add reads one "all", "station:NAME" or "agency:CODE" (the
+// --audit-attachment flag).
+func (s *AttachmentScope) Add(spec string) error {
+	scope, name, ok := strings.Cut(spec, ":")
+	switch {
+	case spec == "all":
+		s.All = true
+	case ok && name != "" && scope == "station":
+		if s.Stations == nil {
+			s.Stations = map[string]bool{}
+		}
+		s.Stations[name] = true
+	case ok && name != "" && scope == "agency":
+		if s.Agencies == nil {
+			s.Agencies = map[string]bool{}
+		}
+		s.Agencies[name] = true
+	default:
+		return fmt.Errorf("%q: want all, station:NAME or agency:CODE", spec)
+	}
+	return nil
+}
+
+// For reports whether b's document carries its audit.
+func (s AttachmentScope) For(b *dossier.Batch) bool {
+	return s.All || s.Stations[b.Station] || s.Agencies[b.AgencyCode]
 }
 
 // Desk is the server side of two-step signing: the queue of documents
@@ -322,6 +361,36 @@ func revocationNote(a revocation.Answer, kept bool) (en, vi string) {
 	return en, vi
 }
 
+// auditAttachment is the audit to embed in a request's document (nil when
+// its batch does not ask for one): the review log, the request's history
+// so far and the certificate about to sign.
+func (d *Desk) auditAttachment(ctx context.Context, req *dossier.SigningRequest, chain []*x509.Certificate) (*pdf.Attachment, error) {
+	b, err := d.r.cfg.Records.Batch(ctx, req.BatchID)
+	if err != nil || !d.cfg.AuditAttachment.For(b) {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	c := chain[0]
+	file := dossier.AuditFile{DossierCode: req.DossierCode, ResultCode: req.ResultCode, BatchID: req.BatchID, Title: req.Title, Pages: req.Pages,
+		Station: req.Station, Official: req.Official, PreparedAt: now,
+		Signer: dossier.AuditSigner{Name: c.Subject.CommonName, Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: c.SerialNumber.Text(16), NotAfter: c.NotAfter.UTC()},
+		Review: []dossier.ReviewChange{}}
+	if d.r.cfg.Review != nil {
+		if file.Review, err = d.r.cfg.Review.Changes(ctx, req.BatchID); err != nil {
+			return nil, err
+		}
+	}
+	if file.Audit, err = d.cfg.Records.Audit(ctx, req.ID); err != nil {
+		return nil, err
+	}
+	data, err := json.MarshalIndent(file, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return &pdf.Attachment{Name: "sohoa-audit.json", Description: "Nhật ký rà soát và ký số / review and signing audit", MIME: "application/json",
+		Relationship: "Supplement", Data: data, Modified: now}, nil
+}
+
 // Prepare checks the official's certificate chain (signer first) and
 // appends a signature field with its visible mark and an empty
 // signature for it to the unsigned document; it returns what their
@@ -342,13 +411,17 @@ func (d *Desk) Prepare(ctx context.Context, id string, chain []*x509.Certificate
 	if err != nil {
 		return nil, err
 	}
+	att, err := d.auditAttachment(ctx, req, chain)
+	if err != nil {
+		return nil, err
+	}
 	f, err := d.fetch(ctx, req.BaseKey)
 	if err != nil {
 		return nil, err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	ph, err := pdf.AppendPlaceholder(ctx, f, pdf.PlaceholderOptions{Chain: chain, Title: d.cfg.Titles[req.Official], Timestamp: d.cfg.TSAURL != "",
+	ph, err := pdf.AppendPlaceholder(ctx, f, pdf.PlaceholderOptions{Chain: chain, Attachment: att, Title: d.cfg.Titles[req.Official], Timestamp: d.cfg.TSAURL != "",
 		Validation: validationData(rev)})
 	if err != nil {
 		return nil, err

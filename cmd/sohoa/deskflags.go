@@ -28,6 +28,7 @@ type deskFlags struct {
 	titles   string // JSON file {"official's name": "title"}
 	// revocation is the --revocation policy: require, prefer or off.
 	revocation string
+	attach     workers.AttachmentScope
 }
 
 func (f *deskFlags) addFlags(fs *flag.FlagSet, u ui) {
@@ -42,6 +43,8 @@ func (f *deskFlags) addFlags(fs *flag.FlagSet, u ui) {
 	fs.StringVar(&f.revocation, "revocation", os.Getenv("SOHOA_REVOCATION"),
 		u.t("kiểm tra chứng thư số bị thu hồi (OCSP, rồi CRL) của cán bộ khi ký và của khóa cơ quan khi khởi động: \"prefer\" (mặc định: từ chối chứng thư đã bị thu hồi, ghi nhận khi không hỏi được và vẫn ký), \"require\" (từ chối cả khi không hỏi được), \"off\" (nơi không có mạng tới CA) (biến SOHOA_REVOCATION)",
 			"revocation check (OCSP, then CRL) of officials' certificates when they sign and of the server's key at start-up: prefer (the default: refuse a revoked certificate, note an unanswered check and go on), require (also refuse when nobody answers), off (sites with no network to the CA) (env SOHOA_REVOCATION)"))
+	fs.Func("audit-attachment", u.t("nhúng nhật ký rà soát và ký (sohoa-audit.json) vào tài liệu trước khi cán bộ ký, tài liệu thành PDF/A-3b: \"all\", \"station:TÊN\" hoặc \"agency:MÃ\" (lặp lại được; mặc định không)",
+		"embed the review and signing audit (sohoa-audit.json) in the document before the official signs, making it PDF/A-3b: all, station:NAME or agency:CODE (repeatable; none by default)"), f.attach.Add)
 	fs.StringVar(&f.titles, "official-titles", "", u.t("tệp JSON {\"họ tên cán bộ\": \"chức vụ\"} cho dấu chữ ký", "JSON file {\"official's name\": \"title\"} for the signature mark"))
 }
 
@@ -98,7 +101,7 @@ func (f *deskFlags) open(ctx context.Context, db *storage.DB, tsaURL string) (wo
 	if len(trust) == 0 {
 		return workers.DeskConfig{}, fmt.Errorf("--trust-dir %s holds no PEM certificate", f.trustDir)
 	}
-	cfg := workers.DeskConfig{Modes: f.modes, Deadline: f.deadline, TrustPEM: trust, TSAURL: tsaURL}
+	cfg := workers.DeskConfig{Modes: f.modes, Deadline: f.deadline, TrustPEM: trust, TSAURL: tsaURL, AuditAttachment: f.attach}
 	if cfg.RevocationPolicy, err = revocation.ParsePolicy(f.revocation); err != nil {
 		return cfg, err
 	}

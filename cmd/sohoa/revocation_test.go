@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
+	"flag"
 	"net"
 	"net/http"
 	"os"
@@ -68,12 +69,16 @@ func (r *revocationPKI) official(t *testing.T, name string, reachable bool) *x50
 	return c
 }
 
-// stack serves a distributed desk-signing stack under a revocation policy.
-func (r *revocationPKI) stack(t *testing.T, policy revocation.Policy) *testStack {
+// stack serves a distributed stack where station quay-ky signs at the
+// desk under a revocation policy; more changes the configuration.
+func (r *revocationPKI) stack(t *testing.T, policy revocation.Policy, more ...string) *testStack {
 	t.Helper()
 	c := distributedConfig(t)
 	c.pdfa = "1b"
 	c.sign.TSAURL = r.tsa
+	fs := flag.NewFlagSet("test", flag.PanicOnError)
+	c.desk.addFlags(fs, ui{english: true}) // before the fields below: it sets the defaults
+	fs.Parse(more)
 	c.desk.modes.Add("station:quay-ky=desk")
 	c.desk.trustDir, c.desk.deadline, c.desk.revocation = r.trustDir, time.Hour, string(policy)
 	return startStack(t, c)
