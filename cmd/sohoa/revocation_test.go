@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"flag"
 	"net"
@@ -102,6 +103,33 @@ func (r *revocationPKI) sign(ctx context.Context, cl *ingest.Client, id string, 
 	return cl.PostSignature(ctx, id, sig, chain)
 }
 
+// fetchSigned downloads a linked result into a file and checks it with
+// qpdf, pdfsig (valid, the whole file) and Verify (OK, PDF/A required). It
+// returns what pdfsig says of the certificate: pdfsig asks the OCSP
+// responder itself.
+func (r *revocationPKI) fetchSigned(t *testing.T, ts *testStack, admin, code, nss string) (string, *pdf.Report, string) {
+	t.Helper()
+	hr, _ := http.NewRequest("GET", ts.url+"/v1/results/"+code+"/pdf", nil)
+	resp, body := webtest.Do(t, hr, admin)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", code, resp.StatusCode)
+	}
+	path := filepath.Join(t.TempDir(), code+".pdf")
+	os.WriteFile(path, body, 0o644)
+	pdftest.QPDFCheck(t, path)
+	out := pdftest.Pdfsig(t, path, "-nssdir", nss)
+	if !strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Total document signed") {
+		t.Errorf("pdfsig:\n%s", out)
+	}
+	rep, err := pdf.Verify(context.Background(), bytes.NewReader(body), int64(len(body)), pdf.VerifyOptions{TrustPEM: r.CAPEM(), RequirePDFA: true})
+	if err != nil || !rep.OK() {
+		t.Fatalf("Verify: %v %+v", err, rep)
+	}
+	_, cert, _ := strings.Cut(out, "Certificate Validation: ")
+	cert, _, _ = strings.Cut(cert, "\n")
+	return path, rep, cert
+}
+
 // TestDeskRevocation: on the real services, an official's certificate is
 // checked by OCSP (then CRL) when the document is prepared and again when
 // the signature is posted. A revoked certificate is refused (422, both
@@ -194,23 +222,16 @@ func TestDeskRevocation(t *testing.T) {
 				notLinked(t, ts, admin, *req)
 				return
 			}
-			hr, _ := http.NewRequest("GET", ts.url+"/v1/results/"+res.Code+"/pdf", nil)
-			resp, body := webtest.Do(t, hr, admin)
-			if resp.StatusCode != 200 {
-				t.Fatalf("GET %s: %d", res.Code, resp.StatusCode)
+			path, rep, pdfsigCert := r.fetchSigned(t, ts, admin, res.Code, nss)
+			if (rep.ValidationData["ocsp"] > 0) != tc.embedded {
+				t.Fatalf("validation data %v, want the OCSP answer: %v", rep.ValidationData, tc.embedded)
 			}
-			rep, err := pdf.Verify(ctx, bytes.NewReader(body), int64(len(body)), pdf.VerifyOptions{TrustPEM: r.CAPEM(), RequirePDFA: true})
-			if err != nil || !rep.OK() || (rep.ValidationData["ocsp"] > 0) != tc.embedded {
-				t.Fatalf("Verify: %v %+v; want revocation data %v", err, rep, tc.embedded)
+			// pdfsig asks the responder too: it agrees with what was let through.
+			if want := map[*x509.Certificate]string{good: "Trusted", revoked: "Revoked", unreachable: "Unknown issue"}[tc.cert]; !strings.Contains(pdfsigCert, want) {
+				t.Errorf("pdfsig: the certificate %q, want %q", pdfsigCert, want)
 			}
 			if tc.embedded {
-				f := filepath.Join(t.TempDir(), "signed.pdf")
-				os.WriteFile(f, body, 0o644)
-				pdftest.Preflight(t, f)
-				out := pdftest.Pdfsig(t, f, "-nssdir", nss)
-				if !strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Certificate is Trusted") || !strings.Contains(out, "Total document signed") {
-					t.Errorf("pdfsig:\n%s", out)
-				}
+				pdftest.Preflight(t, path)
 			}
 		})
 	}
@@ -239,4 +260,96 @@ func TestSealRevokedAtStartup(t *testing.T) {
 			t.Fatalf("--revocation %s: %v", policy, err)
 		}
 	}
+}
+
+// TestDeskAuditAttachment: on the real services, a station whose
+// documents carry their audit (--audit-attachment station:quay-ky) gets a
+// signed PDF/A-3b holding sohoa-audit.json: the review log and the
+// request's history as the records have them, and the certificate that
+// signed. qpdf and pdfsig (valid, trusted, whole file) accept it, and
+// pdfdetach extracts it. Another station's document has no attachment
+// and stays PDF/A-1b for Preflight.
+func TestDeskAuditAttachment(t *testing.T) {
+	r := newRevocationPKI(t)
+	ctx := context.Background()
+	const official = "Nguyễn Thị Thủy Tiên"
+	cert := r.official(t, official, true)
+	stranger := r.official(t, "Lê Văn Cường", true)
+	ts := r.stack(t, revocation.Prefer, "--signing-mode-for", "station:quay-khac=desk", "--audit-attachment", "station:quay-ky")
+	admin := ts.token(t, dossier.RoleAdmin, "admin")
+	nss := r.NSSDB(t, t.TempDir())
+	for _, station := range []string{"quay-ky", "quay-khac"} {
+		t.Run(station, func(t *testing.T) {
+			attached := station == "quay-ky"
+			cl := &ingest.Client{Server: ts.url, Token: ts.token(t, dossier.RoleStation, station)}
+			ids, _ := deskDocuments(t, ts, station, official, 1)
+			req, err := ts.runner.Desk().Request(ctx, ids[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A correction in the review log, and another official's
+			// certificate refused: both belong in the audit.
+			if err := ts.review.AddChange(ctx, &dossier.ReviewChange{BatchID: req.BatchID, Kind: dossier.ReviewWord, Page: 1, Word: 2,
+				OldText: "Thuy", Text: "Thủy", Reviewer: station}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.sign(ctx, cl, ids[0], stranger, nil); err == nil {
+				t.Fatal("another official's certificate was accepted")
+			}
+			res, err := r.sign(ctx, cl, ids[0], cert, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path, rep, pdfsigCert := r.fetchSigned(t, ts, admin, res.Code, nss)
+			if !strings.Contains(pdfsigCert, "Trusted") {
+				t.Errorf("pdfsig: the certificate %q", pdfsigCert)
+			}
+			files := pdftest.Attachments(t, path)
+			if !attached {
+				if rep.PDFAPart != 1 || len(files) > 0 {
+					t.Fatalf("without the option: PDF/A part %d, attachments %q", rep.PDFAPart, files)
+				}
+				pdftest.Preflight(t, path)
+				return
+			}
+			if rep.PDFAPart != 3 {
+				t.Fatalf("PDF/A part %d, want 3", rep.PDFAPart)
+			}
+			raw := pdftest.Detach(t, path, "sohoa-audit.json")
+			var file dossier.AuditFile
+			if err := json.Unmarshal(raw, &file); err != nil {
+				t.Fatalf("%v\n%s", err, raw)
+			}
+			// The records as the API shows them: the review log, and the
+			// request's history up to this preparation.
+			changes, err := ts.review.Changes(ctx, req.BatchID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var audit struct {
+				Audit []dossier.SigningAudit `json:"audit"`
+			}
+			webtest.Call(t, "GET", ts.url+"/v1/signing/"+ids[0]+"/audit", cl.Token, nil, "", &audit)
+			n := len(file.Audit)
+			if n == 0 || n >= len(audit.Audit) || audit.Audit[n].Action != "prepared" {
+				t.Fatalf("embedded audit %+v, records %+v", file.Audit, audit.Audit)
+			}
+			if !sameJSON(t, file.Review, changes) || !sameJSON(t, file.Audit, audit.Audit[:n]) || file.Audit[n-1].Action != "refused" ||
+				file.Review[0].Text != "Thủy" || file.Signer.Name != cert.Subject.CommonName || file.Signer.Serial != cert.SerialNumber.Text(16) ||
+				file.ResultCode != req.ResultCode || file.Official != official {
+				t.Fatalf("embedded audit:\n%s\nrecords: %+v\n%+v", raw, changes, audit.Audit)
+			}
+		})
+	}
+}
+
+// sameJSON compares two values by their JSON.
+func sameJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return bytes.Equal(ja, jb)
 }

@@ -75,3 +75,35 @@ func Info(t testing.TB, path string, args ...string) string {
 	}
 	return string(out)
 }
+
+// Attachments returns the names of the files embedded in the PDF, as
+// poppler's pdfdetach lists them.
+func Attachments(t testing.TB, path string) []string {
+	t.Helper()
+	out, err := exec.Command("pdfdetach", "-list", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfdetach -list %s: %v\n%s", filepath.Base(path), err, out)
+	}
+	var names []string
+	for _, l := range strings.Split(string(out), "\n")[1:] {
+		if _, name, ok := strings.Cut(l, ": "); ok {
+			names = append(names, strings.TrimSpace(name))
+		}
+	}
+	return names
+}
+
+// Detach returns the content of the embedded file name, as pdfdetach
+// extracts it.
+func Detach(t testing.TB, path, name string) []byte {
+	t.Helper()
+	saved := filepath.Join(t.TempDir(), "detached")
+	if out, err := exec.Command("pdfdetach", "-savefile", name, "-o", saved, path).CombinedOutput(); err != nil {
+		t.Fatalf("pdfdetach -savefile %s %s: %v\n%s", name, filepath.Base(path), err, out)
+	}
+	b, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
