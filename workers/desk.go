@@ -371,10 +371,10 @@ func (d *Desk) auditAttachment(ctx context.Context, req *dossier.SigningRequest,
 	}
 	now := time.Now().UTC()
 	c := chain[0]
-	file := dossier.AuditFile{DossierCode: req.DossierCode, ResultCode: req.ResultCode, BatchID: req.BatchID, Title: req.Title, Pages: req.Pages,
-		Station: req.Station, Official: req.Official, PreparedAt: now,
+	file := dossier.AuditFile{Request: *req, PreparedAt: now,
 		Signer: dossier.AuditSigner{Name: c.Subject.CommonName, Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: c.SerialNumber.Text(16), NotAfter: c.NotAfter.UTC()},
 		Review: []dossier.ReviewChange{}}
+	file.Request.Prepared = nil
 	if d.r.cfg.Review != nil {
 		if file.Review, err = d.r.cfg.Review.Changes(ctx, req.BatchID); err != nil {
 			return nil, err

@@ -336,7 +336,7 @@ func TestDeskAuditAttachment(t *testing.T) {
 			}
 			if !sameJSON(t, file.Review, changes) || !sameJSON(t, file.Audit, audit.Audit[:n]) || file.Audit[n-1].Action != "refused" ||
 				file.Review[0].Text != "Thủy" || file.Signer.Name != cert.Subject.CommonName || file.Signer.Serial != cert.SerialNumber.Text(16) ||
-				file.ResultCode != req.ResultCode || file.Official != official {
+				file.Request.ResultCode != req.ResultCode || file.Request.Official != official || file.Request.BaseSHA256 != req.BaseSHA256 {
 				t.Fatalf("embedded audit:\n%s\nrecords: %+v\n%+v", raw, changes, audit.Audit)
 			}
 		})

@@ -10,17 +10,14 @@ import "time"
 // what happened to the signing request so far, and whose certificate is
 // about to sign.
 type AuditFile struct {
-	DossierCode string         `json:"dossier_code"`
-	ResultCode  string         `json:"result_code"`
-	BatchID     string         `json:"batch_id"`
-	Title       string         `json:"title,omitempty"`
-	Pages       int            `json:"pages"`
-	Station     string         `json:"station"`
-	Official    string         `json:"official"` // the official on record
-	Signer      AuditSigner    `json:"signer"`
-	PreparedAt  time.Time      `json:"prepared_at"`
-	Review      []ReviewChange `json:"review"`
-	Audit       []SigningAudit `json:"audit"`
+	// Request is the signing request as it stood (dossier, result code,
+	// official on record, the unsigned document's hash...), without an
+	// earlier preparation.
+	Request    SigningRequest `json:"request"`
+	Signer     AuditSigner    `json:"signer"`
+	PreparedAt time.Time      `json:"prepared_at"`
+	Review     []ReviewChange `json:"review"`
+	Audit      []SigningAudit `json:"audit"`
 }
 
 // AuditSigner is the certificate presented at prepare.
