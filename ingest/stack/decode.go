@@ -74,13 +74,12 @@ func pageGray(data []byte, format string, maxPixels int64) (g *image.Gray, facto
 		factor = max(1, pageDPI(image.Rect(0, 0, w, h))/readDPI)
 		switch {
 		case format == "jpeg" && factor >= 2:
-			// The DCT scales by halves: 1/2 of 200-399 dpi, 1/4 from 400.
-			scale := 2
-			for scale < 8 && pageDPI(image.Rect(0, 0, w, h))/(scale*2) >= readDPI {
-				scale *= 2
-			}
-			if g, err := decodeJPEGLuma(data, scale, maxPixels); err == nil {
-				return g, scale, decodeFull, nil
+			// The DCT gives n/8 of the size for any n: the least n that
+			// keeps readDPI (3/8 of 300 dpi is 112, 4/8 of 200 is 100).
+			dpi := pageDPI(image.Rect(0, 0, w, h))
+			n := max(1, (8*readDPI+dpi-1)/dpi)
+			if g, err := decodeJPEGLuma(data, n, maxPixels); err == nil {
+				return g, max(2, 8/n), decodeFull, nil
 			}
 		case format == "png":
 			if g, err := decodePNGGray(data, factor, maxPixels); err == nil {
@@ -118,7 +117,7 @@ func bitmap(g *image.Gray) *gozxing.BinaryBitmap {
 	if err != nil {
 		return nil // only for a crop outside the data, which this is not
 	}
-	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+	bmp, err := gozxing.NewBinaryBitmap(newBlackMatrix(g, src))
 	if err != nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"math/bits"
 )
 
 // decodePNGGray reads a PNG row by row into grey, each factor × factor
@@ -92,6 +93,10 @@ func decodePNGGray(data []byte, factor int, maxPixels int64) (*image.Gray, error
 	sums := make([]int, ow)
 	cur, prev := make([]byte, 1+rowBytes), make([]byte, 1+rowBytes)
 	line := make([]uint8, w)
+	// A bitonal page (one bit a pixel, the usual black-and-white scan) is
+	// reduced by counting each block's 1 bits, a few pixels at a time,
+	// rather than spreading every pixel into a byte first.
+	bitonal := depth == 1 && factor > 1 && factor <= 8
 	for y := range h {
 		if _, err := io.ReadFull(zr, cur); err != nil {
 			return nil, errPNGCorrupt
@@ -99,21 +104,32 @@ func decodePNGGray(data []byte, factor int, maxPixels int64) (*image.Gray, error
 		if err := unfilter(cur[0], cur[1:], prev[1:], bpp); err != nil {
 			return nil, err
 		}
-		lumaLine(cur[1:], line, ctype, depth, &lut)
-		cur, prev = prev, cur
 		oy := y / factor
 		if oy >= out.Rect.Dy() {
+			cur, prev = prev, cur
 			continue // the last rows that make no whole block
 		}
+		if bitonal {
+			addOnes(sums, cur[1:], factor)
+		} else {
+			lumaLine(cur[1:], line, ctype, depth, &lut)
+		}
+		cur, prev = prev, cur
 		if factor == 1 {
 			copy(out.Pix[oy*out.Stride:], line)
 			continue
 		}
-		addBlocks(sums, line, factor)
+		if !bitonal {
+			addBlocks(sums, line, factor)
+		}
 		if y%factor == factor-1 {
 			o := out.Pix[oy*out.Stride:]
 			nn := factor * factor
 			for x, s := range sums {
+				if bitonal {
+					// s counts the 1 pixels of the block.
+					s = s*int(lut[1]) + (nn-s)*int(lut[0])
+				}
 				o[x] = uint8(s / nn)
 			}
 			clear(sums)
@@ -220,6 +236,22 @@ func lumaLine(row []byte, line []uint8, ctype, depth byte, lut *[256]uint8) {
 			p := row[step*x:]
 			line[x] = uint8((19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16)
 		}
+	}
+}
+
+// addOnes adds to ones[x] the count of 1 bits of row among bits x·f to
+// x·f+f-1 (most significant bit first, as PNG packs pixels); f is at most
+// 8, so a run spans at most two bytes.
+func addOnes(ones []int, row []byte, f int) {
+	last := len(row) - 1
+	for x := range ones {
+		bit := x * f
+		i := bit >> 3
+		w := uint16(row[i]) << 8
+		if i < last {
+			w |= uint16(row[i+1])
+		}
+		ones[x] += bits.OnesCount16(w << (bit & 7) >> (16 - f))
 	}
 }
 

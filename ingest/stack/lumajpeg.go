@@ -32,17 +32,33 @@ var zigzag = [64]uint8{
 	58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 }
 
+// fastBits is the look-ahead of a Huffman table's fast path: codes of
+// up to 12 bits (nearly all of a scan's) are found in one lookup, and
+// when the coefficient's extra bits fit in the look-ahead too, its value
+// comes from the same lookup (libjpeg-turbo's and stb_image's trick). Most
+// of a reading's time goes here: every coefficient of every block of the
+// three components is entropy-decoded, if only to be skipped.
+const fastBits = 12
+
+// A fast-table entry packs, from the low bits: the code's length (5
+// bits; 0 when the code is longer than fastBits), the length of code and
+// extra bits together (5 bits; 0 when they do not fit), the symbol (8
+// bits) and the coefficient's value (14 bits, signed) when they fit.
 type jpegHuff struct {
-	lut     [1 << 9]uint16 // code of at most 9 bits: length<<8 | value; 0 for longer codes
-	maxcode [17]int32      // largest code of each length, -1 when none
-	valptr  [17]int32      // index in vals of the first code of each length
+	fast    [1 << fastBits]uint32
+	maxcode [17]int32 // largest code of each length, -1 when none
+	valptr  [17]int32 // index in vals of the first code of each length
 	mincode [17]int32
 	vals    []byte
 	ok      bool
+	ac      bool // an AC table: a symbol's low nibble counts its extra bits
 }
 
-func (h *jpegHuff) build(counts [16]int, vals []byte) error {
-	*h = jpegHuff{vals: vals, ok: true}
+// build makes the table from a DHT's counts and symbols; ac says how a
+// symbol gives the count of extra bits (its low nibble for AC, the whole
+// symbol for DC).
+func (h *jpegHuff) build(counts [16]int, vals []byte, ac bool) error {
+	*h = jpegHuff{vals: vals, ok: true, ac: ac}
 	code, k := int32(0), int32(0)
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])
@@ -55,12 +71,26 @@ func (h *jpegHuff) build(counts [16]int, vals []byte) error {
 		} else {
 			h.maxcode[l] = code + n - 1
 		}
-		for i := int32(0); i < n; i++ {
-			if l <= 9 {
-				c := (code + i) << (9 - l)
-				for j := int32(0); j < 1<<(9-l); j++ {
-					h.lut[c+j] = uint16(l)<<8 | uint16(vals[k+i])
+		for i := int32(0); i < n && l <= fastBits; i++ {
+			sym := vals[k+i]
+			s := int(sym)
+			if ac {
+				s = int(sym & 15)
+			}
+			c := (code + i) << (fastBits - l)
+			for j := int32(0); j < 1<<(fastBits-l); j++ {
+				e := uint32(l) | uint32(sym)<<10
+				if s > 0 && l+s <= fastBits {
+					// The extra bits follow the code in the look-ahead.
+					v := int32(j>>(fastBits-l-s)) & (1<<s - 1)
+					if v < 1<<(s-1) {
+						v += -1<<s + 1
+					}
+					e |= uint32(l+s)<<5 | uint32(v)<<18
+				} else if s == 0 {
+					e |= uint32(l) << 5
 				}
+				h.fast[c+j] = e
 			}
 		}
 		code = (code + n) << 1
@@ -102,41 +132,50 @@ func (b *jpegBits) fill() {
 	}
 }
 
-func (b *jpegBits) decode(h *jpegHuff) (byte, error) {
-	if b.n < 32 {
-		b.fill()
+// symbol decodes one Huffman symbol and the coefficient value its extra
+// bits give, from the look-ahead acc (n valid bits, at least 32: a code
+// and its extra bits never take more), and returns the bits used.
+func (h *jpegHuff) symbol(acc uint64, n uint) (sym byte, v int32, used uint, err error) {
+	e := h.fast[(acc>>(n-fastBits))&(1<<fastBits-1)]
+	if tot := uint(e>>5) & 31; tot != 0 {
+		return byte(e >> 10), int32(e) >> 18, tot, nil
 	}
-	if e := h.lut[(b.acc>>(b.n-9))&0x1ff]; e != 0 {
-		b.n -= uint(e >> 8)
-		return byte(e), nil
-	}
-	code := int32(0)
-	for l := 1; l <= 16; l++ {
-		code = code<<1 | int32((b.acc>>(b.n-uint(l)))&1)
-		if code <= h.maxcode[l] {
-			b.n -= uint(l)
-			i := h.valptr[l] + code - h.mincode[l]
-			if int(i) >= len(h.vals) {
-				return 0, errJPEGCorrupt
+	l := uint(e & 31)
+	if l == 0 {
+		// A code longer than the look-ahead.
+		code := int32(acc>>(n-fastBits)) & (1<<fastBits - 1)
+		for l = fastBits + 1; l <= 16; l++ {
+			code = code<<1 | int32((acc>>(n-l))&1)
+			if code <= h.maxcode[l] {
+				break
 			}
-			return h.vals[i], nil
 		}
+		if l > 16 {
+			return 0, 0, 0, errJPEGCorrupt
+		}
+		i := h.valptr[l] + code - h.mincode[l]
+		if int(i) >= len(h.vals) {
+			return 0, 0, 0, errJPEGCorrupt
+		}
+		sym = h.vals[i]
+	} else {
+		sym = byte(e >> 10)
 	}
-	return 0, errJPEGCorrupt
-}
-
-// receive reads s bits (s <= 16, after a decode made room) as a signed
-// coefficient.
-func (b *jpegBits) receive(s uint) int32 {
+	s := uint(sym)
+	if h.ac {
+		s &= 15
+	}
 	if s == 0 {
-		return 0
+		return sym, 0, l, nil
 	}
-	v := int32((b.acc >> (b.n - s)) & (1<<s - 1))
-	b.n -= s
+	if s > 16 {
+		return 0, 0, 0, errJPEGCorrupt
+	}
+	v = int32((acc >> (n - l - s)) & (1<<s - 1))
 	if v < 1<<(s-1) {
 		v += -1<<s + 1
 	}
-	return v
+	return sym, v, l + s, nil
 }
 
 // restart skips the RSTn marker that must stand where the bits are.
@@ -162,7 +201,7 @@ type jpegComp struct {
 // inverse DCT of the N lowest frequencies (each pass carries half of the
 // transform's 1/4).
 var idctTab = func() (t [9][8][8]int64) {
-	for _, n := range []int{1, 2, 4, 8} {
+	for n := 1; n <= 8; n++ {
 		for x := range n {
 			for u := range n {
 				c := 1.0
@@ -176,12 +215,11 @@ var idctTab = func() (t [9][8][8]int64) {
 	return t
 }()
 
-// decodeJPEGLuma decodes the luma of the JPEG in data at 1/scale of its
-// size (scale 2, 4 or 8; each side rounded up); a JPEG of more than
-// maxPixels is not decoded.
-func decodeJPEGLuma(data []byte, scale int, maxPixels int64) (*image.Gray, error) {
-	n := 8 / scale
-	if scale != 2 && scale != 4 && scale != 8 {
+// decodeJPEGLuma decodes the luma of the JPEG in data at n/8 of its size
+// (n from 1 to 8: each 8×8 block gives n×n pixels; each side rounded
+// up); a JPEG of more than maxPixels is not decoded.
+func decodeJPEGLuma(data []byte, n int, maxPixels int64) (*image.Gray, error) {
+	if n < 1 || n > 8 {
 		return nil, errJPEGUnsupported
 	}
 	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
@@ -261,7 +299,7 @@ func decodeJPEGLuma(data []byte, scale int, maxPixels int64) (*image.Gray, error
 				if seg[0]>>4 == 1 {
 					t = &ac[seg[0]&15]
 				}
-				if err := t.build(counts, append([]byte(nil), seg[17:17+total]...)); err != nil {
+				if err := t.build(counts, append([]byte(nil), seg[17:17+total]...), seg[0]>>4 == 1); err != nil {
 					return nil, err
 				}
 				seg = seg[17+total:]
@@ -335,16 +373,13 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 		lumaH, lumaV = 1, 1
 		comps[0].h, comps[0].v = 1, 1
 	}
-	scale := 8 / n
-	out := image.NewGray(image.Rect(0, 0, (width+scale-1)/scale, (height+scale-1)/scale))
-	// inBlock[k]: the k-th coefficient of the stream, in natural order,
-	// is among the N×N kept; at[k] is its place in the N×N block.
-	var keep [64]bool
-	var at [64]int
+	out := image.NewGray(image.Rect(0, 0, (width*n+7)/8, (height*n+7)/8))
+	// at[k]: where the k-th coefficient of the stream goes, if kept.
+	var at [64]keptCoef
 	for k, z := range zigzag {
 		r, c := int(z)/8, int(z)%8
 		if r < n && c < n {
-			keep[k], at[k] = true, r*n+c
+			at[k] = keptCoef{pos: r*n + c, row: 1 << r}
 		}
 	}
 	q := &quant[comps[0].tq]
@@ -373,49 +408,19 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 				c := &comps[ci]
 				for by := range c.v {
 					for bx := range c.h {
-						luma := ci == 0
-						if luma {
-							clear(coef[:n*n])
+						if ci != 0 {
+							if err := bits.skipBlock(&dc[c.td], &ac[c.ta], &c.pred); err != nil {
+								return nil, err
+							}
+							continue
 						}
-						s, err := bits.decode(&dc[c.td])
+						clear(coef[:n*n])
+						rows, err := bits.lumaBlock(&dc[c.td], &ac[c.ta], &c.pred, &coef, &at, &qn)
 						if err != nil {
 							return nil, err
 						}
-						if s > 16 {
-							return nil, errJPEGCorrupt
-						}
-						c.pred += bits.receive(uint(s))
-						if luma {
-							coef[0] = c.pred * qn[0]
-						}
-						nonzero := false
-						for k := 1; k < 64; k++ {
-							rs, err := bits.decode(&ac[c.ta])
-							if err != nil {
-								return nil, err
-							}
-							r, s := int(rs>>4), uint(rs&15)
-							if s == 0 {
-								if r != 15 {
-									break
-								}
-								k += 15
-								continue
-							}
-							k += r
-							if k > 63 {
-								return nil, errJPEGCorrupt
-							}
-							v := bits.receive(s)
-							if luma && keep[k] {
-								coef[at[k]] = v * qn[at[k]]
-								nonzero = true
-							}
-						}
-						if luma {
-							x0, y0 := (mx*lumaH+bx)*n, (my*lumaV+by)*n
-							putBlock(out, x0, y0, n, &coef, nonzero, tab, &tmp)
-						}
+						x0, y0 := (mx*lumaH+bx)*n, (my*lumaV+by)*n
+						putBlock(out, x0, y0, n, &coef, rows, tab, &tmp)
 					}
 				}
 			}
@@ -427,39 +432,159 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 	return out, nil
 }
 
-// putBlock writes the N×N inverse DCT of coef at (x0, y0), clipped.
-func putBlock(out *image.Gray, x0, y0, n int, coef *[64]int32, ac bool, tab *[8][8]int64, tmp *[64]int64) {
+// lumaBlock decodes one luma block, keeping the coefficients that at
+// places (dequantized by qn) in coef; rows has a bit set for each row of
+// coef given a nonzero AC coefficient. The bit reader's state is kept in
+// locals here: this loop runs for every coefficient of the page.
+func (b *jpegBits) lumaBlock(dc, ac *jpegHuff, pred *int32, coef *[64]int32, at *[64]keptCoef, qn *[64]int32) (rows uint8, err error) {
+	acc, n := b.acc, b.n
+	if n < 32 {
+		b.fill()
+		acc, n = b.acc, b.n
+	}
+	_, v, used, err := dc.symbol(acc, n)
+	if err != nil {
+		return 0, err
+	}
+	n -= used
+	*pred += v
+	coef[0] = *pred * qn[0]
+	for k := 1; k < 64; k++ {
+		if n < 32 {
+			b.acc, b.n = acc, n
+			b.fill()
+			acc, n = b.acc, b.n
+		}
+		// The fast path inline (symbol is not inlined by the compiler).
+		var rs byte
+		var v int32
+		if e := ac.fast[(acc>>(n-fastBits))&(1<<fastBits-1)]; e&(31<<5) != 0 {
+			rs, v, n = byte(e>>10), int32(e)>>18, n-uint(e>>5)&31
+		} else {
+			var used uint
+			if rs, v, used, err = ac.symbol(acc, n); err != nil {
+				return 0, err
+			}
+			n -= used
+		}
+		if rs&15 == 0 {
+			if rs != 0xF0 {
+				break
+			}
+			k += 15
+			continue
+		}
+		k += int(rs >> 4)
+		if k > 63 {
+			return 0, errJPEGCorrupt
+		}
+		if kc := at[k]; kc.row != 0 {
+			coef[kc.pos] = v * qn[kc.pos]
+			rows |= kc.row
+		}
+	}
+	b.acc, b.n = acc, n
+	return rows, nil
+}
+
+// keptCoef says where a coefficient of the stream goes in the N×N block:
+// its place, and its row as a bit (0: not kept).
+type keptCoef struct {
+	pos int
+	row uint8
+}
+
+// skipBlock decodes a colour block only to get past it (its DC
+// prediction is kept, the page's colour is not wanted).
+func (b *jpegBits) skipBlock(dc, ac *jpegHuff, pred *int32) error {
+	acc, n := b.acc, b.n
+	if n < 32 {
+		b.fill()
+		acc, n = b.acc, b.n
+	}
+	_, v, used, err := dc.symbol(acc, n)
+	if err != nil {
+		return err
+	}
+	n -= used
+	*pred += v
+	for k := 1; k < 64; k++ {
+		if n < 32 {
+			b.acc, b.n = acc, n
+			b.fill()
+			acc, n = b.acc, b.n
+		}
+		var rs byte
+		if e := ac.fast[(acc>>(n-fastBits))&(1<<fastBits-1)]; e&(31<<5) != 0 {
+			rs, n = byte(e>>10), n-uint(e>>5)&31
+		} else {
+			sym, _, used, err := ac.symbol(acc, n)
+			if err != nil {
+				return err
+			}
+			rs, n = sym, n-used
+		}
+		if rs&15 == 0 {
+			if rs != 0xF0 {
+				break
+			}
+			k += 15
+			continue
+		}
+		k += int(rs >> 4)
+		if k > 63 {
+			return errJPEGCorrupt
+		}
+	}
+	b.acc, b.n = acc, n
+	return nil
+}
+
+// putBlock writes the N×N inverse DCT of coef at (x0, y0), clipped; rows
+// has bit v set when row v of coef holds a nonzero coefficient (0: the
+// block is flat, its DC alone).
+func putBlock(out *image.Gray, x0, y0, n int, coef *[64]int32, rows uint8, tab *[8][8]int64, tmp *[64]int64) {
 	w, h := out.Rect.Dx(), out.Rect.Dy()
 	if x0 >= w || y0 >= h {
 		return
 	}
-	if !ac {
-		// Flat block (most of a page's paper): the DC alone.
+	x1, y1 := min(x0+n, w), min(y0+n, h)
+	if rows == 0 {
+		// Flat block (most of a page's paper).
 		v := clampByte(int64(coef[0])/8 + 128)
-		for y := y0; y < min(y0+n, h); y++ {
-			row := out.Pix[y*out.Stride:]
-			for x := x0; x < min(x0+n, w); x++ {
+		for y := y0; y < y1; y++ {
+			row := out.Pix[y*out.Stride+x0 : y*out.Stride+x1]
+			for x := range row {
 				row[x] = v
 			}
 		}
 		return
 	}
-	// Rows: tmp[v][x] = Σu F[v][u]·tab[x][u].
+	rows |= 1 // the DC's row
+	// Rows: tmp[v][x] = Σu F[v][u]·tab[x][u], for the rows not all zero.
 	for v := range n {
+		if rows&(1<<v) == 0 {
+			continue
+		}
+		f := coef[v*n : v*n+n]
+		t := tmp[v*8 : v*8+8]
 		for x := range n {
 			var s int64
-			for u := range n {
-				s += int64(coef[v*n+u]) * tab[x][u]
+			for u, c := range f {
+				s += int64(c) * tab[x][u]
 			}
-			tmp[v*n+x] = s
+			t[x] = s
 		}
 	}
-	for y := y0; y < min(y0+n, h); y++ {
-		row := out.Pix[y*out.Stride:]
-		for x := x0; x < min(x0+n, w); x++ {
+	for y := y0; y < y1; y++ {
+		row := out.Pix[y*out.Stride+x0 : y*out.Stride+x1]
+		ty := &tab[y-y0]
+		for x := range row {
 			var s int64
 			for v := range n {
-				s += tmp[v*n+x-x0] * tab[y-y0][v]
+				if rows&(1<<v) != 0 {
+					s += tmp[v*8+x] * ty[v]
+				}
 			}
 			row[x] = clampByte((s+1<<21)>>22 + 128)
 		}
