@@ -389,7 +389,8 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 			qn[r*n+c] = q[r*8+c]
 		}
 	}
-	var coef [64]int32
+	var coef, scratch [64]int32
+	var none [64]keptCoef
 	tab := &idctTab[n]
 	var tmp [64]int64
 	mcu := 0
@@ -409,7 +410,9 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 				for by := range c.v {
 					for bx := range c.h {
 						if ci != 0 {
-							if err := bits.skipBlock(&dc[c.td], &ac[c.ta], &c.pred); err != nil {
+							// A colour block is decoded only to get past it
+							// (and to keep its DC prediction): nothing kept.
+							if _, err := bits.lumaBlock(&dc[c.td], &ac[c.ta], &c.pred, &scratch, &none, &qn); err != nil {
 								return nil, err
 							}
 							continue
@@ -432,7 +435,7 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 	return out, nil
 }
 
-// lumaBlock decodes one luma block, keeping the coefficients that at
+// lumaBlock decodes one block, keeping the coefficients that at
 // places (dequantized by qn) in coef; rows has a bit set for each row of
 // coef given a nonzero AC coefficient. The bit reader's state is kept in
 // locals here: this loop runs for every coefficient of the page.
@@ -492,52 +495,6 @@ func (b *jpegBits) lumaBlock(dc, ac *jpegHuff, pred *int32, coef *[64]int32, at 
 type keptCoef struct {
 	pos int
 	row uint8
-}
-
-// skipBlock decodes a colour block only to get past it (its DC
-// prediction is kept, the page's colour is not wanted).
-func (b *jpegBits) skipBlock(dc, ac *jpegHuff, pred *int32) error {
-	acc, n := b.acc, b.n
-	if n < 32 {
-		b.fill()
-		acc, n = b.acc, b.n
-	}
-	_, v, used, err := dc.symbol(acc, n)
-	if err != nil {
-		return err
-	}
-	n -= used
-	*pred += v
-	for k := 1; k < 64; k++ {
-		if n < 32 {
-			b.acc, b.n = acc, n
-			b.fill()
-			acc, n = b.acc, b.n
-		}
-		var rs byte
-		if e := ac.fast[(acc>>(n-fastBits))&(1<<fastBits-1)]; e&(31<<5) != 0 {
-			rs, n = byte(e>>10), n-uint(e>>5)&31
-		} else {
-			sym, _, used, err := ac.symbol(acc, n)
-			if err != nil {
-				return err
-			}
-			rs, n = sym, n-used
-		}
-		if rs&15 == 0 {
-			if rs != 0xF0 {
-				break
-			}
-			k += 15
-			continue
-		}
-		k += int(rs >> 4)
-		if k > 63 {
-			return errJPEGCorrupt
-		}
-	}
-	b.acc, b.n = acc, n
-	return nil
 }
 
 // putBlock writes the N×N inverse DCT of coef at (x0, y0), clipped; rows
