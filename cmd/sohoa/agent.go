@@ -258,31 +258,72 @@ func (a *signingAgent) fail(w http.ResponseWriter, err error) {
 
 // terminalPrompt asks the official on the desk PC's terminal: the
 // document (from the server) and a yes or no; the PIN through pin (read
-// without echo). Answers are read from one line reader shared by every
-// question, so a question that timed out leaves no reader behind to eat
-// the next answer.
+// without echo). Answers are read by one line reader shared by every
+// question, so a question that timed out leaves no second reader behind
+// to eat the next answer.
 type terminalPrompt struct {
 	out   io.Writer
 	u     ui
-	lines <-chan string
+	lines *terminalLines
 	// pin reads the PIN, from the terminal without echo, or else as the
 	// line next gives (see readPINFrom).
 	pin func(next func() (string, bool)) (string, error)
 }
 
-// readLines feeds r's lines (each at most 256 bytes) to a channel closed
-// at the end of r.
-func readLines(r io.Reader) <-chan string {
-	ch := make(chan string)
+// terminalLines reads the agent's stdin one line per question, and only
+// while a question waits for it. On a desk PC stdin is the terminal from
+// which the PIN is read too (/dev/tty, without echo): a reader that read
+// ahead would be waiting on the same terminal when the PIN is typed and
+// could take it, as the answer to the next question. A question that
+// ends unanswered (its deadline) leaves its read pending, and the line
+// that comes answers the next question.
+type terminalLines struct {
+	ask   chan struct{}
+	lines chan string // closed at the end of the input
+
+	mu      sync.Mutex // one question at a time
+	pending bool       // a line was asked for and has not come yet
+}
+
+// readLines reads r's lines (each at most 256 bytes) when asked.
+func readLines(r io.Reader) *terminalLines {
+	l := &terminalLines{ask: make(chan struct{}), lines: make(chan string)}
 	go func() {
-		defer close(ch)
+		defer close(l.lines)
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 256), 256)
-		for sc.Scan() {
-			ch <- sc.Text()
+		for range l.ask {
+			if !sc.Scan() {
+				return
+			}
+			l.lines <- sc.Text()
 		}
 	}()
-	return ch
+	return l
+}
+
+// next returns the next line, false at the end of the input or when ctx
+// ends first.
+func (l *terminalLines) next(ctx context.Context) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.pending {
+		select {
+		case l.ask <- struct{}{}:
+			l.pending = true
+		case <-l.lines: // closed: no line is sent unasked
+			return "", false
+		case <-ctx.Done():
+			return "", false
+		}
+	}
+	select {
+	case line, ok := <-l.lines:
+		l.pending = false
+		return line, ok
+	case <-ctx.Done():
+		return "", false
+	}
 }
 
 func (p *terminalPrompt) Confirm(ctx context.Context, d agentDocument) (bool, error) {
@@ -295,33 +336,25 @@ func (p *terminalPrompt) Confirm(ctx context.Context, d agentDocument) (bool, er
 		p.u.t("Cán bộ ký:", "Official:"), d.Official,
 		"SHA-256:", d.SHA256,
 		p.u.t("Ký văn bản này? (c/k)", "Sign this document? (y/n)"))
-	select {
-	case line, ok := <-p.lines:
-		if !ok {
-			return false, &userError{vi: "không còn ai trả lời trên màn hình của phần mềm ký", en: "nobody is left to answer on the agent's terminal"}
-		}
-		switch strings.ToLower(strings.TrimSpace(line)) {
-		case "c", "có", "co", "y", "yes":
-			return true, nil
-		}
-		return false, nil
-	case <-ctx.Done():
+	line, ok := p.lines.next(ctx)
+	switch {
+	case ctx.Err() != nil:
 		fmt.Fprintln(p.out)
 		return false, ctx.Err()
+	case !ok:
+		return false, &userError{vi: "không còn ai trả lời trên màn hình của phần mềm ký", en: "nobody is left to answer on the agent's terminal"}
 	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "c", "có", "co", "y", "yes":
+		return true, nil
+	}
+	return false, nil
 }
 
 // PIN gives up when ctx ends: an official who walks away from the PIN
 // prompt must not hold the agent (one signing at a time) for ever.
 func (p *terminalPrompt) PIN(ctx context.Context) (string, error) {
-	pin, err := p.pin(func() (string, bool) {
-		select {
-		case line, ok := <-p.lines:
-			return line, ok
-		case <-ctx.Done():
-			return "", false
-		}
-	})
+	pin, err := p.pin(func() (string, bool) { return p.lines.next(ctx) })
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}

@@ -224,3 +224,42 @@ func TestTerminalPromptPINTimesOut(t *testing.T) {
 		t.Errorf("next PIN: %q, %v", pin, err)
 	}
 }
+
+// Between questions nothing reads the agent's terminal: the PIN typed
+// there for the no-echo prompt (/dev/tty) must not be taken by the line
+// reader of the questions, to turn up as the answer to the next one.
+func TestTerminalLinesReadOnlyWhenAsked(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	l := readLines(pr)
+	typed := func(line string) chan struct{} {
+		done := make(chan struct{})
+		go func() { io.WriteString(pw, line+"\n"); close(done) }()
+		return done
+	}
+	answer := typed("y")
+	if line, ok := l.next(context.Background()); line != "y" || !ok {
+		t.Fatalf("answer: %q, %v", line, ok)
+	}
+	<-answer
+	// Answered: now the PIN is typed at the terminal while no question waits.
+	pin := typed("1234")
+	select {
+	case <-pin:
+		t.Fatal("the question reader read the terminal with no question waiting: it would take the PIN")
+	case <-time.After(300 * time.Millisecond):
+	}
+	// Asked, it reads (here the line left on the pipe).
+	if line, ok := l.next(context.Background()); line != "1234" || !ok {
+		t.Errorf("next question: %q, %v", line, ok)
+	}
+	<-pin
+	// The end of the input ends every question.
+	pw.Close()
+	if _, ok := l.next(context.Background()); ok {
+		t.Error("a line after the end of the input")
+	}
+	if _, ok := l.next(context.Background()); ok {
+		t.Error("a line after the end of the input, asked again")
+	}
+}
