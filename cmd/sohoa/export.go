@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/catalog"
 )
@@ -18,11 +19,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		"Usage: sohoa export [--server URL --token T | --data DIR | --db URL] [--xml] DOSSIER_CODE")+"\n"+
 		e.ui.t("In thông tin các văn bản của hồ sơ (loại, số, ký hiệu, ngày, cơ quan ban hành, trích yếu, người ký…) đọc từ các trang đã số hóa: JSON (như GET /v1/dossiers/{mã}/archival.json), hoặc XML theo Thông tư 02/2019/TT-BNV với --xml.",
 			"Prints the metadata of the dossier's documents (type, number, date, issuing agency, summary, signer…) read from its digitized pages: JSON (as GET /v1/dossiers/{code}/archival.json), or XML after Circular 02/2019/TT-BNV with --xml."))
-	var sf serverFlags
-	sf.add(fs, e.ui, true)
+	var src sourceFlags
+	src.add(fs, e.ui)
 	asXML := fs.Bool("xml", false, e.ui.t("in XML theo TT 02/2019/TT-BNV", "print the XML of TT 02/2019/TT-BNV"))
-	var df dbFlags
-	df.add(fs, e.ui)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -30,16 +29,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError{e.ui.t("cần đúng một mã hồ sơ", "give exactly one dossier code")}
 	}
-	var x *catalog.Export
-	if sf.server != "" {
-		c, cerr := sf.client(e)
-		if cerr != nil {
-			return cerr
-		}
-		x, err = c.ArchivalExport(ctx, pos[0])
-	} else {
-		x, err = localExport(ctx, df, e.ui, pos[0])
-	}
+	x, err := readSource(ctx, e, src,
+		func(c *ingest.Client) (*catalog.Export, error) { return c.ArchivalExport(ctx, pos[0]) },
+		func(recs *storage.SQLRecords) (*catalog.Export, error) { return localExport(ctx, recs, pos[0]) })
 	if err != nil {
 		return err
 	}
@@ -49,14 +41,8 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	return e.printJSON(x)
 }
 
-// localExport reads a dossier's archival metadata from the embedded store
-// or PostgreSQL, never creating a database that is not there.
-func localExport(ctx context.Context, df dbFlags, u ui, code string) (*catalog.Export, error) {
-	recs, closeDB, err := localRecords(ctx, df, u)
-	if err != nil {
-		return nil, err
-	}
-	defer closeDB()
+// localExport reads a dossier's archival metadata from the local records.
+func localExport(ctx context.Context, recs *storage.SQLRecords, code string) (*catalog.Export, error) {
 	cat, err := catalog.Open(ctx, recs.DB())
 	if err != nil {
 		return nil, err

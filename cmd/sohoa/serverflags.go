@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 
 	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/storage"
 )
 
 // serverFlags are --server and --token of the commands that read from a
@@ -39,4 +41,39 @@ func (f *serverFlags) client(e *env) (*ingest.Client, error) {
 		return nil, usageError{e.ui.t("thiếu --token (hoặc SOHOA_TOKEN)", "--token (or SOHOA_TOKEN) is missing")}
 	}
 	return &ingest.Client{Server: f.server, Token: f.token, Log: e.log}, nil
+}
+
+// sourceFlags are the flags of the commands that read from a sohoa server
+// (--server, --token) or, with no --server, from the local store (--data,
+// --db): export, stats and status.
+type sourceFlags struct {
+	serverFlags
+	dbFlags
+}
+
+func (f *sourceFlags) add(fs *flag.FlagSet, u ui) {
+	f.serverFlags.add(fs, u, true)
+	f.dbFlags.add(fs, u)
+}
+
+// readSource answers with remote when --server is given, else with local
+// over the records of the embedded store or PostgreSQL, opened for the one
+// read and never created when they are not there (localRecords). It is the
+// one place that picks between the two, so every reading command chooses
+// its source the same way.
+func readSource[T any](ctx context.Context, e *env, f sourceFlags, remote func(*ingest.Client) (T, error), local func(*storage.SQLRecords) (T, error)) (T, error) {
+	var zero T
+	if f.server != "" {
+		c, err := f.client(e)
+		if err != nil {
+			return zero, err
+		}
+		return remote(c)
+	}
+	recs, closeDB, err := localRecords(ctx, f.dbFlags, e.ui)
+	if err != nil {
+		return zero, err
+	}
+	defer closeDB()
+	return local(recs)
 }

@@ -23,8 +23,6 @@ import (
 	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/storage"
-	"github.com/sohoa/sohoa/storage/catalog"
-	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/web"
 	"github.com/sohoa/sohoa/workers"
 )
@@ -119,24 +117,19 @@ func envOr(k, def string) string {
 
 // stack is the assembled system of one process.
 type stack struct {
-	cfg     stackConfig
-	log     *slog.Logger
-	db      *storage.DB
-	records *storage.SQLRecords
-	review  *storage.ReviewRecords
-	blobs   storage.Blobs
-	queue   workers.Queue
-	index   index.Searcher
-	catalog *catalog.Catalog
-	pool    *ocr.Pool
-	signer  *pdf.Signer
-	runner  *workers.Runner
-	intake  *ingest.Intake
-	stacks  *paperstack.Splitter
-	server  *web.Server
-	reg     *prometheus.Registry
-	spool   string
-	mode    string // "embedded", "distributed" or "mixed"
+	cfg stackConfig
+	log *slog.Logger
+	stores
+	queue  workers.Queue
+	pool   *ocr.Pool
+	signer *pdf.Signer
+	runner *workers.Runner
+	intake *ingest.Intake
+	stacks *paperstack.Splitter
+	server *web.Server
+	reg    *prometheus.Registry
+	spool  string
+	mode   string // "embedded", "distributed" or "mixed"
 }
 
 // openStack opens every part; close it with Close.
@@ -173,30 +166,11 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if dbURL == "" {
 		dbURL = storage.DataDBPath(c.data)
 	}
-	if err = waitEngine(ctx, log, "the database", redactedHost(dbURL), func(ctx context.Context) (err error) {
-		st.db, err = storage.OpenDB(ctx, dbURL)
-		return err
-	}); err != nil {
-		return st, err
-	}
-	if st.records, err = storage.OpenRecords(ctx, st.db); err != nil {
-		return st, err
-	}
-	if st.review, err = storage.OpenReviewRecords(ctx, st.db); err != nil {
-		return st, err
-	}
 	blobURL := c.s3URL
 	if blobURL == "" {
 		blobURL = storage.DataBlobsPath(c.data)
 	}
-	// Blob calls ride out short outages (a MinIO restart) instead of failing.
-	rp := storage.DefaultRetry
-	rp.MaxElapsed = 2 * time.Minute
-	rp.Log = log
-	if err = waitEngine(ctx, log, "the blob store", redactedHost(blobURL), func(ctx context.Context) (err error) {
-		st.blobs, err = storage.OpenBlobs(ctx, blobURL, storage.WithRetry(rp))
-		return err
-	}); err != nil {
+	if st.stores, err = openStores(ctx, log, dbURL, blobURL); err != nil {
 		return st, err
 	}
 	var publisher workers.EventPublisher
@@ -214,12 +188,6 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		if st.queue, err = workers.NewSQLQueue(ctx, st.db, workers.SQLQueueConfig{Logger: log}); err != nil {
 			return st, err
 		}
-	}
-	if st.index, err = index.Open(ctx, st.db); err != nil {
-		return st, err
-	}
-	if st.catalog, err = catalog.Open(ctx, st.db); err != nil {
-		return st, err
 	}
 
 	st.reg = prometheus.NewRegistry()
@@ -415,12 +383,7 @@ func (st *stack) Close() {
 	if st.queue != nil {
 		st.queue.Close()
 	}
-	if st.records != nil {
-		st.records.Close()
-	}
-	if st.db != nil {
-		st.db.Close()
-	}
+	st.stores.Close()
 	if st.spool != "" {
 		os.RemoveAll(st.spool)
 	}

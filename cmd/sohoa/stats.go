@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -23,8 +24,8 @@ func runStats(ctx context.Context, e *env, args []string) error {
 			"Mã quầy (station) chỉ xem được số liệu của chính quầy; mã quản trị (admin) xem tất cả.",
 			"Work by upload day (Vietnam time): batches, dossiers, pages, rate of pages to review, failed pages, signed results, backlog, time from upload to signed result (median p50 and p95).\n"+
 				"A station token sees its own station's figures; an admin token sees all."))
-	var sf serverFlags
-	sf.add(fs, e.ui, true)
+	var src sourceFlags
+	src.add(fs, e.ui)
 	from := fs.String("from", "", e.ui.t("từ ngày YYYY-MM-DD (bỏ trống: từ đầu)", "first day YYYY-MM-DD (empty: from the start)"))
 	to := fs.String("to", "", e.ui.t("đến hết ngày YYYY-MM-DD (bỏ trống: đến nay)", "last day YYYY-MM-DD, included (empty: up to now)"))
 	group := fs.String("group", "day", e.ui.t("nhóm theo: day (ngày), agency (cơ quan), station (quầy), operator (cán bộ), document_type (loại giấy tờ)",
@@ -32,8 +33,6 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	station := fs.String("station", "", e.ui.t("chỉ một quầy", "one station only"))
 	asCSV := fs.Bool("csv", false, e.ui.t("in dạng CSV (cột theo tên trường của GET /v1/stats, dòng cuối là tổng)", "print CSV (columns named as the fields of GET /v1/stats, the last row the total)"))
 	asJSON := fs.Bool("json", false, e.ui.t("in dạng JSON (như GET /v1/stats)", "print JSON (as GET /v1/stats)"))
-	var df dbFlags
-	df.add(fs, e.ui)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -57,16 +56,9 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	if q.From != "" && q.To != "" && q.To < q.From {
 		return usageError{e.ui.t("--to đứng trước --from", "--to is before --from")}
 	}
-	var st *dossier.Stats
-	if sf.server != "" {
-		c, cerr := sf.client(e)
-		if cerr != nil {
-			return cerr
-		}
-		st, err = c.Stats(ctx, q.From, q.To, q.Group, q.Station)
-	} else {
-		st, err = localStats(ctx, df, e.ui, q)
-	}
+	st, err := readSource(ctx, e, src,
+		func(c *ingest.Client) (*dossier.Stats, error) { return c.Stats(ctx, q.From, q.To, q.Group, q.Station) },
+		func(recs *storage.SQLRecords) (*dossier.Stats, error) { return recs.Stats(ctx, q) })
 	if err != nil {
 		return err
 	}
@@ -78,17 +70,6 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	}
 	printStats(e.stdout, e.ui, st)
 	return nil
-}
-
-// localStats reads the report from the embedded store or PostgreSQL, never
-// creating a database that is not there.
-func localStats(ctx context.Context, df dbFlags, u ui, q storage.StatsQuery) (*dossier.Stats, error) {
-	recs, closeDB, err := localRecords(ctx, df, u)
-	if err != nil {
-		return nil, err
-	}
-	defer closeDB()
-	return recs.Stats(ctx, q)
 }
 
 // groupTitle names the first column.

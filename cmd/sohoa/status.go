@@ -21,13 +21,11 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		"Usage: sohoa status [--server URL --token T | --data DIR | --db URL] [--json] (BATCH_ID | --stacks)")+"\n"+
 		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả; --stacks: các trang của xấp hồ sơ chưa biết thuộc hồ sơ nào.",
 			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code; --stacks: the pages of stacks that belong to no known dossier yet."))
-	var sf serverFlags
-	sf.add(fs, e.ui, true)
+	var src sourceFlags
+	src.add(fs, e.ui)
 	asJSON := fs.Bool("json", false, e.ui.t("in lô dạng JSON (như GET /v1/batches/MÃ_LÔ)", "print the batch as JSON (as GET /v1/batches/ID)"))
 	stacks := fs.Bool("stacks", false, e.ui.t("liệt kê ngoại lệ của xấp hồ sơ (trang chưa có mã hồ sơ, mã đề xuất) thay cho một lô; với --server cần mã quản trị",
 		"list the stack exceptions (pages without a dossier code, proposed codes) instead of one batch; with --server it takes an admin token"))
-	var df dbFlags
-	df.add(fs, e.ui)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -36,25 +34,19 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		if len(pos) != 0 {
 			return usageError{e.ui.t("--stacks không đi cùng mã lô", "--stacks takes no batch ID")}
 		}
-		return stackStatus(ctx, e, sf, df, *asJSON)
+		return stackStatus(ctx, e, src, *asJSON)
 	}
 	if len(pos) != 1 {
 		return usageError{e.ui.t("cần đúng một mã lô", "give exactly one batch ID")}
 	}
-	var b *dossier.Batch
-	if sf.server != "" {
-		c, cerr := sf.client(e)
-		if cerr != nil {
-			return cerr
-		}
-		b, err = c.Batch(ctx, pos[0])
+	b, err := readSource(ctx, e, src, func(c *ingest.Client) (*dossier.Batch, error) {
+		b, err := c.Batch(ctx, pos[0])
 		var ae *ingest.APIError
 		if errors.As(err, &ae) && ae.Status == 404 {
-			return &userError{vi: "không có lô " + pos[0] + " trên máy chủ", en: "no batch " + pos[0] + " on the server", err: err}
+			return nil, &userError{vi: "không có lô " + pos[0] + " trên máy chủ", en: "no batch " + pos[0] + " on the server", err: err}
 		}
-	} else {
-		b, err = localBatch(ctx, df, e.ui, pos[0])
-	}
+		return b, err
+	}, func(recs *storage.SQLRecords) (*dossier.Batch, error) { return localBatch(ctx, recs, pos[0]) })
 	if err != nil {
 		return err
 	}
@@ -66,29 +58,17 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 }
 
 // stackStatus lists the open stack exceptions.
-func stackStatus(ctx context.Context, e *env, sf serverFlags, df dbFlags, asJSON bool) error {
-	var list []dossier.StackException
-	if sf.server != "" {
-		c, err := sf.client(e)
-		if err != nil {
-			return err
-		}
-		if list, err = c.StackExceptions(ctx); err != nil {
-			return err
-		}
-	} else {
-		db, err := localDB(ctx, df, e.ui)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		sr, err := storage.OpenStackRecords(ctx, db)
-		if err != nil {
-			return err
-		}
-		if list, err = sr.OpenExceptions(ctx, 1000); err != nil {
-			return err
-		}
+func stackStatus(ctx context.Context, e *env, src sourceFlags, asJSON bool) error {
+	list, err := readSource(ctx, e, src, func(c *ingest.Client) ([]dossier.StackException, error) { return c.StackExceptions(ctx) },
+		func(recs *storage.SQLRecords) ([]dossier.StackException, error) {
+			sr, err := storage.OpenStackRecords(ctx, recs.DB())
+			if err != nil {
+				return nil, err
+			}
+			return sr.OpenExceptions(ctx, 1000)
+		})
+	if err != nil {
+		return err
 	}
 	if asJSON {
 		return e.printJSON(list)
@@ -145,14 +125,8 @@ func localRecords(ctx context.Context, df dbFlags, u ui) (recs *storage.SQLRecor
 	return recs, db.Close, nil
 }
 
-// localBatch reads a batch from the embedded store or PostgreSQL, never
-// creating a database that is not there (a mistyped --data).
-func localBatch(ctx context.Context, df dbFlags, u ui, id string) (*dossier.Batch, error) {
-	recs, closeDB, err := localRecords(ctx, df, u)
-	if err != nil {
-		return nil, err
-	}
-	defer closeDB()
+// localBatch reads a batch from the local records.
+func localBatch(ctx context.Context, recs *storage.SQLRecords, id string) (*dossier.Batch, error) {
 	b, err := recs.Batch(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, &userError{vi: "không có lô " + id, en: "no batch " + id, err: err}

@@ -15,9 +15,6 @@ import (
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
-	"github.com/sohoa/sohoa/storage"
-	"github.com/sohoa/sohoa/storage/catalog"
-	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/workers"
 )
 
@@ -67,41 +64,11 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return usageError{e.ui.t("cần --amqp, --s3 và --db (hoặc SOHOA_AMQP, SOHOA_S3, SOHOA_DB)", "--amqp, --s3 and --db are required (or SOHOA_AMQP, SOHOA_S3, SOHOA_DB)")}
 	}
 
-	var db *storage.DB
-	err := waitEngine(ctx, e.log, "the database", redactedHost(*dbURL), func(ctx context.Context) (err error) {
-		db, err = storage.OpenDB(ctx, *dbURL)
-		return err
-	})
+	st, err := openStores(ctx, e.log, *dbURL, *s3URL)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	records, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		return err
-	}
-	idx, err := index.Open(ctx, db)
-	if err != nil {
-		return err
-	}
-	review, err := storage.OpenReviewRecords(ctx, db)
-	if err != nil {
-		return err
-	}
-	cat, err := catalog.Open(ctx, db)
-	if err != nil {
-		return err
-	}
-	var blobs storage.Blobs
-	err = waitEngine(ctx, e.log, "the blob store", redactedHost(*s3URL), func(ctx context.Context) (err error) {
-		blobs, err = storage.OpenBlobs(ctx, *s3URL, storage.WithRetry(storage.RetryPolicy{
-			Initial: 200 * time.Millisecond, Max: 5 * time.Second, MaxElapsed: 2 * time.Minute, Log: e.log,
-		}))
-		return err
-	})
-	if err != nil {
-		return err
-	}
+	defer st.Close()
 	var q *workers.AMQPQueue
 	err = waitEngine(ctx, e.log, "RabbitMQ", redactedHost(*amqpURL), func(ctx context.Context) (err error) {
 		q, err = workers.DialAMQP(ctx, workers.AMQPConfig{URL: *amqpURL, Prefix: *prefix, Logger: e.log})
@@ -118,7 +85,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		}
 		defer signer.Close()
 	}
-	desk, err := df.open(ctx, db, sc.TSAURL)
+	desk, err := df.open(ctx, st.db, sc.TSAURL)
 	if err != nil {
 		return err
 	}
@@ -129,11 +96,11 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg := workers.Config{
 		Queue:       q,
-		Records:     records,
-		Blobs:       blobs,
-		Index:       idx,
-		Review:      review,
-		Catalog:     cat,
+		Records:     st.records,
+		Blobs:       st.blobs,
+		Index:       st.index,
+		Review:      st.review,
+		Catalog:     st.catalog,
 		OCR:         pool,
 		Signer:      signer,
 		SignerName:  sc.Name,

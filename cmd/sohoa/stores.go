@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/catalog"
+	"github.com/sohoa/sohoa/storage/index"
+)
+
+// stores are what a serving or working process keeps: the database with
+// the records, review log, search index and archival catalog in it, and
+// the blob store. serve, demo and watch (through openStack) and worker open
+// them the same way, so a process of either kind comes up against the same
+// engines in the same state.
+type stores struct {
+	db      *storage.DB
+	records *storage.SQLRecords
+	review  *storage.ReviewRecords
+	index   index.Searcher
+	catalog *catalog.Catalog
+	blobs   storage.Blobs
+}
+
+// openStores opens the database at dbURL and the blob store at blobURL,
+// waiting for an engine that does not answer yet (waitEngine) and migrating
+// each part. Blob calls ride out short outages (a MinIO restart) instead of
+// failing. On error it closes what it opened.
+func openStores(ctx context.Context, log *slog.Logger, dbURL, blobURL string) (s stores, err error) {
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err = waitEngine(ctx, log, "the database", redactedHost(dbURL), func(ctx context.Context) (err error) {
+		s.db, err = storage.OpenDB(ctx, dbURL)
+		return err
+	}); err != nil {
+		return s, err
+	}
+	if s.records, err = storage.OpenRecords(ctx, s.db); err != nil {
+		return s, err
+	}
+	if s.review, err = storage.OpenReviewRecords(ctx, s.db); err != nil {
+		return s, err
+	}
+	if s.index, err = index.Open(ctx, s.db); err != nil {
+		return s, err
+	}
+	if s.catalog, err = catalog.Open(ctx, s.db); err != nil {
+		return s, err
+	}
+	rp := storage.DefaultRetry
+	rp.MaxElapsed = 2 * time.Minute
+	rp.Log = log
+	err = waitEngine(ctx, log, "the blob store", redactedHost(blobURL), func(ctx context.Context) (err error) {
+		s.blobs, err = storage.OpenBlobs(ctx, blobURL, storage.WithRetry(rp))
+		return err
+	})
+	return s, err
+}
+
+// Close closes the records and the database under them; the other parts
+// hold nothing of their own.
+func (s *stores) Close() {
+	if s.records != nil {
+		s.records.Close()
+		s.records = nil
+	}
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+}
