@@ -274,13 +274,8 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, lim ingest.Limi
 // ownBatch loads a batch and checks that a station token reads only its own.
 func (s *Server) ownBatch(w http.ResponseWriter, r *http.Request) *dossier.Batch {
 	tok := TokenFrom(r.Context())
-	b, err := s.cfg.Records.Batch(r.Context(), r.PathValue("id"))
-	if errors.Is(err, storage.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "không có lô này", "no such batch")
-		return nil
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	b := load(s, w, r, s.cfg.Records.Batch, "id", "không có lô này", "no such batch")
+	if b == nil {
 		return nil
 	}
 	if tok.Role == dossier.RoleStation && b.TokenID != tok.ID && b.Station != tok.Name {
@@ -308,19 +303,25 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 	apiJSON(w, http.StatusOK, b)
 }
 
-// loadDossier loads the dossier of the path's {code}, or answers 404
-// (or the failure) and returns nil.
-func (s *Server) loadDossier(w http.ResponseWriter, r *http.Request) *dossier.Dossier {
-	d, err := s.cfg.Records.Dossier(r.Context(), r.PathValue("code"))
+// load reads with get what the path's {name} names, or answers 404 with
+// the texts vi and en when the store has no such thing (or the failure)
+// and returns nil: a handler that gets nil has answered already.
+func load[T any](s *Server, w http.ResponseWriter, r *http.Request, get func(context.Context, string) (*T, error), name, vi, en string) *T {
+	v, err := get(r.Context(), r.PathValue(name))
 	if errors.Is(err, storage.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "không có hồ sơ này", "no such dossier")
+		apiError(w, http.StatusNotFound, vi, en)
 		return nil
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return nil
 	}
-	return d
+	return v
+}
+
+// loadDossier loads the dossier of the path's {code} (see load).
+func (s *Server) loadDossier(w http.ResponseWriter, r *http.Request) *dossier.Dossier {
+	return load(s, w, r, s.cfg.Records.Dossier, "code", "không có hồ sơ này", "no such dossier")
 }
 
 func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
@@ -359,17 +360,9 @@ type resultView struct {
 	Documents []archival.Document `json:"documents"`
 }
 
+// loadResult loads the result of the path's {code} (see load).
 func (s *Server) loadResult(w http.ResponseWriter, r *http.Request) *dossier.Result {
-	res, err := s.cfg.Records.ResultByCode(r.Context(), r.PathValue("code"))
-	if errors.Is(err, storage.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "không có kết quả này", "no such result")
-		return nil
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return nil
-	}
-	return res
+	return load(s, w, r, s.cfg.Records.ResultByCode, "code", "không có kết quả này", "no such result")
 }
 
 func (s *Server) getResult(w http.ResponseWriter, r *http.Request) {

@@ -132,26 +132,17 @@ func TestDossierPageInChromium(t *testing.T) {
 	boxedScreenshot(t, ctx, "dossier-desktop.png", 1280, 700)
 
 	// English.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 	if h2 := text("#dview h2"); h2 != "Dossier "+dcode {
 		t.Errorf("English heading %q", h2)
 	}
 	hasAll("English result", text("#dresults li.res"), "Result code "+code, "State signed", "Signed at 2", "Open the PDF",
 		"Issued by ỦY BAN NHÂN DÂN QUẬN 1", "to review")
 	hasAll("English exports", text("#dexport"), "Document metadata (XML, TT 02/2019/TT-BNV)")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 
 	// On a phone: nothing overflows sideways.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`)); v {
-		t.Error("the dossier view is wider than a phone screen")
-	}
+	onPhone(t, ctx, "the dossier view", 0)
 	checkVisible(t, ctx, "#dcode", "#dresults li.res", "#dresults a.pdf", "#dresults .pages img")
 	boxedScreenshot(t, ctx, "dossier-phone.png", 390, 800)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {

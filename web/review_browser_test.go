@@ -72,17 +72,14 @@ func TestReviewPageInChromium(t *testing.T) {
 	}
 
 	// English.
-	do(chromedp.Click(chromedp.ID("lang")))
+	switchLang(t, ctx)
 	if got := eval(`document.getElementById("sign").textContent + "|" + document.getElementById("rotr").textContent`); got != "Sign|⟳ Turn right" {
 		t.Errorf("English buttons %q", got)
 	}
-	do(chromedp.Click(chromedp.ID("lang")))
+	switchLang(t, ctx)
 
 	// On a phone: nothing overflows sideways.
-	do(chromedp.EmulateViewport(390, 844))
-	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`)); v {
-		t.Error("the review page is wider than a phone screen")
-	}
+	onPhone(t, ctx, "the review page", 0)
 	checkVisible(t, ctx, "#thumbs img", "#ops button")
 	saveScreenshot(t, ctx, "review-phone.png", 390, 800)
 }

@@ -169,6 +169,32 @@ func evalIn[T any](t *testing.T, ctx context.Context, js string) T {
 	return webtest.Eval[T](t, ctx, js)
 }
 
+// switchLang presses the page's language button: Vietnamese to English and
+// back.
+func switchLang(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// onPhone turns the viewport to a phone's (390×844) and, once the page had
+// settle to redraw, checks that nothing of it overflows sideways.
+func onPhone(t *testing.T, ctx context.Context, page string, settle time.Duration) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(settle)
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overflow {
+		t.Errorf("%s is wider than a phone screen", page)
+	}
+}
+
 // textOf returns the text of the element sel selects in the browser
 // page, failing the test when there is none.
 func textOf(t *testing.T, ctx context.Context, sel string) string {
@@ -276,27 +302,14 @@ func TestSearchPageInChromium(t *testing.T) {
 	screenshot(t, ctx, "search-desktop.png", 1280, 700)
 
 	// English, then back.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 	if h1, st := text("h1"), text("#status"); h1 != "Digitized dossier search" || st != "1 page found" {
 		t.Errorf("English: h1 %q, status %q", h1, st)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 
 	// On a phone: nothing overflows sideways.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
-	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if overflow {
-		t.Error("the page is wider than a phone screen")
-	}
+	onPhone(t, ctx, "the page", 0)
 	checkVisible(t, ctx, "#q", "#go", "li.hit", "li.hit mark", "li.hit img.thumb")
 	screenshot(t, ctx, "search-phone.png", 390, 800)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
@@ -339,13 +352,9 @@ func TestSearchPageInChromium(t *testing.T) {
 	if a := text("li.hit .approx"); a != "gần đúng" {
 		t.Errorf("approximate hit labelled %q, want gần đúng", a)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 	waitText("li.hit .approx", "approximate")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/?q=thuy+tien"), chromedp.WaitVisible(chromedp.CSS("li.hit mark"))); err != nil {
 		t.Fatal(err)
 	}

@@ -118,9 +118,7 @@ func TestStatsPageInChromium(t *testing.T) {
 	checkVisible(t, ctx, "#from", "#to", "#group", "#go", "#lang", "#kpis", "#c-daily svg")
 	statsShot(t, ctx, "stats-desktop.png", 1280, 700)
 
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 	if h1, cap := text("h1"), text("#c-daily figcaption"); h1 != "Digitization statistics" || cap != "Pages uploaded per day, by station" {
 		t.Errorf("English: h1 %q, caption %q", h1, cap)
 	}
@@ -128,17 +126,9 @@ func TestStatsPageInChromium(t *testing.T) {
 		t.Errorf("English table heading %q", th)
 	}
 	statsShot(t, ctx, "stats-desktop-en.png", 1280, 700)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx)
 
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond) // the charts redraw at the new width
-	if eval(`document.documentElement.scrollWidth > innerWidth ? 1 : 0`) != 0 {
-		t.Error("the dashboard is wider than a phone screen")
-	}
+	onPhone(t, ctx, "the dashboard", 500*time.Millisecond) // the charts redraw at the new width
 	checkVisible(t, ctx, "#from", "#go", "#kpis", "#c-daily svg")
 	statsShot(t, ctx, "stats-phone.png", 390, 800)
 }

@@ -73,15 +73,7 @@ func tinyTIFF(pages, w, h int) []byte {
 		if i > 0 {
 			le.PutUint32(b.Bytes()[next:], uint32(off))
 		}
-		es := [][3]uint32{{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
-			{273, 4, 8}, {277, 3, 1}, {278, 4, uint32(h)}, {279, 4, 1}}
-		binary.Write(&b, le, uint16(len(es)))
-		for _, e := range es {
-			binary.Write(&b, le, uint16(e[0]))
-			binary.Write(&b, le, uint16(e[1]))
-			binary.Write(&b, le, uint32(1))
-			binary.Write(&b, le, e[2])
-		}
+		greyIFD(&b, w, h, 1)
 		next = b.Len()
 		binary.Write(&b, le, uint32(0))
 	}
@@ -218,17 +210,25 @@ func zeroTIFF(w, h int) io.Reader {
 	var head, tail bytes.Buffer
 	head.WriteString("II*\x00")
 	binary.Write(&head, le, uint32(8+n))
-	es := [][3]uint32{{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
-		{273, 4, 8}, {277, 3, 1}, {278, 4, uint32(h)}, {279, 4, uint32(n)}}
-	binary.Write(&tail, le, uint16(len(es)))
-	for _, e := range es {
-		binary.Write(&tail, le, uint16(e[0]))
-		binary.Write(&tail, le, uint16(e[1]))
-		binary.Write(&tail, le, uint32(1))
-		binary.Write(&tail, le, e[2])
-	}
+	greyIFD(&tail, w, h, n)
 	binary.Write(&tail, le, uint32(0))
 	return io.MultiReader(&head, io.LimitReader(zeros{}, int64(n)), &tail)
+}
+
+// greyIFD writes the entries of a w×h 8-bit grey page, uncompressed, in
+// one strip of n bytes at offset 8; the offset of the next IFD that ends
+// an IFD is the caller's to write.
+func greyIFD(b *bytes.Buffer, w, h, n int) {
+	le := binary.LittleEndian
+	es := [][3]uint32{{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
+		{273, 4, 8}, {277, 3, 1}, {278, 4, uint32(h)}, {279, 4, uint32(n)}}
+	binary.Write(b, le, uint16(len(es)))
+	for _, e := range es {
+		binary.Write(b, le, uint16(e[0]))
+		binary.Write(b, le, uint16(e[1]))
+		binary.Write(b, le, uint32(1))
+		binary.Write(b, le, e[2])
+	}
 }
 
 type zeros struct{}
