@@ -15,8 +15,8 @@ import (
 // XML profile of TT 02/2019/TT-BNV with --xml, from a server or the local
 // store.
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("export", e.ui.t("Cách dùng: sohoa export [--server URL --token MÃ | --data THƯ_MỤC | --db URL] [--xml] MÃ_HỒ_SƠ",
-		"Usage: sohoa export [--server URL --token T | --data DIR | --db URL] [--xml] DOSSIER_CODE")+"\n"+
+	fs := e.flagSet("export", e.ui.t("Cách dùng: sohoa export "+sourceUsageVI+" [--xml] MÃ_HỒ_SƠ",
+		"Usage: sohoa export "+sourceUsageEN+" [--xml] DOSSIER_CODE")+"\n"+
 		e.ui.t("In thông tin các văn bản của hồ sơ (loại, số, ký hiệu, ngày, cơ quan ban hành, trích yếu, người ký…) đọc từ các trang đã số hóa: JSON (như GET /v1/dossiers/{mã}/archival.json), hoặc XML theo Thông tư 02/2019/TT-BNV với --xml.",
 			"Prints the metadata of the dossier's documents (type, number, date, issuing agency, summary, signer…) read from its digitized pages: JSON (as GET /v1/dossiers/{code}/archival.json), or XML after Circular 02/2019/TT-BNV with --xml."))
 	var src sourceFlags

@@ -9,6 +9,16 @@ import (
 	"github.com/sohoa/sohoa/storage"
 )
 
+// How the usage lines of the commands show the flags of serverFlags and
+// sourceFlags, in each language, written once so that every command shows
+// the same choice the same way.
+const (
+	serverUsageVI = "--server URL --token MÃ"
+	serverUsageEN = "--server URL --token T"
+	sourceUsageVI = "[" + serverUsageVI + " | --data THƯ_MỤC | --db URL]"
+	sourceUsageEN = "[" + serverUsageEN + " | --data DIR | --db URL]"
+)
+
 // serverFlags are --server and --token of the commands that read from a
 // sohoa server or, with no --server, from the local store. The token falls
 // back to SOHOA_TOKEN after parsing, never as the flag's default, so that
@@ -17,14 +27,8 @@ type serverFlags struct {
 	server, token string
 }
 
-// add defines the flags; embedded says the command reads the local store
-// when --server is empty, which the help then says.
-func (f *serverFlags) add(fs *flag.FlagSet, u ui, embedded bool) {
-	help := [2]string{"địa chỉ máy chủ (biến SOHOA_SERVER)", "server URL (env SOHOA_SERVER)"}
-	if embedded {
-		help = [2]string{help[0] + "; bỏ trống để đọc dữ liệu nhúng", help[1] + "; empty to read the embedded store"}
-	}
-	fs.StringVar(&f.server, "server", os.Getenv("SOHOA_SERVER"), u.t(help[0], help[1]))
+func (f *serverFlags) add(fs *flag.FlagSet, u ui) {
+	fs.StringVar(&f.server, "server", os.Getenv("SOHOA_SERVER"), u.t("địa chỉ máy chủ (biến SOHOA_SERVER)", "server URL (env SOHOA_SERVER)"))
 	fs.StringVar(&f.token, "token", "", u.t("mã truy cập (hoặc biến SOHOA_TOKEN)", "API token (or env SOHOA_TOKEN)"))
 }
 
@@ -52,7 +56,10 @@ type sourceFlags struct {
 }
 
 func (f *sourceFlags) add(fs *flag.FlagSet, u ui) {
-	f.serverFlags.add(fs, u, true)
+	f.serverFlags.add(fs, u)
+	// The help of --server says what an empty one means here.
+	srv := fs.Lookup("server")
+	srv.Usage += u.t("; bỏ trống để đọc dữ liệu nhúng", "; empty to read the embedded store")
 	f.dbFlags.add(fs, u)
 }
 

@@ -27,12 +27,12 @@ import (
 // (or, with no terminal, one line of stdin), never from argv or the
 // environment.
 func runSign(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("sign", e.ui.t("Cách dùng: sohoa sign --server URL --token MÃ --pkcs11 THƯ_VIỆN [--pkcs11-token NHÃN] [--pkcs11-key NHÃN] [--list | --all | MÃ_YÊU_CẦU...]",
-		"Usage: sohoa sign --server URL --token T --pkcs11 LIB [--pkcs11-token LABEL] [--pkcs11-key LABEL] [--list | --all | REQUEST_ID...]")+"\n"+
+	fs := e.flagSet("sign", e.ui.t("Cách dùng: sohoa sign "+serverUsageVI+" --pkcs11 THƯ_VIỆN [--pkcs11-token NHÃN] [--pkcs11-key NHÃN] [--list | --all | MÃ_YÊU_CẦU...]",
+		"Usage: sohoa sign "+serverUsageEN+" --pkcs11 LIB [--pkcs11-token LABEL] [--pkcs11-key LABEL] [--list | --all | REQUEST_ID...]")+"\n"+
 		e.ui.t("Liệt kê các tài liệu chờ cán bộ ký và ký bằng token của cán bộ; mã PIN được hỏi trên màn hình, không bao giờ lấy từ tham số hay biến môi trường.",
 			"Lists the documents waiting for the official's signature and signs them with the official's token; the PIN is asked on the terminal, never taken from arguments or the environment."))
 	var sf serverFlags
-	sf.add(fs, e.ui, false)
+	sf.add(fs, e.ui)
 	module := fs.String("pkcs11", "", e.ui.t("thư viện PKCS#11 của token (.so/.dll)", "PKCS#11 library of the token (.so/.dll)"))
 	tokenLabel := fs.String("pkcs11-token", "", e.ui.t("nhãn token (mặc định: token duy nhất)", "token label"))
 	keyLabel := fs.String("pkcs11-key", "", e.ui.t("nhãn khóa và chứng thư trên token (mặc định: khóa duy nhất)", "label of the key and certificate on the token (default: its only key)"))

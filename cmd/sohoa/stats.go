@@ -18,8 +18,8 @@ import (
 // runStats: sohoa stats prints the volume report (GET /v1/stats) as a
 // table, CSV or JSON, from a server or the local store.
 func runStats(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("stats", e.ui.t("Cách dùng: sohoa stats [--server URL --token MÃ | --data THƯ_MỤC | --db URL] [--from NGÀY] [--to NGÀY] [--group NHÓM] [--csv | --json]",
-		"Usage: sohoa stats [--server URL --token T | --data DIR | --db URL] [--from DAY] [--to DAY] [--group GROUP] [--csv | --json]")+"\n"+
+	fs := e.flagSet("stats", e.ui.t("Cách dùng: sohoa stats "+sourceUsageVI+" [--from NGÀY] [--to NGÀY] [--group NHÓM] [--csv | --json]",
+		"Usage: sohoa stats "+sourceUsageEN+" [--from DAY] [--to DAY] [--group GROUP] [--csv | --json]")+"\n"+
 		e.ui.t("Số liệu công việc theo ngày tải lên (giờ Việt Nam): lô, hồ sơ, trang, tỉ lệ trang cần xem lại, trang lỗi, kết quả đã ký, tồn đọng, thời gian từ lúc tải lên đến khi có kết quả ký số (trung vị p50 và p95).\n"+
 			"Mã quầy (station) chỉ xem được số liệu của chính quầy; mã quản trị (admin) xem tất cả.",
 			"Work by upload day (Vietnam time): batches, dossiers, pages, rate of pages to review, failed pages, signed results, backlog, time from upload to signed result (median p50 and p95).\n"+

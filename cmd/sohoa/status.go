@@ -17,8 +17,8 @@ import (
 // runStatus: sohoa status BATCH shows one batch (pages and their states,
 // pages to review, the result code) from a server or the local store.
 func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("status", e.ui.t("Cách dùng: sohoa status [--server URL --token MÃ | --data THƯ_MỤC | --db URL] [--json] (MÃ_LÔ | --stacks)",
-		"Usage: sohoa status [--server URL --token T | --data DIR | --db URL] [--json] (BATCH_ID | --stacks)")+"\n"+
+	fs := e.flagSet("status", e.ui.t("Cách dùng: sohoa status "+sourceUsageVI+" [--json] (MÃ_LÔ | --stacks)",
+		"Usage: sohoa status "+sourceUsageEN+" [--json] (BATCH_ID | --stacks)")+"\n"+
 		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả; --stacks: các trang của xấp hồ sơ chưa biết thuộc hồ sơ nào.",
 			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code; --stacks: the pages of stacks that belong to no known dossier yet."))
 	var src sourceFlags

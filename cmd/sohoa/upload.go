@@ -16,10 +16,10 @@ import (
 
 // runUpload sends one batch to a server, resuming after dropped connections.
 func runUpload(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("upload", e.ui.t("Cách dùng: sohoa upload --server URL --token MÃ --dossier MÃ_HỒ_SƠ [tùy chọn] TỆP...",
-		"Usage: sohoa upload --server URL --token T --dossier CODE [options] FILE..."))
+	fs := e.flagSet("upload", e.ui.t("Cách dùng: sohoa upload "+serverUsageVI+" --dossier MÃ_HỒ_SƠ [tùy chọn] TỆP...",
+		"Usage: sohoa upload "+serverUsageEN+" --dossier CODE [options] FILE..."))
 	var sf serverFlags
-	sf.add(fs, e.ui, false)
+	sf.add(fs, e.ui)
 	var m ingest.Manifest
 	fs.StringVar(&m.DossierCode, "dossier", "", e.ui.t("mã hồ sơ", "dossier code"))
 	fs.StringVar(&m.AgencyCode, "agency", "", e.ui.t("mã cơ quan (mặc định lấy từ mã hồ sơ)", "agency code (default: from the dossier code)"))
