@@ -24,13 +24,9 @@ import (
 // station token.
 func apiServer(t *testing.T, cfg Config) (*Server, string) {
 	t.Helper()
-	ctx := context.Background()
 	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.SQLite))
 	blobs := storagetest.LocalBlobs(t)
-	secret, _, err := recs.CreateToken(ctx, dossier.RoleStation, "quay-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret := storagetest.Token(t, recs, dossier.RoleStation, "quay-1")
 	cfg.Records, cfg.Blobs, cfg.Intake = recs, blobs, &ingest.Intake{Records: recs, Blobs: blobs}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)

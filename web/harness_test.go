@@ -64,10 +64,5 @@ func newAPIHarness(t testing.TB, edit func(*web.Config)) *apiHarness {
 // token creates a token of the role for a holder named name and returns its
 // secret.
 func (h *apiHarness) token(t testing.TB, role dossier.Role, name string) string {
-	t.Helper()
-	secret, _, err := h.Records.CreateToken(context.Background(), role, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return secret
+	return storagetest.Token(t, h.Records, role, name)
 }

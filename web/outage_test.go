@@ -67,10 +67,7 @@ func TestUploadWhileEngineDown(t *testing.T) {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
-	tok, _, err := rec.CreateToken(ctx, dossier.RoleStation, "quay-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := storagetest.Token(t, rec, dossier.RoleStation, "quay-1")
 	dir := t.TempDir()
 	var jpg bytes.Buffer
 	jpeg.Encode(&jpg, image.NewGray(image.Rect(0, 0, 32, 32)), nil)

@@ -115,10 +115,7 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 				Size: size, SHA256: sha, Pages: 1}); err != nil {
 				t.Fatal(err)
 			}
-			caseTok, _, err := recs.CreateToken(ctx, dossier.RoleCase, "hệ thống một cửa")
-			if err != nil {
-				t.Fatal(err)
-			}
+			caseTok := storagetest.Token(t, recs, dossier.RoleCase, "hệ thống một cửa")
 			srv, err := New(Config{Records: recs, Blobs: st.blobs, Intake: &ingest.Intake{Records: recs, Blobs: st.blobs}, Rate: -1})
 			if err != nil {
 				t.Fatal(err)

@@ -55,14 +55,8 @@ func newStackServer(t *testing.T, d storage.Dialect) *stackServer {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	tok, _, err := rec.CreateToken(ctx, dossier.RoleStation, "quay-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm, _, err := rec.CreateToken(ctx, dossier.RoleAdmin, "lead")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := storagetest.Token(t, rec, dossier.RoleStation, "quay-1")
+	adm := storagetest.Token(t, rec, dossier.RoleAdmin, "lead")
 	return &stackServer{url: hs.URL, token: tok, admin: adm, records: rec, stacks: sr}
 }
 

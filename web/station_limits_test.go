@@ -36,13 +36,7 @@ func TestStationLimits(t *testing.T) {
 		t.Cleanup(hs.Close)
 		servers = append(servers, hs.URL)
 	}
-	token := func(role dossier.Role, name string) string {
-		secret, _, err := recs.CreateToken(t.Context(), role, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return secret
-	}
+	token := func(role dossier.Role, name string) string { return storagetest.Token(t, recs, role, name) }
 	type answer struct {
 		code       int
 		retryAfter int

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 // statsFixture stores, over the five days before today (Vietnam time),
@@ -29,15 +30,8 @@ func statsFixture(t *testing.T, h *apiHarness) int {
 			signAfter       time.Duration
 		}{{"quay-1", "000.00.31.H33", 3, 10 * time.Minute}, {"quay-1", "000.00.31.H33", 3, 20 * time.Minute}, {"quay-2", "000.00.07.H26", 2, 0}} {
 			n++
-			b := &dossier.Batch{DossierCode: fmt.Sprintf("%s-261201-%04d", u.agency, n), AgencyCode: u.agency, Station: u.station,
-				Operator: "Lan", DocumentType: "don"}
-			for p := 1; p <= u.pages; p++ {
-				b.Pages = append(b.Pages, dossier.Page{Index: p, SourceName: fmt.Sprintf("%d.jpg", p)})
-			}
-			b, _, err := h.Records.CreateBatch(ctx, b, true)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := storagetest.Upload(t, h.Records, dossier.Batch{DossierCode: fmt.Sprintf("%s-261201-%04d", u.agency, n), AgencyCode: u.agency, Station: u.station,
+				Operator: "Lan", DocumentType: "don"}, u.pages)
 			pages += u.pages
 			if u.signAfter > 0 {
 				for _, p := range b.Pages {

@@ -1,12 +1,12 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
@@ -15,19 +15,12 @@ import (
 // bilingual 400.
 func TestStatsAPI(t *testing.T) {
 	h := newAPIHarness(t, nil)
-	ctx := context.Background()
 	for i, st := range []struct {
 		station string
 		pages   int
 	}{{"quay-1", 3}, {"quay-1", 2}, {"quay-2", 4}} {
-		b := &dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-261201-%04d", i+1), AgencyCode: "000.00.31.H33",
-			Station: st.station, Operator: "Lan", DocumentType: "don"}
-		for p := 0; p < st.pages; p++ {
-			b.Pages = append(b.Pages, dossier.Page{SourceName: fmt.Sprintf("p%d.jpg", p)})
-		}
-		if _, _, err := h.Records.CreateBatch(ctx, b, false); err != nil {
-			t.Fatal(err)
-		}
+		storagetest.Upload(t, h.Records, dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-261201-%04d", i+1), AgencyCode: "000.00.31.H33",
+			Station: st.station, Operator: "Lan", DocumentType: "don"}, st.pages)
 	}
 	admin := h.token(t, dossier.RoleAdmin, "admin")
 	quay1 := h.token(t, dossier.RoleStation, "quay-1")

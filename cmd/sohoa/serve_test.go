@@ -25,6 +25,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr/engine"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
@@ -84,12 +85,7 @@ func startStack(t testing.TB, c stackConfig) *testStack {
 }
 
 func (ts *testStack) token(t testing.TB, role dossier.Role, name string) string {
-	t.Helper()
-	secret, _, err := ts.records.CreateToken(context.Background(), role, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return secret
+	return storagetest.Token(t, ts.records, role, name)
 }
 
 // page writes a small synthetic scan (a white page with dark bars) as JPEG.
