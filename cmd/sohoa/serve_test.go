@@ -54,12 +54,7 @@ func startStack(t testing.TB, c stackConfig) *testStack {
 	if c.data == "" {
 		c.data = t.TempDir()
 	}
-	if c.maxFileMB == 0 {
-		c.maxFileMB = 100
-	}
-	if c.maxBatchMB == 0 {
-		c.maxBatchMB = 500
-	}
+	// Upload limits left 0 are ingest's defaults, as the flags' are.
 	if c.rate == 0 {
 		c.rate = -1
 	}
