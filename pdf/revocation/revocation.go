@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,6 +79,8 @@ type Config struct {
 	MaxOCSP, MaxCRL int64
 	// MaxCached bounds the answers and CRLs kept (1024).
 	MaxCached int
+	// SilentFor is how long an address that timed out is left alone (1 min).
+	SilentFor time.Duration
 	// Client sends the requests; one with Timeout and at most 3
 	// redirects, each to http or https, when nil.
 	Client *http.Client
@@ -93,6 +96,11 @@ type Checker struct {
 	// issuer and URL. Each is dropped after its NextUpdate.
 	answers map[string]Answer
 	crls    map[string]*cachedCRL
+	// silent holds addresses that let a request time out, until when
+	// they are not asked again: on a site whose network drops packets
+	// every document of a desk session would otherwise wait the full
+	// timeout (under prefer, where an unanswered check is not refused).
+	silent map[string]time.Time
 }
 
 type cachedCRL struct {
@@ -121,6 +129,9 @@ func New(cfg Config) *Checker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.SilentFor <= 0 {
+		cfg.SilentFor = time.Minute
+	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{
 			Timeout: cfg.Timeout,
@@ -132,7 +143,7 @@ func New(cfg Config) *Checker {
 			},
 		}
 	}
-	return &Checker{cfg: cfg, answers: map[string]Answer{}, crls: map[string]*cachedCRL{}}
+	return &Checker{cfg: cfg, answers: map[string]Answer{}, crls: map[string]*cachedCRL{}, silent: map[string]time.Time{}}
 }
 
 // maxURLs bounds the responders and distribution points tried for one
@@ -195,7 +206,7 @@ func (c *Checker) Check(ctx context.Context, cert, issuer *x509.Certificate) Ans
 func (c *Checker) remember(store func(), now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.answers)+len(c.crls) >= c.cfg.MaxCached {
+	if len(c.answers)+len(c.crls)+len(c.silent) >= c.cfg.MaxCached {
 		for k, a := range c.answers {
 			if !now.Before(a.NextUpdate) {
 				delete(c.answers, k)
@@ -206,9 +217,15 @@ func (c *Checker) remember(store func(), now time.Time) {
 				delete(c.crls, k)
 			}
 		}
-		if len(c.answers)+len(c.crls) >= c.cfg.MaxCached {
+		for k, until := range c.silent {
+			if !now.Before(until) {
+				delete(c.silent, k)
+			}
+		}
+		if len(c.answers)+len(c.crls)+len(c.silent) >= c.cfg.MaxCached {
 			clear(c.answers)
 			clear(c.crls)
+			clear(c.silent)
 		}
 	}
 	store()
@@ -231,6 +248,22 @@ func (c *Checker) fetch(ctx context.Context, rawURL, contentType string, body []
 	if err := checkURL(u); err != nil {
 		return nil, err
 	}
+	now := c.cfg.Now()
+	c.mu.Lock()
+	until, quiet := c.silent[rawURL]
+	c.mu.Unlock()
+	if quiet && now.Before(until) {
+		return nil, fmt.Errorf("did not answer within %s a moment ago; not asked again before %s", c.cfg.Timeout, until.UTC().Format(time.TimeOnly))
+	}
+	b, err := c.get(ctx, u, contentType, body, limit)
+	var ne net.Error
+	if err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) && ctx.Err() == nil {
+		c.remember(func() { c.silent[rawURL] = now.Add(c.cfg.SilentFor) }, now)
+	}
+	return b, err
+}
+
+func (c *Checker) get(ctx context.Context, u *url.URL, contentType string, body []byte, limit int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	method, rd := http.MethodGet, io.Reader(nil)

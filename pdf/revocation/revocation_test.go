@@ -267,3 +267,35 @@ type signerKey = interface {
 	Public() crypto.PublicKey
 	Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error)
 }
+
+// TestSilentResponderLeftAlone: a responder that lets a request time out
+// is not asked again for a while, so that each document of a desk session
+// does not wait the full timeout on a site whose network drops packets;
+// after that while it is asked again.
+func TestSilentResponderLeftAlone(t *testing.T) {
+	p := newPKI(t)
+	var asked atomic.Int64
+	cert := hostile(t, p, func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		io.Copy(io.Discard, r.Body) // then the server notices the client leaving
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	now := time.Now()
+	c := revocation.New(revocation.Config{Timeout: 300 * time.Millisecond, Now: func() time.Time { return now }})
+	for range 3 {
+		if a := c.Check(context.Background(), cert, p.CA); a.Status != revocation.Unknown {
+			t.Fatal(a)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Fatalf("a silent responder was asked %d times in a row, want once", n)
+	}
+	now = now.Add(2 * time.Minute)
+	c.Check(context.Background(), cert, p.CA)
+	if n := asked.Load(); n != 2 {
+		t.Fatalf("asked %d times after the pause, want 2", n)
+	}
+}
