@@ -18,8 +18,10 @@ import (
 // weighed in their text.
 
 // rankBlock rounds up how many matches a level query reads, so that the
-// queries of page 1 and page 2 read the same first rows.
-const rankBlock = 100
+// queries of every page read the same first refineTop rows (those the
+// refinement orders): a level read at all is read refineTop deep, or
+// whole.
+const rankBlock = refineTop
 
 // signals are what the levels test, drawn from the query's positive
 // top-level words.

@@ -23,7 +23,10 @@ import (
 // would otherwise make PostgreSQL recheck every page holding all of them;
 // with the pairs, the index itself finds the pages holding the phrase's
 // pairs and the positions are checked on those few.
-type pgIndex struct{ db *storage.DB }
+type pgIndex struct {
+	db    *storage.DB
+	freqs freqCache // for the plan of each search (see windowed)
+}
 
 func (x *pgIndex) Add(ctx context.Context, pages []PageText) error {
 	if len(pages) == 0 {
@@ -138,11 +141,15 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		}
 		return q
 	}
-	var maxID int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM search_pages`).Scan(&maxID); err != nil {
+	freqs, err := x.freqs.get(ctx, tx) // in tx: the pool may hold one connection
+	if err != nil {
+		return nil, err
+	}
+	pl := plan{freqs: freqs}
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM search_pages`).Scan(&pl.maxID); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	// Every read goes through the GIN index (see readLevel); the
+	// Every read goes through the GIN index (see windowed); the
 	// planner's estimates of a tsquery with pairs, negations and
 	// alternatives are often far off, and its other plans walk the table.
 	// One process per query: parallel workers only add start-up on a
@@ -151,19 +158,27 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		set_config('max_parallel_workers_per_gather', '0', true), set_config('work_mem', '32MB', true)`); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	// The match of a tsquery, newest first, and when check is not "", of
-	// check too, tested on the candidates in that order (OFFSET 0 keeps
-	// the test out of the index scan, where it would read every
-	// candidate's tsvector before the sort).
-	match := func(tsq, check string, limit int) (string, []any) {
+	// The matches of a tsquery below id below (0: no bound), and when
+	// check is not "", of check too, tested on the candidates (OFFSET 0
+	// keeps the test out of the index scan, where it would read every
+	// candidate's tsvector before the sort). sorted: newest first, and
+	// the columns of a candidate; otherwise any order, the id alone.
+	match := func(tsq, check string, below int64, limit int, sorted bool) (string, []any) {
 		a := append([]any{tsq}, args...)
-		if check == "" {
-			return `SELECT p.id, p.result_code, p.page, p.date FROM search_pages p WHERE ` + slicedWords + ` @@ ?::tsquery` + cond +
-				` ORDER BY p.id DESC LIMIT ` + strconv.Itoa(limit), a
+		where := `FROM search_pages p WHERE ` + slicedWords + ` @@ ?::tsquery` + cond
+		if below > 0 {
+			where += ` AND p.id < ` + strconv.FormatInt(below, 10) // an integer: no injection
 		}
-		return `SELECT c.id, c.result_code, c.page, c.date FROM (SELECT p.id, p.result_code, p.page, p.date, p.words
-			FROM search_pages p WHERE ` + slicedWords + ` @@ ?::tsquery` + cond + ` ORDER BY p.id DESC OFFSET 0) AS c
-			WHERE c.words @@ ?::tsquery LIMIT ` + strconv.Itoa(limit), append(a, check)
+		cols, order := `id`, ``
+		if sorted {
+			cols, order = `id, result_code, page, date`, ` ORDER BY p.id DESC`
+		}
+		lim := ` LIMIT ` + strconv.Itoa(limit)
+		if check == "" {
+			return `SELECT ` + cols + ` ` + where + order + lim, a
+		}
+		return `SELECT ` + cols + ` FROM (SELECT p.` + strings.ReplaceAll(cols, ", ", ", p.") + `, p.words ` + where + order + ` OFFSET 0) AS c
+			WHERE c.words @@ ?::tsquery` + lim, append(a, check)
 	}
 	cands, complete, err := rank(sig, n, tsDialect{}, tsquery, offset+q.PerPage, func(_ string, l level, limit int) ([]candidate, error) {
 		exact, loose := write(n, slices.Index(levels, l), false), write(n, slices.Index(levels, l), true)
@@ -171,14 +186,18 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 		if exact != loose {
 			check = exact
 		}
-		return readLevel(maxID, loose, limit, func(tsq string) ([]candidate, error) {
-			query, a := match(tsq, check, limit)
+		var got []candidate
+		_, err := pl.windowed(loose, limit, true, func(tsq string, below int64, limit int) (int, error) {
+			query, a := match(tsq, check, below, limit, true)
 			rows, err := tx.QueryContext(ctx, x.db.Rebind(query), a...)
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
-			return scanCandidates(rows, pgDate)
+			c, err := scanCandidates(rows, pgDate)
+			got = append(got, c...)
+			return len(c), err
 		})
+		return got, err
 	}, func(ids []int64) (map[int64]titledText, error) { return pageTexts(ctx, tx, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", res.Query, err)
@@ -186,18 +205,20 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	var count func() (int, error)
 	if !complete {
 		count = func() (int, error) {
-			counted := func(tsq, check string) (int, error) {
-				query, a := match(tsq, check, MaxCount+1)
+			counted := func(tsq, check string, below int64, limit int) (int, error) {
+				query, a := match(tsq, check, below, limit, false)
 				var n int
 				err := tx.QueryRowContext(ctx, x.db.Rebind(`SELECT count(*) FROM (`+query+`) AS m`), a...).Scan(&n)
 				return n, err
 			}
 			exact, loose := write(n, -1, false), write(n, -1, true)
-			total, err := countMatches(maxID, loose, func(tsq string) (int, error) { return counted(tsq, "") })
+			total, err := pl.windowed(loose, MaxCount+1, false, func(tsq string, below int64, limit int) (int, error) {
+				return counted(tsq, "", below, limit)
+			})
 			if err != nil || exact == loose || total > maxChecked {
 				return total, err
 			}
-			return counted(loose, exact)
+			return counted(loose, exact, 0, MaxCount+1)
 		}
 	}
 	return hitPages(ctx, tx, res, n, cands, len(sig.levels()), offset, count, pgDate)
@@ -270,13 +291,11 @@ func isPrefix(n Node) bool {
 // index read the posting lists of those ids only: the rarest entries (the
 // slices) drive the scan and the common words' lists are skipped to them,
 // so reading the newest matches of a word on half the pages costs a few
-// thousand entries, not half a million.
+// thousand entries, not half a million (see windowed for when a level is
+// read whole instead).
 const (
 	sliceShift  = 12
 	slicedWords = `(p.words || array_to_tsvector(ARRAY['@' || (p.id >> 12)::text]))`
-	// maxWindow is the most slices a window names; a level that needs
-	// more is read whole.
-	maxWindow = 64
 )
 
 // withinSlices is tsquery cond restricted to the pages of the slices from
@@ -289,64 +308,12 @@ func withinSlices(cond string, from, top int64) string {
 	return "(" + cond + ") & (" + strings.Join(parts, " | ") + ")"
 }
 
-// readLevel reads the newest limit matches of the level tsquery cond
-// (pages up to id maxID) through read, which returns the newest limit
-// matches of a tsquery, newest first.
-//
-// A window of the newest slices is read first, one slice wide; when it
-// holds fewer than limit matches, a window sized from the density seen to
-// hold about twice as many, at least twice as wide; past maxWindow slices,
-// or when 8 slices hold none (a sparse level: codes, exact marks, words
-// together, most of them), the whole level, which the index then reads by
-// its rarest entries. Each read goes through the GIN index and visits only
-// the matches of its window in the table: no tsvector is read back (a
-// page's is 6 KB), except to check the order of a phrase of three words
-// or more on the pages holding all its pairs.
-func readLevel(maxID int64, cond string, limit int, read func(tsq string) ([]candidate, error)) ([]candidate, error) {
-	top := maxID >> sliceShift
-	for width := int64(1); width <= top && width <= maxWindow; {
-		got, err := read(withinSlices(cond, top-width+1, top))
-		if err != nil || len(got) >= limit {
-			return got, err
-		}
-		next := width * 8
-		if len(got) > 0 {
-			next = width * int64(2*limit) / int64(len(got))
-		} else if width >= 8 {
-			// None among the newest: a rare level, read whole by its
-			// rarest entries. A window is an OR of slices, and when the
-			// query's own entries are rarer than a slice (a name's
-			// pairs: hundreds of pages), the index moves every slice's
-			// list to each candidate: 64 slices cost 330 ms where the
-			// whole level cost 1 ms.
-			break
-		}
-		width = max(next, 2*width)
-	}
-	return read(cond)
-}
-
 // maxChecked is the most candidates of a query that needs word order or
 // prefixes checked (see tsq) whose count is checked too: beyond
 // it, the count is of the pages holding the words and pairs, order and
 // prefixes unchecked (reading back a tsvector for each of thousands of
 // pages would cost seconds).
 const maxChecked = 300
-
-// countMatches counts the matches of tsquery base up to MaxCount+1, by
-// count, which counts the matches of a tsquery (at most MaxCount+1).
-// Windows of the newest slices go first, as in readLevel: a common word
-// is on more than MaxCount of the newest pages.
-func countMatches(maxID int64, base string, count func(tsq string) (int, error)) (int, error) {
-	top := maxID >> sliceShift
-	for width := int64(1); width <= top && width <= maxWindow; width *= 8 {
-		n, err := count(withinSlices(base, top-width+1, top))
-		if err != nil || n > MaxCount {
-			return n, err
-		}
-	}
-	return count(base)
-}
 
 func pgDate(v any) (time.Time, error) {
 	switch v := v.(type) {
