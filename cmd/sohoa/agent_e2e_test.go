@@ -308,6 +308,13 @@ func TestDeskSigningThroughAgent(t *testing.T) {
 	}
 	webtest.CheckVisible(t, ctx, "#signst")
 	webtest.SaveScreenshot(t, ctx, "review-agent-signed.png", 1280, 700)
+	// Opened again later, the document still shows whose signature it bears.
+	do(chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("dtitle")))
+	waitFor(`String(document.getElementById("signst").textContent === "Đã ký: ` + r.ResultCode + `")`)
+	do(chromedp.Click(chromedp.ID("lang")))
+	if got := eval(`document.getElementById("signst").textContent + "|" + document.getElementById("sign").disabled`); got != "Signed: "+r.ResultCode+"|true" {
+		t.Errorf("the signed document, reopened, in English: %q", got)
+	}
 	if !own.tokenOpen(t, origin) {
 		t.Error("the token was closed right after signing, within the idle time")
 	}

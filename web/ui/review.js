@@ -24,6 +24,7 @@
   var token = "";      // typed at sign-in, for changes; never stored
   var queue = [];      // signing requests awaiting
   var req = null;      // the signing request open, when known
+  var signed = "";     // the result code, when the document shown is signed
   var doc = null;      // GET /v1/review/{batch}
   var sel = 0;         // the page shown (its name in the review log)
   var view = null;     // GET /v1/review/{batch}/pages/{sel}
@@ -65,7 +66,7 @@
 
   // ---- the queue ----
   function loadQueue() {
-    $("doc").hidden = true; doc = null; req = null;
+    $("doc").hidden = true; doc = null; req = null; signed = "";
     return api("/v1/signing?state=awaiting").then(function (body) {
       queue = body.requests || [];
       renderQueue();
@@ -126,7 +127,8 @@
     });
     ["rotl", "rotr", "up", "down", "blank", "del"].forEach(function (id) { $(id).disabled = !doc.editable; });
     $("sign").disabled = !req;
-    $("signst").textContent = req ? "" : msg("Văn bản này không có yêu cầu ký.", "This document has no signing request.");
+    $("signst").textContent = req ? "" : signed ? msg("Đã ký: ", "Signed: ") + signed :
+      msg("Văn bản này không có yêu cầu ký.", "This document has no signing request.");
     var a = $("audit");
     a.textContent = "";
     doc.changes.slice().reverse().forEach(function (c) {
@@ -223,10 +225,8 @@
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (body) {
           if (!r.ok) throw new Error(errText(body, r));
-          $("signst").textContent = msg("Đã ký: ", "Signed: ") + body.result_code;
           status(msg("Đã ký và liên kết ", "Signed and linked ") + body.result_code);
-          req = null; doc.editable = false; renderDoc();
-          $("signst").textContent = msg("Đã ký: ", "Signed: ") + body.result_code;
+          req = null; signed = body.result_code; doc.editable = false; renderDoc();
         });
       })
       .catch(function (e) {
@@ -262,7 +262,12 @@
     loadQueue().then(function () {
       if (!batch) return;
       req = queue.filter(function (r) { return r.batch_id === batch; })[0] || null;
-      return openDoc(batch);
+      if (req) return openDoc(batch);
+      // Not awaiting: say so if it is signed (a reload after signing).
+      return api("/v1/signing?state=signed").then(function (body) {
+        var r = (body.requests || []).filter(function (r) { return r.batch_id === batch; })[0];
+        if (r) signed = r.result_code;
+      }).catch(function () {}).then(function () { return openDoc(batch); });
     });
   }
   applyLang();
