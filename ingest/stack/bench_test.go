@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/draw"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ingest/stack"
@@ -33,7 +35,8 @@ import (
 type benchStack struct {
 	names []string
 	files map[string]ingest.File
-	want  map[string][]int // dossier code -> 1-based positions
+	want  map[string][]string // dossier code -> its pages, in order
+	seps  map[string]bool     // the separator sheets
 }
 
 // scanMix is a dossier's scan: 200 or 300 dpi, bitonal or colour, skewed
@@ -51,7 +54,8 @@ func scanMix(r *rand.Rand) (stacktest.Scan, bool) {
 // per scan mode and reused: the reading, not the drawing, is measured).
 func genStack(b *testing.B, dir string, dossiers, pagesEach int, seed uint64) *benchStack {
 	r := rand.New(rand.NewPCG(seed, 7))
-	st := &benchStack{files: map[string]ingest.File{}, want: map[string][]int{}}
+	st := &benchStack{files: map[string]ingest.File{}, want: map[string][]string{}, seps: map[string]bool{}}
+	var wantPos = map[string][]int{}
 	type job struct {
 		name string
 		draw func() image.Image
@@ -72,11 +76,11 @@ func genStack(b *testing.B, dir string, dossiers, pagesEach int, seed uint64) *b
 		name = fmt.Sprintf("p%04d", pos)
 		jobs = append(jobs, job{name, func() image.Image { img, _ := stacktest.Receipt(code, rsc, uint64(d)); return img }, rcol})
 		st.names = append(st.names, name)
-		st.want[code] = append(st.want[code], pos)
+		wantPos[code] = append(wantPos[code], pos)
 		for range pagesEach - 2 {
 			pos++
 			st.names = append(st.names, fmt.Sprintf("p%04d", pos))
-			st.want[code] = append(st.want[code], pos)
+			wantPos[code] = append(wantPos[code], pos)
 			psc := stacktest.Scan{DPI: sc.DPI, Bitonal: sc.Bitonal}
 			key := fmt.Sprint(psc)
 			if _, ok := body[key]; !ok {
@@ -132,6 +136,14 @@ func genStack(b *testing.B, dir string, dossiers, pagesEach int, seed uint64) *b
 		sum := sha256.Sum256(data)
 		st.names[i] = name
 		st.files[name] = ingest.File{Name: name, Path: path, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+		if i%pagesEach == 0 {
+			st.seps[name] = true
+		}
+	}
+	for code, ps := range wantPos {
+		for _, p := range ps {
+			st.want[code] = append(st.want[code], st.names[p-1])
+		}
 	}
 	return st
 }
@@ -160,28 +172,99 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// BenchmarkSplitStack splits a generated stack of 50 dossiers (10 pages
+// BenchmarkSplitStack splits a drawn stack of 50 dossiers (10 pages
 // each: separator, receipt with QR, 8 pages; 200/300 dpi, bitonal PNG or
 // colour JPEG, skewed ±15°, a quarter turned over) and submits every
-// dossier as a batch to SQLite records, local blobs and the SQLite queue.
-// It fails unless every dossier is found with exactly its pages, and the
-// same stack without its separator sheets splits the same by the receipts'
-// codes alone (every receipt read). Reported:
-// CPU seconds of the whole process per stack (cpu-s/op), and the same
-// stack submitted as 50 plain batches (no reading) as the peer.
+// dossier as a batch to SQLite records, local blobs and the SQLite queue
+// (splitBench says what it checks and reports).
 //
 //	go test ./ingest/stack -run '^$' -bench SplitStack -benchtime 1x
 func BenchmarkSplitStack(b *testing.B) {
 	storagetest.Env(b, "SOHOA_TEST_PG") // only to honour SOHOA_TEST_REQUIRE like the other service benchmarks
-	dir := b.TempDir()
 	dossiers := 50
 	if n, err := strconv.Atoi(os.Getenv("SOHOA_STACK_DOSSIERS")); err == nil && n > 0 {
 		dossiers = n // a quicker run for profiling
 	}
-	st := genStack(b, dir, dossiers, 10, 1)
+	splitBench(b, genStack(b, b.TempDir(), dossiers, 10, 1))
+}
+
+// BenchmarkSplitGeneratedStack is BenchmarkSplitStack on the generator's
+// stack preset (testdata/gen -preset stack: 50 dossiers of separator,
+// receipt with the code in a QR and as text, and 1-4 pages of rendered
+// Vietnamese text, 200/300 dpi, bitonal or colour, skewed ±15°, a quarter
+// turned over), each dossier's pages after the receipt repeated to 10
+// pages a dossier (500 pages). The generator renders every page (about a
+// CPU-second each): SOHOA_STACK_CORPUS names a folder it already wrote.
+//
+//	go test ./ingest/stack -run '^$' -bench SplitGeneratedStack -benchtime 1x
+func BenchmarkSplitGeneratedStack(b *testing.B) {
+	storagetest.Env(b, "SOHOA_TEST_PG")
+	src := os.Getenv("SOHOA_STACK_CORPUS")
+	if src == "" {
+		src = b.TempDir()
+		args := []string{"-preset", "stack"}
+		if n := os.Getenv("SOHOA_STACK_DOSSIERS"); n != "" {
+			args = append(args, "-n", n)
+		}
+		sohoatest.Generate(b, src, args...)
+	}
+	data, err := os.ReadFile(filepath.Join(src, "stack.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var truth struct {
+		Dossiers []struct {
+			Code      string   `json:"code"`
+			Separator string   `json:"separator"`
+			Pages     []string `json:"pages"`
+		} `json:"dossiers"`
+	}
+	if err := json.Unmarshal(data, &truth); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	st := &benchStack{files: map[string]ingest.File{}, want: map[string][]string{}, seps: map[string]bool{}}
+	add := func(name, from string) {
+		data, err := os.ReadFile(filepath.Join(src, from))
+		if err != nil {
+			b.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		st.names = append(st.names, name)
+		st.files[name] = ingest.File{Name: name, Path: path, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+	}
+	for _, d := range truth.Dossiers {
+		if len(d.Pages) < 2 {
+			b.Fatalf("dossier %s: %d pages", d.Code, len(d.Pages))
+		}
+		name := fmt.Sprintf("s%04d%s", len(st.names)+1, filepath.Ext(d.Separator))
+		add(name, d.Separator)
+		st.seps[name] = true
+		for i := range 9 {
+			from := d.Pages[0] // the receipt, then the other pages over and over
+			if i > 0 {
+				from = d.Pages[1+(i-1)%(len(d.Pages)-1)]
+			}
+			name := fmt.Sprintf("s%04d%s", len(st.names)+1, filepath.Ext(from))
+			add(name, from)
+			st.want[d.Code] = append(st.want[d.Code], name)
+		}
+	}
+	splitBench(b, st)
+}
+
+// splitBench splits st and fails unless every dossier is found with
+// exactly its pages, and the same stack without its separator sheets
+// splits the same by the receipts' codes alone (every receipt read).
+// Reported: CPU seconds of the whole process per stack (cpu-s/op), and
+// the same stack submitted as plain batches (no reading) as the peer.
+func splitBench(b *testing.B, st *benchStack) {
 	ctx := context.Background()
 	tok := &dossier.Token{ID: "bench", Role: dossier.RoleAdmin, Name: "bench"}
-
 	open := func() (*ingest.Intake, *stack.Splitter) {
 		db := storagetest.OpenDB(b, storage.SQLite)
 		rec := storagetest.Records(b, db)
@@ -215,7 +298,7 @@ func BenchmarkSplitStack(b *testing.B) {
 		b.StopTimer()
 		right := 0
 		for _, d := range out.Dossiers {
-			if fmt.Sprint(d.Pages) == fmt.Sprint(st.want[d.DossierCode]) {
+			if fmt.Sprint(namesAt(st.names, d.Pages)) == fmt.Sprint(st.want[d.DossierCode]) {
 				right++
 			}
 		}
@@ -232,14 +315,8 @@ func BenchmarkSplitStack(b *testing.B) {
 		_ = in3
 		var rnames []string
 		rfiles := map[string]ingest.File{}
-		rwant := map[string][]int{}
-		for code, pages := range st.want {
-			for _, p := range pages {
-				rwant[code] = append(rwant[code], p-(p-1)/10-1) // each dossier's separator was the page before its 10
-			}
-		}
-		for i, n := range st.names {
-			if i%10 != 0 {
+		for _, n := range st.names {
+			if !st.seps[n] {
 				rnames = append(rnames, n)
 				rfiles[n] = st.files[n]
 			}
@@ -250,12 +327,12 @@ func BenchmarkSplitStack(b *testing.B) {
 		}
 		rright := 0
 		for _, d := range rout.Dossiers {
-			if d.FoundBy == "receipt" && fmt.Sprint(d.Pages) == fmt.Sprint(rwant[d.DossierCode]) {
+			if d.FoundBy == "receipt" && fmt.Sprint(namesAt(rnames, d.Pages)) == fmt.Sprint(st.want[d.DossierCode]) {
 				rright++
 			}
 		}
-		if rright != len(rwant) || len(rout.Exceptions) != 0 {
-			b.Fatalf("receipts only: %d of %d dossiers split right, %d exceptions", rright, len(rwant), len(rout.Exceptions))
+		if rright != len(st.want) || len(rout.Exceptions) != 0 {
+			b.Fatalf("receipts only: %d of %d dossiers split right, %d exceptions", rright, len(st.want), len(rout.Exceptions))
 		}
 		// The peer: the same dossiers as plain batches, codes known.
 		in2, _ := open()
@@ -281,4 +358,13 @@ func BenchmarkSplitStack(b *testing.B) {
 	b.ReportMetric(plainCPU/n, "plain-cpu-s/op")
 	b.ReportMetric(splitCPU/plainCPU, "ratio")
 	b.ReportMetric(100, "%right")
+}
+
+// namesAt gives the names at 1-based positions of names.
+func namesAt(names []string, pos []int) []string {
+	out := make([]string, len(pos))
+	for i, p := range pos {
+		out[i] = names[p-1]
+	}
+	return out
 }

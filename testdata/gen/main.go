@@ -8,9 +8,11 @@
 // (40, skew only), orient (40, turned pages), corpus (the committed set
 // under testdata/corpus) and sample-batch (the demo dossier under
 // testdata/sample-batch), nd30 (12 administrative documents in the NĐ 30
-// layout with their archival fields as ground truth: nd30.go). -n
-// overrides the page count of the random presets and the document count
-// of nd30. -twins also writes NAME.upright.png, the same page before any
+// layout with their archival fields as ground truth: nd30.go), stack (50
+// dossiers of a desk's scanned stack: separator sheets, receipts with the
+// code in a QR, stack.json: stack.go). -n
+// overrides the page count of the random presets, the document count
+// of nd30 and the dossier count of stack. -twins also writes NAME.upright.png, the same page before any
 // degradation (upright, straight, clean), for speed baselines.
 //
 // Each page is NAME.png or NAME.jpg with NAME.json beside it:
@@ -75,7 +77,7 @@ func run(args []string) error {
 	seed := fl.Uint64("seed", 1, "random seed; same seed, same bytes")
 	out := fl.String("out", "", "output folder (created)")
 	n := fl.Int("n", 0, "pages (random presets; 0 = preset default)")
-	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | nd30 | corpus | sample-batch")
+	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | nd30 | stack | corpus | sample-batch")
 	twins := fl.Bool("twins", false, "also write NAME.upright.png: the page before any degradation")
 	jobs := fl.Int("j", runtime.GOMAXPROCS(0), "pages rendered in parallel")
 	real := fl.String("real", "", "comma-separated 300-dpi page images of real scans: write their desk variants (lowres, photo) instead")
@@ -112,8 +114,11 @@ func run(args []string) error {
 	if err := generate(ctx, fs, *seed, *preset, specs, *out, *twins, *jobs); err != nil {
 		return err
 	}
-	if *preset == "sample-batch" {
+	switch *preset {
+	case "sample-batch":
 		return writeManifest(*out, *seed, specs)
+	case "stack":
+		return writeStackTruth(*out, specs)
 	}
 	return nil
 }
@@ -212,6 +217,9 @@ type pageSpec struct {
 	// Blocks, when set, is the page content (multi-page documents);
 	// otherwise the content is generated from Kind. All of it must fit.
 	Blocks []block
+	// The stack preset (stack.go): the dossier the page belongs to, and
+	// "separator" or "receipt" for the pages that mark where it starts.
+	Code, Mark string
 }
 
 var kinds = []string{"don", "tiepnhan", "tokhai", "uyquyen", "biennhan", "kiemtra", "sparse", "blank"}
@@ -237,6 +245,8 @@ func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
 		return sampleBatchSpecs(seed), nil
 	case "nd30":
 		return nd30Specs(n, seed), nil
+	case "stack":
+		return stackSpecs(n, seed), nil
 	}
 	d, ok := def[preset]
 	if !ok {
@@ -381,6 +391,10 @@ type truth struct {
 	FileDPI  *int   `json:"file_dpi,omitempty"`
 	// Archival: the nd30 preset's document fields (testdata/gen/nd30.go).
 	Archival *archivalTruth `json:"archival,omitempty"`
+	// Stack preset: the page's dossier, and "separator" (the sheet sohoa
+	// prints, dropped by the split) or "receipt" (its QR holds the code).
+	DossierCode string `json:"dossier_code,omitempty"`
+	Mark        string `json:"mark,omitempty"`
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
@@ -412,6 +426,9 @@ func contentFor(sp pageSpec, tg textGen) (blocks []block, officer, station strin
 	officer = tg.name(tg.r.IntN(2) == 0)
 	station = fmt.Sprintf("Máy quét số %d - Quầy %d", tg.between(1, 4), tg.between(1, 12))
 	d := tg.dossier(rg, day, sp.NewCode)
+	if sp.Code != "" {
+		d.Code = sp.Code
+	}
 	switch sp.Kind {
 	case "don":
 		blocks = tg.docDon(d)
@@ -477,13 +494,18 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 		Font: filepath.Base(strings.TrimSuffix(fam.Regular, ".ttf")), FontSizePt: pt,
 		Mode: sp.Mode, Format: "png", Kind: sp.Kind, Degradations: []string{},
 		Params: map[string]map[string]float64{}, Seed: seed, Index: idx + 1,
+		DossierCode: sp.Code, Mark: sp.Mark,
 	}
 
 	blocks := sp.Blocks
 	if blocks == nil {
 		blocks, _, _ = contentFor(sp, tg)
 	}
-	if sp.Kind != "blank" {
+	if sp.Kind == "separator" {
+		if err := drawSeparator(img, sp.Code); err != nil {
+			return page{}, err
+		}
+	} else if sp.Kind != "blank" {
 		reg, err := fs.face(fam.Regular, pt, dpi)
 		if err != nil {
 			return page{}, err
@@ -499,6 +521,11 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 		px := pt * dpi / 72
 		l := &layout{dst: img, reg: reg, bold: bold, title: title, px: px, lineH: int(px * 1.45),
 			box: textBox(w, h, dpi, sp.Skew), ink: ink}
+		if sp.Mark == "receipt" {
+			if l.box, err = drawReceiptQR(img, l.box, dpi, sp.Code, ink.text); err != nil {
+				return page{}, err
+			}
+		}
 		if sp.Kind == "nd30" {
 			doc := newND30Doc(textGen{pageRand(seed, streamText, 1<<20+sp.Doc)}, sp.Doc+1)
 			if l, err = drawND30(img, fs, fam, pt, dpi, ink, l.box, doc, sp.Part, sp.Parts, dr); err != nil {
@@ -532,7 +559,7 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 		tr.Text = norm.NFC.String(strings.Join(text, "\n"))
 		tr.Lines = len(text)
 	}
-	tr.Blank = tr.Text == ""
+	tr.Blank = tr.Text == "" && sp.Kind != "separator" // the sheet's print is not in the text
 
 	var pg page
 	var err error
