@@ -9,7 +9,6 @@ package main
 // over). stack.json gives the pages in scan order and each dossier's.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -100,13 +99,11 @@ func writeStackTruth(out string, specs []pageSpec) error {
 		d := &st.Dossiers[len(st.Dossiers)-1]
 		d.Pages = append(d.Pages, name)
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(st); err != nil {
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, "stack.json"), b.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(out, "stack.json"), append(data, '\n'), 0o644)
 }
 
 // drawSeparator puts the separator sheet of code, as sohoa prints it (A4
