@@ -152,18 +152,23 @@ func OpenBlobs(ctx context.Context, rawURL string, opts ...BlobOption) (Blobs, e
 	return b, nil
 }
 
-// alreadyStored returns the blob at key when it already holds the bytes
-// that sha (normalized) names, of size when size is known: a Put then has
-// nothing to do. An empty sha never matches.
-func alreadyStored(ctx context.Context, b Blobs, key string, size int64, sha string) (ObjectInfo, bool) {
-	if sha == "" {
-		return ObjectInfo{}, false
+// beginPut starts every store's Put: it refuses a key no store may hold,
+// normalizes *sha, and returns the blob at key with stored true when it
+// already holds the bytes *sha names, of size when size is known (a
+// retried Put then has nothing to do). An empty sha never matches.
+func beginPut(ctx context.Context, b Blobs, key string, size int64, sha *string) (cur ObjectInfo, stored bool, err error) {
+	if err := checkKey(key); err != nil {
+		return ObjectInfo{}, false, err
 	}
-	cur, err := b.Stat(ctx, key)
-	if err != nil || cur.SHA256 != sha || (size >= 0 && cur.Size != size) {
-		return ObjectInfo{}, false
+	*sha = normSHA(*sha)
+	if *sha == "" {
+		return ObjectInfo{}, false, nil
 	}
-	return cur, true
+	cur, err = b.Stat(ctx, key)
+	if err != nil || cur.SHA256 != *sha || (size >= 0 && cur.Size != size) {
+		return ObjectInfo{}, false, nil
+	}
+	return cur, true, nil
 }
 
 // checkContent refuses content that is not what the caller of Put declared:

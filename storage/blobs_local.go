@@ -64,12 +64,8 @@ func (l *Local) sumPath(key string) string {
 
 // Put implements Blobs.
 func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, contentType, sha string) (ObjectInfo, error) {
-	if err := checkKey(key); err != nil {
-		return ObjectInfo{}, err
-	}
-	sha = normSHA(sha)
-	if cur, ok := alreadyStored(ctx, l, key, size, sha); ok {
-		return cur, nil
+	if cur, stored, err := beginPut(ctx, l, key, size, &sha); err != nil || stored {
+		return cur, err
 	}
 	tmp, err := os.CreateTemp(filepath.Join(l.root, ".tmp"), "put-*")
 	if err != nil {

@@ -143,12 +143,8 @@ func (m *Minio) ensureBucket(ctx context.Context) error {
 // stored. When the key already holds the same bytes nothing is sent (so a
 // retried Put does not add versions under object lock).
 func (m *Minio) Put(ctx context.Context, key string, r io.Reader, size int64, contentType, sha string) (ObjectInfo, error) {
-	if err := checkKey(key); err != nil {
-		return ObjectInfo{}, err
-	}
-	sha = normSHA(sha)
-	if cur, ok := alreadyStored(ctx, m, key, size, sha); ok {
-		return cur, nil
+	if cur, stored, err := beginPut(ctx, m, key, size, &sha); err != nil || stored {
+		return cur, err
 	}
 	body, n, sum, cleanup, err := rewindable(ctx, r)
 	if err != nil {

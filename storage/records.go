@@ -95,9 +95,13 @@ type querier interface {
 
 func (s *SQLRecords) q(q string) string { return s.db.Rebind(q) }
 
+// rowScanner is a *sql.Row or *sql.Rows: the scan functions read one
+// row of either.
+type rowScanner interface{ Scan(dest ...any) error }
+
 // collect scans every row of a query with scan and closes the rows; err is
 // the query's own error, so that a query call can be passed whole.
-func collect[T any](rows *sql.Rows, err error, scan func(sc interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+func collect[T any](rows *sql.Rows, err error, scan func(sc rowScanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -114,8 +118,8 @@ func collect[T any](rows *sql.Rows, err error, scan func(sc interface{ Scan(...a
 }
 
 // value turns a scanner of *T into one of T, for collect.
-func value[T any](scan func(sc interface{ Scan(...any) error }) (*T, error)) func(sc interface{ Scan(...any) error }) (T, error) {
-	return func(sc interface{ Scan(...any) error }) (T, error) {
+func value[T any](scan func(sc rowScanner) (*T, error)) func(sc rowScanner) (T, error) {
+	return func(sc rowScanner) (T, error) {
 		p, err := scan(sc)
 		if err != nil {
 			var zero T
@@ -130,7 +134,7 @@ func value[T any](scan func(sc interface{ Scan(...any) error }) (*T, error)) fun
 const batchCols = `id, dossier_code, agency_code, title, document_type, station, operator, token_id,
 	idempotency_key, fingerprint, status, error, result_code, created_at, updated_at`
 
-func scanBatch(sc interface{ Scan(...any) error }) (*dossier.Batch, error) {
+func scanBatch(sc rowScanner) (*dossier.Batch, error) {
 	var (
 		b        dossier.Batch
 		idem, rc sql.NullString
@@ -148,7 +152,7 @@ func scanBatch(sc interface{ Scan(...any) error }) (*dossier.Batch, error) {
 const pageCols = `batch_id, idx, source_name, source_page, source_key, source_sha, status, attempts, error,
 	result_key, image_key, confidence, needs_review, blank, orientation_unsure`
 
-func scanPage(sc interface{ Scan(...any) error }) (dossier.Page, error) {
+func scanPage(sc rowScanner) (dossier.Page, error) {
 	var p dossier.Page
 	err := sc.Scan(&p.BatchID, &p.Index, &p.SourceName, &p.SourcePage, &p.SourceKey, &p.SourceSHA, &p.Status, &p.Attempts,
 		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank, &p.OrientationUnsure)
@@ -568,19 +572,11 @@ func (s *SQLRecords) ReviewPages(ctx context.Context, limit int) ([]dossier.Page
 		limit = 100
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE needs_review AND status = 'done' ORDER BY updated_at, batch_id, idx LIMIT ?`), limit)
+	out, err := collect(rows, err, scanPage)
 	if err != nil {
 		return nil, fmt.Errorf("storage: review pages: %w", err)
 	}
-	defer rows.Close()
-	var out []dossier.Page
-	for rows.Next() {
-		p, err := scanPage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: review pages: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ---- results ----
@@ -624,7 +620,7 @@ func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (str
 
 const resultCols = `code, dossier_code, batch_id, title, blob_key, size, sha256, signer, pages, created_at`
 
-func scanResult(sc interface{ Scan(...any) error }) (*dossier.Result, error) {
+func scanResult(sc rowScanner) (*dossier.Result, error) {
 	var r dossier.Result
 	err := sc.Scan(&r.Code, &r.DossierCode, &r.BatchID, &r.Title, &r.Key, &r.Size, &r.SHA256, &r.Signer, &r.Pages, &r.CreatedAt)
 	if err != nil {
@@ -790,7 +786,7 @@ type Upload struct {
 func (s *SQLRecords) TokenUploads(ctx context.Context, tokenID string, since time.Time) ([]Upload, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT b.created_at, COUNT(p.idx) FROM batches b JOIN pages p ON p.batch_id = b.id
 		WHERE b.token_id = ? AND b.created_at > ? GROUP BY b.id, b.created_at ORDER BY b.created_at`), tokenID, since.UTC())
-	out, err := collect(rows, err, func(sc interface{ Scan(...any) error }) (Upload, error) {
+	out, err := collect(rows, err, func(sc rowScanner) (Upload, error) {
 		var u Upload
 		err := sc.Scan(&u.At, &u.Pages)
 		u.At = u.At.UTC()
@@ -824,7 +820,7 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 
 const eventCols = `id, kind, dossier_code, payload, created_at`
 
-func scanEvent(sc interface{ Scan(...any) error }) (dossier.Event, error) {
+func scanEvent(sc rowScanner) (dossier.Event, error) {
 	var (
 		e       dossier.Event
 		payload string

@@ -66,7 +66,7 @@ func (s *ReviewRecords) Changes(ctx context.Context, batchID string) ([]dossier.
 	return out, nil
 }
 
-func scanReviewChange(sc interface{ Scan(...any) error }) (dossier.ReviewChange, error) {
+func scanReviewChange(sc rowScanner) (dossier.ReviewChange, error) {
 	var c dossier.ReviewChange
 	err := sc.Scan(&c.ID, &c.BatchID, &c.Seq, &c.Kind, &c.Page, &c.Line, &c.Word, &c.OldText, &c.Text, &c.Degrees,
 		&c.Position, &c.Blank, &c.ImageKey, &c.ResultKey, &c.SourceSHA, &c.Reviewer, &c.TokenID, &c.CreatedAt)

@@ -156,20 +156,18 @@ func (s *SigningRecords) AddAudit(ctx context.Context, a dossier.SigningAudit) e
 // Audit returns a request's history, oldest first.
 func (s *SigningRecords) Audit(ctx context.Context, id string) ([]dossier.SigningAudit, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT request_id, at, actor, action, detail, detail_vi FROM signing_audit WHERE request_id = ? ORDER BY id`), id)
+	out, err := collect(rows, err, func(sc rowScanner) (a dossier.SigningAudit, err error) {
+		err = sc.Scan(&a.RequestID, &a.At, &a.Actor, &a.Action, &a.Detail, &a.DetailVI)
+		a.At = a.At.UTC()
+		return a, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: signing audit: %w", err)
 	}
-	defer rows.Close()
-	out := []dossier.SigningAudit{}
-	for rows.Next() {
-		var a dossier.SigningAudit
-		if err := rows.Scan(&a.RequestID, &a.At, &a.Actor, &a.Action, &a.Detail, &a.DetailVI); err != nil {
-			return nil, fmt.Errorf("storage: signing audit: %w", err)
-		}
-		a.At = a.At.UTC()
-		out = append(out, a)
+	if out == nil {
+		out = []dossier.SigningAudit{}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func scanSigningRequest(r rowScanner) (*dossier.SigningRequest, error) {

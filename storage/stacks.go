@@ -114,8 +114,6 @@ func (s *StackRecords) Resolve(ctx context.Context, id, batchID string) error {
 		dossier.StackResolved, batchID, now(), id, dossier.StackOpen, batchID)
 }
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 // updateOne runs an UPDATE of one row meant to change it under a
 // condition: a row not changed is the error of exists (ErrNotFound for an
 // unknown row), else ErrConflict (the row is not in a state to change).
@@ -140,16 +138,11 @@ func queryAll[T any](ctx context.Context, db *DB, what string, scan func(rowScan
 	if err != nil {
 		return nil, fmt.Errorf("storage: %s: %w", what, err)
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *v)
+	out, err := collect(rows, nil, value(scan))
+	if out == nil && err == nil {
+		out = []T{}
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 func scanStackException(r rowScanner) (*dossier.StackException, error) {
