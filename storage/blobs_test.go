@@ -96,124 +96,123 @@ func blobStores() []blobStore {
 	}
 }
 
-func TestBlobs(t *testing.T) {
+// forEachBlobStore runs test on a fresh store of each kind.
+func forEachBlobStore(t *testing.T, test func(t *testing.T, ctx context.Context, s blobStore, b storage.Blobs)) {
 	for _, s := range blobStores() {
-		t.Run(s.name, func(t *testing.T) {
-			ctx := context.Background()
-			b := s.open(t)
-			data := randBytes(300_000)
-			sum := shaHex(data)
-			key := storage.PageImageKey("000.00.31.H33-220804-0001", storage.NewID(), 1, "jpg")
-
-			if _, err := b.Stat(ctx, key); !errors.Is(err, storage.ErrNotFound) {
-				t.Fatalf("stat before put: %v", err)
-			}
-			if _, _, err := b.Get(ctx, key); !errors.Is(err, storage.ErrNotFound) {
-				t.Fatalf("get before put: %v", err)
-			}
-			// A wrong expected checksum is refused and stores nothing.
-			if _, err := b.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/jpeg", shaHex([]byte("other"))); !errors.Is(err, storage.ErrChecksum) {
-				t.Fatalf("put with wrong sha: %v", err)
-			}
-			if _, err := b.Stat(ctx, key); !errors.Is(err, storage.ErrNotFound) {
-				t.Fatalf("refused put left something: %v", err)
-			}
-			// Put from a plain stream, without a known checksum.
-			info, err := b.Put(ctx, key, onlyReader{bytes.NewReader(data)}, -1, "image/jpeg", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.SHA256 != sum || info.Size != int64(len(data)) || info.Key != key {
-				t.Fatalf("put info %+v", info)
-			}
-			// Idempotent: the same bytes again, with and without the checksum.
-			for _, want := range []string{sum, ""} {
-				again, err := b.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/jpeg", want)
-				if err != nil || again != info {
-					t.Fatalf("second put: %+v, %v", again, err)
-				}
-			}
-			st, err := b.Stat(ctx, key)
-			if err != nil || st != info {
-				t.Fatalf("stat %+v, %v", st, err)
-			}
-			rc, gi, err := b.Get(ctx, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil || !bytes.Equal(got, data) || gi != info {
-				t.Fatalf("get: %d bytes, info %+v, err %v", len(got), gi, err)
-			}
-			if s.name == "local" {
-				if _, ok := rc.(io.ReadSeeker); !ok {
-					t.Fatal("local Get does not give an io.ReadSeeker (Range requests need one)")
-				}
-			}
-			// A short body is refused.
-			if _, err := b.Put(ctx, key+".short", bytes.NewReader(data[:10]), 20, "", ""); err == nil {
-				t.Fatal("short body accepted")
-			}
-			for _, bad := range []string{"", "/abs", "a/../b", "a//b", ".sums/x", "a/./b"} {
-				if _, err := b.Put(ctx, bad, bytes.NewReader(data), -1, "", ""); !errors.Is(err, storage.ErrInvalidKey) {
-					t.Errorf("key %q: %v", bad, err)
-				}
-			}
-
-			// Damage behind the store's back is caught when read.
-			// (The local store checks in Get, MinIO's reader at its end.)
-			s.corrupt(t, b, key)
-			rc, _, err = b.Get(ctx, key)
-			if err == nil {
-				_, err = io.ReadAll(rc)
-				rc.Close()
-			}
-			if !errors.Is(err, storage.ErrChecksum) {
-				t.Fatalf("reading corrupted blob: %v, want ErrChecksum", err)
-			}
-
-			if err := b.Delete(ctx, key); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Delete(ctx, key); err != nil {
-				t.Fatalf("second delete: %v", err)
-			}
-			if _, err := b.Stat(ctx, key); !errors.Is(err, storage.ErrNotFound) {
-				t.Fatalf("stat after delete: %v", err)
-			}
-		})
+		t.Run(s.name, func(t *testing.T) { test(t, context.Background(), s, s.open(t)) })
 	}
 }
 
-func TestBlobsConcurrentPut(t *testing.T) {
-	for _, s := range blobStores() {
-		t.Run(s.name, func(t *testing.T) {
-			ctx := context.Background()
-			b := s.open(t)
-			data := randBytes(200_000)
-			var wg sync.WaitGroup
-			for i := 0; i < 8; i++ { // redelivered workers writing the same page at once
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					if _, err := b.Put(ctx, "dossiers/x/results/x-KQ1.pdf", bytes.NewReader(data), int64(len(data)), "application/pdf", ""); err != nil {
-						t.Error(err)
-					}
-				}()
+func TestBlobs(t *testing.T) {
+	forEachBlobStore(t, func(t *testing.T, ctx context.Context, s blobStore, b storage.Blobs) {
+		data := randBytes(300_000)
+		sum := shaHex(data)
+		key := storage.PageImageKey("000.00.31.H33-220804-0001", storage.NewID(), 1, "jpg")
+
+		if _, err := b.Stat(ctx, key); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("stat before put: %v", err)
+		}
+		if _, _, err := b.Get(ctx, key); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("get before put: %v", err)
+		}
+		// A wrong expected checksum is refused and stores nothing.
+		if _, err := b.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/jpeg", shaHex([]byte("other"))); !errors.Is(err, storage.ErrChecksum) {
+			t.Fatalf("put with wrong sha: %v", err)
+		}
+		if _, err := b.Stat(ctx, key); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("refused put left something: %v", err)
+		}
+		// Put from a plain stream, without a known checksum.
+		info, err := b.Put(ctx, key, onlyReader{bytes.NewReader(data)}, -1, "image/jpeg", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.SHA256 != sum || info.Size != int64(len(data)) || info.Key != key {
+			t.Fatalf("put info %+v", info)
+		}
+		// Idempotent: the same bytes again, with and without the checksum.
+		for _, want := range []string{sum, ""} {
+			again, err := b.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "image/jpeg", want)
+			if err != nil || again != info {
+				t.Fatalf("second put: %+v, %v", again, err)
 			}
-			wg.Wait()
-			rc, _, err := b.Get(ctx, "dossiers/x/results/x-KQ1.pdf")
-			if err != nil {
-				t.Fatal(err)
+		}
+		st, err := b.Stat(ctx, key)
+		if err != nil || st != info {
+			t.Fatalf("stat %+v, %v", st, err)
+		}
+		rc, gi, err := b.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, data) || gi != info {
+			t.Fatalf("get: %d bytes, info %+v, err %v", len(got), gi, err)
+		}
+		if s.name == "local" {
+			if _, ok := rc.(io.ReadSeeker); !ok {
+				t.Fatal("local Get does not give an io.ReadSeeker (Range requests need one)")
 			}
-			got, err := io.ReadAll(rc)
+		}
+		// A short body is refused.
+		if _, err := b.Put(ctx, key+".short", bytes.NewReader(data[:10]), 20, "", ""); err == nil {
+			t.Fatal("short body accepted")
+		}
+		for _, bad := range []string{"", "/abs", "a/../b", "a//b", ".sums/x", "a/./b"} {
+			if _, err := b.Put(ctx, bad, bytes.NewReader(data), -1, "", ""); !errors.Is(err, storage.ErrInvalidKey) {
+				t.Errorf("key %q: %v", bad, err)
+			}
+		}
+
+		// Damage behind the store's back is caught when read.
+		// (The local store checks in Get, MinIO's reader at its end.)
+		s.corrupt(t, b, key)
+		rc, _, err = b.Get(ctx, key)
+		if err == nil {
+			_, err = io.ReadAll(rc)
 			rc.Close()
-			if err != nil || !bytes.Equal(got, data) {
-				t.Fatalf("after concurrent puts: %d bytes, %v", len(got), err)
-			}
-		})
-	}
+		}
+		if !errors.Is(err, storage.ErrChecksum) {
+			t.Fatalf("reading corrupted blob: %v, want ErrChecksum", err)
+		}
+
+		if err := b.Delete(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Delete(ctx, key); err != nil {
+			t.Fatalf("second delete: %v", err)
+		}
+		if _, err := b.Stat(ctx, key); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("stat after delete: %v", err)
+		}
+	})
+}
+
+func TestBlobsConcurrentPut(t *testing.T) {
+	forEachBlobStore(t, func(t *testing.T, ctx context.Context, _ blobStore, b storage.Blobs) {
+		data := randBytes(200_000)
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ { // redelivered workers writing the same page at once
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := b.Put(ctx, "dossiers/x/results/x-KQ1.pdf", bytes.NewReader(data), int64(len(data)), "application/pdf", ""); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		rc, _, err := b.Get(ctx, "dossiers/x/results/x-KQ1.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("after concurrent puts: %d bytes, %v", len(got), err)
+		}
+	})
 }
 
 func TestMinioPresignAndRetention(t *testing.T) {

@@ -17,13 +17,9 @@ import (
 
 // forEachDialect runs test against fresh records on SQLite and PostgreSQL.
 func forEachDialect(t *testing.T, test func(t *testing.T, ctx context.Context, r *storage.SQLRecords)) {
-	for _, d := range storagetest.Dialects {
-		t.Run(string(d), func(t *testing.T) {
-			ctx := context.Background()
-			r := storagetest.Records(t, storagetest.OpenDB(t, d))
-			test(t, ctx, r)
-		})
-	}
+	storagetest.ForEachDialect(t, func(t *testing.T, ctx context.Context, db *storage.DB) {
+		test(t, ctx, storagetest.Records(t, db))
+	})
 }
 
 const dossierCode = "000.00.31.H33-220804-0001"

@@ -44,6 +44,26 @@ func statsResult(t *testing.T, ctx context.Context, r *storage.SQLRecords, b *do
 	}
 }
 
+// statsResultAt is statsResult for a batch uploaded at up whose result
+// came at done: the records stamp both with the clock, so they are set
+// afterwards.
+func statsResultAt(t *testing.T, ctx context.Context, r *storage.SQLRecords, b *dossier.Batch, up, done time.Time) {
+	t.Helper()
+	statsResult(t, ctx, r, b)
+	db := r.DB()
+	for _, set := range []struct {
+		sql string
+		at  time.Time
+	}{
+		{`UPDATE batches SET created_at = ? WHERE id = ?`, up},
+		{`UPDATE results SET created_at = ? WHERE batch_id = ?`, done},
+	} {
+		if _, err := db.ExecContext(ctx, db.Rebind(set.sql), set.at, b.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func mustStats(t *testing.T, ctx context.Context, r *storage.SQLRecords, q storage.StatsQuery) *dossier.Stats {
 	t.Helper()
 	st, err := r.Stats(ctx, q)
@@ -202,14 +222,7 @@ func TestStatsTimeToResult(t *testing.T) {
 			}
 			b := statsUpload(t, ctx, r, fmt.Sprintf("000.00.31.H33-261201-%04d", i), "000.00.31.H33", station, "Lan", "don", 1)
 			statsFinish(t, ctx, r, b, nil, nil)
-			statsResult(t, ctx, r, b)
-			db := r.DB()
-			if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE batches SET created_at = ? WHERE id = ?`), up, b.ID); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE results SET created_at = ? WHERE batch_id = ?`), up.Add(time.Duration(i)*time.Minute), b.ID); err != nil {
-				t.Fatal(err)
-			}
+			statsResultAt(t, ctx, r, b, up, up.Add(time.Duration(i)*time.Minute))
 		}
 		if err := r.RebuildStats(ctx); err != nil {
 			t.Fatal(err)
@@ -259,19 +272,12 @@ func TestStatsPeriods(t *testing.T) {
 		// One batch every 6 days from 2025-11-20 to 2027-02-10, each with
 		// as many pages as its number, signed after as many minutes.
 		first := time.Date(2025, 11, 20, 3, 0, 0, 0, time.UTC)
-		db := r.DB()
 		n := 0
 		for d := first; d.Before(time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 6) {
 			n++
 			b := statsUpload(t, ctx, r, fmt.Sprintf("000.00.31.H33-251120-%04d", n), "000.00.31.H33", fmt.Sprintf("quay-%d", n%3), "Lan", "don", 1+n%4)
 			statsFinish(t, ctx, r, b, nil, nil)
-			statsResult(t, ctx, r, b)
-			if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE batches SET created_at = ? WHERE id = ?`), d, b.ID); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE results SET created_at = ? WHERE batch_id = ?`), d.Add(time.Duration(n)*time.Minute), b.ID); err != nil {
-				t.Fatal(err)
-			}
+			statsResultAt(t, ctx, r, b, d, d.Add(time.Duration(n)*time.Minute))
 		}
 		if err := r.RebuildStats(ctx); err != nil {
 			t.Fatal(err)

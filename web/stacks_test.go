@@ -33,16 +33,9 @@ type stackServer struct {
 
 func newStackServer(t *testing.T, d storage.Dialect) *stackServer {
 	t.Helper()
-	ctx := context.Background()
 	db := storagetest.OpenDB(t, d)
-	rec, err := storage.OpenRecords(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr, err := storage.OpenStackRecords(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := storagetest.Records(t, db)
+	sr := storagetest.Open(t, db, storage.OpenStackRecords)
 	blobs, err := storage.OpenLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

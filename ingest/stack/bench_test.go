@@ -277,10 +277,7 @@ func splitBench(b *testing.B, st *benchStack) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sr, err := storage.OpenStackRecords(ctx, db)
-		if err != nil {
-			b.Fatal(err)
-		}
+		sr := storagetest.Open(b, db, storage.OpenStackRecords)
 		in := &ingest.Intake{Records: rec, Blobs: blobs, Queue: run}
 		return in, &stack.Splitter{Intake: in, Records: sr}
 	}

@@ -179,10 +179,7 @@ func newestHits(t *testing.T, idx index.Searcher, q string, page, want, total in
 func TestSearchSlices(t *testing.T) {
 	ctx := context.Background()
 	db := storagetest.OpenDB(t, storage.Postgres)
-	idx, err := index.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := storagetest.Open(t, db, index.Open)
 	start := time.Date(2020, 1, 1, 8, 0, 0, 0, time.UTC)
 	add := func(i int, text string) index.PageText {
 		return index.PageText{ResultCode: fmt.Sprintf("000.00.31.H33-200101-%04d-KQ1", i),

@@ -50,52 +50,45 @@ func storeResult(t *testing.T, recs *storage.SQLRecords, blobs storage.Blobs, do
 }
 
 func TestRebuild(t *testing.T) {
-	for _, d := range storagetest.Dialects {
-		t.Run(string(d), func(t *testing.T) {
-			ctx := context.Background()
-			db := storagetest.OpenDB(t, d)
-			recs := storagetest.Records(t, db)
-			blobs := storagetest.LocalBlobs(t)
-			c1 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0001", []string{"Tờ khai của ông Đỗ Văn Hùng", "Địa chỉ: thôn Đông, xã Yên Sở"})
-			c2 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0002", []string{"Bà Hoàng Thị Lan, xã Yên Sở"})
-			idx, err := index.Open(ctx, db)
+	storagetest.ForEachDialect(t, func(t *testing.T, ctx context.Context, db *storage.DB) {
+		recs := storagetest.Records(t, db)
+		blobs := storagetest.LocalBlobs(t)
+		c1 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0001", []string{"Tờ khai của ông Đỗ Văn Hùng", "Địa chỉ: thôn Đông, xã Yên Sở"})
+		c2 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0002", []string{"Bà Hoàng Thị Lan, xã Yên Sở"})
+		idx := storagetest.Open(t, db, index.Open)
+		nres, npages, err := index.Rebuild(ctx, idx, recs, blobs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nres != 2 || npages != 3 {
+			t.Errorf("rebuilt %d results, %d pages; want 2, 3", nres, npages)
+		}
+		res, err := idx.Search(ctx, index.Query{Text: "yen so"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, fmt.Sprintf("%s#%d %s", h.ResultCode, h.Page, h.DossierCode))
+			r, err := recs.ResultByCode(ctx, h.ResultCode)
 			if err != nil {
 				t.Fatal(err)
 			}
-			nres, npages, err := index.Rebuild(ctx, idx, recs, blobs, nil)
-			if err != nil {
-				t.Fatal(err)
+			if !h.Date.Equal(r.CreatedAt.Truncate(time.Second)) {
+				t.Errorf("%s: date %v, want the result's %v", h.ResultCode, h.Date, r.CreatedAt)
 			}
-			if nres != 2 || npages != 3 {
-				t.Errorf("rebuilt %d results, %d pages; want 2, 3", nres, npages)
-			}
-			res, err := idx.Search(ctx, index.Query{Text: "yen so"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, h := range res.Hits {
-				got = append(got, fmt.Sprintf("%s#%d %s", h.ResultCode, h.Page, h.DossierCode))
-				r, err := recs.ResultByCode(ctx, h.ResultCode)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !h.Date.Equal(r.CreatedAt.Truncate(time.Second)) {
-					t.Errorf("%s: date %v, want the result's %v", h.ResultCode, h.Date, r.CreatedAt)
-				}
-			}
-			slices.Sort(got)
-			want := []string{c1 + "#2 000.00.31.H33-250601-0001", c2 + "#1 000.00.31.H33-250601-0002"}
-			if !slices.Equal(got, want) {
-				t.Errorf("found %v, want %v", got, want)
-			}
-			// Running it again changes nothing (Add replaces).
-			if _, _, err := index.Rebuild(ctx, idx, recs, blobs, nil); err != nil {
-				t.Fatal(err)
-			}
-			if res, _ := idx.Search(ctx, index.Query{Text: "do van hung"}); res.Total != 1 {
-				t.Errorf("after a second rebuild: %d hits, want 1", res.Total)
-			}
-		})
-	}
+		}
+		slices.Sort(got)
+		want := []string{c1 + "#2 000.00.31.H33-250601-0001", c2 + "#1 000.00.31.H33-250601-0002"}
+		if !slices.Equal(got, want) {
+			t.Errorf("found %v, want %v", got, want)
+		}
+		// Running it again changes nothing (Add replaces).
+		if _, _, err := index.Rebuild(ctx, idx, recs, blobs, nil); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := idx.Search(ctx, index.Query{Text: "do van hung"}); res.Total != 1 {
+			t.Errorf("after a second rebuild: %d hits, want 1", res.Total)
+		}
+	})
 }

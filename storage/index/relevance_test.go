@@ -518,10 +518,7 @@ func BenchmarkRelevance(b *testing.B) {
 	var systems []system
 	for _, d := range storagetest.Dialects {
 		db := storagetest.OpenDB(b, d)
-		idx, err := index.Open(ctx, db)
-		if err != nil {
-			b.Fatal(err)
-		}
+		idx := storagetest.Open(b, db, index.Open)
 		byCode := map[string][]index.PageText{}
 		var order []string
 		for _, p := range c.pages {
@@ -541,7 +538,10 @@ func BenchmarkRelevance(b *testing.B) {
 			}
 		}
 		systems = append(systems, system{"sohoa (" + string(d) + ")", sohoaRanker(idx)})
-		var base ranker
+		var (
+			base ranker
+			err  error
+		)
 		switch d {
 		case storage.SQLite:
 			base, err = fts5Baseline(ctx, db, c.pages)

@@ -26,11 +26,7 @@ func engines(t *testing.T, f func(t *testing.T, idx index.Searcher)) {
 
 func openIndex(tb testing.TB, d storage.Dialect) index.Searcher {
 	tb.Helper()
-	idx, err := index.Open(context.Background(), storagetest.OpenDB(tb, d))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return idx
+	return storagetest.Open(tb, storagetest.OpenDB(tb, d), index.Open)
 }
 
 func day(s string) time.Time {

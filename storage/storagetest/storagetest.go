@@ -126,11 +126,19 @@ func OpenURL(t testing.TB, url string) *storage.DB {
 // Records opens the records on db, migrating it; a failure fails the test.
 func Records(t testing.TB, db *storage.DB) *storage.SQLRecords {
 	t.Helper()
-	recs, err := storage.OpenRecords(context.Background(), db)
+	return Open(t, db, storage.OpenRecords)
+}
+
+// Open opens a store on db with its opener (storage.OpenStackRecords,
+// index.Open, catalog.Open...), which migrates its tables; a failure
+// fails the test.
+func Open[T any](t testing.TB, db *storage.DB, open func(context.Context, *storage.DB) (T, error)) T {
+	t.Helper()
+	v, err := open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return recs
+	return v
 }
 
 // LocalBlobs opens a blob store in a fresh folder removed when the test
@@ -146,6 +154,14 @@ func LocalBlobs(t testing.TB) *storage.Local {
 
 // Dialects is the list to run dialect-table tests over.
 var Dialects = []storage.Dialect{storage.SQLite, storage.Postgres}
+
+// ForEachDialect runs test on a fresh database of each of Dialects, as
+// a subtest named after it.
+func ForEachDialect(t *testing.T, test func(t *testing.T, ctx context.Context, db *storage.DB)) {
+	for _, d := range Dialects {
+		t.Run(string(d), func(t *testing.T) { test(t, context.Background(), OpenDB(t, d)) })
+	}
+}
 
 // S3URL returns $SOHOA_TEST_S3 with a new bucket name (the store creates it
 // on open), removed when the test ends.
