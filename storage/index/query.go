@@ -202,37 +202,36 @@ func (p *parser) and(depth int) (Node, error) {
 			p.pos++ // OR without a left side is ignored
 			continue
 		}
-		n, err := p.or(depth)
-		if err != nil {
+		var err error
+		if nodes, err = appendParsed(nodes, p.or, depth); err != nil {
 			return nil, err
-		}
-		if n != nil {
-			nodes = append(nodes, n)
 		}
 	}
 	return simplifyAnd(nodes), nil
 }
 
+// appendParsed parses one node with parse and appends it to nodes; an
+// empty one (a word of no letters or digits, empty brackets) adds nothing.
+func appendParsed(nodes []Node, parse func(depth int) (Node, error), depth int) ([]Node, error) {
+	n, err := parse(depth)
+	if n != nil {
+		nodes = append(nodes, n)
+	}
+	return nodes, err
+}
+
 func (p *parser) or(depth int) (Node, error) {
-	first, err := p.unary(depth)
+	nodes, err := appendParsed(nil, p.unary, depth)
 	if err != nil {
 		return nil, err
-	}
-	nodes := []Node{}
-	if first != nil {
-		nodes = append(nodes, first)
 	}
 	for p.pos < len(p.toks) && p.toks[p.pos].kind == tOr {
 		p.pos++
 		if p.pos >= len(p.toks) || p.toks[p.pos].kind == tClose {
 			break
 		}
-		n, err := p.unary(depth)
-		if err != nil {
+		if nodes, err = appendParsed(nodes, p.unary, depth); err != nil {
 			return nil, err
-		}
-		if n != nil {
-			nodes = append(nodes, n)
 		}
 	}
 	switch len(nodes) {
@@ -364,25 +363,25 @@ func String(n Node) string {
 	case Not:
 		return "-" + String(n.Node)
 	case And:
-		parts := make([]string, len(n.Nodes))
-		for i, c := range n.Nodes {
-			parts[i] = String(c)
-			if _, ok := c.(Or); ok {
-				parts[i] = "(" + parts[i] + ")"
-			}
-		}
-		return strings.Join(parts, " ")
+		return stringJoin(n.Nodes, " ", func(c Node) bool { _, ok := c.(Or); return ok })
 	case Or:
-		parts := make([]string, len(n.Nodes))
-		for i, c := range n.Nodes {
-			parts[i] = String(c)
-			if _, ok := c.(And); ok {
-				parts[i] = "(" + parts[i] + ")"
-			}
-		}
-		return strings.Join(parts, " OR ")
+		return stringJoin(n.Nodes, " OR ", func(c Node) bool { _, ok := c.(And); return ok })
 	}
 	return fmt.Sprintf("%T", n)
+}
+
+// stringJoin renders the children of an And or an Or joined by sep,
+// bracketing children of the other kind: an And inside an Or must be (OR
+// binds tighter), and an Or inside an And reads plainer so.
+func stringJoin(nodes []Node, sep string, bracket func(Node) bool) string {
+	parts := make([]string, len(nodes))
+	for i, c := range nodes {
+		parts[i] = String(c)
+		if bracket(c) {
+			parts[i] = "(" + parts[i] + ")"
+		}
+	}
+	return strings.Join(parts, sep)
 }
 
 // fts5 translates a parsed query to an FTS5 MATCH expression. Every word
