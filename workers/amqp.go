@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -649,24 +650,15 @@ func (a *amqpConn) close() error {
 	return err
 }
 
+// toInt reads a count from an AMQP header table (x-delivery-count, the
+// attempt): a peer may write it as any signed or small unsigned integer
+// type; a uint or uint64 may not fit in an int64 and is not taken.
 func toInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int32:
-		return int64(n), true
-	case int:
-		return int64(n), true
-	case int16:
-		return int64(n), true
-	case int8:
-		return int64(n), true
-	case uint8:
-		return int64(n), true
-	case uint16:
-		return int64(n), true
-	case uint32:
-		return int64(n), true
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return r.Int(), true
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return int64(r.Uint()), true
 	}
 	return 0, false
 }

@@ -138,15 +138,10 @@ func TestDispatchersShareOutbox(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	dctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
+	var stops []func()
 	for range 3 {
-		m, err := newMetrics(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := newDispatcher(recs, EventsConfig{WebhookURL: srv.URL}, testLogger(t), m)
-		wg.Go(func() { d.run(dctx) })
+		_, stop := startDispatcher(t, recs, EventsConfig{WebhookURL: srv.URL})
+		stops = append(stops, stop)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -155,8 +150,9 @@ func TestDispatchersShareOutbox(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	stop()
-	wg.Wait()
+	for _, stop := range stops {
+		stop()
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != events {
@@ -190,10 +186,7 @@ func addResults(t *testing.T, recs *storage.SQLRecords, first, n int) {
 // test's consumers.
 func eventsOutbox(t *testing.T) (*storage.SQLRecords, *AMQPQueue, string) {
 	t.Helper()
-	recs, err := storage.OpenRecords(t.Context(), storagetest.OpenDB(t, storage.Postgres))
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.Postgres))
 	amqpURL := storagetest.Env(t, "SOHOA_TEST_AMQP")
 	q, err := DialAMQP(t.Context(), AMQPConfig{URL: amqpURL, Prefix: uniqueName("events"), Logger: testLogger(t)})
 	if err != nil {
@@ -206,6 +199,24 @@ func eventsOutbox(t *testing.T) (*storage.SQLRecords, *AMQPQueue, string) {
 		q.Close()
 	})
 	return recs, q, amqpURL
+}
+
+// startDispatcher runs one events dispatcher over records, as a serve or
+// worker process does, until stop or the end of the test; stop returns
+// once the dispatcher has.
+func startDispatcher(t *testing.T, records Outbox, cfg EventsConfig) (d *dispatcher, stop func()) {
+	t.Helper()
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = newDispatcher(records, cfg, testLogger(t), m)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { d.run(ctx) })
+	stop = func() { cancel(); wg.Wait() }
+	t.Cleanup(stop)
+	return d, stop
 }
 
 // TestWebhookDoesNotHoldBroker: a webhook that answers 500, or hangs,
@@ -268,15 +279,7 @@ func TestWebhookDoesNotHoldBroker(t *testing.T) {
 
 			const before, during = 8, 5
 			addResults(t, recs, 1, before)
-			m, err := newMetrics(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := newDispatcher(recs, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: "s"}, testLogger(t), m)
-			dctx, stop := context.WithCancel(ctx)
-			var wg sync.WaitGroup
-			wg.Go(func() { d.run(dctx) })
-			t.Cleanup(func() { stop(); wg.Wait() })
+			d, _ := startDispatcher(t, recs, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: "s"})
 
 			var broker []int64
 			receive := func(want int, within time.Duration) {
@@ -383,7 +386,6 @@ func (l *lateWebhook) MarkSinkDelivered(ctx context.Context, sink string, id int
 // recorded its sinks up front, the broker settled them and the webhook
 // got none.
 func TestSlowSinkGetsEveryEvent(t *testing.T) {
-	ctx := t.Context()
 	recs, q, _ := eventsOutbox(t)
 	var (
 		mu     sync.Mutex
@@ -404,15 +406,7 @@ func TestSlowSinkGetsEveryEvent(t *testing.T) {
 	const n = 6
 	addResults(t, recs, 1, n)
 	late := &lateWebhook{SQLRecords: recs, want: n, done: make(chan struct{})}
-	m, err := newMetrics(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := newDispatcher(late, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: "s"}, testLogger(t), m)
-	dctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { d.run(dctx) })
-	t.Cleanup(func() { stop(); wg.Wait() })
+	d, _ := startDispatcher(t, late, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: "s"})
 
 	select {
 	case <-late.done:

@@ -84,6 +84,24 @@ func queueImpls() []queueImpl {
 	}
 }
 
+// publish queues the first attempt of a job of kind "t".
+func publish(t *testing.T, q Queue, args []byte) {
+	t.Helper()
+	if err := q.Publish(t.Context(), Message{Kind: "t", Args: args, Attempt: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// consume takes jobs of kind "t", prefetch at a time, until ctx ends.
+func consume(t *testing.T, ctx context.Context, q Queue, prefetch int) <-chan Delivery {
+	t.Helper()
+	ch, err := q.Consume(ctx, "t", prefetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
 func next(t *testing.T, ch <-chan Delivery, within time.Duration) Delivery {
 	t.Helper()
 	select {
@@ -115,16 +133,11 @@ func TestQueueSemantics(t *testing.T) {
 				q := impl.open(t)(t)
 				ctx := t.Context()
 				for i := range 3 {
-					if err := q.Publish(ctx, Message{Kind: "t", Args: fmt.Appendf(nil, `{"n":%d}`, i), Attempt: 1}); err != nil {
-						t.Fatal(err)
-					}
+					publish(t, q, fmt.Appendf(nil, `{"n":%d}`, i))
 				}
 				cctx, cancel := context.WithCancel(ctx)
 				defer cancel()
-				ch, err := q.Consume(cctx, "t", 3)
-				if err != nil {
-					t.Fatal(err)
-				}
+				ch := consume(t, cctx, q, 3)
 				seen := map[string]bool{}
 				for range 3 {
 					d := next(t, ch, 10*time.Second)
@@ -147,13 +160,8 @@ func TestQueueSemantics(t *testing.T) {
 			t.Run("retry-backoff-dead", func(t *testing.T) {
 				q := impl.open(t)(t)
 				ctx := t.Context()
-				if err := q.Publish(ctx, Message{Kind: "t", Args: []byte(`{"x":1}`), Attempt: 1}); err != nil {
-					t.Fatal(err)
-				}
-				ch, err := q.Consume(ctx, "t", 1)
-				if err != nil {
-					t.Fatal(err)
-				}
+				publish(t, q, []byte(`{"x":1}`))
+				ch := consume(t, ctx, q, 1)
 				d := next(t, ch, 10*time.Second)
 				retried := time.Now()
 				if err := d.Retry(ctx, time.Second, "boom"); err != nil {
@@ -181,22 +189,14 @@ func TestQueueSemantics(t *testing.T) {
 				open := impl.open(t)
 				q1 := open(t)
 				ctx := t.Context()
-				if err := q1.Publish(ctx, Message{Kind: "t", Args: []byte(`{"y":2}`), Attempt: 1}); err != nil {
-					t.Fatal(err)
-				}
-				ch1, err := q1.Consume(ctx, "t", 1)
-				if err != nil {
-					t.Fatal(err)
-				}
+				publish(t, q1, []byte(`{"y":2}`))
+				ch1 := consume(t, ctx, q1, 1)
 				d := next(t, ch1, 10*time.Second)
 				// The consumer "dies": its connection (or process) goes away
 				// without answering.
 				q1.Close()
 				q2 := open(t)
-				ch2, err := q2.Consume(ctx, "t", 1)
-				if err != nil {
-					t.Fatal(err)
-				}
+				ch2 := consume(t, ctx, q2, 1)
 				d2 := next(t, ch2, 15*time.Second)
 				if string(d2.Message().Args) != string(d.Message().Args) {
 					t.Fatalf("got %s, want the unanswered %s", d2.Message().Args, d.Message().Args)
