@@ -53,27 +53,13 @@ func runPool(b *testing.B, files []string, n int) ([]ocr.Result, time.Duration, 
 	cpu0, t0 := childCPU(), time.Now()
 	p := ocr.NewPool(ocr.Options{Engines: n})
 	texts := make([]ocr.Result, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, n)
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			data, err := os.ReadFile(f)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			res, _, err := p.Recognize(context.Background(), ocr.Input{Name: f, Data: data})
-			if err != nil {
-				b.Error(err)
-			}
-			texts[i] = res
-		}()
-	}
-	wg.Wait()
+	inParallel(len(files), n, func(i int) {
+		res, _, err := recognizeFile(p, files[i], files[i])
+		if err != nil {
+			b.Error(err)
+		}
+		texts[i] = res
+	})
 	p.Close() // reaps the engines, so their CPU time is counted
 	return texts, time.Since(t0), childCPU() - cpu0
 }

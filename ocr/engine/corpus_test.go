@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ocr"
@@ -100,29 +101,36 @@ type pageScore struct {
 func recognizeAll(t testing.TB, p *ocr.Pool, pages []truthPage) []pageScore {
 	t.Helper()
 	out := make([]pageScore, len(pages))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, p.Engines())
-	for i, tp := range pages {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			data, err := os.ReadFile(tp.path())
-			if err != nil {
-				out[i] = pageScore{tp: tp, err: err}
-				return
-			}
-			res, img, err := p.Recognize(context.Background(), ocr.Input{Name: tp.Image, Data: data, Page: 1})
-			s := pageScore{tp: tp, res: res, img: img, err: err}
-			s.cer = ocr.CER(res.Text, tp.Text)
-			s.skewErr = math.Abs(res.Skew - tp.Skew)
-			s.orientOK = res.Orientation == tp.Orientation
-			out[i] = s
-		}()
-	}
-	wg.Wait()
+	inParallel(len(pages), p.Engines(), func(i int) {
+		tp := pages[i]
+		res, img, err := recognizeFile(p, tp.Image, tp.path())
+		s := pageScore{tp: tp, res: res, img: img, err: err}
+		s.cer = ocr.CER(res.Text, tp.Text)
+		s.skewErr = math.Abs(res.Skew - tp.Skew)
+		s.orientOK = res.Orientation == tp.Orientation
+		out[i] = s
+	})
 	return out
+}
+
+// inParallel calls f(i) for every i below n, at most limit at a time (as
+// many as the pool has engines), and returns once all calls have.
+func inParallel(n, limit int, f func(i int)) {
+	var g errgroup.Group
+	g.SetLimit(limit)
+	for i := range n {
+		g.Go(func() error { f(i); return nil })
+	}
+	g.Wait()
+}
+
+// recognizeFile reads the page image at path and recognizes it on p.
+func recognizeFile(p *ocr.Pool, name, path string) (ocr.Result, ocr.Image, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ocr.Result{}, ocr.Image{}, err
+	}
+	return p.Recognize(context.Background(), ocr.Input{Name: name, Data: data, Page: 1})
 }
 
 func percentile(xs []float64, p float64) float64 {

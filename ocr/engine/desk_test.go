@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -124,60 +122,47 @@ func BenchmarkDesk(b *testing.B) {
 	for range b.N {
 		scores := make([]deskScore, len(pages))
 		p := ocr.NewPool(ocr.Options{Engines: 2})
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 2)
-		for i, pg := range pages {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				s := &scores[i]
-				s.page = pg
-				data, err := os.ReadFile(pg.path())
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				res, _, err := p.Recognize(context.Background(), ocr.Input{Name: pg.Image, Data: data, Page: 1})
-				if err != nil {
-					b.Errorf("%s: %v", pg.Image, err)
-				}
-				s.res, s.ours, s.ourCPU = res, res.Text, res.CPU
+		inParallel(len(pages), 2, func(i int) {
+			pg := pages[i]
+			s := &scores[i]
+			s.page = pg
+			res, _, err := recognizeFile(p, pg.Image, pg.path())
+			if err != nil {
+				b.Errorf("%s: %v", pg.Image, err)
+			}
+			s.res, s.ours, s.ourCPU = res, res.Text, res.CPU
 
-				base := filepath.Join(out, strconv.Itoa(i))
-				cmd := exec.Command("tesseract", pg.path(), base, "-l", "vie")
-				cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-				if o, err := cmd.CombinedOutput(); err != nil {
-					b.Errorf("tesseract %s: %v\n%s", pg.Image, err, o)
-				}
-				s.tessCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-				t, _ := os.ReadFile(base + ".txt")
-				s.tess = string(t)
+			base := filepath.Join(out, strconv.Itoa(i))
+			cmd := exec.Command("tesseract", pg.path(), base, "-l", "vie")
+			cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+			if o, err := cmd.CombinedOutput(); err != nil {
+				b.Errorf("tesseract %s: %v\n%s", pg.Image, err, o)
+			}
+			s.tessCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			t, _ := os.ReadFile(base + ".txt")
+			s.tess = string(t)
 
-				if !withOCRmyPDF {
-					return
-				}
-				args := []string{"-l", "vie", "--deskew", "--rotate-pages", "--jobs", "1", "--output-type", "pdf",
-					"--sidecar", base + ".side.txt"}
-				if pg.FileDPI != nil && *pg.FileDPI < 100 {
-					// It refuses an image without a dpi or with one under 100 ("not
-					// credible"); 300 is what a user told so would give it.
-					args = append(args, "--image-dpi", "300")
-				}
-				cmd = exec.Command("ocrmypdf", append(args, pg.path(), base+".pdf")...)
-				cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-				if o, err := cmd.CombinedOutput(); err != nil {
-					b.Logf("ocrmypdf %s: %v\n%s", pg.Image, err, lastLines(string(o), 3))
-				} else {
-					s.theirOK = true
-				}
-				s.theirCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-				t, _ = os.ReadFile(base + ".side.txt")
-				s.their = string(t)
-			}()
-		}
-		wg.Wait()
+			if !withOCRmyPDF {
+				return
+			}
+			args := []string{"-l", "vie", "--deskew", "--rotate-pages", "--jobs", "1", "--output-type", "pdf",
+				"--sidecar", base + ".side.txt"}
+			if pg.FileDPI != nil && *pg.FileDPI < 100 {
+				// It refuses an image without a dpi or with one under 100 ("not
+				// credible"); 300 is what a user told so would give it.
+				args = append(args, "--image-dpi", "300")
+			}
+			cmd = exec.Command("ocrmypdf", append(args, pg.path(), base+".pdf")...)
+			cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+			if o, err := cmd.CombinedOutput(); err != nil {
+				b.Logf("ocrmypdf %s: %v\n%s", pg.Image, err, lastLines(string(o), 3))
+			} else {
+				s.theirOK = true
+			}
+			s.theirCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			t, _ = os.ReadFile(base + ".side.txt")
+			s.their = string(t)
+		})
 		p.Close()
 		reportDesk(b, scores, withOCRmyPDF)
 	}

@@ -631,52 +631,50 @@ func (x *pix) setResolution(dpi float64) {
 func (x *pix) pnm() ([]byte, error) {
 	var n C.size_t
 	data := C.sohoaPNM(x.p, &n)
-	if data == nil {
-		return nil, errors.New("leptonica: encode pnm failed")
-	}
-	defer C.free(unsafe.Pointer(data))
-	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+	return encoded(data, n, true, "pnm")
 }
 
 // raw encodes the image as uncompressed TIFF: with the engine's Leptonica
 // it is the cheapest format to write and for Tesseract to read back.
 func (x *pix) raw() ([]byte, error) {
-	var data *C.l_uint8
-	var n C.size_t
-	if C.pixWriteMem(&data, &n, x.p, C.IFF_TIFF) != 0 || data == nil {
-		return nil, errors.New("leptonica: encode tiff failed")
-	}
-	defer C.free(unsafe.Pointer(data))
-	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+	return x.writeMem(C.IFF_TIFF, "tiff")
 }
 
 func (x *pix) jpeg(quality int) ([]byte, error) {
 	var data *C.l_uint8
 	var n C.size_t
-	if C.pixWriteMemJpeg(&data, &n, x.p, C.l_int32(quality), 0) != 0 || data == nil {
-		return nil, errors.New("leptonica: encode jpeg failed")
-	}
-	defer C.free(unsafe.Pointer(data))
-	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+	ok := C.pixWriteMemJpeg(&data, &n, x.p, C.l_int32(quality), 0) == 0
+	return encoded(data, n, ok, "jpeg")
 }
 
 func (x *pix) g4() ([]byte, error) {
 	var n C.size_t
 	data := C.sohoaEncodeG4(x.p, &n)
-	if data == nil {
-		return nil, errors.New("leptonica: encode g4 failed")
-	}
-	defer C.free(unsafe.Pointer(data))
-	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
+	return encoded(data, n, true, "g4")
 }
 
 func (x *pix) png() ([]byte, error) {
+	return x.writeMem(C.IFF_PNG, "png")
+}
+
+// writeMem encodes the image in one of Leptonica's file formats (IFF_*).
+func (x *pix) writeMem(format C.l_int32, name string) ([]byte, error) {
 	var data *C.l_uint8
 	var n C.size_t
-	if C.pixWriteMem(&data, &n, x.p, C.IFF_PNG) != 0 || data == nil {
-		return nil, errors.New("leptonica: encode png failed")
+	ok := C.pixWriteMem(&data, &n, x.p, format) == 0
+	return encoded(data, n, ok, name)
+}
+
+// encoded copies an encoder's C buffer into Go memory and frees it, so
+// that no C memory outlives the call; a failed encoder (ok false) or no
+// buffer is an error naming the format.
+func encoded(data *C.l_uint8, n C.size_t, ok bool, format string) ([]byte, error) {
+	if data != nil {
+		defer C.free(unsafe.Pointer(data))
 	}
-	defer C.free(unsafe.Pointer(data))
+	if !ok || data == nil {
+		return nil, errors.New("leptonica: encode " + format + " failed")
+	}
 	return C.GoBytes(unsafe.Pointer(data), C.int(n)), nil
 }
 

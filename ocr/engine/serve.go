@@ -4,7 +4,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
@@ -16,23 +15,6 @@ import (
 
 // Available tells whether this build carries the OCR engine (it needs cgo).
 const Available = true
-
-// MaybeServe makes this process an OCR engine child when the environment
-// asks for it (ocr.EngineEnv=1): it serves pages on stdin and stdout and
-// exits. Otherwise it returns at once. Call it first thing in main, and
-// in TestMain of every package whose tests recognize pages, since an
-// ocr.Pool starts its engines by re-running its own executable.
-func MaybeServe() {
-	if os.Getenv(ocr.EngineEnv) != "1" {
-		return
-	}
-	err := Serve(context.Background(), os.Stdin, os.Stdout, os.Getenv(ocr.EngineLangsEnv))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ocr engine:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
 
 // Serve loads Tesseract for langs and serves pages from r to w until r
 // ends (see ocr.ServeEngine). When w is os.Stdout, the process's own fd 1
