@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/ocr/internal/testimage"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 )
 
 // secretEnv is what a server's environment may hold and no child that parses
@@ -60,7 +60,7 @@ func TestEngineChildEnv(t *testing.T) {
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if _, _, err := p.Recognize(ctx, Input{Name: "p.png", Data: testimage.TinyPNG(t, 40, 30)}); err == nil {
+	if _, _, err := p.Recognize(ctx, Input{Name: "p.png", Data: ocrtest.TinyPNG(t, 40, 30)}); err == nil {
 		t.Fatal("an engine that exits at once recognized a page")
 	}
 	checkChildEnv(t, dump, "PATH=", "TESSDATA_PREFIX=", "OMP_THREAD_LIMIT=1", EngineEnv+"=1")
@@ -80,7 +80,7 @@ func TestPopplerChildEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	info, err := Inspect(context.Background(), "p.pdf", testimage.ReadCorpus(t, "ocrmypdf/cardinal.pdf"), Limits{})
+	info, err := Inspect(context.Background(), "p.pdf", ocrtest.ReadCorpus(t, "ocrmypdf/cardinal.pdf"), Limits{})
 	if err != nil || info.Pages != 4 {
 		t.Fatalf("inspect through the wrapper: %+v %v", info, err)
 	}

@@ -7,15 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sohoa/sohoa/ocr/internal/testimage"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 )
 
 func TestInspect(t *testing.T) {
 	ctx := context.Background()
-	png := testimage.TinyPNG(t, 40, 30)
-	jpg := testimage.TinyJPEG(t, 40, 30)
-	tif := testimage.ReadCorpus(t, "vietocr/vietsample.tif")
-	pdf := testimage.ReadCorpus(t, "ocrmypdf/cardinal.pdf")
+	png := ocrtest.TinyPNG(t, 40, 30)
+	jpg := ocrtest.TinyJPEG(t, 40, 30)
+	tif := ocrtest.ReadCorpus(t, "vietocr/vietsample.tif")
+	pdf := ocrtest.ReadCorpus(t, "ocrmypdf/cardinal.pdf")
 	tests := []struct {
 		name   string
 		data   []byte
@@ -28,7 +28,7 @@ func TestInspect(t *testing.T) {
 		{"jpeg", jpg, Limits{}, "jpeg", 1, nil},
 		{"g4 tiff, 2 pages", tif, Limits{}, "tiff", 2, nil},
 		{"pdf, 4 pages", pdf, Limits{}, "pdf", 4, nil},
-		{"real png", testimage.ReadCorpus(t, "ocrmypdf/linn.png"), Limits{}, "png", 1, nil},
+		{"real png", ocrtest.ReadCorpus(t, "ocrmypdf/linn.png"), Limits{}, "png", 1, nil},
 		{"text file", []byte("Xin chào, đây không phải ảnh\n"), Limits{}, "", 0, ErrNotImage},
 		{"empty", nil, Limits{}, "", 0, ErrNotImage},
 		{"gif", []byte("GIF89a\x01\x00\x01\x00"), Limits{}, "", 0, ErrUnsupported},
@@ -36,12 +36,12 @@ func TestInspect(t *testing.T) {
 		{"jpeg cut short", jpg[:len(jpg)/2], Limits{}, "", 0, ErrTruncated},
 		{"tiff cut short", tif[:len(tif)/2], Limits{}, "", 0, ErrTruncated},
 		{"pdf cut short", pdf[:len(pdf)/2], Limits{}, "", 0, ErrTruncated},
-		{"png bomb", testimage.PNGWithHeader(100_000, 100_000), Limits{}, "", 0, ErrTooLarge},
+		{"png bomb", ocrtest.PNGWithHeader(100_000, 100_000), Limits{}, "", 0, ErrTooLarge},
 		{"png over a small limit", png, Limits{MaxPixels: 100}, "", 0, ErrTooLarge},
-		{"tiff bomb", testimage.TIFFPages(1, 200_000, 200_000, 8, false), Limits{}, "", 0, ErrTooLarge},
-		{"tiff too many pages", testimage.TIFFPages(30, 10, 10, 8, false), Limits{MaxPages: 20}, "", 0, ErrTooManyPage},
-		{"tiff page loop", testimage.TIFFPages(3, 10, 10, 8, true), Limits{}, "", 0, ErrCorrupt},
-		{"tiff strip past the end", testimage.TIFFPages(1, 10, 10, 1<<20, false), Limits{}, "", 0, ErrTruncated},
+		{"tiff bomb", ocrtest.TIFFPages(1, 200_000, 200_000, 8, false), Limits{}, "", 0, ErrTooLarge},
+		{"tiff too many pages", ocrtest.TIFFPages(30, 10, 10, 8, false), Limits{MaxPages: 20}, "", 0, ErrTooManyPage},
+		{"tiff page loop", ocrtest.TIFFPages(3, 10, 10, 8, true), Limits{}, "", 0, ErrCorrupt},
+		{"tiff strip past the end", ocrtest.TIFFPages(1, 10, 10, 1<<20, false), Limits{}, "", 0, ErrTruncated},
 		{"pdf page too large", pdf, Limits{MaxPixels: 1_000_000}, "", 0, ErrTooLarge},
 		{"pdf too many pages", pdf, Limits{MaxPages: 3}, "", 0, ErrTooManyPage},
 	}
@@ -85,7 +85,7 @@ func TestDPIFromHeaders(t *testing.T) {
 		{"ocrmypdf/linn.png", 0}, // says 72 dpi: a software default, not the scan's
 	}
 	for _, tc := range tests {
-		info, err := inspectImage(testimage.ReadCorpus(t, tc.file), Limits{})
+		info, err := inspectImage(ocrtest.ReadCorpus(t, tc.file), Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,13 +98,13 @@ func TestDPIFromHeaders(t *testing.T) {
 // FuzzInspect feeds arbitrary bytes to the header decoders: they must
 // answer (accept or refuse) without panicking or allocating wildly.
 func FuzzInspect(f *testing.F) {
-	f.Add(testimage.TinyPNG(f, 4, 3))
-	f.Add(testimage.TinyJPEG(f, 4, 3))
-	f.Add(testimage.PNGWithHeader(5, 5))
-	f.Add(testimage.TIFFPages(2, 10, 10, 8, false))
-	f.Add(testimage.TIFFPages(3, 10, 10, 8, true))
+	f.Add(ocrtest.TinyPNG(f, 4, 3))
+	f.Add(ocrtest.TinyJPEG(f, 4, 3))
+	f.Add(ocrtest.PNGWithHeader(5, 5))
+	f.Add(ocrtest.TIFFPages(2, 10, 10, 8, false))
+	f.Add(ocrtest.TIFFPages(3, 10, 10, 8, true))
 	for _, rel := range []string{"tesseract/viet.tif", "tesseract/phototestrot.tif"} {
-		if b, err := os.ReadFile(filepath.Join(testimage.Corpus(f), rel)); err == nil {
+		if b, err := os.ReadFile(filepath.Join(ocrtest.Corpus(f), rel)); err == nil {
 			f.Add(b)
 		}
 	}

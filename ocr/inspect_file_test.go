@@ -9,25 +9,25 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sohoa/sohoa/ocr/internal/testimage"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 )
 
 // TestInspectFile: inspecting a file on disk says what inspecting its bytes
 // says, pixels included.
 func TestInspectFile(t *testing.T) {
 	ctx := context.Background()
-	pdf := testimage.ReadCorpus(t, "ocrmypdf/cardinal.pdf")
+	pdf := ocrtest.ReadCorpus(t, "ocrmypdf/cardinal.pdf")
 	tests := []struct {
 		name   string
 		data   []byte
 		pixels int64
 	}{
-		{"p.png", testimage.TinyPNG(t, 40, 30), 1200},
-		{"p.jpg", testimage.TinyJPEG(t, 40, 30), 1200},
-		{"p.tif", testimage.ReadCorpus(t, "vietocr/vietsample.tif"), 0},
+		{"p.png", ocrtest.TinyPNG(t, 40, 30), 1200},
+		{"p.jpg", ocrtest.TinyJPEG(t, 40, 30), 1200},
+		{"p.tif", ocrtest.ReadCorpus(t, "vietocr/vietsample.tif"), 0},
 		{"p.pdf", pdf, 0},
 		{"cut.pdf", pdf[:len(pdf)/2], 0},
-		{"bomb.png", testimage.PNGWithHeader(100_000, 100_000), 0},
+		{"bomb.png", ocrtest.PNGWithHeader(100_000, 100_000), 0},
 		{"empty", nil, 0},
 	}
 	dir := t.TempDir()

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 	"github.com/sohoa/sohoa/web"
 )
 
@@ -41,7 +42,7 @@ func FuzzUpload(f *testing.F) {
 	seed([3]string{"page", "p.jpg", jpg.String()}, [3]string{"manifest", "", uploadManifest("p.jpg")})
 	seed([3]string{"manifest", "", uploadManifest("p.jpg", "q.jpg")}, [3]string{"page", "q.jpg", "x"}, [3]string{"other", "", "y"})
 	seed([3]string{"manifest", "", `{"dossier_code":"H33.031.00-260130-DV0001","agency_code":"X","title":"t","pages":["a.png"]}`},
-		[3]string{"page", "a.png", string(headerPNG(10, 10))})
+		[3]string{"page", "a.png", string(ocrtest.PNGWithHeader(10, 10))})
 
 	f.Fuzz(func(t *testing.T, body []byte, boundary string) {
 		req := httptest.NewRequest(http.MethodPost, "/v1/batches", bytes.NewReader(body))

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/web"
 	"github.com/sohoa/sohoa/web/webtest"
@@ -80,30 +80,6 @@ func tinyTIFF(pages, w, h int) []byte {
 	return b.Bytes()
 }
 
-// headerPNG is a PNG that declares w×h grey pixels around a token of
-// image data: what inspection reads is all there.
-func headerPNG(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&b, binary.BigEndian, uint32(len(data)))
-		c := crc32.NewIEEE()
-		c.Write([]byte(typ))
-		c.Write(data)
-		b.WriteString(typ)
-		b.Write(data)
-		binary.Write(&b, binary.BigEndian, c.Sum32())
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr, w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8] = 8 // 8-bit grey
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return b.Bytes()
-}
-
 // parts builds a multipart body from (form name, file name, data) triples, in order.
 func parts(ps ...[3]string) (io.Reader, string) {
 	var b bytes.Buffer
@@ -133,7 +109,7 @@ func TestUploadBudgets(t *testing.T) {
 		// A 228 KB TIFF of 2,000 pages of 120 Mpx: 240 Gpx of engine work.
 		{"2000 pages of 120 Mpx", tinyTIFF(2000, 10954, 10954), "too many pages"},
 		// A 116 KB PNG of 120 Mpx drove an engine to 637 MB.
-		{"one page of 120 Mpx", headerPNG(10954, 10954), "pixels"},
+		{"one page of 120 Mpx", ocrtest.PNGWithHeader(10954, 10954), "pixels"},
 		// Under the page limit, over the batch's pixels: 300 × 35 Mpx.
 		{"300 pages of 35 Mpx", tinyTIFF(300, 5000, 7000), "million pixels"},
 		// Small pages, too many of them.

@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +24,7 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/ocr/engine"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/storage"
@@ -402,7 +401,7 @@ func TestEmbeddedPipeline(t *testing.T) {
 	page := readCorpus(t, corpusPage)
 	dossierCode := "000.00.31.H33-220804-0001"
 	good1 := newBatch(t, s, dossierCode, page, page)
-	good2 := newBatch(t, s, dossierCode, blankPage(t), page)
+	good2 := newBatch(t, s, dossierCode, ocrtest.TinyPNG(t, 640, 480), page)
 	poisoned := newBatch(t, s, "H33.01.02-260125-010001", page, poisonPage(), page)
 	for _, b := range []*dossier.Batch{good1, good2, poisoned} {
 		if err := r.EnqueueBatch(ctx, b); err != nil {
@@ -526,19 +525,6 @@ func testSignerFiles(t testing.TB) (p12File, passFile, name string) {
 		t.Fatal(err)
 	}
 	return p12File, passFile, k.Signer.Subject.CommonName
-}
-
-// blankPage is a white 640x480 page.
-func blankPage(t testing.TB) []byte {
-	img := image.NewGray(image.Rect(0, 0, 640, 480))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // checkSigned asserts that the stored PDF of r carries a valid signature.

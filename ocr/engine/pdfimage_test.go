@@ -13,7 +13,7 @@ import (
 	"golang.org/x/image/ccitt"
 
 	"github.com/sohoa/sohoa/ocr"
-	"github.com/sohoa/sohoa/ocr/internal/testimage"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pdf"
 )
 
@@ -33,7 +33,7 @@ func TestPDFPageImageChoice(t *testing.T) {
 		{"vietocr/vietsample1.pdf", 1, false},   // born-digital text
 	}
 	for _, tc := range tests {
-		path := filepath.Join(testimage.Corpus(t), tc.file)
+		path := filepath.Join(ocrtest.Corpus(t), tc.file)
 		data, ppi, ok, err := pdfPageImage(context.Background(), path, tc.page, listed(t, path, tc.page))
 		if err != nil {
 			t.Errorf("%s page %d: %v", tc.file, tc.page, err)
@@ -126,7 +126,7 @@ func TestPDFOfBitonalImage(t *testing.T) {
 // TestPDFOfG4Image checks that a CCITT G4 page (as pdf.Assemble writes
 // one: BlackIs1 false) taken out of a PDF keeps black text on white.
 func TestPDFOfG4Image(t *testing.T) {
-	p, err := readPix(testimage.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
+	p, err := readPix(ocrtest.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

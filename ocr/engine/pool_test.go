@@ -16,7 +16,7 @@ import (
 	"golang.org/x/image/ccitt"
 
 	"github.com/sohoa/sohoa/ocr"
-	"github.com/sohoa/sohoa/ocr/internal/testimage"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 )
 
 // sharedPool is one pool for the tests that only recognize pages, so that
@@ -25,7 +25,7 @@ var sharedPool = sync.OnceValue(func() *ocr.Pool { return ocr.NewPool(ocr.Option
 
 func recognizeCorpus(t *testing.T, rel string, page int) (ocr.Result, ocr.Image) {
 	t.Helper()
-	res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: rel, Data: testimage.ReadCorpus(t, rel), Page: page})
+	res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: rel, Data: ocrtest.ReadCorpus(t, rel), Page: page})
 	if err != nil {
 		t.Fatalf("%s page %d: %v", rel, page, err)
 	}
@@ -71,7 +71,7 @@ func TestRealScans(t *testing.T) {
 				t.Errorf("text lacks %q:\n%s", tc.contains, res.Text)
 			}
 			if tc.ref != "" {
-				if c := ocr.CER(res.Text, string(testimage.ReadCorpus(t, tc.ref))); c > tc.maxCER {
+				if c := ocr.CER(res.Text, string(ocrtest.ReadCorpus(t, tc.ref))); c > tc.maxCER {
 					t.Errorf("CER %.2f%%, want <= %.0f%%", 100*c, 100*tc.maxCER)
 				}
 			}
@@ -176,7 +176,7 @@ func samePixels(t *testing.T, a, b []byte) bool {
 // decoder and encoder), a straight upright page.
 func renderedJPEG(t testing.TB) []byte {
 	t.Helper()
-	p, err := readPix(testimage.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
+	p, err := readPix(ocrtest.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func renderedJPEG(t testing.TB) []byte {
 }
 
 func TestBlankPage(t *testing.T) {
-	data := testimage.TinyPNG(t, 1700, 2200)
+	data := ocrtest.TinyPNG(t, 1700, 2200)
 	res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: "trang-trang.png", Data: data})
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +212,7 @@ func TestBlankPage(t *testing.T) {
 }
 
 func TestRefusedInputs(t *testing.T) {
-	png := testimage.TinyPNG(t, 50, 50)
+	png := ocrtest.TinyPNG(t, 50, 50)
 	tests := []struct {
 		name string
 		in   ocr.Input
@@ -220,10 +220,10 @@ func TestRefusedInputs(t *testing.T) {
 	}{
 		{"not an image", ocr.Input{Name: "a.docx", Data: []byte("PK\x03\x04 word document")}, ocr.ErrNotImage},
 		{"truncated", ocr.Input{Name: "cut.png", Data: png[:len(png)-30]}, ocr.ErrTruncated},
-		{"bomb", ocr.Input{Name: "bomb.png", Data: testimage.PNGWithHeader(60_000, 60_000)}, ocr.ErrTooLarge},
-		{"no such page", ocr.Input{Name: "viet.tif", Data: testimage.ReadCorpus(t, "tesseract/viet.tif"), Page: 2}, ocr.ErrNoSuchPage},
+		{"bomb", ocr.Input{Name: "bomb.png", Data: ocrtest.PNGWithHeader(60_000, 60_000)}, ocr.ErrTooLarge},
+		{"no such page", ocr.Input{Name: "viet.tif", Data: ocrtest.ReadCorpus(t, "tesseract/viet.tif"), Page: 2}, ocr.ErrNoSuchPage},
 		// Headers fine, pixels garbage: the engine's decoder refuses it.
-		{"damaged pixels", ocr.Input{Name: "bad.tif", Data: testimage.TIFFPages(1, 100, 100, 8, false)}, ocr.ErrCorrupt},
+		{"damaged pixels", ocr.Input{Name: "bad.tif", Data: ocrtest.TIFFPages(1, 100, 100, 8, false)}, ocr.ErrCorrupt},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,8 +240,8 @@ func TestRefusedInputs(t *testing.T) {
 func TestHungPageFailsAlone(t *testing.T) {
 	p := ocr.NewPool(ocr.Options{Engines: 1, PageTimeout: time.Second})
 	defer p.Close()
-	big := testimage.ReadCorpus(t, "ocrmypdf/linn.png") // several seconds of work
-	small := testimage.ReadCorpus(t, "tesseract/viet.tif")
+	big := ocrtest.ReadCorpus(t, "ocrmypdf/linn.png") // several seconds of work
+	small := ocrtest.ReadCorpus(t, "tesseract/viet.tif")
 	ctx := context.Background()
 	// Start the engine first, so the timeout covers the page only.
 	if _, _, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small}); err != nil {
@@ -266,7 +266,7 @@ func TestCrashedEngineFailsAlone(t *testing.T) {
 	p := ocr.NewPool(ocr.Options{Engines: 1})
 	defer p.Close()
 	ctx := context.Background()
-	small := testimage.ReadCorpus(t, "tesseract/viet.tif")
+	small := ocrtest.ReadCorpus(t, "tesseract/viet.tif")
 	if _, _, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small}); err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestCrashedEngineFailsAlone(t *testing.T) {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		_, _, err := p.Recognize(ctx, ocr.Input{Name: "linn.png", Data: testimage.ReadCorpus(t, "ocrmypdf/linn.png")})
+		_, _, err := p.Recognize(ctx, ocr.Input{Name: "linn.png", Data: ocrtest.ReadCorpus(t, "ocrmypdf/linn.png")})
 		errc <- err
 	}()
 	time.Sleep(500 * time.Millisecond) // let the page start
@@ -298,7 +298,7 @@ func TestEngineMemoryBounded(t *testing.T) {
 	p := ocr.NewPool(ocr.Options{Engines: 1, RecycleAfter: 100})
 	defer p.Close()
 	ctx := context.Background()
-	pages := [][]byte{testimage.ReadCorpus(t, "tesseract/viet.tif"), testimage.ReadCorpus(t, "tesseract/phototest.tif"), renderedJPEG(t)}
+	pages := [][]byte{ocrtest.ReadCorpus(t, "tesseract/viet.tif"), ocrtest.ReadCorpus(t, "tesseract/phototest.tif"), renderedJPEG(t)}
 	const n = 300
 	for i := 0; i < n; i++ {
 		if _, _, err := p.Recognize(ctx, ocr.Input{Name: "page", Data: pages[i%len(pages)]}); err != nil {
@@ -322,7 +322,7 @@ func TestEngineMemoryBounded(t *testing.T) {
 func TestPagesOfOneFile(t *testing.T) {
 	p := ocr.NewPool(ocr.Options{Engines: 1})
 	defer p.Close()
-	pdf, tif := testimage.ReadCorpus(t, "ocrmypdf/cardinal.pdf"), testimage.ReadCorpus(t, "vietocr/vietsample2.tif")
+	pdf, tif := ocrtest.ReadCorpus(t, "ocrmypdf/cardinal.pdf"), ocrtest.ReadCorpus(t, "vietocr/vietsample2.tif")
 	steps := []struct {
 		data        []byte
 		page        int

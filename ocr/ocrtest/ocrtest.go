@@ -1,7 +1,7 @@
-// Package testimage makes small forged images (decompression bombs, TIFF
-// page chains) and reads the shared corpus of real scans, for the tests of
-// ocr and ocr/engine. Only tests import it.
-package testimage
+// Package ocrtest makes small images, honest and forged (decompression
+// bombs, TIFF page chains), and reads the shared corpus of real scans, for
+// the tests of every package that takes page images. Only tests import it.
+package ocrtest
 
 import (
 	"bytes"
