@@ -76,6 +76,18 @@ func (d *doc) sigRef() (widget, sig types.IndirectRef) {
 
 func (d *doc) size() int { return *d.revs[len(d.revs)-1].Trailer.IntEntry("Size") }
 
+// overlay writes an update that gives the first page a second content
+// stream, content, drawn over what the page shows; n is its object number.
+func (d *doc) overlay(content string) (out []byte, n int) {
+	d.t.Helper()
+	ref, page := d.page1()
+	n = d.size()
+	drawn := page.Clone().(types.Dict)
+	drawn["Contents"] = types.Array{page["Contents"], *types.NewIndirectRef(n, 0)}
+	out, _ = d.appendUpdate("", map[int]string{n: streamObj(content), ref.ObjectNumber.Value(): drawn.PDFString()}, nil)
+	return out, n
+}
+
 func streamObj(data string) string {
 	return fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(data), data)
 }
@@ -165,14 +177,8 @@ func TestVerifyAttacks(t *testing.T) {
 	// An attacker's "benign" document for the shadow attacks: a white
 	// cover over the scan (hide), a second content stream of the page.
 	ud := openDoc(t, unsigned)
-	pageRef, page := ud.page1()
-	coverNum := ud.size()
-	shadowed := page.Clone().(types.Dict)
-	shadowed["Contents"] = types.Array{page["Contents"], *types.NewIndirectRef(coverNum, 0)}
-	withCover, _ := ud.appendUpdate("", map[int]string{
-		coverNum:                     streamObj("q 1 1 1 rg 0 0 5000 5000 re f Q"),
-		pageRef.ObjectNumber.Value(): shadowed.PDFString(),
-	}, nil)
+	_, page := ud.page1()
+	withCover, coverNum := ud.overlay("q 1 1 1 rg 0 0 5000 5000 re f Q")
 	coverSigned := signBytes(t, s, withCover)
 
 	// For hide-and-replace: a second body of the page's content object,
@@ -183,7 +189,7 @@ func TestVerifyAttacks(t *testing.T) {
 	hiddenSigned := signBytes(t, s, withHidden)
 
 	sd := openDoc(t, signed)
-	sPageRef, sPage := sd.page1()
+	_, sPage := sd.page1()
 	widget, sig := sd.sigRef()
 	sigDict := sd.dict(sig)
 	image := sd.dict(sd.dict(sPage["Resources"])["XObject"])
@@ -208,13 +214,7 @@ func TestVerifyAttacks(t *testing.T) {
 	}
 
 	// ISA: a black box over the page in an update after the signature.
-	isaNum := sd.size()
-	isaPage := sPage.Clone().(types.Dict)
-	isaPage["Contents"] = types.Array{sPage["Contents"], *types.NewIndirectRef(isaNum, 0)}
-	isa, _ := sd.appendUpdate("", map[int]string{
-		isaNum:                        streamObj("q 0 0 0 rg 20 20 300 120 re f Q"),
-		sPageRef.ObjectNumber.Value(): isaPage.PDFString(),
-	}, nil)
+	isa, _ := sd.overlay("q 0 0 0 rg 20 20 300 120 re f Q")
 
 	// SWA: the same update, plus a copy of the second signed range inside
 	// it and the signature dictionary rewritten to point /ByteRange at the

@@ -2,24 +2,17 @@ package pdf
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"testing"
-	"time"
 )
 
 // CMS lengths of 2^24 bytes and more take a four-byte DER length; the
 // hand-written encoder this replaced wrote three bytes and broke them.
 func TestCMSLongLengths(t *testing.T) {
 	pki := newTestPKI(t, nil)
-	digest := sha256.Sum256([]byte("tài liệu"))
-	cms, err := signCMS(context.Background(), digest[:], pki.SignerKey, chainOf(pki), "", nil, false, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cms := pki.cms(t, "tài liệu", false)
 	sd, err := parseSignedData(cms)
 	if err != nil || len(sd.signers) != 1 || sd.signerCert(sd.signers[0]) == nil {
 		t.Fatalf("parse our own CMS: %v", err)
@@ -49,12 +42,7 @@ func TestCMSLongLengths(t *testing.T) {
 
 // BER with indefinite lengths (older signing tools) reads as its DER form.
 func TestCMSBER(t *testing.T) {
-	pki := newTestPKI(t, nil)
-	digest := sha256.Sum256([]byte("x"))
-	der, err := signCMS(context.Background(), digest[:], pki.SignerKey, chainOf(pki), "", nil, true, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	der := newTestPKI(t, nil).cms(t, "x", true)
 	// Outer SEQUENCE with an indefinite length.
 	var outer asn1.RawValue
 	asn1.Unmarshal(der, &outer)

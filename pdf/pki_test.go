@@ -3,8 +3,10 @@ package pdf
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"encoding/pem"
 	"testing"
+	"time"
 
 	"github.com/sohoa/sohoa/pdf/pdftest"
 )
@@ -40,12 +42,30 @@ func (p *testPKI) p12(t testing.TB) (file, passFile string) {
 func (p *testPKI) signer(t testing.TB) *Signer {
 	t.Helper()
 	file, pass := p.p12(t)
-	s, err := SignerConfig{P12File: file, PassFile: pass}.Open(context.Background())
+	return openSigner(t, SignerConfig{P12File: file, PassFile: pass})
+}
+
+// openSigner opens the signer cfg describes, closed when the test ends.
+func openSigner(t testing.TB, cfg SignerConfig) *Signer {
+	t.Helper()
+	s, err := cfg.Open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// cms is the detached CMS signature of the signer over the SHA-256 of
+// content (legacy: the older SHA-1 form), without a timestamp.
+func (p *testPKI) cms(t testing.TB, content string, legacy bool) []byte {
+	t.Helper()
+	digest := sha256.Sum256([]byte(content))
+	b, err := signCMS(context.Background(), digest[:], p.SignerKey, chainOf(p), "", nil, legacy, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // tsa starts an in-process RFC 3161 server signed by a TSA certificate of the CA.

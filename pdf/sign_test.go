@@ -179,18 +179,10 @@ func TestVerifySeveralSignaturesSHA1(t *testing.T) {
 	dir := t.TempDir()
 	pki := newTestPKI(t, nil)
 	p12, pass := pki.p12(t)
-	old, err := SignerConfig{P12File: p12, PassFile: pass, Name: "TRẦN THỊ B"}.Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer old.Close()
+	old := openSigner(t, SignerConfig{P12File: p12, PassFile: pass, Name: "TRẦN THỊ B"})
 	old.legacy = true
 	t.Setenv(EnvSignPass, "mật khẩu 123")
-	cur, err := SignerConfig{P12File: p12}.Open(context.Background()) // password from the environment
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
+	cur := openSigner(t, SignerConfig{P12File: p12}) // password from the environment
 
 	path := assembleFile(t, dir, testPages(t, 1), PDFA2B)
 	signFile(t, old, path)
@@ -218,11 +210,7 @@ func TestVerifySeveralSignaturesSHA1(t *testing.T) {
 	}
 
 	// Then a document timestamp (ETSI.RFC3161) over everything.
-	ts, err := SignerConfig{P12File: p12, TSAURL: pki.tsa(t)}.Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ts.Close()
+	ts := openSigner(t, SignerConfig{P12File: p12, TSAURL: pki.tsa(t)})
 	ts.docTS = true
 	signFile(t, ts, path)
 	pdftest.QPDFCheck(t, path)
@@ -314,11 +302,7 @@ func TestSignFailureLeavesFile(t *testing.T) {
 	dir := t.TempDir()
 	pki := newTestPKI(t, nil)
 	p12, pass := pki.p12(t)
-	s, err := SignerConfig{P12File: p12, PassFile: pass, TSAURL: "http://127.0.0.1:1/tsa"}.Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSigner(t, SignerConfig{P12File: p12, PassFile: pass, TSAURL: "http://127.0.0.1:1/tsa"})
 	path := assembleFile(t, dir, testPages(t, 1), PDFA2B)
 	before, _ := os.ReadFile(path)
 	f, err := os.OpenFile(path, os.O_RDWR, 0)

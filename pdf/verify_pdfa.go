@@ -212,11 +212,8 @@ func checkFonts(src pdfObjects, res types.Dict, page int, seen map[string]bool, 
 	}
 	fd, _ := pdfread.DictOf(src, res["Font"])
 	for name, f := range fd {
-		if ir, ok := f.(types.IndirectRef); ok {
-			if seen["f"+ir.String()] {
-				continue
-			}
-			seen["f"+ir.String()] = true
+		if !firstVisit(seen, "f", f) {
+			continue
 		}
 		d, err := pdfread.DictOf(src, f)
 		if err != nil {
@@ -228,11 +225,8 @@ func checkFonts(src pdfObjects, res types.Dict, page int, seen map[string]bool, 
 	}
 	xd, _ := pdfread.DictOf(src, res["XObject"])
 	for _, x := range xd {
-		if ir, ok := x.(types.IndirectRef); ok {
-			if seen["x"+ir.String()] {
-				continue
-			}
-			seen["x"+ir.String()] = true
+		if !firstVisit(seen, "x", x) {
+			continue
 		}
 		sd, err := pdfread.DictOf(src, x)
 		if err != nil || pdfread.NameOf(src, sd, "Subtype") != "Form" {
@@ -242,6 +236,22 @@ func checkFonts(src pdfObjects, res types.Dict, page int, seen map[string]bool, 
 			checkFonts(src, rd, page, seen, problem, depth+1)
 		}
 	}
+}
+
+// firstVisit reports whether o, a font ("f") or an XObject ("x"), is met
+// for the first time, and marks it met: a font shared by pages is checked
+// once, and a form that draws itself ends the recursion. A direct object
+// has no identity and is always new.
+func firstVisit(seen map[string]bool, kind string, o types.Object) bool {
+	ir, ok := o.(types.IndirectRef)
+	if !ok {
+		return true
+	}
+	if seen[kind+ir.String()] {
+		return false
+	}
+	seen[kind+ir.String()] = true
+	return true
 }
 
 func fontEmbedded(src pdfObjects, d types.Dict) bool {

@@ -11,25 +11,19 @@ import (
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
-// buildPDF writes objects 1..n (bodies without "n 0 obj"/"endobj") with a
-// classic cross-reference table; object 1 is the catalog.
-func buildPDF(objs ...string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /ID [<01> <01>] >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return b.Bytes()
+// onePagePDF is a PDF of one 10 x 10 point page drawn by contents, the
+// page's content stream object.
+func onePagePDF(contents string) []byte {
+	return pdftest.ClassicPDF(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 4 0 R >>",
+		contents,
+	)
 }
 
 func flate(s string) string {
@@ -44,7 +38,7 @@ func flate(s string) string {
 // /Rotate are inherited from the root node, page 3 overrides both and
 // has its own resources and a compressed content stream.
 func treePDF() []byte {
-	return buildPDF(
+	return pdftest.ClassicPDF(
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 3 /MediaBox [0 0 595 842] /Rotate 90 /Resources << /XObject << /Im0 9 0 R >> >> >>",
 		"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 5 0 R] /Count 2 >>",
@@ -194,7 +188,7 @@ func TestHostile(t *testing.T) {
 		}
 	})
 	t.Run("page tree cycle", func(t *testing.T) {
-		data := buildPDF(
+		data := pdftest.ClassicPDF(
 			"<< /Type /Catalog /Pages 2 0 R >>",
 			"<< /Type /Pages /Kids [2 0 R] /Count 1 >>",
 		)
@@ -207,7 +201,7 @@ func TestHostile(t *testing.T) {
 		}
 	})
 	t.Run("reference loop", func(t *testing.T) {
-		data := buildPDF(
+		data := pdftest.ClassicPDF(
 			"<< /Type /Catalog /Pages 2 0 R /X 3 0 R >>",
 			"<< /Type /Pages /Kids [] /Count 0 >>",
 			"4 0 R",
@@ -229,12 +223,7 @@ func TestHostile(t *testing.T) {
 		}
 	})
 	t.Run("decompression bomb", func(t *testing.T) {
-		data := buildPDF(
-			"<< /Type /Catalog /Pages 2 0 R >>",
-			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 4 0 R >>",
-			flate(strings.Repeat("0 0 m ", 1<<20)),
-		)
+		data := onePagePDF(flate(strings.Repeat("0 0 m ", 1<<20)))
 		for _, open := range []func(*bytes.Reader, int64) (*Doc, error){
 			func(r *bytes.Reader, n int64) (*Doc, error) { return Open(r, n) },
 			func(r *bytes.Reader, n int64) (*Doc, error) { return OpenWhole(r, n) },
@@ -269,12 +258,7 @@ func startxrefOf(t *testing.T, data []byte) string {
 // in a Doc and in a revision's View alike (the signature checks read
 // through a View).
 func TestStreamFilters(t *testing.T) {
-	data := buildPDF(
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 4 0 R >>",
-		"<< /Length 11 /Filter /ASCIIHexDecode >>\nstream\n302030206D>\nendstream",
-	)
+	data := onePagePDF("<< /Length 11 /Filter /ASCIIHexDecode >>\nstream\n302030206D>\nendstream")
 	doc, err := Open(bytes.NewReader(data), int64(len(data)))
 	if err != nil || !doc.Lazy {
 		t.Fatalf("open: lazy=%v %v", doc != nil && doc.Lazy, err)

@@ -1,8 +1,10 @@
 // Package pdftest makes throwaway signing certificates: a CA and a signer
 // certificate carrying subject and authority key identifiers (which
 // validators need to chain them), and the signer as a PKCS#12 file, as
-// pdf.SignerConfig opens it. For tests only: the demo's keys come from
-// package pdf/certs, so this package is never linked into sohoa.
+// pdf.SignerConfig opens it; it runs the outside PDF validators, and
+// writes small PDFs object by object (ClassicPDF). For tests only: the
+// demo's keys come from package pdf/certs, so this package is never
+// linked into sohoa.
 package pdftest
 
 import (
