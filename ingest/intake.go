@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -75,21 +76,13 @@ const (
 
 // WithDefaults fills zero limits.
 func (l Limits) WithDefaults() Limits {
-	if l.MaxFileBytes <= 0 {
-		l.MaxFileBytes = DefaultMaxFileBytes
-	}
-	if l.MaxBatchBytes <= 0 {
-		l.MaxBatchBytes = DefaultMaxBatchBytes
-	}
-	if l.MaxBatchPages <= 0 {
-		l.MaxBatchPages = DefaultMaxBatchPages
-	}
-	if l.MaxBatchPixels <= 0 {
-		l.MaxBatchPixels = DefaultMaxBatchPixels
-	}
-	if l.Image.MaxPixels <= 0 {
-		l.Image.MaxPixels = DefaultMaxPagePixels
-	}
+	// cmp.Or(max(v, 0), d): a bound of 0 (unset) or below is the default,
+	// never "no bound".
+	l.MaxFileBytes = cmp.Or(max(l.MaxFileBytes, 0), DefaultMaxFileBytes)
+	l.MaxBatchBytes = cmp.Or(max(l.MaxBatchBytes, 0), DefaultMaxBatchBytes)
+	l.MaxBatchPages = cmp.Or(max(l.MaxBatchPages, 0), DefaultMaxBatchPages)
+	l.MaxBatchPixels = cmp.Or(max(l.MaxBatchPixels, 0), DefaultMaxBatchPixels)
+	l.Image.MaxPixels = cmp.Or(max(l.Image.MaxPixels, 0), DefaultMaxPagePixels)
 	if l.StationPagesPerHour == 0 {
 		l.StationPagesPerHour = DefaultStationPagesPerHour
 	}

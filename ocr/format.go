@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -42,16 +43,13 @@ func plausibleDPI(d float64) float64 {
 	return math.Round(d*100) / 100
 }
 
+// limitsOrDefault fills the limits that are not positive with the
+// defaults: cmp.Or(max(v, 0), d) makes 0 (unset) or below the default,
+// never "no limit".
 func limitsOrDefault(lim Limits) Limits {
-	if lim.MaxPixels <= 0 {
-		lim.MaxPixels = DefaultMaxPixels
-	}
-	if lim.MaxTIFFStrips <= 0 {
-		lim.MaxTIFFStrips = DefaultMaxTIFFStrips
-	}
-	if lim.MaxPages <= 0 {
-		lim.MaxPages = DefaultMaxPages
-	}
+	lim.MaxPixels = cmp.Or(max(lim.MaxPixels, 0), DefaultMaxPixels)
+	lim.MaxTIFFStrips = cmp.Or(max(lim.MaxTIFFStrips, 0), DefaultMaxTIFFStrips)
+	lim.MaxPages = cmp.Or(max(lim.MaxPages, 0), DefaultMaxPages)
 	return lim
 }
 
