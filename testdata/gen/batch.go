@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -147,12 +145,9 @@ func writeManifest(out string, seed uint64, specs []pageSpec) error {
 		}
 		m.Pages = append(m.Pages, sp.Name+ext)
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(m); err != nil {
+	b, err := indentedJSON(m)
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, "manifest.json"), b.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(out, "manifest.json"), b, 0o644)
 }

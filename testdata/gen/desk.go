@@ -6,8 +6,6 @@ package main
 // the "desk" preset.
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -318,17 +316,14 @@ func realVariants(path string, seed uint64, idx int, out string) error {
 		} else {
 			tr.Params = nil
 		}
-		var jb bytes.Buffer
-		enc := json.NewEncoder(&jb)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(tr); err != nil {
+		jb, err := indentedJSON(tr)
+		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(out, v.name+".jpg"), data, 0o644); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(out, v.name+".json"), jb.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(out, v.name+".json"), jb, 0o644); err != nil {
 			return err
 		}
 	}

@@ -164,23 +164,31 @@ func writePage(fs *fonts, seed uint64, preset string, idx int, sp pageSpec, out 
 		return err
 	}
 	pg.truth.Preset = preset
-	var jb bytes.Buffer
-	enc := json.NewEncoder(&jb)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(pg.truth); err != nil {
+	jb, err := indentedJSON(pg.truth)
+	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(out, pg.truth.Image), pg.data, 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, sp.Name+".json"), jb.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, sp.Name+".json"), jb, 0o644); err != nil {
 		return err
 	}
 	if twins {
 		return os.WriteFile(filepath.Join(out, sp.Name+".upright.png"), pg.upright, 0o644)
 	}
 	return nil
+}
+
+// indentedJSON is v as the generated files hold it: indented, and with
+// Vietnamese text and <, >, & written as they are, for a reader's eyes.
+func indentedJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	err := enc.Encode(v)
+	return b.Bytes(), err
 }
 
 // pageSpec is what one page should be. Zero values mean "none" for the
