@@ -628,47 +628,38 @@ func (x *pix) setResolution(dpi float64) {
 }
 
 // pnm encodes the image as PNM (tests and tools).
-func (x *pix) pnm() ([]byte, error) {
-	var n C.size_t
-	data := C.sohoaPNM(x.p, &n)
-	return encoded(data, n, true, "pnm")
-}
+func (x *pix) pnm() ([]byte, error) { return x.encode("pnm", 0) }
 
 // raw encodes the image as uncompressed TIFF: with the engine's Leptonica
 // it is the cheapest format to write and for Tesseract to read back.
-func (x *pix) raw() ([]byte, error) {
-	return x.writeMem(C.IFF_TIFF, "tiff")
-}
+func (x *pix) raw() ([]byte, error) { return x.encode("tiff", 0) }
 
-func (x *pix) jpeg(quality int) ([]byte, error) {
+func (x *pix) jpeg(quality int) ([]byte, error) { return x.encode("jpeg", quality) }
+
+// g4 encodes a 1 bpp image as raw CCITT G4 data, as a PDF embeds it.
+func (x *pix) g4() ([]byte, error) { return x.encode("g4", 0) }
+
+func (x *pix) png() ([]byte, error) { return x.encode("png", 0) }
+
+// encode writes the image in format (pnm, tiff, jpeg at quality, g4,
+// png) and copies the encoder's C buffer into Go memory, freeing it so
+// that no C memory outlives the call (a failed encoder's too).
+func (x *pix) encode(format string, quality int) ([]byte, error) {
 	var data *C.l_uint8
 	var n C.size_t
-	ok := C.pixWriteMemJpeg(&data, &n, x.p, C.l_int32(quality), 0) == 0
-	return encoded(data, n, ok, "jpeg")
-}
-
-func (x *pix) g4() ([]byte, error) {
-	var n C.size_t
-	data := C.sohoaEncodeG4(x.p, &n)
-	return encoded(data, n, true, "g4")
-}
-
-func (x *pix) png() ([]byte, error) {
-	return x.writeMem(C.IFF_PNG, "png")
-}
-
-// writeMem encodes the image in one of Leptonica's file formats (IFF_*).
-func (x *pix) writeMem(format C.l_int32, name string) ([]byte, error) {
-	var data *C.l_uint8
-	var n C.size_t
-	ok := C.pixWriteMem(&data, &n, x.p, format) == 0
-	return encoded(data, n, ok, name)
-}
-
-// encoded copies an encoder's C buffer into Go memory and frees it, so
-// that no C memory outlives the call; a failed encoder (ok false) or no
-// buffer is an error naming the format.
-func encoded(data *C.l_uint8, n C.size_t, ok bool, format string) ([]byte, error) {
+	ok := true
+	switch format {
+	case "pnm":
+		data = C.sohoaPNM(x.p, &n)
+	case "g4":
+		data = C.sohoaEncodeG4(x.p, &n)
+	case "jpeg":
+		ok = C.pixWriteMemJpeg(&data, &n, x.p, C.l_int32(quality), 0) == 0
+	case "tiff":
+		ok = C.pixWriteMem(&data, &n, x.p, C.IFF_TIFF) == 0
+	case "png":
+		ok = C.pixWriteMem(&data, &n, x.p, C.IFF_PNG) == 0
+	}
 	if data != nil {
 		defer C.free(unsafe.Pointer(data))
 	}
