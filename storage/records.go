@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -128,6 +129,10 @@ func value[T any](scan func(sc rowScanner) (*T, error)) func(sc rowScanner) (T, 
 		return *p, nil
 	}
 }
+
+// pageLimit is the rows a listing returns at most: limit, or 100 when
+// limit is not positive.
+func pageLimit(limit int) int { return cmp.Or(max(limit, 0), 100) }
 
 // ---- batches and pages ----
 
@@ -554,9 +559,7 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 
 // Exceptions returns up to limit excepted pages, oldest first.
 func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = pageLimit(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE status = ? ORDER BY updated_at, batch_id, idx LIMIT ?`), dossier.PageException, limit)
 	out, err := collect(rows, err, scanPage)
 	if err != nil {
@@ -568,9 +571,7 @@ func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page,
 // ReviewPages implements Records: pages done but flagged for review,
 // oldest first. The literals match the partial index pages_review.
 func (s *SQLRecords) ReviewPages(ctx context.Context, limit int) ([]dossier.Page, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = pageLimit(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE needs_review AND status = 'done' ORDER BY updated_at, batch_id, idx LIMIT ?`), limit)
 	out, err := collect(rows, err, scanPage)
 	if err != nil {
@@ -724,9 +725,7 @@ func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*dossier.Re
 // ListResults pages through all results ordered by code, after the given
 // code ("" for the start); used by reindex.
 func (s *SQLRecords) ListResults(ctx context.Context, after string, limit int) ([]dossier.Result, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = pageLimit(limit)
 	return s.results(ctx, `SELECT `+resultCols+` FROM results WHERE code > ? ORDER BY code LIMIT ?`, after, limit)
 }
 
@@ -806,9 +805,7 @@ func (s *SQLRecords) TokenUploads(ctx context.Context, tokenID string, since tim
 // start each scan from 0 (delivered events drop out), or an event may be
 // passed over.
 func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int) ([]dossier.Event, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = pageLimit(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+eventCols+` FROM events
 		WHERE delivered_at IS NULL AND id > ? ORDER BY id LIMIT ?`), afterID, limit)
 	out, err := collect(rows, err, scanEvent)
@@ -868,9 +865,7 @@ func (s *SQLRecords) SeeSinks(ctx context.Context, sinks ...string) error {
 // try still to come, it returns no events and how long to wait. Sinks are
 // independent: one that fails, or is held, never delays another.
 func (s *SQLRecords) ClaimSinkEvents(ctx context.Context, sink, holder string, lease time.Duration, limit int) ([]dossier.Event, time.Duration, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = pageLimit(limit)
 	var (
 		out  []dossier.Event
 		wait time.Duration

@@ -245,15 +245,7 @@ func (p *parser) or(depth int) (Node, error) {
 			return nil, queryErr("từ loại trừ (-từ) không thể là một vế của OR", "an exclusion (-word) cannot be one side of OR")
 		}
 	}
-	var flat []Node
-	for _, n := range nodes {
-		if o, ok := n.(Or); ok {
-			flat = append(flat, o.Nodes...)
-		} else {
-			flat = append(flat, n)
-		}
-	}
-	return Or{Nodes: flat}, nil
+	return Or{Nodes: flatten[Or](nodes)}, nil
 }
 
 func (p *parser) unary(depth int) (Node, error) {
@@ -306,14 +298,7 @@ func (p *parser) unary(depth int) (Node, error) {
 }
 
 func simplifyAnd(nodes []Node) Node {
-	var flat []Node
-	for _, n := range nodes {
-		if a, ok := n.(And); ok {
-			flat = append(flat, a.Nodes...)
-		} else {
-			flat = append(flat, n)
-		}
-	}
+	flat := flatten[And](nodes)
 	switch len(flat) {
 	case 0:
 		return nil
@@ -322,6 +307,26 @@ func simplifyAnd(nodes []Node) Node {
 	}
 	return And{Nodes: flat}
 }
+
+// flatten splices the children of the nodes of kind T into nodes (an And
+// in an And, an Or in an Or): the same query, one level less.
+func flatten[T interface {
+	Node
+	children() []Node
+}](nodes []Node) []Node {
+	var flat []Node
+	for _, n := range nodes {
+		if c, ok := n.(T); ok {
+			flat = append(flat, c.children()...)
+		} else {
+			flat = append(flat, n)
+		}
+	}
+	return flat
+}
+
+func (n And) children() []Node { return n.Nodes }
+func (n Or) children() []Node  { return n.Nodes }
 
 // positive reports whether n matches something by itself (is not only
 // exclusions).
