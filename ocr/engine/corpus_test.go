@@ -49,24 +49,37 @@ func (tp truthPage) class() string {
 
 func loadTruth(t testing.TB, dir string) []truthPage {
 	t.Helper()
+	return loadPages[truthPage](t, dir)
+}
+
+func (tp *truthPage) truth() *truthPage { return tp }
+
+// loadPages reads the page truths of dir (NAME.json beside each image)
+// as P, a truthPage or a type embedding one, sorted by image.
+func loadPages[P any, PT interface {
+	*P
+	truth() *truthPage
+}](t testing.TB, dir string) []P {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pages []truthPage
+	var pages []P
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var tp truthPage
-		if err := json.Unmarshal(b, &tp); err != nil || tp.Image == "" {
+		var p P
+		tp := PT(&p).truth()
+		if err := json.Unmarshal(b, &p); err != nil || tp.Image == "" {
 			continue // not a page truth (e.g. a batch manifest)
 		}
 		tp.dir = dir
-		pages = append(pages, tp)
+		pages = append(pages, p)
 	}
-	sort.Slice(pages, func(i, j int) bool { return pages[i].Image < pages[j].Image })
+	sort.Slice(pages, func(i, j int) bool { return PT(&pages[i]).truth().Image < PT(&pages[j]).truth().Image })
 	return pages
 }
 

@@ -1,11 +1,11 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,26 +89,9 @@ func deskCorpus(b *testing.B) []deskPage {
 	return loadDesk(b, dir)
 }
 
+// loadDesk reads the desk pages of dir: the page truths with a category.
 func loadDesk(b *testing.B, dir string) []deskPage {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	var pages []deskPage
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var p deskPage
-		if json.Unmarshal(data, &p) != nil || p.Image == "" || p.Category == "" {
-			continue
-		}
-		if err := json.Unmarshal(data, &p.truthPage); err != nil {
-			b.Fatal(err)
-		}
-		p.dir = dir
-		pages = append(pages, p)
-	}
-	sort.Slice(pages, func(i, j int) bool { return pages[i].Image < pages[j].Image })
-	return pages
+	return slices.DeleteFunc(loadPages[deskPage](b, dir), func(p deskPage) bool { return p.Category == "" })
 }
 
 func BenchmarkDesk(b *testing.B) {
