@@ -96,13 +96,16 @@ type querier interface {
 
 func (s *SQLRecords) q(q string) string { return s.db.Rebind(q) }
 
-// rowScanner is a *sql.Row or *sql.Rows: the scan functions read one
+// RowScanner is a *sql.Row or *sql.Rows: the scan functions read one
 // row of either.
-type rowScanner interface{ Scan(dest ...any) error }
+type RowScanner interface{ Scan(dest ...any) error }
 
-// collect scans every row of a query with scan and closes the rows; err is
-// the query's own error, so that a query call can be passed whole.
-func collect[T any](rows *sql.Rows, err error, scan func(sc rowScanner) (T, error)) ([]T, error) {
+// Collect scans every row of a query with scan and closes the rows. err is
+// the query's own error, so that its two results are handed over as they
+// come: rows, err := db.QueryContext(...); out, err := Collect(rows, err,
+// scan). Every SQL reader of the module lists rows with it (the records,
+// the search index, the SQL queue).
+func Collect[T any](rows *sql.Rows, err error, scan func(sc RowScanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -118,9 +121,9 @@ func collect[T any](rows *sql.Rows, err error, scan func(sc rowScanner) (T, erro
 	return out, rows.Err()
 }
 
-// value turns a scanner of *T into one of T, for collect.
-func value[T any](scan func(sc rowScanner) (*T, error)) func(sc rowScanner) (T, error) {
-	return func(sc rowScanner) (T, error) {
+// value turns a scanner of *T into one of T, for Collect.
+func value[T any](scan func(sc RowScanner) (*T, error)) func(sc RowScanner) (T, error) {
+	return func(sc RowScanner) (T, error) {
 		p, err := scan(sc)
 		if err != nil {
 			var zero T
@@ -139,7 +142,7 @@ func pageLimit(limit int) int { return cmp.Or(max(limit, 0), 100) }
 const batchCols = `id, dossier_code, agency_code, title, document_type, station, operator, token_id,
 	idempotency_key, fingerprint, status, error, result_code, created_at, updated_at`
 
-func scanBatch(sc rowScanner) (*dossier.Batch, error) {
+func scanBatch(sc RowScanner) (*dossier.Batch, error) {
 	var (
 		b        dossier.Batch
 		idem, rc sql.NullString
@@ -157,7 +160,7 @@ func scanBatch(sc rowScanner) (*dossier.Batch, error) {
 const pageCols = `batch_id, idx, source_name, source_page, source_key, source_sha, status, attempts, error,
 	result_key, image_key, confidence, needs_review, blank, orientation_unsure`
 
-func scanPage(sc rowScanner) (dossier.Page, error) {
+func scanPage(sc RowScanner) (dossier.Page, error) {
 	var p dossier.Page
 	err := sc.Scan(&p.BatchID, &p.Index, &p.SourceName, &p.SourcePage, &p.SourceKey, &p.SourceSHA, &p.Status, &p.Attempts,
 		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank, &p.OrientationUnsure)
@@ -182,7 +185,7 @@ func (s *SQLRecords) loadBatch(ctx context.Context, q querier, id string, withPa
 
 func (s *SQLRecords) loadPages(ctx context.Context, q querier, batchID string) ([]dossier.Page, error) {
 	rows, err := q.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE batch_id = ? ORDER BY idx`), batchID)
-	ps, err := collect(rows, err, scanPage)
+	ps, err := Collect(rows, err, scanPage)
 	if err != nil {
 		return nil, fmt.Errorf("storage: pages of %s: %w", batchID, err)
 	}
@@ -355,7 +358,7 @@ func (s *SQLRecords) ListBatches(ctx context.Context, f BatchFilter) ([]dossier.
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, f.Limit)
 	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
-	out, err := collect(rows, err, value(scanBatch))
+	out, err := Collect(rows, err, value(scanBatch))
 	if err != nil {
 		return nil, fmt.Errorf("storage: list batches: %w", err)
 	}
@@ -561,7 +564,7 @@ func (s *SQLRecords) RetryPage(ctx context.Context, batchID string, index int) e
 func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page, error) {
 	limit = pageLimit(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE status = ? ORDER BY updated_at, batch_id, idx LIMIT ?`), dossier.PageException, limit)
-	out, err := collect(rows, err, scanPage)
+	out, err := Collect(rows, err, scanPage)
 	if err != nil {
 		return nil, fmt.Errorf("storage: exceptions: %w", err)
 	}
@@ -573,7 +576,7 @@ func (s *SQLRecords) Exceptions(ctx context.Context, limit int) ([]dossier.Page,
 func (s *SQLRecords) ReviewPages(ctx context.Context, limit int) ([]dossier.Page, error) {
 	limit = pageLimit(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+pageCols+` FROM pages WHERE needs_review AND status = 'done' ORDER BY updated_at, batch_id, idx LIMIT ?`), limit)
-	out, err := collect(rows, err, scanPage)
+	out, err := Collect(rows, err, scanPage)
 	if err != nil {
 		return nil, fmt.Errorf("storage: review pages: %w", err)
 	}
@@ -621,7 +624,7 @@ func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (str
 
 const resultCols = `code, dossier_code, batch_id, title, blob_key, size, sha256, signer, pages, created_at`
 
-func scanResult(sc rowScanner) (*dossier.Result, error) {
+func scanResult(sc RowScanner) (*dossier.Result, error) {
 	var r dossier.Result
 	err := sc.Scan(&r.Code, &r.DossierCode, &r.BatchID, &r.Title, &r.Key, &r.Size, &r.SHA256, &r.Signer, &r.Pages, &r.CreatedAt)
 	if err != nil {
@@ -731,7 +734,7 @@ func (s *SQLRecords) ListResults(ctx context.Context, after string, limit int) (
 
 func (s *SQLRecords) results(ctx context.Context, q string, args ...any) ([]dossier.Result, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
-	out, err := collect(rows, err, value(scanResult))
+	out, err := Collect(rows, err, value(scanResult))
 	if err != nil {
 		return nil, fmt.Errorf("storage: results: %w", err)
 	}
@@ -751,7 +754,7 @@ func (s *SQLRecords) Dossier(ctx context.Context, code string) (*dossier.Dossier
 	}
 	d.CreatedAt = d.CreatedAt.UTC()
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+batchCols+` FROM batches WHERE dossier_code = ? ORDER BY created_at, id`), code)
-	if d.Batches, err = collect(rows, err, value(scanBatch)); err != nil {
+	if d.Batches, err = Collect(rows, err, value(scanBatch)); err != nil {
 		return nil, fmt.Errorf("storage: dossier %s: %w", code, err)
 	}
 	for i := range d.Batches {
@@ -785,7 +788,7 @@ type Upload struct {
 func (s *SQLRecords) TokenUploads(ctx context.Context, tokenID string, since time.Time) ([]Upload, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT b.created_at, COUNT(p.idx) FROM batches b JOIN pages p ON p.batch_id = b.id
 		WHERE b.token_id = ? AND b.created_at > ? GROUP BY b.id, b.created_at ORDER BY b.created_at`), tokenID, since.UTC())
-	out, err := collect(rows, err, func(sc rowScanner) (Upload, error) {
+	out, err := Collect(rows, err, func(sc RowScanner) (Upload, error) {
 		var u Upload
 		err := sc.Scan(&u.At, &u.Pages)
 		u.At = u.At.UTC()
@@ -808,7 +811,7 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 	limit = pageLimit(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+eventCols+` FROM events
 		WHERE delivered_at IS NULL AND id > ? ORDER BY id LIMIT ?`), afterID, limit)
-	out, err := collect(rows, err, scanEvent)
+	out, err := Collect(rows, err, scanEvent)
 	if err != nil {
 		return nil, fmt.Errorf("storage: pending events: %w", err)
 	}
@@ -817,7 +820,7 @@ func (s *SQLRecords) PendingEvents(ctx context.Context, afterID int64, limit int
 
 const eventCols = `id, kind, dossier_code, payload, created_at`
 
-func scanEvent(sc rowScanner) (dossier.Event, error) {
+func scanEvent(sc RowScanner) (dossier.Event, error) {
 	var (
 		e       dossier.Event
 		payload string
@@ -901,7 +904,7 @@ func (s *SQLRecords) ClaimSinkEvents(ctx context.Context, sink, holder string, l
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventCols+` FROM events e
 			WHERE delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.sink = ? AND d.event_id = e.id)
 			ORDER BY id LIMIT ?`), sink, limit)
-		out, err = collect(rows, err, scanEvent)
+		out, err = Collect(rows, err, scanEvent)
 		return err
 	})
 	if err != nil {

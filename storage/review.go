@@ -56,7 +56,7 @@ func (s *ReviewRecords) AddChange(ctx context.Context, c *dossier.ReviewChange, 
 // Changes returns the review log of a batch in order (none: empty).
 func (s *ReviewRecords) Changes(ctx context.Context, batchID string) ([]dossier.ReviewChange, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+reviewCols+` FROM review_changes WHERE batch_id = ? ORDER BY seq`), batchID)
-	out, err := collect(rows, err, scanReviewChange)
+	out, err := Collect(rows, err, scanReviewChange)
 	if err != nil {
 		return nil, fmt.Errorf("storage: review changes of %s: %w", batchID, err)
 	}
@@ -66,7 +66,7 @@ func (s *ReviewRecords) Changes(ctx context.Context, batchID string) ([]dossier.
 	return out, nil
 }
 
-func scanReviewChange(sc rowScanner) (dossier.ReviewChange, error) {
+func scanReviewChange(sc RowScanner) (dossier.ReviewChange, error) {
 	var c dossier.ReviewChange
 	err := sc.Scan(&c.ID, &c.BatchID, &c.Seq, &c.Kind, &c.Page, &c.Line, &c.Word, &c.OldText, &c.Text, &c.Degrees,
 		&c.Position, &c.Blank, &c.ImageKey, &c.ResultKey, &c.SourceSHA, &c.Reviewer, &c.TokenID, &c.CreatedAt)

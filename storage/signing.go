@@ -156,7 +156,7 @@ func (s *SigningRecords) AddAudit(ctx context.Context, a dossier.SigningAudit) e
 // Audit returns a request's history, oldest first.
 func (s *SigningRecords) Audit(ctx context.Context, id string) ([]dossier.SigningAudit, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT request_id, at, actor, action, detail, detail_vi FROM signing_audit WHERE request_id = ? ORDER BY id`), id)
-	out, err := collect(rows, err, func(sc rowScanner) (a dossier.SigningAudit, err error) {
+	out, err := Collect(rows, err, func(sc RowScanner) (a dossier.SigningAudit, err error) {
 		err = sc.Scan(&a.RequestID, &a.At, &a.Actor, &a.Action, &a.Detail, &a.DetailVI)
 		a.At = a.At.UTC()
 		return a, err
@@ -170,7 +170,7 @@ func (s *SigningRecords) Audit(ctx context.Context, id string) ([]dossier.Signin
 	return out, nil
 }
 
-func scanSigningRequest(r rowScanner) (*dossier.SigningRequest, error) {
+func scanSigningRequest(r RowScanner) (*dossier.SigningRequest, error) {
 	var q dossier.SigningRequest
 	var prepared string
 	var signed sql.NullTime

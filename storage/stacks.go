@@ -133,19 +133,19 @@ func updateOne(ctx context.Context, db *DB, what string, exists func() error, q 
 
 // queryAll runs q (with '?' placeholders) and scans every row with scan;
 // no rows is an empty slice, never nil (it is JSON for the API).
-func queryAll[T any](ctx context.Context, db *DB, what string, scan func(rowScanner) (*T, error), q string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, db *DB, what string, scan func(RowScanner) (*T, error), q string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, db.Rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %s: %w", what, err)
 	}
-	out, err := collect(rows, nil, value(scan))
+	out, err := Collect(rows, nil, value(scan))
 	if out == nil && err == nil {
 		out = []T{}
 	}
 	return out, err
 }
 
-func scanStackException(r rowScanner) (*dossier.StackException, error) {
+func scanStackException(r RowScanner) (*dossier.StackException, error) {
 	var e dossier.StackException
 	var pj, prj string
 	err := r.Scan(&e.ID, &e.StackID, &e.Station, &e.Operator, &e.Title, &e.DocumentType, &e.TokenID, &e.IdempotencyKey,

@@ -327,7 +327,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, SUM(batches), SUM(dossiers), SUM(pages), SUM(pages_done), SUM(review_pages),
 		SUM(exception_pages), SUM(results), SUM(result_pages) FROM stats_daily
 		WHERE `+where+` GROUP BY `+keyCol+` ORDER BY `+keyCol), args...)
-	out, err := collect(rows, err, func(sc rowScanner) (dossier.StatsRow, error) {
+	out, err := Collect(rows, err, func(sc RowScanner) (dossier.StatsRow, error) {
 		var r dossier.StatsRow
 		err := sc.Scan(&r.Key, &r.Batches, &r.Dossiers, &r.Pages, &r.PagesDone, &r.ReviewPages, &r.Exceptions, &r.Results, &r.ResultPages)
 		return r, err
@@ -366,7 +366,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		w, a := statsWhere(q.Station, dim, daySpans, only...)
 		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, bucket, SUM(n) FROM stats_durations
 			WHERE `+w+` GROUP BY `+keyCol+`, bucket`), a...)
-		cells, err = collect(rows, err, func(sc rowScanner) (cell, error) {
+		cells, err = Collect(rows, err, func(sc RowScanner) (cell, error) {
 			var c cell
 			err := sc.Scan(&c.key, &c.bucket, &c.n)
 			return c, err
@@ -378,7 +378,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	if len(periodSpans) > 0 {
 		w, a := statsWhere(q.Station, dim, periodSpans, only...)
 		rows, err = s.db.QueryContext(ctx, s.q(`SELECT val, counts FROM stats_hist WHERE `+w), a...)
-		packed, err := collect(rows, err, func(sc rowScanner) ([2]string, error) {
+		packed, err := Collect(rows, err, func(sc RowScanner) ([2]string, error) {
 			var v [2]string
 			err := sc.Scan(&v[0], &v[1])
 			return v, err

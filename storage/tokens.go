@@ -101,7 +101,7 @@ func (s *SQLRecords) IssueToken(ctx context.Context, req TokenRequest) (string, 
 
 const tokenCols = `t.id, t.role, t.name, t.created_at, t.revoked_at, t.expires_at`
 
-func scanToken(sc rowScanner, extra ...any) (*dossier.Token, error) {
+func scanToken(sc RowScanner, extra ...any) (*dossier.Token, error) {
 	var (
 		t                dossier.Token
 		role             string
@@ -169,7 +169,7 @@ func (s *SQLRecords) RevokeToken(ctx context.Context, id string) error {
 // Tokens lists all tokens (revoked ones included), oldest first.
 func (s *SQLRecords) Tokens(ctx context.Context) ([]dossier.Token, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens t ORDER BY t.created_at, t.id`)
-	out, err := collect(rows, err, value(func(sc rowScanner) (*dossier.Token, error) { return scanToken(sc) }))
+	out, err := Collect(rows, err, value(func(sc RowScanner) (*dossier.Token, error) { return scanToken(sc) }))
 	if err != nil {
 		return nil, fmt.Errorf("storage: list tokens: %w", err)
 	}

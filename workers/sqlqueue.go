@@ -256,21 +256,12 @@ type DeadJob struct {
 // DeadJobs lists the dead jobs of kind.
 func (q *SQLQueue) DeadJobs(ctx context.Context, kind string) ([]DeadJob, error) {
 	rows, err := q.db.QueryContext(ctx, q.db.Rebind(`SELECT id, kind, args, attempt, last_error FROM queue_jobs WHERE kind = ? AND state = ? ORDER BY id`), kind, jobDead)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DeadJob
-	for rows.Next() {
-		var j DeadJob
+	return storage.Collect(rows, err, func(sc storage.RowScanner) (j DeadJob, err error) {
 		var args string
-		if err := rows.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &j.Reason); err != nil {
-			return nil, err
-		}
+		err = sc.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &j.Reason)
 		j.Args = []byte(args)
-		out = append(out, j)
-	}
-	return out, rows.Err()
+		return j, err
+	})
 }
 
 // Close implements Queue. Deliveries still out keep their leases until

@@ -491,19 +491,10 @@ func pgBaseline(ctx context.Context, db *storage.DB, pages []index.PageText) (ra
 }
 
 func keys(rows *sql.Rows, err error) ([]string, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return storage.Collect(rows, err, func(sc storage.RowScanner) (k string, err error) {
+		err = sc.Scan(&k)
+		return k, err
+	})
 }
 
 func BenchmarkRelevance(b *testing.B) {

@@ -272,21 +272,14 @@ type querier interface {
 
 // scanCandidates reads rows of (id, result code, page, date).
 func scanCandidates(rows *sql.Rows, date func(any) (time.Time, error)) ([]candidate, error) {
-	defer rows.Close()
-	var out []candidate
-	for rows.Next() {
-		var c candidate
+	return storage.Collect(rows, nil, func(sc storage.RowScanner) (c candidate, err error) {
 		var d any
-		if err := rows.Scan(&c.id, &c.resultCode, &c.page, &d); err != nil {
-			return nil, err
+		if err := sc.Scan(&c.id, &c.resultCode, &c.page, &d); err != nil {
+			return c, err
 		}
-		var err error
-		if c.date, err = date(d); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		c.date, err = date(d)
+		return c, err
+	})
 }
 
 // hitPages fills res with the hits cands[offset:offset+PerPage] (their
@@ -317,20 +310,11 @@ func hitPages(ctx context.Context, db querier, res *Results, n Node, cands []can
 // and the count of countSQL's rows.
 func listPages(ctx context.Context, db querier, res *Results, pageSQL, countSQL string, args []any, date func(any) (time.Time, error)) (*Results, error) {
 	rows, err := db.QueryContext(ctx, pageSQL, args...)
+	cands, err := storage.Collect(rows, err, func(sc storage.RowScanner) (c candidate, err error) {
+		err = sc.Scan(&c.id)
+		return c, err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("index: list: %w", err)
-	}
-	var cands []candidate
-	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("index: list: %w", err)
-		}
-		cands = append(cands, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("index: list: %w", err)
 	}
 	if err := readHits(ctx, db, res, nil, cands, 0, date); err != nil {
