@@ -232,6 +232,14 @@ func TestDeskRevocation(t *testing.T) {
 			}
 			if tc.embedded {
 				pdftest.Preflight(t, path)
+				// sohoa verify says so too.
+				ca := filepath.Join(t.TempDir(), "ca.pem")
+				os.WriteFile(ca, r.CAPEM(), 0o644)
+				var out bytes.Buffer
+				err := runVerify(ctx, &env{stdout: &out, stderr: &out, log: testLogger(t), ui: ui{english: true}}, []string{"--trust", ca, path})
+				if err != nil || !strings.Contains(out.String(), "Revocation data in the file: OCSP 1, CRL 0") {
+					t.Errorf("sohoa verify: %v\n%s", err, out.String())
+				}
 			}
 		})
 	}

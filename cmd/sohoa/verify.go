@@ -157,6 +157,11 @@ func printReport(e *env, w io.Writer, name string, r *pdf.Report) {
 			}
 		}
 	}
+	if n := r.ValidationData; len(n) > 0 {
+		// The OCSP answers and CRLs kept in the file (/DSS): what was known
+		// of the signers' certificates when they signed.
+		fmt.Fprintf(w, "  %s: OCSP %d, CRL %d\n", e.ui.t("Dữ liệu kiểm tra thu hồi trong tệp", "Revocation data in the file"), n["ocsp"], n["crl"])
+	}
 	if len(r.Signatures) == 0 {
 		fmt.Fprintf(w, "  %s\n", e.ui.t("Không có chữ ký số", "No digital signature"))
 	}
