@@ -20,16 +20,21 @@ import (
 // (scope, dim, day, val): scope is "" for the whole system or a station
 // name for that desk's own figures (what a station token may see); dim is
 // "all" or the field a report groups by, val that field's value; day is a
-// period: a day "YYYY-MM-DD", a month "M:YYYY-MM" or a year "Y:YYYY" (the
-// prefixes keep each level apart when day strings are compared). Every
-// counted change adds to the rows of each dim, in both scopes, at the three
-// levels; a report over a range reads whole years and months where it can
-// and days only at its ends, so a year grouped by operator sums hundreds of
-// rows per operator, not 365 times as many. stats_durations (day cells, a
-// row per bucket) and stats_hist (month and year cells, one row holding
-// the cell's buckets) keep, in the same cells, a histogram of the time from
-// upload to signed result: a percentile over any range is read back from
+// period: a day "YYYY-MM-DD", a ten-day period "D:YYYY-MM-n" (n 1, 2, 3:
+// days 1-10, 11-20, 21 to the month's end, the Vietnamese "tuần" of
+// monthly reporting), a month "M:YYYY-MM" or a year "Y:YYYY" (the prefixes
+// keep each level apart when day strings are compared). Every counted
+// change adds to the rows of each dim, in both scopes, at the four levels;
+// a report over a range reads whole years, months and ten-day periods
+// where it can and days only at its ends, so a year grouped by operator
+// sums hundreds of rows per operator, not 365 times as many, and the last
+// 30 days at most 20 cells per operator, not 30. stats_hist keeps, in the same
+// cells, a histogram of the time from upload to signed result, one row per
+// cell holding its buckets: a percentile over any range is read back from
 // summed buckets, which a stored p50 per day could not give.
+// (stats_durations, a row per bucket, is only the recount's scratch table
+// since records version 9: a year's day cells by bucket were 20,000 rows
+// scattered over as many heap pages, seconds to read at 10 million pages.)
 //
 // What each counter counts, as of now, for the batches uploaded in that
 // period: batches, dossiers (first upload), pages accepted; of the batches
@@ -61,14 +66,22 @@ const statsCounters = `batches, dossiers, pages, pages_done, review_pages, excep
 // statsCell is one rollup row: scope, dim, val and period.
 type statsCell struct{ scope, dim, val, period string }
 
-// statsPeriods are the day's three levels: the day, its month, its year.
-func statsPeriods(day string) [3]string {
-	return [3]string{day, "M:" + day[:7], "Y:" + day[:4]}
+// statsPeriods are the day's four levels: the day, its ten days, its
+// month, its year.
+func statsPeriods(day string) [4]string {
+	n := "3"
+	switch {
+	case day[8:] <= "10":
+		n = "1"
+	case day[8:] <= "20":
+		n = "2"
+	}
+	return [4]string{day, "D:" + day[:7] + "-" + n, "M:" + day[:7], "Y:" + day[:4]}
 }
 
 // statsCells lists the cells of k: every dim for the whole system, and
 // again for the station's own scope when the batch names one, each at the
-// three levels of the upload day. The order is fixed (see statsDims).
+// four levels of the upload day. The order is fixed (see statsDims).
 func statsCells(k statsKey) []statsCell {
 	var out []statsCell
 	scopes := []string{""}
@@ -138,41 +151,17 @@ func (s *SQLRecords) countBatchPages(ctx context.Context, tx *sql.Tx, id string,
 	return s.bumpStats(ctx, tx, k, d)
 }
 
-// bumpDuration counts in k's cells one result signed at t: the day cells
-// in stats_durations, a row per bucket; the month and year cells in
-// stats_hist, one row per cell holding all its buckets (see statsHistSQL).
+// bumpDuration counts in k's cells one result signed at t: one upsert of
+// every cell's histogram in stats_hist (see statsHistSQL).
 func (s *SQLRecords) bumpDuration(ctx context.Context, tx *sql.Tx, k statsKey, t time.Time) error {
-	bucket := durationBucket(k.uploaded, t)
-	var (
-		days, periods []statsCell
-		args          []any
-	)
-	for _, c := range statsCells(k) {
-		if c.period > "A" {
-			periods = append(periods, c)
-		} else {
-			days = append(days, c)
-		}
-	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO stats_durations (scope, dim, val, day, bucket, n) VALUES `)
-	for i, c := range days {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, 1)")
-		args = append(args, c.scope, c.dim, c.val, c.period, bucket)
-	}
-	b.WriteString(` ON CONFLICT (scope, dim, day, val, bucket) DO UPDATE SET n = stats_durations.n + excluded.n`)
-	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-		return err
-	}
+	key := strconv.Itoa(durationBucket(k.uploaded, t))
 	h := statsHistSQL[s.db.Dialect]
-	b.Reset()
-	args = args[:0]
+	var (
+		b    strings.Builder
+		args []any
+	)
 	b.WriteString(`INSERT INTO stats_hist (scope, dim, val, day, counts) VALUES `)
-	key := strconv.Itoa(bucket)
-	for i, c := range periods {
+	for i, c := range statsCells(k) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -189,7 +178,7 @@ func (s *SQLRecords) bumpDuration(ctx context.Context, tx *sql.Tx, k statsKey, t
 // a JSON object from bucket to count (JSONB in PostgreSQL, JSON text in
 // SQLite). A year report grouped by operator reads 400 × 12 such rows
 // where a row per bucket made it read 50 times as many (over a second at
-// 10 million pages; see BenchmarkStatsPostgres). first is the counts of a
+// 10 million pages; see BenchmarkStatsPostgres), and a year by day 366. first is the counts of a
 // new cell (one result in bucket ?), add the upsert's new counts of an
 // existing cell, with addArgs its arguments, and agg the aggregate that
 // packs (bucket, n) rows into counts.
@@ -279,22 +268,59 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	if q.Agency != "" && q.Group != dossier.GroupDay {
 		return nil, fmt.Errorf("storage: stats: an agency is asked for by day only, not by %s", q.Group)
 	}
+	for _, d := range []string{q.From, q.To} {
+		if _, err := time.Parse(time.DateOnly, d); d != "" && err != nil {
+			return nil, fmt.Errorf("storage: stats: day %q is not YYYY-MM-DD", d)
+		}
+	}
+	var st *dossier.Stats
+	err := s.statsRead(ctx, func(db querier) error {
+		var err error
+		st, err = s.report(ctx, db, q)
+		return err
+	})
+	return st, err
+}
+
+// statsRead runs a report's queries. On PostgreSQL they run in one
+// read-only transaction, so that the counters and the histograms come
+// from the same snapshot, with JIT compilation off: the planner's cost of
+// a year's rollup rows is above jit_above_cost, and compiling the plan
+// took longer than running it (BenchmarkStatsPostgres). On SQLite they run
+// on the pool: a transaction there begins IMMEDIATE, taking the writers'
+// lock, and each statement reads a consistent snapshot of the WAL anyway.
+func (s *SQLRecords) statsRead(ctx context.Context, fn func(db querier) error) error {
+	if s.db.Dialect != Postgres {
+		return fn(s.db)
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return fmt.Errorf("storage: stats: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+		return fmt.Errorf("storage: stats: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// report reads the report q (checked by Stats) through db.
+func (s *SQLRecords) report(ctx context.Context, db querier, q StatsQuery) (*dossier.Stats, error) {
 	from, to := q.From, q.To
 	for _, d := range []*string{&from, &to} {
-		if *d == "" {
-			continue
+		if *d != "" {
+			t, _ := time.Parse(time.DateOnly, *d)
+			*d = t.Format(time.DateOnly)
 		}
-		t, err := time.Parse(time.DateOnly, *d)
-		if err != nil {
-			return nil, fmt.Errorf("storage: stats: day %q is not YYYY-MM-DD", *d)
-		}
-		*d = t.Format(time.DateOnly)
 	}
 	// Open ends close on the first and last day counted ('A' sorts after
 	// every day and before the month and year rows).
 	if from == "" || to == "" {
 		var lo, hi sql.NullString
-		if err := s.db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day) FROM stats_daily WHERE scope = ? AND dim = 'all' AND day < 'A'`),
+		if err := db.QueryRowContext(ctx, s.q(`SELECT MIN(day), MAX(day) FROM stats_daily WHERE scope = ? AND dim = 'all' AND day < 'A'`),
 			q.Station).Scan(&lo, &hi); err != nil {
 			return nil, fmt.Errorf("storage: stats: %w", err)
 		}
@@ -324,7 +350,7 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		dim, only = "agency", []string{q.Agency}
 	}
 	where, args := statsWhere(q.Station, dim, spans, only...)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, SUM(batches), SUM(dossiers), SUM(pages), SUM(pages_done), SUM(review_pages),
+	rows, err := db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, SUM(batches), SUM(dossiers), SUM(pages), SUM(pages_done), SUM(review_pages),
 		SUM(exception_pages), SUM(results), SUM(result_pages) FROM stats_daily
 		WHERE `+where+` GROUP BY `+keyCol+` ORDER BY `+keyCol), args...)
 	out, err := Collect(rows, err, func(sc RowScanner) (dossier.StatsRow, error) {
@@ -335,11 +361,6 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 	if err != nil {
 		return nil, fmt.Errorf("storage: stats: %w", err)
 	}
-	type cell struct {
-		key       string
-		bucket, n int64
-	}
-	var cells []cell
 	// Each key's histogram, summed over its cells (a year report by
 	// operator adds a few hundred thousand buckets: arrays, not maps).
 	perKey, total := map[string]*[statsBuckets]int64{}, map[int64]int64{}
@@ -353,47 +374,19 @@ func (s *SQLRecords) Stats(ctx context.Context, q StatsQuery) (*dossier.Stats, e
 		a[b] += n
 		total[b] += n
 	}
-	// Days from stats_durations, months and years from stats_hist.
-	var daySpans, periodSpans [][2]string
-	for _, sp := range spans {
-		if sp[0] > "A" {
-			periodSpans = append(periodSpans, sp)
-		} else {
-			daySpans = append(daySpans, sp)
-		}
+	rows, err = db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, counts FROM stats_hist WHERE `+where), args...)
+	packed, err := Collect(rows, err, func(sc RowScanner) ([2]string, error) {
+		var v [2]string
+		err := sc.Scan(&v[0], &v[1])
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: stats histograms: %w", err)
 	}
-	if len(daySpans) > 0 {
-		w, a := statsWhere(q.Station, dim, daySpans, only...)
-		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+keyCol+`, bucket, SUM(n) FROM stats_durations
-			WHERE `+w+` GROUP BY `+keyCol+`, bucket`), a...)
-		cells, err = Collect(rows, err, func(sc RowScanner) (cell, error) {
-			var c cell
-			err := sc.Scan(&c.key, &c.bucket, &c.n)
-			return c, err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("storage: stats durations: %w", err)
+	for _, p := range packed {
+		if err := eachBucket(p[1], func(b, n int64) { addBucket(p[0], b, n) }); err != nil {
+			return nil, fmt.Errorf("storage: stats histogram of %s: %w", p[0], err)
 		}
-	}
-	if len(periodSpans) > 0 {
-		w, a := statsWhere(q.Station, dim, periodSpans, only...)
-		rows, err = s.db.QueryContext(ctx, s.q(`SELECT val, counts FROM stats_hist WHERE `+w), a...)
-		packed, err := Collect(rows, err, func(sc RowScanner) ([2]string, error) {
-			var v [2]string
-			err := sc.Scan(&v[0], &v[1])
-			return v, err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("storage: stats histograms: %w", err)
-		}
-		for _, p := range packed {
-			if err := eachBucket(p[1], func(b, n int64) { addBucket(p[0], b, n) }); err != nil {
-				return nil, fmt.Errorf("storage: stats histogram of %s: %w", p[0], err)
-			}
-		}
-	}
-	for _, c := range cells {
-		addBucket(c.key, c.bucket, c.n)
 	}
 	hists := map[string][][2]int64{}
 	for k, a := range perKey {
@@ -516,8 +509,9 @@ func statsWhere(scope, dim string, spans [][2]string, val ...string) (string, []
 }
 
 // statsSpans splits the days from..to (inclusive, YYYY-MM-DD) into the
-// fewest rollup periods: whole years ("Y:YYYY"), whole months ("M:YYYY-MM")
-// and runs of days, each an inclusive range of period strings.
+// fewest rollup periods: whole years ("Y:YYYY"), whole months ("M:YYYY-MM"),
+// whole ten-day periods ("D:YYYY-MM-n") and runs of days, each an
+// inclusive range of period strings.
 func statsSpans(from, to string) [][2]string {
 	f, _ := time.Parse(time.DateOnly, from)
 	t, _ := time.Parse(time.DateOnly, to)
@@ -531,6 +525,10 @@ func statsSpans(from, to string) [][2]string {
 		case d.Day() == 1 && !d.AddDate(0, 1, -1).After(t):
 			out = append(out, [2]string{"M:" + d.Format("2006-01"), "M:" + d.Format("2006-01")})
 			d = d.AddDate(0, 1, 0)
+		case (d.Day() == 1 || d.Day() == 11 || d.Day() == 21) && !tenDaysEnd(d).After(t):
+			p := statsPeriods(day(d))[1]
+			out = append(out, [2]string{p, p})
+			d = tenDaysEnd(d).AddDate(0, 0, 1)
 		default:
 			if n := len(out); n > 0 && out[n-1][0] < "A" && out[n-1][1] == day(d.AddDate(0, 0, -1)) {
 				out[n-1][1] = day(d) // extends the run of days before
@@ -541,6 +539,15 @@ func statsSpans(from, to string) [][2]string {
 		}
 	}
 	return out
+}
+
+// tenDaysEnd is the last day of the ten-day period that starts on d (the
+// 1st, 11th or 21st): the 10th, the 20th or the month's last day.
+func tenDaysEnd(d time.Time) time.Time {
+	if d.Day() == 21 {
+		return time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC)
+	}
+	return d.AddDate(0, 0, 9)
 }
 
 // finishRow derives the rate and the backlog from the counters.
@@ -565,10 +572,10 @@ func (s *SQLRecords) RebuildStats(ctx context.Context) error {
 	return nil
 }
 
-// rebuildStatsTmpl recounts stats_daily and stats_durations from batches,
+// rebuildStatsTmpl recounts stats_daily and stats_hist from batches,
 // pages and results, with the same rules as the incremental counting:
-// {day} is the upload day in Vietnam time ({period} its day, month or
-// year row), {ms} the whole milliseconds from
+// {day} is the upload day in Vietnam time ({period} its day, ten-day,
+// month or year row), {ms} the whole milliseconds from
 // upload to result (each time rounded to the millisecond), {log2} its
 // binary logarithm (exact at powers of two, as Go's math.Log2).
 const rebuildStatsTmpl = `
@@ -601,7 +608,7 @@ SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
 FROM b
 CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
 CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
-CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
+CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 't' UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
 WHERE sc.s = 0 OR b.station <> ''
 GROUP BY 1, 2, 3, 4;
 WITH b AS MATERIALIZED (
@@ -619,25 +626,27 @@ SELECT CASE WHEN sc.s = 1 THEN b.station ELSE '' END, k.dim,
 FROM b
 CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'agency' UNION ALL SELECT 'station' UNION ALL SELECT 'operator' UNION ALL SELECT 'document_type') k
 CROSS JOIN (SELECT 0 AS s UNION ALL SELECT 1) sc
-CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
+CROSS JOIN (SELECT 'd' AS l UNION ALL SELECT 't' UNION ALL SELECT 'm' UNION ALL SELECT 'y') lv
 WHERE sc.s = 0 OR b.station <> ''
 GROUP BY 1, 2, 3, 4, 5;
 CREATE TABLE IF NOT EXISTS stats_hist (
 	scope TEXT NOT NULL,
 	dim TEXT NOT NULL,
 	val TEXT NOT NULL,
-	day TEXT NOT NULL, -- a month "M:YYYY-MM" or a year "Y:YYYY"
+	day TEXT NOT NULL, -- a period, as in stats_daily
 	counts {json} NOT NULL, -- {"<bucket>": n, ...}
 	PRIMARY KEY (scope, dim, day, val)
 );
 DELETE FROM stats_hist;
 INSERT INTO stats_hist (scope, dim, val, day, counts)
-SELECT scope, dim, val, day, {jsonagg} FROM stats_durations WHERE day > 'A' GROUP BY scope, dim, val, day;
-DELETE FROM stats_durations WHERE day > 'A';
+SELECT scope, dim, val, day, {jsonagg} FROM stats_durations GROUP BY scope, dim, val, day;
+DELETE FROM stats_durations;
 `
 
 // statsPeriodSQL is the period of the level lv.l of the day b.day.
-const statsPeriodSQL = `CASE lv.l WHEN 'd' THEN b.day WHEN 'm' THEN 'M:' || substr(b.day, 1, 7) ELSE 'Y:' || substr(b.day, 1, 4) END`
+const statsPeriodSQL = `CASE lv.l WHEN 'd' THEN b.day
+	WHEN 't' THEN 'D:' || substr(b.day, 1, 7) || CASE WHEN substr(b.day, 9, 2) <= '10' THEN '-1' WHEN substr(b.day, 9, 2) <= '20' THEN '-2' ELSE '-3' END
+	WHEN 'm' THEN 'M:' || substr(b.day, 1, 7) ELSE 'Y:' || substr(b.day, 1, 4) END`
 
 var rebuildStatsSQL = map[Dialect]string{
 	SQLite: strings.NewReplacer("{period}", statsPeriodSQL, "{json}", statsHistSQL[SQLite].json, "{jsonagg}", statsHistSQL[SQLite].agg,

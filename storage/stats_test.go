@@ -283,7 +283,7 @@ func TestStatsPeriods(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, rg := range [][2]string{{"", ""}, {"2026-01-01", "2026-12-31"}, {"2025-12-01", "2026-02-28"}, {"2025-11-25", "2027-01-05"},
-			{"2026-03-15", "2026-04-14"}, {"2026-01-31", "2026-01-31"}, {"2024-01-01", "2025-11-30"}} {
+			{"2026-03-15", "2026-04-14"}, {"2026-11-02", "2026-12-01"}, {"2026-02-21", "2026-02-28"}, {"2026-01-31", "2026-01-31"}, {"2024-01-01", "2025-11-30"}} {
 			byDay := mustStats(t, ctx, r, storage.StatsQuery{From: rg[0], To: rg[1], Group: dossier.GroupDay})
 			byStation := mustStats(t, ctx, r, storage.StatsQuery{From: rg[0], To: rg[1], Group: dossier.GroupStation})
 			if byDay.Total != byStation.Total || byDay.Total.Batches == 0 {

@@ -80,6 +80,13 @@ func PostgresURL(t testing.TB) string {
 		db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
 		db.Close()
 	})
+	return SchemaURL(t, base, schema)
+}
+
+// SchemaURL is the PostgreSQL URL base with its search_path set to schema
+// (then public, where extensions such as unaccent live).
+func SchemaURL(t testing.TB, base, schema string) string {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
