@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -313,14 +312,15 @@ func (db *DB) Migrate(ctx context.Context, component string, ms []Migration) err
 			return fmt.Errorf("storage: migrate %s: version %d has no %s SQL", component, m.Version, db.Dialect)
 		}
 	}
-	h := fnv.New64a()
-	h.Write([]byte("sohoa.migrate"))
-	lockKey := int64(h.Sum64() >> 1)
 	for {
 		done := false
 		err := db.Tx(ctx, func(tx *sql.Tx) error {
 			if db.Dialect == Postgres {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+				// One lock per schema: the advisory lock is the whole
+				// database's, and a long migration (a recount of millions
+				// of pages) must not hold up the installations and tests
+				// that live in its other schemas.
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('sohoa.migrate:' || current_schema(), 0))`); err != nil {
 					return err
 				}
 			}

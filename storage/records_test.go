@@ -110,6 +110,45 @@ func TestMigrateConcurrent(t *testing.T) {
 	}
 }
 
+// TestMigrateSchemasApart: a migration held up in one PostgreSQL schema
+// (a recount of millions of pages takes minutes) does not hold up the
+// migrations of another schema in the same database.
+func TestMigrateSchemasApart(t *testing.T) {
+	ctx := context.Background()
+	a, b := storagetest.OpenDB(t, storage.Postgres), storagetest.OpenDB(t, storage.Postgres)
+	// The gate: a session holds advisory lock 4242, on which schema a's
+	// migration step waits.
+	gate, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Close()
+	if _, err := gate.ExecContext(ctx, `SELECT pg_advisory_lock(4242)`); err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan error, 1)
+	go func() {
+		held <- a.Migrate(ctx, "held", []storage.Migration{{Version: 1, SQL: map[storage.Dialect]string{storage.Postgres: `SELECT pg_advisory_xact_lock(4242)`}}})
+	}()
+	for waiting := false; !waiting; {
+		if err := a.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted)`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := storage.OpenRecords(bctx, b); err != nil {
+		t.Fatalf("schema b's migration while schema a's is held: %v", err)
+	}
+	if _, err := gate.ExecContext(ctx, `SELECT pg_advisory_unlock(4242)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-held; err != nil {
+		t.Fatalf("schema a's migration: %v", err)
+	}
+}
+
 func TestCreateBatch(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, ctx context.Context, r *storage.SQLRecords) {
 		b1 := mustCreate(t, ctx, r, newBatch(dossierCode, "tokA", "key-1", "fp-1", 3))
