@@ -351,11 +351,11 @@ func (c *Client) Batch(ctx context.Context, id string) (*dossier.Batch, error) {
 }
 
 // Stats fetches the volume report (GET /v1/stats): days from and to
-// (YYYY-MM-DD, "" for open), group, and for an admin one station ("" for
-// all).
-func (c *Client) Stats(ctx context.Context, from, to string, group dossier.StatsGroup, station string) (*dossier.Stats, error) {
+// (YYYY-MM-DD, "" for open), group, for an admin one station ("" for
+// all), and with group day one agency's daily series ("" for all).
+func (c *Client) Stats(ctx context.Context, from, to string, group dossier.StatsGroup, station, agency string) (*dossier.Stats, error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"from": from, "to": to, "group": string(group), "station": station} {
+	for k, v := range map[string]string{"from": from, "to": to, "group": string(group), "station": station, "agency": agency} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -18,8 +18,8 @@ import (
 // runStats: sohoa stats prints the volume report (GET /v1/stats) as a
 // table, CSV or JSON, from a server or the local store.
 func runStats(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("stats", e.ui.t("Cách dùng: sohoa stats "+sourceUsageVI+" [--from NGÀY] [--to NGÀY] [--group NHÓM] [--csv | --json]",
-		"Usage: sohoa stats "+sourceUsageEN+" [--from DAY] [--to DAY] [--group GROUP] [--csv | --json]")+"\n"+
+	fs := e.flagSet("stats", e.ui.t("Cách dùng: sohoa stats "+sourceUsageVI+" [--from NGÀY] [--to NGÀY] [--group NHÓM] [--station QUẦY] [--agency MÃ_CQ] [--csv | --json]",
+		"Usage: sohoa stats "+sourceUsageEN+" [--from DAY] [--to DAY] [--group GROUP] [--station STATION] [--agency CODE] [--csv | --json]")+"\n"+
 		e.ui.t("Số liệu công việc theo ngày tải lên (giờ Việt Nam): lô, hồ sơ, trang, tỉ lệ trang cần xem lại, trang lỗi, kết quả đã ký, tồn đọng, thời gian từ lúc tải lên đến khi có kết quả ký số (trung vị p50 và p95).\n"+
 			"Mã quầy (station) chỉ xem được số liệu của chính quầy; mã quản trị (admin) xem tất cả.",
 			"Work by upload day (Vietnam time): batches, dossiers, pages, rate of pages to review, failed pages, signed results, backlog, time from upload to signed result (median p50 and p95).\n"+
@@ -31,6 +31,8 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	group := fs.String("group", "day", e.ui.t("nhóm theo: day (ngày), agency (cơ quan), station (quầy), operator (cán bộ), document_type (loại giấy tờ)",
 		"group by: day, agency, station, operator, document_type"))
 	station := fs.String("station", "", e.ui.t("chỉ một quầy", "one station only"))
+	agency := fs.String("agency", "", e.ui.t("chỉ một cơ quan, theo ngày (với --group day): chuỗi số liệu hằng ngày của cơ quan đó",
+		"one agency only, by day (with --group day): that agency's daily series"))
 	asCSV := fs.Bool("csv", false, e.ui.t("in dạng CSV (cột theo tên trường của GET /v1/stats, dòng cuối là tổng)", "print CSV (columns named as the fields of GET /v1/stats, the last row the total)"))
 	asJSON := fs.Bool("json", false, e.ui.t("in dạng JSON (như GET /v1/stats)", "print JSON (as GET /v1/stats)"))
 	pos, err := parseInterspersed(fs, args)
@@ -43,10 +45,13 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	if *asCSV && *asJSON {
 		return usageError{e.ui.t("chỉ dùng một trong --csv và --json", "give either --csv or --json, not both")}
 	}
-	q := storage.StatsQuery{From: *from, To: *to, Group: dossier.StatsGroup(*group), Station: *station}
+	q := storage.StatsQuery{From: *from, To: *to, Group: dossier.StatsGroup(*group), Station: *station, Agency: *agency}
 	if !dossier.ValidStatsGroup(q.Group) {
 		return usageError{e.ui.t("--group phải là một trong: day, agency, station, operator, document_type",
 			"--group must be one of: day, agency, station, operator, document_type")}
+	}
+	if q.Agency != "" && q.Group != dossier.GroupDay {
+		return usageError{e.ui.t("--agency chỉ dùng với --group day", "--agency goes with --group day only")}
 	}
 	for _, d := range []struct{ flag, v string }{{"--from", q.From}, {"--to", q.To}} {
 		if _, err := time.Parse(time.DateOnly, d.v); d.v != "" && err != nil {
@@ -57,7 +62,9 @@ func runStats(ctx context.Context, e *env, args []string) error {
 		return usageError{e.ui.t("--to đứng trước --from", "--to is before --from")}
 	}
 	st, err := readSource(ctx, e, src,
-		func(c *ingest.Client) (*dossier.Stats, error) { return c.Stats(ctx, q.From, q.To, q.Group, q.Station) },
+		func(c *ingest.Client) (*dossier.Stats, error) {
+			return c.Stats(ctx, q.From, q.To, q.Group, q.Station, q.Agency)
+		},
 		func(recs *storage.SQLRecords) (*dossier.Stats, error) { return recs.Stats(ctx, q) })
 	if err != nil {
 		return err
@@ -113,6 +120,9 @@ func printStats(w io.Writer, u ui, st *dossier.Stats) {
 	}
 	if st.Station != "" {
 		span += u.t(" · quầy ", " · station ") + st.Station
+	}
+	if st.Agency != "" {
+		span += u.t(" · cơ quan ", " · agency ") + st.Agency
 	}
 	fmt.Fprintf(w, u.t("Số liệu theo ngày tải lên (giờ Việt Nam), %s\n", "Work by upload day (Vietnam time), %s\n"), span)
 	if len(st.Rows) == 0 {

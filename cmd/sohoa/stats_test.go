@@ -106,7 +106,15 @@ func TestStatsCommand(t *testing.T) {
 	if code, out, _ := runCmd(t, "stats", "--data", data, "--from", "2020-01-01", "--to", "2020-12-31"); code != 0 || !strings.Contains(out, "No batch") {
 		t.Errorf("2020: exit %d:\n%s", code, out)
 	}
-	for _, bad := range [][]string{{"--group", "province"}, {"--from", "1/12/2026"}, {"--from", "2026-12-02", "--to", "2026-12-01"}, {"--csv", "--json"}, {"extra"}} {
+	// One agency's daily series: every upload is agency 000.00.31.H33's,
+	// none another's.
+	for agency, want := range map[string]string{"000.00.31.H33": "Total,3,3,9,", "000.00.07.H26": "Total,0,0,0,"} {
+		code, out, errs := runCmd(t, "stats", "--data", data, "--agency", agency, "--csv")
+		if code != 0 || !strings.Contains(out, "\n"+want) {
+			t.Errorf("--agency %s: exit %d (%s), want a total line %q:\n%s", agency, code, errs, want, out)
+		}
+	}
+	for _, bad := range [][]string{{"--group", "station", "--agency", "000.00.31.H33"}, {"--group", "province"}, {"--from", "1/12/2026"}, {"--from", "2026-12-02", "--to", "2026-12-01"}, {"--csv", "--json"}, {"extra"}} {
 		if code, _, errs := runCmd(t, append([]string{"stats", "--data", data}, bad...)...); code != 2 {
 			t.Errorf("%v: exit %d (%s), want 2", bad, code, errs)
 		}
