@@ -260,17 +260,13 @@ func (w *documentWorker) indexDone(ctx context.Context, b *dossier.Batch) error 
 	if err != nil {
 		return fmt.Errorf("load result %s: %w", b.ResultCode, err)
 	}
-	src, err := r.documentPages(ctx, b)
+	log, err := r.reviewLog(ctx, b)
 	if err != nil {
 		return err
 	}
-	texts := make([]string, src.Len())
-	for i := range texts {
-		res, err := src.reading(ctx, i)
-		if err != nil {
-			return err
-		}
-		texts[i] = res.Text
+	texts, err := index.DocumentTexts(ctx, r.cfg.Blobs, b, log)
+	if err != nil {
+		return fmt.Errorf("texts of %s: %w", res.Code, err)
 	}
 	if err := r.cfg.Index.Add(ctx, index.DocumentPages(b, *res, texts)); err != nil {
 		return fmt.Errorf("index %s: %w", res.Code, err)
@@ -295,18 +291,27 @@ func exceptionSummary(b *dossier.Batch) string {
 // documentPages is the pages of b's document as its review (if any) left
 // them: the source the document job assembles and indexes.
 func (r *Runner) documentPages(ctx context.Context, b *dossier.Batch) (*blobPages, error) {
-	var log []dossier.ReviewChange
-	if r.cfg.Review != nil {
-		var err error
-		if log, err = r.cfg.Review.Changes(ctx, b.ID); err != nil {
-			return nil, fmt.Errorf("review of %s: %w", b.ID, err)
-		}
+	log, err := r.reviewLog(ctx, b)
+	if err != nil {
+		return nil, err
 	}
 	pages, _, err := review.Apply(b.Pages, log)
 	if err != nil {
 		return nil, backoff.Permanent(fmt.Errorf("review of %s: %w", b.ID, err))
 	}
 	return &blobPages{blobs: r.cfg.Blobs, pages: pages}, nil
+}
+
+// reviewLog is b's review log (none without a review store).
+func (r *Runner) reviewLog(ctx context.Context, b *dossier.Batch) ([]dossier.ReviewChange, error) {
+	if r.cfg.Review == nil {
+		return nil, nil
+	}
+	log, err := r.cfg.Review.Changes(ctx, b.ID)
+	if err != nil {
+		return nil, fmt.Errorf("review of %s: %w", b.ID, err)
+	}
+	return log, nil
 }
 
 // blobPages is a pdf.PageSource reading each page's image and OCR result
@@ -356,15 +361,6 @@ func (s *blobPages) record(ctx context.Context, i int) (*pageRecord, error) {
 		return nil, err
 	}
 	return rec, nil
-}
-
-// reading returns the i-th page's corrected reading.
-func (s *blobPages) reading(ctx context.Context, i int) (ocr.Result, error) {
-	rec, err := s.record(ctx, i)
-	if err != nil {
-		return ocr.Result{}, err
-	}
-	return rec.Result, nil
 }
 
 // Page returns the i-th page, 0-based.

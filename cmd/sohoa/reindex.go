@@ -11,10 +11,11 @@ import (
 )
 
 // runReindex: sohoa reindex [--data DIR | --db URL --s3 URL] rebuilds the
-// search index from the stored OCR results of every linked result.
+// search index from the stored OCR results of every linked result, as
+// the officials' review corrected them.
 func runReindex(ctx context.Context, e *env, args []string) error {
 	fs := e.flagSet("reindex", e.ui.t("Cách dùng: sohoa reindex [--data THƯ_MỤC | --db URL --s3 URL]", "Usage: sohoa reindex [--data DIR | --db URL --s3 URL]")+"\n"+
-		e.ui.t("Dựng lại chỉ mục tra cứu từ kết quả OCR đã lưu của mọi kết quả đã liên kết.", "Rebuilds the search index from the stored OCR results of every linked result."))
+		e.ui.t("Dựng lại chỉ mục tra cứu từ kết quả OCR đã lưu của mọi kết quả đã liên kết, với các chữ cán bộ đã sửa khi rà soát.", "Rebuilds the search index from the stored OCR results of every linked result, with the corrections officials made in review."))
 	data := fs.String("data", envOr("SOHOA_DATA", "sohoa-data"), e.ui.t("thư mục dữ liệu của chế độ nhúng", "data folder of the embedded mode"))
 	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
 	s3URL := fs.String("s3", os.Getenv("SOHOA_S3"), e.ui.t("MinIO (http://KHÓA:BÍ_MẬT@máy:cổng/bucket; biến SOHOA_S3)", "MinIO URL (http://KEY:SECRET@host:port/bucket; env SOHOA_S3)"))
@@ -48,12 +49,16 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	reviews, err := storage.OpenReviewRecords(ctx, sdb)
+	if err != nil {
+		return err
+	}
 	idx, err := index.Open(ctx, sdb)
 	if err != nil {
 		return err
 	}
 	start, last := time.Now(), time.Now()
-	nres, npages, err := index.Rebuild(ctx, idx, recs, blobs, func(r, p int) {
+	nres, npages, err := index.Rebuild(ctx, idx, recs, reviews, blobs, func(r, p int) {
 		if time.Since(last) > 5*time.Second {
 			last = time.Now()
 			e.log.Info("reindexing", "results", r, "pages", p)

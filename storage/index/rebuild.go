@@ -9,13 +9,23 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ingest/review"
+	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
 )
 
 // pageResult is the part of a stored OCR result (the JSON of ocr.Result
-// under dossier.Page.ResultKey) that the index needs.
+// under dossier.Page.ResultKey) that the index needs of a page nobody
+// corrected.
 type pageResult struct {
 	Text string `json:"text"`
+}
+
+// ReviewLog is the officials' review of documents before signing
+// (*storage.ReviewRecords implements it): Changes returns a batch's log
+// in order, empty when none.
+type ReviewLog interface {
+	Changes(ctx context.Context, batchID string) ([]dossier.ReviewChange, error)
 }
 
 // ResultSource is what Rebuild reads of the record store;
@@ -52,11 +62,13 @@ func DocumentPages(b *dossier.Batch, r dossier.Result, texts []string) []PageTex
 }
 
 // Rebuild indexes again every linked result from the stored OCR results:
-// for each result (ResultSource.ListResults), the pages of its batch in
-// order, mapped by DocumentPages as the document worker maps them. It
+// for each result (ResultSource.ListResults), the pages of its document
+// as the review (reviews; nil when there is none) left them, read by
+// DocumentTexts and mapped by DocumentPages as the document worker
+// does, so a corrected word is found and the word OCR misread is not. It
 // returns how many results and pages it indexed; progress, when not nil,
 // is called after each result.
-func Rebuild(ctx context.Context, idx Index, recs ResultSource, blobs storage.Blobs, progress func(results, pages int)) (nres, npages int, err error) {
+func Rebuild(ctx context.Context, idx Index, recs ResultSource, reviews ReviewLog, blobs storage.Blobs, progress func(results, pages int)) (nres, npages int, err error) {
 	const listSize = 200
 	after := ""
 	for {
@@ -65,7 +77,7 @@ func Rebuild(ctx context.Context, idx Index, recs ResultSource, blobs storage.Bl
 			return nres, npages, fmt.Errorf("index: rebuild: list results after %q: %w", after, err)
 		}
 		for _, r := range list {
-			pages, err := resultPages(ctx, recs, blobs, r)
+			pages, err := resultPages(ctx, recs, reviews, blobs, r)
 			if err != nil {
 				return nres, npages, fmt.Errorf("index: rebuild %s: %w", r.Code, err)
 			}
@@ -86,34 +98,75 @@ func Rebuild(ctx context.Context, idx Index, recs ResultSource, blobs storage.Bl
 }
 
 // resultPages reads the page texts of one result.
-func resultPages(ctx context.Context, recs ResultSource, blobs storage.Blobs, r dossier.Result) ([]PageText, error) {
+func resultPages(ctx context.Context, recs ResultSource, reviews ReviewLog, blobs storage.Blobs, r dossier.Result) ([]PageText, error) {
 	b, err := recs.Batch(ctx, r.BatchID)
 	if err != nil {
 		return nil, fmt.Errorf("batch %s: %w", r.BatchID, err)
 	}
-	texts := make([]string, len(b.Pages))
+	var log []dossier.ReviewChange
+	if reviews != nil {
+		if log, err = reviews.Changes(ctx, b.ID); err != nil {
+			return nil, fmt.Errorf("review of %s: %w", b.ID, err)
+		}
+	}
+	texts, err := DocumentTexts(ctx, blobs, b, log)
+	if err != nil {
+		return nil, err
+	}
+	return DocumentPages(b, r, texts), nil
+}
+
+// DocumentTexts reads the text of each page of b's document as its
+// review log left it: pages in the document's order, deleted ones left
+// out, a page marked blank empty, corrected words and lines in place of
+// what OCR read, a re-scan's reading in place of the old page's. Index
+// them with DocumentPages. A page without an OCR result (excepted) is "".
+func DocumentTexts(ctx context.Context, blobs storage.Blobs, b *dossier.Batch, log []dossier.ReviewChange) ([]string, error) {
+	doc, _, err := review.Apply(b.Pages, log)
+	if err != nil {
+		return nil, fmt.Errorf("review of %s: %w", b.ID, err)
+	}
+	texts := make([]string, len(doc))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8) // blob stores answer faster to a few requests at once
-	for i, p := range b.Pages {
-		if p.ResultKey == "" {
-			continue // no OCR text (excepted page): the page is kept, empty
+	for i, p := range doc {
+		if p.ResultKey == "" || p.MarkedBlank {
+			continue // no OCR text (excepted or blank page): the page is kept, empty
 		}
 		g.Go(func() error {
-			rc, _, err := blobs.Get(gctx, p.ResultKey)
-			if err != nil {
-				return fmt.Errorf("page %d: %w", p.Index, err)
-			}
-			defer rc.Close()
-			var res pageResult
-			if err := json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&res); err != nil {
-				return fmt.Errorf("page %d: decode %s: %w", p.Index, p.ResultKey, err)
-			}
-			texts[i] = res.Text
-			return nil
+			t, err := pageText(gctx, blobs, p)
+			texts[i] = t
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return DocumentPages(b, r, texts), nil
+	return texts, nil
+}
+
+// pageText reads one page's stored reading and applies its corrections;
+// a page nobody corrected needs its text only, not its words.
+func pageText(ctx context.Context, blobs storage.Blobs, p review.Page) (string, error) {
+	rc, _, err := blobs.Get(ctx, p.ResultKey)
+	if err != nil {
+		return "", fmt.Errorf("page %d: %w", p.Index, err)
+	}
+	defer rc.Close()
+	dec := json.NewDecoder(io.LimitReader(rc, 64<<20))
+	if len(p.Edits) == 0 {
+		var res pageResult
+		if err := dec.Decode(&res); err != nil {
+			return "", fmt.Errorf("page %d: decode %s: %w", p.Index, p.ResultKey, err)
+		}
+		return res.Text, nil
+	}
+	var res ocr.Result
+	if err := dec.Decode(&res); err != nil {
+		return "", fmt.Errorf("page %d: decode %s: %w", p.Index, p.ResultKey, err)
+	}
+	if res, err = review.Correct(res, p); err != nil {
+		return "", fmt.Errorf("page %d: %w", p.Index, err)
+	}
+	return res.Text, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/storage/storagetest"
@@ -30,7 +31,12 @@ func storeResult(t *testing.T, recs *storage.SQLRecords, blobs storage.Blobs, do
 	}
 	for i, text := range texts {
 		key := storage.PageOCRKey(dossierCode, b.ID, i+1)
-		body, _ := json.Marshal(map[string]any{"file": "p.jpg", "page": 1, "text": text, "confidence": 91.5})
+		// One line per page, its words boxed, as the engine stores a reading.
+		var line ocr.Line
+		for j, w := range strings.Fields(text) {
+			line.Words = append(line.Words, ocr.Word{Text: w, Box: ocr.Box{X0: 100 * j, Y0: 10, X1: 100*j + 90, Y1: 40}, Confidence: 91.5})
+		}
+		body, _ := json.Marshal(ocr.Result{File: "p.jpg", Page: 1, Text: text, Confidence: 91.5, Lines: []ocr.Line{line}})
 		if _, err := blobs.Put(ctx, key, strings.NewReader(string(body)), int64(len(body)), "application/json", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +62,7 @@ func TestRebuild(t *testing.T) {
 		c1 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0001", []string{"Tờ khai của ông Đỗ Văn Hùng", "Địa chỉ: thôn Đông, xã Yên Sở"})
 		c2 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0002", []string{"Bà Hoàng Thị Lan, xã Yên Sở"})
 		idx := storagetest.Open(t, db, index.Open)
-		nres, npages, err := index.Rebuild(ctx, idx, recs, blobs, nil)
+		nres, npages, err := index.Rebuild(ctx, idx, recs, nil, blobs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,11 +90,59 @@ func TestRebuild(t *testing.T) {
 			t.Errorf("found %v, want %v", got, want)
 		}
 		// Running it again changes nothing (Add replaces).
-		if _, _, err := index.Rebuild(ctx, idx, recs, blobs, nil); err != nil {
+		if _, _, err := index.Rebuild(ctx, idx, recs, nil, blobs, nil); err != nil {
 			t.Fatal(err)
 		}
 		if res, _ := idx.Search(ctx, index.Query{Text: "do van hung"}); res.Total != 1 {
 			t.Errorf("after a second rebuild: %d hits, want 1", res.Total)
+		}
+	})
+}
+
+// TestRebuildReadsTheReview: a rebuilt index holds what the official's
+// review made of a document, as the document worker indexed it: the
+// corrected word is found and the word OCR misread is not, a deleted
+// page is gone and a page marked blank has no text.
+func TestRebuildReadsTheReview(t *testing.T) {
+	storagetest.ForEachDialect(t, func(t *testing.T, ctx context.Context, db *storage.DB) {
+		recs := storagetest.Records(t, db)
+		blobs := storagetest.LocalBlobs(t)
+		reviews, err := storage.OpenReviewRecords(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := storeResult(t, recs, blobs, "000.00.31.H33-250601-0003",
+			[]string{"Ông Nguvễn Văn Bình", "trang in đúp Quỳnh Lưu", "vết mực Thạch Hà"})
+		res, err := recs.ResultByCode(ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range []dossier.ReviewChange{
+			{Kind: dossier.ReviewWord, Page: 1, Line: 0, Word: 1, OldText: "Nguvễn", Text: "Nguyễn"},
+			{Kind: dossier.ReviewDelete, Page: 2},
+			{Kind: dossier.ReviewBlank, Page: 3, Blank: true},
+		} {
+			c.BatchID = res.BatchID
+			if err := reviews.AddChange(ctx, &c, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		idx := storagetest.Open(t, db, index.Open)
+		nres, npages, err := index.Rebuild(ctx, idx, recs, reviews, blobs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nres != 1 || npages != 2 {
+			t.Errorf("rebuilt %d results, %d pages; want 1 result of 2 pages (one deleted)", nres, npages)
+		}
+		for q, want := range map[string]int{"Nguyễn Văn Bình": 1, "nguyen van binh": 1, "Nguvễn": 0, "nguven": 0, "Quỳnh Lưu": 0, "Thạch Hà": 0} {
+			got, err := idx.Search(ctx, index.Query{Text: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Total != want {
+				t.Errorf("search %q after the rebuild: %d hits, want %d", q, got.Total, want)
+			}
 		}
 	})
 }
