@@ -140,7 +140,7 @@ func pageLimit(limit int) int { return cmp.Or(max(limit, 0), 100) }
 // ---- batches and pages ----
 
 const batchCols = `id, dossier_code, agency_code, title, document_type, station, operator, token_id,
-	idempotency_key, fingerprint, status, error, result_code, created_at, updated_at`
+	idempotency_key, fingerprint, status, error, result_code, created_at, updated_at, revision_of`
 
 func scanBatch(sc RowScanner) (*dossier.Batch, error) {
 	var (
@@ -148,7 +148,7 @@ func scanBatch(sc RowScanner) (*dossier.Batch, error) {
 		idem, rc sql.NullString
 	)
 	err := sc.Scan(&b.ID, &b.DossierCode, &b.AgencyCode, &b.Title, &b.DocumentType, &b.Station, &b.Operator, &b.TokenID,
-		&idem, &b.Fingerprint, &b.Status, &b.Error, &rc, &b.CreatedAt, &b.UpdatedAt)
+		&idem, &b.Fingerprint, &b.Status, &b.Error, &rc, &b.CreatedAt, &b.UpdatedAt, &b.RevisionOf)
 	if err != nil {
 		return nil, err
 	}
@@ -622,11 +622,11 @@ func (s *SQLRecords) ReserveResultCode(ctx context.Context, batchID string) (str
 	return code, nil
 }
 
-const resultCols = `code, dossier_code, batch_id, title, blob_key, size, sha256, signer, pages, created_at`
+const resultCols = `code, dossier_code, batch_id, title, blob_key, size, sha256, signer, pages, created_at, supersedes`
 
 func scanResult(sc RowScanner) (*dossier.Result, error) {
 	var r dossier.Result
-	err := sc.Scan(&r.Code, &r.DossierCode, &r.BatchID, &r.Title, &r.Key, &r.Size, &r.SHA256, &r.Signer, &r.Pages, &r.CreatedAt)
+	err := sc.Scan(&r.Code, &r.DossierCode, &r.BatchID, &r.Title, &r.Key, &r.Size, &r.SHA256, &r.Signer, &r.Pages, &r.CreatedAt, &r.Supersedes)
 	if err != nil {
 		return nil, err
 	}
@@ -672,18 +672,21 @@ func (s *SQLRecords) AddResult(ctx context.Context, r dossier.Result) (dossier.R
 			return fmt.Errorf("result for dossier %s but batch %s belongs to %s: %w", r.DossierCode, r.BatchID, dossierCode, ErrConflict)
 		}
 		_, seq, _ := dossier.ParseResultCode(code)
-		var title, agency string
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT title, agency_code FROM batches WHERE id = ?`), r.BatchID).Scan(&title, &agency); err != nil {
+		var title, agency, revisionOf string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT title, agency_code, revision_of FROM batches WHERE id = ?`), r.BatchID).Scan(&title, &agency, &revisionOf); err != nil {
 			return err
 		}
 		if r.Title == "" {
 			r.Title = title
 		}
 		out = r
-		out.Code, out.DossierCode, out.SHA256, out.CreatedAt = code, dossierCode, normSHA(r.SHA256), now()
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO results (code, dossier_code, batch_id, seq, title, blob_key, size, sha256, signer, pages, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			out.Code, out.DossierCode, out.BatchID, seq, out.Title, out.Key, out.Size, out.SHA256, out.Signer, out.Pages, out.CreatedAt); err != nil {
+		out.Code, out.DossierCode, out.SHA256, out.CreatedAt, out.SupersededBy = code, dossierCode, normSHA(r.SHA256), now(), ""
+		if out.Supersedes, err = s.supersedes(ctx, tx, revisionOf); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO results (code, dossier_code, batch_id, seq, title, blob_key, size, sha256, signer, pages, created_at, supersedes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			out.Code, out.DossierCode, out.BatchID, seq, out.Title, out.Key, out.Size, out.SHA256, out.Signer, out.Pages, out.CreatedAt, out.Supersedes); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET status = ?, error = '', updated_at = ? WHERE id = ?`), dossier.BatchDone, out.CreatedAt, r.BatchID); err != nil {
@@ -718,6 +721,12 @@ func (s *SQLRecords) ResultByCode(ctx context.Context, code string) (*dossier.Re
 	r, err := scanResult(s.db.QueryRowContext(ctx, s.q(`SELECT `+resultCols+` FROM results WHERE code = ?`), code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("storage: result %s: %w", code, ErrNotFound)
+	}
+	if err == nil {
+		err = s.db.QueryRowContext(ctx, s.q(`SELECT code FROM results WHERE supersedes = ?`), code).Scan(&r.SupersededBy)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: result %s: %w", code, err)
@@ -771,6 +780,13 @@ func (s *SQLRecords) Dossier(ctx context.Context, code string) (*dossier.Dossier
 	}
 	if d.Results == nil {
 		d.Results = []dossier.Result{}
+	}
+	for _, r := range d.Results {
+		for i := range d.Results {
+			if r.Supersedes != "" && d.Results[i].Code == r.Supersedes {
+				d.Results[i].SupersededBy = r.Code
+			}
+		}
 	}
 	return &d, nil
 }

@@ -83,12 +83,12 @@ func TestMigrateConcurrent(t *testing.T) {
 			}
 			defer db.Close()
 			v, err := db.SchemaVersion(ctx, storage.RecordsComponent)
-			if err != nil || v != 9 {
-				t.Fatalf("schema version = %d, %v; want 9", v, err)
+			if err != nil || v != 10 {
+				t.Fatalf("schema version = %d, %v; want 10", v, err)
 			}
 			var n int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 9 {
-				t.Fatalf("%d migration rows (%v), want 9", n, err)
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 10 {
+				t.Fatalf("%d migration rows (%v), want 10", n, err)
 			}
 			// A newer schema than the program knows is refused.
 			err = db.Migrate(ctx, storage.RecordsComponent, nil)

@@ -53,6 +53,21 @@ func (s *ReviewRecords) AddChange(ctx context.Context, c *dossier.ReviewChange, 
 	return nil
 }
 
+// CopyLog gives batch to the review log of batch from, change for
+// change (who and when kept): a revision of a signed document starts
+// from the document as its review left it. Copying again adds only what
+// is missing, so it may be retried.
+func (s *ReviewRecords) CopyLog(ctx context.Context, from, to string) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO review_changes (`+reviewCols+`)
+		SELECT ? || '.' || seq, ?, seq, kind, page, line, word, old_text, text, degrees, position, blank,
+			image_key, result_key, source_sha, reviewer, token_id, created_at FROM review_changes WHERE batch_id = ?
+		ON CONFLICT (batch_id, seq) DO NOTHING`), to, to, from)
+	if err != nil {
+		return fmt.Errorf("storage: copy the review of %s to %s: %w", from, to, err)
+	}
+	return nil
+}
+
 // Changes returns the review log of a batch in order (none: empty).
 func (s *ReviewRecords) Changes(ctx context.Context, batchID string) ([]dossier.ReviewChange, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+reviewCols+` FROM review_changes WHERE batch_id = ? ORDER BY seq`), batchID)

@@ -55,5 +55,22 @@ func TestReviewLog(t *testing.T) {
 		if none, err := rr.Changes(ctx, "nope"); err != nil || len(none) != 0 {
 			t.Errorf("log of an unreviewed batch = %v, %v; want empty", none, err)
 		}
+
+		// A revision starts from the signed batch's log; copying again
+		// (a retried change) adds nothing.
+		for range 2 {
+			if err := rr.CopyLog(ctx, "b1", "b1-rev"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		copied, err := rr.Changes(ctx, "b1-rev")
+		if err != nil || len(copied) != 2 || copied[0].BatchID != "b1-rev" || copied[0].ID == g.ID || copied[0].Text != g.Text ||
+			copied[0].Reviewer != g.Reviewer || !copied[0].CreatedAt.Equal(g.CreatedAt) || copied[1].Seq != 2 {
+			t.Fatalf("copied log %+v, %v", copied, err)
+		}
+		next := &dossier.ReviewChange{BatchID: "b1-rev", Kind: dossier.ReviewBlank, Page: 1, Blank: true}
+		if err := rr.AddChange(ctx, next, 2); err != nil {
+			t.Fatalf("a change after the copied log: %v", err)
+		}
 	})
 }

@@ -225,6 +225,14 @@ CREATE TABLE event_deliveries (
 	// one row per cell in stats_hist like the months and years (see
 	// stats.go); recounted, stats_durations left empty.
 	{Version: 9, Name: "statistics: ten-day periods, day histograms packed", SQL: withStatsRebuild(map[Dialect]string{SQLite: "", Postgres: ""})},
+	// A change to a signed document makes a new batch of the same pages
+	// (see OpenRevision) whose result supersedes the signed one; one
+	// revision per batch, so retried or racing changes never make two.
+	{Version: 10, Name: "revisions of signed results", SQL: schemaSQL(`
+ALTER TABLE batches ADD COLUMN revision_of TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX batches_revision ON batches (revision_of) WHERE revision_of <> '';
+ALTER TABLE results ADD COLUMN supersedes TEXT NOT NULL DEFAULT '';
+`)},
 }
 
 // withStatsRebuild appends the statistics' recount to each dialect's SQL.

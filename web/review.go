@@ -40,6 +40,18 @@ type Reassembler interface {
 	Reassemble(ctx context.Context, batchID string) error
 }
 
+// Reviser gives a signed document's changes to its revision: a signed
+// file is never altered, so a change after signing makes a new batch of
+// the same pages and review log whose result, the dossier's next KQ<n+1>,
+// supersedes the signed one. Revise returns the batch that takes changes
+// to batchID's document (batchID itself until its result is linked; then
+// its revision, opened once however often and concurrently asked);
+// Revision returns the id of batchID's revision, "" when none.
+type Reviser interface {
+	Revise(ctx context.Context, batchID string) (string, error)
+	Revision(ctx context.Context, batchID string) (string, error)
+}
+
 // maxReviewBody bounds a change request: a line of text and a few numbers.
 const maxReviewBody = 16 << 10
 
@@ -52,8 +64,12 @@ type reviewDocument struct {
 	Station     string                 `json:"station"`
 	Operator    string                 `json:"operator"`
 	Status      string                 `json:"status"`
+	ResultCode  string                 `json:"result_code,omitempty"` // the result this document is (or becomes when signed)
+	RevisionOf  string                 `json:"revision_of,omitempty"` // the batch of the signed result this document supersedes
+	RevisedBy   string                 `json:"revised_by,omitempty"`  // the batch of the newer version, once there is one
 	Editable    bool                   `json:"editable"`
-	Seq         int                    `json:"seq"` // changes so far: the "after" of the next change
+	Revisable   bool                   `json:"revisable"` // signed: a change makes the next result
+	Seq         int                    `json:"seq"`       // changes so far: the "after" of the next change
 	Pages       []reviewPage           `json:"pages"`
 	Deleted     []reviewPage           `json:"deleted"`
 	Changes     []dossier.ReviewChange `json:"changes"`
@@ -91,10 +107,12 @@ type reviewPageWord struct {
 // reviewState loads the batch the request names (the caller's own, for a
 // station), its log and the document they make.
 type reviewState struct {
-	batch *dossier.Batch
-	log   []dossier.ReviewChange
-	doc   []review.Page
-	gone  []review.Page
+	batch     *dossier.Batch
+	log       []dossier.ReviewChange
+	doc       []review.Page
+	gone      []review.Page
+	revisable bool   // signed, and a change makes a revision
+	revisedBy string // the revision's batch, once there is one
 }
 
 func (s *Server) loadReview(w http.ResponseWriter, r *http.Request) *reviewState {
@@ -112,7 +130,14 @@ func (s *Server) loadReview(w http.ResponseWriter, r *http.Request) *reviewState
 		s.fail(w, r, err)
 		return nil
 	}
-	return &reviewState{batch: b, log: log, doc: doc, gone: gone}
+	st := &reviewState{batch: b, log: log, doc: doc, gone: gone, revisable: s.cfg.Reviser != nil && b.Status == dossier.BatchDone}
+	if s.cfg.Reviser != nil {
+		if st.revisedBy, err = s.cfg.Reviser.Revision(r.Context(), b.ID); err != nil {
+			s.fail(w, r, err)
+			return nil
+		}
+	}
+	return st
 }
 
 // editable: every page read and no signed result yet.
@@ -135,7 +160,8 @@ func summarize(p review.Page) reviewPage {
 
 func (st *reviewState) document() reviewDocument {
 	d := reviewDocument{BatchID: st.batch.ID, DossierCode: st.batch.DossierCode, Title: st.batch.Title, Station: st.batch.Station,
-		Operator: st.batch.Operator, Status: st.batch.Status, Editable: st.editable(), Seq: len(st.log),
+		Operator: st.batch.Operator, Status: st.batch.Status, ResultCode: st.batch.ResultCode, RevisionOf: st.batch.RevisionOf,
+		RevisedBy: st.revisedBy, Editable: st.editable(), Revisable: st.revisable, Seq: len(st.log),
 		Pages: []reviewPage{}, Deleted: []reviewPage{}, Changes: st.log}
 	for _, p := range st.doc {
 		d.Pages = append(d.Pages, summarize(p))
@@ -275,8 +301,13 @@ func (s *Server) postReviewChange(w http.ResponseWriter, r *http.Request) {
 
 // applyChange checks c against the document, stores it and rebuilds the
 // document awaiting signature; it answers the document as it now stands.
+//
+// A change to a signed document goes to its revision (Reviser): checked
+// against the signed document, it opens the revision (the same pages and
+// log) and is stored there; the answer is the revision's document, whose
+// batch the official's page goes on with.
 func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, st *reviewState, c *dossier.ReviewChange, after int) {
-	if !st.editable() {
+	if !st.editable() && !st.revisable {
 		apiError(w, http.StatusConflict, "văn bản đã ký hoặc chưa đọc xong: không sửa được nữa",
 			"the document is signed or not fully read: it can no longer be changed")
 		return
@@ -288,6 +319,23 @@ func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, st *reviewS
 	if err := review.Check(st.batch.Pages, st.log, c, func(p review.Page) (ocr.Result, error) { return s.reading(r.Context(), p) }); err != nil {
 		s.failReview(w, r, err)
 		return
+	}
+	if st.revisable {
+		// The revision starts as the signed document (same pages, same
+		// log), so the change checked against it fits the revision,
+		// unless the revision has moved on: then AddChange refuses it.
+		id, err := s.cfg.Reviser.Revise(r.Context(), st.batch.ID)
+		if err != nil {
+			s.failReview(w, r, err)
+			return
+		}
+		b, err := s.cfg.Records.Batch(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		st = &reviewState{batch: b, log: st.log}
+		c.BatchID = b.ID
 	}
 	if err := s.cfg.Review.AddChange(r.Context(), c, after); err != nil {
 		s.failReview(w, r, err)

@@ -89,9 +89,12 @@ type Config struct {
 
 	// Review keeps the desk review's log (GET and POST /v1/review/...);
 	// nil: the routes answer 404. Reassembler, when set, rebuilds the
-	// document awaiting signature after each change.
+	// document awaiting signature after each change. Reviser, when set,
+	// takes a change to a signed document to its revision (the next
+	// result KQ<n+1>); nil: such a change is refused (409).
 	Review      ReviewLog
 	Reassembler Reassembler
+	Reviser     Reviser
 
 	// Signing answers /v1/signing (documents waiting for the desk
 	// official's signature); nil leaves the routes unanswered (404).

@@ -201,13 +201,13 @@ func fileSHA256(f *os.File) (string, int64, error) {
 
 // await stores the unsigned document f of batch b and opens its signing
 // request: the document job's last step in a desk mode.
-func (d *Desk) await(ctx context.Context, b *dossier.Batch, code, mode string, pages int, f *os.File) error {
+func (d *Desk) await(ctx context.Context, b *dossier.Batch, code, mode string, src *blobPages, f *os.File) error {
 	key, sum, _, err := d.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, code, "unsigned", sum) })
 	if err != nil {
 		return err
 	}
 	req, created, err := d.cfg.Records.CreateRequest(ctx, &dossier.SigningRequest{
-		BatchID: b.ID, DossierCode: b.DossierCode, ResultCode: code, Title: b.Title, Pages: pages,
+		BatchID: b.ID, DossierCode: b.DossierCode, ResultCode: code, Title: b.Title, Pages: src.Len(),
 		Station: b.Station, Official: b.Operator, Mode: mode, BaseKey: key, BaseSHA256: sum,
 		Deadline: time.Now().Add(d.cfg.Deadline),
 	})
@@ -217,6 +217,11 @@ func (d *Desk) await(ctx context.Context, b *dossier.Batch, code, mode string, p
 	if created {
 		d.audit(ctx, req.ID, "sohoa", "assembled", "unsigned PDF/A assembled, waiting for "+b.Operator, "đã tạo PDF/A chưa ký, chờ "+b.Operator+" ký")
 		d.r.log.Info("result waiting for the desk signature", "result", code, "dossier", b.DossierCode, "official", b.Operator, "mode", mode)
+	}
+	// A review change stored while the document was built found no
+	// request to rebuild: rebuild it now.
+	if err := d.r.reviewUnchanged(ctx, b, src); err != nil {
+		return d.Reassemble(ctx, b.ID)
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 		return err
 	}
 	if mode != dossier.SignServer {
-		return r.desk.await(ctx, b, code, mode, src.Len(), f)
+		return r.desk.await(ctx, b, code, mode, src, f)
 	}
 	if r.cfg.Signer != nil {
 		start := time.Now()
@@ -131,6 +131,14 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	}
 	r.m.since("upload", start)
 
+	// A change the official made while the document was built (a
+	// revision's next edits) must be in it: build it again.
+	if err := r.reviewUnchanged(ctx, b, src); err != nil {
+		if err := r.cfg.Blobs.Delete(ctx, key); err != nil {
+			r.log.Warn("removing an outdated result file failed", "key", key, "err", err)
+		}
+		return err
+	}
 	start = time.Now()
 	res, err := r.cfg.Records.AddResult(ctx, dossier.Result{
 		Code:        code,
@@ -299,7 +307,21 @@ func (r *Runner) documentPages(ctx context.Context, b *dossier.Batch) (*blobPage
 	if err != nil {
 		return nil, backoff.Permanent(fmt.Errorf("review of %s: %w", b.ID, err))
 	}
-	return &blobPages{blobs: r.cfg.Blobs, pages: pages}, nil
+	return &blobPages{blobs: r.cfg.Blobs, pages: pages, reviewed: len(log)}, nil
+}
+
+// reviewUnchanged is an error when b's review log has changed since src
+// was read from it.
+func (r *Runner) reviewUnchanged(ctx context.Context, b *dossier.Batch, src *blobPages) error {
+	log, err := r.reviewLog(ctx, b)
+	if err != nil {
+		return err
+	}
+	if len(log) != src.reviewed {
+		return fmt.Errorf("the review of batch %s changed while its document was built (%d changes, built with %d): building it again",
+			b.ID, len(log), src.reviewed)
+	}
+	return nil
 }
 
 // reviewLog is b's review log (none without a review store).
@@ -319,10 +341,11 @@ func (r *Runner) reviewLog(ctx context.Context, b *dossier.Batch) ([]dossier.Rev
 // It applies the review's corrections and turns, and keeps each page's
 // (corrected) text for the index.
 type blobPages struct {
-	blobs storage.Blobs
-	pages []review.Page
-	texts []string
-	read  []*pageRecord // what results read, for Page to take once
+	blobs    storage.Blobs
+	pages    []review.Page
+	reviewed int // changes of the review log applied
+	texts    []string
+	read     []*pageRecord // what results read, for Page to take once
 }
 
 // results reads every page's (corrected) OCR result, words and boxes but

@@ -90,6 +90,12 @@ type Records interface {
 	// FlagForReview flags done pages of a batch for review (their
 	// archival metadata is unsure); flagging again is harmless.
 	FlagForReview(ctx context.Context, batchID string, indexes []int) error
+	// OpenRevision returns the revision of a batch whose result is linked
+	// (created=true the first time; one per batch, however often asked):
+	// a batch of the same pages, read, whose result supersedes it.
+	OpenRevision(ctx context.Context, batchID string) (rev *dossier.Batch, created bool, err error)
+	// Revision returns the id of a batch's revision, "" when none.
+	Revision(ctx context.Context, batchID string) (string, error)
 	// Outbox: the events to deliver.
 	Outbox
 }
@@ -99,6 +105,9 @@ type Records interface {
 type ReviewLog interface {
 	// Changes returns a batch's changes in order (empty when none).
 	Changes(ctx context.Context, batchID string) ([]dossier.ReviewChange, error)
+	// CopyLog gives batch to the log of batch from (a revision starts
+	// from the signed document's review); again, it adds only what is missing.
+	CopyLog(ctx context.Context, from, to string) error
 }
 
 // Catalog stores the archival documents read from a result's pages; Set

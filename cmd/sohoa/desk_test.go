@@ -97,7 +97,6 @@ func deskSetUp(t *testing.T) (d *deskPKI, ts *testStack, admin, desk string) {
 // at station and waits for its signing request.
 func awaitSigning(t *testing.T, ts *testStack, token, station, official string, scans ...string) dossier.SigningRequest {
 	t.Helper()
-	ctx := context.Background()
 	cl := &ingest.Client{Server: ts.url, Token: token}
 	if len(scans) == 0 {
 		scans = []string{page(t, t.TempDir(), "p1.jpg", len(station))}
@@ -108,10 +107,18 @@ func awaitSigning(t *testing.T, ts *testStack, token, station, official string, 
 	}
 	m := &ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33", Title: "Đơn đề nghị " + station, DocumentType: "don",
 		Station: station, Operator: official, Pages: names, AllowDuplicate: true}
-	up, err := cl.Upload(ctx, m, scans)
+	up, err := cl.Upload(context.Background(), m, scans)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return waitRequest(t, ts, token, up.BatchID)
+}
+
+// waitRequest waits for the signing request of a batch to await signature.
+func waitRequest(t *testing.T, ts *testStack, token, batchID string) dossier.SigningRequest {
+	t.Helper()
+	ctx := context.Background()
+	cl := &ingest.Client{Server: ts.url, Token: token}
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		q, err := cl.SigningQueue(ctx, dossier.SigningAwaiting)
@@ -119,14 +126,14 @@ func awaitSigning(t *testing.T, ts *testStack, token, station, official string, 
 			t.Fatal(err)
 		}
 		for _, r := range q {
-			if r.BatchID == up.BatchID {
+			if r.BatchID == batchID {
 				return r
 			}
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	b, _ := ts.records.Batch(ctx, up.BatchID)
-	t.Fatalf("no signing request for batch %s: %+v", up.BatchID, b)
+	b, _ := ts.records.Batch(ctx, batchID)
+	t.Fatalf("no signing request for batch %s: %+v", batchID, b)
 	return dossier.SigningRequest{}
 }
 

@@ -278,9 +278,8 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	}
 	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
 	var signing web.Signing
-	var reassembler web.Reassembler
 	if d := st.runner.Desk(); d != nil {
-		signing, reassembler = d, d
+		signing = d
 	}
 	st.server, err = web.New(web.Config{
 		Signing: signing,
@@ -290,8 +289,10 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		Intake:  st.intake,
 		Stacks:  st.stacks,
 		Review:  st.review,
-		// The review rebuilds the document awaiting signature after each change.
-		Reassembler: reassembler,
+		// The review rebuilds the document awaiting signature after each
+		// change; a change after signing makes the next result.
+		Reassembler: st.runner,
+		Reviser:     st.runner,
 		Search:      search.API(),
 		UI:          search.Page(),
 		Registry:    st.reg,
