@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
@@ -48,6 +49,21 @@ func (c *Client) PrepareSigning(ctx context.Context, id string, chain []*x509.Ce
 func (c *Client) PostSignature(ctx context.Context, id string, signature []byte, chain []*x509.Certificate) (*dossier.Result, error) {
 	var out dossier.Result
 	if err := c.postJSON(ctx, "/v1/signing/"+url.PathEscape(id)+"/signature", map[string]any{"signature": signature, "chain": rawChain(chain)}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReopenSigning gives an expired request a new deadline, within from now
+// (0: the server's configured one): POST /v1/signing/{id}/reopen, an
+// admin's action.
+func (c *Client) ReopenSigning(ctx context.Context, id string, within time.Duration) (*dossier.SigningRequest, error) {
+	body := map[string]string{}
+	if within > 0 {
+		body["deadline"] = within.String()
+	}
+	var out dossier.SigningRequest
+	if err := c.postJSON(ctx, "/v1/signing/"+url.PathEscape(id)+"/reopen", body, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

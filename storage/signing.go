@@ -143,6 +143,15 @@ func (s *SigningRecords) ExpireOverdue(ctx context.Context, at time.Time) ([]dos
 	return out, nil
 }
 
+// Reopen gives an expired request a new deadline: it awaits its
+// official's signature again (prepared afresh). ErrConflict unless it is
+// expired (signed ones never reopen; awaiting ones need not).
+func (s *SigningRecords) Reopen(ctx context.Context, id string, deadline time.Time) error {
+	return updateOne(ctx, s.db, "reopen signing request", func() error { _, err := s.Request(ctx, id); return err },
+		`UPDATE signing_requests SET state = ?, deadline = ?, prepared = '', updated_at = ? WHERE id = ? AND state = ?`,
+		dossier.SigningAwaiting, deadline.UTC(), now(), id, dossier.SigningExpired)
+}
+
 // AddAudit appends a line to a request's history (its time is set here).
 func (s *SigningRecords) AddAudit(ctx context.Context, a dossier.SigningAudit) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO signing_audit (request_id, at, actor, action, detail, detail_vi) VALUES (?, ?, ?, ?, ?, ?)`),

@@ -74,6 +74,20 @@ func TestSigningRecords(t *testing.T) {
 		if q, _ := s.Queue(ctx, "quay-01", dossier.SigningExpired, 10); len(q) != 1 {
 			t.Fatalf("expired queue: %+v", q)
 		}
+		// An operator reopens an expired request, once; an awaiting one is no reopening.
+		until := time.Now().Add(time.Hour).Truncate(time.Second)
+		if err := s.Reopen(ctx, late.ID, until); err != nil {
+			t.Fatalf("Reopen: %v", err)
+		}
+		if got, _ := s.Request(ctx, late.ID); got.State != dossier.SigningAwaiting || !got.Deadline.Equal(until) || got.Prepared != nil {
+			t.Fatalf("reopened: %+v", got)
+		}
+		if err := s.Reopen(ctx, late.ID, until); !errors.Is(err, storage.ErrConflict) {
+			t.Fatalf("reopening an awaiting request: %v, want ErrConflict", err)
+		}
+		if err := s.Reopen(ctx, "nope", until); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("reopening an unknown request: %v, want ErrNotFound", err)
+		}
 		s.AddAudit(ctx, dossier.SigningAudit{RequestID: r.ID, Actor: "quay-01", Action: "signed", Detail: "by X", DetailVI: "bởi X"})
 		if a, err := s.Audit(ctx, r.ID); err != nil || len(a) != 1 || a[0].Action != "signed" || a[0].At.IsZero() {
 			t.Fatalf("Audit: %+v %v", a, err)

@@ -538,7 +538,24 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 			stacks = append(stacks, stackExc{&es[i], "/v1/stack-exceptions/" + es[i].ID + "/resolve"})
 		}
 	}
-	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out, "review": review, "stacks": stacks})
+	// Documents left unsigned past their deadline: an operator reopens
+	// each with a new deadline at its reopen URL.
+	type signingExc struct {
+		dossier.SigningRequest
+		ReopenURL string `json:"reopen_url"`
+	}
+	signing := []signingExc{}
+	if s.cfg.Signing != nil {
+		expired, err := s.cfg.Signing.Queue(r.Context(), "", dossier.SigningExpired, limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, q := range expired {
+			signing = append(signing, signingExc{q, "/v1/signing/" + q.ID + "/reopen"})
+		}
+	}
+	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out, "review": review, "stacks": stacks, "signing": signing})
 }
 
 func (s *Server) retryPage(w http.ResponseWriter, r *http.Request) {

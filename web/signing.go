@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
@@ -27,6 +28,9 @@ type Signing interface {
 	Prepare(ctx context.Context, id string, chain []*x509.Certificate, actor string) (*dossier.SigningDigest, error)
 	Complete(ctx context.Context, id string, signature []byte, chain []*x509.Certificate, actor string) (*dossier.Result, error)
 	Audit(ctx context.Context, id string) ([]dossier.SigningAudit, error)
+	// Reopen gives an expired request (an exception) a new deadline,
+	// within from now (0: the configured one): it awaits signature again.
+	Reopen(ctx context.Context, id string, within time.Duration, actor string) (*dossier.SigningRequest, error)
 }
 
 // Bounds of what a desk client posts: a chain of a few certificates.
@@ -44,13 +48,67 @@ func (s *Server) signingRoutes(h func(string, http.Handler)) {
 		"POST /v1/signing/{id}/prepare":   s.prepareSigning,
 		"POST /v1/signing/{id}/signature": s.postSignature,
 	} {
-		h(pattern, s.auth(func(w http.ResponseWriter, r *http.Request) {
-			if s.cfg.Signing == nil {
-				apiError(w, http.StatusNotFound, "máy chủ này không bật ký số tại quầy", "desk signing is not enabled on this server")
-				return
-			}
-			f(w, r)
-		}, dossier.RoleStation))
+		h(pattern, s.auth(s.signingEnabled(f), dossier.RoleStation))
+	}
+	// An operator's action on an exception: admin only.
+	h("POST /v1/signing/{id}/reopen", s.auth(s.signingEnabled(s.reopenSigning)))
+}
+
+// signingEnabled answers 404 when desk signing is off, else runs f.
+func (s *Server) signingEnabled(f http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Signing == nil {
+			apiError(w, http.StatusNotFound, "máy chủ này không bật ký số tại quầy", "desk signing is not enabled on this server")
+			return
+		}
+		f(w, r)
+	}
+}
+
+// reopenSigning is POST /v1/signing/{id}/reopen {"deadline": "72h"}
+// (optional; the configured deadline when absent): an expired request
+// awaits its official's signature again.
+func (s *Server) reopenSigning(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Deadline string `json:"deadline"`
+	}
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<10)).Decode(&in); err != nil && !errors.Is(err, io.EOF) {
+			apiError(w, http.StatusBadRequest, "thân yêu cầu phải là JSON {\"deadline\": \"72h\"}", "the body must be JSON {\"deadline\": \"72h\"}")
+			return
+		}
+	}
+	var within time.Duration
+	if in.Deadline != "" {
+		d, err := time.ParseDuration(in.Deadline)
+		if err != nil || d <= 0 {
+			apiError(w, http.StatusBadRequest, "deadline phải là một khoảng thời gian như 72h hoặc 30m", "deadline must be a duration such as 72h or 30m")
+			return
+		}
+		within = d
+	}
+	req, err := s.cfg.Signing.Reopen(r.Context(), r.PathValue("id"), within, TokenFrom(r.Context()).Name)
+	if err != nil {
+		s.failSigning(w, r, err)
+		return
+	}
+	apiJSON(w, http.StatusOK, signingView{req, "/v1/signing/" + req.ID + "/pdf"})
+}
+
+// failSigning answers a refused step (409 when the request is not in a
+// state for it, 422 when the input is wrong), an unknown request 404,
+// anything else as fail does.
+func (s *Server) failSigning(w http.ResponseWriter, r *http.Request, err error) {
+	var ref *dossier.SigningRefusal
+	switch {
+	case errors.As(err, &ref) && ref.Conflict:
+		apiError(w, http.StatusConflict, ref.ReasonVI, ref.Reason)
+	case errors.As(err, &ref):
+		apiError(w, http.StatusUnprocessableEntity, ref.ReasonVI, ref.Reason)
+	case errors.Is(err, storage.ErrNotFound):
+		apiError(w, http.StatusNotFound, "không có yêu cầu ký này", "no such signing request")
+	default:
+		s.fail(w, r, err)
 	}
 }
 
@@ -187,17 +245,11 @@ func (s *Server) signingStep(w http.ResponseWriter, r *http.Request, step func(r
 		return
 	}
 	out, err := step(req, b, chain, TokenFrom(r.Context()).Name)
-	var ref *dossier.SigningRefusal
-	switch {
-	case err == nil:
-		apiJSON(w, http.StatusOK, out)
-	case errors.As(err, &ref) && ref.Conflict:
-		apiError(w, http.StatusConflict, ref.ReasonVI, ref.Reason)
-	case errors.As(err, &ref):
-		apiError(w, http.StatusUnprocessableEntity, ref.ReasonVI, ref.Reason)
-	default:
-		s.fail(w, r, err)
+	if err != nil {
+		s.failSigning(w, r, err)
+		return
 	}
+	apiJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) prepareSigning(w http.ResponseWriter, r *http.Request) {

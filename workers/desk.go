@@ -637,6 +637,44 @@ func (d *Desk) ExpireOverdue(ctx context.Context) (int, error) {
 	return len(due), err
 }
 
+// MaxReopen bounds the new deadline an operator gives a reopened request.
+const MaxReopen = 30 * 24 * time.Hour
+
+// Reopen is an operator's answer to an expired request (an exception):
+// the document awaits its official's signature again until now+within
+// (the configured deadline when within is 0), its batch is processing
+// again (off the exceptions), and the audit says who reopened it until
+// when. A request not expired is a refusal (409).
+func (d *Desk) Reopen(ctx context.Context, id string, within time.Duration, actor string) (*dossier.SigningRequest, error) {
+	req, err := d.cfg.Records.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if req.State != dossier.SigningExpired {
+		return nil, conflict("only an expired signing request can be reopened; this one is "+req.State,
+			"chỉ mở lại được yêu cầu ký đã quá hạn; yêu cầu này đang ở trạng thái "+req.State)
+	}
+	if within == 0 {
+		within = d.cfg.Deadline
+	} else if within < time.Minute || within > MaxReopen {
+		return nil, invalid(fmt.Sprintf("the new deadline must be 1 minute to %d days away", MaxReopen/(24*time.Hour)),
+			fmt.Sprintf("hạn mới phải cách từ 1 phút đến %d ngày", MaxReopen/(24*time.Hour)))
+	}
+	deadline := time.Now().Add(within).UTC()
+	if err := d.cfg.Records.Reopen(ctx, id, deadline); errors.Is(err, storage.ErrConflict) {
+		return nil, conflict("the request was reopened or changed meanwhile", "yêu cầu vừa được mở lại hoặc thay đổi")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := d.r.cfg.Records.SetBatchStatus(ctx, req.BatchID, dossier.BatchProcessing, ""); err != nil {
+		return nil, fmt.Errorf("batch %s of a reopened request: %w", req.BatchID, err)
+	}
+	at := deadline.Format(time.RFC3339)
+	d.audit(ctx, id, actor, "reopened", "reopened by "+actor+": to be signed before "+at, "được "+actor+" mở lại: cần ký trước "+at)
+	d.r.log.Info("expired signing request reopened", "result", req.ResultCode, "by", actor, "deadline", at)
+	return d.cfg.Records.Request(ctx, id)
+}
+
 // expireLoop runs ExpireOverdue every minute until ctx is done.
 func (d *Desk) expireLoop(ctx context.Context) {
 	t := time.NewTicker(time.Minute)

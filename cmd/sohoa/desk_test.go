@@ -63,6 +63,12 @@ func (d *deskPKI) token(t *testing.T, label, name string, nb, na time.Time) {
 // desk and quay-dau signs then gets the organisation's seal.
 func deskStack(t *testing.T, d *deskPKI) *testStack {
 	t.Helper()
+	return deskStackDeadline(t, d, time.Hour)
+}
+
+// deskStackDeadline is deskStack with documents waiting at most deadline.
+func deskStackDeadline(t *testing.T, d *deskPKI, deadline time.Duration) *testStack {
+	t.Helper()
 	c := distributedConfig(t)
 	c.workers = 1
 	c.pdfa = "1b" // what PDFBox Preflight validates
@@ -73,7 +79,7 @@ func deskStack(t *testing.T, d *deskPKI) *testStack {
 	c.sign.P12File, c.sign.PassFile, c.sign.TSAURL = p12, pass, d.tsa
 	c.desk.modes.Add("station:quay-ky=desk")
 	c.desk.modes.Add("station:quay-dau=desk+seal")
-	c.desk.trustDir, c.desk.deadline = d.trustDir, time.Hour
+	c.desk.trustDir, c.desk.deadline = d.trustDir, deadline
 	return startStack(t, c)
 }
 

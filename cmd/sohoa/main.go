@@ -54,6 +54,7 @@ func commands() []command {
 		{name: "worker", ocr: true, vi: "chạy worker xử lý hàng đợi RabbitMQ", en: "run workers against RabbitMQ", run: runWorker},
 		{name: "upload", vi: "gửi một lô trang quét lên máy chủ", en: "upload a batch of scanned pages to a server", run: runUpload},
 		{name: "sign", vi: "ký các tài liệu chờ cán bộ ký bằng token của cán bộ (PKCS#11)", en: "sign the documents waiting for the official, with their own token (PKCS#11)", run: runSign},
+		{name: "reopen", vi: "mở lại yêu cầu ký đã quá hạn với hạn mới (thao tác của quản trị)", en: "reopen expired signing requests with a new deadline (an admin's action)", run: runReopen},
 		{name: "watch", vi: "theo dõi thư mục nóng và gửi các lô mới", en: "watch a hot folder and ingest new batches", run: runWatch},
 		{name: "search", vi: "tra cứu toàn văn các trang đã số hóa", en: "full-text search over digitized pages", run: runSearch},
 		{name: "reindex", vi: "dựng lại chỉ mục tra cứu từ kết quả OCR đã lưu", en: "rebuild the search index from stored OCR results", run: runReindex},

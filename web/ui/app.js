@@ -227,7 +227,9 @@
       metaLine(m, [[msg("Mã kết quả", "Result code"), r.result_code],
         [msg("Trạng thái", "State"), r.signer ? msg("đã ký số", "signed") : msg("đã lưu, chưa ký", "stored, not signed")],
         [msg("Người ký", "Signer"), r.signer || ""], [msg("Ký lúc", "Signed at"), r.signer ? when(r.created_at) : ""],
-        [msg("Lưu lúc", "Stored at"), r.signer ? "" : when(r.created_at)], [msg("Số trang", "Pages"), String(r.pages)]]);
+        [msg("Lưu lúc", "Stored at"), r.signer ? "" : when(r.created_at)], [msg("Số trang", "Pages"), String(r.pages)],
+        // A signed file is never altered: a later change is a new result.
+        [msg("Thay thế", "Supersedes"), r.supersedes || ""], [msg("Được thay bởi", "Superseded by"), r.superseded_by || ""]]);
       li.appendChild(m);
       renderDocuments(li, documentsOf(r.result_code));
       var pdf = el("a", "pdf", msg("Mở tệp PDF", "Open the PDF"));
@@ -254,7 +256,8 @@
       metaLine(m, [[msg("Loại", "Type"), b.document_type], [msg("Trạng thái", "State"), st ? msg(st[0], st[1]) : b.status],
         [msg("Trạm", "Station"), b.station], [msg("Người quét", "Operator"), b.operator],
         [msg("Nhận lúc", "Received"), when(b.created_at)], [msg("Kết quả", "Result"), b.result_code || ""],
-        [msg("Số trang", "Pages"), b.pages ? String(b.pages.length) : ""]]);
+        [msg("Số trang", "Pages"), b.pages ? String(b.pages.length) : ""],
+        [msg("Sửa đổi của lô", "Revision of batch"), b.revision_of || ""]]);
       li.appendChild(m);
       if (b.error) li.appendChild(el("p", "err", b.error));
       bl.appendChild(li);

@@ -15,7 +15,7 @@
     rotl: "⟲ Turn left", rotr: "⟳ Turn right", up: "↑ Move earlier", down: "↓ Move later", blank: "Blank page", del: "Delete page",
     hint: "Words boxed in red are those OCR doubts (low confidence, or not a Vietnamese syllable). Click a word to correct it or its whole line.",
     word: "Word", line: "Whole line", saveword: "Save word", saveline: "Save line", cancel: "Cancel",
-    sign: "Sign", audit: "Review log"
+    sign: "Sign", audit: "Review log", newer: "A newer revision exists: open it →"
   };
   var VI = {};
   var en = localStorage.getItem("sohoa.lang") === "en";
@@ -112,7 +112,11 @@
     $("dtitle").textContent = doc.title;
     $("dmeta").textContent = doc.dossier_code + " · " + doc.pages.length + msg(" trang", " pages") +
       (req ? " · " + req.result_code + " · SHA-256 " + (req.sha256 || "").slice(0, 16) : "") +
-      (doc.editable ? "" : " · " + msg("không sửa được nữa (đã ký hoặc chưa đọc xong)", "can no longer be changed (signed or not fully read)"));
+      (doc.revision_of ? " · " + msg("bản sửa đổi của kết quả đã ký, sẽ là kết quả mới ", "revision of a signed result, to become the new result ") + (doc.result_code || "") : "") +
+      (doc.revisable ? " · " + msg("đã ký " + doc.result_code + ": tệp đã ký không bị sửa, mỗi thay đổi tạo kết quả mới",
+        "signed " + doc.result_code + ": the signed file is never altered, a change makes a new result") :
+        doc.editable ? "" : " · " + msg("không sửa được nữa (chưa đọc xong hoặc quá hạn ký)", "can no longer be changed (not fully read or past its signing deadline)"));
+    $("newer").hidden = !doc.revised_by;
     var t = $("thumbs");
     t.textContent = "";
     doc.pages.forEach(function (p, i) {
@@ -125,7 +129,7 @@
       s.addEventListener("click", function () { sel = p.page; renderDoc(); loadPage(); });
       t.appendChild(s);
     });
-    ["rotl", "rotr", "up", "down", "blank", "del"].forEach(function (id) { $(id).disabled = !doc.editable; });
+    ["rotl", "rotr", "up", "down", "blank", "del"].forEach(function (id) { $(id).disabled = !changeable(); });
     $("sign").disabled = !req;
     $("signst").textContent = req ? "" : signed ? msg("Đã ký: ", "Signed: ") + signed :
       msg("Văn bản này không có yêu cầu ký.", "This document has no signing request.");
@@ -174,8 +178,10 @@
       });
     });
   }
+  // changeable: before signing, or signed and a change makes a new result.
+  function changeable() { return doc.editable || (doc.revisable && !doc.revised_by); }
   function pick(li, wi) {
-    if (!doc.editable) return;
+    if (!changeable()) return;
     picked = { line: li, word: wi };
     var ln = view.lines[li];
     $("wordin").value = ln.words[wi].text;
@@ -188,13 +194,37 @@
   function change(c) {
     c.after = doc.seq;
     return api("/v1/review/" + encodeURIComponent(doc.batch_id) + "/changes", { method: "POST", body: c }).then(function (d) {
+      var revised = d.batch_id !== doc.batch_id;
       doc = d;
       if (!doc.pages.some(function (p) { return p.page === sel; })) sel = doc.pages.length ? doc.pages[0].page : 0;
-      status(msg("Đã lưu. Văn bản chờ ký đã được dựng lại.", "Saved. The document awaiting signature was rebuilt."));
+      if (revised) {
+        // The change went to a revision of the signed document: go on with it.
+        req = null;
+        history.replaceState(null, "", "/review?batch=" + encodeURIComponent(doc.batch_id));
+        status(msg("Đã lưu vào bản sửa đổi. Kết quả đã ký giữ nguyên; bản mới sẽ chờ ký.", "Saved to a revision. The signed result stays as it is; the new version will await signature."));
+        findRequest(10);
+      } else {
+        status(msg("Đã lưu. Văn bản chờ ký đã được dựng lại.", "Saved. The document awaiting signature was rebuilt."));
+      }
       renderDoc();
       return loadPage();
     }).catch(failed);
   }
+  // findRequest looks for the open document's signing request (a new
+  // revision gets one once it is assembled), trying up to n times.
+  function findRequest(n) {
+    var batch = doc.batch_id;
+    api("/v1/signing?state=awaiting").then(function (body) {
+      if (!doc || doc.batch_id !== batch) return;
+      req = (body.requests || []).filter(function (r) { return r.batch_id === batch; })[0] || null;
+      if (req) renderDoc();
+      else if (n > 1) setTimeout(function () { findRequest(n - 1); }, 2000);
+    }).catch(function () {});
+  }
+  $("newer").addEventListener("click", function (e) {
+    e.preventDefault();
+    if (doc && doc.revised_by) { req = null; openDoc(doc.revised_by).then(function () { findRequest(1); }); }
+  });
   $("edit").addEventListener("submit", function (e) {
     e.preventDefault();
     var ln = view.lines[picked.line];
