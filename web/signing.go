@@ -100,16 +100,19 @@ func (s *Server) reopenSigning(w http.ResponseWriter, r *http.Request) {
 // anything else as fail does.
 func (s *Server) failSigning(w http.ResponseWriter, r *http.Request, err error) {
 	var ref *dossier.SigningRefusal
-	switch {
-	case errors.As(err, &ref) && ref.Conflict:
-		apiError(w, http.StatusConflict, ref.ReasonVI, ref.Reason)
-	case errors.As(err, &ref):
-		apiError(w, http.StatusUnprocessableEntity, ref.ReasonVI, ref.Reason)
-	case errors.Is(err, storage.ErrNotFound):
-		apiError(w, http.StatusNotFound, "không có yêu cầu ký này", "no such signing request")
-	default:
-		s.fail(w, r, err)
+	if errors.As(err, &ref) {
+		status := http.StatusUnprocessableEntity
+		if ref.Conflict {
+			status = http.StatusConflict
+		}
+		apiError(w, status, ref.ReasonVI, ref.Reason)
+		return
 	}
+	if errors.Is(err, storage.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "không có yêu cầu ký này", "no such signing request")
+		return
+	}
+	s.fail(w, r, err)
 }
 
 // signingView is a request as the API shows it.

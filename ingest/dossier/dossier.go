@@ -43,27 +43,27 @@ const (
 
 // Batch is one upload: the pages of one document of one dossier.
 type Batch struct {
-	ID             string `json:"batch_id"`
-	DossierCode    string `json:"dossier_code"`
-	AgencyCode     string `json:"agency_code"`
-	Title          string `json:"title"`
-	DocumentType   string `json:"document_type"`
-	Station        string `json:"station"`
-	Operator       string `json:"operator"`
-	TokenID        string `json:"-"` // who uploaded it
-	IdempotencyKey string `json:"idempotency_key,omitempty"`
-	Fingerprint    string `json:"-"` // SHA-256 over the page hashes in order
-	Status         string `json:"status"`
-	Error          string `json:"error,omitempty"`
-	ResultCode     string `json:"result_code,omitempty"`
+	ID             string    `json:"batch_id"`
+	DossierCode    string    `json:"dossier_code"`
+	AgencyCode     string    `json:"agency_code"`
+	Title          string    `json:"title"`
+	DocumentType   string    `json:"document_type"`
+	Station        string    `json:"station"`
+	Operator       string    `json:"operator"`
+	TokenID        string    `json:"-"` // who uploaded it
+	IdempotencyKey string    `json:"idempotency_key,omitempty"`
+	Fingerprint    string    `json:"-"` // SHA-256 over the page hashes in order
+	Status         string    `json:"status"`
+	Error          string    `json:"error,omitempty"`
+	ResultCode     string    `json:"result_code,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	Pages          []Page    `json:"pages,omitempty"`
 	// RevisionOf is the batch whose signed result this batch changes: a
 	// signed file is never altered, so a change after signing makes a new
 	// batch of the same pages (and review log) whose result, the
 	// dossier's next KQ<n>, supersedes the other.
-	RevisionOf string    `json:"revision_of,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	Pages      []Page    `json:"pages,omitempty"`
+	RevisionOf string `json:"revision_of,omitempty"`
 }
 
 // Page is one page of a batch (a source file may give several pages).
