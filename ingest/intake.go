@@ -191,22 +191,9 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 	var toStore []stored
 	for _, name := range m.Pages {
 		f := files[name]
-		if f.Size > lim.MaxFileBytes {
-			return nil, false, badFile(http.StatusRequestEntityTooLarge, name,
-				fmt.Sprintf("quá lớn (%d byte, tối đa %d)", f.Size, lim.MaxFileBytes),
-				fmt.Sprintf("too large (%d bytes, at most %d)", f.Size, lim.MaxFileBytes), nil)
-		}
-		// Never read whole: eight uploads of 95 MB at once must not cost
-		// their size in memory.
-		info, err := ocr.InspectFile(ctx, name, f.Path, lim.Image)
+		info, err := inspect(ctx, name, f, lim)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, false, ctx.Err()
-			}
-			return nil, false, inspectError(name, err)
-		}
-		if info.Pages < 1 {
-			return nil, false, badFile(http.StatusUnprocessableEntity, name, "không có trang nào", "has no page", nil)
+			return nil, false, err
 		}
 		// Budgets are checked file by file, so a batch over them is refused
 		// before its later files are inspected.
@@ -372,6 +359,56 @@ func (in *Intake) putFile(ctx context.Context, f File, key, ctype string) error 
 
 // inspectError turns ocr.Inspect's refusal into a precise answer: 413 for
 // an image over the pixel or page limits, 422 for one that cannot be read.
+// inspect checks an uploaded file before anything of it is stored: its
+// size, and its header (format sniffed from the bytes, pixels, strips,
+// pages) against the limits.
+func inspect(ctx context.Context, name string, f File, lim Limits) (ocr.FileInfo, error) {
+	if f.Size > lim.MaxFileBytes {
+		return ocr.FileInfo{}, badFile(http.StatusRequestEntityTooLarge, name,
+			fmt.Sprintf("quá lớn (%d byte, tối đa %d)", f.Size, lim.MaxFileBytes),
+			fmt.Sprintf("too large (%d bytes, at most %d)", f.Size, lim.MaxFileBytes), nil)
+	}
+	// Never read whole: eight uploads of 95 MB at once must not cost
+	// their size in memory.
+	info, err := ocr.InspectFile(ctx, name, f.Path, lim.Image)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ocr.FileInfo{}, ctx.Err()
+		}
+		return ocr.FileInfo{}, inspectError(name, err)
+	}
+	if info.Pages < 1 {
+		return ocr.FileInfo{}, badFile(http.StatusUnprocessableEntity, name, "không có trang nào", "has no page", nil)
+	}
+	return info, nil
+}
+
+// Rescan checks one uploaded re-scan of a page of a dossier (as Submit
+// checks a batch's files: size, format, pixels; and one page only) and
+// stores it under its source key, which it returns. The station's limits
+// apply as to an upload of one page.
+func (in *Intake) Rescan(ctx context.Context, tok *dossier.Token, dossierCode, name string, f File) (string, error) {
+	lim := in.Limits.WithDefaults()
+	info, err := inspect(ctx, name, f, lim)
+	if err != nil {
+		return "", err
+	}
+	if info.Pages != 1 {
+		return "", badFile(http.StatusUnprocessableEntity, name, fmt.Sprintf("có %d trang; bản quét lại thay một trang", info.Pages),
+			fmt.Sprintf("has %d pages; a re-scan replaces one page", info.Pages), nil)
+	}
+	if err := in.checkStation(ctx, tok, lim, 1, false); err != nil {
+		return "", err
+	}
+	sctx, cancel := context.WithTimeout(ctx, in.storeTimeout(f.Size))
+	defer cancel()
+	key := storage.SourceKey(dossierCode, f.SHA256, name)
+	if err := in.putFile(sctx, f, key, contentType(info.Format)); err != nil {
+		return "", unavailable(ctx, "blobs", err)
+	}
+	return key, nil
+}
+
 func inspectError(name string, err error) *Error {
 	var ie *ocr.InputError
 	if !errors.As(err, &ie) {

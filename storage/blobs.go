@@ -46,6 +46,15 @@ func PageOCRKey(dossierCode, batchID string, index int) string {
 	return fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d.ocr.json", dossierCode, batchID, index)
 }
 
+// PageRescanKeys are the image (ext without dot) and OCR result JSON of a
+// re-scan of a page, named by the re-scan's content (hex SHA-256): apart
+// from the page's first reading, which signed results and the review log
+// still name.
+func PageRescanKeys(dossierCode, batchID string, index int, sha256, ext string) (image, result string) {
+	base := fmt.Sprintf("dossiers/%s/batches/%s/pages/%04d-rescan-%.16s", dossierCode, batchID, index, sha256)
+	return base + "." + ext, base + ".ocr.json"
+}
+
 // ResultKey is the signed PDF of a result code (<dossier>-KQ<n>), e.g.
 // dossiers/<code>/results/<code>-KQ1-<first 12 hex digits of sha256>.pdf.
 // The key carries the content hash so that two racing runs of one batch

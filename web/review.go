@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 
+	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ingest/review"
 	"github.com/sohoa/sohoa/ocr"
@@ -50,6 +53,94 @@ type Reassembler interface {
 type Reviser interface {
 	Revise(ctx context.Context, batchID string) (string, error)
 	Revision(ctx context.Context, batchID string) (string, error)
+}
+
+// Rescanner reads a page's re-scan by a job (*workers.Runner): the file
+// is stored under sourceKey; once read, the page is replaced in batchID's
+// review log by change c (its page, source hash, reviewer) and the
+// document rebuilt.
+type Rescanner interface {
+	Rescan(ctx context.Context, batchID, sourceKey, sourceName string, c dossier.ReviewChange) error
+}
+
+// rescanManifest is the first part of a re-scan upload: the file's name
+// (the next part) and the review seq the official saw.
+type rescanManifest struct {
+	File  string `json:"file"`
+	After int    `json:"after"`
+}
+
+func (m *rescanManifest) PageFiles() []string { return []string{m.File} }
+func (m *rescanManifest) DefaultKey(string)   {}
+
+func parseRescanManifest(r io.Reader) (*rescanManifest, error) {
+	var m rescanManifest
+	dec := json.NewDecoder(io.LimitReader(r, maxReviewBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil || m.File == "" {
+		return nil, &ingest.Error{Status: http.StatusBadRequest, Field: "manifest",
+			VI: "manifest phải là JSON {\"file\": \"tên tệp\", \"after\": n}", EN: "the manifest must be JSON {\"file\": \"name\", \"after\": n}"}
+	}
+	return &m, nil
+}
+
+// postReviewRescan is POST /v1/review/{id}/pages/{page}/rescan: a
+// multipart upload of a manifest part then one image, received and
+// checked as a batch's files are (size, format, pixels, slow bodies; one
+// page), stored, and read by a job; the answer (202) comes before the
+// reading. On a signed document the re-scan goes to its revision.
+func (s *Server) postReviewRescan(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Rescanner == nil || s.cfg.Intake == nil {
+		apiError(w, http.StatusNotFound, "máy chủ này không nhận bản quét lại", "this server takes no re-scans")
+		return
+	}
+	tok := TokenFrom(r.Context())
+	st := s.loadReview(w, r)
+	if st == nil {
+		return
+	}
+	p := st.page(w, r)
+	if p == nil {
+		return
+	}
+	if !st.editable() && !st.revisable {
+		apiError(w, http.StatusConflict, "văn bản đã ký hoặc chưa đọc xong: không thay trang được", "the document is signed or not fully read: no page can be replaced")
+		return
+	}
+	if !slices.ContainsFunc(st.doc, func(d review.Page) bool { return d.Index == p.Index }) {
+		apiError(w, http.StatusUnprocessableEntity, "trang này đã bị xóa khỏi văn bản", "this page was deleted from the document")
+		return
+	}
+	m, files, dir, err := receiveUpload(s, w, r, tok, "bản quét lại", "re-scan", parseRescanManifest)
+	defer os.RemoveAll(dir)
+	if err != nil {
+		s.rejectUpload(w, r, err)
+		return
+	}
+	if m.After != len(st.log) {
+		apiError(w, http.StatusConflict, "văn bản vừa được sửa ở nơi khác; tải lại trang", "the document was changed elsewhere meanwhile; reload")
+		return
+	}
+	f := files[m.File]
+	key, err := s.cfg.Intake.Rescan(r.Context(), tok, st.batch.DossierCode, m.File, f)
+	if err != nil {
+		s.rejectUpload(w, r, err)
+		return
+	}
+	target := st.batch.ID
+	if st.revisable {
+		if target, err = s.cfg.Reviser.Revise(r.Context(), target); err != nil {
+			s.failReview(w, r, err)
+			return
+		}
+	}
+	c := dossier.ReviewChange{Page: p.Index, SourceSHA: f.SHA256, Reviewer: tok.Name, TokenID: tok.ID}
+	if err := s.cfg.Rescanner.Rescan(r.Context(), target, key, m.File, c); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apiJSON(w, http.StatusAccepted, map[string]any{"batch_id": target, "page": p.Index, "status": "reading",
+		"review_url": "/v1/review/" + target})
 }
 
 // maxReviewBody bounds a change request: a line of text and a few numbers.

@@ -95,6 +95,9 @@ type Config struct {
 	Review      ReviewLog
 	Reassembler Reassembler
 	Reviser     Reviser
+	// Rescanner reads re-scans (POST /v1/review/{id}/pages/{page}/rescan);
+	// nil: the route answers 404.
+	Rescanner Rescanner
 
 	// Signing answers /v1/signing (documents waiting for the desk
 	// official's signature); nil leaves the routes unanswered (404).
@@ -252,6 +255,7 @@ func (s *Server) routes() http.Handler {
 		h("GET /v1/review/{id}/pages/{page}", s.auth(s.getReviewPage, dossier.RoleStation))
 		h("GET /v1/review/{id}/pages/{page}/image", s.auth(s.getReviewImage, dossier.RoleStation))
 		h("POST /v1/review/{id}/changes", s.auth(s.postReviewChange, dossier.RoleStation))
+		h("POST /v1/review/{id}/pages/{page}/rescan", s.auth(s.postReviewRescan, dossier.RoleStation))
 	}
 	h("POST /v1/session", http.HandlerFunc(s.postSession))
 	h("DELETE /v1/session", http.HandlerFunc(s.deleteSession))

@@ -34,11 +34,15 @@ type pageRecord struct {
 
 // pageKeys names a page's blobs under its dossier's folder.
 func pageKeys(b *dossier.Batch, p *dossier.Page, enc ocr.Encoding) (image, result string) {
-	ext := map[ocr.Encoding]string{ocr.JPEG: "jpg", ocr.G4: "g4", ocr.Flate: "zlib"}[enc]
-	if ext == "" {
-		ext = "bin"
+	return storage.PageImageKey(b.DossierCode, b.ID, p.Index, imageExt(enc)), storage.PageOCRKey(b.DossierCode, b.ID, p.Index)
+}
+
+// imageExt is the file extension of a stored page image.
+func imageExt(enc ocr.Encoding) string {
+	if ext := map[ocr.Encoding]string{ocr.JPEG: "jpg", ocr.G4: "g4", ocr.Flate: "zlib"}[enc]; ext != "" {
+		return ext
 	}
-	return storage.PageImageKey(b.DossierCode, b.ID, p.Index, ext), storage.PageOCRKey(b.DossierCode, b.ID, p.Index)
+	return "bin"
 }
 
 type pageWorker struct{ r *Runner }

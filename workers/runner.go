@@ -105,6 +105,9 @@ type Records interface {
 type ReviewLog interface {
 	// Changes returns a batch's changes in order (empty when none).
 	Changes(ctx context.Context, batchID string) ([]dossier.ReviewChange, error)
+	// AddChange appends c as change number after+1 (storage.ErrConflict
+	// when the log has moved on): a re-scan, once read.
+	AddChange(ctx context.Context, c *dossier.ReviewChange, after int) error
 	// CopyLog gives batch to the log of batch from (a revision starts
 	// from the signed document's review); again, it adds only what is missing.
 	CopyLog(ctx context.Context, from, to string) error
@@ -210,6 +213,7 @@ func New(cfg Config) (*Runner, error) {
 		dp := mergePolicy(defaultDocumentPolicy, cfg.DocumentPolicy)
 		dp.Concurrency = max(1, cfg.Concurrency/2)
 		AddWorker(r.client, &documentWorker{r: r}, dp)
+		AddWorker(r.client, &rescanWorker{r: r}, pp)
 	}
 	return r, nil
 }

@@ -293,6 +293,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		// change; a change after signing makes the next result.
 		Reassembler: st.runner,
 		Reviser:     st.runner,
+		Rescanner:   st.runner,
 		Search:      search.API(),
 		UI:          search.Page(),
 		Registry:    st.reg,

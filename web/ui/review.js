@@ -13,6 +13,7 @@
     needlogin: "Enter the access token of your desk (scanner station) to review and sign the documents awaiting signature.",
     queue: "Documents awaiting signature", back: "← Documents awaiting signature",
     rotl: "⟲ Turn left", rotr: "⟳ Turn right", up: "↑ Move earlier", down: "↓ Move later", blank: "Blank page", del: "Delete page",
+    rescan: "Replace with a re-scan",
     hint: "Words boxed in red are those OCR doubts (low confidence, or not a Vietnamese syllable). Click a word to correct it or its whole line.",
     word: "Word", line: "Whole line", saveword: "Save word", saveline: "Save line", cancel: "Cancel",
     sign: "Sign", audit: "Review log", newer: "A newer revision exists: open it →"
@@ -129,7 +130,7 @@
       s.addEventListener("click", function () { sel = p.page; renderDoc(); loadPage(); });
       t.appendChild(s);
     });
-    ["rotl", "rotr", "up", "down", "blank", "del"].forEach(function (id) { $(id).disabled = !changeable(); });
+    ["rotl", "rotr", "up", "down", "blank", "del", "rescan"].forEach(function (id) { $(id).disabled = !changeable(); });
     $("sign").disabled = !req;
     $("signst").textContent = req ? "" : signed ? msg("Đã ký: ", "Signed: ") + signed :
       msg("Văn bản này không có yêu cầu ký.", "This document has no signing request.");
@@ -243,6 +244,28 @@
   $("blank").addEventListener("click", function () { change({ kind: "blank", page: sel, blank: !current().blank }); });
   $("del").addEventListener("click", function () {
     if (confirm(msg("Xóa trang này khỏi văn bản?", "Delete this page from the document?"))) change({ kind: "delete", page: sel });
+  });
+  // A re-scan of the selected page: sent with the bearer token, read by
+  // the server afterwards; the log shows "replace" once it is read.
+  $("rescan").addEventListener("click", function () { $("rescanfile").value = ""; $("rescanfile").click(); });
+  $("rescanfile").addEventListener("change", function () {
+    var f = $("rescanfile").files[0];
+    if (!f || !doc) return;
+    var fd = new FormData();
+    fd.append("manifest", JSON.stringify({ file: f.name, after: doc.seq }));
+    fd.append("file", f, f.name);
+    status(msg("Đang gửi bản quét lại…", "Sending the re-scan…"));
+    fetch("/v1/review/" + encodeURIComponent(doc.batch_id) + "/pages/" + sel + "/rescan",
+      { method: "POST", headers: { "Authorization": "Bearer " + token }, body: fd })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (!r.ok) throw new Error(errText(body, r));
+          status(msg("Đã nhận bản quét lại; trang sẽ được thay khi đọc xong (tải lại sau ít giây).",
+            "Re-scan received; the page is replaced once it is read (reload in a few seconds)."));
+          if (body.batch_id && body.batch_id !== doc.batch_id) setTimeout(function () { openDoc(body.batch_id); }, 3000);
+        });
+      })
+      .catch(failed);
   });
   $("back").addEventListener("click", function (e) { e.preventDefault(); history.replaceState(null, "", "/review"); loadQueue(); });
 
