@@ -225,7 +225,7 @@ func runReopen(ctx context.Context, e *env, args []string) error {
 		e.ui.t("Mở lại các yêu cầu ký đã quá hạn (ngoại lệ) với hạn mới: văn bản lại chờ cán bộ ký. --list liệt kê các yêu cầu quá hạn.",
 			"Reopens signing requests left unsigned past their deadline (exceptions) with a new deadline: the document awaits its official's signature again. --list lists the expired requests."))
 	var sf serverFlags
-	sf.add(fs, e.ui, false)
+	sf.add(fs, e.ui)
 	within := fs.Duration("deadline", 0, e.ui.t("hạn ký mới tính từ bây giờ (như 72h); bỏ trống: hạn máy chủ cấu hình", "the new deadline from now (such as 72h); empty: the server's configured one"))
 	list := fs.Bool("list", false, e.ui.t("chỉ liệt kê các yêu cầu ký quá hạn", "only list the expired signing requests"))
 	pos, err := parseInterspersed(fs, args)
