@@ -200,7 +200,7 @@
       if (!doc.pages.some(function (p) { return p.page === sel; })) sel = doc.pages.length ? doc.pages[0].page : 0;
       if (revised) {
         // The change went to a revision of the signed document: go on with it.
-        req = null;
+        req = null; signed = "";
         history.replaceState(null, "", "/review?batch=" + encodeURIComponent(doc.batch_id));
         status(msg("Đã lưu vào bản sửa đổi. Kết quả đã ký giữ nguyên; bản mới sẽ chờ ký.", "Saved to a revision. The signed result stays as it is; the new version will await signature."));
         findRequest(10);
@@ -224,7 +224,7 @@
   }
   $("newer").addEventListener("click", function (e) {
     e.preventDefault();
-    if (doc && doc.revised_by) { req = null; openDoc(doc.revised_by).then(function () { findRequest(1); }); }
+    if (doc && doc.revised_by) { req = null; signed = ""; openDoc(doc.revised_by).then(function () { findRequest(1); }); }
   });
   $("edit").addEventListener("submit", function (e) {
     e.preventDefault();
