@@ -389,6 +389,14 @@ func (c *Client) StackExceptions(ctx context.Context) ([]dossier.StackException,
 	return out.Stacks, nil
 }
 
+// Search runs a full-text search (GET /v1/search with query, an archivist
+// token) and decodes the answer into out, a *web.SearchResponse (package
+// web builds on this one, so the caller names the type). A refused query
+// is an *APIError with Status 400.
+func (c *Client) Search(ctx context.Context, query url.Values, out any) error {
+	return c.getJSON(ctx, "/v1/search?"+query.Encode(), out)
+}
+
 // Wait polls a batch every interval until it is done or failed.
 // Transient errors (a server restart) are ridden out.
 func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*dossier.Batch, error) {

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
@@ -97,7 +96,7 @@ Diacritics optional; "phrase", prefix certif*, A OR B, -exclude.`))
 
 	var res *web.SearchResponse
 	if *server != "" {
-		res, err = searchServer(ctx, *server, *token, v)
+		res, err = searchServer(ctx, e, *server, *token, v)
 	} else {
 		res, err = searchLocal(ctx, *data, *dbURL, q)
 	}
@@ -143,51 +142,26 @@ func searchLocal(ctx context.Context, data, dbURL string, q index.Query) (*web.S
 	return web.NewSearchResponse(r), nil
 }
 
-func searchServer(ctx context.Context, server, token string, v url.Values) (*web.SearchResponse, error) {
-	u := strings.TrimRight(server, "/") + "/v1/search?" + v.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("--server: %w", err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("Accept", "application/json")
-	c := &http.Client{Timeout: time.Minute}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("search %s: %w", server, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		return nil, fmt.Errorf("search %s: %w", server, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var apiErr struct {
-			Error   string `json:"error"`
-			ErrorVI string `json:"error_vi"`
-		}
-		json.Unmarshal(body, &apiErr)
-		if apiErr.Error == "" {
-			apiErr.Error = resp.Status
-		}
-		if apiErr.ErrorVI == "" {
-			apiErr.ErrorVI = apiErr.Error
-		}
-		if resp.StatusCode == http.StatusBadRequest {
-			return nil, &index.QueryError{EN: strings.TrimPrefix(apiErr.Error, "invalid query: "),
-				VI: strings.TrimPrefix(apiErr.ErrorVI, "câu tìm kiếm không hợp lệ: ")}
-		}
-		// The server words its refusals in both languages: show the user's.
-		return nil, &userError{
-			vi: fmt.Sprintf("máy chủ %s từ chối (HTTP %d): %s", server, resp.StatusCode, apiErr.ErrorVI),
-			en: fmt.Sprintf("refused by the server %s (HTTP %d): %s", server, resp.StatusCode, apiErr.Error),
-		}
-	}
+// searchServer searches through a server's API; its refusals keep the
+// server's wording in both languages, a refused query as the
+// *index.QueryError a local search gives.
+func searchServer(ctx context.Context, e *env, server, token string, v url.Values) (*web.SearchResponse, error) {
+	c := &ingest.Client{Server: server, Token: token, Log: e.log, HTTP: &http.Client{Timeout: time.Minute}}
 	var res web.SearchResponse
-	if err := json.Unmarshal(body, &res); err != nil {
-		return nil, fmt.Errorf("search %s: decode answer: %w", server, err)
+	err := c.Search(ctx, v, &res)
+	var ae *ingest.APIError
+	switch {
+	case errors.As(err, &ae) && ae.Status == http.StatusBadRequest:
+		return nil, &index.QueryError{EN: strings.TrimPrefix(ae.EN, "invalid query: "),
+			VI: strings.TrimPrefix(ae.VI, "câu tìm kiếm không hợp lệ: ")}
+	case errors.As(err, &ae):
+		return nil, &userError{
+			vi:  fmt.Sprintf("máy chủ %s từ chối (HTTP %d): %s", server, ae.Status, ae.VI),
+			en:  fmt.Sprintf("refused by the server %s (HTTP %d): %s", server, ae.Status, ae.EN),
+			err: err,
+		}
+	case err != nil:
+		return nil, fmt.Errorf("search %s: %w", server, err)
 	}
 	return &res, nil
 }
