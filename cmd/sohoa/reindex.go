@@ -36,29 +36,22 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	if blobURL == "" {
 		blobURL = storage.DataBlobsPath(*data)
 	}
-	sdb, err := storage.OpenDB(ctx, db)
-	if err != nil {
+	// Opened as serve and worker open them, but without waiting for an
+	// engine that does not answer: an admin's one-off command fails at once.
+	var st stores
+	defer st.Close()
+	var err error
+	if st.db, err = storage.OpenDB(ctx, db); err != nil {
 		return err
 	}
-	defer sdb.Close()
-	recs, err := storage.OpenRecords(ctx, sdb)
-	if err != nil {
+	if err := st.openParts(ctx); err != nil {
 		return err
 	}
-	blobs, err := storage.OpenBlobs(ctx, blobURL)
-	if err != nil {
-		return err
-	}
-	reviews, err := storage.OpenReviewRecords(ctx, sdb)
-	if err != nil {
-		return err
-	}
-	idx, err := index.Open(ctx, sdb)
-	if err != nil {
+	if st.blobs, err = storage.OpenBlobs(ctx, blobURL); err != nil {
 		return err
 	}
 	start, last := time.Now(), time.Now()
-	nres, npages, err := index.Rebuild(ctx, idx, recs, reviews, blobs, func(r, p int) {
+	nres, npages, err := index.Rebuild(ctx, st.index, st.records, st.review, st.blobs, func(r, p int) {
 		if time.Since(last) > 5*time.Second {
 			last = time.Now()
 			e.log.Info("reindexing", "results", r, "pages", p)

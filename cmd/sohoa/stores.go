@@ -40,16 +40,7 @@ func openStores(ctx context.Context, log *slog.Logger, dbURL, blobURL string) (s
 	}); err != nil {
 		return s, err
 	}
-	if s.records, err = storage.OpenRecords(ctx, s.db); err != nil {
-		return s, err
-	}
-	if s.review, err = storage.OpenReviewRecords(ctx, s.db); err != nil {
-		return s, err
-	}
-	if s.index, err = index.Open(ctx, s.db); err != nil {
-		return s, err
-	}
-	if s.catalog, err = catalog.Open(ctx, s.db); err != nil {
+	if err = s.openParts(ctx); err != nil {
 		return s, err
 	}
 	rp := storage.DefaultRetry
@@ -60,6 +51,22 @@ func openStores(ctx context.Context, log *slog.Logger, dbURL, blobURL string) (s
 		return err
 	})
 	return s, err
+}
+
+// openParts opens (and migrates) what lives in s.db: the records, the
+// review log, the search index and the archival catalog.
+func (s *stores) openParts(ctx context.Context) (err error) {
+	if s.records, err = storage.OpenRecords(ctx, s.db); err != nil {
+		return err
+	}
+	if s.review, err = storage.OpenReviewRecords(ctx, s.db); err != nil {
+		return err
+	}
+	if s.index, err = index.Open(ctx, s.db); err != nil {
+		return err
+	}
+	s.catalog, err = catalog.Open(ctx, s.db)
+	return err
 }
 
 // Close closes the records and the database under them; the other parts
