@@ -29,6 +29,18 @@ func runIn(english bool, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// clearCommandEnv unsets, for the rest of the test, the variables through
+// which a caller's shell points sohoa at stores, servers and webhooks
+// (SOHOA_DB, SOHOA_DATA, SOHOA_SERVER, SOHOA_TOKEN, SOHOA_WEBHOOK_URL,
+// SOHOA_WEBHOOK_SECRET): a command under test reads its flags only, never a
+// developer's own database or server. Like t.Setenv, not for parallel tests.
+func clearCommandEnv(t testing.TB) {
+	t.Helper()
+	for _, k := range []string{"SOHOA_DB", "SOHOA_DATA", "SOHOA_SERVER", "SOHOA_TOKEN", "SOHOA_WEBHOOK_URL", "SOHOA_WEBHOOK_SECRET"} {
+		t.Setenv(k, "")
+	}
+}
+
 var (
 	// What the flag package prints by itself: "(default 2b)", "Usage of
 	// worker:", value types.
@@ -163,8 +175,7 @@ func TestCommonErrors(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
 	closed.Close()
-	t.Setenv("SOHOA_SERVER", "")
-	t.Setenv("SOHOA_TOKEN", "")
+	clearCommandEnv(t)
 
 	for _, tc := range []struct {
 		name   string

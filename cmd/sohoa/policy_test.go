@@ -14,8 +14,7 @@ import (
 // with a webhook and no secret, stops at once with a usage error that says
 // what to add, instead of producing unsigned results or forgeable events.
 func TestServeRefusesQuietDefaults(t *testing.T) {
-	t.Setenv("SOHOA_WEBHOOK_SECRET", "")
-	t.Setenv("SOHOA_WEBHOOK_URL", "")
+	clearCommandEnv(t)
 	tests := []struct {
 		name string
 		args []string

@@ -60,10 +60,7 @@ func searchFixture(t *testing.T, dir string) string {
 }
 
 func TestSearchAndReindexCommands(t *testing.T) {
-	t.Setenv("SOHOA_DB", "")
-	t.Setenv("SOHOA_DATA", "")
-	t.Setenv("SOHOA_SERVER", "")
-	t.Setenv("SOHOA_TOKEN", "")
+	clearCommandEnv(t)
 	dir := t.TempDir()
 	code := searchFixture(t, dir)
 

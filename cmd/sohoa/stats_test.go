@@ -50,10 +50,7 @@ func statsFixture(t *testing.T, url string) {
 // server, as a table in either language or as CSV with the known counts;
 // a station token gets its own desk only.
 func TestStatsCommand(t *testing.T) {
-	t.Setenv("SOHOA_DB", "")
-	t.Setenv("SOHOA_DATA", "")
-	t.Setenv("SOHOA_SERVER", "")
-	t.Setenv("SOHOA_TOKEN", "")
+	clearCommandEnv(t)
 	data := t.TempDir()
 	statsFixture(t, storage.DataDBPath(data))
 	pg := storagetest.PostgresURL(t)

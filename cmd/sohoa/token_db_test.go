@@ -15,8 +15,7 @@ import (
 // missing --data (or an empty PostgreSQL) refuse and name the database,
 // instead of creating an empty one whose tokens the server never sees.
 func TestTokenNeverCreatesADatabase(t *testing.T) {
-	t.Setenv("SOHOA_DB", "")
-	t.Setenv("SOHOA_DATA", "")
+	clearCommandEnv(t)
 	t.Chdir(t.TempDir()) // where the default ./sohoa-data would be created
 	empty := t.TempDir()
 	typo := filepath.Join(t.TempDir(), "sohoa-dta")
@@ -58,8 +57,7 @@ func TestTokenNeverCreatesADatabase(t *testing.T) {
 }
 
 func TestTokenCreateRules(t *testing.T) {
-	t.Setenv("SOHOA_DB", "")
-	t.Setenv("SOHOA_DATA", "")
+	clearCommandEnv(t)
 	data := t.TempDir()
 	if code, _, errs := runCmd(t, "migrate", "--data", data); code != 0 {
 		t.Fatal(errs)

@@ -27,8 +27,7 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestTokenCommand(t *testing.T) {
-	t.Setenv("SOHOA_DB", "")
-	t.Setenv("SOHOA_DATA", "")
+	clearCommandEnv(t)
 	data := t.TempDir()
 	pg := storagetest.PostgresURL(t)
 	for _, where := range [][]string{{"--data", data}, {"--db", pg}} {
