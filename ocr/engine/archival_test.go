@@ -17,6 +17,7 @@ import (
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/ocr/archival"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 )
 
 // The archival benchmark: field-level exact match of ocr/archival.Read
@@ -28,7 +29,12 @@ import (
 //
 //	go test ./ocr/engine -run '^$' -bench Archival -benchtime 1x -v
 //
-// SOHOA_ARCHIVAL_DOCS sets how many generated documents (12). Reported
+// SOHOA_ARCHIVAL_DOCS sets how many generated documents (12).
+// SOHOA_ARCHIVAL_CORPUS=DIR keeps the generated corpus there (generated
+// when DIR has none; it is not checked against SOHOA_ARCHIVAL_DOCS).
+// SOHOA_ARCHIVAL_RESULTS=DIR keeps the OCR results there and reads them
+// back on later runs (delete DIR after an engine change): a change to the
+// reader is then measured in seconds, on the same readings. Reported
 // per set: exact share of printed fields and of dates, fields delivered
 // (confidence >= archival.Deliver) and how many of those were wrong (the
 // target is none), and the handwritten blanks: read right, said
@@ -73,9 +79,15 @@ func generatedArchival(b *testing.B) []archivalCase {
 	if n == "" {
 		n = "12"
 	}
-	dir := b.TempDir()
-	sohoatest.Generate(b, dir, "-seed", "14", "-preset", "nd30", "-n", n)
+	dir := os.Getenv("SOHOA_ARCHIVAL_CORPUS")
+	if dir == "" {
+		dir = b.TempDir()
+	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) == 0 {
+		sohoatest.Generate(b, dir, "-seed", "14", "-preset", "nd30", "-n", n)
+		files, _ = filepath.Glob(filepath.Join(dir, "*.json"))
+	}
 	sort.Strings(files)
 	// All pages in one dossier: Read must find where each document starts.
 	c := archivalCase{name: "generated"}
@@ -121,10 +133,7 @@ func realArchival(b *testing.B) []archivalCase {
 	}
 	var cs []archivalCase
 	for _, f := range t.Files {
-		pdf, err := os.ReadFile(filepath.Join("../../../shared/corpus/vn-admin", f.File))
-		if err != nil {
-			b.Fatalf("%v (the real scans are in ../shared/corpus)", err)
-		}
+		pdf := ocrtest.ReadCorpus(b, filepath.Join("vn-admin", f.File))
 		last := f.Docs[len(f.Docs)-1].page("last_page")
 		c := archivalCase{name: f.File[:8], docs: f.Docs}
 		for p := 1; p <= last; p++ {
@@ -271,6 +280,41 @@ func pct(a, b int) string {
 	return fmt.Sprintf("%.1f%% (%d/%d)", 100*float64(a)/float64(b), a, b)
 }
 
+// recognizeCase reads a case's pages, from SOHOA_ARCHIVAL_RESULTS when
+// they were kept there.
+func recognizeCase(b *testing.B, pool *ocr.Pool, set string, c archivalCase) []ocr.Result {
+	cache := os.Getenv("SOHOA_ARCHIVAL_RESULTS")
+	results := make([]ocr.Result, len(c.inputs))
+	var wg sync.WaitGroup
+	for i, in := range c.inputs {
+		wg.Go(func() {
+			kept := filepath.Join(cache, fmt.Sprintf("%s-%s-%03d.json", set, c.name, i+1))
+			if cache != "" {
+				if data, err := os.ReadFile(kept); err == nil && json.Unmarshal(data, &results[i]) == nil {
+					return
+				}
+			}
+			res, _, err := pool.Recognize(context.Background(), in)
+			if err != nil {
+				b.Errorf("%s page %d: %v", in.Name, in.Page, err)
+				return
+			}
+			results[i] = res
+			if cache != "" {
+				data, err := json.Marshal(res)
+				if err == nil {
+					err = os.WriteFile(kept, data, 0o644)
+				}
+				if err != nil {
+					b.Errorf("keeping %s: %v", kept, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
 func BenchmarkArchival(b *testing.B) {
 	sets := map[string][]archivalCase{"generated": generatedArchival(b), "real": realArchival(b)}
 	b.ResetTimer()
@@ -279,18 +323,7 @@ func BenchmarkArchival(b *testing.B) {
 		for _, set := range []string{"generated", "real"} {
 			var s fieldScore
 			for _, c := range sets[set] {
-				results := make([]ocr.Result, len(c.inputs))
-				var wg sync.WaitGroup
-				for i, in := range c.inputs {
-					wg.Go(func() {
-						res, _, err := pool.Recognize(context.Background(), in)
-						if err != nil {
-							b.Errorf("%s page %d: %v", in.Name, in.Page, err)
-						}
-						results[i] = res
-					})
-				}
-				wg.Wait()
+				results := recognizeCase(b, pool, set, c)
 				docs := archival.Read(results)
 				for _, want := range c.docs {
 					s.docs++

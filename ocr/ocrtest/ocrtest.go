@@ -17,23 +17,38 @@ import (
 )
 
 // Corpus returns the shared folder of real scans, read in place: the
-// folder "shared/corpus" beside the module's root.
+// folder "shared/corpus" beside the module's root, or beside a folder
+// above it (a worktree in a folder of worktrees).
 func Corpus(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
+	root := ""
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "corpus")
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && root == "" {
+			root = dir
+		}
+		if root != "" {
+			if c := filepath.Join(dir, "..", "shared", "corpus"); isDir(c) {
+				return c
+			}
 		}
 		up := filepath.Dir(dir)
 		if up == dir {
-			t.Fatal("no go.mod above the test's folder")
+			if root == "" {
+				t.Fatal("no go.mod above the test's folder")
+			}
+			return filepath.Join(root, "..", "shared", "corpus") // missing: the caller says so
 		}
 		dir = up
 	}
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // ReadCorpus reads the file rel of the shared corpus.
