@@ -258,9 +258,15 @@ func TestMend(t *testing.T) {
 		{title, "KT. GLÁM ĐỐC PHÓ GIÁM ĐỐC", "KT. GLÁM ĐỐC PHÓ GIÁM ĐỐC", false},
 		{title, "TL. CHỦ TỊCH .NH VĂN PHÒNG", "TL. CHỦ TỊCH .NH VĂN PHÒNG", false},
 		{agency, "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", true},
-		{agency, "ỦY BAN NHÂN DÂN TINH QUANG NGÀI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", true},        // marks lost under the rule
-		{agency, "HỘI ĐÔNG NHÂN DÂN TỈNH QUẢNG GNGÃI", "HỘI ĐÔNG NHÂN DÂN TỈNH QUẢNG GNGÃI", false}, // ĐỒNG or ĐỘNG: left alone
-		{agency, "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", true},        // not mended into Quảng Ngãi
+		{agency, "ỦY BAN NHÂN DÂN TINH QUANG NGÀI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", true},     // marks lost under the rule
+		{agency, "HỘI ĐÔNG NHÂN DÂN TỈNH QUẢNG NGÃI", "HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI", true}, // ĐỒNG or ĐỘNG: HỘI settles it
+		{agency, "SỞ LAO ĐÔNG", "SỞ LAO ĐỘNG", true},
+		{agency, "BAN ĐÔNG", "BAN ĐÔNG", false},                                                    // ĐỒNG or ĐỘNG: left alone
+		{agency, "HỘI ĐÔNG NHÂN DÂN TỈNH QUẢNG GNGÃI", "HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI", false}, // one letter off: mended, for review
+		{agency, "ỦY BAN NHÂN DÂN TĨNH QUANG NGAÀI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", false},     // one letter off: mended, for review
+		{agency, "ỦY BAN NHÂN DÂN TỈNH HÀA GIANG", "ỦY BAN NHÂN DÂN TỈNH HÀA GIANG", false},        // Hà Giang or Hậu Giang: left alone
+		{agency, "SỞ Y TẾ QUẢNG NGAÀI", "SỞ Y TẾ QUẢNG NGAÀI", false},                              // no TỈNH before it: not a guess
+		{agency, "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", true},       // not mended into Quảng Ngãi
 		{agency, "SỞ TƯ PHÁP", "SỞ TƯ PHÁP", true},
 		{agency, "ỦY BAN NHÂN DÂN XÃ THƯ LÂM", "ỦY BAN NHÂN DÂN XÃ THƯ LÂM", false},     // a commune: not in the lexicon
 		{agency, "ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", "ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", false}, // not "DỤC" of GIÁO DỤC
@@ -278,5 +284,26 @@ func TestNumberLostHyphen(t *testing.T) {
 	docs := Read([]ocr.Result{nd30Page("146/CTVP", "ngày 05 tháng 3 năm 2024", 95)})
 	if len(docs) != 1 || docs[0].Number == nil || docs[0].Number.Value != "146/CTVP" || docs[0].Number.Confidence >= Deliver {
 		t.Errorf("number %+v", docs[0].Number)
+	}
+}
+
+// TestNumberAndDateOneLine: the number and the place-and-date line read as
+// one line across the column channel (a long number, a narrow channel) are
+// still the header's, parted into the number, the place and the date.
+func TestNumberAndDateOneLine(t *testing.T) {
+	p := nd30Page("1/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+	p.Lines[2] = line(330, 460, "Số: 1700/BC-SNV_ Thái Nguyên, ngày 11 tháng 09 năm 2026", 95)
+	docs := Read([]ocr.Result{p})
+	if len(docs) != 1 {
+		t.Fatalf("got %+v", docs)
+	}
+	d := docs[0]
+	for name, c := range map[string]struct {
+		f    *Field
+		want string
+	}{"number": {d.Number, "1700/BC-SNV"}, "place": {d.Place, "Thái Nguyên"}, "date": {d.Date, "2026-09-11"}, "doc_type": {d.DocType, "QUYẾT ĐỊNH"}} {
+		if c.f == nil || c.f.Value != c.want {
+			t.Errorf("%s: got %+v, want %q", name, c.f, c.want)
+		}
 	}
 }

@@ -3,6 +3,8 @@ package archival
 import (
 	"slices"
 	"strings"
+
+	"github.com/sohoa/sohoa/ocr"
 )
 
 // nameSyllables are the syllables common in Vietnamese personal names
@@ -95,32 +97,83 @@ var agencyByLetters = func() map[string][]string {
 	return m
 }()
 
-// mendAgency mends an agency's name read in capitals: a province at its
-// end whose unmarked letters are those of exactly one province is written
-// as that province, other words as the one agency word with their letters.
-// known says whether every word is now an agency word or the province.
-func mendAgency(words []string) (string, bool) {
-	out := slices.Clone(words)
-	end := len(out)
+// agencyPairs settle a word whose letters name more than one agency word
+// by the word before it: "HỘI ĐÔNG" is HỘI ĐỒNG, "LAO ĐÔNG" LAO ĐỘNG.
+var agencyPairs = strings.Split(`HỘI ĐỒNG,LAO ĐỘNG,ĐÀO TẠO,XÂY DỰNG,ĐÔ THỊ,THỊ XÃ,THỊ TRẤN,XÃ HỘI,NỘI VỤ,NGOẠI VỤ,PHỤC VỤ`, ",")
+
+func pairWord(prev, w string) string {
+	for _, p := range agencyPairs {
+		a, b, _ := strings.Cut(p, " ")
+		if letters(prev) == letters(a) && letters(w) == letters(b) {
+			return b
+		}
+	}
+	return ""
+}
+
+// provinceSuffix finds the province that ends an agency's name and writes
+// it as the list does: at returns where it starts (len(words) when none);
+// fuzzy says it was matched one edit away (a letter read twice or lost),
+// which is done only after "TỈNH" or "THÀNH PHỐ" and when one province
+// alone is that close.
+func provinceSuffix(words []string) (out []string, at int, fuzzy bool) {
+	out = slices.Clone(words)
 	for _, p := range provinces {
 		pw := strings.Fields(strings.TrimSpace(p))
 		if len(pw) > len(out) || letters(strings.Join(out[len(out)-len(pw):], "")) != letters(strings.Join(pw, "")) {
 			continue
 		}
 		copy(out[len(out)-len(pw):], pw)
-		end = len(out) - len(pw)
-		break
+		return out, len(out) - len(pw), false
 	}
-	known := true
+	best, bestK, bestD, ties := "", 0, 2, 0
+	for k := 1; k <= min(4, len(out)-1); k++ {
+		if l := letters(out[len(out)-k-1]); l != "tinh" && l != "pho" {
+			continue
+		}
+		got := []rune(letters(strings.Join(out[len(out)-k:], "")))
+		for _, p := range provinces {
+			want := []rune(letters(p))
+			if len(want) < 6 {
+				continue
+			}
+			switch d := ocr.EditDistance(got, want); {
+			case d < bestD:
+				best, bestK, bestD, ties = p, k, d, 1
+			case d == bestD && p != best:
+				ties++
+			}
+		}
+	}
+	if best == "" || ties != 1 {
+		return out, len(out), false
+	}
+	at = len(out) - bestK
+	return append(out[:at], strings.Fields(strings.TrimSpace(best))...), at, true
+}
+
+// mendAgency mends an agency's name read in capitals: a province at its
+// end whose unmarked letters are those of exactly one province (or, after
+// "TỈNH", one letter away from exactly one) is written as that province,
+// other words as the one agency word with their letters (the word before
+// settling two). known says whether every word is now an agency word or
+// the province, matched exactly.
+func mendAgency(words []string) (string, bool) {
+	out, end, fuzzy := provinceSuffix(words)
+	known := !fuzzy
 	for i, w := range out[:end] {
 		if i > 0 && slices.Contains([]string{"TỈNH", "PHỐ", "HUYỆN", "QUẬN", "XÃ", "PHƯỜNG", "TRẤN", "KHU"}, out[i-1]) {
 			// The rest names a place other than a province (a commune,
 			// a district): a word of its own, not one to mend.
 			return strings.Join(out, " "), false
 		}
-		if c := agencyByLetters[letters(w)]; len(c) == 1 {
+		c := agencyByLetters[letters(w)]
+		switch {
+		case len(c) == 1:
 			out[i] = c[0]
-		} else if !slices.Contains(c, w) {
+		case len(c) > 1 && i > 0 && pairWord(out[i-1], w) != "":
+			out[i] = pairWord(out[i-1], w)
+		case !slices.Contains(c, w):
 			known = false
 		}
 	}

@@ -164,6 +164,12 @@ func (p *page) findHeader() (header, bool) {
 			h.right = append(h.right, s)
 			continue
 		}
+		if soPrefix.MatchString(s.text) && strings.Contains(unmark(s.text), "ngay") {
+			// The number and the place-and-date line read as one line
+			// across the channel: splitNumberLine parts them below.
+			h.left = append(h.left, s)
+			continue
+		}
 		// The header ends at the first line across the channel between
 		// its blocks: the type heading, "Kính gửi", the body.
 		across := s.Box.X0 < cut-p.pitch && s.Box.X1 > cut+p.pitch

@@ -129,7 +129,7 @@ func parseNumber(line string) (value, digits, rest string, ok bool) {
 		return "", "", "", false
 	}
 	body := strings.Join(strings.Fields(line[m[1]:]), "")
-	body = strings.TrimRight(body, ".,;")
+	body = strings.TrimRight(body, ".,;:_-—'`|")
 	slash := strings.IndexByte(body, '/')
 	if slash < 0 {
 		return "", "", "", false
