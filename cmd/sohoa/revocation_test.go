@@ -246,7 +246,8 @@ func TestDeskRevocation(t *testing.T) {
 }
 
 // TestSealRevokedAtStartup: a server whose own signing certificate is
-// revoked refuses to start (unless checking is off).
+// revoked refuses to start (unless checking is off), and so does a
+// distributed worker (openSeal is the one way both open the key).
 func TestSealRevokedAtStartup(t *testing.T) {
 	r := newRevocationPKI(t)
 	seal := r.official(t, "UBND phường Bến Nghé", true)
@@ -267,6 +268,19 @@ func TestSealRevokedAtStartup(t *testing.T) {
 		if policy == revocation.Off && err != nil || policy != revocation.Off && (!errors.As(err, &ue) || !strings.Contains(ue.en, "revoked") || !strings.Contains(ue.vi, "thu hồi")) {
 			t.Fatalf("--revocation %s: %v", policy, err)
 		}
+	}
+
+	// Without the check the worker would run until the deadline, which
+	// only bounds a failing test.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := distributedConfig(t)
+	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, log: testLogger(t), ui: ui{english: true}}
+	err = runWorker(ctx, e, []string{"--amqp", c.amqpURL, "--amqp-prefix", c.prefix, "--s3", c.s3URL, "--db", c.dbURL,
+		"--sign-p12", p12, "--sign-pass-file", pass, "--revocation", string(revocation.Prefer)})
+	var ue *userError
+	if !errors.As(err, &ue) || !strings.Contains(ue.en, "revoked") || !strings.Contains(ue.vi, "thu hồi") {
+		t.Fatalf("sohoa worker with a revoked key: %v; want it to refuse to start", err)
 	}
 }
 

@@ -193,17 +193,9 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	st.reg = prometheus.NewRegistry()
 	st.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	signerName := c.sign.Name
-	if c.sign.Enabled() {
-		if st.signer, err = c.sign.Open(ctx); err != nil {
-			return st, err
-		}
-		if signerName == "" {
-			signerName = st.signer.Certificate().Subject.CommonName
-		}
-		if err := c.desk.checkSeal(ctx, log, st.signer); err != nil {
-			return st, err
-		}
+	var signerName string
+	if st.signer, signerName, err = openSeal(ctx, log, c.sign, &c.desk); err != nil {
+		return st, err
 	}
 	if c.workers > 0 && !engine.Available {
 		return st, errors.New(noOCRVI + " (" + noOCREN + "; --workers 0 runs the API alone)")
@@ -309,6 +301,30 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		return st, err
 	}
 	return st, nil
+}
+
+// openSeal opens the server's own signing key (the organisation's seal)
+// when one is given, names the signer after its certificate unless
+// --signer-name does, and refuses a revoked key as --revocation says
+// (checkSeal): serve, demo and worker open it the same way. With no key
+// it returns nil and --signer-name.
+func openSeal(ctx context.Context, log *slog.Logger, sc pdf.SignerConfig, desk *deskFlags) (*pdf.Signer, string, error) {
+	if !sc.Enabled() {
+		return nil, sc.Name, nil
+	}
+	s, err := sc.Open(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	name := sc.Name
+	if name == "" {
+		name = s.Certificate().Subject.CommonName
+	}
+	if err := desk.checkSeal(ctx, log, s); err != nil {
+		s.Close()
+		return nil, "", err
+	}
+	return s, name, nil
 }
 
 func (st *stack) readyChecks() []web.Check {

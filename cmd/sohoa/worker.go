@@ -78,11 +78,11 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer q.Close()
-	var signer *pdf.Signer
-	if sc.Enabled() {
-		if signer, err = sc.Open(ctx); err != nil {
-			return err
-		}
+	signer, signerName, err := openSeal(ctx, e.log, sc, &df)
+	if err != nil {
+		return err
+	}
+	if signer != nil {
 		defer signer.Close()
 	}
 	desk, err := df.open(ctx, st.db, sc.TSAURL)
@@ -103,7 +103,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		Catalog:     st.catalog,
 		OCR:         pool,
 		Signer:      signer,
-		SignerName:  sc.Name,
+		SignerName:  signerName,
 		Conformance: pdf.Conformance(*pdfa),
 		Desk:        desk,
 		Concurrency: *concurrency,
