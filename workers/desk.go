@@ -177,32 +177,28 @@ func draftKey(dossierCode, resultCode, kind, sum string) string {
 	return "dossiers/" + dossierCode + "/signing/" + resultCode + "-" + kind + "-" + sum[:12] + ".pdf"
 }
 
-// putFile stores f (from its start) under a key made from its SHA-256.
-func (d *Desk) putFile(ctx context.Context, f *os.File, key func(sum string) string) (string, string, int64, error) {
-	sum, size, err := fileSHA256(f)
+// putFile stores the PDF f (from its start, wherever its offset is)
+// under the key that key makes from its SHA-256, and returns the key, the
+// hex SHA-256 and the size: the one way results and desk drafts are
+// stored.
+func (r *Runner) putFile(ctx context.Context, f *os.File, key func(sum string) string) (string, string, int64, error) {
+	h := sha256.New()
+	size, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62))
 	if err != nil {
-		return "", "", 0, err
+		return "", "", 0, fmt.Errorf("hash %s: %w", f.Name(), err)
 	}
+	sum := hex.EncodeToString(h.Sum(nil))
 	k := key(sum)
-	if _, err := d.r.cfg.Blobs.Put(ctx, k, io.NewSectionReader(f, 0, size), size, "application/pdf", sum); err != nil {
+	if _, err := r.cfg.Blobs.Put(ctx, k, io.NewSectionReader(f, 0, size), size, "application/pdf", sum); err != nil {
 		return "", "", 0, fmt.Errorf("store %s: %w", k, err)
 	}
 	return k, sum, size, nil
 }
 
-func fileSHA256(f *os.File) (string, int64, error) {
-	h := sha256.New()
-	size, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62))
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), size, nil
-}
-
 // await stores the unsigned document f of batch b and opens its signing
 // request: the document job's last step in a desk mode.
 func (d *Desk) await(ctx context.Context, b *dossier.Batch, code, mode string, src *blobPages, f *os.File) error {
-	key, sum, _, err := d.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, code, "unsigned", sum) })
+	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, code, "unsigned", sum) })
 	if err != nil {
 		return err
 	}
@@ -261,7 +257,7 @@ func (d *Desk) Reassemble(ctx context.Context, batchID string) error {
 	if err != nil {
 		return err
 	}
-	key, sum, _, err := d.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, req.ResultCode, "unsigned", sum) })
+	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, req.ResultCode, "unsigned", sum) })
 	if err != nil {
 		return err
 	}
@@ -431,7 +427,7 @@ func (d *Desk) Prepare(ctx context.Context, id string, chain []*x509.Certificate
 	if err != nil {
 		return nil, err
 	}
-	key, sum, _, err := d.putFile(ctx, f, func(sum string) string { return draftKey(req.DossierCode, req.ResultCode, "prepared", sum) })
+	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return draftKey(req.DossierCode, req.ResultCode, "prepared", sum) })
 	if err != nil {
 		return nil, err
 	}
@@ -544,7 +540,7 @@ func (d *Desk) Complete(ctx context.Context, id string, signature []byte, chain 
 			return nil, err
 		}
 	}
-	key, sum, size, err := d.putFile(ctx, f, func(sum string) string { return storage.ResultKey(req.DossierCode, req.ResultCode, sum) })
+	key, sum, size, err := d.r.putFile(ctx, f, func(sum string) string { return storage.ResultKey(req.DossierCode, req.ResultCode, sum) })
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,6 @@ package workers
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,23 +109,11 @@ func (w *documentWorker) Work(ctx context.Context, job *Job[DocumentJob]) error 
 	}
 
 	start := time.Now()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	h := sha256.New()
-	size, err := io.Copy(h, f)
-	if err != nil {
-		return fmt.Errorf("hash %s: %w", code, err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
 	// Two racing runs of one batch store two files under two keys; the
 	// one not linked is removed below.
-	key := storage.ResultKey(b.DossierCode, code, sum)
-	if _, err := r.cfg.Blobs.Put(ctx, key, f, size, "application/pdf", sum); err != nil {
-		return fmt.Errorf("store %s: %w", code, err)
+	key, sum, size, err := r.putFile(ctx, f, func(sum string) string { return storage.ResultKey(b.DossierCode, code, sum) })
+	if err != nil {
+		return err
 	}
 	r.m.since("upload", start)
 
