@@ -55,20 +55,29 @@ func storeResult(t *testing.T, recs *storage.SQLRecords, blobs storage.Blobs, do
 	return code
 }
 
+// rebuilt opens the index in db and rebuilds it from recs, reviews (nil:
+// no review log) and blobs, failing the test unless it read wantResults
+// results of wantPages pages in all.
+func rebuilt(t *testing.T, ctx context.Context, db *storage.DB, recs index.ResultSource, reviews index.ReviewLog, blobs storage.Blobs, wantResults, wantPages int) index.Searcher {
+	t.Helper()
+	idx := storagetest.Open(t, db, index.Open)
+	nres, npages, err := index.Rebuild(ctx, idx, recs, reviews, blobs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nres != wantResults || npages != wantPages {
+		t.Errorf("rebuilt %d results, %d pages; want %d results, %d pages", nres, npages, wantResults, wantPages)
+	}
+	return idx
+}
+
 func TestRebuild(t *testing.T) {
 	storagetest.ForEachDialect(t, func(t *testing.T, ctx context.Context, db *storage.DB) {
 		recs := storagetest.Records(t, db)
 		blobs := storagetest.LocalBlobs(t)
 		c1 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0001", []string{"Tờ khai của ông Đỗ Văn Hùng", "Địa chỉ: thôn Đông, xã Yên Sở"})
 		c2 := storeResult(t, recs, blobs, "000.00.31.H33-250601-0002", []string{"Bà Hoàng Thị Lan, xã Yên Sở"})
-		idx := storagetest.Open(t, db, index.Open)
-		nres, npages, err := index.Rebuild(ctx, idx, recs, nil, blobs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if nres != 2 || npages != 3 {
-			t.Errorf("rebuilt %d results, %d pages; want 2, 3", nres, npages)
-		}
+		idx := rebuilt(t, ctx, db, recs, nil, blobs, 2, 3)
 		res, err := idx.Search(ctx, index.Query{Text: "yen so"})
 		if err != nil {
 			t.Fatal(err)
@@ -127,14 +136,7 @@ func TestRebuildReadsTheReview(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		idx := storagetest.Open(t, db, index.Open)
-		nres, npages, err := index.Rebuild(ctx, idx, recs, reviews, blobs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if nres != 1 || npages != 2 {
-			t.Errorf("rebuilt %d results, %d pages; want 1 result of 2 pages (one deleted)", nres, npages)
-		}
+		idx := rebuilt(t, ctx, db, recs, reviews, blobs, 1, 2) // one page of three deleted
 		for q, want := range map[string]int{"Nguyễn Văn Bình": 1, "nguyen van binh": 1, "Nguvễn": 0, "nguven": 0, "Quỳnh Lưu": 0, "Thạch Hà": 0} {
 			got, err := idx.Search(ctx, index.Query{Text: q})
 			if err != nil {

@@ -46,23 +46,30 @@ const (
 // fixture is a few pages as OCR gives them: capitals, line breaks, an NFD
 // page, đ and its d spelling.
 func fixture() []index.PageText {
-	return []index.PageText{
-		{ResultCode: r1, DossierCode: "000.00.31.H33-220804-0001", AgencyCode: "000.00.31.H33",
-			Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan", Date: day("2022-08-04"), Page: 1,
-			Text: "ỦY BAN NHÂN DÂN QUẬN 1\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH\nMã hồ sơ: 000.00.31.H33-220804-0001\nCấp cho bà Nguyễn Thị Thủy Tiên, sinh năm 1985."},
-		{ResultCode: r1, DossierCode: "000.00.31.H33-220804-0001", AgencyCode: "000.00.31.H33",
-			Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan", Date: day("2022-08-04"), Page: 2,
-			Text: "Địa chỉ: số 12 đường Lê Lợi, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh.\nNgành nghề: bán lẻ."},
-		{ResultCode: r2, DossierCode: "000.00.12.H29-230115-0042", AgencyCode: "000.00.12.H29",
-			Title: "Quyết định xử phạt vi phạm hành chính", DocumentType: "quyet-dinh", Date: day("2023-01-15"), Page: 1,
-			Text: norm.NFD.String("QUYẾT ĐỊNH xử phạt ông Trần Văn Đức, địa chỉ đường Điện Biên Phủ, Hà Nội.")},
-		{ResultCode: r2, DossierCode: "000.00.12.H29-230115-0042", AgencyCode: "000.00.12.H29",
-			Title: "Quyết định xử phạt vi phạm hành chính", DocumentType: "quyet-dinh", Date: day("2023-01-15"), Page: 2,
-			Text: "Số tiền phạt: 5.000.000 đồng. Ông Tran Van Duc đã nộp đủ."},
-		{ResultCode: r3, DossierCode: "000.00.31.H33-240301-0007", AgencyCode: "000.00.31.H33",
-			Title: "Giấy chứng nhận quyền sử dụng đất", DocumentType: "giay-chung-nhan", Date: day("2024-03-01"), Page: 1,
-			Text: "Giấy chứng nhận quyền sử dụng đất cấp cho ông Nguyễn Văn Dũng và bà Nguyễn Thị Thủy Tiên."},
+	return slices.Concat(
+		pagesOf(index.PageText{ResultCode: r1, DossierCode: "000.00.31.H33-220804-0001", AgencyCode: "000.00.31.H33",
+			Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan", Date: day("2022-08-04")},
+			"ỦY BAN NHÂN DÂN QUẬN 1\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH\nMã hồ sơ: 000.00.31.H33-220804-0001\nCấp cho bà Nguyễn Thị Thủy Tiên, sinh năm 1985.",
+			"Địa chỉ: số 12 đường Lê Lợi, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh.\nNgành nghề: bán lẻ."),
+		pagesOf(index.PageText{ResultCode: r2, DossierCode: "000.00.12.H29-230115-0042", AgencyCode: "000.00.12.H29",
+			Title: "Quyết định xử phạt vi phạm hành chính", DocumentType: "quyet-dinh", Date: day("2023-01-15")},
+			norm.NFD.String("QUYẾT ĐỊNH xử phạt ông Trần Văn Đức, địa chỉ đường Điện Biên Phủ, Hà Nội."),
+			"Số tiền phạt: 5.000.000 đồng. Ông Tran Van Duc đã nộp đủ."),
+		pagesOf(index.PageText{ResultCode: r3, DossierCode: "000.00.31.H33-240301-0007", AgencyCode: "000.00.31.H33",
+			Title: "Giấy chứng nhận quyền sử dụng đất", DocumentType: "giay-chung-nhan", Date: day("2024-03-01")},
+			"Giấy chứng nhận quyền sử dụng đất cấp cho ông Nguyễn Văn Dũng và bà Nguyễn Thị Thủy Tiên."),
+	)
+}
+
+// pagesOf gives the pages of one result, numbered from 1, each carrying
+// the result's fields as given in result.
+func pagesOf(result index.PageText, texts ...string) []index.PageText {
+	pages := make([]index.PageText, len(texts))
+	for i, text := range texts {
+		pages[i] = result
+		pages[i].Page, pages[i].Text = i+1, text
 	}
+	return pages
 }
 
 func loaded(t *testing.T, idx index.Searcher) {
