@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/sohoa/sohoa/pdf/pdftest"
 )
 
 // testPage draws a small page of text-like strokes, a QR-like square and a
@@ -48,13 +50,7 @@ func testPage(w, h int) *image.Gray {
 // returns the bytes written.
 func magick(t *testing.T, src []byte, ext string, args ...string) []byte {
 	t.Helper()
-	bin, err := exec.LookPath("convert")
-	if err != nil {
-		if os.Getenv("SOHOA_TEST_REQUIRE") != "" {
-			t.Fatal("ImageMagick convert not found")
-		}
-		t.Skip("ImageMagick convert not found")
-	}
+	bin := pdftest.Tool(t, "convert") // ImageMagick
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.png"), filepath.Join(dir, "out"+ext)
 	if err := os.WriteFile(in, src, 0o600); err != nil {

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -18,12 +17,6 @@ import (
 // rasterise prints pdf the way a scanner would see it: pdftoppm at dpi, grey.
 func rasterise(t testing.TB, pdf []byte, dpi int) image.Image {
 	t.Helper()
-	if _, err := exec.LookPath("pdftoppm"); err != nil {
-		if os.Getenv("SOHOA_TEST_REQUIRE") != "" {
-			t.Fatal("pdftoppm (poppler-utils) is missing; bash .ci/test installs it")
-		}
-		t.Skip("pdftoppm (poppler-utils) is missing; bash .ci/test installs it")
-	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "sheet.pdf")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
@@ -91,15 +84,11 @@ func TestSeparatorSheetReads(t *testing.T) {
 
 func TestSeparatorPDFIsSound(t *testing.T) {
 	pdf := sheetPDF(t, "H33.031.00-260301-AB0001", "")
-	if _, err := exec.LookPath("qpdf"); err != nil {
-		t.Skip("qpdf is missing; bash .ci/test installs it")
+	p := filepath.Join(t.TempDir(), "s.pdf")
+	if err := os.WriteFile(p, pdf, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	p := filepath.Join(dir, "s.pdf")
-	os.WriteFile(p, pdf, 0o600)
-	if out, err := exec.Command("qpdf", "--check", p).CombinedOutput(); err != nil {
-		t.Fatalf("qpdf --check: %v\n%s", err, out)
-	}
+	pdftest.QPDFCheck(t, p)
 	again := sheetPDF(t, "H33.031.00-260301-AB0001", "")
 	if !bytes.Equal(pdf, again) {
 		t.Error("the same sheet gave different bytes")

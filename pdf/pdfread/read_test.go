@@ -55,12 +55,7 @@ func treePDF() []byte {
 // the lazy reader leaves to pdfcpu.
 func viaQPDF(t *testing.T, data []byte) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("qpdf"); err != nil {
-		if os.Getenv("SOHOA_TEST_REQUIRE") == "1" {
-			t.Fatal("qpdf not installed (apt-get install qpdf)")
-		}
-		t.Skip("qpdf not installed (apt-get install qpdf)")
-	}
+	pdftest.Tool(t, "qpdf")
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
 	os.WriteFile(in, data, 0o644)

@@ -16,6 +16,7 @@ import (
 // to render fails the test.
 func Render(t testing.TB, path string, dpi float64) image.Image {
 	t.Helper()
+	Tool(t, "pdftoppm")
 	prefix := filepath.Join(t.TempDir(), "page")
 	if out, err := exec.Command("pdftoppm", "-r", fmt.Sprint(dpi), "-gray", "-png", "-singlefile", "-f", "1", "-l", "1", path, prefix).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v\n%s", err, out)

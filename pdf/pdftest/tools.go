@@ -6,16 +6,32 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 // The independent tools a test checks a PDF with (qpdf, PDFBox Preflight,
 // poppler's pdfsig, pdftotext and pdfinfo), each run one way, so that
 // every test asks the same question and a failure reads the same.
 
+// Tool returns the path of the program name, a tool the tests check
+// files with (qpdf, pdftoppm, ImageMagick's convert...). When it is not
+// installed the test is skipped with one line saying so, or fails under
+// SOHOA_TEST_REQUIRE=1 (see storagetest.Missing).
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		storagetest.Missing(t, name+" is not installed", "`bash .ci/test` installs it")
+	}
+	return path
+}
+
 // QPDFCheck fails t unless `qpdf --check` finds no syntax or stream
 // encoding error in the file.
 func QPDFCheck(t testing.TB, path string) {
 	t.Helper()
+	Tool(t, "qpdf")
 	out, err := exec.Command("qpdf", "--check", path).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "No syntax or stream encoding errors") {
 		t.Errorf("qpdf --check %s: %v\n%s", filepath.Base(path), err, out)
@@ -29,11 +45,7 @@ func Preflight(t testing.TB, path string) {
 	t.Helper()
 	cp := os.Getenv("SOHOA_PREFLIGHT_CP")
 	if cp == "" {
-		const how = "SOHOA_PREFLIGHT_CP is not set: run `bash .ci/test` or `. .ci/test.env`"
-		if os.Getenv("SOHOA_TEST_REQUIRE") == "1" {
-			t.Fatal(how)
-		}
-		t.Skip("skipped: " + how)
+		storagetest.Missing(t, "SOHOA_PREFLIGHT_CP is not set", "run `bash .ci/test` or `. .ci/test.env`")
 	}
 	out, err := exec.Command("java", "-cp", cp, "org.apache.pdfbox.preflight.Validator_A1b", path).CombinedOutput()
 	if err != nil {

@@ -42,13 +42,21 @@ func Env(t testing.TB, name string) string {
 	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
-		const how = "start the services with `bash .ci/setup test`, then `. .ci/test.env`"
-		if os.Getenv(RequireEnv) == "1" {
-			t.Fatalf("%s is not set (%s=1 forbids skipping): %s", name, RequireEnv, how)
-		}
-		t.Skipf("skipped: %s is not set (%s)", name, how)
+		Missing(t, name+" is not set", "start the services with `bash .ci/setup test`, then `. .ci/test.env`")
 	}
 	return v
+}
+
+// Missing ends a test that lacks what it needs (a service, a tool, a
+// variable): what says what is missing, how how to get it. The test is
+// skipped with one line "skipped: <what> (<how>)", or fails when
+// $SOHOA_TEST_REQUIRE is 1, as .ci/test sets it, so that CI never skips.
+func Missing(t testing.TB, what, how string) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("%s (%s=1 forbids skipping): %s", what, RequireEnv, how)
+	}
+	t.Skipf("skipped: %s (%s)", what, how)
 }
 
 func randName(prefix string) string {
