@@ -19,8 +19,9 @@ type TokenConfig struct {
 }
 
 // TokenKey is a logged-in key on a token, for desk signing: the desk
-// client (`sohoa sign`) and the local signing agent share it. The PIN is
-// used once, to log in, and not kept. Close logs out.
+// client (`sohoa sign`) and the local signing agent share it. Open it with
+// OpenTokenKey, which checks that the certificate belongs to the key. The
+// PIN is used once, to log in, and not kept. Close logs out.
 type TokenKey struct{ s signer }
 
 // OpenTokenKey logs in to the token with pin and finds the key and its

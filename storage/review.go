@@ -15,7 +15,8 @@ const ReviewComponent = "review"
 // beside the records (same database, own migration component): each
 // correction and page operation an official makes, in order. The log is
 // append-only; it is the audit of the review as well as what the
-// document to sign is rebuilt from.
+// document to sign is rebuilt from. Open it with OpenReviewRecords; it
+// holds only the database handle and is safe for concurrent use.
 type ReviewRecords struct {
 	db *DB
 }

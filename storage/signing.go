@@ -16,7 +16,8 @@ const SigningComponent = "signing"
 
 // SigningRecords keeps the documents waiting for a desk official's
 // signature and the history of each (same database as the records, own
-// migration component). Open it with OpenSigningRecords.
+// migration component). Open it with OpenSigningRecords; it holds only
+// the database handle and is safe for concurrent use.
 type SigningRecords struct{ db *DB }
 
 // OpenSigningRecords migrates the signing schema in db.

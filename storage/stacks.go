@@ -40,7 +40,8 @@ CREATE INDEX stack_exceptions_open ON stack_exceptions (status, created_at);
 
 // StackRecords keeps the exceptions of stack splitting beside the records
 // (same database, own migration component). Open it with OpenStackRecords,
-// which migrates its tables.
+// which migrates its tables; it holds only the database handle and is
+// safe for concurrent use.
 type StackRecords struct {
 	db *DB
 }
