@@ -214,11 +214,19 @@ func decodeStream(r Resolver, dict types.Dict, raw []byte, limit int64) ([]byte,
 	case f == nil:
 		return raw, nil
 	case f == types.Name("FlateDecode") && parms == nil:
-		return inflate(raw, limit)
+		out, err := inflate(raw, limit)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	return decodeFilters(r, dict, raw, limit)
 }
 
+// inflate undoes FlateDecode, at most limit bytes out (bounded as it
+// inflates). A stream cut short gives what it held with
+// io.ErrUnexpectedEOF: streams of objects fail on it, cross-reference
+// and object streams take what was there (see decodeFlate).
 func inflate(raw []byte, limit int64) ([]byte, error) {
 	zr, err := zlib.NewReader(bytes.NewReader(raw))
 	if err != nil {
@@ -226,13 +234,13 @@ func inflate(raw []byte, limit int64) ([]byte, error) {
 	}
 	defer zr.Close()
 	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if err != nil {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, err
 	}
 	if int64(len(out)) > limit {
 		return nil, errors.New("pdfread: stream too large")
 	}
-	return out, nil
+	return out, err
 }
 
 // decodeFilters runs a stream's filter chain with pdfcpu's decoders.

@@ -3,7 +3,6 @@ package pdfread
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -323,17 +322,9 @@ func decodeFlate(d types.Dict, raw []byte, limit int64) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unsupported filter %v", f)
 	}
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	out, err := inflate(raw, limit)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, err
-	}
-	if int64(len(out)) > limit {
-		return nil, errors.New("stream too large")
 	}
 	parms, _ := d["DecodeParms"].(types.Dict)
 	if a, ok := d["DecodeParms"].(types.Array); ok && len(a) == 1 {
