@@ -22,6 +22,9 @@ func TestParseDate(t *testing.T) {
 		{"Quảng Ngãi, ngày tháng 01 năm 2025", "", false},             // blank day
 		{"Quảng Ngãi, ngày Êˆ@_ tháng 11 năm 2024", "", false},        // handwriting read as marks
 		{"Quảng Ngãi, ngày 29 tháng 02 năm 2024", "2024-02-29", true}, // leap year
+		{"Hà Tĩnh, nqày 07 thánq 9 narn 2025", "2025-09-07", true},    // g read q, m read rn
+		{"Huế, ngày07tháng 10năm 2025", "2025-10-07", true},           // spaces lost
+		{"Huế, ngày 1l tháng 10 năm 2025", "2025-10-11", true},        // l read for 1
 	} {
 		d, found := parseDate(c.line)
 		if !found {
@@ -49,10 +52,15 @@ func TestParseNumber(t *testing.T) {
 		{"Số: 39/2011/NQ-HĐND", "39/2011/NQ-HĐND", "39", true},
 		{"Số: 09/TTr-UBND", "09/TTr-UBND", "09", true},
 		{"So: 12/KH-SYT", "12/KH-SYT", "12", true},
-		{"Số: /QĐ-XPHC", "", "", true},            // blank left empty: unreadable, not guessed
-		{"Số:ổ0 /BC-UBND", "", "ổ0", true},        // handwriting read as letters
-		{"Sở Tư pháp", "", "", false},             // an agency, not a number
-		{"Số lượng hồ sơ đã nhận", "", "", false}, // a body line
+		{"Số: /QĐ-XPHC", "", "", true},                         // blank left empty: unreadable, not guessed
+		{"Số:ổ0 /BC-UBND", "", "ổ0", true},                     // handwriting read as letters
+		{"Số: 12/QD-UBND", "12/QĐ-UBND", "12", true},           // Đ read as D
+		{"Số: 12/2025/NQ-HÐND", "12/2025/NQ-HĐND", "12", true}, // Đ read as the Icelandic Ð
+		{"Số: l2/TB-SYT", "12/TB-SYT", "l2", true},             // l read for 1
+		{"Số: 12/HD-UBND", "12/HD-UBND", "12", true},           // HD (hướng dẫn) or HĐ (hợp đồng): left
+		{"Số: ll/TB-SYT", "", "ll", true},                      // letters, not a number
+		{"Sở Tư pháp", "", "", false},                          // an agency, not a number
+		{"Số lượng hồ sơ đã nhận", "", "", false},              // a body line
 	} {
 		v, d, _, ok := parseNumber(c.line)
 		if v != c.value || d != c.digits || ok != c.ok {
@@ -304,6 +312,42 @@ func TestNumberAndDateOneLine(t *testing.T) {
 	}{"number": {d.Number, "1700/BC-SNV"}, "place": {d.Place, "Thái Nguyên"}, "date": {d.Date, "2026-09-11"}, "doc_type": {d.DocType, "QUYẾT ĐỊNH"}} {
 		if c.f == nil || c.f.Value != c.want {
 			t.Errorf("%s: got %+v, want %q", name, c.f, c.want)
+		}
+	}
+}
+
+// TestMarks: urgency and secrecy marks read exactly are delivered; one
+// letter off (six letters or more) they are read but left for review; a
+// short mark is never guessed.
+func TestMarks(t *testing.T) {
+	for _, c := range []struct {
+		read, urgency, secrecy string
+		deliver                bool
+	}{
+		{"HỎA TỐC", "HỎA TỐC", "", true},
+		{"THƯỢNG KHẨN", "THƯỢNG KHẨN", "", true},
+		{"H0A TỐC", "HỎA TỐC", "", false},
+		{"TỐI MẶTI", "", "TỐI MẬT", false}, // the frame read as a letter
+		{"MẶT", "", "MẬT", true},
+		{"MAI", "", "", false},
+		{"KHAM", "", "", false},
+	} {
+		p := nd30Page("143/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+		p.Lines = append(p.Lines, line(450, 540, c.read, 95))
+		docs := Read([]ocr.Result{p})
+		if len(docs) != 1 {
+			t.Fatalf("%q: %d documents", c.read, len(docs))
+		}
+		for _, f := range []struct {
+			got  *Field
+			want string
+		}{{docs[0].Urgency, c.urgency}, {docs[0].Secrecy, c.secrecy}} {
+			switch {
+			case f.want == "" && f.got != nil:
+				t.Errorf("%q: read %+v", c.read, f.got)
+			case f.want != "" && (f.got == nil || f.got.Value != f.want || (f.got.Confidence >= Deliver) != c.deliver):
+				t.Errorf("%q: got %+v, want %q deliverable %v", c.read, f.got, f.want, c.deliver)
+			}
 		}
 	}
 }

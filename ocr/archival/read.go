@@ -476,6 +476,9 @@ func readLeft(m *Metadata, p *page, h header) {
 		m.Number = f
 	default:
 		c := scale(min(digitConf, restConf))
+		if value != read {
+			c = min(c, 0.85) // mended: a letter for a digit, D for Đ
+		}
 		if !strings.Contains(value, "-") {
 			// NĐ 30 joins the type and issuer codes with a hyphen; a
 			// number without one has likely lost it ("146/CTVP").
@@ -704,17 +707,31 @@ func readMarks(m *Metadata, p *page, h header) {
 		if s.Box.Y0 > h.bottom+8*p.pitch {
 			break
 		}
-		for _, u := range urgencies {
-			if s.flat == letters(u) && m.Urgency == nil {
-				m.Urgency = field(p.n, u, s.text, s.Words, scale(minConf(s.Words)))
-			}
+		if m.Urgency == nil {
+			m.Urgency = matchMark(p, s, urgencies)
 		}
-		for _, u := range secrecies {
-			if s.flat == letters(u) && m.Secrecy == nil {
-				m.Secrecy = field(p.n, u, s.text, s.Words, scale(minConf(s.Words)))
-			}
+		if m.Secrecy == nil {
+			m.Secrecy = matchMark(p, s, secrecies)
 		}
 	}
+}
+
+// matchMark reads a line of its own as one of marks: exactly (after
+// unmarking), or, for a mark of six letters or more, one letter off (a
+// stamp's frame or ink read into it), then left for review.
+func matchMark(p *page, s seg, marks []string) *Field {
+	for _, u := range marks {
+		if s.flat == letters(u) {
+			return field(p.n, u, s.text, s.Words, scale(minConf(s.Words)))
+		}
+	}
+	for _, u := range marks {
+		want := []rune(letters(u))
+		if len(want) >= 6 && ocr.EditDistance([]rune(s.flat), want) == 1 {
+			return field(p.n, u, s.text, s.Words, min(0.85, scale(minConf(s.Words))))
+		}
+	}
+	return nil
 }
 
 // titleStarts begin a signer's title line: the authority forms of NĐ 30

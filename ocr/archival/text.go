@@ -1,13 +1,14 @@
 package archival
 
 import (
-	"github.com/sohoa/sohoa/ocr"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/sohoa/sohoa/ocr"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -136,9 +137,56 @@ func parseNumber(line string) (value, digits, rest string, ok bool) {
 	}
 	digits, rest = body[:slash], body[slash:]
 	if sm := numberRe.FindStringSubmatch(body); sm != nil {
-		return body, sm[1], sm[2], true
+		return mendCodes(body), sm[1], sm[2], true
+	}
+	// One letter read for a digit among digits ("1l", "2O"): mended, the
+	// caller sees value differ from what was read.
+	if d := digitFix.Replace(digits); d != digits && countDigits(digits) >= len(digits)-1 {
+		if sm := numberRe.FindStringSubmatch(d + rest); sm != nil {
+			return mendCodes(d + rest), digits, rest, true
+		}
 	}
 	return "", digits, rest, true
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// numberCodes are the abbreviations a number's last part is made of: the
+// types' and the people's committees' and councils'.
+var numberCodes = func() map[string][]string {
+	m := map[string][]string{}
+	for _, t := range docTypes {
+		if k := letters(t.Code); !slices.Contains(m[k], t.Code) {
+			m[k] = append(m[k], t.Code)
+		}
+	}
+	for _, c := range []string{"UBND", "HĐND"} {
+		m[letters(c)] = append(m[letters(c)], c)
+	}
+	return m
+}()
+
+// mendCodes writes the codes of a number's last part as NĐ 30 does when
+// their letters name exactly one code: Tesseract reads Đ as D or as the
+// Icelandic Ð ("QD-UBND", "QÐ-HDND" are "QĐ-UBND", "QĐ-HĐND").
+func mendCodes(number string) string {
+	number = strings.NewReplacer("Ð", "Đ", "ð", "đ").Replace(number)
+	i := strings.LastIndexByte(number, '/')
+	parts := strings.Split(number[i+1:], "-")
+	for j, c := range parts {
+		if cs := numberCodes[letters(c)]; len(cs) == 1 && cs[0] != c {
+			parts[j] = cs[0]
+		}
+	}
+	return number[:i+1] + strings.Join(parts, "-")
 }
 
 // typeCode is the abbreviation in a number that names the document's type,
@@ -193,8 +241,9 @@ func readPart(tok string) datePart {
 }
 
 // dateRe finds "ngày 05 tháng 3 năm 2024" in an unmarked line; the blanks
-// may hold nothing the OCR could read.
-var dateRe = regexp.MustCompile(`ngay\s*(\S*?)\s*thang\s*(\S*?)\s*nam\s*(\S*)`)
+// may hold nothing the OCR could read, and the printed words may carry
+// the letters OCR confuses in them (q for g, v for y, b for h, rn for m).
+var dateRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb]a[nm][gq]\s*(\S*?)\s*n[aă](?:m|rn)\s*(\S*)`)
 
 // vnDate is a place-and-date line's date.
 type vnDate struct {
