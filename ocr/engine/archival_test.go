@@ -29,7 +29,7 @@ import (
 //
 //	go test ./ocr/engine -run '^$' -bench Archival -benchtime 1x -v
 //
-// SOHOA_ARCHIVAL_DOCS sets how many generated documents (12).
+// SOHOA_ARCHIVAL_DOCS sets how many generated documents (40).
 // SOHOA_ARCHIVAL_CORPUS=DIR keeps the generated corpus there (generated
 // when DIR has none; it is not checked against SOHOA_ARCHIVAL_DOCS).
 // SOHOA_ARCHIVAL_RESULTS=DIR keeps the OCR results there and reads them
@@ -77,7 +77,7 @@ type archivalCase struct {
 func generatedArchival(b *testing.B) []archivalCase {
 	n := os.Getenv("SOHOA_ARCHIVAL_DOCS")
 	if n == "" {
-		n = "12"
+		n = "40"
 	}
 	dir := os.Getenv("SOHOA_ARCHIVAL_CORPUS")
 	if dir == "" {

@@ -43,6 +43,9 @@ type archivalTruth struct {
 	// Handwritten names the fields whose digits were written by hand
 	// (number, date): a reader may say so rather than read them.
 	Handwritten []string `json:"handwritten,omitempty"`
+	// BlankFields names the fields printed as blanks left empty (a draft
+	// attached to a submission): nothing may be read for them.
+	BlankFields []string `json:"blank_fields,omitempty"`
 }
 
 // nd30Provinces: provinces and cities after the 2025 merger, and the
@@ -64,11 +67,19 @@ THÀNH PHỐ CẦN THƠ: Cần Thơ; THÀNH PHỐ HỒ CHÍ MINH: Thành phố H
 	return ps
 }()
 
-// nd30Departments: a provincial department, its code in numbers, its head.
-var nd30Departments = []struct{ Name, Code, Head string }{
-	{"SỞ TƯ PHÁP", "STP", "GIÁM ĐỐC"}, {"SỞ NỘI VỤ", "SNV", "GIÁM ĐỐC"}, {"SỞ TÀI CHÍNH", "STC", "GIÁM ĐỐC"},
-	{"SỞ Y TẾ", "SYT", "GIÁM ĐỐC"}, {"SỞ XÂY DỰNG", "SXD", "GIÁM ĐỐC"}, {"SỞ CÔNG THƯƠNG", "SCT", "GIÁM ĐỐC"},
-	{"THANH TRA TỈNH", "TTT", "CHÁNH THANH TRA"}, {"VĂN PHÒNG ỦY BAN NHÂN DÂN", "VP", "CHÁNH VĂN PHÒNG"},
+// nd30Departments: a provincial department (as its name wraps in the
+// header), its code in numbers, its head.
+var nd30Departments = []struct {
+	Lines      []string
+	Code, Head string
+}{
+	{[]string{"SỞ TƯ PHÁP"}, "STP", "GIÁM ĐỐC"}, {[]string{"SỞ NỘI VỤ"}, "SNV", "GIÁM ĐỐC"}, {[]string{"SỞ TÀI CHÍNH"}, "STC", "GIÁM ĐỐC"},
+	{[]string{"SỞ Y TẾ"}, "SYT", "GIÁM ĐỐC"}, {[]string{"SỞ XÂY DỰNG"}, "SXD", "GIÁM ĐỐC"}, {[]string{"SỞ CÔNG THƯƠNG"}, "SCT", "GIÁM ĐỐC"},
+	{[]string{"SỞ NÔNG NGHIỆP", "VÀ MÔI TRƯỜNG"}, "SNNMT", "GIÁM ĐỐC"}, {[]string{"SỞ GIÁO DỤC", "VÀ ĐÀO TẠO"}, "SGDĐT", "GIÁM ĐỐC"},
+	{[]string{"SỞ KHOA HỌC", "VÀ CÔNG NGHỆ"}, "SKHCN", "GIÁM ĐỐC"}, {[]string{"SỞ VĂN HÓA, THỂ THAO", "VÀ DU LỊCH"}, "SVHTTDL", "GIÁM ĐỐC"},
+	{[]string{"THANH TRA TỈNH"}, "TTr", "CHÁNH THANH TRA"}, {[]string{"VĂN PHÒNG"}, "VP", "CHÁNH VĂN PHÒNG"},
+	{[]string{"BAN QUẢN LÝ", "CÁC KHU CÔNG NGHIỆP"}, "BQL", "TRƯỞNG BAN"},
+	{[]string{"TRUNG TÂM PHỤC VỤ", "HÀNH CHÍNH CÔNG"}, "TTPVHCC", "GIÁM ĐỐC"},
 }
 
 // nd30Kinds: the type heading ("" for a letter), its code, and summaries.
@@ -76,14 +87,20 @@ var nd30Kinds = []struct {
 	Heading, Code string
 	Summaries     []string
 }{
-	{"QUYẾT ĐỊNH", "QĐ", []string{"Về việc công bố danh mục thủ tục hành chính được chuẩn hóa", "Về việc bổ nhiệm công chức lãnh đạo cấp phòng", "Về việc phê duyệt kế hoạch đào tạo, bồi dưỡng cán bộ năm 2025", "Về việc giao chỉ tiêu thu ngân sách nhà nước"}},
+	{"QUYẾT ĐỊNH", "QĐ", []string{"Về việc công bố danh mục thủ tục hành chính được chuẩn hóa", "Về việc bổ nhiệm công chức lãnh đạo cấp phòng", "Về việc phê duyệt kế hoạch đào tạo, bồi dưỡng cán bộ năm 2025", "Về việc giao chỉ tiêu thu ngân sách nhà nước", "Ban hành Quy chế tổ chức và hoạt động của Tổ công tác chuyển đổi số"}},
 	{"CHỈ THỊ", "CT", []string{"Về tăng cường công tác phòng, chống thiên tai", "Về đẩy mạnh cải cách thủ tục hành chính"}},
 	{"KẾ HOẠCH", "KH", []string{"Triển khai số hóa hồ sơ, kết quả giải quyết thủ tục hành chính", "Kiểm tra công tác văn thư, lưu trữ năm 2025"}},
 	{"THÔNG BÁO", "TB", []string{"Kết luận của Chủ tịch tại cuộc họp giao ban tháng", "Về việc tuyển dụng viên chức năm 2025"}},
 	{"TỜ TRÌNH", "TTr", []string{"Về việc đề nghị ban hành quy chế làm việc", "Về việc phê duyệt dự toán kinh phí số hóa tài liệu lưu trữ"}},
 	{"BÁO CÁO", "BC", []string{"Tình hình thực hiện nhiệm vụ sáu tháng đầu năm", "Kết quả giải quyết thủ tục hành chính quý III"}},
-	{"", "", []string{"V/v hướng dẫn số hóa hồ sơ thủ tục hành chính", "V/v góp ý dự thảo quy chế phối hợp", "V/v đôn đốc báo cáo kết quả thực hiện nhiệm vụ"}},
+	{"HƯỚNG DẪN", "HD", []string{"Thực hiện quy trình số hóa hồ sơ tại Bộ phận Một cửa", "Về việc lập hồ sơ và nộp lưu hồ sơ, tài liệu vào Lưu trữ cơ quan"}},
+	{"GIẤY MỜI", "GM", []string{"Dự hội nghị sơ kết công tác cải cách hành chính", "Họp bàn triển khai dịch vụ công trực tuyến toàn trình"}},
+	{"", "", []string{"V/v hướng dẫn số hóa hồ sơ thủ tục hành chính", "V/v góp ý dự thảo quy chế phối hợp", "V/v đôn đốc báo cáo kết quả thực hiện nhiệm vụ", "V/v triển khai thực hiện Nghị định số 118/2025/NĐ-CP của Chính phủ"}},
 }
+
+// nd30Resolutions: what a provincial council resolves (its number carries
+// the year: "12/2025/NQ-HĐND").
+var nd30Resolutions = []string{"Quy định mức thu, chế độ thu, nộp phí khai thác và sử dụng tài liệu lưu trữ", "Về việc bãi bỏ một số nghị quyết của Hội đồng nhân dân tỉnh", "Phê chuẩn quyết toán ngân sách địa phương năm 2024"}
 
 var nd30Units = []string{"VP", "KGVX", "KTTH", "NC", "TTHC", "HCTC", "NV"}
 
@@ -100,17 +117,25 @@ var nd30Body = []string{
 
 // nd30Doc is one document's content, the same for each of its pages.
 type nd30Doc struct {
-	truth               archivalTruth
-	parent              string   // the agency's parent, "" when none
-	agencyLines         []string // the issuing agency, as wrapped
-	numberDigits        string
-	numberRest          string // "/QĐ-UBND"
-	day, month, year    int
-	handNumber, handDay bool
-	titleLines          []string
-	recipients          []string
-	body                []string
-	kinhGui             string
+	truth        archivalTruth
+	parent       []string // the agency's parent, as wrapped; none for a top body
+	agencyLines  []string // the issuing agency, as wrapped
+	numberDigits string
+	numberRest   string // "/QĐ-UBND"
+	day, month   string // as printed: "05", "3"
+	year         int
+	// handNumber, handDay, handMonth: digits written by hand into the
+	// blank; blank: a draft whose number and date blanks are left empty.
+	handNumber, handDay, handMonth, blank bool
+	// italicDate: the place-and-date line in italic, as NĐ 30 prints it.
+	italicDate bool
+	// eStamp: the electronic signature's stamp printed above the header
+	// (a copy printed from a signed PDF), its lines.
+	eStamp     []string
+	titleLines []string
+	recipients []string
+	body       []string
+	kinhGui    string
 }
 
 func newND30Doc(g textGen, doc int) nd30Doc {
@@ -119,34 +144,66 @@ func newND30Doc(g textGen, doc int) nd30Doc {
 	k := nd30Kinds[r.IntN(len(nd30Kinds))]
 	var d nd30Doc
 	code, person := "UBND", g.name(r.IntN(2) == 0)
-	switch r.IntN(3) {
-	case 0: // the provincial people's committee
+	place := pv.Place
+	summary := g.pick(k.Summaries)
+	heading, typeCode := k.Heading, k.Code
+	year := ""
+	switch r.IntN(5) {
+	case 0, 1: // the provincial people's committee
 		d.agencyLines = []string{"ỦY BAN NHÂN DÂN", pv.Name}
 		d.titleLines = pick(r, []string{"TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"}, []string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}, []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"})
-	case 1: // a department under it
+	case 2: // a department under it: the parent above, in regular type
 		dep := nd30Departments[r.IntN(len(nd30Departments))]
-		d.parent = "UBND " + pv.Name
-		d.agencyLines = []string{dep.Name}
+		d.parent = pick(r, []string{"UBND " + pv.Name}, []string{"ỦY BAN NHÂN DÂN", pv.Name})
+		d.agencyLines = dep.Lines
+		if dep.Code == "VP" {
+			d.agencyLines = []string{"VĂN PHÒNG ỦY BAN NHÂN DÂN"}
+		}
 		code = dep.Code
 		d.titleLines = pick(r, []string{dep.Head}, []string{"KT. " + dep.Head, "PHÓ " + dep.Head})
-	default: // a commune
-		ward := strings.ToUpper(strings.TrimPrefix(strings.TrimPrefix(g.pick(g.region().Wards), "phường "), "xã "))
-		d.agencyLines = []string{"ỦY BAN NHÂN DÂN", pick(r, "XÃ ", "PHƯỜNG ") + ward}
+	case 3: // the provincial council: resolutions numbered with the year
+		d.agencyLines = []string{"HỘI ĐỒNG NHÂN DÂN", pv.Name}
+		code = "HĐND"
+		if r.IntN(2) == 0 {
+			heading, typeCode, summary = "NGHỊ QUYẾT", "NQ", g.pick(nd30Resolutions)
+		}
+		d.titleLines = pick(r, []string{"CHỦ TỊCH"}, []string{"TM. THƯỜNG TRỰC HĐND", "CHỦ TỊCH"}, []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"})
+	default: // a commune, dated from the commune itself
+		ward := g.pick(g.region().Wards)
+		name := strings.TrimPrefix(strings.TrimPrefix(ward, "phường "), "xã ")
+		d.agencyLines = []string{"ỦY BAN NHÂN DÂN", strings.ToUpper(strings.TrimSuffix(ward, name)) + strings.ToUpper(name)}
+		if r.IntN(2) == 0 {
+			place = name
+		}
 		d.titleLines = pick(r, []string{"TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"}, []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"})
 	}
+	d.year = pick(r, 2023, 2024, 2025, 2025, 2026)
 	d.numberDigits = fmt.Sprint(1 + r.IntN(pick(r, 99, 999, 2999)))
-	if k.Code != "" {
-		d.numberRest = "/" + k.Code + "-" + code
+	if typeCode == "NQ" {
+		year = fmt.Sprintf("/%d", d.year)
+	}
+	if typeCode != "" {
+		d.numberRest = year + "/" + typeCode + "-" + code
 	} else {
 		d.numberRest = "/" + code + "-" + g.pick(nd30Units)
 	}
-	d.year = pick(r, 2023, 2024, 2025, 2025, 2026)
-	d.month = 1 + r.IntN(12)
-	d.day = 1 + r.IntN(monthDays[d.month])
+	month := 1 + r.IntN(12)
+	day := 1 + r.IntN(monthDays[month])
+	// NĐ 30: a zero before days under 10 and the months 1 and 2; many
+	// offices pad every month.
+	d.day, d.month = fmt.Sprintf("%02d", day), fmt.Sprint(month)
+	if month <= 2 || r.IntN(3) == 0 {
+		d.month = fmt.Sprintf("%02d", month)
+	}
 	d.handNumber = r.IntN(3) == 0
 	d.handDay = r.IntN(3) == 0
-	summary := g.pick(k.Summaries)
-	heading := k.Heading
+	d.handMonth = d.handDay && r.IntN(3) == 0
+	d.blank = !d.handNumber && !d.handDay && r.IntN(10) == 0
+	d.italicDate = r.IntN(3) != 0
+	if r.IntN(4) == 0 {
+		d.eStamp = []string{"Ký bởi: Văn thư " + pv.Place, "Cơ quan: " + pv.Place,
+			fmt.Sprintf("Thời gian ký: %s.%02d.%d 15:%02d:%02d +07:00", d.day, month, d.year, r.IntN(60), r.IntN(60))}
+	}
 	if heading == "" {
 		heading = "CÔNG VĂN"
 		summary = strings.TrimPrefix(summary, "V/v ")
@@ -160,8 +217,8 @@ func newND30Doc(g textGen, doc int) nd30Doc {
 	}
 	d.truth = archivalTruth{
 		Doc: doc, DocType: heading, Number: d.numberDigits + d.numberRest,
-		Agency: strings.Join(d.agencyLines, " "), Place: pv.Place,
-		Date:        fmt.Sprintf("%04d-%02d-%02d", d.year, d.month, d.day),
+		Agency: strings.Join(d.agencyLines, " "), Place: place,
+		Date:        fmt.Sprintf("%04d-%02d-%02d", d.year, month, day),
 		Summary:     summary,
 		Signer:      person,
 		SignerTitle: strings.Join(d.titleLines, " "),
@@ -178,6 +235,10 @@ func newND30Doc(g textGen, doc int) nd30Doc {
 	}
 	if d.handDay {
 		d.truth.Handwritten = append(d.truth.Handwritten, "date")
+	}
+	if d.blank {
+		d.truth.Number, d.truth.Date = "", ""
+		d.truth.BlankFields = []string{"number", "date"}
 	}
 	return d
 }
@@ -209,7 +270,10 @@ func drawND30(img *image.RGBA, fs *fonts, fam fontFamily, pt, dpi float64, ink i
 		if smallBold, err = fs.face(serif.Bold, hp, dpi); err != nil {
 			return nil, err
 		}
-		lw := font.MeasureString(small, d.parent).Round()
+		lw := 0
+		for _, a := range d.parent {
+			lw = max(lw, font.MeasureString(small, a).Round())
+		}
 		for _, a := range d.agencyLines {
 			lw = max(lw, font.MeasureString(smallBold, a).Round())
 		}
@@ -241,11 +305,24 @@ func drawND30(img *image.RGBA, fs *fonts, fam fontFamily, pt, dpi float64, ink i
 		hand = ink.sign
 	}
 	y := box.Min.Y + lh
+	if part == 1 && len(d.eStamp) > 0 {
+		// The electronic signature's stamp, top right, in small type.
+		tiny, err := fs.face(serif.Regular, 7, dpi)
+		if err != nil {
+			return nil, err
+		}
+		sy := box.Min.Y + int(7*dpi/72)
+		for _, s := range d.eStamp {
+			put(tiny, box.Max.X-font.MeasureString(tiny, d.eStamp[2]).Round(), sy, s, ink.text)
+			sy += int(7 * dpi / 72 * 1.3)
+		}
+		y = sy + lh/2
+	}
 	if part == 1 {
 		// The header: two blocks side by side.
 		ly, ry := y, y
-		if d.parent != "" {
-			centre(small, leftC, ly, d.parent)
+		for _, a := range d.parent {
+			centre(small, leftC, ly, a)
 			ly += lh
 		}
 		var lastAgency image.Rectangle
@@ -259,16 +336,19 @@ func drawND30(img *image.RGBA, fs *fonts, fam fontFamily, pt, dpi float64, ink i
 		m := centre(bold, rightC, ry, "Độc lập - Tự do - Hạnh phúc")
 		rule(rightC, m.Max.Y+lh/6, m.Dx()/2)
 		ny := max(ly, ry) + lh*7/10
-		// "Số:" and its blank; the digits printed or written by hand.
+		// "Số:" and its blank; the digits printed, written by hand or
+		// left empty (a draft).
 		blank := font.MeasureString(reg, "00000").Round()
 		label := "Số: "
 		var numRight int
-		if d.handNumber {
+		if d.handNumber || d.blank {
 			lw := font.MeasureString(reg, label).Round()
 			rw := font.MeasureString(reg, d.numberRest).Round()
 			x := leftC - (lw+blank+rw)/2
 			put(reg, x, ny, strings.TrimSpace(label), ink.text)
-			handDigits(img, x+lw+blank/6, ny, int(px*0.85), d.numberDigits, hand, dpi, rnd)
+			if d.handNumber {
+				handDigits(img, x+lw+blank/6, ny, int(px*0.85), d.numberDigits, hand, dpi, rnd)
+			}
 			numRight = put(reg, x+lw+blank, ny, d.numberRest, ink.text).Max.X
 		} else {
 			numRight = centre(reg, leftC, ny, label+d.numberDigits+d.numberRest).Max.X
@@ -277,23 +357,40 @@ func drawND30(img *image.RGBA, fs *fonts, fam fontFamily, pt, dpi float64, ink i
 		// long place name runs into the right margin instead.
 		edge := box.Max.X + int(dpi/25.4*6)
 		dateX := func(width int) int { return min(max(numRight+w*4/100, rightC-width/2), edge-width) }
-		df := reg
-		if numRight+w*4/100+font.MeasureString(reg, fmt.Sprintf("%s, ngày 00 tháng 00 năm 0000", d.truth.Place)).Round() > edge {
-			df = small
+		df, dfSmall := reg, small
+		if d.italicDate {
+			if df, err = fs.face(serif.Italic, pt+1, dpi); err != nil {
+				return nil, err
+			}
+			if dfSmall, err = fs.face(serif.Italic, pt-1, dpi); err != nil {
+				return nil, err
+			}
 		}
-		// Place and date, italic in print; the day maybe by hand.
+		if numRight+w*4/100+font.MeasureString(df, fmt.Sprintf("%s, ngày 00 tháng 00 năm 0000", d.truth.Place)).Round() > edge {
+			df = dfSmall
+		}
+		// Place and date; the day (and month) maybe by hand or blank.
 		dateY := ny
 		pre := fmt.Sprintf("%s, ngày ", d.truth.Place)
-		post := fmt.Sprintf(" tháng %02d năm %d", d.month, d.year)
-		if d.handDay {
-			full := font.MeasureString(df, pre+"00"+post).Round()
+		if d.handDay || d.blank {
+			month := fmt.Sprintf(" tháng %s năm %d", d.month, d.year)
+			if d.handMonth || d.blank {
+				month = fmt.Sprintf(" tháng       năm %d", d.year)
+			}
+			full := font.MeasureString(df, pre+"00"+month).Round()
 			x := dateX(full)
 			a := put(df, x, dateY, strings.TrimSpace(pre), ink.text)
 			dw := font.MeasureString(df, " 000 ").Round()
-			handDigits(img, a.Max.X+dw/5, dateY, int(px*0.85), fmt.Sprint(d.day), hand, dpi, rnd)
-			put(df, a.Max.X+dw, dateY, strings.TrimSpace(post), ink.text)
+			if d.handDay {
+				handDigits(img, a.Max.X+dw/5, dateY, int(px*0.85), strings.TrimLeft(d.day, "0"), hand, dpi, rnd)
+			}
+			put(df, a.Max.X+dw, dateY, strings.TrimSpace(month), ink.text)
+			if d.handMonth {
+				mw := font.MeasureString(df, " tháng ").Round()
+				handDigits(img, a.Max.X+dw+mw, dateY, int(px*0.85), d.month, hand, dpi, rnd)
+			}
 		} else {
-			s := pre + fmt.Sprintf("%02d", d.day) + post
+			s := pre + fmt.Sprintf("%s tháng %s năm %d", d.day, d.month, d.year)
 			dw := font.MeasureString(df, s).Round()
 			put(df, dateX(dw), dateY, s, ink.text)
 		}
@@ -460,8 +557,8 @@ func handDigits(img *image.RGBA, x, y, h int, digits string, ink color.RGBA, dpi
 
 // nd30Specs lays out n documents (12 when n is 0), one in four of two
 // pages: colour or grey scans at 200 or 300 dpi, a serif face as offices
-// print, most with a red seal over the signer block, some slightly skewed
-// or noisy.
+// print (a sans one sometimes), most with a red seal over the signer
+// block, some slightly skewed or noisy.
 func nd30Specs(n int, seed uint64) []pageSpec {
 	if n <= 0 {
 		n = 12
@@ -474,7 +571,7 @@ func nd30Specs(n int, seed uint64) []pageSpec {
 			parts = 2
 		}
 		base := pageSpec{Kind: "nd30", DPI: pick(r, 200, 300, 300), Mode: pick(r, "color", "color", "gray"),
-			Font: pick(r, "NotoSerif", "DejaVuSerif"), SizePt: pick(r, 12.0, 12.5, 13.0), Doc: doc, Parts: parts}
+			Font: pick(r, "NotoSerif", "NotoSerif", "DejaVuSerif", "DejaVuSerif", "NotoSans", "DejaVuSans"), SizePt: pick(r, 12.0, 12.5, 13.0, 14.0), Doc: doc, Parts: parts}
 		base.JPEG = 80 + r.IntN(13)
 		if r.IntN(4) == 0 {
 			base.Skew = float64(r.IntN(301)-150) / 100 // ±1.5°, as a sheet lies on the glass

@@ -16,18 +16,18 @@ import (
 )
 
 // fontFamily is one of the faces Debian ships (fonts-noto-core,
-// fonts-dejavu-core). All eight files carry every precomposed Vietnamese
+// fonts-dejavu-core). All twelve files carry every precomposed Vietnamese
 // letter (TestFontsCoverVietnamese).
 type fontFamily struct {
-	Name          string // family key used in page specs
-	Regular, Bold string // file paths
+	Name                  string // family key used in page specs
+	Regular, Bold, Italic string // file paths
 }
 
 var fontFamilies = []fontFamily{
-	{"NotoSans", "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"},
-	{"NotoSerif", "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf", "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf"},
-	{"DejaVuSans", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"},
-	{"DejaVuSerif", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"},
+	{"NotoSans", "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf", "/usr/share/fonts/truetype/noto/NotoSans-Italic.ttf"},
+	{"NotoSerif", "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf", "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf", "/usr/share/fonts/truetype/noto/NotoSerif-Italic.ttf"},
+	{"DejaVuSans", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf"},
+	{"DejaVuSerif", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf"},
 }
 
 func familyByName(name string) (fontFamily, bool) {
@@ -48,7 +48,7 @@ type fonts struct {
 func loadFonts() (*fonts, error) {
 	fs := &fonts{byPath: map[string]*opentype.Font{}}
 	for _, fam := range fontFamilies {
-		for _, p := range []string{fam.Regular, fam.Bold} {
+		for _, p := range []string{fam.Regular, fam.Bold, fam.Italic} {
 			b, err := os.ReadFile(p)
 			if err != nil {
 				return nil, fmt.Errorf("font %s: %w (install fonts-noto-core and fonts-dejavu-core)", p, err)
