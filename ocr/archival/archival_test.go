@@ -276,8 +276,9 @@ func TestMend(t *testing.T) {
 		{agency, "SỞ Y TẾ QUẢNG NGAÀI", "SỞ Y TẾ QUẢNG NGAÀI", false},                              // no TỈNH before it: not a guess
 		{agency, "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", true},       // not mended into Quảng Ngãi
 		{agency, "SỞ TƯ PHÁP", "SỞ TƯ PHÁP", true},
-		{agency, "ỦY BAN NHÂN DÂN XÃ THƯ LÂM", "ỦY BAN NHÂN DÂN XÃ THƯ LÂM", false},     // a commune: not in the lexicon
-		{agency, "ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", "ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", false}, // not "DỤC" of GIÁO DỤC
+		{agency, "SỞ VĂN HOÁ, THỂ THAO VÀ DU LỊCH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", true}, // the comma stays
+		{agency, "ỦY BAN NHÂN DÂN XÃ THƯ LÂM", "ỦY BAN NHÂN DÂN XÃ THƯ LÂM", false},          // a commune: not in the lexicon
+		{agency, "ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", "ỦY BAN NHÂN DÂN XÃ ĐỨC TRỌNG", false},      // not "DỤC" of GIÁO DỤC
 	} {
 		got, known := c.mend(strings.Fields(c.read))
 		if got != c.want || known != c.known {
@@ -348,6 +349,47 @@ func TestMarks(t *testing.T) {
 			case f.want != "" && (f.got == nil || f.got.Value != f.want || (f.got.Confidence >= Deliver) != c.deliver):
 				t.Errorf("%q: got %+v, want %q deliverable %v", c.read, f.got, f.want, c.deliver)
 			}
+		}
+	}
+}
+
+// TestMottoJoinedToAgency: a wide agency name read on one line with the
+// motto beside it (and its second line with the motto's subtitle) is
+// parted, so the columns, the number and the date are found.
+func TestMottoJoinedToAgency(t *testing.T) {
+	p := nd30Page("2480/BC-UBND", "ngày 05 tháng 02 năm 2024", 95)
+	p.Lines[0] = line(420, 200, "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95)
+	p.Lines[1] = line(450, 270, "TỈNH HÀ TĨNH Độc lập - Tự do - Hạnh phúc", 95)
+	p.Lines[2] = line(400, 460, "Số: 2480/BC-UBND", 95)
+	p.Lines = append(p.Lines, line(1250, 462, "Hạ Long, ngày 05 tháng 02 năm 2024", 95))
+	docs := Read([]ocr.Result{p})
+	if len(docs) != 1 {
+		t.Fatalf("got %+v", docs)
+	}
+	d := docs[0]
+	for name, c := range map[string]struct {
+		f    *Field
+		want string
+	}{"number": {d.Number, "2480/BC-UBND"}, "place": {d.Place, "Hạ Long"}, "date": {d.Date, "2024-02-05"},
+		"agency": {d.Agency, "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH"}} {
+		if c.f == nil || c.f.Value != c.want {
+			t.Errorf("%s: got %+v, want %q", name, c.f, c.want)
+		}
+	}
+}
+
+// TestPlaceCutShort: a place that does not start with a capital, or holds
+// the number, is not delivered unreviewed.
+func TestPlaceCutShort(t *testing.T) {
+	for _, place := range []string{"phố Hồ Chí Minh", "KGVX Hà Tĩnh 4"} {
+		p := nd30Page("1/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+		p.Lines[2] = merge(line(400, 460, "Số: 1/QĐ-STP", 95), line(1250, 460, place+", ngày 05 tháng 3 năm 2024", 95))
+		docs := Read([]ocr.Result{p})
+		if len(docs) != 1 || docs[0].Place == nil {
+			t.Fatalf("%q: got %+v", place, docs)
+		}
+		if f := docs[0].Place; f.Confidence >= Deliver {
+			t.Errorf("%q: place %q delivered at %.2f", place, f.Value, f.Confidence)
 		}
 	}
 }

@@ -167,13 +167,16 @@ func mendAgency(words []string) (string, bool) {
 			// a district): a word of its own, not one to mend.
 			return strings.Join(out, " "), false
 		}
-		c := agencyByLetters[letters(w)]
+		// A comma between the parts of a name ("VĂN HÓA, THỂ THAO") stays.
+		bare := strings.TrimRight(w, ",")
+		tail := w[len(bare):]
+		c := agencyByLetters[letters(bare)]
 		switch {
 		case len(c) == 1:
-			out[i] = c[0]
-		case len(c) > 1 && i > 0 && pairWord(out[i-1], w) != "":
-			out[i] = pairWord(out[i-1], w)
-		case !slices.Contains(c, w):
+			out[i] = c[0] + tail
+		case len(c) > 1 && i > 0 && pairWord(out[i-1], bare) != "":
+			out[i] = pairWord(out[i-1], bare) + tail
+		case !slices.Contains(c, bare):
 			known = false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/ocr/syllable"
@@ -98,6 +99,24 @@ func isMotto(s seg) bool {
 	return false
 }
 
+// splitMotto parts a motto line that Tesseract read together with the
+// left block's line on its baseline ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI…",
+// "TỈNH HÀ TĨNH Độc lập - Tự do…": a wide agency name leaves too narrow a
+// gap for the page's line split): the words before the first one the
+// motto starts near are a piece of their own.
+func splitMotto(s seg) []seg {
+	for j := 1; j < len(s.Words); j++ {
+		rest := []rune(letters(lineText(ocr.Line{Words: s.Words[j:]})))
+		for _, p := range mottoPatterns {
+			head := string(rest[:min(len(rest), len(p)+1)])
+			if len(head) > 0 && contains(head, p, len(p)/6) && strings.HasPrefix(head, p[:2]) {
+				return []seg{pieceOf(s.Words[:j]), pieceOf(s.Words[j:])}
+			}
+		}
+	}
+	return []seg{s}
+}
+
 // header is what a page's NĐ 30 header holds, found by geometry: the left
 // block (agency, number, "V/v"), the right block (motto, place and date)
 // and where the header ends.
@@ -115,6 +134,15 @@ type header struct {
 func (p *page) findHeader() (header, bool) {
 	var h header
 	top := p.h * 2 / 5
+	var segs []seg
+	for _, s := range p.segs {
+		if s.Box.Y0 < top && isMotto(s) {
+			segs = append(segs, splitMotto(s)...)
+		} else {
+			segs = append(segs, s)
+		}
+	}
+	p.segs = segs
 	for _, s := range p.segs {
 		if s.Box.Y0 < top && isMotto(s) {
 			h.motto = append(h.motto, s)
@@ -552,6 +580,14 @@ func readRight(m *Metadata, p *page, h header) {
 	}
 }
 
+// placeLike: a place name starts with a capital and holds no digits nor
+// slashes; anything else is a place cut short or joined to another line
+// ("phố Hồ Chí Minh", "Số: 27/SYT-KGVX Hà Tĩnh").
+func placeLike(s string) bool {
+	r := []rune(s)
+	return len(r) > 0 && unicode.IsUpper(r[0]) && !strings.ContainsAny(s, "/0123456789:")
+}
+
 func readPlaceDate(m *Metadata, p *page, s seg, d vnDate) {
 	// The place: the words before the comma (or before "ngày").
 	var place, rest []ocr.Word
@@ -568,7 +604,11 @@ func readPlaceDate(m *Metadata, p *page, s seg, d vnDate) {
 	if len(place) > 0 {
 		text := strings.TrimRight(lineText(ocr.Line{Words: place}), ", ")
 		if text != "" {
-			m.Place = field(p.n, text, text, place, textConfidence(place))
+			c := textConfidence(place)
+			if !placeLike(text) {
+				c = min(c, 0.6)
+			}
+			m.Place = field(p.n, text, text, place, c)
 		}
 	} else {
 		rest = s.Words
