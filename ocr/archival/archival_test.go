@@ -59,6 +59,8 @@ func TestParseNumber(t *testing.T) {
 		{"Số: l2/TB-SYT", "12/TB-SYT", "l2", true},             // l read for 1
 		{"Số: 12/HD-UBND", "12/HD-UBND", "12", true},           // HD (hướng dẫn) or HĐ (hợp đồng): left
 		{"Số: ll/TB-SYT", "", "ll", true},                      // letters, not a number
+		{"Số: 7532TB-UBND", "7532/TB-UBND", "7532", true},      // the slash lost: read, mended (so not delivered)
+		{"SỞ Y TẾ", "", "", false},                             // an agency, not a number
 		{"Sở Tư pháp", "", "", false},                          // an agency, not a number
 		{"Số lượng hồ sơ đã nhận", "", "", false},              // a body line
 	} {
@@ -391,5 +393,30 @@ func TestPlaceCutShort(t *testing.T) {
 		if f := docs[0].Place; f.Confidence >= Deliver {
 			t.Errorf("%q: place %q delivered at %.2f", place, f.Value, f.Confidence)
 		}
+	}
+}
+
+// TestDraftNumberJoinedToDate: a draft's "Số:" stands alone before its
+// blank, and the number's printed part is read with the place and date
+// across the channel; the letter's "V/v" under it is still the summary.
+func TestDraftNumberJoinedToDate(t *testing.T) {
+	p := nd30Page("1/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+	p.Lines[0] = line(420, 200, "ỦY BAN NHÂN DÂN _ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95)
+	p.Lines[2] = line(400, 460, "Số:", 95)
+	p.Lines[3] = line(690, 462, "/UBND-KGVX Hải Phòng, ngày tháng năm 2025", 95)
+	p.Lines[4] = line(420, 560, "V/v số hóa hồ sơ", 95)
+	docs := Read([]ocr.Result{p})
+	if len(docs) != 1 {
+		t.Fatalf("got %+v", docs)
+	}
+	d := docs[0]
+	if d.Number == nil || !d.Number.Unreadable || d.Number.Value != "" {
+		t.Errorf("number %+v", d.Number)
+	}
+	if d.Date == nil || !d.Date.Unreadable || d.Place == nil || d.Place.Value != "Hải Phòng" {
+		t.Errorf("date %+v place %+v", d.Date, d.Place)
+	}
+	if d.Summary == nil || d.Summary.Value != "số hóa hồ sơ" || d.DocType == nil || d.DocType.Value != "CÔNG VĂN" {
+		t.Errorf("summary %+v type %+v", d.Summary, d.DocType)
 	}
 }

@@ -110,7 +110,16 @@ func splitMotto(s seg) []seg {
 		for _, p := range mottoPatterns {
 			head := string(rest[:min(len(rest), len(p)+1)])
 			if len(head) > 0 && contains(head, p, len(p)/6) && strings.HasPrefix(head, p[:2]) {
-				return []seg{pieceOf(s.Words[:j]), pieceOf(s.Words[j:])}
+				// Marks between the two (a rule read as "_") go with
+				// neither: the motto's left edge sets the column cut.
+				k := j
+				for k < len(s.Words)-1 && letters(s.Words[k].Text) == "" {
+					k++
+				}
+				for j > 1 && letters(s.Words[j-1].Text) == "" {
+					j--
+				}
+				return []seg{pieceOf(s.Words[:j]), pieceOf(s.Words[k:])}
 			}
 		}
 	}
@@ -192,9 +201,10 @@ func (p *page) findHeader() (header, bool) {
 			h.right = append(h.right, s)
 			continue
 		}
-		if soPrefix.MatchString(s.text) && strings.Contains(unmark(s.text), "ngay") {
-			// The number and the place-and-date line read as one line
-			// across the channel: splitNumberLine parts them below.
+		if numberStart(s.text) && strings.Contains(unmark(s.text), "ngay") {
+			// The number (or its printed part after a blank) and the
+			// place-and-date line read as one line across the channel:
+			// splitNumberLine parts them below.
 			h.left = append(h.left, s)
 			continue
 		}
@@ -227,6 +237,13 @@ func (p *page) findHeader() (header, bool) {
 	return h, true
 }
 
+// numberStart: a line that starts as a number line does, with "Số:" or,
+// after a blank left for the digits, with the slash of its printed part
+// ("/UBND-KGVX").
+func numberStart(text string) bool {
+	return soPrefix.MatchString(text) || strings.HasPrefix(text, "/") && len(text) > 2 && unicode.IsLetter([]rune(text)[1])
+}
+
 // splitNumberLine parts "Số: 12/QĐ-UBND Hà Nội, ngày …" when the number
 // and the place-and-date line came too close to be cut at a column gap:
 // the number ends at its last word with a slash, the place starts after.
@@ -234,7 +251,7 @@ func splitNumberLine(left, right []seg) ([]seg, []seg) {
 	var l, r []seg
 	for _, s := range slices.Concat(left, right) {
 		cut := -1
-		if soPrefix.MatchString(s.text) && strings.Contains(unmark(s.text), "ngay") {
+		if numberStart(s.text) && strings.Contains(unmark(s.text), "ngay") {
 			for j, w := range s.Words[:min(4, len(s.Words))] {
 				if strings.Contains(w.Text, "/") {
 					cut = j + 1

@@ -118,6 +118,10 @@ func codeOf(heading string) string {
 // "89/QĐ-UBND", "39/2011/NQ-HĐND", "09/TTr-UBND".
 var numberRe = regexp.MustCompile(`^(\d{1,5}[a-zA-Z]?)((?:/\d{4})?/[\p{Lu}\p{Ll}][\p{L}0-9.&]*(?:-[\p{L}0-9.&]+)*)$`)
 
+// lostSlashRe is a number whose slash was not read: digits, then codes
+// joined by a hyphen.
+var lostSlashRe = regexp.MustCompile(`^(\d{1,5})(\p{Lu}[\p{L}0-9.&]*(?:-[\p{L}0-9.&]+)+)$`)
+
 // soPrefix is "Số:" as read: marks may be wrong, the colon lost or glued.
 var soPrefix = regexp.MustCompile(`^(?i)(s[ốoóồôổỗộơớờởỡợ0ô6]|5[ốoó]):?\s*`)
 
@@ -133,7 +137,12 @@ func parseNumber(line string) (value, digits, rest string, ok bool) {
 	body = strings.TrimRight(body, ".,;:_-—'`|")
 	slash := strings.IndexByte(body, '/')
 	if slash < 0 {
-		return "", "", "", false
+		// The slash lost ("7532TB-UBND"): the digits, then the codes.
+		sm := lostSlashRe.FindStringSubmatch(body)
+		if sm == nil {
+			return "", "", "", false
+		}
+		return mendCodes(sm[1] + "/" + sm[2]), sm[1], sm[2], true
 	}
 	digits, rest = body[:slash], body[slash:]
 	if sm := numberRe.FindStringSubmatch(body); sm != nil {
