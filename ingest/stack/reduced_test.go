@@ -197,16 +197,20 @@ func TestDecodeJPEGLumaHostile(t *testing.T) {
 }
 
 // TestDecodePNGGray: the row-by-row reduction gives exactly what
-// image/png and gray give, for bitonal, 2-bit palette, 8-bit grey and RGB
-// pages; an interlaced PNG is left to image/png.
+// image/png and gray give, for bitonal (paper 1 or 0, every reduction a
+// bitonal page is read at), 2-bit palette, 8-bit grey and RGB pages; an interlaced PNG is left to image/png.
 func TestDecodePNGGray(t *testing.T) {
 	page := testPage(613, 827)
 	bitonal := image.NewPaletted(page.Rect, color.Palette{color.Black, color.White})
+	// A palette whose index 0 is the paper: ink is the 1 bits.
+	inverse := image.NewPaletted(page.Rect, color.Palette{color.White, color.Gray{30}})
 	four := image.NewPaletted(page.Rect, color.Palette{color.Black, color.Gray{90}, color.RGBA{200, 180, 40, 255}, color.White})
 	rgb := image.NewRGBA(page.Rect)
 	for i, v := range page.Pix {
 		if v >= 128 {
 			bitonal.Pix[i] = 1
+		} else {
+			inverse.Pix[i] = 1
 		}
 		four.Pix[i] = v / 64
 		rgb.Pix[4*i], rgb.Pix[4*i+1], rgb.Pix[4*i+2], rgb.Pix[4*i+3] = v, 255-v, v/2, 255
@@ -214,9 +218,9 @@ func TestDecodePNGGray(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		img  image.Image
-	}{{"bitonal", bitonal}, {"2-bit palette", four}, {"grey", page}, {"rgb", rgb}} {
+	}{{"bitonal", bitonal}, {"bitonal, paper 0", inverse}, {"2-bit palette", four}, {"grey", page}, {"rgb", rgb}} {
 		data := encPNG(t, tc.img)
-		for _, factor := range []int{1, 2, 3, 5} {
+		for _, factor := range []int{1, 2, 3, 4, 5, 8} {
 			g, err := decodePNGGray(data, factor, 1<<30)
 			if err != nil {
 				t.Errorf("%s /%d: %v", tc.name, factor, err)
