@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"encoding/binary"
 	"image"
 
 	"github.com/makiuchi-d/gozxing"
@@ -44,19 +45,17 @@ func (b *blackMatrix) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 	subW, subH := (w+hbBlock-1)/hbBlock, (h+hbBlock-1)/hbBlock
 	maxX, maxY := w-hbBlock, h-hbBlock
 	black := make([]int, subW*subH)
+	// Each block's darkest and lightest pixel: a block whose darkest is
+	// above its threshold has no ink (paper, most of a page) and one
+	// whose lightest is not above it is all ink; only the others are
+	// compared pixel by pixel.
+	lows, highs := make([]uint8, subW*subH), make([]uint8, subW*subH)
 	for y := range subH {
 		yo := min(y*hbBlock, maxY)
 		for x := range subW {
 			xo := min(x*hbBlock, maxX)
-			sum, lo, hi := 0, 255, 0
-			for yy := range hbBlock {
-				row := lum[(yo+yy)*stride+xo : (yo+yy)*stride+xo+hbBlock]
-				for _, p := range row {
-					sum += int(p)
-					lo = min(lo, int(p))
-					hi = max(hi, int(p))
-				}
-			}
+			sum, lo, hi := blockStats(lum[yo*stride+xo:], stride)
+			lows[y*subW+x], highs[y*subW+x] = uint8(lo), uint8(hi)
 			avg := sum >> 6
 			if hi-lo <= hbMinRange {
 				// A flat block: paper unless its neighbours say ink.
@@ -97,15 +96,25 @@ func (b *blackMatrix) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 				sum += r[left-2] + r[left-1] + r[left] + r[left+1] + r[left+2]
 			}
 			thr := sum / 25
-			for yy := range hbBlock {
-				row := lum[(yo+yy)*stride+xo : (yo+yy)*stride+xo+hbBlock]
-				bits := rows[yy]
-				for xx, p := range row {
-					if int(p) <= thr {
-						px := xo + xx
-						bits[px>>5] |= 1 << (px & 31)
-					}
+			i := y*subW + x
+			switch {
+			case int(lows[i]) > thr:
+				continue // no ink
+			case int(highs[i]) <= thr:
+				for yy := range hbBlock {
+					orBits(rows[yy], xo, 0xFF)
 				}
+				continue
+			}
+			for yy := range hbBlock {
+				p := lum[(yo+yy)*stride+xo : (yo+yy)*stride+xo+hbBlock : (yo+yy)*stride+xo+hbBlock]
+				// Bit xx is pixel xo+xx, set when p[xx] <= thr (the sign
+				// of p-thr-1), without a branch per pixel.
+				v := uint32(int(p[0])-thr-1)>>31 | uint32(int(p[1])-thr-1)>>31<<1 |
+					uint32(int(p[2])-thr-1)>>31<<2 | uint32(int(p[3])-thr-1)>>31<<3 |
+					uint32(int(p[4])-thr-1)>>31<<4 | uint32(int(p[5])-thr-1)>>31<<5 |
+					uint32(int(p[6])-thr-1)>>31<<6 | uint32(int(p[7])-thr-1)>>31<<7
+				orBits(rows[yy], xo, v)
 			}
 		}
 		// The last row of blocks is pulled back to fit and overlaps the
@@ -120,6 +129,40 @@ func (b *blackMatrix) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 	}
 	b.matrix = m
 	return m, nil
+}
+
+// blockStats gives the sum, least and greatest of the 8×8 pixels at p
+// (rows stride apart). A flat block (paper read from a JPEG's flat blocks
+// or a PNG's white) is told by whole words.
+func blockStats(p []uint8, stride int) (sum, lo, hi int) {
+	first := binary.LittleEndian.Uint64(p)
+	if first == uint64(p[0])*0x0101010101010101 {
+		flat := true
+		for yy := 1; yy < hbBlock && flat; yy++ {
+			flat = binary.LittleEndian.Uint64(p[yy*stride:]) == first
+		}
+		if flat {
+			return int(p[0]) << 6, int(p[0]), int(p[0])
+		}
+	}
+	lo = 255
+	for yy := range hbBlock {
+		row := p[yy*stride : yy*stride+hbBlock : yy*stride+hbBlock]
+		for _, v := range row {
+			sum += int(v)
+			lo = min(lo, int(v))
+			hi = max(hi, int(v))
+		}
+	}
+	return sum, lo, hi
+}
+
+// orBits sets in bits the ones of the 8 bits of v, bit i at pixel x+i.
+func orBits(bits []uint32, x int, v uint32) {
+	bits[x>>5] |= v << (x & 31)
+	if x&31 > 24 {
+		bits[x>>5+1] |= v >> (32 - x&31)
+	}
 }
 
 func (b *blackMatrix) CreateBinarizer(src gozxing.LuminanceSource) gozxing.Binarizer {
