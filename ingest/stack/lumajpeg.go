@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"encoding/binary"
 	"errors"
 	"image"
 	"math"
@@ -112,6 +113,18 @@ type jpegBits struct {
 }
 
 func (b *jpegBits) fill() {
+	if !b.atMarker && b.pos+8 <= len(b.data) {
+		// Eight bytes with no 0xFF among them (the usual case): as many
+		// as fit, at once.
+		w := binary.BigEndian.Uint64(b.data[b.pos:])
+		if x := ^w; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+			k := (64 - b.n) / 8
+			b.acc = b.acc<<(8*k) | w>>(64-8*k)
+			b.n += 8 * k
+			b.pos += int(k)
+			return
+		}
+	}
 	for b.n <= 56 {
 		var c byte
 		switch {
@@ -458,11 +471,23 @@ func (b *jpegBits) lumaBlock(dc, ac *jpegHuff, pred *int32, coef *[64]int32, at 
 			b.fill()
 			acc, n = b.acc, b.n
 		}
-		// The fast path inline (symbol is not inlined by the compiler).
+		// The fast paths inline (symbol is not inlined by the compiler):
+		// code and extra bits in the look-ahead, or the code alone (a
+		// large coefficient at a sharp edge) and its extra bits read here.
 		var rs byte
 		var v int32
 		if e := ac.fast[(acc>>(n-fastBits))&(1<<fastBits-1)]; e&(31<<5) != 0 {
 			rs, v, n = byte(e>>10), int32(e)>>18, n-uint(e>>5)&31
+		} else if l := uint(e & 31); l != 0 {
+			rs = byte(e >> 10)
+			n -= l
+			if s := uint(rs & 15); s != 0 {
+				v = int32((acc >> (n - s)) & (1<<s - 1))
+				if v < 1<<(s-1) {
+					v += -1<<s + 1
+				}
+				n -= s
+			}
 		} else {
 			var used uint
 			if rs, v, used, err = ac.symbol(acc, n); err != nil {
