@@ -24,6 +24,7 @@ func TestParseDate(t *testing.T) {
 		{"Quảng Ngãi, ngày 29 tháng 02 năm 2024", "2024-02-29", true}, // leap year
 		{"Hà Tĩnh, nqày 07 thánq 9 narn 2025", "2025-09-07", true},    // g read q, m read rn
 		{"Huế, ngày07tháng 10năm 2025", "2025-10-07", true},           // spaces lost
+		{"Huế, ngày 3_ tháng (0hăm 2025", "", false},                  // "năm" lost in the month's handwriting: found, unreadable
 		{"Huế, ngày 1l tháng 10 năm 2025", "2025-10-11", true},        // l read for 1
 	} {
 		d, found := parseDate(c.line)
@@ -60,6 +61,7 @@ func TestParseNumber(t *testing.T) {
 		{"Số: 12/HD-UBND", "12/HD-UBND", "12", true},           // HD (hướng dẫn) or HĐ (hợp đồng): left
 		{"Số: ll/TB-SYT", "", "ll", true},                      // letters, not a number
 		{"Số: 7532TB-UBND", "7532/TB-UBND", "7532", true},      // the slash lost: read, mended (so not delivered)
+		{"Số: 214Ï†TTr-TTr", "", "214Ï†", true},                // digits written over the slash: unreadable
 		{"SỞ Y TẾ", "", "", false},                             // an agency, not a number
 		{"Sở Tư pháp", "", "", false},                          // an agency, not a number
 		{"Số lượng hồ sơ đã nhận", "", "", false},              // a body line

@@ -122,6 +122,9 @@ var numberRe = regexp.MustCompile(`^(\d{1,5}[a-zA-Z]?)((?:/\d{4})?/[\p{Lu}\p{Ll}
 // joined by a hyphen.
 var lostSlashRe = regexp.MustCompile(`^(\d{1,5})(\p{Lu}[\p{L}0-9.&]*(?:-[\p{L}0-9.&]+)+)$`)
 
+// codesTailRe is a number's codes at the end of what was read.
+var codesTailRe = regexp.MustCompile(`\p{Lu}[\p{L}0-9.&]*(?:-[\p{L}0-9.&]+)+$`)
+
 // soPrefix is "Số:" as read: marks may be wrong, the colon lost or glued.
 var soPrefix = regexp.MustCompile(`^(?i)(s[ốoóồôổỗộơớờởỡợ0ô6]|5[ốoó]):?\s*`)
 
@@ -138,11 +141,15 @@ func parseNumber(line string) (value, digits, rest string, ok bool) {
 	slash := strings.IndexByte(body, '/')
 	if slash < 0 {
 		// The slash lost ("7532TB-UBND"): the digits, then the codes.
-		sm := lostSlashRe.FindStringSubmatch(body)
-		if sm == nil {
-			return "", "", "", false
+		if sm := lostSlashRe.FindStringSubmatch(body); sm != nil {
+			return mendCodes(sm[1] + "/" + sm[2]), sm[1], sm[2], true
 		}
-		return mendCodes(sm[1] + "/" + sm[2]), sm[1], sm[2], true
+		// Digits written by hand over the slash ("214Ï†TTr-TTr"): a
+		// number line whose number cannot be read.
+		if i := codesTailRe.FindStringIndex(body); i != nil && i[0] > 0 && body[0] >= '0' && body[0] <= '9' {
+			return "", body[:i[0]], body[i[0]:], true
+		}
+		return "", "", "", false
 	}
 	digits, rest = body[:slash], body[slash:]
 	if sm := numberRe.FindStringSubmatch(body); sm != nil {
@@ -254,6 +261,8 @@ func readPart(tok string) datePart {
 // the letters OCR confuses in them (q for g, v for y, b for h, rn for m).
 var dateRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb]a[nm][gq]\s*(\S*?)\s*n[aă](?:m|rn)\s*(\S*)`)
 
+var dateNoYearWordRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb]a[nm][gq]\s*(\S*)\s+((?:19|20)\d\d)\b`)
+
 // vnDate is a place-and-date line's date.
 type vnDate struct {
 	day, month, year datePart
@@ -264,7 +273,11 @@ func parseDate(line string) (vnDate, bool) {
 	u := unmark(line)
 	m := dateRe.FindStringSubmatchIndex(u)
 	if m == nil {
-		return vnDate{}, false
+		// "năm" lost in the month's handwriting ("tháng (0hăm 2025"): the
+		// year still closes the line, the month is what lies before it.
+		if m = dateNoYearWordRe.FindStringSubmatchIndex(u); m == nil {
+			return vnDate{}, false
+		}
 	}
 	return vnDate{day: readPart(u[m[2]:m[3]]), month: readPart(u[m[4]:m[5]]), year: readPart(u[m[6]:m[7]]), start: m[0]}, true
 }
