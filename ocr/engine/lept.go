@@ -121,31 +121,128 @@ static PIX *sohoaRemoveLines(PIX *bin, int len, int gap) {
 	return out;
 }
 
+// sohoaPaperColour estimates the paper's colour of a colour page: per
+// channel, the 90th percentile of a sparse grid of its pixels (paper is
+// most of a document page). A scanner's cast or yellowed paper shows here.
+static void sohoaPaperColour(PIX *rgb, l_int32 paper[3]) {
+	l_int32 w = pixGetWidth(rgb), h = pixGetHeight(rgb), wpl = pixGetWpl(rgb);
+	l_int32 hist[3][256], n = 0;
+	memset(hist, 0, sizeof hist);
+	l_uint32 *d = pixGetData(rgb);
+	for (l_int32 y = 0; y < h; y += 4) {
+		l_uint32 *l = d + y * wpl;
+		for (l_int32 x = 0; x < w; x += 4) {
+			l_int32 r, g, b;
+			extractRGBValues(l[x], &r, &g, &b);
+			hist[0][r]++;
+			hist[1][g]++;
+			hist[2][b]++;
+			n++;
+		}
+	}
+	for (int c = 0; c < 3; c++) {
+		l_int32 acc = 0, v = 255;
+		for (l_int32 i = 0; i < 256; i++) {
+			acc += hist[c][i];
+			if (acc >= n * 9 / 10) { v = i; break; }
+		}
+		paper[c] = v;
+	}
+}
+
 // sohoaGreyDropRed converts a colour page to grey for recognition with
-// red ink left out: a pixel whose red clearly exceeds its green and blue
-// (a seal, a red stamp) takes its red value, near paper white; every
-// other pixel its luminance. Black text under a seal stays black (all
-// channels low), so the seal no longer cuts letters into pieces. Blue
-// ink is kept: forms are filled in blue.
-static PIX *sohoaGreyDropRed(PIX *rgb, int margin) {
+// red ink (seals, red stamps) left out and the print under it kept.
+//
+// Which pixels are red ink is decided on chroma, not on RGB differences:
+// the channels are first balanced to the paper's colour (a scanner's cast
+// or yellowed paper is not red), then the YCbCr chroma gives a redness,
+// Cr less part of a positive Cb, so red, crimson and magenta-tinged seal
+// ink count and blue or violet ink (signatures, forms filled in blue)
+// does not. Redness ramps from lo to hi into a weight, so the faint rims
+// of a seal's strokes fade out instead of leaving a ghost outline.
+//
+// A red pixel then becomes paper unless it is darker than the red ink
+// goes: print under the seal is darker than the densest ink (a low
+// percentile of the strong red pixels' luminance), and that excess, beyond
+// a tolerance tol, is kept (times gain). The decision rests on luminance,
+// which JPEG keeps at full resolution; its chroma is stored at half
+// resolution, so print next to red ink takes on the ink's chroma, and a
+// pixel's redness only weighs how much of this applies. Taking the red
+// channel instead (a red filter, what this replaced) left dark crimson ink
+// grey, its red channel far below the paper's, and missed ink tinged
+// towards magenta.
+//
+// Pixels that are not red keep their luminance (Leptonica's own weights,
+// pixConvertRGBToLuminance), so pages without red ink read as before.
+static PIX *sohoaGreyDropRed(PIX *rgb, int lo, int hi, int tol, float gain) {
 	l_int32 w = pixGetWidth(rgb), h = pixGetHeight(rgb);
 	PIX *g = pixCreate(w, h, 8);
-	if (!g) return NULL;
+	PIX *rd = pixCreate(w, h, 8);
+	if (!g || !rd) {
+		pixDestroy(&g);
+		pixDestroy(&rd);
+		return NULL;
+	}
 	pixCopyResolution(g, rgb);
-	l_uint32 *ds = pixGetData(rgb), *dg = pixGetData(g);
+	l_int32 paper[3];
+	sohoaPaperColour(rgb, paper);
+	l_float32 bal[3];
+	for (int c = 0; c < 3; c++) bal[c] = paper[c] >= 96 ? 255.0f / paper[c] : 1.0f;
+	l_float32 py = L_RED_WEIGHT * paper[0] + L_GREEN_WEIGHT * paper[1] + L_BLUE_WEIGHT * paper[2];
+	if (py < 96) py = 255;
+	// Luminances of the strong red pixels.
+	l_int32 lums[256], strong = 0, reds = 0;
+	memset(lums, 0, sizeof lums);
+	l_uint32 *ds = pixGetData(rgb), *dg = pixGetData(g), *dr = pixGetData(rd);
 	l_int32 ws = pixGetWpl(rgb), wg = pixGetWpl(g);
 	for (l_int32 y = 0; y < h; y++) {
-		l_uint32 *ls = ds + y * ws, *lg = dg + y * wg;
+		l_uint32 *ls = ds + y * ws, *lg = dg + y * wg, *lr = dr + y * wg;
 		for (l_int32 x = 0; x < w; x++) {
 			l_int32 r, gr, b;
 			extractRGBValues(ls[x], &r, &gr, &b);
-			l_int32 m = gr > b ? gr : b;
-			// Leptonica's own luminance weights (pixConvertRGBToLuminance),
-			// so that pages without red ink read exactly as before.
-			l_int32 v = r - m > margin ? r : (l_int32)(L_RED_WEIGHT * r + L_GREEN_WEIGHT * gr + L_BLUE_WEIGHT * b + 0.5);
+			l_int32 v = (l_int32)(L_RED_WEIGHT * r + L_GREEN_WEIGHT * gr + L_BLUE_WEIGHT * b + 0.5);
 			SET_DATA_BYTE(lg, x, v);
+			l_float32 rb = r * bal[0], gb = gr * bal[1], bb = b * bal[2];
+			l_float32 cr = 0.5f * rb - 0.4187f * gb - 0.0813f * bb;
+			l_float32 cb = -0.1687f * rb - 0.3313f * gb + 0.5f * bb;
+			l_float32 red = cr - (cb > 0 ? 0.6f * cb : 0);
+			if (red <= lo) continue;
+			SET_DATA_BYTE(lr, x, red > 255 ? 255 : (l_int32)red);
+			reds++;
+			if (red >= hi) {
+				lums[v]++;
+				strong++;
+			}
 		}
 	}
+	if (reds > 0) {
+		// The darkest the ink goes: the 10th percentile of the strong red
+		// pixels' luminance (a few of them are print that took the ink's
+		// chroma). Without strong red, half the paper's.
+		l_int32 dark = (l_int32)(py / 2);
+		if (strong > 0) {
+			l_int32 acc = 0;
+			for (l_int32 i = 0; i < 256; i++) {
+				acc += lums[i];
+				if (10 * acc >= strong) { dark = i; break; }
+			}
+		}
+		for (l_int32 y = 0; y < h; y++) {
+			l_uint32 *lg = dg + y * wg, *lr = dr + y * wg;
+			for (l_int32 x = 0; x < w; x++) {
+				l_int32 red = GET_DATA_BYTE(lr, x);
+				if (!red) continue;
+				l_float32 wv = red >= hi ? 1.0f : (l_float32)(red - lo) / (hi - lo);
+				l_int32 v = GET_DATA_BYTE(lg, x);
+				l_float32 excess = dark - tol - v;
+				l_float32 seal = excess > 0 ? py - gain * excess : py;
+				if (seal < 0) seal = 0;
+				l_int32 out = (l_int32)(v + (seal - v) * wv + 0.5f);
+				SET_DATA_BYTE(lg, x, out < 0 ? 0 : out > 255 ? 255 : out);
+			}
+		}
+	}
+	pixDestroy(&rd);
 	return g;
 }
 
@@ -415,15 +512,23 @@ func (x *pix) normalizeStorage() (ocr.ColorMode, error) {
 	}
 }
 
-// redMargin is how much a pixel's red must exceed its green and blue for
-// it to count as red ink (seal, stamp) and be left out of recognition.
-const redMargin = 60
+// Red ink (seals, stamps) is left out of recognition (sohoaGreyDropRed):
+// a pixel's redness (balanced Cr less part of a positive Cb, up to about
+// 110 for seal ink) counts from redLow and fully from redHigh; a red pixel
+// darker than ink of its chroma by more than redTolerance (JPEG noise,
+// uneven ink) is print under the seal, kept redGain times its excess.
+const (
+	redLow       = 12
+	redHigh      = 36
+	redTolerance = 12
+	redGain      = 3
+)
 
 // grey returns an 8 bpp copy for analysis and recognition: luminance,
 // with red ink (seals) whitened on colour pages.
 func (x *pix) grey() (*pix, error) {
 	if x.depth() == 32 {
-		return wrap(C.sohoaGreyDropRed(x.p, redMargin), "grey")
+		return wrap(C.sohoaGreyDropRed(x.p, redLow, redHigh, redTolerance, redGain), "grey")
 	}
 	return wrap(C.pixConvertTo8(x.p, 0), "grey")
 }
