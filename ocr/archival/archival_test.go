@@ -1,6 +1,7 @@
 package archival
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -267,7 +268,11 @@ func TestMend(t *testing.T) {
 		{title, "KT. CHỦ TỊCH PHÓ CHỦ TỊCH", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH", true},
 		{title, "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TICH", "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH", true},
 		{title, "TL. CHỦ TỊCH CHANH VAN PHONG", "TL. CHỦ TỊCH CHÁNH VĂN PHÒNG", true},
-		{title, "KT. GLÁM ĐỐC PHÓ GIÁM ĐỐC", "KT. GLÁM ĐỐC PHÓ GIÁM ĐỐC", false},
+		{title, "KT. GLÁM ĐỐC PHÓ GIÁM ĐỐC", "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC", true},                                        // one letter off one title word
+		{title, "KT. GLIÁM ĐỐC PHÓ GIÁM ĐỐC", "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC", true},                                       // a letter added
+		{title, "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TIC", "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH", true}, // one lost
+		{title, "KT. CHỦ TỊCH PHÓ XÂN", "KT. CHỦ TỊCH PHÓ XÂN", false},                                                 // one off DÂN and XÃ: left alone
+		{title, "KT. CHỦ TỊCH PHÓ TI", "KT. CHỦ TỊCH PHÓ TI", false},                                                   // too short to mend
 		{title, "TL. CHỦ TỊCH .NH VĂN PHÒNG", "TL. CHỦ TỊCH .NH VĂN PHÒNG", false},
 		{agency, "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", true},
 		{agency, "ỦY BAN NHÂN DÂN TINH QUANG NGÀI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", true},     // marks lost under the rule
@@ -420,5 +425,46 @@ func TestDraftNumberJoinedToDate(t *testing.T) {
 	}
 	if d.Summary == nil || d.Summary.Value != "số hóa hồ sơ" || d.DocType == nil || d.DocType.Value != "CÔNG VĂN" {
 		t.Errorf("summary %+v type %+v", d.Summary, d.DocType)
+	}
+}
+
+// TestRecipientWordLost: a recipient item with a word the OCR left out
+// ("VT" of "Lưu: VT, HCTP." read with no confidence and dropped) leaves a
+// gap on its line; the rest is not delivered unreviewed as if complete.
+func TestRecipientWordLost(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		drop  bool
+		value string
+		sure  bool
+	}{
+		{"whole", false, "Lưu: VT, HCTP", true},
+		{"word lost", true, "Lưu: HCTP", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			page := nd30Page("146/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+			if c.drop {
+				for i, l := range page.Lines {
+					for j, w := range l.Words {
+						if w.Text == "VT," {
+							page.Lines[i].Words = slices.Delete(l.Words, j, j+1)
+						}
+					}
+				}
+			}
+			docs := Read([]ocr.Result{page})
+			if len(docs) != 1 {
+				t.Fatalf("%d documents", len(docs))
+			}
+			var got *Field
+			for i, r := range docs[0].Recipients {
+				if strings.HasPrefix(r.Value, "Lưu") {
+					got = &docs[0].Recipients[i]
+				}
+			}
+			if got == nil || got.Value != c.value || (got.Confidence >= Deliver) != c.sure {
+				t.Errorf("recipient %+v, want %q delivered %v", got, c.value, c.sure)
+			}
+		})
 	}
 }

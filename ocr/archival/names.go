@@ -65,9 +65,35 @@ func mendTitle(words []string) (string, bool) {
 			out[i] = c[0]
 			continue
 		}
+		if c, ok := nearTitleWord(w); ok {
+			out[i] = c
+			continue
+		}
 		known = false
 	}
 	return strings.Join(out, " "), known
+}
+
+// nearTitleWord is the one title word whose unmarked letters are a single
+// edit away from those of w: a letter lost or added under a seal or a
+// signature ("TIC" for "TỊCH", "GLIÁM" for "GIÁM"). Words of under three
+// letters, and letters near two title words, are not mended.
+func nearTitleWord(w string) (string, bool) {
+	l := []rune(letters(w))
+	if len(l) < 3 {
+		return "", false
+	}
+	found := ""
+	for k, ws := range titleByLetters {
+		if len(ws) != 1 || abs(len([]rune(k))-len(l)) > 1 || ocr.EditDistance([]rune(k), l) != 1 {
+			continue
+		}
+		if found != "" {
+			return "", false
+		}
+		found = ws[0]
+	}
+	return found, found != ""
 }
 
 // agencyWords are the words of issuing agencies' names other than their

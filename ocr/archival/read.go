@@ -947,8 +947,33 @@ func readRecipients(p *page, at int) []Field {
 		if len(words) > 0 && strings.Trim(words[0].Text, "-—+•") == "" {
 			words = words[1:]
 		}
-		f := field(p.n, v, text, ws, textConfidence(words))
+		c := textConfidence(words)
+		if wordLost(words) {
+			// Something between two words was not read (a short
+			// code like "VT" that the recognizer gave no confidence):
+			// the item is incomplete, whatever the rest reads like.
+			c = min(c, 0.5)
+		}
+		f := field(p.n, v, text, ws, c)
 		out = append(out, *f)
 	}
 	return out
+}
+
+// wordLost tells whether a run of words read on a line has a gap wider than
+// a word could leave: more than one and a half times the line's height
+// between two words side by side. OCR drops words it cannot read (marks,
+// very low confidence) and leaves such a gap where they were.
+func wordLost(words []ocr.Word) bool {
+	for i := 1; i < len(words); i++ {
+		a, b := words[i-1].Box, words[i].Box
+		if b.Y0 >= a.Y1 || a.Y0 >= b.Y1 || b.X0 < a.X1 {
+			continue // not side by side on one line
+		}
+		h := max(a.Y1-a.Y0, b.Y1-b.Y0)
+		if 2*(b.X0-a.X1) > 3*h {
+			return true
+		}
+	}
+	return false
 }
