@@ -9,6 +9,11 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sohoa/sohoa/workers"
 )
 
 // waitEngine runs open until it succeeds, while its failure says the
@@ -34,6 +39,26 @@ func waitEngine(ctx context.Context, log *slog.Logger, engine, where string, ope
 		}
 		wait = min(wait*2, 15*time.Second)
 	}
+}
+
+// dialQueue connects to RabbitMQ at url, its queues named with prefix,
+// waiting for a broker that does not answer yet (waitEngine): serve and
+// worker reach it the same way.
+func dialQueue(ctx context.Context, log *slog.Logger, url, prefix string) (q *workers.AMQPQueue, err error) {
+	err = waitEngine(ctx, log, "RabbitMQ", redactedHost(url), func(ctx context.Context) (err error) {
+		q, err = workers.DialAMQP(ctx, workers.AMQPConfig{URL: url, Prefix: prefix, Logger: log})
+		return err
+	})
+	return q, err
+}
+
+// newMetricsRegistry is the Prometheus registry a serve or worker process
+// exposes on /metrics: the Go runtime and process collectors, then what
+// the workers and the API register.
+func newMetricsRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
 }
 
 // engineDown reports failures that mean "nobody answers there (yet)".

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sohoa/sohoa/ingest"
 	paperstack "github.com/sohoa/sohoa/ingest/stack"
@@ -175,11 +174,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	}
 	var publisher workers.EventPublisher
 	if c.amqpURL != "" {
-		var aq *workers.AMQPQueue
-		err := waitEngine(ctx, log, "RabbitMQ", redactedHost(c.amqpURL), func(ctx context.Context) (err error) {
-			aq, err = workers.DialAMQP(ctx, workers.AMQPConfig{URL: c.amqpURL, Prefix: c.prefix, Logger: log})
-			return err
-		})
+		aq, err := dialQueue(ctx, log, c.amqpURL, c.prefix)
 		if err != nil {
 			return st, err
 		}
@@ -190,8 +185,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		}
 	}
 
-	st.reg = prometheus.NewRegistry()
-	st.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st.reg = newMetricsRegistry()
 
 	var signerName string
 	if st.signer, signerName, err = openSeal(ctx, log, c.sign, &c.desk); err != nil {

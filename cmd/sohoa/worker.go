@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sohoa/sohoa/ocr"
@@ -69,11 +67,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	var q *workers.AMQPQueue
-	err = waitEngine(ctx, e.log, "RabbitMQ", redactedHost(*amqpURL), func(ctx context.Context) (err error) {
-		q, err = workers.DialAMQP(ctx, workers.AMQPConfig{URL: *amqpURL, Prefix: *prefix, Logger: e.log})
-		return err
-	})
+	q, err := dialQueue(ctx, e.log, *amqpURL, *prefix)
 	if err != nil {
 		return err
 	}
@@ -92,8 +86,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	pool := ocr.NewPool(ocr.Options{Languages: *lang, Engines: *concurrency})
 	defer pool.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newMetricsRegistry()
 	cfg := workers.Config{
 		Queue:       q,
 		Records:     st.records,
