@@ -280,7 +280,19 @@ func readPage(ctx context.Context, f ingest.File, lim ingest.Limits, wantBlank b
 			VI: fmt.Sprintf("tệp %q quá lớn (%d byte, tối đa %d)", f.Name, f.Size, lim.MaxFileBytes),
 			EN: fmt.Sprintf("file %q too large (%d bytes, at most %d)", f.Name, f.Size, lim.MaxFileBytes)}
 	}
-	info, err := ocr.InspectFile(ctx, f.Name, f.Path, lim.Image)
+	// Read once (the size is bounded above) and inspected from memory: the
+	// marks need the bytes anyway. A PDF is inspected from its file, as
+	// the intake does, only to be refused with its page count.
+	data, err := os.ReadFile(f.Path)
+	if err != nil {
+		return PageMark{}, fmt.Errorf("stack: read %s: %w", f.Name, err)
+	}
+	var info ocr.FileInfo
+	if ocr.Sniff(data) == "pdf" {
+		info, err = ocr.InspectFile(ctx, f.Name, f.Path, lim.Image)
+	} else {
+		info, err = ocr.Inspect(ctx, f.Name, data, lim.Image)
+	}
 	if err != nil {
 		var ie *ocr.InputError
 		if errors.As(err, &ie) {
@@ -294,10 +306,6 @@ func readPage(ctx context.Context, f ingest.File, lim ingest.Limits, wantBlank b
 		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name,
 			VI: fmt.Sprintf("tệp %q: xấp cần mỗi trang một tệp ảnh (JPEG, PNG, TIFF một trang), tệp này có %d trang dạng %s", f.Name, info.Pages, info.Format),
 			EN: fmt.Sprintf("file %q: a stack takes one image file per page (JPEG, PNG, single-page TIFF), this one has %d pages as %s", f.Name, info.Pages, info.Format)}
-	}
-	data, err := os.ReadFile(f.Path)
-	if err != nil {
-		return PageMark{}, fmt.Errorf("stack: read %s: %w", f.Name, err)
 	}
 	maxPixels := lim.Image.MaxPixels
 	if maxPixels <= 0 {
