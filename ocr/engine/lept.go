@@ -418,6 +418,7 @@ import (
 	"errors"
 	"image"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/sohoa/sohoa/ocr"
@@ -699,6 +700,21 @@ func (x *pix) dropBlueStrokes(norm, bin *pix, glyphH float64) int {
 		return 0
 	}
 	return int(C.sohoaDropBlueStrokes(x.p, norm.p, bin.p, blueMargin, C.int(3*glyphH), C.int(1.8*glyphH)))
+}
+
+// bitmap copies a 1 bpp image into Go memory, bits past the width
+// cleared.
+func (x *pix) bitmap() ocr.Bitmap {
+	w, h, wpl := x.width(), x.height(), int(C.pixGetWpl(x.p))
+	words := unsafe.Slice((*uint32)(unsafe.Pointer(C.pixGetData(x.p))), wpl*h)
+	b := ocr.Bitmap{Width: w, Height: h, WPL: wpl, Words: slices.Clone(words)}
+	if r := w % 32; r != 0 {
+		mask := ^uint32(0) << (32 - r)
+		for y := range h {
+			b.Words[y*wpl+wpl-1] &= mask
+		}
+	}
+	return b
 }
 
 // ink counts foreground pixels.

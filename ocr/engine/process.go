@@ -312,9 +312,15 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	}
 	res.Orientation = (quads % 4) * 90
 	res.Skew = math.Round(angle*1000) / 1000
-	// Side-by-side blocks (an NĐ 30 header, "Nơi nhận" beside the signer)
-	// are read left block, then right: Tesseract interleaves their lines.
-	res.Lines, res.Text = ocr.BlockOrder(lines, text)
+	// Ruled tables are read row by row, and side-by-side blocks (an NĐ 30
+	// header, "Nơi nhận" beside the signer) left block, then right:
+	// Tesseract reads the one column-wise and interleaves the other.
+	tables, err := findTables(bin, quads, angle, dpi, rs.glyphH)
+	if err != nil {
+		return res, ocr.Image{}, err
+	}
+	res.Lines, res.Text = ocr.ReadingOrder(lines, text, tables)
+	mark("tables")
 	res.Confidence = conf
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
 	res.NeedsReview = conf < j.ReviewBelow || res.OrientationUnsure || best.doubtful(gs)
@@ -494,6 +500,18 @@ func cleanPage(norm, bin *pix, dpi, glyphH float64) (clean, grey *pix, err error
 		}
 	}
 	return clean, grey, nil
+}
+
+// findTables finds the ruled tables on the binary page before clean-up
+// (bin: its rules, and those a copier's streak crosses, are all there),
+// turned as the page that was read.
+func findTables(bin *pix, quads int, angle, dpi, glyphH float64) ([]ocr.Table, error) {
+	page, err := transform(bin, quads, angle)
+	if err != nil {
+		return nil, err
+	}
+	defer page.free()
+	return ocr.FindTables(page.bitmap(), dpi, glyphH), nil
 }
 
 // transform turns an image quads×90° clockwise, then angle degrees clockwise.

@@ -30,7 +30,14 @@ var deskCategories = []string{"clean", "lowres", "photo", "seal", "fax", "copy"}
 // rest is drawn from r.
 func deskSpec(r *rand.Rand, i int) pageSpec {
 	c := deskCategories[i%len(deskCategories)]
-	sp := pageSpec{Kind: kinds[r.IntN(6)], DPI: 300, Mode: pick(r, "color", "gray"), Category: c, NewCode: r.IntN(2) == 0}
+	sp := pageSpec{Kind: kinds[r.IntN(6)], DPI: 300, Mode: pick(r, "color", "gray"), NewCode: r.IntN(2) == 0}
+	deskVariant(r, &sp, c)
+	return sp
+}
+
+// deskVariant makes sp a page of desk category c, drawing from r.
+func deskVariant(r *rand.Rand, sp *pageSpec, c string) {
+	sp.Category = c
 	switch c {
 	case "clean":
 		if sp.Mode == "color" {
@@ -52,7 +59,6 @@ func deskSpec(r *rand.Rand, i int) pageSpec {
 	case "copy":
 		sp.Copy, sp.Mode, sp.JPEG = true, "gray", 70+r.IntN(16)
 	}
-	return sp
 }
 
 // multiply darkens dst at (x, y) by ink with coverage a (0-1), as ink on

@@ -8,7 +8,9 @@
 // (40, skew only), orient (40, turned pages), corpus (the committed set
 // under testdata/corpus) and sample-batch (the demo dossier under
 // testdata/sample-batch), nd30 (12 administrative documents in the NĐ 30
-// layout with their archival fields as ground truth: nd30.go), stack (50
+// layout with their archival fields as ground truth: nd30.go), table (10
+// pages with ruled tables, clean, photocopied, faxed, shrunk and
+// photographed in turn: table.go), stack (50
 // dossiers of a desk's scanned stack: separator sheets, receipts with the
 // code in a QR, stack.json: stack.go). -n
 // overrides the page count of the random presets, the document count
@@ -77,7 +79,7 @@ func run(args []string) error {
 	seed := fl.Uint64("seed", 1, "random seed; same seed, same bytes")
 	out := fl.String("out", "", "output folder (created)")
 	n := fl.Int("n", 0, "pages (random presets; 0 = preset default)")
-	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | nd30 | stack | corpus | sample-batch")
+	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | table | nd30 | stack | corpus | sample-batch")
 	twins := fl.Bool("twins", false, "also write NAME.upright.png: the page before any degradation")
 	jobs := fl.Int("j", runtime.GOMAXPROCS(0), "pages rendered in parallel")
 	real := fl.String("real", "", "comma-separated 300-dpi page images of real scans: write their desk variants (lowres, photo) instead")
@@ -255,6 +257,15 @@ func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
 		return nd30Specs(n, seed), nil
 	case "stack":
 		return stackSpecs(n, seed), nil
+	case "table":
+		if n <= 0 {
+			n = 10
+		}
+		specs := make([]pageSpec, n)
+		for i := range specs {
+			specs[i] = tableSpec(pageRand(seed, streamSpec, i), i)
+		}
+		return specs, nil
 	}
 	d, ok := def[preset]
 	if !ok {
@@ -403,6 +414,9 @@ type truth struct {
 	// prints, dropped by the split) or "receipt" (its QR holds the code).
 	DossierCode string `json:"dossier_code,omitempty"`
 	Mark        string `json:"mark,omitempty"`
+	// Table preset (table.go): each table row's text in reading order
+	// (its cells left to right, a cell's lines together).
+	TableRows []string `json:"table_rows,omitempty"`
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
@@ -545,6 +559,16 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 				at.Part, at.Parts = 1, sp.Parts
 			}
 			tr.Archival = &at
+		} else if sp.Kind == "bang" {
+			day := date{tg.between(1, 28), tg.between(1, 11), 2026}
+			before, t, after := tg.tablePage(tg.dossier(tg.region(), day, sp.NewCode), tg.name(tg.r.IntN(2) == 0))
+			l.render(before)
+			tr.TableRows = l.drawTable(t, dr, dpi, sp.Fax || sp.Copy)
+			for _, b := range after {
+				if !l.place(b) {
+					break
+				}
+			}
 		} else if placed := l.render(blocks); sp.Blocks != nil && placed < len(blocks) {
 			return page{}, fmt.Errorf("content does not fit: %d of %d blocks placed", placed, len(blocks))
 		}

@@ -198,32 +198,38 @@ func (l *layout) place(b block) bool {
 		case stSigner:
 			x = l.box.Min.X + l.box.Dx()*72/100 - lw/2
 		}
-		var text []string
-		var bounds image.Rectangle
-		for j, t := range ln {
-			ink := l.ink.text
-			if t.fill {
-				ink = l.ink.fill
-			}
-			d := font.Drawer{Dst: l.dst, Src: image.NewUniform(ink), Face: face, Dot: fixed.P(x, l.y)}
-			bb, adv := font.BoundString(face, t.text)
-			r := image.Rect(x+bb.Min.X.Floor(), l.y+bb.Min.Y.Floor(), x+bb.Max.X.Ceil(), l.y+bb.Max.Y.Ceil())
-			if j == 0 {
-				bounds = r
-			} else {
-				bounds = bounds.Union(r)
-			}
-			d.DrawString(t.text)
-			x += adv.Round() + space
-			text = append(text, t.text)
-		}
-		l.lines = append(l.lines, placedLine{strings.Join(text, " "), bounds})
+		l.drawLine(face, ln, x, l.y, space)
 		l.y += lh
 	}
 	if b.Style == stTitle {
 		l.y += l.lineH * 3 / 10
 	}
 	return true
+}
+
+// drawLine draws one line of tokens from x on baseline y, words space
+// pixels apart, and records it (its text and ink bounds) in l.lines.
+func (l *layout) drawLine(face font.Face, ln []token, x, y, space int) {
+	var text []string
+	var bounds image.Rectangle
+	for j, t := range ln {
+		ink := l.ink.text
+		if t.fill {
+			ink = l.ink.fill
+		}
+		d := font.Drawer{Dst: l.dst, Src: image.NewUniform(ink), Face: face, Dot: fixed.P(x, y)}
+		bb, adv := font.BoundString(face, t.text)
+		r := image.Rect(x+bb.Min.X.Floor(), y+bb.Min.Y.Floor(), x+bb.Max.X.Ceil(), y+bb.Max.Y.Ceil())
+		if j == 0 {
+			bounds = r
+		} else {
+			bounds = bounds.Union(r)
+		}
+		d.DrawString(t.text)
+		x += adv.Round() + space
+		text = append(text, t.text)
+	}
+	l.lines = append(l.lines, placedLine{strings.Join(text, " "), bounds})
 }
 
 func lineWidth(face font.Face, ln []token, space int) int {

@@ -1,0 +1,284 @@
+package ocr
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// sheet draws test pages at 300 dpi: rules th pixels thick, turned by
+// slope (the skew left after straightening), broken every dash pixels by
+// a gap of gap pixels (a photocopy), and letter-like blots.
+type sheet struct {
+	b         Bitmap
+	th        int
+	slope     float64
+	dash, gap int
+}
+
+func (s sheet) hline(x0, x1, y int) {
+	for x := x0; x < x1; x++ {
+		if s.dash > 0 && (x-x0)%(s.dash+s.gap) >= s.dash {
+			continue
+		}
+		yy := y + int(s.slope*float64(x))
+		for t := range s.th {
+			s.b.Set(x, yy+t)
+		}
+	}
+}
+
+func (s sheet) vline(x, y0, y1 int) {
+	for y := y0; y < y1; y++ {
+		if s.dash > 0 && (y-y0)%(s.dash+s.gap) >= s.dash {
+			continue
+		}
+		xx := x - int(s.slope*float64(y))
+		for t := range s.th {
+			s.b.Set(xx+t, y)
+		}
+	}
+}
+
+// letters scatters letter-sized blots (28×34 boxes, strokes included)
+// inside r, as text would fill a cell.
+func (s sheet) letters(r Box, rnd *rand.Rand) {
+	for y := r.Y0 + 20; y+40 < r.Y1; y += 70 {
+		for x := r.X0 + 15; x+30 < r.X1; x += 34 + rnd.IntN(20) {
+			for yy := y; yy < y+34; yy++ {
+				s.b.Set(x, yy)
+				s.b.Set(x+1, yy)
+			}
+			for xx := x; xx < x+24; xx++ {
+				s.b.Set(xx, y)
+				s.b.Set(xx, y+33)
+			}
+		}
+	}
+}
+
+// grid is a test table: column and row boundaries, and merged cells.
+type grid struct {
+	cols, rows []int
+	outerV     bool
+	merged     []Cell // cells spanning more than one grid cell
+}
+
+func (s sheet) draw(g grid, rnd *rand.Rand) {
+	nr, nc := len(g.rows)-1, len(g.cols)-1
+	owner := func(r, c int) Cell {
+		for _, m := range g.merged {
+			if r >= m.Row && r < m.Row+m.RowSpan && c >= m.Col && c < m.Col+m.ColSpan {
+				return m
+			}
+		}
+		return Cell{Row: r, Col: c, RowSpan: 1, ColSpan: 1}
+	}
+	for r := 0; r <= nr; r++ {
+		for c := range nc {
+			if r > 0 && r < nr && owner(r-1, c) == owner(r, c) {
+				continue
+			}
+			s.hline(g.cols[c], g.cols[c+1]+s.th, g.rows[r])
+		}
+	}
+	// Vertical rules: inner ones between different cells, outer ones
+	// when the table has them.
+	for r := range nr {
+		for c := 1; c < nc; c++ {
+			if owner(r, c-1) != owner(r, c) {
+				s.vline(g.cols[c], g.rows[r], g.rows[r+1]+s.th)
+			}
+		}
+		if g.outerV {
+			s.vline(g.cols[0], g.rows[r], g.rows[r+1]+s.th)
+			s.vline(g.cols[nc], g.rows[r], g.rows[r+1]+s.th)
+		}
+	}
+	for r := range nr {
+		for c := range nc {
+			s.letters(Box{g.cols[c] + 10, g.rows[r] + 5, g.cols[c+1] - 10, g.rows[r+1] - 5}, rnd)
+		}
+	}
+}
+
+func TestFindTables(t *testing.T) {
+	fee := grid{
+		cols: []int{300, 420, 1200, 1500, 1800, 2100},
+		rows: []int{700, 830, 940, 1150, 1400, 1600},
+		// "Mức thu" over two columns; STT, name and notes over two rows.
+		merged: []Cell{{0, 0, 2, 1}, {0, 1, 2, 1}, {0, 2, 1, 2}, {0, 4, 2, 1}},
+		outerV: true,
+	}
+	open := fee
+	open.outerV = false
+	for _, c := range []struct {
+		name   string
+		s      sheet
+		g      grid
+		streak int // x of a copier's streak down the whole page, 0: none
+		frame  bool
+		want   int // tables
+	}{
+		{name: "clean", s: sheet{th: 3}, g: fee, want: 1},
+		{name: "thin rules", s: sheet{th: 1}, g: fee, want: 1},
+		{name: "no outer borders", s: sheet{th: 3}, g: open, want: 1},
+		{name: "broken on a copy", s: sheet{th: 3, dash: 60, gap: 12}, g: fee, want: 1},
+		{name: "skew left over", s: sheet{th: 3, slope: 0.006}, g: fee, want: 1},
+		{name: "streak across", s: sheet{th: 3}, g: open, streak: 900, want: 1},
+		{name: "streak across a copy", s: sheet{th: 2, dash: 80, gap: 10}, g: fee, streak: 1350, want: 1},
+		{name: "a frame is not a table", s: sheet{th: 3}, frame: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(1, 2))
+			c.s.b = NewBitmap(2480, 2200)
+			if c.frame {
+				c.s.hline(300, 2100, 700)
+				c.s.hline(300, 2100, 1600)
+				c.s.vline(300, 700, 1600)
+				c.s.vline(2100, 700, 1600)
+				c.s.letters(Box{320, 720, 2080, 1580}, rnd)
+			} else {
+				c.s.draw(c.g, rnd)
+			}
+			// Text above and below the table.
+			c.s.letters(Box{300, 200, 2100, 600}, rnd)
+			c.s.letters(Box{300, 1700, 2100, 2100}, rnd)
+			if c.streak > 0 {
+				for y := range 2200 {
+					c.s.b.Set(c.streak, y)
+					c.s.b.Set(c.streak+1, y)
+				}
+			}
+			ts := FindTables(c.s.b, 300, 30)
+			if len(ts) != c.want {
+				t.Fatalf("%d tables, want %d: %+v", len(ts), c.want, ts)
+			}
+			if c.want == 0 {
+				return
+			}
+			tb := ts[0]
+			if len(tb.Cols) != len(c.g.cols) || len(tb.Rows) != len(c.g.rows) {
+				t.Fatalf("grid rows %v cols %v, want about %v and %v", tb.Rows, tb.Cols, c.g.rows, c.g.cols)
+			}
+			for i, x := range c.g.cols {
+				if d := tb.Cols[i] - x; d < -8 || d > 8 {
+					t.Errorf("column boundary %d at %d, want %d", i, tb.Cols[i], x)
+				}
+			}
+			var got []string
+			for _, cl := range tb.Cells {
+				if cl.RowSpan > 1 || cl.ColSpan > 1 {
+					got = append(got, fmt.Sprint(cl))
+				}
+			}
+			var want []string
+			for _, m := range c.g.merged {
+				want = append(want, fmt.Sprint(m))
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("merged cells %v, want %v", got, want)
+			}
+			if n := len(tb.Cells); n != 5*5-4 {
+				t.Errorf("%d cells, want 21", n)
+			}
+		})
+	}
+}
+
+func TestReadingOrder(t *testing.T) {
+	tb := Table{
+		Box:  Box{300, 700, 1800, 1400},
+		Rows: []int{700, 800, 1100, 1400},
+		Cols: []int{300, 420, 1200, 1800},
+	}
+	for r := range 3 {
+		for c := range 3 {
+			tb.Cells = append(tb.Cells, Cell{r, c, 1, 1})
+		}
+	}
+	above := lineOf(words(700, 500, "DANH SÁCH HỒ SƠ"))
+	below := lineOf(words(1300, 1500, "Người lập"))
+	cell := map[string]Line{
+		"STT": lineOf(words(320, 720, "STT")), "name": lineOf(words(440, 720, "Họ và tên")), "addr": lineOf(words(1220, 720, "Địa chỉ")),
+		"1": lineOf(words(340, 820, "1")), "an": lineOf(words(440, 820, "Nguyễn Văn An")),
+		"a1": lineOf(words(1220, 820, "Số 12 đường Lê Lợi,")), "a2": lineOf(words(1220, 890, "phường Hải Châu")),
+		"2": lineOf(words(340, 1120, "2")), "bich": lineOf(words(440, 1120, "Trần Thị Bích")), "b1": lineOf(words(1220, 1120, "Số 5 phố Huế")),
+	}
+	join := func(ks ...string) Line {
+		var l Line
+		for _, k := range ks {
+			l.Words = append(l.Words, cell[k].Words...)
+		}
+		l.Box = wordsBox(l.Words)
+		return l
+	}
+	want := "DANH SÁCH HỒ SƠ\n\nSTT\nHọ và tên\nĐịa chỉ\n\n1\nNguyễn Văn An\nSố 12 đường Lê Lợi,\nphường Hải Châu\n\n2\nTrần Thị Bích\nSố 5 phố Huế\n\nNgười lập"
+	for _, c := range []struct {
+		name  string
+		lines []Line
+	}{
+		{"column by column", []Line{above, cell["STT"], cell["1"], cell["2"], cell["name"], cell["an"], cell["bich"], cell["addr"], cell["a1"], cell["a2"], cell["b1"], below}},
+		{"cells run together", []Line{above, join("STT", "name", "addr"), join("1", "an", "a1"), cell["a2"], join("2", "bich", "b1"), below}},
+		{"table read last", []Line{above, below, join("a2"), join("STT", "name", "addr"), join("1", "an", "a1"), join("2", "bich", "b1")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var text []string
+			for _, l := range c.lines {
+				text = append(text, lineText(l))
+			}
+			lines, got := ReadingOrder(c.lines, strings.Join(text, "\n"), []Table{tb})
+			w := want
+			if c.name == "table read last" {
+				w = "DANH SÁCH HỒ SƠ\nNgười lập" + strings.TrimSuffix(strings.TrimPrefix(want, "DANH SÁCH HỒ SƠ"), "\n\nNgười lập")
+			}
+			if got != w {
+				t.Errorf("got\n%s\nwant\n%s", got, w)
+			}
+			if n := strings.Count(strings.ReplaceAll(got, "\n\n", "\n"), "\n") + 1; n != len(lines) {
+				t.Errorf("%d lines for %d text lines", len(lines), n)
+			}
+			for _, l := range lines {
+				if l.Box != wordsBox(l.Words) {
+					t.Errorf("line %q box %v, words %v", lineText(l), l.Box, wordsBox(l.Words))
+				}
+			}
+		})
+	}
+}
+
+// TestReadingOrderWithoutTables: a page without a table, or whose table
+// holds none of its words, reads exactly as BlockOrder reads it.
+func TestReadingOrderWithoutTables(t *testing.T) {
+	pages := [][]Line{
+		{
+			lineOf(words(420, 200, "ỦY BAN NHÂN DÂN"), words(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")),
+			lineOf(words(430, 270, "TỈNH QUẢNG NGÃI"), words(1300, 270, "Độc lập - Tự do - Hạnh phúc")),
+			lineOf(words(1000, 600, "QUYẾT ĐỊNH")),
+		},
+		{
+			lineOf(words(350, 900, "Căn cứ Luật Tổ chức chính quyền địa phương;")),
+			lineOf(words(350, 970, "Căn cứ Luật Thanh tra;")),
+		},
+	}
+	far := Table{Box: Box{300, 3000, 2000, 3400}, Rows: []int{3000, 3200, 3400}, Cols: []int{300, 1000, 2000},
+		Cells: []Cell{{0, 0, 1, 1}, {0, 1, 1, 1}, {1, 0, 1, 1}, {1, 1, 1, 1}}}
+	for i, lines := range pages {
+		var text []string
+		for k, l := range lines {
+			if k == 2 {
+				text = append(text, "")
+			}
+			text = append(text, lineText(l))
+		}
+		s := strings.Join(text, "\n")
+		wl, wt := BlockOrder(lines, s)
+		for _, ts := range [][]Table{nil, {far}} {
+			gl, gt := ReadingOrder(lines, s, ts)
+			if gt != wt || fmt.Sprint(gl) != fmt.Sprint(wl) {
+				t.Errorf("page %d with %d tables:\n%s\nwant\n%s", i, len(ts), gt, wt)
+			}
+		}
+	}
+}

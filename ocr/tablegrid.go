@@ -1,0 +1,441 @@
+package ocr
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Table is a ruled table found on a page: its row and column boundaries
+// (pixels, top to bottom and left to right) and its cells in reading
+// order, row by row and left to right; a cell spanning rows or columns
+// (a merged header) is one cell, read with its top row.
+type Table struct {
+	Box   Box
+	Rows  []int
+	Cols  []int
+	Cells []Cell
+}
+
+// Cell is one cell of a table, in grid units: its first row and column
+// and how many it spans.
+type Cell struct {
+	Row, Col         int
+	RowSpan, ColSpan int
+}
+
+// FindTables finds the ruled tables of a binary page at dpi whose letters
+// are glyphH pixels high (0 when unmeasured) and builds their cell grids.
+// Rules that meet make one table; its row boundaries are its horizontal
+// rules, its column boundaries its vertical ones, and a missing outer
+// border is taken where the other rules end. A vertical line that ends
+// nowhere near a horizontal rule (a copier's streak down the whole page)
+// is not a column boundary. Two cells are one where the rule between them
+// is mostly absent (merged header cells; the pieces of a broken rule count
+// for it). Only grids of at least two rows and two columns are tables: a
+// frame or a box around a field is not.
+func FindTables(page Bitmap, dpi, glyphH float64) []Table {
+	s := newRulingScale(dpi, glyphH)
+	rulings, pieces := findRulings(page, s)
+	var hs, vs []Ruling
+	for _, r := range rulings {
+		if r.Vertical {
+			vs = append(vs, r)
+		} else {
+			hs = append(hs, r)
+		}
+	}
+	if len(hs) < 2 || len(vs) == 0 {
+		return nil
+	}
+	// A rule broken on a copy may stop a gap short of the one it meets.
+	meets := func(h, v Ruling) bool {
+		x := v.at((h.Y0 + h.Y1) / 2)
+		y := h.at(int(x))
+		return x >= float64(h.X0-s.link) && x <= float64(h.X1+s.link) && y >= float64(v.Y0-s.link) && y <= float64(v.Y1+s.link)
+	}
+	// Streaks and strays: a rule ends at a horizontal rule at least at
+	// one end; a copier's streak runs down the whole page.
+	var keep []Ruling
+	for _, v := range vs {
+		top, bottom, ends := math.MaxInt, math.MinInt, false
+		for _, h := range hs {
+			if !meets(h, v) {
+				continue
+			}
+			y := int(h.at(int(v.mid())))
+			top, bottom = min(top, y), max(bottom, y)
+			if abs(y-v.Y0) <= s.link || abs(y-v.Y1) <= s.link {
+				ends = true
+			}
+		}
+		if top == math.MaxInt || !ends {
+			continue
+		}
+		keep = append(keep, v)
+	}
+	vs = keep
+
+	// Tables: rules connected through meeting rules.
+	sets := newDisjointSets(len(hs) + len(vs))
+	for i, h := range hs {
+		for j, v := range vs {
+			if meets(h, v) {
+				sets.join(i, len(hs)+j)
+			}
+		}
+	}
+	groups := map[int][]int{}
+	for i := range sets {
+		groups[sets.find(i)] = append(groups[sets.find(i)], i)
+	}
+	var out []Table
+	for _, g := range groups {
+		var gh, gv []Ruling
+		for _, i := range g {
+			if i < len(hs) {
+				gh = append(gh, hs[i])
+			} else {
+				gv = append(gv, vs[i-len(hs)])
+			}
+		}
+		if t, ok := buildGrid(gh, gv, pieces, s); ok {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Box.Y0 < out[j].Box.Y0 })
+	return out
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// clusterPositions merges positions within tol of each other into their
+// mean, sorted.
+func clusterPositions(ps []float64, tol int) []int {
+	slices.Sort(ps)
+	var out []int
+	for i := 0; i < len(ps); {
+		j, sum := i, 0.0
+		for j < len(ps) && ps[j]-ps[i] <= float64(tol) {
+			sum += ps[j]
+			j++
+		}
+		out = append(out, int(math.Round(sum/float64(j-i))))
+		i = j
+	}
+	return out
+}
+
+// buildGrid makes the table of one group of meeting rules.
+func buildGrid(hs, vs, pieces []Ruling, s rulingScale) (Table, bool) {
+	if len(hs) < 2 || len(vs) == 0 {
+		return Table{}, false
+	}
+	var ys, xs []float64
+	left, right, top, bottom := math.MaxInt, math.MinInt, math.MaxInt, math.MinInt
+	for _, h := range hs {
+		ys = append(ys, h.mid())
+		left, right = min(left, h.X0), max(right, h.X1)
+	}
+	for _, v := range vs {
+		xs = append(xs, v.mid())
+		top, bottom = min(top, v.Y0), max(bottom, v.Y1)
+	}
+	rows, cols := clusterPositions(ys, s.tol), clusterPositions(xs, s.tol)
+	// Missing outer borders: where the other rules end.
+	if cols[0]-left > 2*s.tol {
+		cols = append([]int{left}, cols...)
+	}
+	if right-cols[len(cols)-1] > 2*s.tol {
+		cols = append(cols, right)
+	}
+	if rows[0]-top > 2*s.tol {
+		rows = append([]int{top}, rows...)
+	}
+	if bottom-rows[len(rows)-1] > 2*s.tol {
+		rows = append(rows, bottom)
+	}
+	nr, nc := len(rows)-1, len(cols)-1
+	if nr < 2 || nc < 2 {
+		return Table{}, false
+	}
+	// covered tells how much of [a, b] along the pieces in direction
+	// vertical at cross position p is ink.
+	covered := func(vertical bool, p, a, b int) float64 {
+		var spans [][2]int
+		for _, r := range pieces {
+			if r.Vertical != vertical {
+				continue
+			}
+			a0, a1 := r.X0, r.X1
+			if r.Vertical {
+				a0, a1 = r.Y0, r.Y1
+			}
+			if a1 <= a || a0 >= b || math.Abs(r.at(min(max((a+b)/2, a0), a1))-float64(p)) > float64(s.tol) {
+				continue
+			}
+			spans = append(spans, [2]int{max(a, a0), min(b, a1)})
+		}
+		sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+		n, end := 0, a
+		for _, sp := range spans {
+			if sp[1] > end {
+				n += sp[1] - max(sp[0], end)
+				end = sp[1]
+			}
+		}
+		return float64(n) / float64(max(1, b-a))
+	}
+	// Atomic cells joined where the rule between them is mostly absent.
+	id := func(r, c int) int { return r*nc + c }
+	sets := newDisjointSets(nr * nc)
+	for r := range nr {
+		for c := range nc {
+			if c+1 < nc && covered(true, cols[c+1], rows[r], rows[r+1]) < 0.5 {
+				sets.join(id(r, c+1), id(r, c))
+			}
+			if r+1 < nr && covered(false, rows[r+1], cols[c], cols[c+1]) < 0.5 {
+				sets.join(id(r+1, c), id(r, c))
+			}
+		}
+	}
+	spans := map[int]*Cell{}
+	size := map[int]int{}
+	for r := range nr {
+		for c := range nc {
+			k := sets.find(id(r, c))
+			size[k]++
+			if x, ok := spans[k]; ok {
+				r0, c0 := min(x.Row, r), min(x.Col, c)
+				x.RowSpan, x.ColSpan = max(x.Row+x.RowSpan, r+1)-r0, max(x.Col+x.ColSpan, c+1)-c0
+				x.Row, x.Col = r0, c0
+				continue
+			}
+			spans[k] = &Cell{Row: r, Col: c, RowSpan: 1, ColSpan: 1}
+		}
+	}
+	t := Table{Box: Box{cols[0], rows[0], cols[nc], rows[nr]}, Rows: rows, Cols: cols}
+	for k, c := range spans {
+		if size[k] == c.RowSpan*c.ColSpan {
+			t.Cells = append(t.Cells, *c)
+			continue
+		}
+		// Not a rectangle: rules lost on a poor copy, not a merged cell.
+		for r := c.Row; r < c.Row+c.RowSpan; r++ {
+			for cc := c.Col; cc < c.Col+c.ColSpan; cc++ {
+				if sets.find(id(r, cc)) == k {
+					t.Cells = append(t.Cells, Cell{Row: r, Col: cc, RowSpan: 1, ColSpan: 1})
+				}
+			}
+		}
+	}
+	sort.Slice(t.Cells, func(i, j int) bool {
+		a, b := t.Cells[i], t.Cells[j]
+		if a.Row != b.Row {
+			return a.Row < b.Row
+		}
+		return a.Col < b.Col
+	})
+	// One cell is a frame, not a table.
+	if len(t.Cells) < 2 {
+		return Table{}, false
+	}
+	return t, true
+}
+
+// cellAt returns the index in t.Cells of the cell holding point (x, y),
+// or -1 when the point is outside the table.
+func (t Table) cellAt(x, y int) int {
+	if x < t.Box.X0 || x >= t.Box.X1 || y < t.Box.Y0 || y >= t.Box.Y1 {
+		return -1
+	}
+	r := sort.SearchInts(t.Rows, y+1) - 1
+	c := sort.SearchInts(t.Cols, x+1) - 1
+	for i, cl := range t.Cells {
+		if r >= cl.Row && r < cl.Row+cl.RowSpan && c >= cl.Col && c < cl.Col+cl.ColSpan {
+			return i
+		}
+	}
+	return -1
+}
+
+// ReadingOrder puts a page's text in reading order: each table of tables
+// row by row (rows separated by a blank line), cells left to right, a
+// cell's lines top to bottom; the rest of the page as BlockOrder reads
+// it. The table's text comes where Tesseract first read a word of it.
+// lines and text are as recognition made them (see BlockOrder); the lines
+// that come back are the visual lines of the page, each within one cell
+// of a table, and the text is built from them. Without tables, or when
+// text does not match lines, the result is BlockOrder's.
+func ReadingOrder(lines []Line, text string, tables []Table) ([]Line, string) {
+	paras, ok := splitText(lines, text)
+	if len(tables) == 0 || !ok {
+		return BlockOrder(lines, text)
+	}
+	type piece struct {
+		table   int // -1: a run of lines outside tables
+		lines   []Line
+		newPara []bool
+	}
+	var pieces []piece
+	// Per table and cell, the pieces of lines (runs of words) in it.
+	cellParts := make([][][]Line, len(tables))
+	for t := range tables {
+		cellParts[t] = make([][]Line, len(tables[t].Cells))
+	}
+	placed := make([]bool, len(tables))
+	inTable := false
+	for i, l := range lines {
+		var outside []Word
+		var lastT, lastC = -1, -1
+		for _, w := range l.Words {
+			cx, cy := (w.Box.X0+w.Box.X1)/2, (w.Box.Y0+w.Box.Y1)/2
+			t, c := -1, -1
+			for k := range tables {
+				if c = tables[k].cellAt(cx, cy); c >= 0 {
+					t = k
+					break
+				}
+			}
+			if t < 0 {
+				outside = append(outside, w)
+				continue
+			}
+			if !placed[t] {
+				placed[t] = true
+				pieces = append(pieces, piece{table: t})
+			}
+			parts := cellParts[t][c]
+			if t == lastT && c == lastC {
+				parts[len(parts)-1].Words = append(parts[len(parts)-1].Words, w)
+			} else {
+				parts = append(parts, Line{Words: []Word{w}})
+			}
+			cellParts[t][c] = parts
+			lastT, lastC = t, c
+		}
+		if len(outside) == 0 {
+			inTable = true
+			continue
+		}
+		if len(pieces) == 0 || pieces[len(pieces)-1].table >= 0 {
+			pieces = append(pieces, piece{table: -1})
+		}
+		p := &pieces[len(pieces)-1]
+		ol := Line{Words: outside, Box: wordsBox(outside)}
+		if len(outside) == len(l.Words) {
+			ol.Box = l.Box
+		}
+		p.lines = append(p.lines, ol)
+		p.newPara = append(p.newPara, paras[i] || inTable)
+		inTable = false
+	}
+	var (
+		out []Line
+		sb  strings.Builder
+	)
+	sep := func() {
+		if sb.Len() > 0 {
+			sb.WriteString("\n\n")
+		}
+	}
+	for _, p := range pieces {
+		if p.table < 0 {
+			var tb strings.Builder
+			for k, l := range p.lines {
+				if k > 0 {
+					if p.newPara[k] {
+						tb.WriteString("\n\n")
+					} else {
+						tb.WriteByte('\n')
+					}
+				}
+				tb.WriteString(lineText(l))
+			}
+			ls, s := BlockOrder(p.lines, tb.String())
+			sep()
+			sb.WriteString(s)
+			out = append(out, ls...)
+			continue
+		}
+		t := tables[p.table]
+		row := -1
+		for c, cell := range t.Cells {
+			for _, l := range cellLines(cellParts[p.table][c]) {
+				switch {
+				case cell.Row != row:
+					sep()
+					row = cell.Row
+				default:
+					sb.WriteByte('\n')
+				}
+				sb.WriteString(lineText(l))
+				out = append(out, l)
+			}
+		}
+	}
+	return out, sb.String()
+}
+
+// splitText checks that text is lines as recognition joined them and
+// returns, per line, whether it starts a paragraph.
+func splitText(lines []Line, text string) ([]bool, bool) {
+	var paras []bool
+	para := false
+	k := 0
+	for _, s := range strings.Split(text, "\n") {
+		if s == "" {
+			para = true
+			continue
+		}
+		if k >= len(lines) || s != lineText(lines[k]) {
+			return nil, false
+		}
+		paras = append(paras, para)
+		para = false
+		k++
+	}
+	return paras, k == len(lines)
+}
+
+// cellLines makes the visual lines of one cell from the runs of words
+// recognition put in it: runs side by side on one line are joined left
+// to right, and the lines go top to bottom.
+func cellLines(parts []Line) []Line {
+	for i := range parts {
+		parts[i].Box = wordsBox(parts[i].Words)
+	}
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].Box.Y0 < parts[j].Box.Y0 })
+	var out []Line
+	for _, p := range parts {
+		if n := len(out); n > 0 && sameLine(out[n-1].Box, p.Box) {
+			words := append(out[n-1].Words, p.Words...)
+			sort.SliceStable(words, func(i, j int) bool { return words[i].Box.X0 < words[j].Box.X0 })
+			out[n-1] = Line{Words: words, Box: wordsBox(words)}
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// sameLine tells whether two boxes overlap vertically by more than half
+// the shorter one's height.
+func sameLine(a, b Box) bool {
+	o := min(a.Y1, b.Y1) - max(a.Y0, b.Y0)
+	return 2*o > min(a.Y1-a.Y0, b.Y1-b.Y0)
+}
+
+func wordsBox(ws []Word) Box {
+	b := ws[0].Box
+	for _, w := range ws[1:] {
+		b = Box{min(b.X0, w.Box.X0), min(b.Y0, w.Box.Y0), max(b.X1, w.Box.X1), max(b.Y1, w.Box.Y1)}
+	}
+	return b
+}
