@@ -3,6 +3,7 @@ package ocr
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -279,6 +280,48 @@ func TestReadingOrderWithoutTables(t *testing.T) {
 			if gt != wt || fmt.Sprint(gl) != fmt.Sprint(wl) {
 				t.Errorf("page %d with %d tables:\n%s\nwant\n%s", i, len(ts), gt, wt)
 			}
+		}
+	}
+}
+
+// TestReadingOrderKeepsWords: whatever lines recognition made of a page
+// with a table, every word comes back exactly once.
+func TestReadingOrderKeepsWords(t *testing.T) {
+	tb := Table{Box: Box{300, 700, 1800, 1400}, Rows: []int{700, 800, 1100, 1400}, Cols: []int{300, 420, 1200, 1800}}
+	for r := range 3 {
+		tb.Cells = append(tb.Cells, Cell{r, 0, 1, 1}, Cell{r, 1, 1, 2})
+	}
+	rnd := rand.New(rand.NewPCG(7, 7))
+	for range 200 {
+		var all []Word
+		for range 40 {
+			x, y := 200+rnd.IntN(1700), 500+rnd.IntN(1100)
+			all = append(all, Word{Text: fmt.Sprint("w", len(all)), Box: Box{x, y, x + 80, y + 50}})
+		}
+		var lines []Line
+		var text strings.Builder
+		for len(all) > 0 {
+			n := 1 + rnd.IntN(min(5, len(all)))
+			l := Line{Words: all[:n], Box: wordsBox(all[:n])}
+			all = all[n:]
+			if text.Len() > 0 {
+				text.WriteString([]string{"\n", "\n\n"}[rnd.IntN(2)])
+			}
+			text.WriteString(lineText(l))
+			lines = append(lines, l)
+		}
+		out, got := ReadingOrder(lines, text.String(), []Table{tb})
+		in := strings.Fields(text.String())
+		var back []string
+		for _, l := range out {
+			back = append(back, strings.Fields(lineText(l))...)
+		}
+		slices.Sort(in)
+		slices.Sort(back)
+		gotWords := strings.Fields(got)
+		slices.Sort(gotWords)
+		if !slices.Equal(in, back) || !slices.Equal(in, gotWords) {
+			t.Fatalf("words changed:\nin   %v\nlines %v\ntext %v", in, back, gotWords)
 		}
 	}
 }
