@@ -468,3 +468,41 @@ func TestRecipientWordLost(t *testing.T) {
 		})
 	}
 }
+
+// TestClosingLinesLost: a signer's title ending on its authority line
+// ("KT. GIÁM ĐỐC" without "PHÓ GIÁM ĐỐC") and a recipients list without its
+// closing "Lưu: VT, …" lost a line to the OCR: neither is delivered as
+// complete.
+func TestClosingLinesLost(t *testing.T) {
+	for _, c := range []struct {
+		lose             string // the first word of the piece of line lost
+		n                int    // its words
+		title, recipient bool   // delivered
+	}{
+		{"", 0, true, true},
+		{"PHÓ", 3, false, true},
+		{"Lưu:", 4, true, false}, // with its dash before it
+	} {
+		t.Run(c.lose, func(t *testing.T) {
+			page := nd30Page("146/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+			for i, l := range page.Lines {
+				if j := slices.IndexFunc(l.Words, func(w ocr.Word) bool { return c.lose != "" && w.Text == c.lose }); j >= 0 {
+					if c.lose == "Lưu:" {
+						j--
+					}
+					page.Lines[i].Words = slices.Delete(l.Words, j, j+c.n)
+				}
+			}
+			docs := Read([]ocr.Result{page})
+			if len(docs) != 1 || docs[0].SignerTitle == nil || len(docs[0].Recipients) == 0 {
+				t.Fatalf("got %+v", docs)
+			}
+			d := docs[0]
+			last := d.Recipients[len(d.Recipients)-1]
+			if (d.SignerTitle.Confidence >= Deliver) != c.title || (last.Confidence >= Deliver) != c.recipient {
+				t.Errorf("title %q %.2f, last recipient %q %.2f: want delivered %v %v", d.SignerTitle.Value, d.SignerTitle.Confidence,
+					last.Value, last.Confidence, c.title, c.recipient)
+			}
+		})
+	}
+}

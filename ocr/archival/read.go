@@ -810,6 +810,18 @@ func titleLine(s seg) bool {
 	return false
 }
 
+// authorityOnly tells a title line that names on whose behalf the signer
+// signs (KT., TM., TL., TUQ. of NĐ 30): never the title's last line.
+func authorityOnly(s seg) bool {
+	u := unmark(s.text)
+	for _, a := range []string{"kt", "tm", "tl", "tuq"} {
+		if strings.HasPrefix(u, a+".") || strings.HasPrefix(u, a+" ") {
+			return true
+		}
+	}
+	return false
+}
+
 // personName: two to six words, each capitalised, all Vietnamese
 // syllables.
 func personName(s seg) bool {
@@ -877,6 +889,12 @@ func readClosing(m *Metadata, p *page, h header) bool {
 		if !known {
 			c = min(c, 0.85)
 		}
+		if authorityOnly(title[len(title)-1]) {
+			// "KT. CHỦ TỊCH" signs for someone: the signer's own
+			// position follows it (PHÓ CHỦ TỊCH). Ending on the
+			// authority line, the title lost its last line.
+			c = min(c, 0.5)
+		}
 		m.SignerTitle = field(p.n, value, tt, tw, c)
 		below = title[len(title)-1].Box.Y1
 	} else {
@@ -920,6 +938,7 @@ func readRecipients(p *page, at int) []Field {
 	head := p.segs[at]
 	var items [][]ocr.Word
 	prev := head.Box.Y1
+	lineLost := false
 	// Words after "Nơi nhận:" on the same piece are a first item.
 	for _, s := range p.segs[at+1:] {
 		if s.Box.X0 > head.Box.X0+(p.x1-p.x0)*2/5 || s.Box.X1 > p.x0+(p.x1-p.x0)*6/10 {
@@ -927,6 +946,9 @@ func readRecipients(p *page, at int) []Field {
 		}
 		if s.Box.Y0-prev > 2*p.pitch {
 			break
+		}
+		if s.Box.Y0-prev > s.h() {
+			lineLost = true // a line's worth of nothing between items
 		}
 		prev = s.Box.Y1
 		t := strings.TrimSpace(s.text)
@@ -956,6 +978,13 @@ func readRecipients(p *page, at int) []Field {
 		}
 		f := field(p.n, v, text, ws, c)
 		out = append(out, *f)
+	}
+	// NĐ 30 ends the list with the file copy ("Lưu: VT, …"): a list that
+	// does not, or has a line's gap between items, lost a line to the OCR
+	// (a seal or a signature reaching over it) and is not delivered as
+	// complete.
+	if n := len(out); n > 0 && (lineLost || !strings.HasPrefix(letters(out[n-1].Value), "luu")) {
+		out[n-1].Confidence = min(out[n-1].Confidence, 0.5)
 	}
 	return out
 }
