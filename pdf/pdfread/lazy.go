@@ -1,16 +1,13 @@
 package pdfread
 
 import (
-	"bufio"
 	"bytes"
 	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -24,9 +21,8 @@ type lazyDoc struct {
 
 // Bounds against crafted files.
 const (
-	maxXrefSections = 1000       // /Prev chain
-	maxXrefEntries  = 10_000_000 // entries in one subsection
-	maxObjectBytes  = 16 << 20   // one object's text (not its stream data)
+	maxXrefSections = 1000     // /Prev chain
+	maxObjectBytes  = 16 << 20 // one object's text (not its stream data)
 )
 
 func openLazy(r io.ReaderAt, size int64) (*Doc, error) {
@@ -78,61 +74,16 @@ func (l *lazyDoc) readXref(off int64) (types.Dict, error) {
 	if off < 0 || off >= l.size {
 		return nil, fmt.Errorf("pdfread: xref offset %d outside the file", off)
 	}
-	br := bufio.NewReader(io.NewSectionReader(l.r, off, l.size-off))
-	line, err := br.ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "xref" {
-		return nil, ErrUnsupported
-	}
-	for {
-		line, err = br.ReadString('\n')
-		if err != nil {
-			return nil, ErrUnsupported
-		}
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "trailer") {
-			break
-		}
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			return nil, ErrUnsupported
-		}
-		first, err1 := strconv.Atoi(f[0])
-		n, err2 := strconv.Atoi(f[1])
-		if err1 != nil || err2 != nil || n < 0 || n > maxXrefEntries {
-			return nil, ErrUnsupported
-		}
-		entry := make([]byte, 20)
-		for i := 0; i < n; i++ {
-			if _, err := io.ReadFull(br, entry); err != nil {
-				return nil, ErrUnsupported
-			}
-			if entry[17] != 'n' {
-				continue
-			}
-			o, err := strconv.ParseInt(string(entry[:10]), 10, 64)
-			if err != nil {
-				return nil, ErrUnsupported
-			}
-			if _, ok := l.offsets[first+i]; !ok { // newer sections come first
-				l.offsets[first+i] = o
-			}
-		}
-	}
-	rest, _ := io.ReadAll(io.LimitReader(br, 64<<10))
-	s := string(rest)
-	if i := strings.Index(s, "startxref"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "trailer"))
-	o, err := model.ParseObject(&s)
+	rev, err := readXrefTable(l.r, l.size, off)
 	if err != nil {
 		return nil, ErrUnsupported
 	}
-	tr, ok := o.(types.Dict)
-	if !ok {
-		return nil, ErrUnsupported
+	for num, e := range rev.Entries {
+		if _, ok := l.offsets[num]; !ok && !e.Free { // newer sections come first
+			l.offsets[num] = e.Offset
+		}
 	}
-	return tr, nil
+	return rev.Trailer, nil
 }
 
 func (l *lazyDoc) resolve(ir types.IndirectRef) (types.Object, error) {

@@ -116,24 +116,27 @@ func readXrefSection(r io.ReaderAt, size, off int64) (Revision, error) {
 	return readXrefStream(r, size, off)
 }
 
+// readXrefTable reads the classic cross-reference table at off and its
+// trailer; the lazy reader and Revisions both read tables with it. The
+// words of the table are read, not its lines: entries are 20 bytes with
+// any of the three ends the standard allows (SP CR, SP LF, CR LF; a table
+// ended by SP CR is one "line"), and 19 when a writer ends them with a
+// lone CR or LF.
 func readXrefTable(r io.ReaderAt, size, off int64) (Revision, error) {
 	rev := Revision{XRef: off, Entries: map[int]Entry{}}
 	br := bufio.NewReader(io.NewSectionReader(r, off, size-off))
-	line, err := br.ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "xref" {
+	if w, err := xrefWord(br); err != nil || w != "xref" {
 		return rev, errors.New("no xref keyword")
 	}
 	total := 0
 	for {
-		line, err = br.ReadString('\n')
-		if err != nil {
+		if err := skipPDFSpace(br); err != nil {
 			return rev, errors.New("unterminated table")
 		}
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "trailer") {
-			rest := strings.TrimPrefix(line, "trailer")
+		if p, _ := br.Peek(len("trailer")); string(p) == "trailer" {
+			br.Discard(len("trailer"))
 			more, _ := io.ReadAll(io.LimitReader(br, 64<<10))
-			s := rest + "\n" + string(more)
+			s := string(more)
 			if i := strings.Index(s, "startxref"); i >= 0 {
 				s = s[:i]
 			}
@@ -149,32 +152,24 @@ func readXrefTable(r io.ReaderAt, size, off int64) (Revision, error) {
 			rev.Trailer = tr
 			return rev, nil
 		}
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			return rev, fmt.Errorf("bad subsection header %q", line)
-		}
-		first, err1 := strconv.Atoi(f[0])
-		n, err2 := strconv.Atoi(f[1])
+		w1, err1 := xrefWord(br)
+		w2, err2 := xrefWord(br)
+		first, err3 := strconv.Atoi(w1)
+		n, err4 := strconv.Atoi(w2)
 		total += n
-		if err1 != nil || err2 != nil || first < 0 || n < 0 || total > maxRevisionEntries {
-			return rev, fmt.Errorf("bad subsection header %q", line)
+		if err := errors.Join(err1, err2, err3, err4); err != nil || first < 0 || n < 0 || total > maxRevisionEntries {
+			return rev, fmt.Errorf("bad subsection header %q %q", w1, w2)
 		}
 		for i := 0; i < n; i++ {
-			ln, err := br.ReadString('\n')
-			if err != nil {
-				return rev, errors.New("short table")
-			}
-			ef := strings.Fields(ln)
-			if len(ef) == 2 && len(ln) < 18 { // an entry split at a lone CR
-				more, _ := br.ReadString('\n')
-				ef = strings.Fields(ln + more)
-			}
-			if len(ef) != 3 {
-				return rev, fmt.Errorf("bad entry %q", strings.TrimSpace(ln))
+			var ef [3]string
+			for k := range ef {
+				if ef[k], err1 = xrefWord(br); err1 != nil {
+					return rev, errors.New("short table")
+				}
 			}
 			o, err := strconv.ParseInt(ef[0], 10, 64)
-			if err != nil {
-				return rev, fmt.Errorf("bad entry %q", strings.TrimSpace(ln))
+			if err != nil || len(ef[0]) != 10 || len(ef[1]) != 5 {
+				return rev, fmt.Errorf("bad entry %q", strings.Join(ef[:], " "))
 			}
 			switch ef[2] {
 			case "n":
@@ -184,10 +179,47 @@ func readXrefTable(r io.ReaderAt, size, off int64) (Revision, error) {
 					rev.Entries[first+i] = Entry{Free: true}
 				}
 			default:
-				return rev, fmt.Errorf("bad entry %q", strings.TrimSpace(ln))
+				return rev, fmt.Errorf("bad entry %q", strings.Join(ef[:], " "))
 			}
 		}
 	}
+}
+
+// skipPDFSpace reads past PDF white space (NUL, TAB, LF, FF, CR, SP).
+func skipPDFSpace(br *bufio.Reader) error {
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return err
+		}
+		if !isPDFSpace(c) {
+			return br.UnreadByte()
+		}
+	}
+}
+
+func isPDFSpace(c byte) bool {
+	return c == ' ' || c == '\r' || c == '\n' || c == '\t' || c == '\f' || c == 0
+}
+
+// xrefWord reads the next word of a cross-reference table (at most 20
+// bytes: the longest, an offset, has 10).
+func xrefWord(br *bufio.Reader) (string, error) {
+	if err := skipPDFSpace(br); err != nil {
+		return "", err
+	}
+	var w []byte
+	for len(w) <= 20 {
+		c, err := br.ReadByte()
+		if err == io.EOF && len(w) > 0 || err == nil && isPDFSpace(c) {
+			return string(w), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		w = append(w, c)
+	}
+	return "", errors.New("word too long")
 }
 
 // readXrefStream reads a cross-reference stream (PDF 1.5): FlateDecode

@@ -3,6 +3,7 @@ package pdfread
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -74,6 +75,38 @@ func TestRevisionsHostile(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if revs, err := Revisions(strings.NewReader(data), int64(len(data))); err == nil {
 				t.Errorf("no error, %d revisions", len(revs))
+			}
+		})
+	}
+}
+
+// TestXrefEntryEnds: a classic table is read whatever ends its entries:
+// the standard's SP CR, SP LF and CR LF (20 bytes an entry; with SP CR the
+// whole table is one "line") and a lone LF or CR (19 bytes, as some
+// writers get it wrong). Revisions and the lazy reader read it alike.
+func TestXrefEntryEnds(t *testing.T) {
+	base := string(treePDF())
+	entry := regexp.MustCompile(`(\d{10} \d{5} [nf]) \n`)
+	for _, tc := range []struct{ name, end string }{
+		{"SP CR", " \r"}, {"SP LF", " \n"}, {"CR LF", "\r\n"}, {"lone LF", "\n"}, {"lone CR", "\r"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := entry.ReplaceAllStringFunc(base, func(e string) string { return strings.TrimSuffix(e, " \n") + tc.end })
+			revs, err := Revisions(strings.NewReader(data), int64(len(data)))
+			if err != nil || len(revs) != 1 {
+				t.Fatalf("Revisions: %d revisions, %v", len(revs), err)
+			}
+			if n := len(revs[0].Entries); n != 9 {
+				t.Errorf("Revisions read %d entries, want 9", n)
+			}
+			doc, err := Open(strings.NewReader(data), int64(len(data)))
+			if err != nil || !doc.Lazy {
+				t.Fatalf("Open: %v, lazy %v (want the lazy reader)", err, doc != nil && doc.Lazy)
+			}
+			for n, want := range map[int]int{1: 90, 3: 0} { // inherited from the root, own
+				if p, err := doc.Page(n); err != nil || p.Rotate != want {
+					t.Errorf("lazy reader, page %d: %+v, %v; want /Rotate %d", n, p, err, want)
+				}
 			}
 		})
 	}
