@@ -29,11 +29,24 @@ var ErrInvalidKey = errors.New("invalid blob key")
 // dossiers/<code>/sources/<sha256>.tif: the same bytes uploaded twice (a
 // retry) land on the same object.
 func SourceKey(dossierCode, sha256, name string) string {
+	return "dossiers/" + dossierCode + "/sources/" + sha256 + scanExt(name)
+}
+
+// StackPageKey is a page of a stack exception, kept until it joins a
+// batch: named by its content (hex SHA-256) and the extension of name,
+// e.g. stacks/pages/<sha256>.jpg, so a stack sent again rewrites it.
+func StackPageKey(sha256, name string) string {
+	return "stacks/pages/" + sha256 + scanExt(name)
+}
+
+// scanExt is the extension of an uploaded file's name, lower case, or
+// nothing when it is not an extension a scanner writes.
+func scanExt(name string) string {
 	ext := strings.ToLower(path.Ext(name))
 	if len(ext) > 6 || strings.ContainsAny(ext, " /\\") {
-		ext = "" // not an extension a scanner writes: leave it out of the key
+		return ""
 	}
-	return "dossiers/" + dossierCode + "/sources/" + sha256 + ext
+	return ext
 }
 
 // PageImageKey is the corrected page image (ext without dot: "jpg", "png").
@@ -62,6 +75,15 @@ func PageRescanKeys(dossierCode, batchID string, index int, sha256, ext string) 
 // be removed: the linked file always matches its checksum.
 func ResultKey(dossierCode, resultCode, sha256 string) string {
 	return "dossiers/" + dossierCode + "/results/" + resultCode + "-" + sha256[:min(12, len(sha256))] + ".pdf"
+}
+
+// DraftKey is a document of a signing request that is not (yet) a result:
+// kind "unsigned" (assembled, waiting for the official) or "prepared"
+// (with the placeholder for their signature), e.g.
+// dossiers/<code>/signing/<code>-KQ1-unsigned-<first 12 hex digits of sha256>.pdf.
+// Not a result, so it gets no retention lock.
+func DraftKey(dossierCode, resultCode, kind, sha256 string) string {
+	return "dossiers/" + dossierCode + "/signing/" + resultCode + "-" + kind + "-" + sha256[:min(12, len(sha256))] + ".pdf"
 }
 
 // IsResultKey reports whether key names a signed result (the keys that get

@@ -171,12 +171,6 @@ func newDesk(r *Runner, cfg DeskConfig) (*Desk, error) {
 	return d, nil
 }
 
-// draftKey names an unsigned (or prepared) document of a signing request:
-// not a result, so it gets no retention lock.
-func draftKey(dossierCode, resultCode, kind, sum string) string {
-	return "dossiers/" + dossierCode + "/signing/" + resultCode + "-" + kind + "-" + sum[:12] + ".pdf"
-}
-
 // putFile stores the PDF f (from its start, wherever its offset is)
 // under the key that key makes from its SHA-256, and returns the key, the
 // hex SHA-256 and the size: the one way results and desk drafts are
@@ -198,7 +192,7 @@ func (r *Runner) putFile(ctx context.Context, f *os.File, key func(sum string) s
 // await stores the unsigned document f of batch b and opens its signing
 // request: the document job's last step in a desk mode.
 func (d *Desk) await(ctx context.Context, b *dossier.Batch, code, mode string, src *blobPages, f *os.File) error {
-	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, code, "unsigned", sum) })
+	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return storage.DraftKey(b.DossierCode, code, "unsigned", sum) })
 	if err != nil {
 		return err
 	}
@@ -257,7 +251,7 @@ func (d *Desk) Reassemble(ctx context.Context, batchID string) error {
 	if err != nil {
 		return err
 	}
-	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return draftKey(b.DossierCode, req.ResultCode, "unsigned", sum) })
+	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return storage.DraftKey(b.DossierCode, req.ResultCode, "unsigned", sum) })
 	if err != nil {
 		return err
 	}
@@ -427,7 +421,7 @@ func (d *Desk) Prepare(ctx context.Context, id string, chain []*x509.Certificate
 	if err != nil {
 		return nil, err
 	}
-	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return draftKey(req.DossierCode, req.ResultCode, "prepared", sum) })
+	key, sum, _, err := d.r.putFile(ctx, f, func(sum string) string { return storage.DraftKey(req.DossierCode, req.ResultCode, "prepared", sum) })
 	if err != nil {
 		return nil, err
 	}

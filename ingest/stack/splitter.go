@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path"
 	"runtime"
 	"strings"
 	"time"
@@ -419,7 +418,7 @@ func (s *Splitter) except(ctx context.Context, tok *dossier.Token, m *Manifest, 
 		IdempotencyKey: "stack-" + stackID + "-" + n, ReasonVI: g.ReasonVI, Reason: g.ReasonEN, Proposed: proposed}
 	for _, p := range g.Pages {
 		f := files[m.Pages[p]]
-		key := ExceptionPageKey(f.SHA256, f.Name)
+		key := storage.StackPageKey(f.SHA256, f.Name)
 		r, err := os.Open(f.Path)
 		if err != nil {
 			return nil, fmt.Errorf("stack: open %s: %w", f.Name, err)
@@ -436,16 +435,6 @@ func (s *Splitter) except(ctx context.Context, tok *dossier.Token, m *Manifest, 
 		return nil, unavailable(ctx, err)
 	}
 	return stored, nil
-}
-
-// ExceptionPageKey is where a page of a stack exception is kept until it
-// joins a batch: content-addressed, so a stack sent again rewrites it.
-func ExceptionPageKey(sha, name string) string {
-	ext := strings.ToLower(path.Ext(name))
-	if len(ext) > 6 || strings.ContainsAny(ext, " /\\") {
-		ext = ""
-	}
-	return "stacks/pages/" + sha + ext
 }
 
 func unavailable(ctx context.Context, err error) error {
