@@ -45,6 +45,8 @@ type deskPage struct {
 	Category string `json:"category"`
 	Source   string `json:"source"`
 	FileDPI  *int   `json:"file_dpi"`
+	// TableRows: the table pages' rows in reading order (tablerows_test.go).
+	TableRows []string `json:"table_rows"`
 }
 
 type deskScore struct {
@@ -66,6 +68,7 @@ func deskCorpus(b *testing.B) []deskPage {
 			n, reals = "48", 6
 		}
 		sohoatest.Generate(b, dir, "-seed", "5", "-preset", "desk", "-n", n)
+		sohoatest.Generate(b, filepath.Join(dir, "table"), "-seed", "5", "-preset", "table", "-n", tablePages())
 		pdfs, _ := filepath.Glob("../../../shared/corpus/vn-admin/*.pdf")
 		sort.Strings(pdfs)
 		var imgs []string
@@ -83,8 +86,9 @@ func deskCorpus(b *testing.B) []deskPage {
 			real := filepath.Join(dir, "real")
 			sohoatest.Generate(b, real, "-seed", "5", "-real", strings.Join(imgs, ","))
 			dir2 := loadDesk(b, real)
-			return append(loadDesk(b, dir), dir2...)
+			return append(append(loadDesk(b, dir), loadDesk(b, filepath.Join(dir, "table"))...), dir2...)
 		}
+		return append(loadDesk(b, dir), loadDesk(b, filepath.Join(dir, "table"))...)
 	}
 	return loadDesk(b, dir)
 }
@@ -248,6 +252,7 @@ func reportDesk(b *testing.B, scores []deskScore, withOCRmyPDF bool) {
 			r.ourCPU.Seconds()/n, r.tessCPU.Seconds()/n, r.thrCPU.Seconds()/n)
 	}
 	fmt.Fprintf(&tb, "pages with CER > 10%%: %d, flagged %d; pages with CER < 2%%: %d, flagged %d\n", bad, badFlagged, good, goodFlagged)
+	reportTableRows(b, &tb, scores, withOCRmyPDF)
 	b.Log(tb.String())
 	if bad > 0 {
 		b.ReportMetric(float64(badFlagged)/float64(bad), "flag-recall")
