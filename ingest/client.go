@@ -108,10 +108,17 @@ type UploadResult struct {
 	Stack *StackResult `json:"-"`
 }
 
-// StackResult is the answer to a stack upload: the dossiers found (each a
-// batch) and the exceptions waiting for an operator.
+// StackResult is a stack as the server shows it (GET /v1/stacks/{id}):
+// its state and, once split, the dossiers found (each a batch) and the
+// exceptions waiting for an operator.
 type StackResult struct {
-	StackID  string `json:"stack_id"`
+	StackID string `json:"stack_id"`
+	// Status: queued, splitting, split, exception (split, with pages
+	// waiting for an operator) or failed (Error says why).
+	Status   string `json:"status"`
+	Error    string `json:"error"`
+	ErrorVI  string `json:"error_vi"`
+	Pages    int    `json:"pages"`
 	Dossiers []struct {
 		DossierCode string `json:"dossier_code"`
 		BatchID     string `json:"batch_id"`
@@ -163,12 +170,66 @@ func (c *Client) Upload(ctx context.Context, m *Manifest, paths []string) (*Uplo
 
 // UploadStack sends a stack (POST /v1/stacks): manifest is the stack
 // manifest's JSON, pages its page names in order; retried as Upload is.
+// The server splits it in a job: UploadStack waits for it (WaitStack) and
+// returns the stack split (or failed).
 func (c *Client) UploadStack(ctx context.Context, manifest []byte, key string, pages, paths []string) (*StackResult, error) {
 	var res StackResult
 	if _, err := c.send(ctx, "/v1/stacks", key, manifest, pages, paths, &res); err != nil {
 		return nil, err
 	}
+	if res.Done() {
+		return &res, nil
+	}
+	return c.WaitStack(ctx, res.StackID, time.Second)
+}
+
+// Done reports whether the stack's split is over (split, exception or
+// failed).
+func (r *StackResult) Done() bool {
+	return r.Status == dossier.StackSplit || r.Status == dossier.StackExcepted || r.Status == dossier.StackFailed
+}
+
+// Stack returns a stack's state (GET /v1/stacks/{id}).
+func (c *Client) Stack(ctx context.Context, id string) (*StackResult, error) {
+	var res StackResult
+	if err := c.getJSON(ctx, "/v1/stacks/"+url.PathEscape(id), &res); err != nil {
+		return nil, err
+	}
 	return &res, nil
+}
+
+// WaitStack polls a stack every interval until its split is over; a server
+// that does not answer for a while is waited for, as Wait does.
+func (c *Client) WaitStack(ctx context.Context, id string, every time.Duration) (*StackResult, error) {
+	return poll(ctx, c, every, "stack", id, c.Stack, func(r *StackResult) bool { return r.Done() })
+}
+
+// poll reads what (named id) with get every interval until done says so;
+// a server that does not answer is waited for (told through OnRetry), an
+// answer no retry can change is returned.
+func poll[T any](ctx context.Context, c *Client, every time.Duration, what, id string, get func(context.Context, string) (T, error), done func(T) bool) (T, error) {
+	var zero T
+	failures := 0
+	for {
+		v, err := get(ctx, id)
+		if err == nil && done(v) {
+			return v, nil
+		}
+		if err != nil && permanent(err) {
+			return zero, err
+		}
+		if err != nil {
+			failures++
+			c.retrying(failures, 0, every, err, "wait: cannot read "+what+", retrying", what, id)
+		} else {
+			failures = 0
+		}
+		select {
+		case <-time.After(every):
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		}
+	}
 }
 
 // send POSTs a manifest and its files to path, retrying as Upload says,
@@ -406,30 +467,12 @@ func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*dos
 // WaitProgress is Wait that also hands every reading of the batch (pages
 // with their states) to seen, for a progress display.
 func (c *Client) WaitProgress(ctx context.Context, id string, every time.Duration, seen func(*dossier.Batch)) (*dossier.Batch, error) {
-	failures := 0
-	for {
-		b, err := c.Batch(ctx, id)
-		if err == nil && seen != nil {
+	return poll(ctx, c, every, "batch", id, c.Batch, func(b *dossier.Batch) bool {
+		if seen != nil {
 			seen(b)
 		}
-		if err == nil && (b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed) {
-			return b, nil
-		}
-		if err != nil && permanent(err) {
-			return nil, err
-		}
-		if err != nil {
-			failures++
-			c.retrying(failures, 0, every, err, "wait: cannot read batch, retrying", "batch", id)
-		} else {
-			failures = 0
-		}
-		select {
-		case <-time.After(every):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+		return b.Status == dossier.BatchDone || b.Status == dossier.BatchFailed
+	})
 }
 
 func (c *Client) getJSON(ctx context.Context, path string, v any) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // Uploader sends one batch. *Client does it over HTTP; LocalUploader
@@ -291,6 +294,13 @@ func (w *Watcher) takeStack(ctx context.Context, name, dir string, p *pending) {
 	if err == nil {
 		var res *StackResult
 		res, err = w.Stacks.UploadStack(ctx, manifest, key, pages, paths)
+		if err == nil && res.Status == dossier.StackFailed {
+			// Accepted, but its split gave up (a page that cannot be
+			// decoded): the folder goes to error/ with the reason.
+			w.log().Warn("watch: stack could not be split", "folder", name, "stack", res.StackID, "err", res.Error)
+			w.finish(name, dir, nil, &Error{Status: http.StatusUnprocessableEntity, VI: res.ErrorVI, EN: res.Error})
+			return
+		}
 		if err == nil {
 			w.log().Info("watch: stack accepted", "folder", name, "stack", res.StackID, "dossiers", len(res.Dossiers), "exceptions", len(res.Exceptions))
 			w.finish(name, dir, &UploadResult{Stack: res, Pages: len(pages), Attempts: 1}, nil)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
@@ -36,14 +37,41 @@ CREATE TABLE stack_exceptions (
 CREATE UNIQUE INDEX stack_exceptions_idempotency ON stack_exceptions (token_id, idempotency_key);
 CREATE INDEX stack_exceptions_open ON stack_exceptions (status, created_at);
 `)},
+	{Version: 2, Name: "stacks accepted for a split job", SQL: schemaSQL(`
+CREATE TABLE stacks (
+	id TEXT PRIMARY KEY,               -- from the token and the stack's idempotency key
+	token_id TEXT NOT NULL,
+	token_role TEXT NOT NULL,
+	token_name TEXT NOT NULL DEFAULT '',
+	station TEXT NOT NULL DEFAULT '',
+	operator TEXT NOT NULL DEFAULT '',
+	manifest TEXT NOT NULL,            -- JSON of the stack manifest as accepted
+	pages TEXT NOT NULL,               -- JSON [dossier.StackPage with its blob key]
+	status TEXT NOT NULL,
+	outcome TEXT NOT NULL DEFAULT '',  -- JSON of the split's outcome, once split
+	error TEXT NOT NULL DEFAULT '',
+	error_vi TEXT NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL,
+	updated_at {ts} NOT NULL
+);
+CREATE INDEX stacks_pending ON stacks (status, created_at);
+`)},
 }
 
 // StackRecords keeps the exceptions of stack splitting beside the records
 // (same database, own migration component). Open it with OpenStackRecords,
-// which migrates its tables; it holds only the database handle and is
-// safe for concurrent use.
+// which migrates its tables; it holds only database handles and is safe
+// for concurrent use.
+//
+// The pages of an open exception count as pages in exception in the
+// statistics (GET /v1/stats), on the day the exception was made, under its
+// station, operator and document type (no agency: no dossier is known
+// yet): added with the exception, in its transaction, and taken back when
+// it is resolved (its pages then count as the batch they became).
 type StackRecords struct {
 	db *DB
+	// stats writes the statistics' rollups in the records' way.
+	stats *SQLRecords
 }
 
 // OpenStackRecords migrates the stack exceptions' schema in db.
@@ -51,7 +79,12 @@ func OpenStackRecords(ctx context.Context, db *DB) (*StackRecords, error) {
 	if err := db.Migrate(ctx, StacksComponent, stacksMigrations); err != nil {
 		return nil, err
 	}
-	return &StackRecords{db: db}, nil
+	return &StackRecords{db: db, stats: &SQLRecords{db: db, d: dialects[db.Dialect]}}, nil
+}
+
+// exceptionStatsKey is where a stack exception's pages are counted.
+func exceptionStatsKey(e *dossier.StackException) statsKey {
+	return statsKey{day: dossier.StatsDay(e.CreatedAt), station: e.Station, operator: e.Operator, docType: e.DocumentType, uploaded: e.CreatedAt}
 }
 
 // storedPage keeps the blob key, which the API never shows.
@@ -81,9 +114,15 @@ func (s *StackRecords) AddException(ctx context.Context, e *dossier.StackExcepti
 	if e.IdempotencyKey != "" {
 		key = e.IdempotencyKey
 	}
-	_, err = s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO stack_exceptions (id, stack_id, station, operator, title, document_type, token_id, idempotency_key,
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO stack_exceptions (id, stack_id, station, operator, title, document_type, token_id, idempotency_key,
 		pages, reason_vi, reason, proposed, status, batch_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`),
-		e.ID, e.StackID, e.Station, e.Operator, e.Title, e.DocumentType, e.TokenID, key, string(pj), e.ReasonVI, e.Reason, string(prj), e.Status, t, t)
+			e.ID, e.StackID, e.Station, e.Operator, e.Title, e.DocumentType, e.TokenID, key, string(pj), e.ReasonVI, e.Reason, string(prj), e.Status, t, t)
+		if err != nil {
+			return err
+		}
+		return s.stats.bumpStats(ctx, tx, exceptionStatsKey(e), statsDelta{exceptions: int64(len(e.Pages))})
+	})
 	if err != nil && IsUniqueViolation(err) && e.IdempotencyKey != "" {
 		row := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT `+stackCols+` FROM stack_exceptions WHERE token_id = ? AND idempotency_key = ?`), e.TokenID, e.IdempotencyKey)
 		old, err := scanStackException(row)
@@ -109,10 +148,49 @@ func (s *StackRecords) OpenExceptions(ctx context.Context, limit int) ([]dossier
 // Resolve marks an open exception resolved by batchID. Resolving it again
 // with the same batch is harmless; with another batch, or an unknown id,
 // it is ErrConflict or ErrNotFound.
+// Its pages leave the statistics' pages in exception in the same
+// transaction, once.
 func (s *StackRecords) Resolve(ctx context.Context, id, batchID string) error {
-	return updateOne(ctx, s.db, "resolve stack exception", func() error { _, err := s.StackException(ctx, id); return err },
-		`UPDATE stack_exceptions SET status = ?, batch_id = ?, updated_at = ? WHERE id = ? AND (status = ? OR batch_id = ?)`,
-		dossier.StackResolved, batchID, now(), id, dossier.StackOpen, batchID)
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		e, err := scanStackException(tx.QueryRowContext(ctx, s.db.Rebind(`SELECT `+stackCols+` FROM stack_exceptions WHERE id = ?`+s.stats.d.forUpdate), id))
+		if err != nil {
+			return err
+		}
+		switch {
+		case e.Status == dossier.StackResolved && e.BatchID == batchID:
+			return nil
+		case e.Status != dossier.StackOpen:
+			return ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(`UPDATE stack_exceptions SET status = ?, batch_id = ?, updated_at = ? WHERE id = ?`),
+			dossier.StackResolved, batchID, now(), id); err != nil {
+			return err
+		}
+		return s.stats.bumpStats(ctx, tx, exceptionStatsKey(e), statsDelta{exceptions: -int64(len(e.Pages))})
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("storage: resolve stack exception %s: %w", id, err)
+	}
+	return err
+}
+
+// rebuildExceptionStats counts the pages of the open stack exceptions in
+// the statistics, as AddException does, inside RebuildStats's transaction.
+func rebuildExceptionStats(ctx context.Context, s *SQLRecords, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+stackCols+` FROM stack_exceptions WHERE status = '`+dossier.StackOpen+`'`)
+	if err != nil {
+		return err
+	}
+	open, err := Collect(rows, nil, value(scanStackException))
+	if err != nil {
+		return err
+	}
+	for _, e := range open {
+		if err := s.bumpStats(ctx, tx, exceptionStatsKey(&e), statsDelta{exceptions: int64(len(e.Pages))}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // updateOne runs an UPDATE of one row meant to change it under a
@@ -157,16 +235,110 @@ func scanStackException(r RowScanner) (*dossier.StackException, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: stack exception: %w", err)
 	}
-	var pages []storedPage
-	if err := json.Unmarshal([]byte(pj), &pages); err != nil {
+	if e.Pages, err = decodePages(pj); err != nil {
 		return nil, fmt.Errorf("storage: stack exception %s pages: %w", e.ID, err)
-	}
-	for _, p := range pages {
-		p.SourceKey = p.Key
-		e.Pages = append(e.Pages, p.StackPage)
 	}
 	if err := json.Unmarshal([]byte(prj), &e.Proposed); err != nil {
 		return nil, fmt.Errorf("storage: stack exception %s proposals: %w", e.ID, err)
 	}
 	return &e, nil
+}
+
+const stackRowCols = `id, token_id, token_role, token_name, station, operator, manifest, pages, status, outcome, error, error_vi, created_at, updated_at`
+
+// AddStack stores a stack accepted for splitting, queued (its status and
+// times are set here). A stack whose ID is already stored returns the
+// stored one and created=false: the same stack sent again is one stack.
+func (s *StackRecords) AddStack(ctx context.Context, st *dossier.Stack) (stored *dossier.Stack, created bool, err error) {
+	t := now()
+	st.Status, st.CreatedAt, st.UpdatedAt = dossier.StackQueued, t, t
+	pages := make([]storedPage, len(st.Pages))
+	for i, p := range st.Pages {
+		pages[i] = storedPage{p, p.SourceKey}
+	}
+	pj, _ := json.Marshal(pages)
+	_, err = s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO stacks (id, token_id, token_role, token_name, station, operator, manifest, pages,
+		status, outcome, error, error_vi, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', ?, ?)`),
+		st.ID, st.TokenID, string(st.TokenRole), st.TokenName, st.Station, st.Operator, string(st.Manifest), string(pj), st.Status, t, t)
+	if err != nil && IsUniqueViolation(err) {
+		old, err := s.Stack(ctx, st.ID)
+		return old, false, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("storage: add stack %s: %w", st.ID, err)
+	}
+	return st, true, nil
+}
+
+// Stack returns one stack (ErrNotFound when unknown).
+func (s *StackRecords) Stack(ctx context.Context, id string) (*dossier.Stack, error) {
+	return scanStack(s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT `+stackRowCols+` FROM stacks WHERE id = ?`), id))
+}
+
+// SetStackStatus moves a stack to status, with the split's outcome (JSON,
+// nil to keep it) or the reason it failed (empty to keep it). A stack
+// already split or failed is not moved back to queued or splitting: that
+// is ErrConflict, so a job delivered again finds its work done.
+func (s *StackRecords) SetStackStatus(ctx context.Context, id, status string, outcome []byte, errVI, errEN string) error {
+	q := `UPDATE stacks SET status = ?, updated_at = ?`
+	args := []any{status, now()}
+	if outcome != nil {
+		q += `, outcome = ?`
+		args = append(args, string(outcome))
+	}
+	if errVI != "" || errEN != "" {
+		q += `, error = ?, error_vi = ?`
+		args = append(args, errEN, errVI)
+	}
+	q += ` WHERE id = ?`
+	args = append(args, id)
+	if status == dossier.StackQueued || status == dossier.StackSplitting {
+		q += ` AND status IN (?, ?)`
+		args = append(args, dossier.StackQueued, dossier.StackSplitting)
+	}
+	return updateOne(ctx, s.db, "set stack status", func() error { _, err := s.Stack(ctx, id); return err }, q, args...)
+}
+
+// PendingStacks returns up to limit stacks in status (queued or
+// splitting) not changed since before, oldest first: those whose job may
+// have been lost are queued again from them.
+func (s *StackRecords) PendingStacks(ctx context.Context, status string, before time.Time, limit int) ([]dossier.Stack, error) {
+	return queryAll(ctx, s.db, "pending stacks", scanStack,
+		`SELECT `+stackRowCols+` FROM stacks WHERE status = ? AND updated_at < ? ORDER BY created_at, id LIMIT ?`,
+		status, before.UTC(), limit)
+}
+
+func scanStack(r RowScanner) (*dossier.Stack, error) {
+	var st dossier.Stack
+	var role, manifest, pj, outcome string
+	err := r.Scan(&st.ID, &st.TokenID, &role, &st.TokenName, &st.Station, &st.Operator, &manifest, &pj, &st.Status, &outcome,
+		&st.Error, &st.ErrorVI, &st.CreatedAt, &st.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: stack: %w", err)
+	}
+	st.TokenRole, st.Manifest = dossier.Role(role), []byte(manifest)
+	if outcome != "" {
+		st.Outcome = []byte(outcome)
+	}
+	if st.Pages, err = decodePages(pj); err != nil {
+		return nil, fmt.Errorf("storage: stack %s pages: %w", st.ID, err)
+	}
+	return &st, nil
+}
+
+// decodePages reads stored pages (JSON of storedPage) with their keys.
+func decodePages(pj string) ([]dossier.StackPage, error) {
+	var pages []storedPage
+	if err := json.Unmarshal([]byte(pj), &pages); err != nil {
+		return nil, err
+	}
+	out := make([]dossier.StackPage, len(pages))
+	for i, p := range pages {
+		p.SourceKey = p.Key
+		out[i] = p.StackPage
+	}
+	return out, nil
 }

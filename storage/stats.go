@@ -563,9 +563,20 @@ func finishRow(r *dossier.StatsRow) {
 // transaction: what the records migration that added them does, and the
 // mend should the rollups ever be in doubt.
 func (s *SQLRecords) RebuildStats(ctx context.Context) error {
+	// Open stack exceptions count as pages in exception once their table
+	// exists (the stacks component migrates after the records).
+	stacks, err := s.db.SchemaVersion(ctx, StacksComponent)
+	if err != nil {
+		return fmt.Errorf("storage: rebuild stats: %w", err)
+	}
 	if err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, rebuildStatsSQL[s.db.Dialect])
-		return err
+		if _, err := tx.ExecContext(ctx, rebuildStatsSQL[s.db.Dialect]); err != nil {
+			return err
+		}
+		if stacks > 0 {
+			return rebuildExceptionStats(ctx, s, tx)
+		}
+		return nil
 	}); err != nil {
 		return fmt.Errorf("storage: rebuild stats: %w", err)
 	}

@@ -83,7 +83,8 @@ type Config struct {
 	// answer 404.
 	Catalog Catalog
 	Intake  *ingest.Intake
-	// Stacks splits stacks of many dossiers (POST /v1/stacks) and resolves
+	// Stacks accepts stacks of many dossiers (POST /v1/stacks; its Queue
+	// splits them in a job), shows them (GET /v1/stacks/{id}) and resolves
 	// their exceptions; nil: the routes answer 404.
 	Stacks *stack.Splitter
 
@@ -148,8 +149,7 @@ type Server struct {
 	handler   http.Handler
 	limits    *rateLimiter
 	badTokens *badTokens
-	gate      engineGate    // uploads answer 503 while an engine is down
-	stackSlot chan struct{} // one stack split at a time
+	gate      engineGate // uploads answer 503 while an engine is down
 	m         serverMetrics
 	patterns  []string // patterns as registered, for the OpenAPI sync test
 }
@@ -183,7 +183,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SpoolDir == "" {
 		cfg.SpoolDir = os.TempDir()
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, reg: cfg.Registry, stackSlot: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, log: cfg.Log, reg: cfg.Registry}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -246,6 +246,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/results/{code}/pdf", s.auth(s.getResultPDF, dossier.RoleCase, dossier.RoleArchivist))
 	h("GET /v1/results/{code}/pages/{n}/image", s.auth(s.getPageImage, dossier.RoleCase, dossier.RoleArchivist))
 	h("POST /v1/stacks", s.auth(s.postStack, dossier.RoleStation))
+	h("GET /v1/stacks/{id}", s.auth(s.getStack, dossier.RoleStation))
 	h("POST /v1/stack-exceptions/{id}/resolve", s.auth(s.resolveStackException, dossier.RoleStation))
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))

@@ -10,12 +10,13 @@ import (
 )
 
 // postStack receives a stack: a "manifest" part (stack.Manifest) then one
-// image file per page, in the manifest's order. The pages are split into
-// dossiers by separator sheets and receipts before the answer: every
-// dossier found is a batch committed and queued through the intake, every
-// run of pages no mark claims is an exception kept with its files. Splits
-// run one at a time: reading symbols on every page costs CPU that batch
-// uploads and the workers share.
+// image file per page, in the manifest's order. The pages are checked from
+// their headers, stored with the stack, and the split is queued as a job
+// (stack.Splitter.Accept): the answer, 202, names the stack and where to
+// follow it, GET /v1/stacks/{id}, which lists the dossiers found (each a
+// batch) and the exceptions once the job has split it. The same stack
+// sent again (same idempotency key, or the same pages without one) is
+// answered with the stack as it stands.
 func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Stacks == nil {
 		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
@@ -30,23 +31,44 @@ func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
 		s.rejectUpload(w, r, err)
 		return
 	}
-	select {
-	case s.stackSlot <- struct{}{}:
-		defer func() { <-s.stackSlot }()
-	case <-r.Context().Done():
-		return
-	}
-	out, err := s.cfg.Stacks.Split(r.Context(), tok, m, files)
+	st, created, err := s.cfg.Stacks.Accept(r.Context(), tok, m, files)
 	if err != nil {
 		s.rejectUpload(w, r, err)
 		return
 	}
-	for _, d := range out.Dossiers {
-		if d.Created {
-			s.m.pages.Add(float64(len(d.Pages)))
-		}
+	v, err := s.cfg.Stacks.View(r.Context(), tok, st.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	apiJSON(w, http.StatusAccepted, out)
+	if created {
+		s.m.pages.Add(float64(len(st.Pages)))
+	}
+	w.Header().Set("Location", "/v1/stacks/"+st.ID)
+	apiJSON(w, http.StatusAccepted, acceptedStack{View: v, StatusURL: "/v1/stacks/" + st.ID, Created: created})
+}
+
+// acceptedStack is the answer to POST /v1/stacks.
+type acceptedStack struct {
+	*stack.View
+	StatusURL string `json:"status_url"`
+	Created   bool   `json:"created"`
+}
+
+// getStack is GET /v1/stacks/{id}: the stack's state (queued, splitting,
+// split, exception, failed) and, once split, its dossiers and exceptions.
+// A station sees its own stacks only.
+func (s *Server) getStack(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Stacks == nil {
+		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
+		return
+	}
+	v, err := s.cfg.Stacks.View(r.Context(), TokenFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apiJSON(w, http.StatusOK, v)
 }
 
 // resolveStackException gives the pages of a stack exception their dossier

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -23,6 +24,7 @@ import (
 	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web"
 	"github.com/sohoa/sohoa/web/webtest"
+	"github.com/sohoa/sohoa/workers"
 )
 
 type stackServer struct {
@@ -41,8 +43,25 @@ func newStackServer(t *testing.T, d storage.Dialect) *stackServer {
 		t.Fatal(err)
 	}
 	in := &ingest.Intake{Records: rec, Blobs: blobs}
-	srv, err := web.New(web.Config{Records: rec, Blobs: blobs, Intake: in, SpoolDir: t.TempDir(), Rate: -1,
-		Stacks: &stack.Splitter{Intake: in, Records: sr}})
+	// Stacks are split by a job on the embedded queue, in the test's
+	// database, as `sohoa serve` does.
+	sp := &stack.Splitter{Intake: in, Records: sr, SpoolDir: t.TempDir()}
+	q, err := workers.NewSQLQueue(context.Background(), db, workers.SQLQueueConfig{Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := workers.NewClient(q, nil, nil)
+	workers.AddWorker(jobs, &workers.StackWorker{Stacks: sp}, workers.StackPolicy())
+	sp.Queue = stackJobs{jobs}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- jobs.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-ran
+		q.Close()
+	})
+	srv, err := web.New(web.Config{Records: rec, Blobs: blobs, Intake: in, SpoolDir: t.TempDir(), Rate: -1, Stacks: sp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +70,39 @@ func newStackServer(t *testing.T, d storage.Dialect) *stackServer {
 	tok := storagetest.Token(t, rec, dossier.RoleStation, "quay-1")
 	adm := storagetest.Token(t, rec, dossier.RoleAdmin, "lead")
 	return &stackServer{url: hs.URL, token: tok, admin: adm, records: rec, stacks: sr}
+}
+
+// stackJobs queues stack jobs on a bare job client (stack.Queue).
+type stackJobs struct{ c *workers.Client }
+
+func (q stackJobs) EnqueueStack(ctx context.Context, id string) error {
+	return q.c.Enqueue(ctx, workers.StackJob{StackID: id})
+}
+
+// stackView is the answer of POST /v1/stacks and GET /v1/stacks/{id}.
+type stackView struct {
+	stack.View
+	StatusURL string `json:"status_url"`
+	Created   bool   `json:"created"`
+}
+
+// split waits for the job of the stack accepted as acc and returns the
+// stack split.
+func (s *stackServer) split(t *testing.T, token string, acc stackView) stackView {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	v := acc
+	for !v.Done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("stack %s still %s after 5 minutes", acc.ID, v.Status)
+		}
+		time.Sleep(100 * time.Millisecond)
+		v = stackView{}
+		if c := s.do(t, http.MethodGet, acc.StatusURL, token, nil, "", &v); c != http.StatusOK {
+			t.Fatalf("GET %s: %d", acc.StatusURL, c)
+		}
+	}
+	return v
 }
 
 func (s *stackServer) do(t *testing.T, method, path, token string, body io.Reader, ctype string, out any) int {
@@ -121,10 +173,22 @@ func TestStackSplit(t *testing.T) {
 	for _, d := range []storage.Dialect{storage.SQLite, storage.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			s := newStackServer(t, d)
-			var out stack.Outcome
+			var acc stackView
 			b, ct := body()
-			if code := s.do(t, http.MethodPost, "/v1/stacks", s.token, b, ct, &out); code != http.StatusAccepted {
+			if code := s.do(t, http.MethodPost, "/v1/stacks", s.token, b, ct, &acc); code != http.StatusAccepted {
 				t.Fatalf("POST /v1/stacks: %d", code)
+			}
+			if !acc.Created || acc.StatusURL != "/v1/stacks/"+acc.ID || acc.Pages != len(pages) {
+				t.Fatalf("POST /v1/stacks answered %+v; want a new stack of %d pages and its status URL", acc, len(pages))
+			}
+			// Another station does not see it.
+			other := storagetest.Token(t, s.records, dossier.RoleStation, "quay-2")
+			if c := s.do(t, http.MethodGet, acc.StatusURL, other, nil, "", &map[string]any{}); c != http.StatusNotFound {
+				t.Errorf("another station's GET %s: %d, want 404", acc.StatusURL, c)
+			}
+			out := s.split(t, s.token, acc)
+			if out.Status != dossier.StackExcepted {
+				t.Fatalf("stack %s: %s (%s), want exception", out.ID, out.Status, out.Error)
 			}
 			type got struct {
 				code  string
@@ -172,10 +236,10 @@ func TestStackSplit(t *testing.T) {
 			}
 
 			// Sent again: the same batches and exceptions, nothing new.
-			var again stack.Outcome
+			var again stackView
 			b, ct = body()
 			s.do(t, http.MethodPost, "/v1/stacks", s.token, b, ct, &again)
-			if len(again.Dossiers) != 2 || again.Dossiers[0].BatchID != out.Dossiers[0].BatchID || again.Dossiers[0].Created ||
+			if again.Created || again.ID != out.ID || len(again.Dossiers) != 2 || again.Dossiers[0].BatchID != out.Dossiers[0].BatchID ||
 				len(again.Exceptions) != 2 || again.Exceptions[0].ID != out.Exceptions[0].ID {
 				t.Fatalf("replay: %+v; want the first answer's batches and exceptions", again)
 			}

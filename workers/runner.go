@@ -55,6 +55,10 @@ type Config struct {
 	Metrics prometheus.Registerer
 	Logger  *slog.Logger
 
+	// Stacks splits the stacks of many dossiers (StackJob) in this
+	// process's workers; nil: stack jobs wait for a process that has it.
+	Stacks StackSplitter
+
 	// PagePolicy and DocumentPolicy override the defaults (tests use
 	// short backoffs); zero fields keep the defaults.
 	PagePolicy     Policy
@@ -214,6 +218,9 @@ func New(cfg Config) (*Runner, error) {
 		dp.Concurrency = max(1, cfg.Concurrency/2)
 		AddWorker(r.client, &documentWorker{r: r}, dp)
 		AddWorker(r.client, &rescanWorker{r: r}, pp)
+		if cfg.Stacks != nil {
+			AddWorker(r.client, &StackWorker{Stacks: cfg.Stacks}, StackPolicy())
+		}
 	}
 	return r, nil
 }
@@ -251,7 +258,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		wg.Go(func() { r.desk.expireLoop(ctx) })
 	}
 	wg.Go(func() {
-		r.m.watchDepth(ctx, r.cfg.Queue, []string{PageJob{}.Kind(), DocumentJob{}.Kind()}, 5*time.Second)
+		r.m.watchDepth(ctx, r.cfg.Queue, []string{PageJob{}.Kind(), DocumentJob{}.Kind(), StackJob{}.Kind()}, 5*time.Second)
 	})
 	var err error
 	if !r.cfg.NoWorkers {

@@ -210,6 +210,33 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if err != nil {
 		return st, err
 	}
+	if st.spool, err = os.MkdirTemp("", "sohoa-spool-"); err != nil {
+		return st, err
+	}
+	// The intake and the stack splitter queue through the runner, whose
+	// stack jobs run the splitter: both are wired to it once it exists.
+	st.intake = &ingest.Intake{
+		Records: st.records,
+		Blobs:   st.blobs,
+		Limits: ingest.Limits{
+			MaxFileBytes:            c.maxFileMB << 20,
+			MaxBatchBytes:           c.maxBatchMB << 20,
+			MaxBatchPages:           c.maxBatchPages,
+			MaxBatchPixels:          c.maxBatchMpx * 1e6,
+			Image:                   ocr.Limits{MaxPixels: c.maxPageMpx * 1e6, MaxTIFFStrips: c.maxTIFFStrips},
+			StationPagesPerHour:     c.stationPagesPerHour,
+			StationBatchesPerMinute: c.stationBatchesPerMinute,
+		},
+		Log: log,
+	}
+	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
+	if err != nil {
+		return st, err
+	}
+	st.stacks = &paperstack.Splitter{Intake: st.intake, Records: stackRecords, SpoolDir: st.spool, Log: log}
+	if st.pool != nil {
+		st.stacks.Text = paperstack.OCRText{Pool: st.pool}
+	}
 	st.runner, err = workers.New(workers.Config{
 		Queue:       st.queue,
 		Records:     st.records,
@@ -229,6 +256,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 			WebhookURL:    c.webhookURL,
 			WebhookSecret: os.Getenv("SOHOA_WEBHOOK_SECRET"),
 		},
+		Stacks:     st.stacks,
 		Metrics:    st.reg,
 		Logger:     log,
 		PagePolicy: c.pagePolicy,
@@ -236,32 +264,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if err != nil {
 		return st, err
 	}
-	st.intake = &ingest.Intake{
-		Records: st.records,
-		Blobs:   st.blobs,
-		Queue:   st.runner,
-		Limits: ingest.Limits{
-			MaxFileBytes:            c.maxFileMB << 20,
-			MaxBatchBytes:           c.maxBatchMB << 20,
-			MaxBatchPages:           c.maxBatchPages,
-			MaxBatchPixels:          c.maxBatchMpx * 1e6,
-			Image:                   ocr.Limits{MaxPixels: c.maxPageMpx * 1e6, MaxTIFFStrips: c.maxTIFFStrips},
-			StationPagesPerHour:     c.stationPagesPerHour,
-			StationBatchesPerMinute: c.stationBatchesPerMinute,
-		},
-		Log: log,
-	}
-	if st.spool, err = os.MkdirTemp("", "sohoa-spool-"); err != nil {
-		return st, err
-	}
-	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
-	if err != nil {
-		return st, err
-	}
-	st.stacks = &paperstack.Splitter{Intake: st.intake, Records: stackRecords, Log: log}
-	if st.pool != nil {
-		st.stacks.Text = paperstack.OCRText{Pool: st.pool}
-	}
+	st.intake.Queue, st.stacks.Queue = st.runner, st.runner
 	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
 	var signing web.Signing
 	if d := st.runner.Desk(); d != nil {
@@ -353,13 +356,16 @@ func (st *stack) run(ctx context.Context, lc web.ListenConfig) error {
 		}
 	})
 	wg.Go(func() {
-		// Batches committed before a crash but never queued are queued
-		// now, then checked again now and then.
+		// Batches and stacks committed before a crash but never queued
+		// are queued now, then checked again now and then.
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
 		for {
 			if _, err := st.intake.Recover(ctx, 30*time.Minute); err != nil && ctx.Err() == nil {
 				st.log.Warn("recovery failed", "err", err)
+			}
+			if _, err := st.stacks.Recover(ctx, 30*time.Minute); err != nil && ctx.Err() == nil {
+				st.log.Warn("recovery of stacks failed", "err", err)
 			}
 			select {
 			case <-ctx.Done():

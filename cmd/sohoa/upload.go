@@ -30,6 +30,9 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&m.IdempotencyKey, "key", "", e.ui.t("khóa chống gửi trùng (mặc định: tự tạo và lưu đến khi gửi xong)", "idempotency key (default: generated and kept until the upload succeeds)"))
 	fs.BoolVar(&m.AllowDuplicate, "allow-duplicate", false, e.ui.t("chấp nhận gửi lại đúng các trang đã gửi", "accept the same pages again"))
 	wait := fs.Bool("wait", false, e.ui.t("chờ xử lý xong và in mã kết quả", "wait until processed and print the result code"))
+	asStack := fs.Bool("stack", false, e.ui.t("các tệp là một xấp nhiều hồ sơ, theo thứ tự quét (tách bằng tờ phân cách, giấy tiếp nhận); không cần --dossier, --title là tên mặc định",
+		"the files are a stack of many dossiers in scan order (split at separator sheets and receipts); no --dossier, --title is the default title"))
+	splitOnBlank := fs.Bool("split-on-blank", false, e.ui.t("với --stack: trang trắng cũng kết thúc một hồ sơ (và bị bỏ)", "with --stack: blank pages also end a dossier (and are dropped)"))
 	stateDir := fs.String("state-dir", "", e.ui.t("thư mục lưu khóa của các lần gửi dở", "folder keeping the keys of unfinished uploads"))
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -45,6 +48,12 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	switch {
+	case *asStack && m.DossierCode != "":
+		return usageError{e.ui.t("--stack không nhận --dossier: mã hồ sơ đọc từ tờ phân cách và giấy tiếp nhận", "--stack takes no --dossier: the codes are read from separator sheets and receipts")}
+	case *asStack && len(files) == 0:
+		return usageError{e.ui.t("chưa có tệp trang nào", "no page files given")}
+	case *asStack:
+		return uploadStack(ctx, e, c, &sf, stackUpload{m: m, files: files, splitOnBlank: *splitOnBlank, wait: *wait, stateDir: *stateDir})
 	case m.DossierCode == "":
 		return usageError{e.ui.t("thiếu --dossier", "--dossier is missing")}
 	case len(files) == 0:
@@ -71,15 +80,7 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	// crash or Ctrl-C reuses it, so the server never makes two batches.
 	var state string
 	if m.IdempotencyKey == "" {
-		dir := *stateDir
-		if dir == "" {
-			cache, err := os.UserCacheDir()
-			if err != nil {
-				cache = os.TempDir()
-			}
-			dir = filepath.Join(cache, "sohoa", "uploads")
-		}
-		state, m.IdempotencyKey, err = uploadKey(dir, sf.server, &m, files)
+		state, m.IdempotencyKey, err = uploadKey(uploadStateDir(*stateDir), sf.server, &m, files)
 		if err != nil {
 			return err
 		}
@@ -159,6 +160,19 @@ func retryLine(e *env, bar *progress) func(int, int, time.Duration, error) {
 			fmt.Fprintf(e.stderr, "sohoa: %s\n", msg)
 		}
 	}
+}
+
+// uploadStateDir is where the keys of unfinished uploads are kept: dir,
+// else the user's cache.
+func uploadStateDir(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	return filepath.Join(cache, "sohoa", "uploads")
 }
 
 // uploadKey returns the idempotency key of this upload, creating and saving

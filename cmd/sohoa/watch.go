@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/ingest"
@@ -80,7 +81,11 @@ func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, 
 				fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", name, d.DossierCode, d.BatchID)
 			}
 			for _, x := range res.Stack.Exceptions {
-				fmt.Fprintf(e.stdout, "%s\t%s %s: %s\n", name, e.ui.t("ngoại lệ", "exception"), x.ID, e.ui.t(x.ReasonVI, x.Reason))
+				fmt.Fprintf(e.stdout, "%s\t%s %s: %s", name, e.ui.t("ngoại lệ", "exception"), x.ID, e.ui.t(x.ReasonVI, x.Reason))
+				if len(x.Proposed) > 0 {
+					fmt.Fprintf(e.stdout, e.ui.t(" · mã đề xuất (cần xác nhận): %s", " · proposed code (to confirm): %s"), strings.Join(x.Proposed, ", "))
+				}
+				fmt.Fprintln(e.stdout)
 			}
 		case res != nil:
 			fmt.Fprintf(e.stdout, "%s\t%s\n", name, res.BatchID)
@@ -113,6 +118,9 @@ func watchWith(ctx context.Context, e *env, o watchOptions, onDone func(string, 
 	go func() { done <- st.runner.Run(ctx) }()
 	if _, err := st.intake.Recover(ctx, 30*time.Minute); err != nil {
 		e.log.Warn("recovery failed", "err", err)
+	}
+	if _, err := st.stacks.Recover(ctx, 30*time.Minute); err != nil {
+		e.log.Warn("recovery of stacks failed", "err", err)
 	}
 	err = w.Run(ctx)
 	cancel()

@@ -11,8 +11,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sohoa/sohoa/ingest"
+	paperstack "github.com/sohoa/sohoa/ingest/stack"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
+	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/workers"
 )
 
@@ -86,8 +89,23 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	pool := ocr.NewPool(ocr.Options{Languages: *lang, Engines: *concurrency})
 	defer pool.Close()
 
+	// Stack jobs submit each dossier found through an intake of their own
+	// (the default limits), as the API does.
+	spool, err := os.MkdirTemp("", "sohoa-spool-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(spool)
+	intake := &ingest.Intake{Records: st.records, Blobs: st.blobs, Log: e.log}
+	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
+	if err != nil {
+		return err
+	}
+	stacks := &paperstack.Splitter{Intake: intake, Records: stackRecords, Text: paperstack.OCRText{Pool: pool}, SpoolDir: spool, Log: e.log}
+
 	reg := newMetricsRegistry()
 	cfg := workers.Config{
+		Stacks:      stacks,
 		Queue:       q,
 		Records:     st.records,
 		Blobs:       st.blobs,
@@ -113,6 +131,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	intake.Queue, stacks.Queue = r, r
 	if *metricsAddr != "" {
 		ln, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {

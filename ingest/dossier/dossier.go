@@ -199,6 +199,44 @@ type StackException struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Stack states: accepted and queued, being split by its job, split (every
+// page went to a dossier or was dropped), split with pages left in
+// exceptions, or failed (the job gave up: Error says why).
+const (
+	StackQueued    = "queued"
+	StackSplitting = "splitting"
+	StackSplit     = "split"
+	StackExcepted  = "exception"
+	StackFailed    = "failed"
+)
+
+// Stack is a stack of many dossiers accepted by POST /v1/stacks: its pages
+// are stored and its split is a job. It keeps who sent it, the manifest as
+// accepted (with its idempotency key) and, once split, the outcome.
+type Stack struct {
+	ID        string      `json:"stack_id"`
+	TokenID   string      `json:"-"`
+	TokenRole Role        `json:"-"`
+	TokenName string      `json:"-"`
+	Station   string      `json:"station"`
+	Operator  string      `json:"operator"`
+	Manifest  []byte      `json:"-"` // JSON of the stack manifest
+	Pages     []StackPage `json:"-"`
+	Status    string      `json:"status"`
+	// Outcome is the split's answer (dossiers with their batches,
+	// exceptions, dropped pages) as JSON, once split.
+	Outcome   []byte    `json:"-"`
+	Error     string    `json:"error,omitempty"`
+	ErrorVI   string    `json:"error_vi,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Done reports whether the stack's job has nothing more to do.
+func (s *Stack) Done() bool {
+	return s.Status == StackSplit || s.Status == StackExcepted || s.Status == StackFailed
+}
+
 // StackPage is one page file of a stack exception, as stored.
 type StackPage struct {
 	Position  int    `json:"position"` // 1-based place in the stack

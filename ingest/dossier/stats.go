@@ -48,7 +48,7 @@ type StatsRow struct {
 	ReviewPages int64  `json:"review_pages"` // read, but flagged for a person to look at
 	// ReviewRate is ReviewPages / PagesDone (0 when no page is read yet).
 	ReviewRate  float64 `json:"review_rate"`
-	Exceptions  int64   `json:"exceptions"` // pages failed for good and not retried
+	Exceptions  int64   `json:"exceptions"` // pages failed for good and not retried, and pages of stacks left in open exceptions
 	Results     int64   `json:"results"`    // signed results linked to their dossier
 	ResultPages int64   `json:"result_pages"`
 	// Backlog: accepted but without a signed result yet (waiting, being

@@ -9,8 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	_ "image/jpeg" // page formats a scanner writes
-	_ "image/png"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -105,6 +106,11 @@ type Records interface {
 	StackException(ctx context.Context, id string) (*dossier.StackException, error)
 	OpenExceptions(ctx context.Context, limit int) ([]dossier.StackException, error)
 	Resolve(ctx context.Context, id, batchID string) error
+	// The stacks accepted for a split job.
+	AddStack(ctx context.Context, st *dossier.Stack) (*dossier.Stack, bool, error)
+	Stack(ctx context.Context, id string) (*dossier.Stack, error)
+	SetStackStatus(ctx context.Context, id, status string, outcome []byte, errVI, errEN string) error
+	PendingStacks(ctx context.Context, status string, before time.Time, limit int) ([]dossier.Stack, error)
 }
 
 // TextReader reads a page's text (OCR) to propose a dossier code for an
@@ -121,6 +127,12 @@ type Splitter struct {
 	Intake  *ingest.Intake
 	Records Records
 	Text    TextReader // optional: codes proposed from the receipt's text
+	// Queue queues the split of an accepted stack (Accept); nil: stacks
+	// wait for Recover or a process that has one.
+	Queue Queue
+	// SpoolDir holds a stack's pages while its job splits them (the
+	// system's temporary folder when empty).
+	SpoolDir string
 	// Workers read pages in parallel; GOMAXPROCS when 0.
 	Workers int
 	Now     func() time.Time
@@ -148,28 +160,13 @@ type DossierOutcome struct {
 
 // Split reads every page's marks, splits the stack and submits each dossier
 // as a batch. files holds the spooled page files by name; a stack takes one
-// page per file (a scanner's stack folder), single-page images only.
+// page per file (a scanner's stack folder), single-page images only. It is
+// the body of a stack's job (Run) and may run again on the same stack: each
+// dossier is submitted under a key of its own (stack id and place), so a
+// second run finds the batches and exceptions of the first.
 func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, files map[string]ingest.File) (*Outcome, error) {
-	if tok.Role == dossier.RoleStation {
-		if m.Station == "" {
-			m.Station = tok.Name
-		} else if m.Station != tok.Name {
-			return nil, &ingest.Error{Status: http.StatusForbidden, Field: "station",
-				VI: fmt.Sprintf("mã truy cập của trạm %q không được gửi xấp thay trạm %q", tok.Name, m.Station),
-				EN: fmt.Sprintf("the token of station %q may not upload for station %q", tok.Name, m.Station)}
-		}
-	}
-	for _, name := range m.Pages {
-		if _, ok := files[name]; !ok {
-			return nil, &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages", File: name,
-				VI: fmt.Sprintf("manifest liệt kê tệp %q nhưng không có tệp này trong yêu cầu", name),
-				EN: fmt.Sprintf("the manifest lists %q but no file of that name was sent", name)}
-		}
-	}
-	if len(files) != len(m.Pages) {
-		return nil, &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages",
-			VI: fmt.Sprintf("manifest liệt kê %d tệp nhưng yêu cầu có %d tệp", len(m.Pages), len(files)),
-			EN: fmt.Sprintf("the manifest lists %d files but the request holds %d", len(m.Pages), len(files))}
+	if err := checkStack(tok, m, files); err != nil {
+		return nil, err
 	}
 	marks, err := s.readMarks(ctx, m, files)
 	if err != nil {
@@ -177,17 +174,7 @@ func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, f
 	}
 	plan := Split(marks, m.SplitOnBlank)
 
-	key := m.IdempotencyKey
-	if key == "" {
-		h := sha256.New()
-		fmt.Fprintf(h, "%s\n", m.Station)
-		for _, n := range m.Pages {
-			fmt.Fprintf(h, "%s\n", files[n].SHA256)
-		}
-		key = hex.EncodeToString(h.Sum(nil))
-	}
-	kh := sha256.Sum256([]byte(key))
-	stackID := hex.EncodeToString(kh[:16])
+	stackID := StackID(tok, stackKey(m, files))
 	out := &Outcome{StackID: stackID, Pages: len(m.Pages), Dossiers: []DossierOutcome{}, Exceptions: []*dossier.StackException{}, Dropped: oneBasedOf(plan.Dropped)}
 
 	for i, g := range plan.Dossiers {
@@ -228,7 +215,7 @@ func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, f
 		out.Dossiers = append(out.Dossiers, DossierOutcome{DossierCode: g.Code, BatchID: b.ID, Status: b.Status, Created: created,
 			FoundBy: g.By.String(), Pages: oneBasedOf(g.Pages)})
 	}
-	ocrBudget := maxProposalPages
+	ocrBudget := maxProposalBands
 	for i, g := range plan.Exceptions {
 		proposed := s.propose(ctx, m, files, g, &ocrBudget)
 		exc, err := s.except(ctx, tok, m, files, stackID, fmt.Sprintf("e%d", i+1), g, proposed)
@@ -240,6 +227,54 @@ func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, f
 	s.log().Info("stack split", "stack", stackID, "pages", len(m.Pages), "dossiers", len(out.Dossiers),
 		"exceptions", len(out.Exceptions), "dropped", len(plan.Dropped))
 	return out, nil
+}
+
+// checkStack checks a stack against its sender and its files: a station
+// sends as itself, and the manifest lists exactly the files sent.
+func checkStack(tok *dossier.Token, m *Manifest, files map[string]ingest.File) error {
+	if tok.Role == dossier.RoleStation {
+		if m.Station == "" {
+			m.Station = tok.Name
+		} else if m.Station != tok.Name {
+			return &ingest.Error{Status: http.StatusForbidden, Field: "station",
+				VI: fmt.Sprintf("mã truy cập của trạm %q không được gửi xấp thay trạm %q", tok.Name, m.Station),
+				EN: fmt.Sprintf("the token of station %q may not upload for station %q", tok.Name, m.Station)}
+		}
+	}
+	for _, name := range m.Pages {
+		if _, ok := files[name]; !ok {
+			return &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages", File: name,
+				VI: fmt.Sprintf("manifest liệt kê tệp %q nhưng không có tệp này trong yêu cầu", name),
+				EN: fmt.Sprintf("the manifest lists %q but no file of that name was sent", name)}
+		}
+	}
+	if len(files) != len(m.Pages) {
+		return &ingest.Error{Status: http.StatusUnprocessableEntity, Field: "pages",
+			VI: fmt.Sprintf("manifest liệt kê %d tệp nhưng yêu cầu có %d tệp", len(m.Pages), len(files)),
+			EN: fmt.Sprintf("the manifest lists %d files but the request holds %d", len(m.Pages), len(files))}
+	}
+	return nil
+}
+
+// stackKey is the stack's idempotency key: the manifest's, else its
+// content (station, then each page's hash, in order).
+func stackKey(m *Manifest, files map[string]ingest.File) string {
+	if m.IdempotencyKey != "" {
+		return m.IdempotencyKey
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", m.Station)
+	for _, n := range m.Pages {
+		fmt.Fprintf(h, "%s\n", files[n].SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// StackID names the stack that tok sends under idempotency key key: the
+// same key from the same token is the same stack.
+func StackID(tok *dossier.Token, key string) string {
+	kh := sha256.Sum256([]byte(tok.ID + "\x00" + key))
+	return hex.EncodeToString(kh[:16])
 }
 
 // readMarks inspects and reads every page, in parallel, within the
@@ -271,13 +306,51 @@ func (s *Splitter) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// inspectPage checks one page file against the limits from its header
+// (the file is not read whole): a stack takes single-page images only.
+func inspectPage(ctx context.Context, f ingest.File, lim ingest.Limits) (ocr.FileInfo, error) {
+	if err := checkPageSize(f, lim); err != nil {
+		return ocr.FileInfo{}, err
+	}
+	info, err := ocr.InspectFile(ctx, f.Name, f.Path, lim.Image)
+	return info, checkPageInfo(f, info, err)
+}
+
+// checkPageSize refuses a page file over the size limit.
+func checkPageSize(f ingest.File, lim ingest.Limits) error {
+	if f.Size > lim.MaxFileBytes {
+		return &ingest.Error{Status: http.StatusRequestEntityTooLarge, File: f.Name,
+			VI: fmt.Sprintf("tệp %q quá lớn (%d byte, tối đa %d)", f.Name, f.Size, lim.MaxFileBytes),
+			EN: fmt.Sprintf("file %q too large (%d bytes, at most %d)", f.Name, f.Size, lim.MaxFileBytes)}
+	}
+	return nil
+}
+
+// checkPageInfo turns the inspection of a page file (info, or err) into a
+// refusal: unreadable, or not a single-page image.
+func checkPageInfo(f ingest.File, info ocr.FileInfo, err error) error {
+	if err != nil {
+		var ie *ocr.InputError
+		if errors.As(err, &ie) {
+			return &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
+				VI: fmt.Sprintf("tệp %q: %s", f.Name, ie.VI), EN: fmt.Sprintf("file %q: %s", f.Name, ie.EN)}
+		}
+		return &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
+			VI: fmt.Sprintf("tệp %q không đọc được", f.Name), EN: fmt.Sprintf("file %q cannot be read", f.Name)}
+	}
+	if info.Pages != 1 || info.Format == "pdf" {
+		return &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name,
+			VI: fmt.Sprintf("tệp %q: xấp cần mỗi trang một tệp ảnh (JPEG, PNG, TIFF một trang), tệp này có %d trang dạng %s", f.Name, info.Pages, info.Format),
+			EN: fmt.Sprintf("file %q: a stack takes one image file per page (JPEG, PNG, single-page TIFF), this one has %d pages as %s", f.Name, info.Pages, info.Format)}
+	}
+	return nil
+}
+
 // readPage checks one page file against the limits, decodes it and reads
 // its marks.
 func readPage(ctx context.Context, f ingest.File, lim ingest.Limits, wantBlank bool) (PageMark, error) {
-	if f.Size > lim.MaxFileBytes {
-		return PageMark{}, &ingest.Error{Status: http.StatusRequestEntityTooLarge, File: f.Name,
-			VI: fmt.Sprintf("tệp %q quá lớn (%d byte, tối đa %d)", f.Name, f.Size, lim.MaxFileBytes),
-			EN: fmt.Sprintf("file %q too large (%d bytes, at most %d)", f.Name, f.Size, lim.MaxFileBytes)}
+	if err := checkPageSize(f, lim); err != nil {
+		return PageMark{}, err
 	}
 	// Read once (the size is bounded above) and inspected from memory: the
 	// marks need the bytes anyway. A PDF is inspected from its file, as
@@ -292,19 +365,8 @@ func readPage(ctx context.Context, f ingest.File, lim ingest.Limits, wantBlank b
 	} else {
 		info, err = ocr.Inspect(ctx, f.Name, data, lim.Image)
 	}
-	if err != nil {
-		var ie *ocr.InputError
-		if errors.As(err, &ie) {
-			return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
-				VI: fmt.Sprintf("tệp %q: %s", f.Name, ie.VI), EN: fmt.Sprintf("file %q: %s", f.Name, ie.EN)}
-		}
-		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name, Err: err,
-			VI: fmt.Sprintf("tệp %q không đọc được", f.Name), EN: fmt.Sprintf("file %q cannot be read", f.Name)}
-	}
-	if info.Pages != 1 || info.Format == "pdf" {
-		return PageMark{}, &ingest.Error{Status: http.StatusUnprocessableEntity, File: f.Name,
-			VI: fmt.Sprintf("tệp %q: xấp cần mỗi trang một tệp ảnh (JPEG, PNG, TIFF một trang), tệp này có %d trang dạng %s", f.Name, info.Pages, info.Format),
-			EN: fmt.Sprintf("file %q: a stack takes one image file per page (JPEG, PNG, single-page TIFF), this one has %d pages as %s", f.Name, info.Pages, info.Format)}
+	if err := checkPageInfo(f, info, err); err != nil {
+		return PageMark{}, err
 	}
 	maxPixels := lim.Image.MaxPixels
 	if maxPixels <= 0 {
@@ -364,10 +426,11 @@ func blank(g *image.Gray) bool {
 	return total > 0 && float64(dark)/float64(total) < 0.002
 }
 
-// maxProposalPages bounds the pages of one stack read by OCR for proposals:
-// the answer waits for them, and a stack of many exceptions is a stack to
-// scan again, not to read through.
-const maxProposalPages = 4
+// maxProposalBands bounds the OCR spent on proposals in one stack: bands
+// of a page (see codeBands), a few seconds of an engine each where a whole
+// page took up to minutes on a busy machine. A stack of many exceptions is
+// a stack to scan again, not to read through.
+const maxProposalBands = 4
 
 // OCRText reads a page's text with an OCR pool (the engines of a serve with
 // workers).
@@ -379,8 +442,9 @@ func (o OCRText) ReadText(ctx context.Context, name string, data []byte) (string
 	return r.Text, err
 }
 
-// propose reads the first pages of an exception (a receipt leads its
-// dossier) for "Mã hồ sơ: …".
+// propose reads the receipt that may lead an exception (its first pages)
+// for "Mã hồ sơ: …", a band at a time (codeBands), within the stack's
+// budget of bands.
 func (s *Splitter) propose(ctx context.Context, m *Manifest, files map[string]ingest.File, g Group, budget *int) []string {
 	if s.Text == nil {
 		return nil
@@ -390,25 +454,70 @@ func (s *Splitter) propose(ctx context.Context, m *Manifest, files map[string]in
 		if *budget <= 0 {
 			break
 		}
-		*budget--
 		f := files[m.Pages[p]]
-		data, err := os.ReadFile(f.Path)
+		bands, err := codeBands(f.Path)
 		if err != nil {
+			s.log().Warn("stack: a page read for a code proposal cannot be decoded", "file", f.Name, "err", err)
 			continue
 		}
-		text, err := s.Text.ReadText(ctx, f.Name, data)
-		if err != nil {
-			s.log().Warn("stack: reading a page for a code proposal failed", "file", f.Name, "err", err)
-			continue
-		}
-		for _, pr := range ProposeCode(text, s.now()) {
-			out = append(out, pr.Code)
+		for i, band := range bands {
+			if *budget <= 0 || len(out) > 0 {
+				break
+			}
+			*budget--
+			text, err := s.Text.ReadText(ctx, fmt.Sprintf("%s-band%d.png", f.Name, i+1), band)
+			if err != nil {
+				s.log().Warn("stack: reading a page for a code proposal failed", "file", f.Name, "err", err)
+				continue
+			}
+			for _, pr := range ProposeCode(text, s.now()) {
+				out = append(out, pr.Code)
+			}
 		}
 		if len(out) > 0 {
 			break
 		}
 	}
 	return out
+}
+
+// codeBands cuts the bands of a page where a receipt prints its code, as
+// grey PNGs to read in this order: the top third (the receipt, Giấy tiếp
+// nhận hồ sơ và hẹn trả kết quả, prints "Mã hồ sơ" under its title), then
+// the bottom third (the same page scanned turned over; the engine turns a
+// band upright as it does a page).
+func codeBands(path string) ([][]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	h := b.Dy() / 3
+	var out [][]byte
+	for _, r := range []image.Rectangle{
+		image.Rect(b.Min.X, b.Min.Y, b.Max.X, b.Min.Y+h),
+		image.Rect(b.Min.X, b.Max.Y-h, b.Max.X, b.Max.Y),
+	} {
+		g := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+		if yc, ok := img.(*image.YCbCr); ok {
+			// A JPEG's luma is the grey page: copied, not converted.
+			for y := range r.Dy() {
+				copy(g.Pix[y*g.Stride:y*g.Stride+r.Dx()], yc.Y[yc.YOffset(r.Min.X, r.Min.Y+y):])
+			}
+		} else {
+			draw.Draw(g, g.Bounds(), img, r.Min, draw.Src)
+		}
+		var buf bytes.Buffer
+		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, g); err != nil {
+			return nil, err
+		}
+		out = append(out, buf.Bytes())
+	}
+	return out, nil
 }
 
 // except stores an exception's page files and its record.
@@ -538,35 +647,4 @@ func (s *Splitter) log() *slog.Logger {
 		return s.Log
 	}
 	return slog.Default()
-}
-
-// LocalUploader splits stacks in process (the embedded `sohoa watch --data
-// DIR`), as Token; it implements ingest.StackUploader.
-type LocalUploader struct {
-	Splitter *Splitter
-	Token    *dossier.Token
-}
-
-// UploadStack reads the files in place and splits them.
-func (l LocalUploader) UploadStack(ctx context.Context, manifest []byte, key string, pages, paths []string) (*ingest.StackResult, error) {
-	m, err := ParseManifest(bytes.NewReader(manifest))
-	if err != nil {
-		return nil, err
-	}
-	m.DefaultKey(key)
-	files, err := ingest.LocalFiles(paths)
-	if err != nil {
-		return nil, fmt.Errorf("stack: %w", err)
-	}
-	out, err := l.Splitter.Split(ctx, l.Token, m, files)
-	if err != nil {
-		return nil, err
-	}
-	// The same answer a server gives.
-	data, err := json.Marshal(out)
-	if err != nil {
-		return nil, err
-	}
-	var res ingest.StackResult
-	return &res, json.Unmarshal(data, &res)
 }

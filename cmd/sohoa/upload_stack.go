@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/ingest"
+	"github.com/sohoa/sohoa/ingest/dossier"
+)
+
+// stackUpload is what `sohoa upload --stack` sends: the batch flags give
+// the stack's station, operator and defaults.
+type stackUpload struct {
+	m            ingest.Manifest
+	files        []string
+	splitOnBlank bool
+	wait         bool
+	stateDir     string
+}
+
+// uploadStack sends a stack (POST /v1/stacks), waits for the server's job
+// to split it and prints the outcome: each dossier found with its batch
+// (stdout: code and batch id, one line each), the exceptions with the codes
+// proposed for them, the pages dropped. With wait, it then waits for each
+// batch's result.
+func uploadStack(ctx context.Context, e *env, c *ingest.Client, sf *serverFlags, su stackUpload) error {
+	pages := make([]string, len(su.files))
+	for i, f := range su.files {
+		pages[i] = filepath.Base(f)
+	}
+	m := struct {
+		Station        string   `json:"station,omitempty"`
+		Operator       string   `json:"operator,omitempty"`
+		Defaults       any      `json:"defaults"`
+		Pages          []string `json:"pages"`
+		IdempotencyKey string   `json:"idempotency_key,omitempty"`
+		SplitOnBlank   bool     `json:"split_on_blank,omitempty"`
+	}{Station: su.m.Station, Operator: su.m.Operator, Pages: pages, IdempotencyKey: su.m.IdempotencyKey, SplitOnBlank: su.splitOnBlank,
+		Defaults: map[string]string{"title": su.m.Title, "document_type": su.m.DocumentType}}
+	// As for a batch, the key outlives this process: the same command run
+	// again after a crash or Ctrl-C finds the stack already sent.
+	var state string
+	if m.IdempotencyKey == "" {
+		var err error
+		state, m.IdempotencyKey, err = uploadKey(uploadStateDir(su.stateDir), sf.server,
+			&ingest.Manifest{DossierCode: "stack", Title: su.m.Title}, su.files)
+		if err != nil {
+			return err
+		}
+	}
+	mj, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	bar := e.progress(e.ui.t("Gửi xấp", "Stack"), 0)
+	defer bar.clear()
+	c.OnRetry = retryLine(e, bar)
+	bar.status(fmt.Sprintf(e.ui.t("đang gửi xấp %s lên %s và chờ tách", "sending a stack of %s to %s and waiting for its split"), e.ui.pages(len(pages)), sf.server))
+	res, err := c.UploadStack(ctx, mj, m.IdempotencyKey, pages, su.files)
+	bar.clear()
+	if err != nil {
+		if ctx.Err() != nil {
+			return &userError{
+				vi:  "đã dừng. Chạy lại đúng lệnh này để gửi tiếp hoặc xem kết quả tách: máy chủ nhận ra xấp đã gửi, không tạo hồ sơ trùng",
+				en:  "stopped. Run the same command again to finish sending or to see the split: the server recognizes a stack already sent and makes no duplicate",
+				err: ctx.Err()}
+		}
+		return err
+	}
+	if state != "" {
+		os.Remove(state)
+	}
+	printStack(e.stdout, e.stderr, e.ui, res)
+	if res.Status == dossier.StackFailed {
+		return &userError{vi: fmt.Sprintf("xấp %s không tách được: %s", res.StackID, res.ErrorVI),
+			en: fmt.Sprintf("stack %s could not be split: %s", res.StackID, res.Error)}
+	}
+	if !su.wait {
+		return nil
+	}
+	failed := 0
+	for _, d := range res.Dossiers {
+		b, err := c.Wait(ctx, d.BatchID, 2*time.Second)
+		if err != nil {
+			return err
+		}
+		if b.Status != dossier.BatchDone {
+			failed++
+			printBatch(e.stderr, e.ui, b)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", d.DossierCode, d.BatchID, b.ResultCode)
+	}
+	if failed > 0 {
+		return &userError{vi: fmt.Sprintf("%d lô của xấp xử lý không thành công (xem ở trên)", failed),
+			en: fmt.Sprintf("%d batches of the stack failed (see above)", failed)}
+	}
+	return nil
+}
+
+// printStack tells what became of a stack: on out one line per dossier
+// found (code, batch id); on info the summary, the pages of each dossier,
+// the exceptions with their reason and proposed codes (to confirm, never
+// applied), and the pages dropped.
+func printStack(out, info io.Writer, u ui, res *ingest.StackResult) {
+	fmt.Fprintf(info, u.t("Xấp %s: %s, %s\n", "Stack %s: %s, %s\n"), res.StackID, u.pages(res.Pages), stackState(u, res.Status))
+	for _, d := range res.Dossiers {
+		fmt.Fprintf(out, "%s\t%s\n", d.DossierCode, d.BatchID)
+		fmt.Fprintf(info, u.t("  hồ sơ %s: trang %s → lô %s\n", "  dossier %s: pages %s → batch %s\n"), d.DossierCode, intList(d.Pages), d.BatchID)
+	}
+	for _, x := range res.Exceptions {
+		fmt.Fprintf(info, u.t("  NGOẠI LỆ %s: %s\n", "  EXCEPTION %s: %s\n"), x.ID, u.t(x.ReasonVI, x.Reason))
+		if len(x.Proposed) > 0 {
+			fmt.Fprintf(info, u.t("    mã đọc được trên giấy tiếp nhận (cần xác nhận, chưa áp dụng): %s\n", "    code read on the receipt (to confirm, not applied): %s\n"), strings.Join(x.Proposed, ", "))
+		}
+		fmt.Fprintf(info, u.t("    gán mã hồ sơ: POST /v1/stack-exceptions/%s/resolve {\"dossier_code\": \"...\"}\n", "    give it a dossier code: POST /v1/stack-exceptions/%s/resolve {\"dossier_code\": \"...\"}\n"), x.ID)
+	}
+	if len(res.Dropped) > 0 {
+		fmt.Fprintf(info, u.t("  bỏ (tờ phân cách, trang trắng): trang %s\n", "  dropped (separator sheets, blank pages): pages %s\n"), intList(res.Dropped))
+	}
+	if res.Status == dossier.StackFailed {
+		fmt.Fprintf(info, "  %s\n", u.t(res.ErrorVI, res.Error))
+	}
+}
+
+// stackState words a stack's state.
+func stackState(u ui, status string) string {
+	switch status {
+	case dossier.StackQueued:
+		return u.t("đang chờ tách", "waiting to be split")
+	case dossier.StackSplitting:
+		return u.t("đang tách", "being split")
+	case dossier.StackSplit:
+		return u.t("đã tách hết", "split")
+	case dossier.StackExcepted:
+		return u.t("đã tách, còn trang chờ người xử lý", "split, with pages waiting for an operator")
+	case dossier.StackFailed:
+		return u.t("không tách được", "could not be split")
+	}
+	return status
+}
+
+func intList(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}
