@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // TestDeskPages renders one page of each desk category at a small size
@@ -58,6 +60,39 @@ func TestDeskPages(t *testing.T) {
 				if tr.FileDPI == nil || *tr.FileDPI != 72 || tr.Width < 960 {
 					t.Errorf("photo %dx%d file dpi %v", tr.Width, tr.Height, tr.FileDPI)
 				}
+			}
+		})
+	}
+}
+
+// TestHardPages renders each kind of the hard preset small and checks that
+// its degradation is recorded, that a degradation leaves the text as it
+// was, and that the foreign paper is in Cyrillic.
+func TestHardPages(t *testing.T) {
+	fs := loadTestFonts(t)
+	for i, k := range hardKinds {
+		t.Run(k, func(t *testing.T) {
+			sp := hardSpec(pageRand(42, streamSpec, i), i)
+			sp.Name, sp.DPI, sp.Font, sp.SizePt = k, 100, "NotoSerif", 12
+			pg, err := renderPage(fs, 42, i, sp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := pg.truth
+			if tr.Category != "hard-"+k || tr.Text == "" || len(tr.Degradations) == 0 {
+				t.Fatalf("category %q, %d letters, degradations %v", tr.Category, len(tr.Text), tr.Degradations)
+			}
+			plain := pageSpec{Name: k, Kind: sp.Kind, DPI: 100, Mode: sp.Mode, Font: "NotoSerif", SizePt: 12, Foreign: sp.Foreign, NewCode: sp.NewCode}
+			ref, err := renderPage(fs, 42, i, plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Text != ref.truth.Text {
+				t.Error("the degradation changed the text")
+			}
+			cyr := strings.ContainsFunc(tr.Text, func(r rune) bool { return unicode.Is(unicode.Cyrillic, r) })
+			if cyr != (k == "foreign") {
+				t.Errorf("Cyrillic text %v on a %s page", cyr, k)
 			}
 		})
 	}

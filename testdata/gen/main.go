@@ -12,7 +12,10 @@
 // pages with ruled tables, clean, photocopied, faxed, shrunk and
 // photographed in turn: table.go), stack (50
 // dossiers of a desk's scanned stack: separator sheets, receipts with the
-// code in a QR, stack.json: stack.go). -n
+// code in a QR, stack.json: stack.go), desk (what one-stop desks receive
+// besides clean scans, a category per page: desk.go) and hard (12 pages
+// named hNNNN that read badly whatever the reader does, categories
+// hard-tiny, -blur, -fax, -dark, -scrawl, -foreign: hard.go). -n
 // overrides the page count of the random presets, the document count
 // of nd30 and the dossier count of stack. -twins also writes NAME.upright.png, the same page before any
 // degradation (upright, straight, clean), for speed baselines.
@@ -79,7 +82,7 @@ func run(args []string) error {
 	seed := fl.Uint64("seed", 1, "random seed; same seed, same bytes")
 	out := fl.String("out", "", "output folder (created)")
 	n := fl.Int("n", 0, "pages (random presets; 0 = preset default)")
-	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | table | nd30 | stack | corpus | sample-batch")
+	preset := fl.String("preset", "small", "small | bench | clean | skew | orient | desk | hard | table | nd30 | stack | corpus | sample-batch")
 	twins := fl.Bool("twins", false, "also write NAME.upright.png: the page before any degradation")
 	jobs := fl.Int("j", runtime.GOMAXPROCS(0), "pages rendered in parallel")
 	real := fl.String("real", "", "comma-separated 300-dpi page images of real scans: write their desk variants (lowres, photo) instead")
@@ -214,13 +217,18 @@ type pageSpec struct {
 	Border      bool
 	NewCode     bool
 	// Desk categories (desk.go).
-	Category string // clean, lowres, photo, seal, fax, copy
+	Category string // clean, lowres, photo, seal, fax, copy; hard-* (hard.go)
 	LowDPI   int    // shrink to this effective resolution
 	ClaimDPI int    // the dpi the file then claims (0: none), for LowDPI and Photo
 	Photo    bool
 	Seal     bool
 	Fax      bool
 	Copy     bool
+	// Hard pages (hard.go).
+	BlurSigma float64 // blur in pixels at 300 dpi; 0 = random 0.6-1.2
+	Dark      float64 // photo exposure (0-1); 0 = normal light
+	Scrawl    bool
+	Foreign   bool
 	// Doc, Part and Parts place a page of the nd30 preset in its
 	// document (Doc numbers documents from 0; Part from 1).
 	Doc, Part, Parts int
@@ -247,7 +255,7 @@ func pageRand(seed uint64, stream, idx int) *rand.Rand {
 }
 
 func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
-	def := map[string]int{"small": 12, "bench": 50, "clean": 20, "skew": 40, "orient": 40, "desk": 12}
+	def := map[string]int{"small": 12, "bench": 50, "clean": 20, "skew": 40, "orient": 40, "desk": 12, "hard": 12}
 	switch preset {
 	case "corpus":
 		return corpusSpecs(), nil
@@ -283,6 +291,8 @@ func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
 			sp = randomSpec(r)
 		case "desk":
 			sp = deskSpec(r, i)
+		case "hard":
+			sp = hardSpec(r, i)
 		case "clean":
 			sp = pageSpec{Kind: kinds[r.IntN(6)], DPI: 300, Mode: pick(r, "color", "gray")}
 			if sp.Mode == "color" {
@@ -299,6 +309,9 @@ func presetSpecs(preset string, n int, seed uint64) ([]pageSpec, error) {
 			}
 		}
 		sp.Name = fmt.Sprintf("p%04d", i+1)
+		if preset == "hard" {
+			sp.Name = fmt.Sprintf("h%04d", i+1) // beside a desk corpus without clashing
+		}
 		specs[i] = sp
 	}
 	return specs, nil
@@ -520,7 +533,9 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 	}
 
 	blocks := sp.Blocks
-	if blocks == nil {
+	if blocks == nil && sp.Foreign {
+		blocks = foreignBlocks(tg.r)
+	} else if blocks == nil {
 		blocks, _, _ = contentFor(sp, tg)
 	}
 	if sp.Kind == "separator" {
@@ -581,6 +596,12 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 		case sp.Seal:
 			tr.add("seal", overInk(img, dr, l, dpi))
 		}
+		if sp.Scrawl {
+			tr.add("scrawl", map[string]float64{"notes": float64(scrawlOver(img, dr, l, dpi))})
+		}
+		if sp.Foreign {
+			tr.add("foreign", map[string]float64{})
+		}
 		var text []string
 		for _, ln := range l.lines {
 			text = append(text, ln.Text)
@@ -640,6 +661,9 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 	}
 	if sp.Blur {
 		sigma := round3((0.6 + 0.6*dr.Float64()) * dpi / 300)
+		if sp.BlurSigma > 0 {
+			sigma = round3(sp.BlurSigma * dpi / 300)
+		}
 		gaussianBlur(img, sigma)
 		tr.add("blur", map[string]float64{"sigma_px": sigma})
 	}
@@ -667,6 +691,11 @@ func renderPage(fs *fonts, seed uint64, idx int, sp pageSpec) (page, error) {
 		var p map[string]float64
 		img, p = photograph(img, dr, long)
 		tr.add("photo", p)
+		if sp.Dark > 0 {
+			sigma := 6 + 8*dr.Float64()
+			darken(img, dr, sp.Dark, sigma)
+			tr.add("dark", map[string]float64{"exposure": round3(sp.Dark), "noise_sigma": round3(sigma)})
+		}
 		tr.DPI, fileDPI = int(math.Round(p["page_height_px"]/11.69)), 72 // phones write 72
 		tr.FileDPI = &fileDPI
 	}
