@@ -49,6 +49,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	res := ocr.Result{File: j.Name, Page: j.Page, Language: r.langs, DPI: j.DPI, DPIKnown: j.DPIKnown}
 	data := j.Data
 	isTIFF := j.Format == "tiff"
+	mono := false // a bitonal PDF page rendered in grey, to threshold
 	index := j.Page - 1
 	if j.Format == "pdf" {
 		path, err := r.pdfFile(j.Data, j.FileSeq)
@@ -76,11 +77,11 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 				res.DPI, res.DPIKnown = ppi, true
 			}
 		} else {
-			raster, dpi, known, err := rasterizePDF(ctx, path, j.Page, images, j.DPI, j.DefaultDPI)
+			raster, dpi, known, m, err := rasterizePDF(ctx, path, j.Page, images, j.DPI, j.DefaultDPI)
 			if err != nil {
 				return res, ocr.Image{}, err
 			}
-			data, isTIFF, index = raster, false, 0
+			data, isTIFF, index, mono = raster, false, 0, m
 			res.DPI, res.DPIKnown = dpi, known || j.DPIKnown
 		}
 	}
@@ -97,6 +98,14 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	mode, err := src.normalizeStorage()
 	if err != nil {
 		return res, ocr.Image{}, err
+	}
+	if mono && mode == ocr.Gray {
+		bw, err := src.threshold(128)
+		if err != nil {
+			return res, ocr.Image{}, err
+		}
+		src.free()
+		src, mode = bw, ocr.Bitonal
 	}
 
 	mark("decode")
@@ -553,11 +562,15 @@ func encodePage(x *pix, mode ocr.ColorMode, j *ocr.Job, changed bool) (ocr.Image
 
 // rasterizePDF renders one page of an image-only PDF at the resolution of
 // its largest image, so that the raster keeps the scan's pixels (and any
-// page-matrix skew stays visible as pixels).
-func rasterizePDF(ctx context.Context, path string, page int, images []ocr.PDFImage, dpi, defaultDPI float64) ([]byte, float64, bool, error) {
+// page-matrix skew stays visible as pixels). A bitonal page is rendered in
+// grey (mono says so) for the caller to threshold: pdftoppm -mono renders
+// a JBIG2 page differently from one run to the next (poppler 22.12:
+// cardinal.pdf page 3 three ways in three runs, which made TestRealScans
+// read "LinnSequenccr" now and then), -gray the same every time.
+func rasterizePDF(ctx context.Context, path string, page int, images []ocr.PDFImage, dpi, defaultDPI float64) (raster []byte, usedDPI float64, known, mono bool, err error) {
 	p := strconv.Itoa(page)
 	ppi, color, bpc := largestImage(images)
-	known := dpi > 0
+	known = dpi > 0
 	if !known && ppi > 0 {
 		dpi, known = ppi, true
 	}
@@ -567,7 +580,7 @@ func rasterizePDF(ctx context.Context, path string, page int, images []ocr.PDFIm
 	args := []string{"-r", strconv.FormatFloat(dpi, 'f', -1, 64), "-f", p, "-l", p}
 	switch {
 	case color == "gray" && bpc == 1:
-		args = append(args, "-mono")
+		args, mono = append(args, "-gray"), true
 	case color == "gray":
 		args = append(args, "-gray")
 	}
@@ -576,9 +589,9 @@ func rasterizePDF(ctx context.Context, path string, page int, images []ocr.PDFIm
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil || len(out) == 0 {
-		return nil, 0, false, ocr.ErrCorrupt.With("pdftoppm: " + strings.TrimSpace(stderr.String()))
+		return nil, 0, false, false, ocr.ErrCorrupt.With("pdftoppm: " + strings.TrimSpace(stderr.String()))
 	}
-	return out, dpi, known, nil
+	return out, dpi, known, mono, nil
 }
 
 // pdfFile returns a file holding data for poppler, written once per PDF:

@@ -65,6 +65,17 @@ func newRecognizer(tessdata, langs string) (*recognizer, error) {
 		r.close()
 		return nil, err
 	}
+	// A page must read the same whichever pages the engine read before it
+	// (the pool hands pages to engines in no fixed order). Tesseract keeps
+	// a document dictionary of the words it read and adaptive classifier
+	// data across the pages of one API (its FAQ on inconsistent results):
+	// off, each page is a document of its own.
+	for k, v := range map[gosseract.SettableVariable]string{"tessedit_enable_doc_dict": "0", "classify_enable_learning": "0"} {
+		if err := r.cl.SetVariable(k, v); err != nil {
+			r.close()
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
