@@ -506,3 +506,25 @@ func TestClosingLinesLost(t *testing.T) {
 		})
 	}
 }
+
+// TestMendPlace: a place is written as its province when the letters are
+// the province's, one letter off from one province for review, else left.
+func TestMendPlace(t *testing.T) {
+	for _, c := range []struct {
+		read, want string
+		fuzzy      bool
+	}{
+		{"Quảng Ngãi", "Quảng Ngãi", false},
+		{"Quang Ngai", "Quảng Ngãi", false},
+		{"Lơi Châu", "Lai Châu", true},
+		{"Bà Rịa - Vũng Tàu", "Bà Rịa - Vũng Tàu", false},
+		{"Hạ Long", "Hạ Long", false}, // a city: as read
+		{"Vinh", "Vinh", false},
+		{"Hàa Giang", "Hàa Giang", false}, // Hà Giang or Hậu Giang: left
+	} {
+		got, fuzzy := mendPlace(c.read)
+		if got != c.want || fuzzy != c.fuzzy {
+			t.Errorf("%q: got %q %v, want %q %v", c.read, got, fuzzy, c.want, c.fuzzy)
+		}
+	}
+}

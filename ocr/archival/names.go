@@ -208,3 +208,36 @@ func mendAgency(words []string) (string, bool) {
 	}
 	return strings.Join(out, " "), known
 }
+
+// mendPlace writes a place whose unmarked letters are a province's as that
+// province is written ("Quang Ngai" is Quảng Ngãi), and one letter off
+// from exactly one province of six letters or more as that province, then
+// fuzzy (for review). Other places (cities, communes) are left as read.
+func mendPlace(place string) (value string, fuzzy bool) {
+	got := []rune(letters(place))
+	best, ties := "", 0
+	for _, p := range provinces {
+		want := []rune(letters(p))
+		if string(got) == string(want) {
+			return titleCase(strings.TrimSpace(p)), false
+		}
+		if len(want) >= 6 && ocr.EditDistance(got, want) == 1 {
+			best, ties = p, ties+1
+		}
+	}
+	if ties == 1 {
+		return titleCase(strings.TrimSpace(best)), true
+	}
+	return place, false
+}
+
+// titleCase writes a name in capitals as a place is written in running
+// text: "BÀ RỊA - VŨNG TÀU" is "Bà Rịa - Vũng Tàu".
+func titleCase(s string) string {
+	ws := strings.Fields(strings.ToLower(s))
+	for i, w := range ws {
+		r := []rune(w)
+		ws[i] = strings.ToUpper(string(r[0])) + string(r[1:])
+	}
+	return strings.Join(ws, " ")
+}

@@ -622,10 +622,18 @@ func readPlaceDate(m *Metadata, p *page, s seg, d vnDate) {
 		text := strings.TrimRight(lineText(ocr.Line{Words: place}), ", ")
 		if text != "" {
 			c := textConfidence(place)
-			if !placeLike(text) {
+			value, fuzzy := mendPlace(text)
+			switch {
+			case !placeLike(text):
 				c = min(c, 0.6)
+				value = text
+			case fuzzy:
+				c = min(c, 0.85)
+			case value != text:
+				// Marks lost, the letters exactly a province's.
+				c = max(c, Deliver)
 			}
-			m.Place = field(p.n, text, text, place, c)
+			m.Place = field(p.n, value, text, place, c)
 		}
 	} else {
 		rest = s.Words
