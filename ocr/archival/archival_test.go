@@ -311,15 +311,32 @@ func TestNumberLostHyphen(t *testing.T) {
 func TestNumberAndDateOneLine(t *testing.T) {
 	p := nd30Page("1/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
 	p.Lines[2] = line(330, 460, "Số: 1700/BC-SNV_ Thái Nguyên, ngày 11 tháng 09 năm 2026", 95)
+	d := readOne(t, p)
+	wantValues(t, map[string]fieldWant{"number": {d.Number, "1700/BC-SNV"}, "place": {d.Place, "Thái Nguyên"},
+		"date": {d.Date, "2026-09-11"}, "doc_type": {d.DocType, "QUYẾT ĐỊNH"}})
+}
+
+// readOne reads page p and fails unless it holds exactly one document.
+func readOne(t *testing.T, p ocr.Result) Document {
+	t.Helper()
 	docs := Read([]ocr.Result{p})
 	if len(docs) != 1 {
 		t.Fatalf("got %+v", docs)
 	}
-	d := docs[0]
-	for name, c := range map[string]struct {
-		f    *Field
-		want string
-	}{"number": {d.Number, "1700/BC-SNV"}, "place": {d.Place, "Thái Nguyên"}, "date": {d.Date, "2026-09-11"}, "doc_type": {d.DocType, "QUYẾT ĐỊNH"}} {
+	return docs[0]
+}
+
+// fieldWant is a field as read and the value it should hold.
+type fieldWant struct {
+	f    *Field
+	want string
+}
+
+// wantValues reports every field, by name, that is absent or holds
+// another value than wanted.
+func wantValues(t *testing.T, fields map[string]fieldWant) {
+	t.Helper()
+	for name, c := range fields {
 		if c.f == nil || c.f.Value != c.want {
 			t.Errorf("%s: got %+v, want %q", name, c.f, c.want)
 		}
@@ -371,20 +388,9 @@ func TestMottoJoinedToAgency(t *testing.T) {
 	p.Lines[1] = line(450, 270, "TỈNH HÀ TĨNH Độc lập - Tự do - Hạnh phúc", 95)
 	p.Lines[2] = line(400, 460, "Số: 2480/BC-UBND", 95)
 	p.Lines = append(p.Lines, line(1250, 462, "Hạ Long, ngày 05 tháng 02 năm 2024", 95))
-	docs := Read([]ocr.Result{p})
-	if len(docs) != 1 {
-		t.Fatalf("got %+v", docs)
-	}
-	d := docs[0]
-	for name, c := range map[string]struct {
-		f    *Field
-		want string
-	}{"number": {d.Number, "2480/BC-UBND"}, "place": {d.Place, "Hạ Long"}, "date": {d.Date, "2024-02-05"},
-		"agency": {d.Agency, "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH"}} {
-		if c.f == nil || c.f.Value != c.want {
-			t.Errorf("%s: got %+v, want %q", name, c.f, c.want)
-		}
-	}
+	d := readOne(t, p)
+	wantValues(t, map[string]fieldWant{"number": {d.Number, "2480/BC-UBND"}, "place": {d.Place, "Hạ Long"},
+		"date": {d.Date, "2024-02-05"}, "agency": {d.Agency, "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH"}})
 }
 
 // TestPlaceCutShort: a place that does not start with a capital, or holds
