@@ -296,6 +296,13 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		}
 		mark("as-scanned")
 	}
+	// A page with ink but not one word read (a seal alone once its red
+	// ink is left out, a picture, a signature) has no text to confirm any
+	// turn or skew: it keeps the scanner's and the operator is told.
+	if strings.TrimSpace(text) == "" {
+		quads, angle = 0, 0
+		res.OrientationUnsure = true
+	}
 	// Never silently wrong. A page that reads implausibly, or whose
 	// letters had to be measured and enlarged, is read a second time on
 	// the other path, the normalized page without clean-up (speck and
