@@ -33,7 +33,7 @@ func TestServeWaitsForDatabase(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	start := time.Now()
-	st, err := openStack(ctx, log, stackConfig{data: t.TempDir(), dbURL: pg.String(), workers: 0, rate: -1, maxFileMB: 1, maxBatchMB: 1})
+	st, err := openStack(ctx, log, stackConfig{data: t.TempDir(), dbURL: pg.String(), workers: 0, rate: -1, limits: intakeLimits{maxFileMB: 1, maxBatchMB: 1}})
 	if err != nil {
 		t.Fatalf("openStack gave up after %v: %v\n%s", time.Since(start), err, logs.String())
 	}

@@ -385,7 +385,7 @@ func asAPIError(err error, ae **ingest.APIError) bool {
 // TestUploadRefusals checks that every bad upload gets a precise 4xx that
 // names the problem, and that nothing is created.
 func TestUploadRefusals(t *testing.T) {
-	ts := startStack(t, stackConfig{maxFileMB: 1})
+	ts := startStack(t, stackConfig{limits: intakeLimits{maxFileMB: 1}})
 	ts.intake.Limits.Image.MaxPixels = 500 * 500
 	st := ts.token(t, dossier.RoleStation, "quay-1")
 	dir := t.TempDir()
@@ -616,7 +616,7 @@ func TestWatchEmbedded(t *testing.T) {
 		defer cancel()
 		var stdout bytes.Buffer
 		e := &env{stdout: &stdout, stderr: &bytes.Buffer{}, log: testLogger(t), ui: ui{english: true}}
-		c := stackConfig{data: data, workers: 0, maxFileMB: 100, maxBatchMB: 500}
+		c := stackConfig{data: data, workers: 0, limits: intakeLimits{maxFileMB: 100, maxBatchMB: 500}}
 		var id string
 		err := watchWith(ctx, e, watchOptions{dir: hot, embedded: &c, settle: 200 * time.Millisecond},
 			func(name string, res *ingest.UploadResult, err error) {

@@ -43,18 +43,11 @@ type stackConfig struct {
 
 	unsigned   bool   // --unsigned: results may go out without a signature
 	webhookURL string // SOHOA_WEBHOOK_SECRET signs it
-	maxFileMB  int64
-	maxBatchMB int64
-	// Work budgets of a batch and per-station limits (ingest.Limits; 0 is
-	// the default, a negative station limit none).
-	maxBatchPages           int
-	maxBatchMpx             int64
-	maxPageMpx              int64
-	maxTIFFStrips           int
-	stationPagesPerHour     int
-	stationBatchesPerMinute int
-	rate                    float64
-	burst                   int
+	// Upload limits, the same in every process that takes in batches.
+	limits intakeLimits
+
+	rate  float64
+	burst int
 
 	metricsAuth bool // /metrics asks for a token
 
@@ -71,14 +64,7 @@ func (c *stackConfig) addFlags(fs *flag.FlagSet, u ui) {
 	fs.StringVar(&c.prefix, "amqp-prefix", envOr("SOHOA_AMQP_PREFIX", "sohoa"), u.t("tiền tố tên hàng đợi RabbitMQ", "RabbitMQ queue name prefix"))
 	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), u.t("số trang OCR cùng lúc trong tiến trình này (0 = chỉ API)", "pages OCR'd at once in this process (0 = API only)"))
 	fs.StringVar(&c.webhookURL, "webhook", os.Getenv("SOHOA_WEBHOOK_URL"), u.t("URL nhận sự kiện kết quả, ký HMAC bằng SOHOA_WEBHOOK_SECRET (biến SOHOA_WEBHOOK_URL)", "URL that receives result events, HMAC-signed with SOHOA_WEBHOOK_SECRET (env SOHOA_WEBHOOK_URL)"))
-	fs.Int64Var(&c.maxFileMB, "max-file-mb", ingest.DefaultMaxFileBytes>>20, u.t("dung lượng tối đa một tệp trang (MB)", "largest page file (MB)"))
-	fs.Int64Var(&c.maxBatchMB, "max-batch-mb", ingest.DefaultMaxBatchBytes>>20, u.t("dung lượng tối đa một lô (MB)", "largest batch upload (MB)"))
-	fs.IntVar(&c.maxBatchPages, "max-batch-pages", ingest.DefaultMaxBatchPages, u.t("số trang tối đa một lô (tính cả các trang trong tệp nhiều trang)", "most pages in one batch (pages of multi-page files counted)"))
-	fs.Int64Var(&c.maxBatchMpx, "max-batch-mpx", ingest.DefaultMaxBatchPixels/1e6, u.t("tổng số điểm ảnh tối đa một lô (triệu)", "most pixels in one batch, all pages summed (millions)"))
-	fs.Int64Var(&c.maxPageMpx, "max-page-mpx", ingest.DefaultMaxPagePixels/1e6, u.t("số điểm ảnh tối đa một trang (triệu; bộ nhận dạng cần khoảng 5 byte mỗi điểm)", "most pixels in one page (millions; an OCR engine needs about 5 bytes a pixel)"))
-	fs.IntVar(&c.maxTIFFStrips, "max-tiff-strips", ocr.DefaultMaxTIFFStrips, u.t("số dải/ô tối đa đọc từ một tệp TIFF khi kiểm tra", "most strip and tile entries read from one TIFF file when checking it"))
-	fs.IntVar(&c.stationPagesPerHour, "station-pages-per-hour", ingest.DefaultStationPagesPerHour, u.t("số trang tối đa một trạm gửi trong một giờ (âm = không giới hạn)", "most pages a station may send within an hour (negative = unlimited)"))
-	fs.IntVar(&c.stationBatchesPerMinute, "station-batches-per-minute", ingest.DefaultStationBatchesPerMinute, u.t("số lô tối đa một trạm gửi trong một phút (âm = không giới hạn)", "most batches a station may send within a minute (negative = unlimited)"))
+	c.limits.addFlags(fs, u)
 	fs.Float64Var(&c.rate, "rate", 20, u.t("số yêu cầu mỗi giây cho mỗi mã truy cập (âm = không giới hạn)", "requests per second per token (negative = unlimited)"))
 	fs.IntVar(&c.burst, "burst", 100, u.t("số yêu cầu dồn tối đa cho mỗi mã truy cập", "request burst per token"))
 	fs.StringVar(&c.pdfa, "pdfa", "2b", u.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
@@ -138,6 +124,10 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	case "", pdf.PDFA1B, pdf.PDFA2B, pdf.PDFA3B:
 	default:
 		return nil, usageError{"--pdfa: 1b, 2b or 3b"}
+	}
+	limits, err := c.limits.limits()
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -218,16 +208,8 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	st.intake = &ingest.Intake{
 		Records: st.records,
 		Blobs:   st.blobs,
-		Limits: ingest.Limits{
-			MaxFileBytes:            c.maxFileMB << 20,
-			MaxBatchBytes:           c.maxBatchMB << 20,
-			MaxBatchPages:           c.maxBatchPages,
-			MaxBatchPixels:          c.maxBatchMpx * 1e6,
-			Image:                   ocr.Limits{MaxPixels: c.maxPageMpx * 1e6, MaxTIFFStrips: c.maxTIFFStrips},
-			StationPagesPerHour:     c.stationPagesPerHour,
-			StationBatchesPerMinute: c.stationBatchesPerMinute,
-		},
-		Log: log,
+		Limits:  limits,
+		Log:     log,
 	}
 	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
 	if err != nil {

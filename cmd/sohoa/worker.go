@@ -39,6 +39,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	metricsAddr := fs.String("metrics-addr", os.Getenv("SOHOA_METRICS_ADDR"), e.ui.t("địa chỉ phục vụ /metrics và /healthz, ví dụ 127.0.0.1:9101", "address serving /metrics and /healthz, e.g. 127.0.0.1:9101"))
 	pdfa := fs.String("pdfa", "2b", e.ui.t("mức PDF/A của tệp kết quả: 1b, 2b, 3b", "PDF/A level of results: 1b, 2b, 3b"))
 	unsigned := fs.Bool("unsigned", false, e.ui.t("cho phép tạo kết quả KHÔNG ký số (chỉ để thử)", "allow results WITHOUT a digital signature (trials only)"))
+	// The limits of the intake through which stack jobs submit the
+	// dossiers they find: serve's flags and variables.
+	var lf intakeLimits
+	lf.addFlags(fs, e.ui)
 	var sc pdf.SignerConfig
 	sc.AddFlags(fs)
 	var df deskFlags
@@ -59,6 +63,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := checkResultPolicy(e.ui, 1, sc.Enabled() || !df.serverKeyNeeded(), *unsigned, *webhook); err != nil {
+		return err
+	}
+	limits, err := lf.limits()
+	if err != nil {
 		return err
 	}
 	if *amqpURL == "" || *s3URL == "" || *dbURL == "" {
@@ -89,14 +97,14 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	pool := ocr.NewPool(ocr.Options{Languages: *lang, Engines: *concurrency})
 	defer pool.Close()
 
-	// Stack jobs submit each dossier found through an intake of their own
-	// (the default limits), as the API does.
+	// Stack jobs submit each dossier found through an intake of their own,
+	// with the limits serve is given, as the API does.
 	spool, err := os.MkdirTemp("", "sohoa-spool-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(spool)
-	intake := &ingest.Intake{Records: st.records, Blobs: st.blobs, Log: e.log}
+	intake := &ingest.Intake{Records: st.records, Blobs: st.blobs, Limits: limits, Log: e.log}
 	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
 	if err != nil {
 		return err
