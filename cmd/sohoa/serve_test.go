@@ -58,6 +58,13 @@ func startStack(t testing.TB, c stackConfig) *testStack {
 	if c.rate == 0 {
 		c.rate = -1
 	}
+	// The engines run niced (openStack): on a machine loaded by other
+	// work a page can wait minutes for a CPU, which is no failure of the
+	// code under test. As the ocr/engine tests do, the page budget is
+	// lifted; a test that means to time out sets its own.
+	if c.ocrPageTimeout == 0 {
+		c.ocrPageTimeout = 15 * time.Minute
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := openStack(ctx, testLogger(t), c)
 	if err != nil {

@@ -53,6 +53,9 @@ type stackConfig struct {
 
 	// pagePolicy lets tests shorten the workers' backoff.
 	pagePolicy workers.Policy
+	// ocrPageTimeout lets tests lift the engines' time budget for a page
+	// (ocr.Options.PageTimeout; 0 is its 2-minute default).
+	ocrPageTimeout time.Duration
 }
 
 // addFlags registers the flags shared by serve and demo.
@@ -185,7 +188,7 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 		return st, errors.New(noOCRVI + " (" + noOCREN + "; --workers 0 runs the API alone)")
 	}
 	if c.workers > 0 {
-		opts := ocr.Options{Engines: c.workers, Logger: log}
+		opts := ocr.Options{Engines: c.workers, PageTimeout: c.ocrPageTimeout, Logger: log}
 		// OCR engines run niced: in one process with the API, an upload
 		// must not wait for a CPU behind Tesseract (the throughput of a
 		// busy machine is the same, the API's latency is not).
