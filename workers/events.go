@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
+
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
@@ -243,18 +245,18 @@ func (d *dispatcher) run(ctx context.Context) {
 	}
 	// Every sink is live before the first delivery: a fast sink must not
 	// settle events a slow one has not had.
-	for failures := 1; ; failures++ {
-		err := d.records.SeeSinks(ctx, names...)
-		if err == nil {
-			break
-		}
-		wait := eventRetry(failures)
+	// The waits are eventRetry's, and it retries until ctx ends.
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		return struct{}{}, d.records.SeeSinks(ctx, names...)
+	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
+		InitialInterval: time.Second,
+		Multiplier:      2,
+		MaxInterval:     time.Minute,
+	}), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
 		d.log.Warn("event outbox unavailable; will retry", "sinks", names, "err", err, "in", wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
+	}))
+	if err != nil {
+		return // ctx ended
 	}
 	var wg sync.WaitGroup
 	for _, s := range d.sinks {

@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -429,4 +431,53 @@ func TestSlowSinkGetsEveryEvent(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestDispatcherWaitsForOutbox: while the outbox cannot record the sinks
+// (the database is down when the process starts), the dispatcher waits and
+// tries again instead of giving up; once it can, the events go out.
+func TestDispatcherWaitsForOutbox(t *testing.T) {
+	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.Postgres))
+	hooked := make(chan int64, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev EventBody
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		select {
+		case hooked <- ev.ID:
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	addResults(t, recs, 1, 1)
+	down := &outboxDown{SQLRecords: recs, failures: 2}
+	startDispatcher(t, down, EventsConfig{WebhookURL: srv.URL})
+	select {
+	case id := <-hooked:
+		if id != 1 {
+			t.Errorf("webhook got event %d, want 1", id)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no event delivered within 30 s of an outbox down for its first two calls")
+	}
+	if n := down.calls.Load(); n != 3 {
+		t.Errorf("SeeSinks called %d times, want 3 (two failures, then the call that worked)", n)
+	}
+}
+
+// outboxDown is the real records whose first failures calls to SeeSinks
+// fail, as on a database not up yet.
+type outboxDown struct {
+	*storage.SQLRecords
+	failures int64
+	calls    atomic.Int64
+}
+
+func (o *outboxDown) SeeSinks(ctx context.Context, sinks ...string) error {
+	if o.calls.Add(1) <= o.failures {
+		return errors.New("connection refused")
+	}
+	return o.SQLRecords.SeeSinks(ctx, sinks...)
 }
