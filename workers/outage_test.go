@@ -2,7 +2,6 @@ package workers
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,16 +13,6 @@ import (
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // rabbitNode is a private RabbitMQ node in a temporary folder, so that a
 // test can restart it without disturbing the shared broker.
@@ -49,8 +38,8 @@ func startRabbit(t *testing.T) *rabbitNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &rabbitNode{dir: dir, bin: bin, port: freePort(t), name: fmt.Sprintf("sohoa-test-%d@localhost", os.Getpid()%100000)}
-	dist := freePort(t)
+	n := &rabbitNode{dir: dir, bin: bin, port: storagetest.FreePort(t), name: fmt.Sprintf("sohoa-test-%d@localhost", os.Getpid()%100000)}
+	dist := storagetest.FreePort(t)
 	conf := filepath.Join(dir, "rabbitmq.conf")
 	os.WriteFile(conf, []byte(fmt.Sprintf("listeners.tcp.default = 127.0.0.1:%d\nloopback_users = none\n", n.port)), 0o600)
 	n.env = append(os.Environ(),

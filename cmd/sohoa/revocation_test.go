@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 	"github.com/sohoa/sohoa/pdf"
 	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/pdf/revocation"
+	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
@@ -43,12 +43,7 @@ func newRevocationPKI(t *testing.T) *revocationPKI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + l.Addr().String() + "/"
-	l.Close()
+	dead := "http://" + storagetest.FreeAddr(t) + "/"
 	r := &revocationPKI{PKI: p, rv: p.Revocation(t), tsa: p.TSA(t), dead: dead, trustDir: t.TempDir(), keys: map[*x509.Certificate]crypto.Signer{}}
 	os.WriteFile(filepath.Join(r.trustDir, "root.pem"), p.CAPEM(), 0o644)
 	return r

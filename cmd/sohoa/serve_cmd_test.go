@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
+	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
 // TestServeTLS runs `sohoa serve` with a certificate (API only), checks
@@ -38,12 +39,7 @@ func TestServeTLS(t *testing.T) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := storagetest.FreeAddr(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/storagetest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
@@ -32,12 +32,7 @@ func TestStackSurvivesKill(t *testing.T) {
 			} else {
 				c.data = t.TempDir()
 			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			addr := storagetest.FreeAddr(t)
 			args := []string{"serve", "--addr", addr, "--workers", "0", "--rate", "-1"}
 			if mode == "distributed" {
 				args = append(args, "--db", c.dbURL, "--amqp", c.amqpURL, "--s3", c.s3URL, "--amqp-prefix", c.prefix)

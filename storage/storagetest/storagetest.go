@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -243,16 +244,30 @@ const (
 // when the test ends.
 func StartMinio(t testing.TB) *Minio {
 	t.Helper()
-	m := &Minio{t: t, bin: Env(t, "SOHOA_MINIO_BIN"), dir: t.TempDir()}
+	m := &Minio{t: t, bin: Env(t, "SOHOA_MINIO_BIN"), dir: t.TempDir(), Addr: FreeAddr(t)}
+	m.Start()
+	t.Cleanup(m.Stop)
+	return m
+}
+
+// FreePort returns a loopback TCP port that nothing listens on: one the
+// system has just handed out and that is free again, for a server a test
+// starts, or for an address where no one answers. Another process could
+// take the port in between; ports are not reused that fast in practice.
+func FreePort(t testing.TB) int {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Addr = l.Addr().String()
-	l.Close()
-	m.Start()
-	t.Cleanup(m.Stop)
-	return m
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// FreeAddr is FreePort as host:port.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 }
 
 // URL returns the store URL for bucket on this server.
