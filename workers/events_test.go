@@ -389,26 +389,14 @@ func (l *lateWebhook) MarkSinkDelivered(ctx context.Context, sink string, id int
 // got none.
 func TestSlowSinkGetsEveryEvent(t *testing.T) {
 	recs, q, _ := eventsOutbox(t)
-	var (
-		mu     sync.Mutex
-		hooked []int64
-	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev EventBody
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		hooked = append(hooked, ev.ID)
-		mu.Unlock()
-	}))
+	sink := &webhookSink{secret: "s"}
+	srv := httptest.NewServer(sink)
 	t.Cleanup(srv.Close)
 
 	const n = 6
 	addResults(t, recs, 1, n)
 	late := &lateWebhook{SQLRecords: recs, want: n, done: make(chan struct{})}
-	d, _ := startDispatcher(t, late, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: "s"})
+	d, _ := startDispatcher(t, late, EventsConfig{Publisher: q, WebhookURL: srv.URL, WebhookSecret: sink.secret})
 
 	select {
 	case <-late.done:
@@ -417,9 +405,7 @@ func TestSlowSinkGetsEveryEvent(t *testing.T) {
 	}
 	d.nudge()
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		mu.Lock()
-		got := slices.Clone(hooked)
-		mu.Unlock()
+		got := sink.ids()
 		if len(got) >= n {
 			if want := []int64{1, 2, 3, 4, 5, 6}; !slices.Equal(got, want) {
 				t.Fatalf("webhook got %v, want %v", got, want)
@@ -438,29 +424,16 @@ func TestSlowSinkGetsEveryEvent(t *testing.T) {
 // tries again instead of giving up; once it can, the events go out.
 func TestDispatcherWaitsForOutbox(t *testing.T) {
 	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.Postgres))
-	hooked := make(chan int64, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev EventBody
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		select {
-		case hooked <- ev.ID:
-		default:
-		}
-	}))
+	sink := &webhookSink{secret: "s"}
+	srv := httptest.NewServer(sink)
 	t.Cleanup(srv.Close)
 	addResults(t, recs, 1, 1)
 	down := &outboxDown{SQLRecords: recs, failures: 2}
-	startDispatcher(t, down, EventsConfig{WebhookURL: srv.URL})
-	select {
-	case id := <-hooked:
-		if id != 1 {
-			t.Errorf("webhook got event %d, want 1", id)
+	startDispatcher(t, down, EventsConfig{WebhookURL: srv.URL, WebhookSecret: sink.secret})
+	for deadline := time.Now().Add(30 * time.Second); len(sink.snapshot()) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no event delivered within 30 s of an outbox down for its first two calls")
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no event delivered within 30 s of an outbox down for its first two calls")
 	}
 	if n := down.calls.Load(); n != 3 {
 		t.Errorf("SeeSinks called %d times, want 3 (two failures, then the call that worked)", n)

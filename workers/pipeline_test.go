@@ -375,6 +375,15 @@ func (w *webhookSink) snapshot() []EventBody {
 	return append([]EventBody(nil), w.events...)
 }
 
+// ids lists the ids of the events received, in the order they came.
+func (w *webhookSink) ids() []int64 {
+	var ids []int64
+	for _, ev := range w.snapshot() {
+		ids = append(ids, ev.ID)
+	}
+	return ids
+}
+
 // TestEmbeddedPipeline runs the embedded mode whole: two batches and a
 // batch with a poison page, on the SQL queue. The good batches come out as
 // one PDF each, linked, indexed and announced by a signed webhook that
