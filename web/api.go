@@ -475,14 +475,13 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	type exc struct {
-		BatchID string `json:"batch_id"`
-		dossier.Page
+	type failed struct {
+		listedPage
 		RetryURL string `json:"retry_url"`
 	}
-	out := make([]exc, 0, len(ps))
+	out := make([]failed, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, exc{p.BatchID, p, fmt.Sprintf("/v1/batches/%s/pages/%d/retry", p.BatchID, p.Index)})
+		out = append(out, failed{listedPage{p.BatchID, p}, fmt.Sprintf("/v1/batches/%s/pages/%d/retry", p.BatchID, p.Index)})
 	}
 	// Pages that were read but that a person should look at: apart from
 	// the failed ones, because nothing is to retry, only to check.
@@ -491,17 +490,14 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	type rev struct {
-		BatchID string `json:"batch_id"`
-		dossier.Page
+	type toReview struct {
+		listedPage
 		Reason   string `json:"reason"`
 		ReasonVI string `json:"reason_vi"`
 	}
-	review := make([]rev, 0, len(rs))
+	review := make([]toReview, 0, len(rs))
 	unsure := map[string]map[int][]string{} // by batch: the archival fields to check, by page
 	for _, p := range rs {
-		en, vi := fmt.Sprintf("text read poorly (confidence %.0f%%): check the page", p.Confidence),
-			fmt.Sprintf("chữ nhận dạng kém (độ tin cậy %.0f%%): cần kiểm tra trang", p.Confidence)
 		if s.cfg.Catalog != nil {
 			if _, ok := unsure[p.BatchID]; !ok {
 				if unsure[p.BatchID], err = s.cfg.Catalog.UnsureFields(r.Context(), p.BatchID); err != nil {
@@ -509,17 +505,9 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			if fields, ok := unsure[p.BatchID][p.Index]; ok {
-				names := strings.Join(fields, ", ")
-				en, vi = "archival metadata read with low confidence: check the document's header fields ("+names+")",
-					"thông tin văn bản (tiêu đề, số, ngày, người ký...) đọc chưa chắc chắn: cần kiểm tra ("+names+")"
-			}
 		}
-		if p.OrientationUnsure {
-			en, vi = "orientation unsure: kept as scanned, check that the page is upright",
-				"không chắc hướng trang: đã giữ như khi quét, cần kiểm tra trang có đứng thẳng không"
-		}
-		review = append(review, rev{p.BatchID, p, en, vi})
+		en, vi := reviewReason(p, unsure[p.BatchID][p.Index])
+		review = append(review, toReview{listedPage{p.BatchID, p}, en, vi})
 	}
 	// Runs of stack pages no separator or receipt claimed: each waits for
 	// a dossier code (proposed ones beside it) at its resolve URL.
@@ -556,6 +544,32 @@ func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	apiJSON(w, http.StatusOK, map[string]any{"exceptions": out, "review": review, "stacks": stacks, "signing": signing})
+}
+
+// listedPage is a page as the exception lists show it: with the id of its
+// batch, which dossier.Page keeps out of its own JSON.
+type listedPage struct {
+	BatchID string `json:"batch_id"`
+	dossier.Page
+}
+
+// reviewReason says, in English and Vietnamese, why page p is among the
+// pages to review. unsure names the archival fields read unsure on it
+// (storage/catalog), none when there is no catalog. An unsure orientation
+// comes first, then unsure fields, then the confidence of the text.
+func reviewReason(p dossier.Page, unsure []string) (en, vi string) {
+	switch {
+	case p.OrientationUnsure:
+		return "orientation unsure: kept as scanned, check that the page is upright",
+			"không chắc hướng trang: đã giữ như khi quét, cần kiểm tra trang có đứng thẳng không"
+	case len(unsure) > 0:
+		names := strings.Join(unsure, ", ")
+		return "archival metadata read with low confidence: check the document's header fields (" + names + ")",
+			"thông tin văn bản (tiêu đề, số, ngày, người ký...) đọc chưa chắc chắn: cần kiểm tra (" + names + ")"
+	default:
+		return fmt.Sprintf("text read poorly (confidence %.0f%%): check the page", p.Confidence),
+			fmt.Sprintf("chữ nhận dạng kém (độ tin cậy %.0f%%): cần kiểm tra trang", p.Confidence)
+	}
 }
 
 func (s *Server) retryPage(w http.ResponseWriter, r *http.Request) {
