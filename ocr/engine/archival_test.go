@@ -38,7 +38,9 @@ import (
 // per set: exact share of printed fields and of dates, fields delivered
 // (confidence >= archival.Deliver) and how many of those were wrong (the
 // target is none), and the handwritten blanks: read right, said
-// unreadable or left for review, or wrong.
+// unreadable or left for review, or wrong; then a line per field: its
+// printed values exact, its handwritten blanks read right, its values
+// delivered and how many of those were wrong.
 
 // docTruth is one document's expected fields under their JSON names
 // (doc_type, number, …, recipients as a list) with first_page, last_page,
@@ -154,6 +156,43 @@ type fieldScore struct {
 	blank, blankOK     int // blanks left empty: nothing delivered
 	docs, docsFound    int
 	misses             []string
+	// perField counts the same outcomes field by field (JSON names).
+	perField map[string]*fieldCount
+}
+
+// fieldCount is one field's outcomes within a set.
+type fieldCount struct {
+	printed, printedOK int // printed values (dates included), exact
+	hand, handOK       int // handwritten blanks, read right
+	delivered, wrongHi int // values at >= Deliver; of those wrong
+}
+
+func (s *fieldScore) count(field string) *fieldCount {
+	if s.perField == nil {
+		s.perField = map[string]*fieldCount{}
+	}
+	if s.perField[field] == nil {
+		s.perField[field] = &fieldCount{}
+	}
+	return s.perField[field]
+}
+
+// fieldTable is one line per field scored: printed exact, handwritten read
+// right, delivered and wrong at high confidence.
+func (s *fieldScore) fieldTable() []string {
+	var out []string
+	for _, f := range archivalFields {
+		c := s.perField[f]
+		if c == nil {
+			continue
+		}
+		line := fmt.Sprintf("%-12s printed exact %-14s", f, pct(c.printedOK, c.printed))
+		if c.hand > 0 {
+			line += fmt.Sprintf(" handwritten read %-14s", pct(c.handOK, c.hand))
+		}
+		out = append(out, line+fmt.Sprintf(" delivered %d, wrong at high confidence %d", c.delivered, c.wrongHi))
+	}
+	return out
 }
 
 func clean(s string) string {
@@ -161,10 +200,13 @@ func clean(s string) string {
 }
 
 func (s *fieldScore) add(name, field, want string, got *archival.Field, hand, blank bool) {
+	fc := s.count(field)
 	if want == "" && !blank {
 		if got != nil && got.Value != "" && got.Confidence >= archival.Deliver {
 			s.delivered++
 			s.wrongHi++
+			fc.delivered++
+			fc.wrongHi++
 			s.misses = append(s.misses, fmt.Sprintf("%s %s: invented %q (%.2f)", name, field, got.Value, got.Confidence))
 		}
 		return
@@ -172,8 +214,10 @@ func (s *fieldScore) add(name, field, want string, got *archival.Field, hand, bl
 	ok := got != nil && clean(got.Value) == clean(want)
 	if got != nil && got.Value != "" && got.Confidence >= archival.Deliver {
 		s.delivered++
+		fc.delivered++
 		if !ok {
 			s.wrongHi++
+			fc.wrongHi++
 			s.misses = append(s.misses, fmt.Sprintf("%s %s: WRONG AT HIGH CONFIDENCE %q (%.2f), want %q", name, field, got.Value, got.Confidence, want))
 		}
 	}
@@ -186,20 +230,26 @@ func (s *fieldScore) add(name, field, want string, got *archival.Field, hand, bl
 		return
 	case hand:
 		s.hand++
+		fc.hand++
 		if ok {
 			s.handOK++
+			fc.handOK++
 		} else if got == nil || got.Unreadable || got.Confidence < archival.Deliver {
 			s.handHonest++
 		}
 	case field == "date":
 		s.dates++
+		fc.printed++
 		if ok {
 			s.datesOK++
+			fc.printedOK++
 		}
 	default:
 		s.printed++
+		fc.printed++
 		if ok {
 			s.printedOK++
+			fc.printedOK++
 		}
 	}
 	if !ok {
@@ -346,6 +396,9 @@ func BenchmarkArchival(b *testing.B) {
 			b.Logf("%s: documents split right %s; printed fields exact %s; dates %s; handwritten blanks read %s, said unreadable or low %d, wrong %d; blanks left empty %s; delivered %d, wrong at high confidence %d",
 				set, pct(s.docsFound, s.docs), pct(s.printedOK, s.printed), pct(s.datesOK, s.dates), pct(s.handOK, s.hand),
 				s.handHonest, s.hand-s.handOK-s.handHonest, pct(s.blankOK, s.blank), s.delivered, s.wrongHi)
+			for _, l := range s.fieldTable() {
+				b.Logf("%s: %s", set, l)
+			}
 			b.ReportMetric(100*float64(s.printedOK)/float64(max(1, s.printed)), set+"-printed-%")
 			b.ReportMetric(100*float64(s.datesOK)/float64(max(1, s.dates)), set+"-dates-%")
 			b.ReportMetric(float64(s.wrongHi), set+"-wrong-high")
