@@ -69,6 +69,11 @@ type Result struct {
 
 	Confidence  float64 `json:"confidence"` // mean word confidence, 0-100
 	NeedsReview bool    `json:"needs_review"`
+	// ReviewReasons say why NeedsReview is set (Reason* constants), for
+	// the operator and the exceptions list.
+	ReviewReasons []string `json:"review_reasons,omitempty"`
+	// Evidence is what the needs_review rule weighed; nil on blank pages.
+	Evidence *Evidence `json:"evidence,omitempty"`
 	// OrientationUnsure: the text did not read well enough in any turn to
 	// trust one, so the page keeps the orientation the scanner gave it (and
 	// NeedsReview is set): a near-blank page with only a seal, a photo.
@@ -104,4 +109,36 @@ type Result struct {
 	// CPU is the engine's processor time for this page, from decoding to
 	// encoding (helpers such as pdftoppm included).
 	CPU time.Duration `json:"cpu_ns,omitempty"`
+}
+
+// Reasons a page needs review (Result.ReviewReasons).
+const (
+	ReasonLowConfidence    = "low_confidence"     // mean word confidence under Options.ReviewBelow
+	ReasonOrientation      = "orientation_unsure" // no turn made the text readable
+	ReasonFewSyllables     = "few_syllables"      // too few words are Vietnamese syllables
+	ReasonLettersLost      = "letters_lost"       // far fewer letters read than the page shows letter shapes
+	ReasonUnsureWords      = "unsure_words"       // too many words read with low confidence
+	ReasonReadingsDisagree = "readings_disagree"  // two readings of a hard page differ too much
+	ReasonTinyLetters      = "tiny_letters"       // letters were too small to read as they came
+	ReasonForeignOrGarbled = "foreign_or_garbled" // words that are neither syllables nor sure words
+)
+
+// Evidence is what the engine measured on its reading of a page to decide
+// whether the page needs review.
+type Evidence struct {
+	// SyllableShare is the share of judged words that are Vietnamese
+	// syllables or foreign words read surely; 1 with too few words.
+	SyllableShare float64 `json:"syllable_share"`
+	Words         int     `json:"words"` // words the syllable rules judged
+	// UnsureShare is the share of words read with a confidence under 60.
+	UnsureShare float64 `json:"unsure_share"`
+	// LetterRatio is letters read per letter-shaped component on the page
+	// (0 when too few were found to measure).
+	LetterRatio float64 `json:"letter_ratio,omitempty"`
+	// GlyphPx is the median letter height in pixels as the page came,
+	// before any enlarging; 0 when unmeasured.
+	GlyphPx float64 `json:"glyph_px,omitempty"`
+	// Disagreement is, for a page read twice, the character error rate of
+	// the reading set aside against the one kept.
+	Disagreement float64 `json:"disagreement,omitempty"`
 }

@@ -23,6 +23,9 @@ type ocrPage struct {
 	Blank       bool    `json:"blank"`
 	Confidence  float64 `json:"confidence"`
 	NeedsReview bool    `json:"needs_review"`
+	// ReviewReasons say why (ocr.Reason*); Evidence is what was weighed.
+	ReviewReasons []string      `json:"review_reasons,omitempty"`
+	Evidence      *ocr.Evidence `json:"evidence,omitempty"`
 	// Plausibility (0-1): confidence times the share of Vietnamese syllables.
 	Plausibility  float64 `json:"plausibility"`
 	SecondReading bool    `json:"second_reading,omitempty"`
@@ -149,7 +152,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 		r := d.res
 		if *asJSON {
 			out := ocrPage{File: j.file, Page: j.page, Orientation: r.Orientation, Skew: r.Skew, Blank: r.Blank,
-				Confidence: r.Confidence, NeedsReview: r.NeedsReview, Plausibility: r.Plausibility, SecondReading: r.SecondReading, Photo: r.Photo, OrientationUnsure: r.OrientationUnsure, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown, DPISource: r.DPISource,
+				Confidence: r.Confidence, NeedsReview: r.NeedsReview, ReviewReasons: r.ReviewReasons, Evidence: r.Evidence, Plausibility: r.Plausibility, SecondReading: r.SecondReading, Photo: r.Photo, OrientationUnsure: r.OrientationUnsure, Language: r.Language, DPI: r.DPI, DPIKnown: r.DPIKnown, DPISource: r.DPISource,
 				Width: r.Width, Height: r.Height, Text: r.Text}
 			if *words {
 				out.Lines = r.Lines

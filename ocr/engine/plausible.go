@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"math"
 	"strings"
 	"unicode"
 
@@ -14,15 +15,27 @@ import (
 // benchmark (BenchmarkDesk): a reading that lost its letters is mostly
 // non-syllables, even when Tesseract's confidence stays high.
 const (
-	minJudged       = 8    // words needed before the syllable share says anything
-	doubtfulShare   = 0.80 // share of syllables under which a page is flagged
-	hardShare       = 0.90 // ...under which a second reading is taken
-	hardConf        = 85   // mean confidence under which a second reading is taken
-	foreignConf     = 90   // a non-syllable word read this surely is a foreign word, not debris
-	minLetterRatio  = 0.35 // letters read per letter-sized component, under which text was lost
+	minJudged     = 8    // words needed before the syllable share says anything
+	doubtfulShare = 0.80 // share of syllables under which a page is flagged
+	hardShare     = 0.90 // ...under which a second reading is taken
+	hardConf      = 85   // mean confidence under which a second reading is taken
+	foreignConf   = 90   // a non-syllable word read this surely is a foreign word, not debris
+	// A page read whole has about one letter per letter-sized component
+	// (0.83-1.9 on the pages of the desk benchmark, merged letters raising
+	// it on tiny print); under 0.6 a large part of the text was skipped
+	// (dark photos: 0.24 and 0.52, with 78-87% CER).
+	minLetterRatio = 0.6
+	// Share of words read under unsureWordConf over which the page is
+	// flagged (readable pages 0-0.08; Russian read as Vietnamese 0.76-0.81).
+	maxUnsureShare = 0.30
+	// Character difference between the two readings of a hard page over
+	// which it is flagged: readable pages 0-0.19, handwriting over the
+	// print 0.32-0.39 (31-39% CER), a lost dark photo 1.
+	maxDisagreement = 0.25
 	foreignMinRunes = 4
 	foreignShare    = 0.5 // under this share of syllables with...
 	foreignPageConf = 70  // ...at least this confidence, the page is in another language
+	unsureWordConf  = 60  // a word read under this confidence is unsure
 )
 
 // reading sums up one recognition of a page for choosing and flagging.
@@ -31,6 +44,8 @@ type reading struct {
 	valid   int     // words that are syllables, or confident foreign words
 	judged  int
 	letters int // letters and digits read
+	words   int // all words read
+	unsure  int // words read with a confidence under unsureWordConf
 }
 
 // judgeReading scores a reading; vietnamese says whether the page was
@@ -40,6 +55,14 @@ func judgeReading(lines []ocr.Line, text string, conf float64, vietnamese bool) 
 	for _, r := range text {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			rd.letters++
+		}
+	}
+	for _, l := range lines {
+		for _, w := range l.Words {
+			rd.words++
+			if w.Confidence < unsureWordConf {
+				rd.unsure++
+			}
 		}
 	}
 	if !vietnamese {
@@ -104,11 +127,60 @@ func (rd reading) hard(rs resolution) bool {
 	return rd.conf < hardConf || rd.share() < hardShare
 }
 
-// doubtful tells a reading the operator must check: few syllables among
-// many words, or far fewer letters than the page shows letter shapes.
-func (rd reading) doubtful(gs glyphSize) bool {
+// reviewReasons tells why the operator must check a reading (none: it
+// can be trusted). Each reason is a sign that the reading lost text or
+// made some up, whatever caused it (blur, darkness, tiny letters,
+// handwriting over the print, another language), so the rule holds for
+// pages unlike those it was tuned on:
+//   - few syllables: among enough words, too few are Vietnamese syllables
+//     (or foreign words read surely): letters were misread;
+//   - letters lost: far fewer letters were read than the page shows
+//     letter-sized shapes: text was skipped (a dark or faded part, a
+//     block taken for a picture), even when what was read is plausible;
+//   - unsure words: a large share of the words were read with low
+//     confidence, even when the page's mean is fair;
+//   - readings disagree: a hard page read twice (with and without
+//     clean-up) gave two texts far apart, so at least one path was lost
+//     and nothing says the kept one was not.
+//
+// The thresholds were set on BenchmarkDesk (desk and hard presets and
+// real scans, seed 5) and checked on another seed (6): see the README.
+func (rd reading) reviewReasons(gs glyphSize, disagreement float64) []string {
+	var why []string
 	if rd.share() < doubtfulShare {
-		return true
+		why = append(why, ocr.ReasonFewSyllables)
 	}
-	return gs.Count >= 4*minGlyphComps && float64(rd.letters) < minLetterRatio*float64(gs.Count)
+	if r := rd.letterRatio(gs); r > 0 && r < minLetterRatio {
+		why = append(why, ocr.ReasonLettersLost)
+	}
+	if rd.unsureShare() > maxUnsureShare {
+		why = append(why, ocr.ReasonUnsureWords)
+	}
+	if disagreement > maxDisagreement {
+		why = append(why, ocr.ReasonReadingsDisagree)
+	}
+	return why
+}
+
+// unsureShare is the share of words read unsurely; 0 with too few words.
+func (rd reading) unsureShare() float64 {
+	if rd.words < minJudged {
+		return 0
+	}
+	return float64(rd.unsure) / float64(rd.words)
+}
+
+// letterRatio is letters read per letter-shaped component; 0 unmeasured.
+func (rd reading) letterRatio(gs glyphSize) float64 {
+	if gs.Count < 4*minGlyphComps {
+		return 0
+	}
+	return float64(rd.letters) / float64(gs.Count)
+}
+
+// evidence is what the review rule weighs, as the result reports it.
+func (rd reading) evidence(gs glyphSize, glyphPx, disagreement float64) *ocr.Evidence {
+	r3 := func(v float64) float64 { return math.Round(v*1000) / 1000 }
+	return &ocr.Evidence{SyllableShare: r3(rd.share()), Words: rd.judged, UnsureShare: r3(rd.unsureShare()),
+		LetterRatio: r3(rd.letterRatio(gs)), GlyphPx: r3(glyphPx), Disagreement: r3(disagreement)}
 }

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/sohoa/sohoa/ocr"
 )
@@ -45,8 +47,8 @@ func TestDoubtfulReading(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rd := judgeReading(words(tc.conf, tc.text), tc.text, tc.conf, tc.vietnamese)
-			if got := rd.doubtful(tc.glyphs); got != tc.doubtful {
-				t.Errorf("doubtful = %v, want %v (share %.2f of %d, letters %d)", got, tc.doubtful, rd.share(), rd.judged, rd.letters)
+			if why := rd.reviewReasons(tc.glyphs, 0); (len(why) > 0) != tc.doubtful {
+				t.Errorf("review reasons %v, want some: %v (share %.2f of %d, letters %d)", why, tc.doubtful, rd.share(), rd.judged, rd.letters)
 			}
 			if got := rd.hard(resolution{dpi: 300, source: dpiFromFile, upscale: 1}); got != tc.hard {
 				t.Errorf("hard = %v, want %v (share %.2f)", got, tc.hard, rd.share())
@@ -57,5 +59,60 @@ func TestDoubtfulReading(t *testing.T) {
 	rd := judgeReading(words(95, good), good, 95, true)
 	if !rd.hard(resolution{dpi: 82, source: dpiFromLetters, upscale: 3.3}) {
 		t.Error("an enlarged page was not read twice")
+	}
+}
+
+// TestReviewReasons: each sign of a reading that lost or made up text
+// flags the page with its reason, and a page read whole and surely is not
+// flagged. Each case fails without its rule (the page is otherwise
+// plausible: Vietnamese syllables read with good confidence).
+func TestReviewReasons(t *testing.T) {
+	sentence := "Bà Nguyễn Thị Hằng ở phường Bến Nghé đã gửi đơn đề nghị cấp bản sao trích lục khai sinh."
+	page := strings.Repeat(sentence+" ", 10) // 200 words, 740 letters
+	letters := 0
+	for _, r := range page {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			letters++
+		}
+	}
+	whole := glyphSize{Height: 30, Count: letters}
+	unsure := func(share float64) []ocr.Line {
+		l := words(93, page)
+		n := int(share * float64(len(l[0].Words)))
+		for i := range n {
+			l[0].Words[i].Confidence = 40
+		}
+		return l
+	}
+	tests := []struct {
+		name         string
+		lines        []ocr.Line
+		glyphs       glyphSize
+		disagreement float64
+		want         []string
+	}{
+		{"read whole and surely", words(93, page), whole, 0, nil},
+		{"read twice, readings close (a fax)", words(93, page), whole, 0.19, nil},
+		{"tiny print: more letters than shapes", words(93, page), glyphSize{Height: 8, Count: letters / 2}, 0, nil},
+		{"half the text skipped (a dark photo)", words(93, page), glyphSize{Height: 30, Count: letters * 2}, 0, []string{ocr.ReasonLettersLost}},
+		{"readings far apart (handwriting over print)", words(93, page), whole, 0.35, []string{ocr.ReasonReadingsDisagree}},
+		{"a few unsure words", unsure(0.1), whole, 0, nil},
+		{"many unsure words", unsure(0.4), whole, 0, []string{ocr.ReasonUnsureWords}},
+		{"not Vietnamese", words(93, strings.Repeat("Свидетельства года брак записи дел ", 20)), whole, 0, []string{ocr.ReasonFewSyllables}},
+		{"two signs at once", unsure(0.5), glyphSize{Height: 30, Count: letters * 3}, 0.5,
+			[]string{ocr.ReasonLettersLost, ocr.ReasonUnsureWords, ocr.ReasonReadingsDisagree}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := ""
+			for _, w := range tc.lines[0].Words {
+				text += w.Text + " "
+			}
+			rd := judgeReading(tc.lines, text, 90, true)
+			if got := rd.reviewReasons(tc.glyphs, tc.disagreement); !slices.Equal(got, tc.want) {
+				t.Errorf("reasons %v, want %v (share %.2f, unsure %.2f, letters per shape %.2f)", got, tc.want,
+					rd.share(), rd.unsureShare(), rd.letterRatio(tc.glyphs))
+			}
+		})
 	}
 }

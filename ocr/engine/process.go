@@ -310,6 +310,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// clean-up is what helps, so either may win), and the more plausible
 	// reading is kept.
 	best := judgeReading(lines, text, conf, r.vietnamese)
+	disagreement := 0.0
 	if !res.OrientationUnsure && best.hard(rs) {
 		alt, err := transform(raw, quads, angle)
 		if err != nil {
@@ -320,9 +321,13 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		if err != nil {
 			return res, ocr.Image{}, fmt.Errorf("tesseract: %w", err)
 		}
+		other := t2
 		if second := judgeReading(l2, t2, c2, r.vietnamese); second.plausibility() > best.plausibility() {
+			other = text
 			best, lines, text, conf = second, l2, t2, c2
 		}
+		// Two readings far apart say the page is hard to read whichever won.
+		disagreement = ocr.CER(other, text)
 		res.SecondReading = true
 		mark("second")
 	}
@@ -339,7 +344,15 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	mark("tables")
 	res.Confidence = conf
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
-	res.NeedsReview = conf < j.ReviewBelow || res.OrientationUnsure || best.doubtful(gs)
+	res.Evidence = best.evidence(gs, rs.glyphH/rs.upscale, disagreement)
+	if conf < j.ReviewBelow {
+		res.ReviewReasons = append(res.ReviewReasons, ocr.ReasonLowConfidence)
+	}
+	if res.OrientationUnsure {
+		res.ReviewReasons = append(res.ReviewReasons, ocr.ReasonOrientation)
+	}
+	res.ReviewReasons = append(res.ReviewReasons, best.reviewReasons(gs, disagreement)...)
+	res.NeedsReview = len(res.ReviewReasons) > 0
 
 	out, err := transform(src, quads, angle)
 	if err != nil {
