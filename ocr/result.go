@@ -119,8 +119,6 @@ const (
 	ReasonLettersLost      = "letters_lost"       // far fewer letters read than the page shows letter shapes
 	ReasonUnsureWords      = "unsure_words"       // too many words read with low confidence
 	ReasonReadingsDisagree = "readings_disagree"  // two readings of a hard page differ too much
-	ReasonTinyLetters      = "tiny_letters"       // letters were too small to read as they came
-	ReasonForeignOrGarbled = "foreign_or_garbled" // words that are neither syllables nor sure words
 )
 
 // Evidence is what the engine measured on its reading of a page to decide
