@@ -8,6 +8,22 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
+// A listed page shows its batch's id, which a page alone keeps out of its
+// JSON, beside the page's own fields.
+func TestListedPageJSON(t *testing.T) {
+	b, err := json.Marshal(listedPage{"b1", dossier.Page{BatchID: "b1", Index: 2, Status: dossier.PageException}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["batch_id"] != "b1" || got["index"] != 2.0 || got["status"] != dossier.PageException {
+		t.Errorf("listed page JSON %s, want batch_id, index and status at its top level", b)
+	}
+}
+
 // A page to review says why, in both languages: an unsure orientation
 // first, then the archival fields read unsure, then the text's confidence.
 func TestReviewReason(t *testing.T) {
@@ -32,21 +48,5 @@ func TestReviewReason(t *testing.T) {
 				t.Errorf("reason %q names %q, which a stronger reason should have replaced", en, tc.notContain)
 			}
 		})
-	}
-}
-
-// A listed page shows its batch's id, which a page alone keeps out of its
-// JSON, beside the page's own fields.
-func TestListedPageJSON(t *testing.T) {
-	b, err := json.Marshal(listedPage{"b1", dossier.Page{BatchID: "b1", Index: 2, Status: dossier.PageException}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if got["batch_id"] != "b1" || got["index"] != 2.0 || got["status"] != dossier.PageException {
-		t.Errorf("listed page JSON %s, want batch_id, index and status at its top level", b)
 	}
 }
