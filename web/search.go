@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -75,20 +76,18 @@ func NewSearch(idx index.Searcher, opts SearchOptions) *Search {
 			ctype = "application/octet-stream"
 		}
 		s.assets[strings.TrimPrefix(p, "ui/")] = asset{body: body, gz: gz.Bytes(), ctype: ctype,
-			etag: fmt.Sprintf(`"%x"`, crc(body))}
+			etag: assetTag(body)}
 		return nil
 	})
 	return s
 }
 
-func crc(b []byte) uint64 {
-	// FNV-1a: only to tell versions of an asset apart.
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
+// assetTag is the ETag of an asset's body: FNV-1a, only to tell versions of
+// an asset apart.
+func assetTag(body []byte) string {
+	h := fnv.New64a()
+	h.Write(body)
+	return fmt.Sprintf(`"%x"`, h.Sum64())
 }
 
 // SearchResponse is the JSON body of GET /v1/search.
