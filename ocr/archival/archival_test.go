@@ -534,3 +534,121 @@ func TestMendPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestMendClosing: the closing's closed lists settle what the letters leave
+// one choice for, and a mended value waits for review (mended is true);
+// what they do not settle is left as read.
+func TestMendClosing(t *testing.T) {
+	for _, c := range []struct {
+		read, want string
+		mended     bool
+	}{
+		{"Lưu: VT, KTTH", "Lưu: VT, KTTH", false},
+		{"Lưu: VI, KTTH", "Lưu: VT, KTTH", true}, // T read as I
+		{"Lưu: VŨ HCTC", "Lưu: VT, HCTC", true},  // T read as Ũ, the comma lost
+		{"Lưu: VŨ_NV", "Lưu: VT, NV", true},
+		{"Lưu: VL, VP", "Lưu: VT, VP", true},
+		{"Lưu: VT,NC", "Lưu: VT, NC", false},  // spacing only
+		{"Lưu:VT", "Lưu: VT", false},          // glued
+		{"Lưu: VP", "Lưu: VP", false},         // VT lost: the office's code is not turned into VT
+		{"Lưu: VN, NC", "Lưu: VN, NC", false}, // N is no T misread
+		{"Như Điều 3", "Như Điều 3", false},   // not the copies kept
+		{"Lưu: VT, TTHC(Thu)", "Lưu: VT, TTHC(Thu)", false},
+	} {
+		got, mended := mendFileCopy(c.read)
+		if got != c.want || mended != c.mended {
+			t.Errorf("copies kept %q: got %q %v, want %q %v", c.read, got, mended, c.want, c.mended)
+		}
+	}
+	for _, c := range []struct {
+		read, want string
+		mended     bool
+	}{
+		{"SỞ Nội vụ", "Sở Nội vụ", true}, // case misread on a marked word
+		{"Sở Nội vụ", "Sở Nội vụ", false},
+		{"Thường trực HĐND tỉnh", "Thường trực HĐND tỉnh", false}, // Đ alone: an abbreviation
+		{"PCT UBND tỉnh", "PCT UBND tỉnh", false},
+		{"SỞ NỘI VỤ", "SỞ NỘI VỤ", false}, // capitals throughout
+	} {
+		got, mended := mendCapsWord(strings.Fields(c.read))
+		if strings.Join(got, " ") != c.want || mended != c.mended {
+			t.Errorf("capitals %q: got %q %v, want %q %v", c.read, strings.Join(got, " "), mended, c.want, c.mended)
+		}
+	}
+	for _, c := range []struct {
+		read, want string
+		mended     bool
+	}{
+		{"Đỉnh Đình Hùng", "Đinh Đình Hùng", true},   // one family name has these letters
+		{"Trân Phước Hiên", "Trần Phước Hiên", true}, // the given name is left: Hiền, Hiển, Hiến
+		{"Trần Phước Hiền", "Trần Phước Hiền", false},
+		{"Đinh Thị Chỉ", "Đinh Thị Chỉ", false},
+	} {
+		got, mended := mendFamilyName(strings.Fields(c.read))
+		if strings.Join(got, " ") != c.want || mended != c.mended {
+			t.Errorf("name %q: got %q %v, want %q %v", c.read, strings.Join(got, " "), mended, c.want, c.mended)
+		}
+	}
+	for _, c := range []struct{ read, want string }{
+		{"TM. ỦY BAN NHÂN DÂN CHỦ TỊCH TNASÁ", "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"},
+		{"TM. THƯỜNG TRỤC HĐND CHỦ TỊCH 1⁄2⁄Z7", "TM. THƯỜNG TRỤC HĐND CHỦ TỊCH"},
+		{"KT. CHỦ TỊCH PHÓ CHỦ TỊCH N Ñ Ñ Ầ", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"},
+		{"KT. CHỦ TỊCH PHÓ CHỦ TỊCH LŒ", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"},
+		{"GIÁM ĐỐC SỞ TƯ PHÁP", "GIÁM ĐỐC SỞ TƯ PHÁP"}, // words, not strokes: kept
+		{"TỔNG GIÁM ĐỐC VNPT", "TỔNG GIÁM ĐỐC VNPT"},   // an abbreviation: kept
+	} {
+		w := strings.Fields(c.read)
+		if got := strings.Join(w[:titleTail(w)], " "); got != c.want {
+			t.Errorf("title %q: got %q, want %q", c.read, got, c.want)
+		}
+	}
+}
+
+// TestClosingMendedForReview: on a page, a title with a signature's strokes
+// after it, a recipient in the wrong case and "Lưu: VI" are read as the
+// closed lists write them, and none is delivered unreviewed.
+func TestClosingMendedForReview(t *testing.T) {
+	page := nd30Page("146/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+	page.Lines[10] = merge(line(350, 2740, "- SỞ Nội vụ;", 95), line(1450, 2740, "PHÓ GIÁM ĐỐC", 95))
+	page.Lines = append(page.Lines, line(350, 2810, "- Lưu: VI, HCTP.", 95), line(1500, 2810, "TNASÁ", 95))
+	page.Lines[11] = line(1420, 3050, "Trân Thị Thu Hằng", 96)
+	docs := Read([]ocr.Result{page})
+	if len(docs) != 1 {
+		t.Fatalf("got %+v", docs)
+	}
+	d := docs[0]
+	for _, c := range []struct {
+		f    *Field
+		want string
+	}{
+		{d.SignerTitle, "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC"},
+		{d.Signer, "Trần Thị Thu Hằng"},
+		{fieldAt(d.Recipients, 1), "Sở Nội vụ"},
+		{fieldAt(d.Recipients, 2), "Lưu: VT, HCTP"},
+	} {
+		if c.f == nil || c.f.Value != c.want || c.f.Confidence >= Deliver {
+			t.Errorf("got %+v, want %q for review", c.f, c.want)
+		}
+	}
+}
+
+// TestPlaceWithoutDate: a draft whose "tháng" was lost with its blanks
+// still gives the place before ", ngày".
+func TestPlaceWithoutDate(t *testing.T) {
+	p := nd30Page("1/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+	p.Lines[2] = merge(line(400, 460, "Số: 1/QĐ-STP", 95), line(1250, 460, "Hải Phòng, ngày năm 2024", 95))
+	docs := Read([]ocr.Result{p})
+	if len(docs) != 1 || docs[0].Place == nil || docs[0].Place.Value != "Hải Phòng" {
+		t.Fatalf("got %+v", docs)
+	}
+	if docs[0].Date != nil && docs[0].Date.Value != "" {
+		t.Errorf("a date invented: %+v", docs[0].Date)
+	}
+}
+
+func fieldAt(fs []Field, i int) *Field {
+	if i >= len(fs) {
+		return nil
+	}
+	return &fs[i]
+}

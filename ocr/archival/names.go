@@ -1,10 +1,13 @@
 package archival
 
 import (
+	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/syllable"
 )
 
 // nameSyllables are the syllables common in Vietnamese personal names
@@ -12,8 +15,7 @@ import (
 // name read with a syllable outside them is more likely a misread mark
 // ("Hiên" for "Hiền") than a rare name, so it is not delivered unreviewed.
 var nameSyllables = func() map[string]bool {
-	const list = `Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Đoàn Lương Tạ Kiều Mạc Ứng Âu
-Cao Châu Chu Diệp Đào Đàm Giang Hà Hứa Khúc Kim Lâm Lã Lạc Lục Mai Mẫn Nông Phùng Quách Quan Tăng Thái Thân Tô Tôn Triệu Trương Từ Văn Vi Viên Vương Ông Lò Lưu Hầu Hán Bạch Thạch Sầm Tống Mã Yên
+	const list = familyNameList + `
 Văn Hữu Đức Quốc Minh Thành Xuân Ngọc Đình Công Gia Trọng Thế Quang Thị Thu Thanh Hồng Mỹ Diệu Tuyết Bích Khánh Phương Như Bảo Duy Hải Trung Tuấn Anh Kim Lan Hoài Hoa Phước Phúc Tấn Tiến Tất Chí Mạnh Hùng Việt Nam Bá Nhật Thiên Huy Đăng Viết Ánh Cẩm Diễm Kiều Thùy Thúy Tường Cát Hạnh Như Ý
 An Bảo Cường Dũng Đạt Hiếu Hùng Khải Lộc Mạnh Nghĩa Phúc Quý Sơn Thắng Tuấn Việt Vỹ Hưởng Lũy Ổn Kỳ Tỷ Thụy Ẩn Bình Chiến Công Cương Danh Du Duẩn Dương Định Đông Được Giang Hà Hải Hạnh Hào Hậu Hiền Hiển Hiệp Hiệu Hòa Hoan Hoàn Hoàng Hội Hợp Huân Huấn Hưng Hướng Huy Khang Khanh Khoa Khôi Kiên Kiệt Lâm Lân Lập Liêm Linh Long Luân Luận Lực Lượng Mẫn Nam Nhân Nhật Ninh Phong Phú Phụng Phương Quân Quang Quế Quyết Sang Sỹ Sĩ Tài Tâm Tân Thái Thạch Thăng Thanh Thành Thảo Thiện Thịnh Thọ Thông Thuận Thức Tiến Tín Toàn Toản Trí Triều Trọng Trung Trường Tú Tùng Tường Văn Vinh Vĩnh Vũ Vượng Xuân Yên Châu Chương Huỳnh Lợi Nhuận Tuệ Tuyên Thuyết Điệp Đoan Bắc Bằng Biên Cảnh Chính Diện Điền Đô Đồng Giáp Hân Kha Khiêm Lai Lễ Luyện Ngân Nghị Ngôn Nhàn Phát Phi Quỳnh Sáng Sinh Soạn Tạo Thân Thìn Thục Tiên Tịnh Trãi Triết Trực Tuyến Uy Vấn Viên Vịnh Hoạt Hiến Hậu Kháng Khương
 Anh Bích Chi Diễm Giang Hằng Hương Huyền Liễu Mỵ Ngân Nhung Oanh Phượng Quỳnh Thủy Trâm Uyên Yến Ánh Ngọc Dung Duyên Hạnh Hoa Hồng Lan Liên Linh Loan Mai Mơ My Nga Ngà Nguyệt Nhi Nhàn Nhã Phương Quyên Sương Tâm Thảo Thơ Thoa Thư Thương Thúy Trang Trinh Tuyền Vân Vi Xuân Yên Ly Hiền Hậu Hường Khuê Lệ Lụa Mận Mến Nhiên Nương Thắm Thanh Thu Trà Tuyết Vy`
@@ -23,6 +25,39 @@ Anh Bích Chi Diễm Giang Hằng Hương Huyền Liễu Mỵ Ngân Nhung Oanh P
 	}
 	return m
 }()
+
+// familyNameList are the common Vietnamese family names: a name's first
+// word is one of them far more often than not.
+const familyNameList = `Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Đoàn Lương Tạ Kiều Mạc Ứng Âu
+Cao Châu Chu Diệp Đào Đàm Giang Hà Hứa Khúc Kim Lâm Lã Lạc Lục Mai Mẫn Nông Phùng Quách Quan Tăng Thái Thân Tô Tôn Triệu Trương Từ Văn Vi Viên Vương Ông Lò Lưu Hầu Hán Bạch Thạch Sầm Tống Mã Yên`
+
+// familyByLetters are the family names by their unmarked letters.
+var familyByLetters = func() map[string][]string {
+	m := map[string][]string{}
+	for _, w := range strings.Fields(familyNameList) {
+		if k := letters(w); !slices.Contains(m[k], w) {
+			m[k] = append(m[k], w)
+		}
+	}
+	return m
+}()
+
+// mendFamilyName writes a name's first word as the one family name with
+// its unmarked letters when it was read with other marks ("Trân" is
+// Trần, "Đỉnh" Đinh): a family name is a closed list, so the letters
+// settle it where they name one. Given names are left as read (Hiên
+// could be Hiền, Hiển or Hiến). mended says the word was changed.
+func mendFamilyName(words []string) (out []string, mended bool) {
+	out = slices.Clone(words)
+	if len(out) < 2 || nameSyllables[strings.ToLower(out[0])] {
+		return out, false
+	}
+	if c := familyByLetters[letters(out[0])]; len(c) == 1 {
+		out[0] = c[0]
+		return out, true
+	}
+	return out, false
+}
 
 // commonName tells whether every syllable of a name is a common one.
 func commonName(words []string) bool {
@@ -94,6 +129,104 @@ func nearTitleWord(w string) (string, bool) {
 		found = ws[0]
 	}
 	return found, found != ""
+}
+
+// isTitleWord: w is a title word as read or once mended (mendTitle).
+func isTitleWord(w string) bool {
+	if titleWords[w] || len(titleByLetters[letters(w)]) == 1 {
+		return true
+	}
+	_, ok := nearTitleWord(w)
+	return ok
+}
+
+// titleTail is how many of a title's words to keep: the words after its
+// last title word that are marks rather than words (not a Vietnamese
+// syllable, a single letter, digits or signs: a signature's strokes read
+// as letters, "CHỦ TỊCH TNASÁ", "PHÓ CHỦ TỊCH 1⁄2⁄Z7") are not part of it.
+// Words that read as syllables or as an abbreviation ("SỞ TƯ PHÁP",
+// "VNPT") are kept: a title may end on a name the list does not hold.
+func titleTail(words []string) int {
+	n := len(words)
+	for n > 1 && !isTitleWord(words[n-1]) && strokeWord(words[n-1]) {
+		n--
+	}
+	return n
+}
+
+// strokeWord: a word that is no word: not a Vietnamese syllable nor an
+// abbreviation in plain capitals, or a single letter.
+func strokeWord(w string) bool {
+	l := []rune(letters(w))
+	if len(l) <= 1 {
+		return true
+	}
+	switch syllable.Judge(w) {
+	case syllable.Syllable:
+		return false
+	case syllable.NotSyllable:
+		return true
+	}
+	// Not judged: an abbreviation in capitals is a word, digits and signs
+	// among letters are not.
+	return strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && r != '.' }) >= 0
+}
+
+// fileCopyRe is NĐ 30's last recipient, the copies kept: "Lưu: VT, …",
+// the record office (văn thư, VT) first. Its first code is read apart.
+var fileCopyRe = regexp.MustCompile(`^([^\s:]+):?\s*([^\s:,._;'’]+)[\s,._;'’]*(.*)$`)
+
+// tLike are the letters Tesseract reads for the T of "VT" in that short
+// word: I, L, 1, 7, J, Y, U with or without marks, D.
+const tLike = "TILJYUDF17|"
+
+// mendFileCopy writes "Lưu: VI, KTTH" as "Lưu: VT, KTTH": the copies kept
+// start with the record office's VT (NĐ 30, Phụ lục I), so a first code
+// of V and one letter Tesseract confuses with T is VT. The separator
+// after it is written ", ". mended says a letter was changed (the value
+// then waits for review); a code that is not V+T-like ("VP") is left.
+func mendFileCopy(item string) (value string, mended bool) {
+	m := fileCopyRe.FindStringSubmatch(item)
+	if m == nil || letters(m[1]) != "luu" {
+		return item, false
+	}
+	code := []rune(m[2])
+	if len(code) != 2 || code[0] != 'V' {
+		return item, false
+	}
+	if second := []rune(strings.ToUpper(unmark(string(code[1])))); code[1] != 'T' && (len(second) != 1 || !strings.ContainsRune(tLike, second[0])) {
+		return item, false
+	}
+	value = "Lưu: VT"
+	if m[3] != "" {
+		value += ", " + m[3]
+	}
+	return value, string(code) != "VT"
+}
+
+// mendCapsWord writes a word read in capitals inside a name written in
+// lower case ("SỞ Nội vụ") as it is written there ("Sở"): a word with a
+// tone or vowel mark is no abbreviation (those are plain initials, "UBND",
+// with Đ at most), so capitals on it are a misread case. mended says a
+// word was changed.
+func mendCapsWord(words []string) (out []string, mended bool) {
+	out = slices.Clone(words)
+	lower := slices.ContainsFunc(words, func(w string) bool { return strings.ToUpper(w) != w })
+	if !lower {
+		return out, false // a name in capitals throughout
+	}
+	for i, w := range words {
+		r := []rune(w)
+		if len(r) < 2 || strings.ToUpper(w) != w || strings.ToLower(w) == w || syllable.Judge(w) != syllable.Syllable {
+			continue
+		}
+		if unmark(w) == strings.ToLower(strings.NewReplacer("Đ", "D").Replace(w)) {
+			continue // no mark but Đ: an abbreviation could look so
+		}
+		out[i] = string(r[0]) + strings.ToLower(string(r[1:]))
+		mended = true
+	}
+	return out, mended
 }
 
 // agencyWords are the words of issuing agencies' names other than their

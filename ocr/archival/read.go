@@ -595,6 +595,14 @@ func readRight(m *Metadata, p *page, h header) {
 		readPlaceDate(m, p, s, d)
 		return
 	}
+	// No date read (a draft's blanks, "tháng" lost with the handwriting
+	// around it): the place before ", ngày" is still the place.
+	for _, s := range h.right {
+		if i := slices.IndexFunc(s.Words, func(w ocr.Word) bool { return unmark(w.Text) == "ngay" }); i > 0 && strings.HasSuffix(s.Words[i-1].Text, ",") {
+			readPlace(m, p, s.Words[:i])
+			return
+		}
+	}
 }
 
 // placeLike: a place name starts with a capital and holds no digits nor
@@ -603,6 +611,27 @@ func readRight(m *Metadata, p *page, h header) {
 func placeLike(s string) bool {
 	r := []rune(s)
 	return len(r) > 0 && unicode.IsUpper(r[0]) && !strings.ContainsAny(s, "/0123456789:")
+}
+
+// readPlace reads the place from the words before the date's comma.
+func readPlace(m *Metadata, p *page, place []ocr.Word) {
+	text := strings.TrimRight(lineText(ocr.Line{Words: place}), ", ")
+	if text == "" {
+		return
+	}
+	c := textConfidence(place)
+	value, fuzzy := mendPlace(text)
+	switch {
+	case !placeLike(text):
+		c = min(c, 0.6)
+		value = text
+	case fuzzy:
+		c = min(c, 0.85)
+	case value != text:
+		// Marks lost, the letters exactly a province's.
+		c = max(c, Deliver)
+	}
+	m.Place = field(p.n, value, text, place, c)
 }
 
 func readPlaceDate(m *Metadata, p *page, s seg, d vnDate) {
@@ -619,22 +648,7 @@ func readPlaceDate(m *Metadata, p *page, s seg, d vnDate) {
 		}
 	}
 	if len(place) > 0 {
-		text := strings.TrimRight(lineText(ocr.Line{Words: place}), ", ")
-		if text != "" {
-			c := textConfidence(place)
-			value, fuzzy := mendPlace(text)
-			switch {
-			case !placeLike(text):
-				c = min(c, 0.6)
-				value = text
-			case fuzzy:
-				c = min(c, 0.85)
-			case value != text:
-				// Marks lost, the letters exactly a province's.
-				c = max(c, Deliver)
-			}
-			m.Place = field(p.n, value, text, place, c)
-		}
+		readPlace(m, p, place)
 	} else {
 		rest = s.Words
 	}
@@ -830,6 +844,17 @@ func authorityOnly(s seg) bool {
 	return false
 }
 
+// lastLine is the piece of the last line among words (those beside the
+// last word).
+func lastLine(words []ocr.Word) seg {
+	last := words[len(words)-1].Box
+	i := len(words) - 1
+	for i > 0 && words[i-1].Box.Y1 > (last.Y0+last.Y1)/2 {
+		i--
+	}
+	return pieceOf(words[i:])
+}
+
 // personName: two to six words, each capitalised, all Vietnamese
 // syllables.
 func personName(s seg) bool {
@@ -891,13 +916,18 @@ func readClosing(m *Metadata, p *page, h header) bool {
 			title = append(title, s)
 		}
 		tw := wordsOf(title)
+		// A signature's strokes read as letters after the title are
+		// left out; the title may then have lost something too.
+		keep := titleTail(strings.Fields(lineText(ocr.Line{Words: tw})))
+		trimmed := keep < len(tw)
+		tw = tw[:keep]
 		tt := lineText(ocr.Line{Words: tw})
 		value, known := mendTitle(strings.Fields(tt))
 		c := textConfidence(tw)
-		if !known {
+		if !known || trimmed {
 			c = min(c, 0.85)
 		}
-		if authorityOnly(title[len(title)-1]) {
+		if authorityOnly(lastLine(tw)) {
 			// "KT. CHỦ TỊCH" signs for someone: the signer's own
 			// position follows it (PHÓ CHỦ TỊCH). Ending on the
 			// authority line, the title lost its last line.
@@ -927,10 +957,11 @@ func readClosing(m *Metadata, p *page, h header) bool {
 			ws[i] = w.Text
 		}
 		c := textConfidence(name.Words)
-		if !commonName(ws) {
+		ws, mended := mendFamilyName(ws)
+		if mended || !commonName(ws) {
 			c = min(c, 0.85)
 		}
-		m.Signer = field(p.n, name.text, name.text, name.Words, c)
+		m.Signer = field(p.n, strings.Join(ws, " "), name.text, name.Words, c)
 	case other != nil && ti >= 0:
 		// Something is written where the name goes but it does not read
 		// as a name: a seal or a signature over it.
@@ -978,6 +1009,14 @@ func readRecipients(p *page, at int) []Field {
 			words = words[1:]
 		}
 		c := textConfidence(words)
+		if mv, mended := mendFileCopy(v); mv != v {
+			v = mv
+			if mended {
+				c = min(c, 0.85)
+			}
+		} else if mv, mended := mendCapsWord(strings.Fields(v)); mended {
+			v, c = strings.Join(mv, " "), min(c, 0.85)
+		}
 		if wordLost(words) {
 			// Something between two words was not read (a short
 			// code like "VT" that the recognizer gave no confidence):
