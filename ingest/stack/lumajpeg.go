@@ -41,6 +41,13 @@ var zigzag = [64]uint8{
 // three components is entropy-decoded, if only to be skipped.
 const fastBits = 12
 
+// skipBits is the look-ahead of an AC table's skip path: the coefficients
+// a reduced decode does not keep (every colour block's, a luma block's
+// high frequencies: most of a page's symbols) need only their lengths and
+// runs, and one lookup passes over every whole symbol in the look-ahead,
+// two or three of a dense scan's.
+const skipBits = 14
+
 // A fast-table entry packs, from the low bits: the code's length (5
 // bits; 0 when the code is longer than fastBits), the length of code and
 // extra bits together (5 bits; 0 when they do not fit), the symbol (8
@@ -53,6 +60,13 @@ type jpegHuff struct {
 	vals    []byte
 	ok      bool
 	ac      bool // an AC table: a symbol's low nibble counts its extra bits
+	// skip (AC tables only) packs, for a skipBits look-ahead, what its
+	// whole symbols (codes and extra bits, up to and with an end of block)
+	// add up to: the bits they take (4 bits; 0 when the first symbol does
+	// not fit, and the symbol path decodes it), the coefficient positions
+	// they pass (7 bits, at most 64) and whether the last one ends the
+	// block (1 bit).
+	skip []uint16
 }
 
 // build makes the table from a DHT's counts and symbols; ac says how a
@@ -97,7 +111,50 @@ func (h *jpegHuff) build(counts [16]int, vals []byte, ac bool) error {
 		code = (code + n) << 1
 		k += n
 	}
+	if ac {
+		h.buildSkip()
+	}
 	return nil
+}
+
+// buildSkip fills h.skip from h.fast. The entries of every width w from 1
+// to skipBits are made at once, each from its first symbol and the entry
+// of width w minus that symbol's bits for the bits that follow it: table
+// w is at [1<<w, 2<<w) of one slice, and skip is table skipBits.
+func (h *jpegHuff) buildSkip() {
+	all := make([]uint16, 2<<skipBits)
+	for w := 1; w <= skipBits; w++ {
+		tab := all[1<<w : 2<<w]
+		for u := range tab {
+			var e uint32
+			if w <= fastBits {
+				e = h.fast[u<<(fastBits-w)]
+			} else {
+				e = h.fast[u>>(w-fastBits)]
+			}
+			tot := int(e>>5) & 31 // code and extra bits, 0 when not in the fast table
+			if tot == 0 || tot > w {
+				continue // the first symbol is not whole in w bits
+			}
+			rs := byte(e >> 10)
+			if rs == 0 { // end of block
+				tab[u] = uint16(tot) | 1<<11
+				continue
+			}
+			adv := 16 // ZRL: sixteen zeros
+			if rs != 0xF0 {
+				adv = int(rs>>4) + 1
+			}
+			entry := uint16(tot) | uint16(adv)<<4
+			if rest := w - tot; rest > 0 {
+				if r := all[1<<rest+(u&(1<<rest-1))]; r != 0 && adv+int(r>>4)&127 <= 64 {
+					entry = uint16(tot+int(r&15)) | uint16(adv+int(r>>4)&127)<<4 | r&(1<<11)
+				}
+			}
+			tab[u] = entry
+		}
+	}
+	h.skip = all[1<<skipBits:]
 }
 
 // jpegBits reads the entropy-coded data: bytes 0xFF 0x00 are a 0xFF, a
@@ -232,6 +289,12 @@ var idctTab = func() (t [9][8][8]int64) {
 // (n from 1 to 8: each 8×8 block gives n×n pixels; each side rounded
 // up); a JPEG of more than maxPixels is not decoded.
 func decodeJPEGLuma(data []byte, n int, maxPixels int64) (*image.Gray, error) {
+	return decodeJPEGLumaSkipping(data, n, maxPixels, true)
+}
+
+// decodeJPEGLumaSkipping is decodeJPEGLuma, with the skip path or (skip
+// false, for the tests) every symbol decoded one by one.
+func decodeJPEGLumaSkipping(data []byte, n int, maxPixels int64, skip bool) (*image.Gray, error) {
 	if n < 1 || n > 8 {
 		return nil, errJPEGUnsupported
 	}
@@ -363,14 +426,14 @@ func decodeJPEGLuma(data []byte, n int, maxPixels int64) (*image.Gray, error) {
 					return nil, errJPEGCorrupt
 				}
 			}
-			return decodeJPEGScan(&jpegBits{data: data[pos:]}, comps, &quant, &dc, &ac, width, heigh, restartEvery, n)
+			return decodeJPEGScan(&jpegBits{data: data[pos:]}, comps, &quant, &dc, &ac, width, heigh, restartEvery, n, skip)
 		}
 	}
 }
 
 // decodeJPEGScan decodes the one scan's MCUs, keeping N×N of every luma
-// block.
-func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, ac *[4]jpegHuff, width, height, restartEvery, n int) (*image.Gray, error) {
+// block; skip says whether the symbols not kept go by the skip path.
+func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, ac *[4]jpegHuff, width, height, restartEvery, n int, skip bool) (*image.Gray, error) {
 	hmax, vmax := 1, 1
 	for _, c := range comps {
 		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
@@ -388,12 +451,18 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 	}
 	out := image.NewGray(image.Rect(0, 0, (width*n+7)/8, (height*n+7)/8))
 	// at[k]: where the k-th coefficient of the stream goes, if kept.
+	// lastKept: the last of them in the stream; colour blocks keep none.
 	var at [64]keptCoef
+	lastKept, lastColour := 0, 0
 	for k, z := range zigzag {
 		r, c := int(z)/8, int(z)%8
 		if r < n && c < n {
 			at[k] = keptCoef{pos: r*n + c, row: 1 << r}
+			lastKept = k
 		}
+	}
+	if !skip {
+		lastKept, lastColour = 63, 63
 	}
 	q := &quant[comps[0].tq]
 	var qn [64]int32 // luma quantizers of the kept coefficients, in N×N order
@@ -425,13 +494,13 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 						if ci != 0 {
 							// A colour block is decoded only to get past it
 							// (and to keep its DC prediction): nothing kept.
-							if _, err := bits.lumaBlock(&dc[c.td], &ac[c.ta], &c.pred, &scratch, &none, &qn); err != nil {
+							if _, err := bits.lumaBlock(&dc[c.td], &ac[c.ta], &c.pred, &scratch, &none, &qn, lastColour); err != nil {
 								return nil, err
 							}
 							continue
 						}
 						clear(coef[:n*n])
-						rows, err := bits.lumaBlock(&dc[c.td], &ac[c.ta], &c.pred, &coef, &at, &qn)
+						rows, err := bits.lumaBlock(&dc[c.td], &ac[c.ta], &c.pred, &coef, &at, &qn, lastKept)
 						if err != nil {
 							return nil, err
 						}
@@ -450,9 +519,11 @@ func decodeJPEGScan(bits *jpegBits, comps []jpegComp, quant *[4][64]int32, dc, a
 
 // lumaBlock decodes one block, keeping the coefficients that at
 // places (dequantized by qn) in coef; rows has a bit set for each row of
-// coef given a nonzero AC coefficient. The bit reader's state is kept in
+// coef given a nonzero AC coefficient. Past stream position last (none of
+// the later ones is kept) the block's symbols are only passed over, by
+// the skip table, several a lookup. The bit reader's state is kept in
 // locals here: this loop runs for every coefficient of the page.
-func (b *jpegBits) lumaBlock(dc, ac *jpegHuff, pred *int32, coef *[64]int32, at *[64]keptCoef, qn *[64]int32) (rows uint8, err error) {
+func (b *jpegBits) lumaBlock(dc, ac *jpegHuff, pred *int32, coef *[64]int32, at *[64]keptCoef, qn *[64]int32, last int) (rows uint8, err error) {
 	acc, n := b.acc, b.n
 	if n < 32 {
 		b.fill()
@@ -470,6 +541,20 @@ func (b *jpegBits) lumaBlock(dc, ac *jpegHuff, pred *int32, coef *[64]int32, at 
 			b.acc, b.n = acc, n
 			b.fill()
 			acc, n = b.acc, b.n
+		}
+		if k > last {
+			// Whole symbols in the look-ahead passed at once, when they
+			// stay inside the block (an end of block takes a position).
+			e := ac.skip[(acc>>(n-skipBits))&(1<<skipBits-1)]
+			adv, eob := int(e>>4)&127, int(e>>11)
+			if e != 0 && k+adv+eob <= 64 {
+				n -= uint(e & 15)
+				if eob != 0 {
+					break
+				}
+				k += adv - 1
+				continue
+			}
 		}
 		// The fast paths inline (symbol is not inlined by the compiler):
 		// code and extra bits in the look-ahead, or the code alone (a
@@ -543,6 +628,60 @@ func putBlock(out *image.Gray, x0, y0, n int, coef *[64]int32, rows uint8, tab *
 		return
 	}
 	rows |= 1 // the DC's row
+	if n <= 4 && n >= 2 {
+		putSmallBlock(out, x0, y0, x1, y1, n, coef, rows, tab)
+		return
+	}
+	putAnyBlock(out, x0, y0, x1, y1, n, coef, rows, tab, tmp)
+}
+
+// putSmallBlock is putBlock's inverse DCT for the scales pages are read
+// at (n 2, 3, 4; rows has the DC's row set): both passes by idctSmall,
+// giving the very values of putAnyBlock.
+func putSmallBlock(out *image.Gray, x0, y0, x1, y1, n int, coef *[64]int32, rows uint8, tab *[8][8]int64) {
+	var m [4][4]int64 // m[v][x]: row v of coef transformed
+	for v := range n {
+		if rows&(1<<v) != 0 {
+			f := coef[n*v:]
+			m[v][0], m[v][1], m[v][2], m[v][3] = idctSmall(n, int64(f[0]), int64(f[1]), int64(f[2]), int64(f[3]), tab)
+		}
+	}
+	var px [4][4]uint8 // px[y][x]
+	for x := range n {
+		c0, c1, c2, c3 := idctSmall(n, m[0][x], m[1][x], m[2][x], m[3][x], tab)
+		px[0][x], px[1][x], px[2][x], px[3][x] = idctPixel(c0), idctPixel(c1), idctPixel(c2), idctPixel(c3)
+	}
+	for y := y0; y < y1; y++ {
+		copy(out.Pix[y*out.Stride+x0:y*out.Stride+x1], px[y-y0][:])
+	}
+}
+
+// idctSmall is the n-point inverse DCT (n 2, 3 or 4) of f0..f(n-1) by
+// the table t (the others are not read), y0..y(n-1). It works in even and
+// odd halves, t[n-1-x][u] being t[x][u] for even u and -t[x][u] for odd
+// (idctTab rounds half away from zero, which keeps the symmetry exact):
+// the sums are those of the whole products, with half of them.
+func idctSmall(n int, f0, f1, f2, f3 int64, t *[8][8]int64) (y0, y1, y2, y3 int64) {
+	switch n {
+	case 4:
+		e0, e1 := f0*t[0][0]+f2*t[0][2], f0*t[1][0]+f2*t[1][2]
+		o0, o1 := f1*t[0][1]+f3*t[0][3], f1*t[1][1]+f3*t[1][3]
+		return e0 + o0, e1 + o1, e1 - o1, e0 - o0
+	case 3:
+		e0, o0 := f0*t[0][0]+f2*t[0][2], f1*t[0][1]
+		return e0 + o0, f0*t[1][0] + f1*t[1][1] + f2*t[1][2], e0 - o0, 0
+	}
+	e0, o0 := f0*t[0][0], f1*t[0][1]
+	return e0 + o0, e0 - o0, 0, 0
+}
+
+// idctPixel scales a value of both passes (2^22 times the pixel less
+// 128) to its grey level.
+func idctPixel(s int64) uint8 { return clampByte((s+1<<21)>>22 + 128) }
+
+// putAnyBlock is putBlock's inverse DCT for any n (rows has the DC's row
+// set), product by product.
+func putAnyBlock(out *image.Gray, x0, y0, x1, y1, n int, coef *[64]int32, rows uint8, tab *[8][8]int64, tmp *[64]int64) {
 	// Rows: tmp[v][x] = Σu F[v][u]·tab[x][u], for the rows not all zero.
 	for v := range n {
 		if rows&(1<<v) == 0 {
@@ -568,7 +707,7 @@ func putBlock(out *image.Gray, x0, y0, n int, coef *[64]int32, rows uint8, tab *
 					s += tmp[v*8+x] * ty[v]
 				}
 			}
-			row[x] = clampByte((s+1<<21)>>22 + 128)
+			row[x] = idctPixel(s)
 		}
 	}
 }

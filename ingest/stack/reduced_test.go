@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -110,21 +111,7 @@ func TestDecodeJPEGLuma(t *testing.T) {
 	for i, v := range page.Pix {
 		rgb.Pix[4*i], rgb.Pix[4*i+1], rgb.Pix[4*i+2], rgb.Pix[4*i+3] = v, uint8(int(v)*9/10), 120+v/3, 255
 	}
-	var grey, col bytes.Buffer
-	jpeg.Encode(&grey, page, &jpeg.Options{Quality: 85})
-	jpeg.Encode(&col, rgb, &jpeg.Options{Quality: 85})
-	src := encPNG(t, rgb)
-	for _, tc := range []struct {
-		name string
-		data []byte
-	}{
-		{"grey", grey.Bytes()},
-		{"colour 4:2:0", col.Bytes()},
-		{"colour 4:4:4", magick(t, src, ".jpg", "-sampling-factor", "1x1", "-quality", "90")},
-		{"colour 4:2:2", magick(t, src, ".jpg", "-sampling-factor", "2x1", "-quality", "75")},
-		{"restart markers", magick(t, src, ".jpg", "-define", "jpeg:restart-interval=3", "-quality", "80")},
-		{"grey from ImageMagick", magick(t, src, ".jpg", "-colorspace", "Gray", "-quality", "95")},
-	} {
+	for _, tc := range scannerJPEGs(t, page, rgb) {
 		for _, n := range []int{4, 3, 2} {
 			g, err := decodeJPEGLuma(tc.data, n, 1<<30)
 			if err != nil {
@@ -152,13 +139,37 @@ func TestDecodeJPEGLuma(t *testing.T) {
 			}
 		}
 	}
-	prog := magick(t, src, ".jpg", "-interlace", "JPEG")
+	prog := magick(t, encPNG(t, rgb), ".jpg", "-interlace", "JPEG")
 	if _, err := decodeJPEGLuma(prog, 4, 1<<30); !errors.Is(err, errJPEGUnsupported) {
 		t.Errorf("progressive JPEG: %v, want errJPEGUnsupported", err)
 	}
 	g, factor, _, err := pageGray(prog, "jpeg", 1<<30)
 	if err != nil || factor != 1 || g.Rect.Dx() != 613 {
 		t.Errorf("progressive JPEG through pageGray: %v, factor %d, %v", err, factor, g.Rect)
+	}
+}
+
+type namedJPEG struct {
+	name string
+	data []byte
+}
+
+// scannerJPEGs are the JPEGs scanners write of a page, grey and rgb its
+// grey and colour scans: grey, YCbCr 4:2:0 (image/jpeg), 4:4:4 and 4:2:2,
+// with restart markers, and with optimized Huffman tables (ImageMagick).
+func scannerJPEGs(t *testing.T, grey *image.Gray, rgb *image.RGBA) []namedJPEG {
+	var g, c bytes.Buffer
+	jpeg.Encode(&g, grey, &jpeg.Options{Quality: 85})
+	jpeg.Encode(&c, rgb, &jpeg.Options{Quality: 85})
+	src := encPNG(t, rgb)
+	return []namedJPEG{
+		{"grey", g.Bytes()},
+		{"colour 4:2:0", c.Bytes()},
+		{"colour 4:4:4", magick(t, src, ".jpg", "-sampling-factor", "1x1", "-quality", "90")},
+		{"colour 4:2:2", magick(t, src, ".jpg", "-sampling-factor", "2x1", "-quality", "75")},
+		{"restart markers", magick(t, src, ".jpg", "-define", "jpeg:restart-interval=3", "-quality", "80")},
+		{"grey from ImageMagick", magick(t, src, ".jpg", "-colorspace", "Gray", "-quality", "95")},
+		{"optimized tables", magick(t, src, ".jpg", "-define", "jpeg:optimize-coding=true", "-quality", "92")},
 	}
 }
 
@@ -277,4 +288,85 @@ func pngChunk(typ string, body []byte) []byte {
 	out = append(out, typ...)
 	out = append(out, body...)
 	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[4:]))
+}
+
+// TestDecodeJPEGLumaSkip: the skip path (symbols not kept passed several
+// a lookup) gives the very pixels that decoding every symbol one by one
+// gives, at every scale, for the JPEGs scanners write and a noisy page
+// (long blocks, runs of zeros), and the same verdict on corrupted data.
+func TestDecodeJPEGLumaSkip(t *testing.T) {
+	page := testPage(613, 827)
+	r := rand.New(rand.NewPCG(5, 6))
+	noisy := image.NewRGBA(page.Rect)
+	for i, v := range page.Pix {
+		n := int(v) + r.IntN(61) - 30
+		noisy.Pix[4*i], noisy.Pix[4*i+1], noisy.Pix[4*i+2], noisy.Pix[4*i+3] = uint8(max(0, min(255, n))), v, uint8(r.IntN(256)), 255
+	}
+	var fine bytes.Buffer
+	jpeg.Encode(&fine, noisy, &jpeg.Options{Quality: 100})
+	cases := append(scannerJPEGs(t, page, noisy), namedJPEG{"noisy colour, quality 100", fine.Bytes()})
+	same := func(name string, data []byte, n int) {
+		t.Helper()
+		a, errA := decodeJPEGLumaSkipping(data, n, 1<<30, true)
+		b, errB := decodeJPEGLumaSkipping(data, n, 1<<30, false)
+		switch {
+		case (errA == nil) != (errB == nil):
+			t.Errorf("%s %d/8: skipping: %v, one by one: %v", name, n, errA, errB)
+		case errA == nil && (a.Rect != b.Rect || !bytes.Equal(a.Pix, b.Pix)):
+			t.Errorf("%s %d/8: the skip path gives other pixels (mean difference %.3f)", name, n, meanDiff(t, a, b))
+		}
+	}
+	for _, tc := range cases {
+		for n := 1; n <= 8; n++ {
+			same(tc.name, tc.data, n)
+		}
+	}
+	data := cases[1].data // colour 4:2:0
+	sos := bytes.Index(data, []byte{0xFF, 0xDA})
+	for i := range 200 {
+		bad := bytes.Clone(data)
+		for range 1 + r.IntN(4) {
+			bad[sos+14+r.IntN(len(bad)-sos-16)] = byte(r.IntN(256))
+		}
+		same(fmt.Sprint("corrupted ", i), bad, 2+r.IntN(3))
+	}
+}
+
+// TestPutSmallBlock: the inverse DCT at the scales pages are read at
+// (even and odd halves) writes the very pixels of the product-by-product
+// one, for blocks from flat to full of the largest coefficients a
+// baseline JPEG holds, whole and clipped at the page's edges.
+func TestPutSmallBlock(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for n := 2; n <= 4; n++ {
+		tab := &idctTab[n]
+		for i := range 3000 {
+			var coef [64]int32
+			var rows uint8
+			for k := range n * n {
+				if r.IntN(3) == 0 {
+					continue
+				}
+				lim := int32(2047 * 255) // the largest quantized value, dequantized
+				if i%2 == 0 {
+					lim = 600 // a scan's usual range
+				}
+				coef[k] = r.Int32N(2*lim+1) - lim
+				if coef[k] != 0 && k != 0 {
+					rows |= 1 << (k / n)
+				}
+			}
+			rows |= 1
+			// The page: 2n+1 pixels square, the block whole or cut.
+			x0, y0 := r.IntN(2)*n+r.IntN(2)*(n/2+1), r.IntN(2)*n+r.IntN(2)*(n/2+1)
+			want, got := image.NewGray(image.Rect(0, 0, 2*n+1, 2*n+1)), image.NewGray(image.Rect(0, 0, 2*n+1, 2*n+1))
+			x1, y1 := min(x0+n, 2*n+1), min(y0+n, 2*n+1)
+			var tmp [64]int64
+			putAnyBlock(want, x0, y0, x1, y1, n, &coef, rows, tab, &tmp)
+			putSmallBlock(got, x0, y0, x1, y1, n, &coef, rows, tab)
+			if !bytes.Equal(want.Pix, got.Pix) {
+				t.Fatalf("n %d, block %v at (%d, %d): %v, want %v", n, coef[:n*n], x0, y0, got.Pix, want.Pix)
+			}
+		}
+	}
 }
