@@ -1,4 +1,4 @@
-// The sign-in form shared by the search page and the statistics page. The
+// The sign-in form shared by the search, statistics and review pages. The
 // token is exchanged for a session cookie the page never sees; the server
 // refuses, with the reason, tokens whose role cannot use the page, so nobody
 // signs in to a page that then refuses them. The page gives english() (its
@@ -12,12 +12,13 @@
 function sohoaSignIn(page) {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  // A page may leave its account corner (header .acct) and its sign-in
-  // form empty, the form saying what to sign in with in data-need: they
-  // are written here, once for every page.
+  // Every page leaves the account buttons of its account corner (header
+  // .acct, which may hold a link to another page) and its sign-in form
+  // out, the form saying what to sign in with in data-need: they are
+  // written here, once for every page.
   var acct = document.querySelector("header .acct");
-  if (acct && !acct.children.length) {
-    acct.innerHTML = '<span id="who" hidden></span><button type="button" id="logout" data-t="logout" hidden>Đăng xuất</button><button type="button" id="lang" lang="en">English</button>';
+  if (acct && !$("lang")) {
+    acct.insertAdjacentHTML("beforeend", '<span id="who" hidden></span><button type="button" id="logout" data-t="logout" hidden>Đăng xuất</button><button type="button" id="lang" lang="en">English</button>');
   }
   if (!$("login").children.length) {
     $("login").innerHTML = '<p data-t="needlogin"></p><p id="loginerr" class="err" role="alert" hidden></p><div class="box"><input type="password" id="token" autocomplete="current-password" data-tp="tokenph" placeholder="Mã truy cập" aria-label="Mã truy cập"><button type="submit" data-t="login">Đăng nhập</button></div>';
