@@ -406,6 +406,9 @@ func TestPlaceCutShort(t *testing.T) {
 		if f := docs[0].Place; f.Confidence >= Deliver {
 			t.Errorf("%q: place %q delivered at %.2f", place, f.Value, f.Confidence)
 		}
+		if f := docs[0].Place; place == "phố Hồ Chí Minh" && f.Value != "Thành phố Hồ Chí Minh" {
+			t.Errorf("%q: place %q, want the city's whole name", place, f.Value)
+		}
 	}
 }
 
@@ -505,6 +508,9 @@ func TestClosingLinesLost(t *testing.T) {
 			}
 			d := docs[0]
 			last := d.Recipients[len(d.Recipients)-1]
+			if c.lose == "PHÓ" && d.SignerTitle.Value != "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC" {
+				t.Errorf("title %q: under KT. the deputy's position is known", d.SignerTitle.Value)
+			}
 			if (d.SignerTitle.Confidence >= Deliver) != c.title || (last.Confidence >= Deliver) != c.recipient {
 				t.Errorf("title %q %.2f, last recipient %q %.2f: want delivered %v %v", d.SignerTitle.Value, d.SignerTitle.Confidence,
 					last.Value, last.Confidence, c.title, c.recipient)
@@ -602,6 +608,19 @@ func TestMendClosing(t *testing.T) {
 			t.Errorf("title %q: got %q, want %q", c.read, got, c.want)
 		}
 	}
+	// Under "KT. <head>" signs the head's deputy (a title that lost that line).
+	for _, c := range []struct{ line, want string }{
+		{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"},
+		{"KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"},
+		{"KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG"},
+		{"KT. BỘ TRƯỞNG", "THỨ TRƯỞNG"},
+		{"TM. ỦY BAN NHÂN DÂN", ""},     // TM. names the body, not a deputy
+		{"KT. GIÁM ĐỐC SỞ TƯ PHÁP", ""}, // words outside the title list: not guessed
+	} {
+		if got := deputyOf(c.line); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.line, got, c.want)
+		}
+	}
 }
 
 // TestClosingMendedForReview: on a page, a title with a signature's strokes
@@ -651,4 +670,31 @@ func fieldAt(fs []Field, i int) *Field {
 		return nil
 	}
 	return &fs[i]
+}
+
+// TestMendSummary: a summary's administrative words read with the wrong
+// marks are the one phrase their letters spell; other words, and pairs
+// that spell a phrase with other marks that is a word too, are left.
+func TestMendSummary(t *testing.T) {
+	for _, c := range []struct {
+		read, want string
+		mended     bool
+	}{
+		{"Về việc bố nhiệm vào ngạch Thanh tra viên và xếp lương đối với ¡ông Phạm Thanh Quang",
+			"Về việc bổ nhiệm vào ngạch Thanh tra viên và xếp lương đối với ông Phạm Thanh Quang", true},
+		{"công bô Danh mục TTHC và xây dựng quy trình nội bộ giải quyêt TTHC",
+			"công bố Danh mục TTHC và xây dựng quy trình nội bộ giải quyết TTHC", true},
+		{"Công bô danh mục thủ tục hành chính", "Công bố danh mục thủ tục hành chính", true}, // at the start, capitalised
+		{"Kết quả giải quyết thủ tục hành chính quý III", "Kết quả giải quyết thủ tục hành chính quý III", false},
+		{"trao đổi với Sở Nội vụ", "trao đổi với Sở Nội vụ", false},       // "đổi với" is no "đối với"
+		{"cộng tác viên dân số", "cộng tác viên dân số", false},           // cộng tác and công tác are both words
+		{"kế hoach phát triển", "kế hoạch phát triển", true},              // a mark lost
+		{"kế hoạc phát triển", "kế hoạc phát triển", false},               // a letter lost: left
+		{"tổ chức Hội Nghị tổng kết", "tổ chức Hội Nghị tổng kết", false}, // capitals mid-sentence: a name
+	} {
+		got, mended := mendSummary(strings.Fields(c.read))
+		if strings.Join(got, " ") != c.want || mended != c.mended {
+			t.Errorf("%q: got %q %v, want %q %v", c.read, strings.Join(got, " "), mended, c.want, c.mended)
+		}
+	}
 }

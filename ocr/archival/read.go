@@ -553,8 +553,12 @@ func readLeft(m *Metadata, p *page, h header) {
 		ws := wordsOf(vv)
 		if len(ws) > 1 {
 			text := lineText(ocr.Line{Words: ws})
-			value := strings.Join(strings.Fields(lineText(ocr.Line{Words: ws[1:]})), " ")
-			m.Summary = field(p.n, value, text, ws[1:], textConfidence(ws[1:]))
+			value, mended := mendSummary(strings.Fields(lineText(ocr.Line{Words: ws[1:]})))
+			c := textConfidence(ws[1:])
+			if mended {
+				c = min(c, 0.85)
+			}
+			m.Summary = field(p.n, strings.Join(value, " "), text, ws[1:], c)
 		}
 	}
 }
@@ -622,6 +626,12 @@ func readPlace(m *Metadata, p *page, place []ocr.Word) {
 	c := textConfidence(place)
 	value, fuzzy := mendPlace(text)
 	switch {
+	case strings.HasPrefix(text, "phố ") && placeLike(strings.TrimPrefix(text, "phố ")):
+		// "Thành" of "Thành phố …" read with the number beside it: the
+		// city's name is whole, the place is Thành phố and it.
+		c = min(c, 0.6)
+		city, _ := mendPlace(strings.TrimPrefix(text, "phố "))
+		value = "Thành phố " + city
 	case !placeLike(text):
 		c = min(c, 0.6)
 		value = text
@@ -762,10 +772,11 @@ func readHeading(m *Metadata, p *page, h header) {
 		ws := wordsOf(sum)
 		text := lineText(ocr.Line{Words: ws})
 		c := textConfidence(ws)
-		if skipped {
+		value, mended := mendSummary(strings.Fields(text))
+		if skipped || mended {
 			c = min(c, 0.85)
 		}
-		m.Summary = field(p.n, text, text, ws, c)
+		m.Summary = field(p.n, strings.Join(value, " "), text, ws, c)
 	}
 }
 
@@ -855,6 +866,25 @@ func lastLine(words []ocr.Word) seg {
 	return pieceOf(words[i:])
 }
 
+// deputyOf is the position of who signs under "KT. <head>" (ký thay: the
+// head's deputy signs for the head, NĐ 30/2020 Điều 13): "PHÓ CHỦ TỊCH"
+// for "KT. CHỦ TỊCH", "THỨ TRƯỞNG" for "KT. BỘ TRƯỞNG"; "" for other lines
+// or a head that is not all title words.
+func deputyOf(line string) string {
+	ws := strings.Fields(line)
+	if len(ws) < 2 || letters(ws[0]) != "kt" {
+		return ""
+	}
+	head, known := mendTitle(ws[1:])
+	if !known {
+		return ""
+	}
+	if head == "BỘ TRƯỞNG" {
+		return "THỨ TRƯỞNG"
+	}
+	return "PHÓ " + head
+}
+
 // personName: two to six words, each capitalised, all Vietnamese
 // syllables.
 func personName(s seg) bool {
@@ -927,11 +957,15 @@ func readClosing(m *Metadata, p *page, h header) bool {
 		if !known || trimmed {
 			c = min(c, 0.85)
 		}
-		if authorityOnly(lastLine(tw)) {
+		if last := lastLine(tw); authorityOnly(last) {
 			// "KT. CHỦ TỊCH" signs for someone: the signer's own
 			// position follows it (PHÓ CHỦ TỊCH). Ending on the
-			// authority line, the title lost its last line.
+			// authority line, the title lost its last line; under
+			// KT. NĐ 30 says whose it is (the head's deputy).
 			c = min(c, 0.5)
+			if deputy := deputyOf(last.text); deputy != "" {
+				value += " " + deputy
+			}
 		}
 		m.SignerTitle = field(p.n, value, tt, tw, c)
 		below = title[len(title)-1].Box.Y1
