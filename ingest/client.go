@@ -118,20 +118,19 @@ type StackResult struct {
 	Status   string `json:"status"`
 	Error    string `json:"error"`
 	ErrorVI  string `json:"error_vi"`
+	Station  string `json:"station"`
+	Operator string `json:"operator"`
 	Pages    int    `json:"pages"`
 	Dossiers []struct {
 		DossierCode string `json:"dossier_code"`
 		BatchID     string `json:"batch_id"`
 		Created     bool   `json:"created"`
+		FoundBy     string `json:"found_by"` // separator or receipt
 		Pages       []int  `json:"pages"`
 	} `json:"dossiers"`
-	Exceptions []struct {
-		ID       string   `json:"id"`
-		Reason   string   `json:"reason"`
-		ReasonVI string   `json:"reason_vi"`
-		Proposed []string `json:"proposed_codes"`
-	} `json:"exceptions"`
-	Dropped []int `json:"dropped"`
+	// Exceptions as they stand now: open, or resolved into BatchID.
+	Exceptions []dossier.StackException `json:"exceptions"`
+	Dropped    []int                    `json:"dropped"`
 }
 
 func (c *Client) httpClient() *http.Client {
@@ -450,6 +449,38 @@ func (c *Client) StackExceptions(ctx context.Context) ([]dossier.StackException,
 	return out.Stacks, nil
 }
 
+// StackException returns one stack exception, open or resolved (GET
+// /v1/stack-exceptions/{id}; the stack's station or an admin).
+func (c *Client) StackException(ctx context.Context, id string) (*dossier.StackException, error) {
+	var e dossier.StackException
+	if err := c.getJSON(ctx, "/v1/stack-exceptions/"+url.PathEscape(id), &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// StackResolution is the answer to resolving a stack exception: the batch
+// its pages became (the same one when resolved again with the same code).
+type StackResolution struct {
+	BatchID     string `json:"batch_id"`
+	DossierCode string `json:"dossier_code"`
+	Status      string `json:"status"`
+	Pages       int    `json:"pages"`
+	Created     bool   `json:"created"`
+}
+
+// ResolveStackException gives the pages of stack exception id the dossier
+// code (POST /v1/stack-exceptions/{id}/resolve): they become a batch like
+// any upload. The server checks the code (both formats, its date); an
+// exception already resolved under another code is a 409 *APIError.
+func (c *Client) ResolveStackException(ctx context.Context, id, code string) (*StackResolution, error) {
+	var r StackResolution
+	if err := c.postJSON(ctx, "/v1/stack-exceptions/"+url.PathEscape(id)+"/resolve", map[string]string{"dossier_code": code}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // Search runs a full-text search (GET /v1/search with query, an archivist
 // token) and decodes the answer into out, a *web.SearchResponse (package
 // web builds on this one, so the caller names the type). A refused query
@@ -480,7 +511,7 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 }
 
 // doJSON sends a request (a JSON body when body is not nil) and decodes a
-// 200 answer into v; any other answer is an *APIError.
+// 200 or 202 answer into v; any other answer is an *APIError.
 func (c *Client) doJSON(ctx context.Context, method, path string, body io.Reader, v any) error {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Server, "/")+path, body)
 	if err != nil {
@@ -495,7 +526,7 @@ func (c *Client) doJSON(ctx context.Context, method, path string, body io.Reader
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
 		return readAPIError(resp)
 	}
 	return json.NewDecoder(resp.Body).Decode(v)

@@ -77,8 +77,8 @@ func rawChain(chain []*x509.Certificate) [][]byte {
 	return out
 }
 
-// postJSON posts body as JSON and decodes a 200 answer into v; any other
-// answer is an *APIError.
+// postJSON posts body as JSON and decodes a 200 or 202 answer into v; any
+// other answer is an *APIError.
 func (c *Client) postJSON(ctx context.Context, path string, body, v any) error {
 	b, err := json.Marshal(body)
 	if err != nil {

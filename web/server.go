@@ -247,6 +247,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/results/{code}/pages/{n}/image", s.auth(s.getPageImage, dossier.RoleCase, dossier.RoleArchivist))
 	h("POST /v1/stacks", s.auth(s.postStack, dossier.RoleStation))
 	h("GET /v1/stacks/{id}", s.auth(s.getStack, dossier.RoleStation))
+	h("GET /v1/stack-exceptions/{id}", s.auth(s.getStackException, dossier.RoleStation))
 	h("POST /v1/stack-exceptions/{id}/resolve", s.auth(s.resolveStackException, dossier.RoleStation))
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))

@@ -96,3 +96,19 @@ func (s *Server) resolveStackException(w http.ResponseWriter, r *http.Request) {
 	apiJSON(w, http.StatusAccepted, map[string]any{"batch_id": b.ID, "dossier_code": b.DossierCode, "status": b.Status,
 		"pages": len(b.Pages), "created": created})
 }
+
+// getStackException is GET /v1/stack-exceptions/{id}: one exception, open
+// or resolved (then with its batch), with the codes proposed for it. A
+// station sees its own only.
+func (s *Server) getStackException(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Stacks == nil {
+		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
+		return
+	}
+	e, err := s.cfg.Stacks.Exception(r.Context(), TokenFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apiJSON(w, http.StatusOK, e)
+}

@@ -270,6 +270,16 @@ func TestStackSplit(t *testing.T) {
 			if c := resolve(ex.Stacks[0].ID, codeA, &map[string]any{}); c != http.StatusConflict {
 				t.Errorf("resolving again with another code: %d, want 409", c)
 			}
+			// One exception as the station sees it: resolved, with its batch;
+			// another station does not see it.
+			var one dossier.StackException
+			if c := s.do(t, http.MethodGet, "/v1/stack-exceptions/"+ex.Stacks[0].ID, s.token, nil, "", &one); c != http.StatusOK ||
+				one.Status != dossier.StackResolved || one.BatchID != res.BatchID || len(one.Pages) != 1 || one.Pages[0].Position != 1 {
+				t.Errorf("GET /v1/stack-exceptions/%s: %d %+v; want it resolved into batch %s", ex.Stacks[0].ID, c, one, res.BatchID)
+			}
+			if c := s.do(t, http.MethodGet, "/v1/stack-exceptions/"+ex.Stacks[0].ID, other, nil, "", &map[string]any{}); c != http.StatusNotFound {
+				t.Errorf("another station's GET of the exception: %d, want 404", c)
+			}
 			if c := resolve(ex.Stacks[1].ID, "000.00.31.H33-261327-0001", &map[string]any{}); c != http.StatusUnprocessableEntity {
 				t.Errorf("resolving with a bad code: %d, want 422", c)
 			}

@@ -286,6 +286,17 @@ func (s *Splitter) view(ctx context.Context, st *dossier.Stack) (*View, error) {
 	return v, nil
 }
 
+// Result is the view as a client reads it from GET /v1/stacks/{id}: the
+// same answer a server gives, for the commands that read the local store.
+func (v *View) Result() (*ingest.StackResult, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var res ingest.StackResult
+	return &res, json.Unmarshal(data, &res)
+}
+
 // Wait polls stack id every interval until its job is done.
 func (s *Splitter) Wait(ctx context.Context, id string, every time.Duration) (*View, error) {
 	for {
@@ -331,11 +342,5 @@ func (l LocalUploader) UploadStack(ctx context.Context, manifest []byte, key str
 	if err != nil {
 		return nil, err
 	}
-	// The same answer a server gives.
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var res ingest.StackResult
-	return &res, json.Unmarshal(data, &res)
+	return v.Result()
 }

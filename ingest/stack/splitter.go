@@ -555,17 +555,27 @@ func unavailable(ctx context.Context, err error) error {
 		EN: "storage is not answering for now; send the stack again in a few seconds with the same idempotency key"}
 }
 
+// Exception returns stack exception id (open or resolved) as tok may see
+// it: a station sees its own only (storage.ErrNotFound for others').
+func (s *Splitter) Exception(ctx context.Context, tok *dossier.Token, id string) (*dossier.StackException, error) {
+	e, err := s.Records.StackException(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if tok.Role == dossier.RoleStation && tok.Name != e.Station {
+		return nil, storage.ErrNotFound
+	}
+	return e, nil
+}
+
 // Resolve gives an exception's pages a dossier code: they go in through the
 // intake as one batch (the stack's defaults, the exception's station), and
 // the exception is closed. Resolving again with the same code gives the
 // same batch.
 func (s *Splitter) Resolve(ctx context.Context, tok *dossier.Token, id, code, spoolDir string) (*dossier.Batch, bool, error) {
-	e, err := s.Records.StackException(ctx, id)
+	e, err := s.Exception(ctx, tok, id)
 	if err != nil {
 		return nil, false, err
-	}
-	if tok.Role == dossier.RoleStation && tok.Name != e.Station {
-		return nil, false, storage.ErrNotFound // a station sees only its own
 	}
 	if e.Status == dossier.StackResolved {
 		b, err := s.Intake.Records.Batch(ctx, e.BatchID)
