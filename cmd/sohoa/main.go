@@ -60,6 +60,7 @@ func commands() []command {
 		{name: "reindex", vi: "dựng lại chỉ mục tra cứu từ kết quả OCR đã lưu", en: "rebuild the search index from stored OCR results", run: runReindex},
 		{name: "migrate", vi: "nâng cấp lược đồ cơ sở dữ liệu", en: "apply database schema migrations", run: runMigrate},
 		{name: "status", vi: "xem tình trạng một lô đã gửi: các trang, trang cần xem lại, mã kết quả", en: "show an uploaded batch: its pages, pages to review, result code", run: runStatus},
+		{name: "stack", vi: "gán mã hồ sơ cho các trang của xấp hồ sơ đang chờ (ngoại lệ xấp)", en: "give the waiting pages of a stack (a stack exception) their dossier code", run: runStackCommand},
 		{name: "separator", vi: "in tờ phân cách hồ sơ (mã QR) để quét nhiều hồ sơ một lượt", en: "print a dossier separator sheet (QR code) for scanning many dossiers at once", run: runSeparator},
 		{name: "export", vi: "xuất thông tin văn bản của hồ sơ (JSON, XML theo TT 02/2019/TT-BNV)", en: "export a dossier's document metadata (JSON, XML after TT 02/2019/TT-BNV)", run: runExport},
 		{name: "stats", vi: "số liệu công việc: trang, hồ sơ, kết quả, thời gian đến kết quả, tồn đọng", en: "work figures: pages, dossiers, results, time to result, backlog", run: runStats},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,6 @@ import (
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ingest/stack/stacktest"
 	"github.com/sohoa/sohoa/pdf"
-	"github.com/sohoa/sohoa/web/webtest"
 )
 
 // stackFolder writes a scanned stack of two dossiers: A behind its
@@ -124,6 +124,26 @@ func TestStackEndToEnd(t *testing.T) {
 			if res == nil || len(res.Dossiers) != 2 || len(res.Exceptions) != 0 || !slices.Equal(res.Dropped, []int{1}) {
 				t.Fatalf("stack answer %+v: want dossiers A and B, no exception, page 1 dropped", res)
 			}
+			// `sohoa status --stack` shows the split, from the server and
+			// from the store.
+			local := []string{"--data", ts.cfg.data}
+			if mode == "distributed" {
+				local = []string{"--db", c.dbURL}
+			}
+			batchOf := map[string]string{}
+			for _, d := range res.Dossiers {
+				batchOf[d.DossierCode] = d.BatchID
+			}
+			for _, src := range [][]string{{"--server", ts.url, "--token", station}, local} {
+				args := append([]string{"status", "--stack", res.StackID}, src...)
+				exit, out, errs := runIn(true, args...)
+				for _, w := range []string{"Stack " + res.StackID + ": 5 pages, split", "dossier " + codeA + ": pages 2, 3 → batch " + batchOf[codeA] + " (by its separator sheet)",
+					"dossier " + codeB + ": pages 4, 5 → batch " + batchOf[codeB] + " (by the code on its receipt)", "dropped (separator sheets, blank pages): pages 1"} {
+					if exit != 0 || !strings.Contains(out, w) {
+						t.Errorf("%v: exit %d, want %q in\n%s%s", args, exit, w, out, errs)
+					}
+				}
+			}
 			want := map[string][]int{codeA: {2, 3}, codeB: {4, 5}}
 			for _, d := range res.Dossiers {
 				if !slices.Equal(d.Pages, want[d.DossierCode]) {
@@ -209,17 +229,67 @@ func TestStackExceptionProposal(t *testing.T) {
 		}
 	}
 
-	var r struct {
-		BatchID string `json:"batch_id"`
+	// The stack as the station sees it, from the server and the store.
+	server := []string{"--server", ts.url, "--token", station}
+	for _, src := range [][]string{server, {"--data", c.data}} {
+		args := append([]string{"status", "--stack", res.StackID}, src...)
+		exit, out, errs := runIn(true, args...)
+		if exit != 0 || !strings.Contains(out, "EXCEPTION "+id+" (pages 1, 2)") || !strings.Contains(out, "does not start with a separator") ||
+			!strings.Contains(out, "(to confirm, not applied): "+code) || !strings.Contains(out, "sohoa stack resolve "+id+" --proposed") {
+			t.Errorf("%v: exit %d\n%s%s", args, exit, out, errs)
+		}
+		var js ingest.StackResult
+		exit, out, errs = runIn(true, append(args, "--json")...)
+		if err := json.Unmarshal([]byte(out), &js); exit != 0 || err != nil || js.StackID != res.StackID || len(js.Exceptions) != 1 ||
+			js.Exceptions[0].Status != dossier.StackOpen || !slices.Equal(js.Exceptions[0].Proposed, []string{code}) {
+			t.Errorf("%v --json: exit %d %v\n%s%s", args, exit, err, out, errs)
+		}
 	}
-	if s := webtest.Call(t, "POST", ts.url+"/v1/stack-exceptions/"+id+"/resolve", station, strings.NewReader(`{"dossier_code": "`+code+`"}`), "application/json", &r); s != 202 {
-		t.Fatalf("resolve: %d", s)
+	if exit, _, errs := runIn(true, "status", "--stack", "0123456789abcdef", "--server", ts.url, "--token", station); exit != 1 || !strings.Contains(errs, "no stack 0123456789abcdef") {
+		t.Errorf("status of an unknown stack: exit %d %s", exit, errs)
 	}
-	b, err := client.Wait(ctx, r.BatchID, 300*time.Millisecond)
+
+	// What the operator may get wrong is refused before anything changes.
+	for _, tc := range []struct {
+		args []string
+		exit int
+		want string
+	}{
+		{[]string{"--dossier", "000.56.27.H33-261308-0092"}, 1, "dossier code"},                                    // no 13th month
+		{[]string{"--dossier", code, "--proposed"}, 2, "not both"},                                                 // both
+		{[]string{"--proposed", "--token", ts.token(t, dossier.RoleStation, "quay-khac")}, 1, "another station's"}, // not its stack
+	} {
+		args := append(append([]string{"stack", "resolve", id}, server...), tc.args...)
+		if exit, out, errs := runIn(true, args...); exit != tc.exit || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d (want %d)\n%s%s", tc.args, exit, tc.exit, out, errs)
+		}
+	}
+	if _, err := ts.records.Dossier(ctx, code); err == nil {
+		t.Fatalf("dossier %s exists after refused resolves", code)
+	}
+
+	// The operator checks the proposed code against the paper and takes it.
+	exit, out, errs := runIn(true, append([]string{"stack", "resolve", id, "--proposed"}, server...)...)
+	batchID, ok := strings.CutPrefix(strings.TrimSpace(out), code+"\t")
+	if exit != 0 || !ok || !strings.Contains(errs, "Gave dossier code "+code+" to the 2 pages of exception "+id) {
+		t.Fatalf("stack resolve --proposed: exit %d\n%s%s", exit, out, errs)
+	}
+	b, err := client.Wait(ctx, batchID, 300*time.Millisecond)
 	if err != nil || b.Status != dossier.BatchDone || b.ResultCode != code+"-KQ1" || len(b.Pages) != 2 {
 		t.Fatalf("resolved batch: %+v %v", b, err)
 	}
 	if exit, out, _ := runIn(true, "status", "--stacks", "--data", c.data); exit != 0 || strings.Contains(out, id) {
 		t.Errorf("after resolving, status --stacks still lists %s:\n%s", id, out)
+	}
+	if exit, out, errs := runIn(true, append([]string{"status", "--stack", res.StackID}, server...)...); exit != 0 ||
+		!strings.Contains(out, "exception "+id+" (pages 1, 2): resolved → batch "+batchID) {
+		t.Errorf("status --stack after resolving: exit %d\n%s%s", exit, out, errs)
+	}
+	// Resolving again: the same batch; under another code: refused.
+	if exit, out, _ := runIn(true, append([]string{"stack", "resolve", id, "--dossier", code}, server...)...); exit != 0 || strings.TrimSpace(out) != code+"\t"+batchID {
+		t.Errorf("resolving again: exit %d %q, want the same batch %s", exit, out, batchID)
+	}
+	if exit, _, errs := runIn(true, append([]string{"stack", "resolve", id, "--dossier", "000.56.27.H33-261008-0093"}, server...)...); exit != 1 || !strings.Contains(errs, "already went to dossier "+code) {
+		t.Errorf("resolving under another code: exit %d\n%s", exit, errs)
 	}
 }

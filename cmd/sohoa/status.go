@@ -10,6 +10,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	paperstack "github.com/sohoa/sohoa/ingest/stack"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/catalog"
 )
@@ -17,18 +18,26 @@ import (
 // runStatus: sohoa status BATCH shows one batch (pages and their states,
 // pages to review, the result code) from a server or the local store.
 func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := e.flagSet("status", e.ui.t("Cách dùng: sohoa status "+sourceUsageVI+" [--json] (MÃ_LÔ | --stacks)",
-		"Usage: sohoa status "+sourceUsageEN+" [--json] (BATCH_ID | --stacks)")+"\n"+
-		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả; --stacks: các trang của xấp hồ sơ chưa biết thuộc hồ sơ nào.",
-			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code; --stacks: the pages of stacks that belong to no known dossier yet."))
+	fs := e.flagSet("status", e.ui.t("Cách dùng: sohoa status "+sourceUsageVI+" [--json] (MÃ_LÔ | --stack MÃ_XẤP | --stacks)",
+		"Usage: sohoa status "+sourceUsageEN+" [--json] (BATCH_ID | --stack STACK_ID | --stacks)")+"\n"+
+		e.ui.t("Cho biết một lô đã gửi đang ở đâu: số trang xong, trang lỗi, trang cần xem lại và mã kết quả; --stack: một xấp hồ sơ đã tách thành những hồ sơ nào (lô của từng hồ sơ), trang nào còn chờ mã hồ sơ, trang nào đã bỏ; --stacks: các trang của xấp hồ sơ chưa biết thuộc hồ sơ nào.",
+			"Tells where an uploaded batch is: pages done, failed pages, pages to review and the result code; --stack: which dossiers a stack was split into (each one's batch), which pages still wait for a dossier code, which were dropped; --stacks: the pages of stacks that belong to no known dossier yet."))
 	var src sourceFlags
 	src.add(fs, e.ui)
 	asJSON := fs.Bool("json", false, e.ui.t("in lô dạng JSON (như GET /v1/batches/MÃ_LÔ)", "print the batch as JSON (as GET /v1/batches/ID)"))
 	stacks := fs.Bool("stacks", false, e.ui.t("liệt kê ngoại lệ của xấp hồ sơ (trang chưa có mã hồ sơ, mã đề xuất) thay cho một lô; với --server cần mã quản trị",
 		"list the stack exceptions (pages without a dossier code, proposed codes) instead of one batch; with --server it takes an admin token"))
+	stackID := fs.String("stack", "", e.ui.t("xem một xấp hồ sơ (mã xấp do sohoa upload --stack hoặc watch in ra) thay cho một lô",
+		"show one stack (the stack ID that sohoa upload --stack or watch printed) instead of a batch"))
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *stackID != "" {
+		if len(pos) != 0 || *stacks {
+			return usageError{e.ui.t("--stack không đi cùng mã lô hay --stacks", "--stack takes no batch ID and no --stacks")}
+		}
+		return showStack(ctx, e, src, *stackID, *asJSON)
 	}
 	if *stacks {
 		if len(pos) != 0 {
@@ -54,6 +63,43 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return e.printJSON(b)
 	}
 	printBatch(e.stdout, e.ui, b)
+	return nil
+}
+
+// showStack shows one stack, from the server (GET /v1/stacks/{id}) or the
+// local store: its state, the dossiers found with their batches, the
+// exceptions as they stand now (open, with the codes proposed and how to
+// resolve them; or resolved, with their batch) and the pages dropped.
+func showStack(ctx context.Context, e *env, src sourceFlags, id string, asJSON bool) error {
+	notFound := &userError{vi: "không có xấp " + id, en: "no stack " + id}
+	res, err := readSource(ctx, e, src, func(c *ingest.Client) (*ingest.StackResult, error) {
+		r, err := c.Stack(ctx, id)
+		if ae := (*ingest.APIError)(nil); errors.As(err, &ae) && ae.Status == 404 {
+			notFound.vi, notFound.en, notFound.err = notFound.vi+" trên máy chủ (hoặc xấp của trạm khác)", notFound.en+" on the server (or another station's)", err
+			return nil, notFound
+		}
+		return r, err
+	}, func(recs *storage.SQLRecords) (*ingest.StackResult, error) {
+		sr, err := storage.OpenStackRecords(ctx, recs.DB())
+		if err != nil {
+			return nil, err
+		}
+		v, err := (&paperstack.Splitter{Records: sr}).View(ctx, &dossier.Token{Role: dossier.RoleAdmin}, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			notFound.err = err
+			return nil, notFound
+		} else if err != nil {
+			return nil, err
+		}
+		return v.Result()
+	})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return e.printJSON(res)
+	}
+	printStack(io.Discard, e.stdout, e.ui, res)
 	return nil
 }
 
@@ -87,7 +133,7 @@ func stackStatus(ctx context.Context, e *env, src sourceFlags, asJSON bool) erro
 		if len(x.Proposed) > 0 {
 			fmt.Fprintf(e.stdout, "\t%s: %s\n", e.ui.t("mã hồ sơ đề xuất (đọc từ giấy tiếp nhận, cần xác nhận)", "proposed dossier code (read from the receipt, to confirm)"), strings.Join(x.Proposed, ", "))
 		}
-		fmt.Fprintf(e.stdout, "\t%s: POST /v1/stack-exceptions/%s/resolve {\"dossier_code\": \"...\"}\n", e.ui.t("gán mã", "assign a code"), x.ID)
+		fmt.Fprintf(e.stdout, "\t%s\n", resolveHint(e.ui, &x))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -106,20 +107,32 @@ func uploadStack(ctx context.Context, e *env, c *ingest.Client, sf *serverFlags,
 
 // printStack tells what became of a stack: on out one line per dossier
 // found (code, batch id); on info the summary, the pages of each dossier,
-// the exceptions with their reason and proposed codes (to confirm, never
-// applied), and the pages dropped.
+// the exceptions as they stand (open: the reason, the codes proposed, to
+// confirm and never applied, and how to resolve; resolved: the batch), and
+// the pages dropped.
 func printStack(out, info io.Writer, u ui, res *ingest.StackResult) {
 	fmt.Fprintf(info, u.t("Xấp %s: %s, %s\n", "Stack %s: %s, %s\n"), res.StackID, u.pages(res.Pages), stackState(u, res.Status))
+	if res.Station != "" || res.Operator != "" {
+		fmt.Fprintf(info, u.t("  trạm %s, người quét %s\n", "  station %s, operator %s\n"), res.Station, cmp.Or(res.Operator, "-"))
+	}
 	for _, d := range res.Dossiers {
 		fmt.Fprintf(out, "%s\t%s\n", d.DossierCode, d.BatchID)
-		fmt.Fprintf(info, u.t("  hồ sơ %s: trang %s → lô %s\n", "  dossier %s: pages %s → batch %s\n"), d.DossierCode, intList(d.Pages), d.BatchID)
+		fmt.Fprintf(info, u.t("  hồ sơ %s: trang %s → lô %s%s\n", "  dossier %s: pages %s → batch %s%s\n"), d.DossierCode, intList(d.Pages), d.BatchID, foundBy(u, d.FoundBy))
 	}
 	for _, x := range res.Exceptions {
-		fmt.Fprintf(info, u.t("  NGOẠI LỆ %s: %s\n", "  EXCEPTION %s: %s\n"), x.ID, u.t(x.ReasonVI, x.Reason))
+		var pages []int
+		for _, p := range x.Pages {
+			pages = append(pages, p.Position)
+		}
+		if x.Status == dossier.StackResolved {
+			fmt.Fprintf(info, u.t("  ngoại lệ %s (trang %s): đã gán mã hồ sơ → lô %s\n", "  exception %s (pages %s): resolved → batch %s\n"), x.ID, intList(pages), x.BatchID)
+			continue
+		}
+		fmt.Fprintf(info, u.t("  NGOẠI LỆ %s (trang %s): %s\n", "  EXCEPTION %s (pages %s): %s\n"), x.ID, intList(pages), u.t(x.ReasonVI, x.Reason))
 		if len(x.Proposed) > 0 {
 			fmt.Fprintf(info, u.t("    mã đọc được trên giấy tiếp nhận (cần xác nhận, chưa áp dụng): %s\n", "    code read on the receipt (to confirm, not applied): %s\n"), strings.Join(x.Proposed, ", "))
 		}
-		fmt.Fprintf(info, u.t("    gán mã hồ sơ: POST /v1/stack-exceptions/%s/resolve {\"dossier_code\": \"...\"}\n", "    give it a dossier code: POST /v1/stack-exceptions/%s/resolve {\"dossier_code\": \"...\"}\n"), x.ID)
+		fmt.Fprintf(info, "    %s\n", resolveHint(u, &x))
 	}
 	if len(res.Dropped) > 0 {
 		fmt.Fprintf(info, u.t("  bỏ (tờ phân cách, trang trắng): trang %s\n", "  dropped (separator sheets, blank pages): pages %s\n"), intList(res.Dropped))
@@ -127,6 +140,27 @@ func printStack(out, info io.Writer, u ui, res *ingest.StackResult) {
 	if res.Status == dossier.StackFailed {
 		fmt.Fprintf(info, "  %s\n", u.t(res.ErrorVI, res.Error))
 	}
+}
+
+// foundBy words what started a dossier in a stack.
+func foundBy(u ui, by string) string {
+	switch by {
+	case "separator":
+		return u.t(" (theo tờ phân cách)", " (by its separator sheet)")
+	case "receipt":
+		return u.t(" (theo mã trên giấy tiếp nhận)", " (by the code on its receipt)")
+	}
+	return ""
+}
+
+// resolveHint tells how to give an open exception its dossier code: the
+// command, with --proposed when a code was read on the receipt.
+func resolveHint(u ui, x *dossier.StackException) string {
+	if len(x.Proposed) == 1 {
+		return fmt.Sprintf(u.t("gán mã: sohoa stack resolve %s --proposed (sau khi đối chiếu với giấy) hoặc --dossier MÃ_HỒ_SƠ",
+			"give it a code: sohoa stack resolve %s --proposed (once checked against the paper) or --dossier CODE"), x.ID)
+	}
+	return fmt.Sprintf(u.t("gán mã: sohoa stack resolve %s --dossier MÃ_HỒ_SƠ", "give it a code: sohoa stack resolve %s --dossier CODE"), x.ID)
 }
 
 // stackState words a stack's state.
