@@ -56,9 +56,15 @@ func (s *Server) signingRoutes(h func(string, http.Handler)) {
 
 // signingEnabled answers 404 when desk signing is off, else runs f.
 func (s *Server) signingEnabled(f http.HandlerFunc) http.HandlerFunc {
+	return s.partOn(func() bool { return s.cfg.Signing != nil }, "máy chủ này không bật ký số tại quầy", "desk signing is not enabled on this server", f)
+}
+
+// partOn runs f while on says the optional part of the server that f
+// serves is there; otherwise it answers 404 with the message (vi, en).
+func (s *Server) partOn(on func() bool, vi, en string, f http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.Signing == nil {
-			apiError(w, http.StatusNotFound, "máy chủ này không bật ký số tại quầy", "desk signing is not enabled on this server")
+		if !on() {
+			apiError(w, http.StatusNotFound, vi, en)
 			return
 		}
 		f(w, r)

@@ -9,6 +9,12 @@ import (
 	"github.com/sohoa/sohoa/ingest/stack"
 )
 
+// withStacks runs next on a server that takes stacks; on one that does
+// not (no Config.Stacks) the stack routes answer 404.
+func (s *Server) withStacks(next http.HandlerFunc) http.HandlerFunc {
+	return s.partOn(func() bool { return s.cfg.Stacks != nil }, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks", next)
+}
+
 // postStack receives a stack: a "manifest" part (stack.Manifest) then one
 // image file per page, in the manifest's order. The pages are checked from
 // their headers, stored with the stack, and the split is queued as a job
@@ -18,10 +24,6 @@ import (
 // sent again (same idempotency key, or the same pages without one) is
 // answered with the stack as it stands.
 func (s *Server) postStack(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Stacks == nil {
-		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
-		return
-	}
 	tok := TokenFrom(r.Context())
 	// One stack counts as one upload against the station's batches per
 	// minute; each dossier's pages count against its pages per hour.
@@ -59,25 +61,13 @@ type acceptedStack struct {
 // split, exception, failed) and, once split, its dossiers and exceptions.
 // A station sees its own stacks only.
 func (s *Server) getStack(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Stacks == nil {
-		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
-		return
-	}
 	v, err := s.cfg.Stacks.View(r.Context(), TokenFrom(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	apiJSON(w, http.StatusOK, v)
+	s.answer(w, r, v, err)
 }
 
 // resolveStackException gives the pages of a stack exception their dossier
 // code: {"dossier_code": "..."}; they become a batch like any upload.
 func (s *Server) resolveStackException(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Stacks == nil {
-		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
-		return
-	}
 	var body struct {
 		DossierCode string `json:"dossier_code"`
 	}
@@ -101,14 +91,16 @@ func (s *Server) resolveStackException(w http.ResponseWriter, r *http.Request) {
 // or resolved (then with its batch), with the codes proposed for it. A
 // station sees its own only.
 func (s *Server) getStackException(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Stacks == nil {
-		apiError(w, http.StatusNotFound, "máy chủ này không nhận xấp hồ sơ", "this server takes no stacks")
-		return
-	}
 	e, err := s.cfg.Stacks.Exception(r.Context(), TokenFrom(r.Context()), r.PathValue("id"))
+	s.answer(w, r, e, err)
+}
+
+// answer writes what a GET read, v, as JSON; or err, as fail words it
+// (a station asking for another's: 404).
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, v any, err error) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	apiJSON(w, http.StatusOK, e)
+	apiJSON(w, http.StatusOK, v)
 }

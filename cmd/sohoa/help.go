@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -217,3 +218,26 @@ func printVersion(w io.Writer) {
 
 // isFlagHelp reports a -h/--help request.
 func isFlagHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
+
+// subcommand takes the subcommand of a command that has some (token,
+// stack): missing or not one of subs is a usage error naming them; -h,
+// --help or help prints the synopsis and returns flag.ErrHelp.
+func subcommand(e *env, args []string, synopsis string, subs ...string) (sub string, rest []string, err error) {
+	if len(args) == 0 {
+		last := len(subs) - 1
+		vi, en := subs[last], subs[last]
+		if last > 0 {
+			vi = strings.Join(subs[:last], ", ") + " hoặc " + subs[last]
+			en = strings.Join(subs[:last], ", ") + " or " + subs[last]
+		}
+		return "", nil, usageError{e.ui.t("thiếu lệnh con: "+vi, "missing subcommand: "+en)}
+	}
+	switch sub = args[0]; {
+	case sub == "-h" || sub == "--help" || sub == "help":
+		fmt.Fprintln(e.stdout, synopsis)
+		return "", nil, flag.ErrHelp
+	case !slices.Contains(subs, sub):
+		return "", nil, usageError{e.ui.t("lệnh con không rõ: ", "unknown subcommand: ") + sub}
+	}
+	return sub, args[1:], nil
+}

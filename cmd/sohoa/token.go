@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -29,13 +28,9 @@ Trang tra cứu cần mã vai trò archivist. Lệnh không bao giờ tạo cơ 
 create prints the new token (once, alone on stdout); only its SHA-256 is stored.
 A station token needs a unique --name: the station's name, as the manifest's "station" gives it.
 The search page needs an archivist token. The command never creates a database: --data must be sohoa serve's folder.`)
-	if len(args) == 0 {
-		return usageError{e.ui.t("thiếu lệnh con: create, revoke hoặc list", "missing subcommand: create, revoke or list")}
-	}
-	sub := args[0]
-	if sub == "-h" || sub == "--help" || sub == "help" {
-		fmt.Fprintln(e.stdout, synopsis)
-		return flag.ErrHelp
+	sub, args, err := subcommand(e, args, synopsis, "create", "revoke", "list")
+	if err != nil {
+		return err
 	}
 	fs := e.flagSet("token", synopsis)
 	var df dbFlags
@@ -48,7 +43,7 @@ The search page needs an archivist token. The command never creates a database: 
 		fs.StringVar(&expires, "expires", "", e.ui.t("hết hạn sau một khoảng (720h) hoặc vào một ngày (YYYY-MM-DD, giờ địa phương); mặc định: đến khi thu hồi",
 			"expire after a duration (720h) or on a date (YYYY-MM-DD, local time); default: until revoked"))
 	}
-	pos, err := parseInterspersed(fs, args[1:])
+	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
@@ -61,8 +56,6 @@ The search page needs an archivist token. The command never creates a database: 
 		if len(pos) != 1 {
 			return usageError{e.ui.t("cần đúng một ID mã truy cập", "need exactly one token ID")}
 		}
-	default:
-		return usageError{e.ui.t("lệnh con không rõ: ", "unknown subcommand: ") + sub}
 	}
 	var req storage.TokenRequest
 	if sub == "create" {
