@@ -72,9 +72,12 @@ type Options struct {
 	DefaultDPI  float64       // assumed when the file has no dpi; 300 when 0
 	ReviewBelow float64       // mean confidence under which a page needs review; 60 when 0
 	PageTimeout time.Duration // per page; 2 minutes when 0
-	JPEGQuality int           // for colour/grey page images; 75 when 0
-	Engines     int           // parallel engines; runtime.NumCPU() when 0
-	Limits      Limits
+	// DigitsTimeout bounds one ReadDigits call (the second reading of
+	// handwritten digits in a page's blanks); 30 seconds when 0.
+	DigitsTimeout time.Duration
+	JPEGQuality   int // for colour/grey page images; 75 when 0
+	Engines       int // parallel engines; runtime.NumCPU() when 0
+	Limits        Limits
 
 	// Command starts one engine child, with the child environment
 	// (ChildEnv: no secrets) and SOHOA_OCR_ENGINE=1. Default: this

@@ -132,6 +132,9 @@ func (p *Pool) init(opts Options) {
 	if opts.PageTimeout <= 0 {
 		opts.PageTimeout = defaultTimeout
 	}
+	if opts.DigitsTimeout <= 0 {
+		opts.DigitsTimeout = defaultDigitsTimeout
+	}
 	if opts.JPEGQuality <= 0 {
 		opts.JPEGQuality = 75
 	}
@@ -165,26 +168,41 @@ func (p *Pool) recognize(ctx context.Context, in Input) (Result, Image, error) {
 	if err != nil {
 		return Result{File: in.Name, Page: in.Page}, Image{}, fmt.Errorf("ocr: %s page %d: %w", in.Name, in.Page, err)
 	}
+	reply, data, err := p.run(ctx, j, p.opts.PageTimeout)
+	if err != nil {
+		return Result{File: in.Name, Page: in.Page}, Image{}, fmt.Errorf("ocr: %s page %d: %w", in.Name, in.Page, err)
+	}
+	if reply.Err != "" {
+		if reply.Input != nil {
+			return reply.Result, Image{}, fmt.Errorf("ocr: %s page %d: %w", in.Name, in.Page, reply.Input)
+		}
+		return reply.Result, Image{}, fmt.Errorf("ocr: %s page %d: %w", in.Name, in.Page, errors.New(reply.Err))
+	}
+	img := reply.Image
+	img.Data = data
+	return reply.Result, img, nil
+}
+
+// run hands one job to an idle engine (started on demand) and returns its
+// reply, within timeout.
+func (p *Pool) run(ctx context.Context, j *Job, timeout time.Duration) (engineReply, []byte, error) {
 	var s *slot
 	select {
 	case s = <-p.slots:
 	case <-ctx.Done():
-		return Result{}, Image{}, ctx.Err()
+		return engineReply{}, nil, ctx.Err()
 	}
 	defer func() { p.slots <- s }()
 	if p.closed.Load() {
-		return Result{}, Image{}, errClosed
+		return engineReply{}, nil, errClosed
 	}
 	if s.e == nil {
+		var err error
 		if s.e, err = p.start(ctx); err != nil {
-			return Result{File: in.Name, Page: in.Page}, Image{}, fmt.Errorf("ocr: %s page %d: %w: %w", in.Name, in.Page, ErrEngine, err)
+			return engineReply{}, nil, fmt.Errorf("%w: %w", ErrEngine, err)
 		}
 	}
-	res, img, err := p.exchange(ctx, s, j)
-	if err != nil {
-		return res, img, fmt.Errorf("ocr: %s page %d: %w", in.Name, in.Page, err)
-	}
-	return res, img, nil
+	return p.exchange(ctx, s, j, timeout)
 }
 
 // prepare checks the input in the parent, from headers only, and builds the job.
@@ -394,8 +412,8 @@ type exchangeResult struct {
 }
 
 // exchange sends one job to the slot's engine and waits for its answer,
-// killing the engine if the page runs past the timeout.
-func (p *Pool) exchange(ctx context.Context, s *slot, j *Job) (Result, Image, error) {
+// killing the engine if the job runs past the timeout.
+func (p *Pool) exchange(ctx context.Context, s *slot, j *Job, timeout time.Duration) (engineReply, []byte, error) {
 	e := s.e
 	// Pages of one file usually follow each other: send the file only when
 	// this engine does not hold it already.
@@ -429,24 +447,24 @@ func (p *Pool) exchange(ctx context.Context, s *slot, j *Job) (Result, Image, er
 		r.err = err
 		done <- r
 	}()
-	t := time.NewTimer(p.opts.PageTimeout)
+	t := time.NewTimer(timeout)
 	defer t.Stop()
 	var r exchangeResult
 	select {
 	case r = <-done:
 	case <-t.C:
-		p.discard(s, "page timeout")
-		return Result{File: j.Name, Page: j.Page}, Image{}, fmt.Errorf("%w: no result within %s (engine stopped)", ErrEngine, p.opts.PageTimeout)
+		p.discard(s, "timeout")
+		return engineReply{}, nil, fmt.Errorf("%w: no result within %s (engine stopped)", ErrEngine, timeout)
 	case <-ctx.Done():
 		p.discard(s, "cancelled")
-		return Result{File: j.Name, Page: j.Page}, Image{}, ctx.Err()
+		return engineReply{}, nil, ctx.Err()
 	}
 	p.stats.pages.Add(1)
 	if r.err != nil {
 		// The child died mid-page (crash, out of memory, killed).
 		msg := s.e.stderr.String()
 		p.discard(s, "crashed")
-		return Result{File: j.Name, Page: j.Page}, Image{}, fmt.Errorf("%w: engine crashed (%v): %s", ErrEngine, r.err, msg)
+		return engineReply{}, nil, fmt.Errorf("%w: engine crashed (%v): %s", ErrEngine, r.err, msg)
 	}
 	e.pages++
 	e.last = sum
@@ -459,15 +477,7 @@ func (p *Pool) exchange(ctx context.Context, s *slot, j *Job) (Result, Image, er
 	} else if rss > p.opts.MaxEngineRSS {
 		p.recycle(s, "rss", rss)
 	}
-	if r.reply.Err != "" {
-		if r.reply.Input != nil {
-			return r.reply.Result, Image{}, r.reply.Input
-		}
-		return r.reply.Result, Image{}, errors.New(r.reply.Err)
-	}
-	img := r.reply.Image
-	img.Data = r.data
-	return r.reply.Result, img, nil
+	return r.reply, r.data, nil
 }
 
 func (p *Pool) discard(s *slot, why string) {

@@ -42,6 +42,10 @@ type Job struct {
 	Cached bool `json:"cached,omitempty"`
 	// Data is the whole file, sent in its own frame.
 	Data []byte `json:"-"`
+	// Digits, when set, makes the job a second reading of handwritten
+	// digits in blanks of a corrected page image (Data), not a page: see
+	// Pool.ReadDigits and DigitsEngine.
+	Digits *digitsJob `json:"digits,omitempty"`
 	// FileSeq numbers the files this engine has received (cached jobs
 	// repeat the number), so that per-file work such as a PDF written to
 	// disk for poppler can be kept for the next page of the same file.
@@ -66,6 +70,8 @@ type engineReply struct {
 	Image  Image       `json:"image"`
 	Err    string      `json:"err,omitempty"`
 	Input  *InputError `json:"input_error,omitempty"`
+	// Digits answers a digits job, one reading per blank.
+	Digits []DigitsReading `json:"digits,omitempty"`
 }
 
 func writeFrame(w io.Writer, b []byte) error {
@@ -139,6 +145,12 @@ func ServeEngine(ctx context.Context, r io.Reader, w io.Writer, start func() (Pa
 			seq++
 		}
 		j.Data, j.FileSeq, last = data, seq, data
+		if j.Digits != nil {
+			if err := sendJSON(bw, readDigits(ctx, eng, &j), nil); err != nil {
+				return err
+			}
+			continue
+		}
 		res, img, err := eng.Process(ctx, &j)
 		reply := engineReply{Result: res, Image: img}
 		if err != nil {
@@ -153,6 +165,19 @@ func ServeEngine(ctx context.Context, r io.Reader, w io.Writer, start func() (Pa
 			return err
 		}
 	}
+}
+
+// readDigits answers a digits job with the engine's second reading.
+func readDigits(ctx context.Context, eng PageEngine, j *Job) engineReply {
+	de, ok := eng.(DigitsEngine)
+	if !ok {
+		return engineReply{Err: "this OCR engine does not read handwritten digits"}
+	}
+	ds, err := de.ReadDigits(ctx, j)
+	if err != nil {
+		return engineReply{Err: err.Error()}
+	}
+	return engineReply{Digits: ds}
 }
 
 // sendJSON writes v as a frame, then data as a frame when v is a reply.

@@ -45,6 +45,12 @@
 //     the untouched JPEG bytes when nothing was turned, JPEG otherwise,
 //     CCITT G4 for bitonal pages.
 //
+// Besides pages, the child answers a second reading of handwritten digits
+// (ocr.Pool.ReadDigits, digits.go): blanks of a corrected page image
+// cropped in luminance (blue ink kept), specks and leaders dropped,
+// enlarged, and read by a Tesseract instance of its own as one line of
+// digits and "/", as a line and as a word (they must agree to be sure).
+//
 // Debugging aids, read by the engine child: SOHOA_OCR_TRACE=1 logs the wall
 // and CPU time of each step to the engine's stderr; SOHOA_OCR_DUMP=DIR
 // writes the image handed to Tesseract there.

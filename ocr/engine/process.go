@@ -248,11 +248,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		defer func() { read.free() }()
 		mark("grey")
 	}
-	if d := os.Getenv("SOHOA_OCR_DUMP"); d != "" {
-		if b, err := read.png(); err == nil {
-			os.WriteFile(fmt.Sprintf("%s/%s-%d.png", d, strings.ReplaceAll(j.Name, "/", "_"), j.Page), b, 0o644)
-		}
-	}
+	dumpImage(read, fmt.Sprintf("%s-%d", j.Name, j.Page))
 	lines, text, conf, err := r.recognize(read, dpi)
 	if err != nil {
 		return res, ocr.Image{}, fmt.Errorf("tesseract: %w", err)
@@ -364,6 +360,16 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	img, err := encodePage(out, mode, j, quads%4 != 0 || angle != 0)
 	mark("encode")
 	return res, img, err
+}
+
+// dumpImage writes x as DIR/name.png when SOHOA_OCR_DUMP=DIR (the images
+// handed to Tesseract, a debugging aid).
+func dumpImage(x *pix, name string) {
+	if d := os.Getenv("SOHOA_OCR_DUMP"); d != "" {
+		if b, err := x.png(); err == nil {
+			os.WriteFile(fmt.Sprintf("%s/%s.png", d, strings.ReplaceAll(name, "/", "_")), b, 0o644)
+		}
+	}
 }
 
 // tracer returns a function that logs the wall and CPU time since its last call to

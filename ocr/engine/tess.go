@@ -22,8 +22,12 @@ import (
 
 // recognizer holds the Tesseract engines of one child process.
 type recognizer struct {
-	langs string
-	cl    *gosseract.Client
+	langs    string
+	tessdata string
+	cl       *gosseract.Client
+	// digits reads handwritten digits in blanks (digits.go), started on
+	// the first such job.
+	digits *gosseract.Client
 	// vietnamese: the page is read with the Vietnamese model, so the
 	// syllable rules judge its words.
 	vietnamese bool
@@ -37,7 +41,7 @@ func newRecognizer(tessdata, langs string) (*recognizer, error) {
 	if langs == "" {
 		langs = "vie"
 	}
-	r := &recognizer{langs: langs, vietnamese: slices.Contains(strings.Split(langs, "+"), "vie")}
+	r := &recognizer{langs: langs, tessdata: tessdata, vietnamese: slices.Contains(strings.Split(langs, "+"), "vie")}
 	r.cl = gosseract.NewClient()
 	if err := r.cl.SetTessdataPrefix(tessdata); err != nil {
 		r.close()
@@ -84,6 +88,10 @@ func (r *recognizer) close() {
 	if r.cl != nil {
 		r.cl.Close()
 		r.cl = nil
+	}
+	if r.digits != nil {
+		r.digits.Close()
+		r.digits = nil
 	}
 }
 

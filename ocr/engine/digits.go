@@ -1,0 +1,356 @@
+//go:build cgo && unix
+
+package engine
+
+// The second reading of handwritten digits in printed blanks (see
+// ocr.Pool.ReadDigits): each blank is cropped from the corrected page
+// image in luminance, so blue and black ink alike stay dark (the page
+// reading drops blue strokes, and red seals, before Tesseract), specks and
+// dotted leaders are left out, the crop is enlarged and read as one line
+// of digits and "/" by a Tesseract instance of its own, so that the page
+// client's settings never change.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/otiai10/gosseract/v2"
+	"golang.org/x/image/ccitt"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+const (
+	digitsWhitelist = "0123456789/"
+	// digitsHeight is the height in pixels the ink of a blank is enlarged
+	// to (Tesseract reads letters of 30–50 px best), at most
+	// digitsMaxScale times.
+	digitsHeight   = 48
+	digitsMaxScale = 4
+	// digitsContrast is the least spread between paper and ink (in grey
+	// levels) for a blank to hold ink at all.
+	digitsContrast = 60
+	// digitsDisagree caps the confidence of a blank whose two readings
+	// (as a line, as a word) differ.
+	digitsDisagree = 70
+	// digitsSpeck: marks whose larger side is under this share of the
+	// blank's height are specks, dots of a leader or JPEG noise.
+	digitsSpeck = 0.1
+)
+
+// ReadDigits implements ocr.DigitsEngine.
+func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsReading, error) {
+	page, err := decodeLuminance(j.DigitsImage(), j.Data)
+	if err != nil {
+		return nil, fmt.Errorf("page image of %s: %w", j.Name, err)
+	}
+	cl, err := r.digitsClient()
+	if err != nil {
+		return nil, err
+	}
+	var out []ocr.DigitsReading
+	for n, b := range j.DigitBlanks() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
+		crop, ink := blankInk(page.SubImage(rect).(*image.Gray))
+		reading := ocr.DigitsReading{Ink: ink}
+		if ink {
+			if reading.Text, reading.Confidence, err = readDigitsLine(cl, crop, fmt.Sprintf("%s-digits%d", j.Name, n+1)); err != nil {
+				return nil, fmt.Errorf("tesseract: %w", err)
+			}
+		}
+		out = append(out, reading)
+	}
+	return out, nil
+}
+
+// digitsClient is the Tesseract instance of the second reading, started on
+// the first digits job: one text line, digits and "/" only.
+func (r *recognizer) digitsClient() (*gosseract.Client, error) {
+	if r.digits != nil {
+		return r.digits, nil
+	}
+	cl := gosseract.NewClient()
+	if err := cl.SetTessdataPrefix(r.tessdata); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if err := cl.SetLanguage(digitsLanguages(r.tessdata, r.langs)...); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	blank := []byte("P4\n8 8\n\x00\x00\x00\x00\x00\x00\x00\x00")
+	if err := cl.SetImageFromBytes(blank); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if _, err := cl.GetBoundingBoxesVerbose(); err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("tesseract: load %s: %w", r.langs, err)
+	}
+	// Set after Init, which would reset them (see newRecognizer).
+	if err := cl.SetPageSegMode(gosseract.PSM_SINGLE_LINE); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	for k, v := range map[gosseract.SettableVariable]string{gosseract.TESSEDIT_CHAR_WHITELIST: digitsWhitelist,
+		"tessedit_enable_doc_dict": "0", "classify_enable_learning": "0", "load_system_dawg": "0", "load_freq_dawg": "0",
+		"user_defined_dpi": "300"} {
+		if err := cl.SetVariable(k, v); err != nil {
+			cl.Close()
+			return nil, err
+		}
+	}
+	r.digits = cl
+	return cl, nil
+}
+
+// digitsLanguages: English's model when installed (its digits read
+// handwriting better than the Vietnamese model's in our trials), else the
+// page's languages.
+func digitsLanguages(tessdata, langs string) []string {
+	if _, err := os.Stat(filepath.Join(tessdata, "eng.traineddata")); err == nil {
+		return []string{"eng"}
+	}
+	return strings.Split(langs, "+")
+}
+
+// decodeLuminance decodes a corrected page image (JPEG or G4, as the engine
+// encodes them) to its luminance.
+func decodeLuminance(im ocr.Image, data []byte) (*image.Gray, error) {
+	switch im.Encoding {
+	case ocr.JPEG:
+		m, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		switch m := m.(type) {
+		case *image.Gray:
+			return m, nil
+		case *image.YCbCr:
+			// Y is the luminance: blue ink stays as dark as it looks.
+			g := image.NewGray(m.Rect)
+			for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+				copy(g.Pix[(y-m.Rect.Min.Y)*g.Stride:][:m.Rect.Dx()], m.Y[m.YOffset(m.Rect.Min.X, y):])
+			}
+			return g, nil
+		}
+		g := image.NewGray(m.Bounds())
+		for y := g.Rect.Min.Y; y < g.Rect.Max.Y; y++ {
+			for x := g.Rect.Min.X; x < g.Rect.Max.X; x++ {
+				g.Set(x, y, m.At(x, y))
+			}
+		}
+		return g, nil
+	case ocr.G4:
+		if im.Width <= 0 || im.Height <= 0 {
+			return nil, errors.New("G4 image without its size")
+		}
+		g := image.NewGray(image.Rect(0, 0, im.Width, im.Height))
+		err := ccitt.DecodeIntoGray(g, bytes.NewReader(data), ccitt.MSB, ccitt.Group4, &ccitt.Options{})
+		return g, err
+	}
+	return nil, fmt.Errorf("image encoded as %q", im.Encoding)
+}
+
+// blankInk finds the marks written in a blank: paper and ink split by
+// Otsu's threshold, specks and thin rules (a dotted or ruled leader) left
+// out. It returns a grey copy holding only those marks, with a margin, and
+// whether there were any. The copy is black on white: Tesseract's own
+// thresholding of a small crop of thin strokes loses some.
+func blankInk(crop *image.Gray) (*image.Gray, bool) {
+	w, h := crop.Rect.Dx(), crop.Rect.Dy()
+	if w < 4 || h < 4 {
+		return nil, false
+	}
+	var hist [256]int
+	lo, hi := 255, 0
+	for y := range h {
+		for _, v := range crop.Pix[y*crop.Stride:][:w] {
+			hist[v]++
+			lo, hi = min(lo, int(v)), max(hi, int(v))
+		}
+	}
+	if hi-lo < digitsContrast {
+		return nil, false
+	}
+	t := otsuLevel(hist[:], w*h)
+	inkAt := func(x, y int) bool { return int(crop.Pix[y*crop.Stride+x]) <= t }
+	// 8-connected components of ink, by flood fill.
+	label := make([]int32, w*h)
+	keep := make([]bool, 1)
+	var stack []int
+	minSide := max(2, int(math.Round(digitsSpeck*float64(h))))
+	box := image.Rectangle{}
+	for start := range label {
+		if label[start] != 0 || !inkAt(start%w, start/w) {
+			continue
+		}
+		id := int32(len(keep))
+		label[start] = id
+		stack = append(stack[:0], start)
+		x0, y0, x1, y1 := w, h, 0, 0
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := i%w, i/w
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x+1), max(y1, y+1)
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					nx, ny := x+dx, y+dy
+					if nx < 0 || ny < 0 || nx >= w || ny >= h {
+						continue
+					}
+					if n := ny*w + nx; label[n] == 0 && inkAt(nx, ny) {
+						label[n] = id
+						stack = append(stack, n)
+					}
+				}
+			}
+		}
+		cw, ch := x1-x0, y1-y0
+		speck := max(cw, ch) < minSide
+		rule := cw > 4*ch && ch < minSide // a leader or an underline
+		ok := !speck && !rule
+		keep = append(keep, ok)
+		if ok {
+			box = box.Union(image.Rect(x0, y0, x1, y1))
+		}
+	}
+	if box.Empty() {
+		return nil, false
+	}
+	// The marks kept, black on white, with a margin of half
+	// their height: Tesseract wants some paper around a line.
+	m := max(4, box.Dy()/2)
+	out := image.NewGray(image.Rect(0, 0, box.Dx()+2*m, box.Dy()+2*m))
+	for i := range out.Pix {
+		out.Pix[i] = 255
+	}
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			if keep[label[y*w+x]] {
+				out.Pix[(y-box.Min.Y+m)*out.Stride+x-box.Min.X+m] = 0
+			}
+		}
+	}
+	return out, true
+}
+
+// otsuLevel is Otsu's threshold of a grey histogram of n pixels: levels at
+// or under it are ink.
+func otsuLevel(hist []int, n int) int {
+	var sum float64
+	for i, c := range hist {
+		sum += float64(i * c)
+	}
+	var sumB, wB float64
+	best, t := -1.0, 127
+	for i, c := range hist {
+		wB += float64(c)
+		if wB == 0 {
+			continue
+		}
+		wF := float64(n) - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(i * c)
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		if between := wB * wF * (mB - mF) * (mB - mF); between > best {
+			best, t = between, i
+		}
+	}
+	return t
+}
+
+// readDigitsLine enlarges the marks of a blank and reads them as one line
+// of digits: the text and the confidence of its least sure word.
+func readDigitsLine(cl *gosseract.Client, marks *image.Gray, name string) (string, float64, error) {
+	p, err := grayPix(marks)
+	if err != nil {
+		return "", 0, err
+	}
+	defer p.free()
+	inkH := marks.Rect.Dy() / 2 // the margins are half of it
+	if f := min(digitsMaxScale, float64(digitsHeight)/float64(max(1, inkH))); f > 1.1 {
+		up, err := p.upscale(f)
+		if err != nil {
+			return "", 0, err
+		}
+		p.free()
+		p = up
+	}
+	data, err := p.raw()
+	if err != nil {
+		return "", 0, err
+	}
+	dumpImage(p, name)
+	if err := cl.SetImageFromBytes(data); err != nil {
+		return "", 0, err
+	}
+	// Read as a line, then as a word: the two segmentations fail
+	// differently on handwriting, and agree when the digits are clear.
+	line, lineConf, err := readAs(cl, gosseract.PSM_SINGLE_LINE)
+	if err != nil {
+		return "", 0, err
+	}
+	word, wordConf, err := readAs(cl, gosseract.PSM_SINGLE_WORD)
+	if err != nil {
+		return "", 0, err
+	}
+	switch {
+	case line == "" && word == "":
+		return "", 0, nil
+	case line == word:
+		return line, max(lineConf, wordConf), nil
+	case line == "":
+		return word, min(wordConf, digitsDisagree), nil
+	}
+	return line, min(lineConf, digitsDisagree), nil
+}
+
+// readAs reads the client's image in a segmentation mode: the words'
+// text joined and the confidence of the least sure.
+func readAs(cl *gosseract.Client, mode gosseract.PageSegMode) (string, float64, error) {
+	if err := cl.SetPageSegMode(mode); err != nil {
+		return "", 0, err
+	}
+	boxes, err := cl.GetBoundingBoxesVerbose()
+	if err != nil {
+		return "", 0, err
+	}
+	var words []string
+	conf := 100.0
+	for _, b := range boxes {
+		if w := strings.TrimSpace(b.Word); w != "" {
+			words = append(words, w)
+			conf = min(conf, b.Confidence)
+		}
+	}
+	if len(words) == 0 {
+		return "", 0, nil
+	}
+	return strings.Join(words, ""), math.Round(conf*100) / 100, nil
+}
+
+// grayPix copies a Go grey image into a Leptonica one (through PGM).
+func grayPix(g *image.Gray) (*pix, error) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "P5\n%d %d\n255\n", w, h)
+	for y := range h {
+		b.Write(g.Pix[y*g.Stride:][:w])
+	}
+	return readPix(b.Bytes(), false, 0)
+}
