@@ -1,0 +1,381 @@
+package archival
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+// The second reading of handwritten blanks. NĐ 30 prints "Số: ..../QĐ-UBND"
+// and "ngày .. tháng .. năm 2025" and the office writes the number and the
+// day (sometimes the month) by hand. The page reading, tuned for print,
+// leaves them unreadable or unsure; Blanks says where they are, the OCR
+// engine reads each on its own as digits (ocr.Pool.ReadDigits), and
+// ApplyDigits takes a reading only when it is plausible and confident.
+
+// BlankPart names what a handwritten blank holds.
+type BlankPart string
+
+const (
+	BlankDay    BlankPart = "day"
+	BlankMonth  BlankPart = "month"
+	BlankNumber BlankPart = "number" // the digits before the first "/"
+)
+
+// Blank is a printed blank of a document's header whose handwriting the
+// page reading could not read, or read unsure.
+type Blank struct {
+	Doc  int       // index of the document in Read's answer
+	Page int       // 1-based within the pages given to Read
+	Part BlankPart //
+	Box  ocr.Box   // on the corrected page image, with room for the pen
+}
+
+// The second reading's thresholds on Tesseract's confidence (0..100, of
+// the least sure word read with digits only). Over digitsDeliver a
+// plausible reading is delivered; over digitsAccept it is kept for review;
+// under it the blank stays unreadable.
+const (
+	digitsAccept  = 60
+	digitsDeliver = 85
+)
+
+// Blanks lists the blanks of docs (as Read found them in pages) that a
+// second reading may read: a date or number that is unreadable, or
+// handwritten and under Deliver. A blank whose printed words were not
+// found (the day's "ngày" lost, say) is not listed: its field stays as it is.
+func Blanks(pages []ocr.Result, docs []Document) []Blank {
+	var out []Blank
+	for i, d := range docs {
+		if f := d.Date; secondReading(f) && f.Page >= 1 && f.Page <= len(pages) {
+			out = append(out, dateBlanks(i, pages[f.Page-1], f)...)
+		}
+		if f := d.Number; (secondReading(f) || slashLost(f)) && f.Page >= 1 && f.Page <= len(pages) {
+			if b, ok := numberBlank(i, pages[f.Page-1], f); ok {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+func secondReading(f *Field) bool {
+	return f != nil && (f.Unreadable || f.Handwritten && f.Confidence < Deliver)
+}
+
+// slashLost: a number read without the slash after its digits, which a
+// pen writing over it hides ("7532TB-UBND" for a written 1532).
+func slashLost(f *Field) bool {
+	return f != nil && f.Confidence < Deliver && f.Text != "" && !strings.Contains(f.Text, "/")
+}
+
+// fieldWords finds the words a field was read from on its page, in
+// reading order, and the word just before them on their line.
+func fieldWords(r ocr.Result, f *Field) (words []ocr.Word, before *ocr.Word) {
+	for _, l := range r.Lines {
+		for i, w := range l.Words {
+			if slices.Contains(f.Boxes, w.Box) {
+				if len(words) == 0 && i > 0 {
+					before = &l.Words[i-1]
+				}
+				words = append(words, w)
+			}
+		}
+	}
+	return words, before
+}
+
+var (
+	dayWordRe   = regexp.MustCompile(`^n[gq]a[yv][,.]?$`)
+	monthWordRe = regexp.MustCompile(`^t[hb]a[nm][gq]$`)
+	yearWordRe  = regexp.MustCompile(`^n[aă](?:m|rn)$`)
+)
+
+// blankBox is the room between two printed words of a line where a pen
+// writes: from the end of one to the start of the other, and up and down
+// by the height of the print (handwriting is larger and rides above the
+// line).
+func blankBox(r ocr.Result, x0, x1 int, line []ocr.Word) (ocr.Box, bool) {
+	y0, y1, hs := math.MaxInt, 0, []int{}
+	for _, w := range line {
+		y0, y1 = min(y0, w.Box.Y0), max(y1, w.Box.Y1)
+		hs = append(hs, w.Box.Y1-w.Box.Y0)
+	}
+	h := median(hs)
+	gap := max(2, h/8)
+	b := ocr.Box{X0: max(0, x0+gap), Y0: max(0, y0-h), X1: x1 - gap, Y1: y1 + h/2}
+	if r.Width > 0 {
+		b.X1 = min(b.X1, r.Width)
+	}
+	if r.Height > 0 {
+		b.Y1 = min(b.Y1, r.Height)
+	}
+	if b.X1-b.X0 < h/2 || b.Y1 <= b.Y0 {
+		return ocr.Box{}, false
+	}
+	return b, true
+}
+
+func dateBlanks(doc int, r ocr.Result, f *Field) []Blank {
+	words, _ := fieldWords(r, f)
+	day, month, year := -1, -1, -1
+	for i, w := range words {
+		u := unmark(w.Text)
+		switch {
+		case day < 0 && dayWordRe.MatchString(u):
+			day = i
+		case day >= 0 && month < 0 && monthWordRe.MatchString(u):
+			month = i
+		case month >= 0 && year < 0 && yearWordRe.MatchString(u):
+			year = i
+		}
+	}
+	var out []Blank
+	if day >= 0 && month > day {
+		if b, ok := blankBox(r, words[day].Box.X1, words[month].Box.X0, words); ok {
+			out = append(out, Blank{Doc: doc, Page: f.Page, Part: BlankDay, Box: b})
+		}
+	}
+	// The month is read again only when the page reading did not read it
+	// as printed digits: it is mostly printed.
+	if d, ok := parseDate(f.Text); month >= 0 && year > month && (!ok || d.month.missing || d.month.fixed) {
+		if b, ok := blankBox(r, words[month].Box.X1, words[year].Box.X0, words); ok {
+			out = append(out, Blank{Doc: doc, Page: f.Page, Part: BlankMonth, Box: b})
+		}
+	}
+	return out
+}
+
+// numberBlank is the room between "Số:" and the first "/" of the codes.
+func numberBlank(doc int, r ocr.Result, f *Field) (Blank, bool) {
+	words, before := fieldWords(r, f)
+	if len(words) == 0 {
+		return Blank{}, false
+	}
+	var x0 int
+	switch {
+	case before != nil && soPrefix.MatchString(before.Text) && letters(soPrefix.ReplaceAllString(before.Text, "")) == "":
+		x0 = before.Box.X1
+	case soPrefix.MatchString(words[0].Text):
+		// "Số:" glued to what follows: its share of the word's width.
+		w := words[0]
+		n := utf8.RuneCountInString(soPrefix.FindString(w.Text))
+		x0 = w.Box.X0 + (w.Box.X1-w.Box.X0)*n/max(1, utf8.RuneCountInString(w.Text))
+		if n == utf8.RuneCountInString(w.Text) {
+			words = words[1:]
+		}
+	default:
+		return Blank{}, false
+	}
+	// The codes start at the first "/" followed by a letter or by a year.
+	x1 := -1
+	for _, w := range words {
+		i := strings.IndexByte(w.Text, '/')
+		if i < 0 {
+			continue
+		}
+		if rest := w.Text[i+1:]; rest == "" || !codesStart(rest) {
+			continue
+		}
+		x1 = w.Box.X0 + (w.Box.X1-w.Box.X0)*utf8.RuneCountInString(w.Text[:i])/max(1, utf8.RuneCountInString(w.Text))
+		break
+	}
+	if x1 < 0 {
+		// No slash read: the codes start where the capitals do.
+		for _, w := range words {
+			if i := codesTailRe.FindStringIndex(w.Text); i != nil && i[0] > 0 {
+				x1 = w.Box.X0 + (w.Box.X1-w.Box.X0)*utf8.RuneCountInString(w.Text[:i[0]])/max(1, utf8.RuneCountInString(w.Text))
+				break
+			}
+		}
+	}
+	if x1 < 0 {
+		return Blank{}, false
+	}
+	b, ok := blankBox(r, x0, x1, words)
+	return Blank{Doc: doc, Page: f.Page, Part: BlankNumber, Box: b}, ok
+}
+
+var codesStartRe = regexp.MustCompile(`^(?:\d{4}/)?\p{Lu}`)
+
+func codesStart(s string) bool { return codesStartRe.MatchString(s) }
+
+// ApplyDigits takes the second readings of blanks (readings[i] is that of
+// blanks[i], as ocr.Pool.ReadDigits answered) into docs, and sets their
+// NeedsReview again. A reading is taken only when it is plausible: a day
+// 1–31 and a month 1–12 making, with the printed year, a real date that
+// is not after today; a number of 1–5 digits not starting with 0, which
+// with the printed codes makes an NĐ 30 number. A plausible reading
+// confident over digitsDeliver is delivered (Handwritten, at Deliver); over
+// digitsAccept it is kept under Deliver, for review; otherwise the field
+// stays as the page reading left it. Blanks with no reading (a failed
+// second reading) are skipped.
+func ApplyDigits(docs []Document, blanks []Blank, readings []ocr.DigitsReading, today time.Time) {
+	type dateParts struct{ day, month *ocr.DigitsReading }
+	dates := map[int]*dateParts{}
+	for i, b := range blanks {
+		if i >= len(readings) || b.Doc < 0 || b.Doc >= len(docs) {
+			continue
+		}
+		rd := &readings[i]
+		d := &docs[b.Doc]
+		switch b.Part {
+		case BlankNumber:
+			applyNumber(d.Number, rd, b.Box)
+		case BlankDay, BlankMonth:
+			dp := dates[b.Doc]
+			if dp == nil {
+				dp = &dateParts{}
+				dates[b.Doc] = dp
+			}
+			if b.Part == BlankDay {
+				dp.day = rd
+			} else {
+				dp.month = rd
+			}
+			d.Date.Boxes = appendBox(d.Date.Boxes, b.Box)
+		}
+	}
+	for i, dp := range dates {
+		applyDate(docs[i].Date, dp.day, dp.month, today)
+	}
+	for i := range docs {
+		docs[i].NeedsReview = needsReview(&docs[i].Metadata)
+	}
+}
+
+func appendBox(bs []ocr.Box, b ocr.Box) []ocr.Box {
+	if slices.Contains(bs, b) {
+		return bs
+	}
+	return append(bs, b)
+}
+
+// digitsConfidence maps a plausible second reading's Tesseract confidence
+// to the field's; 0 when it is not to be taken.
+func digitsConfidence(c float64) float64 {
+	switch {
+	case c >= digitsDeliver:
+		return Deliver
+	case c >= digitsAccept:
+		return 0.7
+	}
+	return 0
+}
+
+// onlyDigits is s when it is 1–n digits, else "".
+func onlyDigits(s string, n int) string {
+	if s == "" || len(s) > n || strings.Trim(s, "0123456789") != "" {
+		return ""
+	}
+	return s
+}
+
+// applyDate rereads a date's day (and month) from their blanks; the year
+// is the printed one.
+func applyDate(f *Field, day, month *ocr.DigitsReading, today time.Time) {
+	if f == nil || day == nil {
+		return
+	}
+	d, ok := parseDate(f.Text)
+	if !ok && f.Text == "" {
+		d, ok = parseDate(f.Value)
+	}
+	if !ok || d.year.missing || d.year.fixed || len(d.year.text) != 4 {
+		return // the year is printed: without it there is no date
+	}
+	c := 100.0
+	dayText := onlyDigits(day.Text, 2)
+	if dayText == "" {
+		return
+	}
+	c = min(c, day.Confidence)
+	if !d.day.missing && !d.day.fixed && d.day.value != atoi(dayText) {
+		c = min(c, digitsAccept) // the page reading saw another day
+	}
+	monthText := ""
+	switch {
+	case !d.month.missing && !d.month.fixed:
+		monthText = d.month.text // printed, and read as digits
+	case month != nil && onlyDigits(month.Text, 2) != "":
+		monthText = onlyDigits(month.Text, 2)
+		c = min(c, month.Confidence)
+	default:
+		return
+	}
+	iso, ok := plausibleDate(atoi(dayText), atoi(monthText), d.year.value, today)
+	if !ok {
+		return
+	}
+	conf := digitsConfidence(c)
+	if conf == 0 {
+		return
+	}
+	f.Value, f.Confidence, f.Unreadable, f.Handwritten = iso, conf, false, true
+}
+
+// plausibleDate writes day, month, year as 2006-01-02 when they make a
+// real date from 1945 up to today.
+func plausibleDate(day, month, year int, today time.Time) (string, bool) {
+	if year < 1945 || month < 1 || month > 12 || day < 1 || day > 31 {
+		return "", false
+	}
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if t.Day() != day {
+		return "", false // 30 February
+	}
+	y, m, dd := today.Date()
+	if t.After(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)) {
+		return "", false
+	}
+	return t.Format("2006-01-02"), true
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// applyNumber rereads a number's digits from its blank; the codes after
+// them are the printed ones.
+func applyNumber(f *Field, rd *ocr.DigitsReading, box ocr.Box) {
+	if f == nil {
+		return
+	}
+	f.Boxes = appendBox(f.Boxes, box)
+	digits := onlyDigits(rd.Text, 5)
+	if digits == "" || digits[0] == '0' {
+		return
+	}
+	text := f.Text
+	if text == "" {
+		text = f.Value
+	}
+	_, _, rest, ok := parseNumber("Số: " + text)
+	if !ok {
+		return
+	}
+	if i := strings.IndexByte(rest, '/'); i > 0 {
+		rest = rest[i:]
+	} else if i < 0 {
+		rest = "/" + rest // the slash lost under the handwriting
+	}
+	value, _, _, ok := parseNumber("Số: " + digits + rest)
+	if !ok || value == "" || !strings.Contains(value, "-") {
+		return
+	}
+	conf := digitsConfidence(rd.Confidence)
+	if conf == 0 {
+		return
+	}
+	if f.Value != "" && f.Value != value {
+		conf = min(conf, 0.7) // the page reading saw other digits
+	}
+	f.Value, f.Confidence, f.Unreadable, f.Handwritten = value, conf, false, true
+}

@@ -1,0 +1,156 @@
+package archival
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+func TestPlausibleDate(t *testing.T) {
+	today := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		day, month, year int
+		want             string
+	}{
+		{6, 11, 2025, "2025-11-06"},
+		{29, 2, 2024, "2024-02-29"},
+		{2, 12, 2026, "2026-12-02"}, // today
+		{29, 2, 2025, ""},           // not a leap year
+		{31, 4, 2025, ""},           // April has 30 days
+		{3, 12, 2026, ""},           // tomorrow: a document is not dated after its scan
+		{0, 5, 2025, ""},
+		{32, 5, 2025, ""},
+		{15, 13, 2025, ""},
+		{15, 0, 2025, ""},
+		{15, 5, 1900, ""}, // before the republic's administrative documents
+	} {
+		got, ok := plausibleDate(c.day, c.month, c.year, today)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("plausibleDate(%d, %d, %d) = %q %v, want %q", c.day, c.month, c.year, got, ok, c.want)
+		}
+	}
+}
+
+// TestApplyDigits: a second reading is taken only when it is plausible and
+// confident; otherwise the field stays as the page reading left it.
+func TestApplyDigits(t *testing.T) {
+	today := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	unreadableDate := func(text string) *Field {
+		return &Field{Text: text, Unreadable: true, Handwritten: true, Page: 1}
+	}
+	for _, c := range []struct {
+		name     string
+		date     *Field
+		number   *Field
+		blanks   []BlankPart
+		readings []ocr.DigitsReading
+		want     string // the value after
+		wantConf float64
+	}{
+		{"day read", unreadableDate("ngày ố_ tháng 11 năm 2025"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "6", Confidence: 96, Ink: true}}, "2025-11-06", Deliver},
+		{"day and month read", unreadableDate("ngày tháng năm 2024"), nil, []BlankPart{BlankDay, BlankMonth},
+			[]ocr.DigitsReading{{Text: "05", Confidence: 95, Ink: true}, {Text: "3", Confidence: 90, Ink: true}}, "2024-03-05", Deliver},
+		{"day unsure: for review", unreadableDate("ngày ố_ tháng 11 năm 2025"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "6", Confidence: 70, Ink: true}}, "2025-11-06", 0.7},
+		{"day not confident", unreadableDate("ngày ố_ tháng 11 năm 2025"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "6", Confidence: 40, Ink: true}}, "", 0},
+		{"day out of range", unreadableDate("ngày ố_ tháng 11 năm 2025"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "61", Confidence: 96, Ink: true}}, "", 0},
+		{"31 November", unreadableDate("ngày ố_ tháng 11 năm 2025"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "31", Confidence: 96, Ink: true}}, "", 0},
+		{"after today", unreadableDate("ngày tháng 12 năm 2026"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "24", Confidence: 96, Ink: true}}, "", 0},
+		{"year not printed", unreadableDate("ngày tháng 11 năm 20"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "6", Confidence: 96, Ink: true}}, "", 0},
+		{"month blank not read", unreadableDate("ngày tháng năm 2024"), nil, []BlankPart{BlankDay, BlankMonth},
+			[]ocr.DigitsReading{{Text: "05", Confidence: 95, Ink: true}, {Ink: true}}, "", 0},
+		{"a slash read in the day", unreadableDate("ngày tháng 11 năm 2025"), nil, []BlankPart{BlankDay},
+			[]ocr.DigitsReading{{Text: "1/", Confidence: 96, Ink: true}}, "", 0},
+		{"another day than the page reading's", &Field{Value: "2025-11-08", Text: "ngày 8 tháng 11 năm 2025", Confidence: 0.6, Handwritten: true, Page: 1}, nil,
+			[]BlankPart{BlankDay}, []ocr.DigitsReading{{Text: "6", Confidence: 96, Ink: true}}, "2025-11-06", 0.7},
+		{"number read", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "143", Confidence: 93, Ink: true}}, "143/QĐ-UBND", Deliver},
+		{"number with its year", nil, &Field{Text: "9Ô/2025/NQ-HĐND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "966", Confidence: 93, Ink: true}}, "966/2025/NQ-HĐND", Deliver},
+		{"number over a lost slash", nil, &Field{Text: "214Ï†TTr-TTr", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "2141", Confidence: 93, Ink: true}}, "2141/TTr-TTr", Deliver},
+		{"number starting with 0", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "0143", Confidence: 93, Ink: true}}, "", 0},
+		{"number not confident", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "143", Confidence: 50, Ink: true}}, "", 0},
+		{"other digits than the page reading's", nil, &Field{Value: "7532/TB-UBND", Text: "7532TB-UBND", Confidence: 0.8, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "1532", Confidence: 96, Ink: true}}, "1532/TB-UBND", 0.7},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			docs := []Document{{Metadata: Metadata{Date: c.date, Number: c.number}}}
+			var blanks []Blank
+			for _, p := range c.blanks {
+				blanks = append(blanks, Blank{Doc: 0, Page: 1, Part: p, Box: ocr.Box{X0: 10, Y0: 10, X1: 60, Y1: 60}})
+			}
+			before := *fieldOfDoc(docs[0])
+			ApplyDigits(docs, blanks, c.readings, today)
+			f := fieldOfDoc(docs[0])
+			if c.want == "" {
+				if f.Value != before.Value || f.Confidence != before.Confidence || f.Unreadable != before.Unreadable {
+					t.Errorf("changed to %q at %.2f (unreadable %v), want it left %q at %.2f", f.Value, f.Confidence, f.Unreadable, before.Value, before.Confidence)
+				}
+			} else if f.Value != c.want || f.Confidence != c.wantConf || f.Unreadable || !f.Handwritten {
+				t.Errorf("got %q at %.2f (unreadable %v, handwritten %v), want %q at %.2f", f.Value, f.Confidence, f.Unreadable, f.Handwritten, c.want, c.wantConf)
+			}
+			if docs[0].NeedsReview != (f.Unreadable || f.Confidence < Deliver) {
+				t.Errorf("needs review %v with %q at %.2f", docs[0].NeedsReview, f.Value, f.Confidence)
+			}
+		})
+	}
+}
+
+func fieldOfDoc(d Document) *Field {
+	if d.Date != nil {
+		return d.Date
+	}
+	return d.Number
+}
+
+// TestBlanks: the blanks lie between the printed words of the number and
+// date lines, with room above for the pen; a field read in print and
+// delivered has none.
+func TestBlanks(t *testing.T) {
+	w := func(text string, x0, x1 int) ocr.Word {
+		return ocr.Word{Text: text, Box: ocr.Box{X0: x0, Y0: 500, X1: x1, Y1: 540}, Confidence: 90}
+	}
+	numberLine := ocr.Line{Words: []ocr.Word{w("Số:", 400, 470), w("ố_", 500, 540), w("/QĐ-UBND", 600, 800)}}
+	dateLine := ocr.Line{Words: []ocr.Word{w("Hà", 1400, 1450), w("Nội,", 1460, 1540), w("ngày", 1560, 1660), w("tháng", 1760, 1880), w("năm", 1980, 2060), w("2025", 2080, 2180)}}
+	page := ocr.Result{Width: 2480, Height: 3508, Lines: []ocr.Line{numberLine, dateLine}}
+	boxes := func(ws []ocr.Word) []ocr.Box {
+		var bs []ocr.Box
+		for _, w := range ws {
+			bs = append(bs, w.Box)
+		}
+		return bs
+	}
+	docs := []Document{
+		{Metadata: Metadata{
+			Number: &Field{Text: "ố_/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1, Boxes: boxes(numberLine.Words[1:])},
+			Date:   &Field{Text: "ngày tháng năm 2025", Unreadable: true, Handwritten: true, Page: 1, Boxes: boxes(dateLine.Words[2:])},
+		}},
+		{Metadata: Metadata{
+			Number: &Field{Value: "12/QĐ-UBND", Confidence: 0.95, Page: 1, Boxes: boxes(numberLine.Words[1:])},
+		}},
+	}
+	got := Blanks([]ocr.Result{page}, docs)
+	want := []Blank{
+		{Doc: 0, Page: 1, Part: BlankDay, Box: ocr.Box{X0: 1665, Y0: 460, X1: 1755, Y1: 560}},
+		{Doc: 0, Page: 1, Part: BlankMonth, Box: ocr.Box{X0: 1885, Y0: 460, X1: 1975, Y1: 560}},
+		{Doc: 0, Page: 1, Part: BlankNumber, Box: ocr.Box{X0: 475, Y0: 460, X1: 595, Y1: 560}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("blanks %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("blank %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
