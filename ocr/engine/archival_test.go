@@ -331,29 +331,38 @@ func pct(a, b int) string {
 }
 
 // recognizeCase reads a case's pages, from SOHOA_ARCHIVAL_RESULTS when
-// they were kept there.
-func recognizeCase(b *testing.B, pool *ocr.Pool, set string, c archivalCase) []ocr.Result {
+// they were kept there, and returns their results and corrected images
+// (the images the second reading of handwritten blanks crops).
+func recognizeCase(b *testing.B, pool *ocr.Pool, set string, c archivalCase) ([]ocr.Result, [][]byte) {
 	cache := os.Getenv("SOHOA_ARCHIVAL_RESULTS")
 	results := make([]ocr.Result, len(c.inputs))
+	images := make([][]byte, len(c.inputs))
 	var wg sync.WaitGroup
 	for i, in := range c.inputs {
 		wg.Go(func() {
 			kept := filepath.Join(cache, fmt.Sprintf("%s-%s-%03d.json", set, c.name, i+1))
+			keptImage := strings.TrimSuffix(kept, ".json") + ".img"
 			if cache != "" {
-				if data, err := os.ReadFile(kept); err == nil && json.Unmarshal(data, &results[i]) == nil {
+				data, err := os.ReadFile(kept)
+				img, errImg := os.ReadFile(keptImage)
+				if err == nil && errImg == nil && json.Unmarshal(data, &results[i]) == nil {
+					images[i] = img
 					return
 				}
 			}
-			res, _, err := pool.Recognize(context.Background(), in)
+			res, img, err := pool.Recognize(context.Background(), in)
 			if err != nil {
 				b.Errorf("%s page %d: %v", in.Name, in.Page, err)
 				return
 			}
-			results[i] = res
+			results[i], images[i] = res, img.Data
 			if cache != "" {
 				data, err := json.Marshal(res)
 				if err == nil {
 					err = os.WriteFile(kept, data, 0o644)
+				}
+				if err == nil {
+					err = os.WriteFile(keptImage, img.Data, 0o644)
 				}
 				if err != nil {
 					b.Errorf("keeping %s: %v", kept, err)
@@ -362,7 +371,7 @@ func recognizeCase(b *testing.B, pool *ocr.Pool, set string, c archivalCase) []o
 		})
 	}
 	wg.Wait()
-	return results
+	return results, images
 }
 
 func BenchmarkArchival(b *testing.B) {
@@ -373,7 +382,7 @@ func BenchmarkArchival(b *testing.B) {
 		for _, set := range []string{"generated", "real"} {
 			var s fieldScore
 			for _, c := range sets[set] {
-				results := recognizeCase(b, pool, set, c)
+				results, _ := recognizeCase(b, pool, set, c)
 				docs := archival.Read(results)
 				for _, want := range c.docs {
 					s.docs++

@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/archival"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
+)
+
+// secondReading reads the handwritten blanks of the documents Read found
+// in results (the pages' corrected images in images) with the pool's
+// digits reading, and takes the plausible readings into docs.
+func secondReading(ctx context.Context, tb testing.TB, pool *ocr.Pool, results []ocr.Result, images []ocr.Image, docs []archival.Document, today time.Time) error {
+	blanks := archival.Blanks(results, docs)
+	readings := make([]ocr.DigitsReading, len(blanks))
+	byPage := map[int][]int{}
+	for i, b := range blanks {
+		byPage[b.Page] = append(byPage[b.Page], i)
+	}
+	for pg, idx := range byPage {
+		in := ocr.DigitsInput{Name: results[pg-1].File, Image: images[pg-1]}
+		for _, i := range idx {
+			in.Blanks = append(in.Blanks, blanks[i].Box)
+		}
+		rs, err := pool.ReadDigits(ctx, in)
+		if err != nil {
+			return err
+		}
+		for k, i := range idx {
+			readings[i] = rs[k]
+			tb.Logf("%s %s blank %+v: read %q (%.0f, ink %v)", in.Name, blanks[i].Part, blanks[i].Box, rs[k].Text, rs[k].Confidence, rs[k].Ink)
+		}
+	}
+	archival.ApplyDigits(docs, blanks, readings, today)
+	return nil
+}
+
+// TestReadDigitsHandwritten: generated NĐ 30 pages whose number or day
+// (and month) were written by hand in blue, read by the page reading,
+// then their blanks read again as digits. Of the fields the page reading
+// left unreadable or wrong, the second reading must read at least half,
+// and deliver none wrong.
+func TestReadDigitsHandwritten(t *testing.T) {
+	if testing.Short() {
+		t.Skip("OCR of generated pages")
+	}
+	dir := t.TempDir()
+	sohoatest.Generate(t, dir, "-seed", "14", "-preset", "nd30", "-n", "8")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	sort.Strings(files)
+	type handPage struct {
+		in    ocr.Input
+		truth map[string]any
+	}
+	var pages []handPage
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			Image    string         `json:"image"`
+			Archival map[string]any `json:"archival"`
+		}
+		if err := json.Unmarshal(data, &p); err != nil {
+			t.Fatal(err)
+		}
+		if hw, _ := p.Archival["handwritten"].([]any); len(hw) == 0 {
+			continue
+		}
+		img, err := os.ReadFile(filepath.Join(dir, p.Image))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, handPage{ocr.Input{Name: p.Image, Data: img, Page: 1}, p.Archival})
+	}
+	if len(pages) < 4 {
+		t.Fatalf("%d handwritten pages generated", len(pages))
+	}
+	ctx := context.Background()
+	pool := sharedPool()
+	today := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	read, fields := 0, 0
+	for _, p := range pages {
+		res, img, err := pool.Recognize(ctx, p.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, images := []ocr.Result{res}, []ocr.Image{img}
+		docs := archival.Read(results)
+		if len(docs) != 1 {
+			t.Errorf("%s: %d documents", p.in.Name, len(docs))
+			continue
+		}
+		// The fields as the page reading left them (ApplyDigits changes
+		// them in place).
+		before := archival.Document{}
+		if f := docs[0].Number; f != nil {
+			before.Number = &archival.Field{Value: f.Value}
+		}
+		if f := docs[0].Date; f != nil {
+			before.Date = &archival.Field{Value: f.Value}
+		}
+		if err := secondReading(ctx, t, pool, results, images, docs, today); err != nil {
+			t.Fatalf("%s: %v", p.in.Name, err)
+		}
+		for _, name := range []string{"number", "date"} {
+			hw, _ := p.truth["handwritten"].([]any)
+			if !slices.Contains(hw, any(name)) {
+				continue
+			}
+			want, _ := p.truth[name].(string)
+			got, old := docs[0].Number, before.Number
+			if name == "date" {
+				got, old = docs[0].Date, before.Date
+			}
+			if old != nil && old.Value == want {
+				continue // read by the page reading already: nothing to show
+			}
+			fields++
+			switch {
+			case got == nil:
+				t.Logf("%s %s: not found", p.in.Name, name)
+			case got.Value == want:
+				read++
+				t.Logf("%s %s: %q read (%.2f)", p.in.Name, name, got.Value, got.Confidence)
+			case got.Value != "" && got.Confidence >= archival.Deliver:
+				t.Errorf("%s %s: %q delivered at %.2f, want %q", p.in.Name, name, got.Value, got.Confidence, want)
+			default:
+				t.Logf("%s %s: %q left at %.2f (unreadable %v), want %q", p.in.Name, name, got.Value, got.Confidence, got.Unreadable, want)
+			}
+			if got != nil && got.Value == want && !got.Handwritten {
+				t.Errorf("%s %s: read from a blank but not marked handwritten", p.in.Name, name)
+			}
+		}
+	}
+	if fields == 0 || read*2 < fields {
+		t.Errorf("the second reading read %d of the %d handwritten fields the page reading missed, want at least half", read, fields)
+	}
+}
+
+// TestDigitsTimeout: the second reading has its own timeout, apart from
+// the page's: past it the engine is stopped and the call fails with an
+// engine error, and the next page on the same pool reads.
+func TestDigitsTimeout(t *testing.T) {
+	p := ocr.NewPool(ocr.Options{Engines: 1, PageTimeout: 15 * time.Minute, DigitsTimeout: time.Millisecond})
+	defer p.Close()
+	ctx := context.Background()
+	small := ocrtest.ReadCorpus(t, "tesseract/viet.tif")
+	res, img, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Decoding the page and starting the digits model take far longer
+	// than a millisecond.
+	_, err = p.ReadDigits(ctx, ocr.DigitsInput{Name: "viet.tif", Image: img, Blanks: []ocr.Box{{X0: 0, Y0: 0, X1: res.Width / 2, Y1: res.Height / 4}}})
+	if !errors.Is(err, ocr.ErrEngine) || !strings.Contains(err.Error(), "1ms") {
+		t.Fatalf("err = %v, want an engine timeout after 1ms", err)
+	}
+	if res, _, err := p.Recognize(ctx, ocr.Input{Name: "viet.tif", Data: small}); err != nil || !strings.Contains(res.Text, "tiếng") {
+		t.Fatalf("next page: %v %q", err, res.Text)
+	}
+	if s := p.Stats(); s.Killed != 1 {
+		t.Errorf("stats %+v, want 1 killed", s)
+	}
+}
