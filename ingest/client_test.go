@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // TestUploadPermanentErrors: an address that is not a URL, a certificate
@@ -35,7 +37,7 @@ func TestUploadPermanentErrors(t *testing.T) {
 		// (a TLS handshake took 2-4 s at load 30).
 		c := &Client{Server: tc.server, Token: "t", MinBackoff: time.Minute, MaxBackoff: time.Minute,
 			OnRetry: func(int, int, time.Duration, error) { retries++ }}
-		m := &Manifest{DossierCode: "000.00.31.H33-220804-0001", Title: "t", Pages: []string{filepath.Base(tc.files[0])}, IdempotencyKey: "k"}
+		m := &Manifest{BatchInfo: dossier.BatchInfo{DossierCode: "000.00.31.H33-220804-0001", Title: "t"}, Pages: []string{filepath.Base(tc.files[0])}, IdempotencyKey: "k"}
 		start := time.Now()
 		_, err := c.Upload(context.Background(), m, tc.files)
 		if err == nil || retries != 0 || time.Since(start) > 30*time.Second {

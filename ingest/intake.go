@@ -258,12 +258,7 @@ func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, f
 	id := storage.NewID()
 	nb := &dossier.Batch{
 		ID:             id,
-		DossierCode:    m.DossierCode,
-		AgencyCode:     m.AgencyCode,
-		Title:          m.Title,
-		DocumentType:   m.DocumentType,
-		Station:        m.Station,
-		Operator:       m.Operator,
+		BatchInfo:      m.BatchInfo,
 		TokenID:        tok.ID,
 		IdempotencyKey: m.IdempotencyKey,
 		Fingerprint:    hex.EncodeToString(fp.Sum(nil)),

@@ -17,12 +17,7 @@ import (
 
 // Manifest describes one batch: the pages of one document of one dossier, in order.
 type Manifest struct {
-	DossierCode    string   `json:"dossier_code"`
-	AgencyCode     string   `json:"agency_code"`
-	Title          string   `json:"title"`
-	DocumentType   string   `json:"document_type"`
-	Station        string   `json:"station"`
-	Operator       string   `json:"operator"`
+	dossier.BatchInfo
 	Pages          []string `json:"pages"`
 	IdempotencyKey string   `json:"idempotency_key,omitempty"`
 	AllowDuplicate bool     `json:"allow_duplicate,omitempty"`

@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/sohoa/sohoa/ingest/dossier"
 )
 
 // TestManifestBounds: every field of a manifest is bounded in length and in
 // the characters it may hold; the error names the field in both languages.
 func TestManifestBounds(t *testing.T) {
 	ok := func() Manifest {
-		return Manifest{DossierCode: "000.00.31.H33-220804-0001", Title: "Đơn đề nghị cấp giấy phép xây dựng",
-			DocumentType: "don", Station: "quay-01", Operator: "Nguyễn Thị Thủy Tiên", Pages: []string{"p1.jpg", "trang 2.jpg"},
+		return Manifest{BatchInfo: dossier.BatchInfo{DossierCode: "000.00.31.H33-220804-0001",
+			Title: "Đơn đề nghị cấp giấy phép xây dựng", DocumentType: "don", Station: "quay-01",
+			Operator: "Nguyễn Thị Thủy Tiên"}, Pages: []string{"p1.jpg", "trang 2.jpg"},
 			IdempotencyKey: "6f1c2a9e-3b1d-4c1e-9a8f-2d7e5b4c3a21"}
 	}
 	tests := []struct {
@@ -116,7 +119,7 @@ func TestManifestAgency(t *testing.T) {
 		{"H33.031.00-260130-DV0001", "bo-tai-chinh", ""},
 	}
 	for _, tt := range tests {
-		m := Manifest{DossierCode: tt.code, AgencyCode: tt.agency, Title: "Tờ khai", Pages: []string{"p.jpg"}}
+		m := Manifest{BatchInfo: dossier.BatchInfo{DossierCode: tt.code, AgencyCode: tt.agency, Title: "Tờ khai"}, Pages: []string{"p.jpg"}}
 		err := m.Validate()
 		if tt.want != "" {
 			if err != nil || m.AgencyCode != tt.want {

@@ -26,8 +26,8 @@ const dossierCode = "000.00.31.H33-220804-0001"
 
 func newBatch(dossierCode, token, idem, fingerprint string, pages int) *dossier.Batch {
 	b := &dossier.Batch{
-		DossierCode: dossierCode, AgencyCode: "000.00.31.H33", Title: "Giấy chứng nhận", DocumentType: "gcn",
-		Station: "quay-1", Operator: "Nguyễn Văn A", TokenID: token, IdempotencyKey: idem, Fingerprint: fingerprint,
+		BatchInfo: dossier.BatchInfo{DossierCode: dossierCode, AgencyCode: "000.00.31.H33", Title: "Giấy chứng nhận",
+			DocumentType: "gcn", Station: "quay-1", Operator: "Nguyễn Văn A"}, TokenID: token, IdempotencyKey: idem, Fingerprint: fingerprint,
 	}
 	for i := 0; i < pages; i++ {
 		b.Pages = append(b.Pages, dossier.Page{SourceName: fmt.Sprintf("p%02d.jpg", i+1), SourceSHA: fmt.Sprintf("%064d", i)})

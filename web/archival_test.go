@@ -25,7 +25,8 @@ func TestArchivalAPI(t *testing.T) {
 	ctx := context.Background()
 	h := newAPIHarness(t, nil)
 	const dossierCode = "000.00.31.H33-261127-0007"
-	b, _, err := h.Records.CreateBatch(ctx, &dossier.Batch{DossierCode: dossierCode, AgencyCode: "000.00.31.H33", Title: "Quyết định",
+	b, _, err := h.Records.CreateBatch(ctx, &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode,
+		AgencyCode: "000.00.31.H33", Title: "Quyết định"},
 		Pages: []dossier.Page{{Index: 1, SourceName: "1.jpg", SourceSHA: strings.Repeat("1", 64)}, {Index: 2, SourceName: "2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
 	if err != nil {
 		t.Fatal(err)

@@ -75,7 +75,7 @@ func TestUploadWhileEngineDown(t *testing.T) {
 	os.WriteFile(pagePath, jpg.Bytes(), 0o600)
 
 	upload := func(key string) (int, http.Header, time.Duration) {
-		m := &ingest.Manifest{DossierCode: uploadDossier, Title: "Tờ khai", Pages: []string{"p.jpg"}, AllowDuplicate: true, IdempotencyKey: key}
+		m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: uploadDossier, Title: "Tờ khai"}, Pages: []string{"p.jpg"}, AllowDuplicate: true, IdempotencyKey: key}
 		body, ct := parts([3]string{"manifest", "", mustJSON(m)}, [3]string{"page", "p.jpg", jpg.String()})
 		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/v1/batches", body)
 		req.Header.Set("Content-Type", ct)
@@ -102,7 +102,7 @@ func TestUploadWhileEngineDown(t *testing.T) {
 		// The station's client rides the outage out with the same key.
 		cl := &ingest.Client{Server: hs.URL, Token: tok, MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second, MaxAttempts: 20}
 		go func() { time.Sleep(3 * time.Second); tc.back() }()
-		m := &ingest.Manifest{DossierCode: uploadDossier, Title: "Tờ khai", Pages: []string{"p.jpg"}, AllowDuplicate: true, IdempotencyKey: "k-" + tc.name}
+		m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: uploadDossier, Title: "Tờ khai"}, Pages: []string{"p.jpg"}, AllowDuplicate: true, IdempotencyKey: "k-" + tc.name}
 		res, err := cl.Upload(ctx, m, []string{pagePath})
 		if err != nil || res.Attempts < 2 {
 			t.Fatalf("%s: client upload: %+v %v", tc.name, res, err)

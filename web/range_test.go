@@ -98,7 +98,8 @@ func TestRangeReadsOnlyTheRange(t *testing.T) {
 			st := open(t)
 			recs := storagetest.Records(t, storagetest.OpenDB(t, storage.SQLite))
 			const dossierCode = "000.00.31.H33-220804-0001"
-			b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: dossierCode, Title: "t",
+			b, _, err := recs.CreateBatch(ctx, &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode,
+				Title: "t"},
 				Pages: []dossier.Page{{Index: 1, SourceName: "p.jpg", SourceSHA: strings.Repeat("1", 64)}}}, true)
 			if err != nil {
 				t.Fatal(err)

@@ -58,8 +58,8 @@ func reviewServer(t *testing.T, texts ...string) (*apiHarness, *recordingReassem
 		}
 		c.Review = rr
 	})
-	in := &dossier.Batch{DossierCode: "000.00.31.H33-261127-0001", AgencyCode: "000.00.31.H33", Title: "Đơn đề nghị",
-		Station: "quay-01", Operator: "Nguyễn Văn A"}
+	in := &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: "000.00.31.H33-261127-0001",
+		AgencyCode: "000.00.31.H33", Title: "Đơn đề nghị", Station: "quay-01", Operator: "Nguyễn Văn A"}}
 	for i := range texts {
 		in.Pages = append(in.Pages, dossier.Page{Index: i + 1, SourceName: fmt.Sprintf("p%d.jpg", i+1), SourceSHA: strings.Repeat(fmt.Sprint(i+1), 64)})
 	}

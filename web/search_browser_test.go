@@ -49,10 +49,11 @@ func searchServer(t *testing.T) (*apiHarness, string, string) {
 	h := newAPIHarness(t, nil)
 	recs, blobs, idx := h.Records, h.Blobs, h.Index
 	first := searchPages[0]
-	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: first.DossierCode, AgencyCode: first.AgencyCode,
-		Title: first.Title, DocumentType: first.DocumentType, Station: "Một cửa Quận 1", Operator: "Trần Văn Quét", Pages: []dossier.Page{
-			{Index: 1, SourceName: "p1.jpg", SourceSHA: strings.Repeat("1", 64)},
-			{Index: 2, SourceName: "p2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
+	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: first.DossierCode,
+		AgencyCode: first.AgencyCode, Title: first.Title, DocumentType: first.DocumentType, Station: "Một cửa Quận 1",
+		Operator: "Trần Văn Quét"}, Pages: []dossier.Page{
+		{Index: 1, SourceName: "p1.jpg", SourceSHA: strings.Repeat("1", 64)},
+		{Index: 2, SourceName: "p2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,8 +30,8 @@ func statsFixture(t *testing.T, h *apiHarness) int {
 			signAfter       time.Duration
 		}{{"quay-1", "000.00.31.H33", 3, 10 * time.Minute}, {"quay-1", "000.00.31.H33", 3, 20 * time.Minute}, {"quay-2", "000.00.07.H26", 2, 0}} {
 			n++
-			b := storagetest.Upload(t, h.Records, dossier.Batch{DossierCode: fmt.Sprintf("%s-261201-%04d", u.agency, n), AgencyCode: u.agency, Station: u.station,
-				Operator: "Lan", DocumentType: "don"}, u.pages)
+			b := storagetest.Upload(t, h.Records, dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: fmt.Sprintf("%s-261201-%04d", u.agency, n),
+				AgencyCode: u.agency, Station: u.station, Operator: "Lan", DocumentType: "don"}}, u.pages)
 			pages += u.pages
 			if u.signAfter > 0 {
 				for _, p := range b.Pages {

@@ -19,8 +19,8 @@ func TestStatsAPI(t *testing.T) {
 		station string
 		pages   int
 	}{{"quay-1", 3}, {"quay-1", 2}, {"quay-2", 4}} {
-		storagetest.Upload(t, h.Records, dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-261201-%04d", i+1), AgencyCode: "000.00.31.H33",
-			Station: st.station, Operator: "Lan", DocumentType: "don"}, st.pages)
+		storagetest.Upload(t, h.Records, dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: fmt.Sprintf("000.00.31.H33-261201-%04d", i+1),
+			AgencyCode: "000.00.31.H33", Station: st.station, Operator: "Lan", DocumentType: "don"}}, st.pages)
 	}
 	admin := h.token(t, dossier.RoleAdmin, "admin")
 	quay1 := h.token(t, dossier.RoleStation, "quay-1")

@@ -114,7 +114,8 @@ func TestDispatchersShareOutbox(t *testing.T) {
 	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.Postgres))
 	const events = 30
 	for i := range events {
-		b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-220804-%04d", i+1), Title: "t",
+		b, _, err := recs.CreateBatch(ctx, &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: fmt.Sprintf("000.00.31.H33-220804-%04d", i+1),
+			Title: "t"},
 			Pages: []dossier.Page{{Index: 1, SourceName: "p.jpg", SourceSHA: strings.Repeat("1", 64)}}}, true)
 		if err != nil {
 			t.Fatal(err)
@@ -172,7 +173,8 @@ func TestDispatchersShareOutbox(t *testing.T) {
 func addResults(t *testing.T, recs *storage.SQLRecords, first, n int) {
 	t.Helper()
 	for i := first; i < first+n; i++ {
-		b, _, err := recs.CreateBatch(t.Context(), &dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-220804-%04d", i), Title: "t",
+		b, _, err := recs.CreateBatch(t.Context(), &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: fmt.Sprintf("000.00.31.H33-220804-%04d", i),
+			Title: "t"},
 			Pages: []dossier.Page{{Index: 1, SourceName: "p.jpg", SourceSHA: strings.Repeat("1", 64)}}}, true)
 		if err != nil {
 			t.Fatal(err)

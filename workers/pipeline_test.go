@@ -186,13 +186,15 @@ func newBatch(t testing.TB, s *stack, dossierCode string, pages ...[]byte) *doss
 	t.Helper()
 	ctx := context.Background()
 	b := &dossier.Batch{
-		ID:           storage.NewID(),
-		DossierCode:  dossierCode,
-		AgencyCode:   strings.SplitN(dossierCode, "-", 2)[0],
-		Title:        "Giấy đề nghị",
-		DocumentType: "don",
-		Station:      "quay-1",
-		Operator:     "Nguyễn Văn A",
+		ID: storage.NewID(),
+		BatchInfo: dossier.BatchInfo{
+			DossierCode:  dossierCode,
+			AgencyCode:   strings.SplitN(dossierCode, "-", 2)[0],
+			Title:        "Giấy đề nghị",
+			DocumentType: "don",
+			Station:      "quay-1",
+			Operator:     "Nguyễn Văn A",
+		},
 	}
 	for i, data := range pages {
 		name := fmt.Sprintf("scan-%02d.tif", i+1)

@@ -38,8 +38,9 @@ func testArchivalEndToEnd(t *testing.T, c stackConfig) {
 	nd30Page(t, scan)
 	ts := startStack(t, c)
 	station := &dossier.Token{ID: "test", Role: dossier.RoleStation, Name: "quay-1"}
-	b, _, err := ts.intake.Submit(ctx, station, &ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
-		Title: "Quyết định", Station: "quay-1", Pages: []string{"quyet-dinh.png"}}, map[string]ingest.File{"quyet-dinh.png": fileOf(t, scan)})
+	m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
+		Title: "Quyết định", Station: "quay-1"}, Pages: []string{"quyet-dinh.png"}}
+	b, _, err := ts.intake.Submit(ctx, station, m, map[string]ingest.File{"quyet-dinh.png": fileOf(t, scan)})
 	if err != nil {
 		t.Fatal(err)
 	}

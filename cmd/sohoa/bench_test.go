@@ -148,7 +148,8 @@ func benchUploadLatency(b *testing.B, c stackConfig) {
 			n++
 			k := n
 			wg.Go(func() {
-				m := &ingest.Manifest{DossierCode: fmt.Sprintf("000.00.31.H33-261128-%04d", k), Title: "Giấy tiếp nhận", Pages: []string{"p.jpg"}}
+				m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: fmt.Sprintf("000.00.31.H33-261128-%04d", k),
+					Title: "Giấy tiếp nhận"}, Pages: []string{"p.jpg"}}
 				start := time.Now()
 				if _, err := cl.Upload(ctx, m, []string{page}); err != nil {
 					b.Error(s, err)

@@ -111,8 +111,8 @@ func awaitSigning(t *testing.T, ts *testStack, token, station, official string, 
 	for _, s := range scans {
 		names = append(names, filepath.Base(s))
 	}
-	m := &ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33", Title: "Đơn đề nghị " + station, DocumentType: "don",
-		Station: station, Operator: official, Pages: names, AllowDuplicate: true}
+	m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
+		Title: "Đơn đề nghị " + station, DocumentType: "don", Station: station, Operator: official}, Pages: names, AllowDuplicate: true}
 	up, err := cl.Upload(context.Background(), m, scans)
 	if err != nil {
 		t.Fatal(err)
@@ -327,7 +327,8 @@ func deskDocuments(b testing.TB, ts *testStack, station, official string, n int)
 	}
 	for i := range n {
 		bt, _, err := ts.intake.Submit(ctx, &dossier.Token{ID: "bench", Role: dossier.RoleAdmin, Name: station},
-			&ingest.Manifest{DossierCode: testDossier, Title: "Hồ sơ", Station: station, Operator: official, Pages: []string{"p.jpg"}, AllowDuplicate: true},
+			&ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, Title: "Hồ sơ", Station: station,
+				Operator: official}, Pages: []string{"p.jpg"}, AllowDuplicate: true},
 			map[string]ingest.File{"p.jpg": fileOf(b, paths[i])})
 		if err != nil {
 			b.Fatal(err)

@@ -279,7 +279,7 @@ func TestConcurrentStations(t *testing.T) {
 				os.MkdirAll(p, 0o755)
 				p = filepath.Join(p, name)
 				os.WriteFile(p, tinyPage(t, fmt.Sprintf("HO SO %02d-%02d QUAY %02d", s, i, s)), 0o644)
-				m := &ingest.Manifest{DossierCode: dossierCode, Title: "Giay tiep nhan", Pages: []string{name},
+				m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode, Title: "Giay tiep nhan"}, Pages: []string{name},
 					IdempotencyKey: fmt.Sprintf("s%02d-b%02d", s, i)}
 				res, err := cl.Upload(ctx, m, []string{p})
 				if err != nil {
@@ -386,7 +386,7 @@ func TestRecoverUnqueued(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "p.jpg")
 	os.WriteFile(p, tinyPage(t, "GIAY TIEP NHAN HO SO 0001"), 0o644)
 	res, err := ingest.LocalUploader{Intake: first.intake, Token: &dossier.Token{ID: "t", Role: dossier.RoleAdmin}}.
-		Upload(ctx, &ingest.Manifest{DossierCode: testDossier, Title: "Giấy tiếp nhận", Pages: []string{"p.jpg"}}, []string{p})
+		Upload(ctx, &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, Title: "Giấy tiếp nhận"}, Pages: []string{"p.jpg"}}, []string{p})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,9 +32,9 @@ func searchFixture(t *testing.T, dir string) string {
 	const dossierCode = "000.00.31.H33-220804-0001"
 	texts := []string{"ỦY BAN NHÂN DÂN QUẬN 1\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
 		"Cấp cho bà Nguyễn Thị Thủy Tiên, địa chỉ số 12 đường Lê Lợi."}
-	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{DossierCode: dossierCode, AgencyCode: "000.00.31.H33",
-		Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan", Pages: []dossier.Page{
-			{Index: 1, SourceName: "1.jpg", SourceSHA: strings.Repeat("1", 64)}, {Index: 2, SourceName: "2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
+	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode,
+		AgencyCode: "000.00.31.H33", Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan"}, Pages: []dossier.Page{
+		{Index: 1, SourceName: "1.jpg", SourceSHA: strings.Repeat("1", 64)}, {Index: 2, SourceName: "2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,8 +118,8 @@ func page(t testing.TB, dir, name string, seed int) string {
 const testDossier = "000.00.31.H33-220804-0001"
 
 func manifest(pages ...string) *ingest.Manifest {
-	return &ingest.Manifest{DossierCode: testDossier, Title: "Đơn đề nghị cấp giấy phép", DocumentType: "don",
-		Operator: "Nguyễn Thị Thủy Tiên", Pages: pages}
+	return &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, Title: "Đơn đề nghị cấp giấy phép",
+		DocumentType: "don", Operator: "Nguyễn Thị Thủy Tiên"}, Pages: pages}
 }
 
 type apiErr struct {
@@ -190,7 +190,8 @@ func addResult(t testing.TB, ts *testStack) string {
 	ctx := context.Background()
 	dir := t.TempDir()
 	b, _, err := ts.intake.Submit(ctx, &dossier.Token{ID: "test", Role: dossier.RoleAdmin, Name: "test"},
-		&ingest.Manifest{DossierCode: testDossier, AgencyCode: "000.00.31.H33", Title: "Kết quả", Pages: []string{"r.jpg"}, AllowDuplicate: true},
+		&ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
+			Title: "Kết quả"}, Pages: []string{"r.jpg"}, AllowDuplicate: true},
 		map[string]ingest.File{"r.jpg": fileOf(t, page(t, dir, "r.jpg", 99))})
 	if err != nil {
 		t.Fatal(err)

@@ -27,8 +27,8 @@ func statsFixture(t *testing.T, url string) {
 		station string
 		pages   int
 	}{{"quay-1", 3}, {"quay-1", 2}, {"quay-2", 4}} {
-		b := storagetest.Upload(t, recs, dossier.Batch{DossierCode: fmt.Sprintf("000.00.31.H33-261201-%04d", i+1), AgencyCode: "000.00.31.H33",
-			Station: u.station, Operator: "Lan", DocumentType: "don"}, u.pages)
+		b := storagetest.Upload(t, recs, dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: fmt.Sprintf("000.00.31.H33-261201-%04d", i+1),
+			AgencyCode: "000.00.31.H33", Station: u.station, Operator: "Lan", DocumentType: "don"}}, u.pages)
 		for _, p := range b.Pages {
 			p.Status, p.NeedsReview = dossier.PageDone, i == 1 && p.Index == 1
 			if i == 2 && p.Index == 4 {

@@ -51,7 +51,7 @@ func uploadStack(ctx context.Context, e *env, c *ingest.Client, sf *serverFlags,
 	if m.IdempotencyKey == "" {
 		var err error
 		state, m.IdempotencyKey, err = uploadKey(uploadStateDir(su.stateDir), sf.server,
-			&ingest.Manifest{DossierCode: "stack", Title: su.m.Title}, su.files)
+			&ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: "stack", Title: su.m.Title}}, su.files)
 		if err != nil {
 			return err
 		}

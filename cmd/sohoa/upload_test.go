@@ -122,7 +122,7 @@ func TestUploadFailsAtOnce(t *testing.T) {
 func TestUploadWaitProgressAndInterrupt(t *testing.T) {
 	files := twoPages(t)
 	processing := func(n int) dossier.Batch {
-		b := dossier.Batch{ID: "b1", DossierCode: "000.00.31.H33-220804-0001", Title: "p1", Status: dossier.BatchProcessing,
+		b := dossier.Batch{ID: "b1", BatchInfo: dossier.BatchInfo{DossierCode: "000.00.31.H33-220804-0001", Title: "p1"}, Status: dossier.BatchProcessing,
 			Pages: []dossier.Page{{Index: 1, SourceName: "p1.jpg", Status: dossier.PagePending}, {Index: 2, SourceName: "p2.jpg", Status: dossier.PagePending}}}
 		if n >= 2 {
 			b.Pages[0].Status = dossier.PageDone
@@ -156,7 +156,8 @@ func TestUploadWaitProgressAndInterrupt(t *testing.T) {
 func TestUploadWaitListsFlaggedPages(t *testing.T) {
 	files := twoPages(t)
 	s := newStationServer(t, 0, func(int) dossier.Batch {
-		return dossier.Batch{ID: "b1", DossierCode: "000.00.31.H33-220804-0001", Title: "p1", Status: dossier.BatchDone, ResultCode: "000.00.31.H33-220804-0001-KQ1",
+		return dossier.Batch{ID: "b1", BatchInfo: dossier.BatchInfo{DossierCode: "000.00.31.H33-220804-0001",
+			Title: "p1"}, Status: dossier.BatchDone, ResultCode: "000.00.31.H33-220804-0001-KQ1",
 			Pages: []dossier.Page{{Index: 1, SourceName: "p1.jpg", Status: dossier.PageDone, Confidence: 91},
 				{Index: 2, SourceName: "p2.jpg", Status: dossier.PageDone, NeedsReview: true, Confidence: 0}}}
 	})

@@ -41,15 +41,23 @@ const (
 	PageException = "exception" // failed for good; an operator may retry it
 )
 
+// BatchInfo is what a station says of a batch it sends: the dossier and
+// agency the document belongs to, its title and type, and the station and
+// operator that scanned it. An upload's manifest (ingest.Manifest) carries
+// it in; the batch keeps it.
+type BatchInfo struct {
+	DossierCode  string `json:"dossier_code"`
+	AgencyCode   string `json:"agency_code"`
+	Title        string `json:"title"`
+	DocumentType string `json:"document_type"`
+	Station      string `json:"station"`
+	Operator     string `json:"operator"`
+}
+
 // Batch is one upload: the pages of one document of one dossier.
 type Batch struct {
-	ID             string    `json:"batch_id"`
-	DossierCode    string    `json:"dossier_code"`
-	AgencyCode     string    `json:"agency_code"`
-	Title          string    `json:"title"`
-	DocumentType   string    `json:"document_type"`
-	Station        string    `json:"station"`
-	Operator       string    `json:"operator"`
+	ID string `json:"batch_id"`
+	BatchInfo
 	TokenID        string    `json:"-"` // who uploaded it
 	IdempotencyKey string    `json:"idempotency_key,omitempty"`
 	Fingerprint    string    `json:"-"` // SHA-256 over the page hashes in order

@@ -336,7 +336,8 @@ func splitBench(b *testing.B, st *benchStack) {
 		_ = in
 		c0 = cpuSeconds()
 		for _, d := range out.Dossiers {
-			m := &ingest.Manifest{DossierCode: d.DossierCode, Title: "Hồ sơ " + d.DossierCode, IdempotencyKey: "plain-" + d.DossierCode}
+			m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: d.DossierCode,
+				Title: "Hồ sơ " + d.DossierCode}, IdempotencyKey: "plain-" + d.DossierCode}
 			files := map[string]ingest.File{}
 			for _, p := range d.Pages {
 				m.Pages = append(m.Pages, st.names[p-1])

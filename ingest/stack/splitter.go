@@ -94,8 +94,8 @@ func (m *Manifest) Validate() error {
 	if strings.TrimSpace(title) == "" {
 		title = "Hồ sơ " + checkCode
 	}
-	bm := ingest.Manifest{DossierCode: checkCode, Title: title, DocumentType: m.Defaults.DocumentType,
-		Station: m.Station, Operator: m.Operator, Pages: m.Pages, IdempotencyKey: m.IdempotencyKey}
+	bm := ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: checkCode, Title: title,
+		DocumentType: m.Defaults.DocumentType, Station: m.Station, Operator: m.Operator}, Pages: m.Pages, IdempotencyKey: m.IdempotencyKey}
 	return bm.Validate()
 }
 
@@ -182,8 +182,8 @@ func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, f
 		if strings.TrimSpace(title) == "" {
 			title = "Hồ sơ " + g.Code
 		}
-		bm := &ingest.Manifest{DossierCode: g.Code, Title: title, DocumentType: m.Defaults.DocumentType,
-			Station: m.Station, Operator: m.Operator, IdempotencyKey: fmt.Sprintf("stack-%s-d%d", stackID, i+1)}
+		bm := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: g.Code, Title: title,
+			DocumentType: m.Defaults.DocumentType, Station: m.Station, Operator: m.Operator}, IdempotencyKey: fmt.Sprintf("stack-%s-d%d", stackID, i+1)}
 		sub := map[string]ingest.File{}
 		for _, p := range g.Pages {
 			bm.Pages = append(bm.Pages, m.Pages[p])
@@ -593,8 +593,8 @@ func (s *Splitter) Resolve(ctx context.Context, tok *dossier.Token, id, code, sp
 	if strings.TrimSpace(title) == "" {
 		title = "Hồ sơ " + code
 	}
-	bm := &ingest.Manifest{DossierCode: code, Title: title, DocumentType: e.DocumentType, Station: e.Station,
-		Operator: e.Operator, IdempotencyKey: "stack-exception-" + e.ID}
+	bm := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: code, Title: title, DocumentType: e.DocumentType,
+		Station: e.Station, Operator: e.Operator}, IdempotencyKey: "stack-exception-" + e.ID}
 	for _, p := range e.Pages {
 		bm.Pages = append(bm.Pages, p.Name)
 	}

@@ -21,7 +21,8 @@ import (
 func storeResult(t *testing.T, recs *storage.SQLRecords, blobs storage.Blobs, dossierCode string, texts []string) string {
 	t.Helper()
 	ctx := context.Background()
-	b := &dossier.Batch{DossierCode: dossierCode, AgencyCode: "000.00.31.H33", Title: "Tờ khai", DocumentType: "to-khai"}
+	b := &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode, AgencyCode: "000.00.31.H33",
+		Title: "Tờ khai", DocumentType: "to-khai"}}
 	for i := range texts {
 		b.Pages = append(b.Pages, dossier.Page{Index: i + 1, SourceName: fmt.Sprintf("p%d.jpg", i+1), SourceSHA: fmt.Sprintf("%064x", i+len(dossierCode))})
 	}

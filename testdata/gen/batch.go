@@ -134,10 +134,9 @@ func sampleBatchSpecs(seed uint64) []pageSpec {
 func writeManifest(out string, seed uint64, specs []pageSpec) error {
 	doc := sampleBatch(seed)
 	// The manifest ingest reads, as its own type writes it.
-	m := ingest.Manifest{
-		DossierCode: batchDossier, AgencyCode: batchAgency, Title: doc.Title,
-		DocumentType: doc.DocType, Station: doc.Station, Operator: doc.Officer,
-	}
+	var m ingest.Manifest
+	m.DossierCode, m.AgencyCode, m.Title = batchDossier, batchAgency, doc.Title
+	m.DocumentType, m.Station, m.Operator = doc.DocType, doc.Station, doc.Officer
 	for _, sp := range specs {
 		ext := ".png"
 		if sp.JPEG > 0 {
