@@ -58,6 +58,28 @@ static PIX *sohoaSauvola(PIX *grey, int whsize, float factor) {
 	return pixd;
 }
 
+// sohoaPaperLevel is the grey level (0-255) that rank of the page's pixels
+// are darker than, sampling every factor-th pixel of every factor-th row:
+// with rank 0.9, the paper (text covers far less than a tenth of a page).
+// A colour page gives the mean of its channels' levels. -1 on failure.
+static int sohoaPaperLevel(PIX *p, int factor, float rank) {
+	l_uint32 v = 0;
+	if (pixGetRankValue(p, factor, rank, &v)) return -1;
+	if (pixGetDepth(p) != 32) return (int)v;
+	l_int32 r, g, b;
+	extractRGBValues(v, &r, &g, &b);
+	return (r + g + b) / 3;
+}
+
+// sohoaMultiply multiplies every sample of an 8 or 32 bpp page by f
+// (clipped to 255), in a copy.
+static PIX *sohoaMultiply(PIX *p, float f) {
+	if (pixGetDepth(p) == 32) return pixMultConstantColor(p, f, f, f);
+	PIX *out = pixCopy(NULL, p);
+	if (out && pixMultConstantGray(out, f)) pixDestroy(&out);
+	return out;
+}
+
 static PIX *sohoaBackgroundNorm(PIX *grey) {
 	return pixBackgroundNorm(grey, NULL, NULL, 10, 15, 100, 50, 255, 2, 2);
 }
@@ -540,6 +562,35 @@ func (x *pix) binarize() (*pix, error) { return wrap(C.sohoaBinarize(x.p), "bina
 
 func (x *pix) sauvola(whsize int, factor float64) (*pix, error) {
 	return wrap(C.sohoaSauvola(x.p, C.int(whsize), C.float(factor)), "sauvola")
+}
+
+// Dark pages. Background normalization takes only pixels brighter than
+// 100 for paper: on a dim phone photo or an underexposed copy the whole
+// sheet is darker than that, and normalized, then thresholded, it comes
+// out black and is dropped with the borders. Such a page is first
+// brightened so that its paper is light again.
+const (
+	darkPaper     = 160 // paper level under which a page is brightened...
+	paperTarget   = 240 // ...to bring its paper to about this level
+	maxBrighten   = 8.0
+	paperRank     = 0.9     // share of the page darker than its paper level
+	paperSamples  = 250_000 // pixels the paper level is measured on
+	minPaperLevel = 1
+)
+
+// brighten returns the page, brightened when its paper is dark (a new
+// image either way).
+func (x *pix) brighten() (*pix, error) {
+	factor := max(1, int(math.Sqrt(float64(x.width())*float64(x.height())/paperSamples)))
+	level := int(C.sohoaPaperLevel(x.p, C.int(factor), paperRank))
+	if level < 0 {
+		return nil, errors.New("leptonica: paper level failed")
+	}
+	if level >= darkPaper {
+		return x.clone(), nil
+	}
+	f := min(maxBrighten, paperTarget/float64(max(level, minPaperLevel)))
+	return wrap(C.sohoaMultiply(x.p, C.float(f)), "brighten")
 }
 
 func (x *pix) backgroundNorm() (*pix, error) {

@@ -436,8 +436,14 @@ func flattenPhoto(src *pix, mode ocr.ColorMode) (flat *pix, ok bool, err error) 
 	// Light falling off across the sheet and a hand's shadow: background
 	// normalization brings the paper to white throughout, in colour, so
 	// the PDF shows the page as a scanner would (and the seal stays red).
-	even, err := out.backgroundNorm()
+	// A dim photo is brightened first (see brighten).
+	light, err := out.brighten()
 	out.free()
+	if err != nil {
+		return nil, false, err
+	}
+	even, err := light.backgroundNorm()
+	light.free()
 	if err != nil {
 		return nil, false, err
 	}
@@ -482,8 +488,13 @@ func binarize(src *pix, mode ocr.ColorMode) (norm, bin *pix, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	norm, err = g.backgroundNorm()
+	light, err := g.brighten()
 	g.free()
+	if err != nil {
+		return nil, nil, err
+	}
+	norm, err = light.backgroundNorm()
+	light.free()
 	if err != nil {
 		return nil, nil, err
 	}

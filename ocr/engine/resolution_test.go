@@ -143,10 +143,14 @@ func TestPhotoPage(t *testing.T) {
 	dir := t.TempDir()
 	// Desk pages come clean, lowres, photo... in turn: p0003 is a photo.
 	sohoatest.Generate(t, dir, "-seed", "5", "-preset", "desk", "-n", "3")
+	// Hard pages come tiny, blur, fax, dark...: h0004 is a dim phone photo
+	// (exposure 0.3, a shadow across), its paper darker than 100 of 255
+	// everywhere; unbrightened it read at 78% CER.
+	sohoatest.Generate(t, dir, "-seed", "5", "-preset", "hard", "-n", "4")
 	for _, tc := range []struct {
 		page  string
 		photo bool
-	}{{"p0003", true}, {"p0001", false}} {
+	}{{"p0003", true}, {"p0001", false}, {"h0004", true}} {
 		t.Run(tc.page, func(t *testing.T) {
 			var tp truthPage
 			b, err := os.ReadFile(filepath.Join(dir, tc.page+".json"))
