@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/stack"
@@ -38,6 +39,39 @@ func TestMarkPage(t *testing.T) {
 		}
 		if tc.wantKind != stack.None && tc.page.Mark.Code != code {
 			t.Errorf("%s: code %q, want %s", tc.name, tc.page.Mark.Code, code)
+		}
+	}
+}
+
+// TestReceiptReads: a receipt's QR code (25 mm, about 4 pixels a module
+// at the reading's 100 dpi) is read from the page file as a stack reads it
+// (reduced while decoded), at 200 and 300 dpi, bitonal PNG and colour
+// JPEG, straight, skewed ±15° and turned over (180° ±15°).
+func TestReceiptReads(t *testing.T) {
+	const code = "000.00.31.H33-261127-0042"
+	for _, dpi := range []int{200, 300} {
+		for _, bitonal := range []bool{true, false} {
+			for _, angle := range []float64{0, 15, -15, 180, 165, 195} {
+				sc := stacktest.Scan{DPI: dpi, Bitonal: bitonal, Angle: angle}
+				t.Run(fmt.Sprintf("%ddpi/bitonal=%v/%+.0f", dpi, bitonal, angle), func(t *testing.T) {
+					img, err := stacktest.Receipt(code, sc, uint64(dpi)+uint64(angle))
+					if err != nil {
+						t.Fatal(err)
+					}
+					data, format := stacktest.PNG(img), "png"
+					if !bitonal {
+						data, format = colourJPEG(img), "jpeg"
+					}
+					g, factor, full, err := stack.PageGray(data, format, 1<<30)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s := stack.ReadGray(g, factor, full)
+					if len(s.Texts) != 1 || stack.MarkOf(s.Texts[0]) != (stack.Mark{Kind: stack.Receipt, Code: code}) {
+						t.Fatalf("read %+v, want the receipt of %s", s, code)
+					}
+				})
+			}
 		}
 	}
 }
