@@ -248,6 +248,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /v1/stacks", s.auth(s.withStacks(s.postStack), dossier.RoleStation))
 	h("GET /v1/stacks/{id}", s.auth(s.withStacks(s.getStack), dossier.RoleStation))
 	h("GET /v1/stack-exceptions/{id}", s.auth(s.withStacks(s.getStackException), dossier.RoleStation))
+	h("GET /v1/stack-exceptions/{id}/pages/{position}", s.auth(s.withStacks(s.getStackExceptionPage), dossier.RoleStation))
 	h("POST /v1/stack-exceptions/{id}/resolve", s.auth(s.withStacks(s.resolveStackException), dossier.RoleStation))
 	h("GET /v1/exceptions", s.auth(s.getExceptions))
 	h("POST /v1/batches/{id}/pages/{n}/retry", s.auth(s.retryPage))

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"os"
+	"strconv"
 
 	"github.com/sohoa/sohoa/ingest/stack"
 )
@@ -93,6 +96,32 @@ func (s *Server) resolveStackException(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getStackException(w http.ResponseWriter, r *http.Request) {
 	e, err := s.cfg.Stacks.Exception(r.Context(), TokenFrom(r.Context()), r.PathValue("id"))
 	s.answer(w, r, e, err)
+}
+
+// getStackExceptionPage is GET /v1/stack-exceptions/{id}/pages/{position}:
+// the scanned file of one page of the exception (position in the stack),
+// as the station sent it, for the operator to read before resolving.
+func (s *Server) getStackExceptionPage(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.PathValue("position"))
+	if err != nil || n < 1 {
+		apiError(w, http.StatusBadRequest, "số trang không hợp lệ", "bad page number")
+		return
+	}
+	rc, p, err := s.cfg.Stacks.ExceptionPage(r.Context(), TokenFrom(r.Context()), r.PathValue("id"), n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	br := bufio.NewReader(rc)
+	head, _ := br.Peek(512)
+	w.Header().Set("Content-Type", http.DetectContentType(head)) // PNG, JPEG; TIFF as octet-stream
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": p.Name}))
+	w.Header().Set("Content-Length", strconv.FormatInt(p.Size, 10))
+	if _, err := io.Copy(w, br); err != nil {
+		s.log.Warn("web: stack exception page cut short", "exception", r.PathValue("id"), "page", n, "err", err)
+	}
 }
 
 // answer writes what a GET read, v, as JSON; or err, as fail words it

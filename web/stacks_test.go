@@ -280,6 +280,21 @@ func TestStackSplit(t *testing.T) {
 			if c := s.do(t, http.MethodGet, "/v1/stack-exceptions/"+ex.Stacks[0].ID, other, nil, "", &map[string]any{}); c != http.StatusNotFound {
 				t.Errorf("another station's GET of the exception: %d, want 404", c)
 			}
+			// Its page, as the station sent it, for the operator to read; a
+			// page of the stack that is not the exception's, another
+			// station, or no number: refused.
+			req, _ := http.NewRequest(http.MethodGet, s.url+"/v1/stack-exceptions/"+ex.Stacks[0].ID+"/pages/1", nil)
+			if resp, data := webtest.Do(t, req, s.token); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || string(data) != ps[0][2] {
+				t.Errorf("GET the exception's page 1: %d %s, %d bytes; want the PNG sent (%d bytes)", resp.StatusCode, resp.Header.Get("Content-Type"), len(data), len(ps[0][2]))
+			}
+			for _, c := range []struct {
+				page, who, token string
+				want             int
+			}{{"3", "quay-1", s.token, http.StatusNotFound}, {"1", "quay-2", other, http.StatusNotFound}, {"x", "quay-1", s.token, http.StatusBadRequest}} {
+				if code := s.do(t, http.MethodGet, "/v1/stack-exceptions/"+ex.Stacks[0].ID+"/pages/"+c.page, c.token, nil, "", &map[string]any{}); code != c.want {
+					t.Errorf("GET the exception's page %s as %s: %d, want %d", c.page, c.who, code, c.want)
+				}
+			}
 			if c := resolve(ex.Stacks[1].ID, "000.00.31.H33-261327-0001", &map[string]any{}); c != http.StatusUnprocessableEntity {
 				t.Errorf("resolving with a bad code: %d, want 422", c)
 			}

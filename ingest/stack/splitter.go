@@ -568,6 +568,27 @@ func (s *Splitter) Exception(ctx context.Context, tok *dossier.Token, id string)
 	return e, nil
 }
 
+// ExceptionPage opens the scanned file of the page at position (1-based in
+// the stack) of exception id, as tok may see it (Exception): for the
+// operator to read the code off the page before resolving. A position that
+// is not one of the exception's pages is storage.ErrNotFound.
+func (s *Splitter) ExceptionPage(ctx context.Context, tok *dossier.Token, id string, position int) (io.ReadCloser, dossier.StackPage, error) {
+	e, err := s.Exception(ctx, tok, id)
+	if err != nil {
+		return nil, dossier.StackPage{}, err
+	}
+	for _, p := range e.Pages {
+		if p.Position == position {
+			rc, _, err := s.Intake.Blobs.Get(ctx, p.SourceKey)
+			if err != nil {
+				return nil, p, fmt.Errorf("stack exception %s, page %d: %w", id, position, err)
+			}
+			return rc, p, nil
+		}
+	}
+	return nil, dossier.StackPage{}, storage.ErrNotFound
+}
+
 // Resolve gives an exception's pages a dossier code: they go in through the
 // intake as one batch (the stack's defaults, the exception's station), and
 // the exception is closed. Resolving again with the same code gives the
