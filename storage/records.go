@@ -158,12 +158,16 @@ func scanBatch(sc RowScanner) (*dossier.Batch, error) {
 }
 
 const pageCols = `batch_id, idx, source_name, source_page, source_key, source_sha, status, attempts, error,
-	result_key, image_key, confidence, needs_review, blank, orientation_unsure`
+	result_key, image_key, confidence, needs_review, blank, orientation_unsure, review_reasons`
 
 func scanPage(sc RowScanner) (dossier.Page, error) {
 	var p dossier.Page
+	var reasons string
 	err := sc.Scan(&p.BatchID, &p.Index, &p.SourceName, &p.SourcePage, &p.SourceKey, &p.SourceSHA, &p.Status, &p.Attempts,
-		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank, &p.OrientationUnsure)
+		&p.Error, &p.ResultKey, &p.ImageKey, &p.Confidence, &p.NeedsReview, &p.Blank, &p.OrientationUnsure, &reasons)
+	if reasons != "" {
+		p.ReviewReasons = strings.Split(reasons, ",")
+	}
 	return p, err
 }
 
@@ -434,8 +438,9 @@ func (s *SQLRecords) FinishPage(ctx context.Context, p dossier.Page) (bool, erro
 		}
 		t := now()
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE pages SET status = ?, error = ?, result_key = ?, image_key = ?, confidence = ?,
-			needs_review = ?, blank = ?, orientation_unsure = ?, updated_at = ? WHERE batch_id = ? AND idx = ? AND status = ?`),
-			p.Status, p.Error, p.ResultKey, p.ImageKey, p.Confidence, p.NeedsReview, p.Blank, p.OrientationUnsure, t, p.BatchID, p.Index, dossier.PagePending)
+			needs_review = ?, blank = ?, orientation_unsure = ?, review_reasons = ?, updated_at = ? WHERE batch_id = ? AND idx = ? AND status = ?`),
+			p.Status, p.Error, p.ResultKey, p.ImageKey, p.Confidence, p.NeedsReview, p.Blank, p.OrientationUnsure, strings.Join(p.ReviewReasons, ","),
+			t, p.BatchID, p.Index, dossier.PagePending)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -83,12 +84,12 @@ func TestMigrateConcurrent(t *testing.T) {
 			}
 			defer db.Close()
 			v, err := db.SchemaVersion(ctx, storage.RecordsComponent)
-			if err != nil || v != 10 {
-				t.Fatalf("schema version = %d, %v; want 10", v, err)
+			if err != nil || v != 11 {
+				t.Fatalf("schema version = %d, %v; want 11", v, err)
 			}
 			var n int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 10 {
-				t.Fatalf("%d migration rows (%v), want 10", n, err)
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sohoa_migrations`).Scan(&n); err != nil || n != 11 {
+				t.Fatalf("%d migration rows (%v), want 11", n, err)
 			}
 			// A newer schema than the program knows is refused.
 			err = db.Migrate(ctx, storage.RecordsComponent, nil)
@@ -290,6 +291,7 @@ func TestFinishPageConcurrent(t *testing.T) {
 					}
 					if i == 5 { // read, but its orientation is unsure: to review
 						p.NeedsReview, p.OrientationUnsure, p.Confidence = true, true, 0
+						p.ReviewReasons = []string{"low_confidence", "orientation_unsure"}
 					}
 					done, err := r.FinishPage(ctx, p)
 					if err != nil {
@@ -339,7 +341,8 @@ func TestFinishPageConcurrent(t *testing.T) {
 		}
 		// The flagged page is a review item, apart from the failed one.
 		rv, err := r.ReviewPages(ctx, 10)
-		if err != nil || len(rv) != 1 || rv[0].Index != 5 || rv[0].BatchID != b.ID || !rv[0].NeedsReview || !rv[0].OrientationUnsure {
+		if err != nil || len(rv) != 1 || rv[0].Index != 5 || rv[0].BatchID != b.ID || !rv[0].NeedsReview || !rv[0].OrientationUnsure ||
+			!slices.Equal(rv[0].ReviewReasons, []string{"low_confidence", "orientation_unsure"}) {
 			t.Fatalf("review pages: %+v, %v", rv, err)
 		}
 		if err := r.RetryPage(ctx, b.ID, 7); err != nil {

@@ -53,9 +53,9 @@ func (s *SQLRecords) OpenRevision(ctx context.Context, id string) (rev *dossier.
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO pages (batch_id, idx, source_name, source_page, source_key, source_sha, status,
-				attempts, error, result_key, image_key, confidence, needs_review, blank, orientation_unsure, updated_at)
+				attempts, error, result_key, image_key, confidence, needs_review, blank, orientation_unsure, review_reasons, updated_at)
 				SELECT ?, idx, source_name, source_page, source_key, source_sha, status, attempts, error, result_key, image_key,
-				confidence, needs_review, blank, orientation_unsure, ? FROM pages WHERE batch_id = ?`), revID, t, id); err != nil {
+				confidence, needs_review, blank, orientation_unsure, review_reasons, ? FROM pages WHERE batch_id = ?`), revID, t, id); err != nil {
 				return err
 			}
 			rev, err = s.loadBatch(ctx, tx, revID, true)

@@ -233,6 +233,11 @@ ALTER TABLE batches ADD COLUMN revision_of TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX batches_revision ON batches (revision_of) WHERE revision_of <> '';
 ALTER TABLE results ADD COLUMN supersedes TEXT NOT NULL DEFAULT '';
 `)},
+	// Why the OCR flagged a page (dossier.Page.ReviewReasons), its codes
+	// joined by commas; pages flagged before keep none.
+	{Version: 11, Name: "review reasons", SQL: schemaSQL(`
+ALTER TABLE pages ADD COLUMN review_reasons TEXT NOT NULL DEFAULT '';
+`)},
 }
 
 // withStatsRebuild appends the statistics' recount to each dialect's SQL.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/ocr/archival"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -556,19 +557,25 @@ type listedPage struct {
 // reviewReason says, in English and Vietnamese, why page p is among the
 // pages to review. unsure names the archival fields read unsure on it
 // (storage/catalog), none when there is no catalog. An unsure orientation
-// comes first, then unsure fields, then the confidence of the text.
+// comes first; then what the OCR saw in the text (p.ReviewReasons) and
+// the unsure fields, both when both flagged the page; a page flagged with
+// no reason kept is said to be read poorly, with its confidence.
 func reviewReason(p dossier.Page, unsure []string) (en, vi string) {
+	textEN, textVI := ocr.TextReviewNote(p.Confidence, p.ReviewReasons)
+	textEN, textVI = textEN+" — check the page", textVI+" — cần kiểm tra trang"
+	names := strings.Join(unsure, ", ")
+	fieldsEN := "archival metadata read with low confidence: check the document's header fields (" + names + ")"
+	fieldsVI := "thông tin văn bản (tiêu đề, số, ngày, người ký...) đọc chưa chắc chắn: cần kiểm tra (" + names + ")"
 	switch {
 	case p.OrientationUnsure:
 		return "orientation unsure: kept as scanned, check that the page is upright",
 			"không chắc hướng trang: đã giữ như khi quét, cần kiểm tra trang có đứng thẳng không"
+	case len(unsure) > 0 && ocr.TextReasons(p.ReviewReasons):
+		return textEN + " · " + fieldsEN, textVI + " · " + fieldsVI
 	case len(unsure) > 0:
-		names := strings.Join(unsure, ", ")
-		return "archival metadata read with low confidence: check the document's header fields (" + names + ")",
-			"thông tin văn bản (tiêu đề, số, ngày, người ký...) đọc chưa chắc chắn: cần kiểm tra (" + names + ")"
+		return fieldsEN, fieldsVI
 	default:
-		return fmt.Sprintf("text read poorly (confidence %.0f%%): check the page", p.Confidence),
-			fmt.Sprintf("chữ nhận dạng kém (độ tin cậy %.0f%%): cần kiểm tra trang", p.Confidence)
+		return textEN, textVI
 	}
 }
 

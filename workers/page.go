@@ -104,7 +104,7 @@ func (w *pageWorker) Work(ctx context.Context, job *Job[PageJob]) error {
 	done.Error = ""
 	done.ImageKey, done.ResultKey = imageKey, resultKey
 	done.Confidence, done.NeedsReview, done.Blank = res.Confidence, res.NeedsReview, res.Blank
-	done.OrientationUnsure = res.OrientationUnsure
+	done.OrientationUnsure, done.ReviewReasons = res.OrientationUnsure, res.ReviewReasons
 	allDone, err := r.cfg.Records.FinishPage(ctx, done)
 	if err != nil {
 		return fmt.Errorf("record page done: %w", err)

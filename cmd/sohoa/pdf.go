@@ -242,21 +242,29 @@ func printReview(w io.Writer, u ui, pages []reviewPage, showSource bool) {
 		if showSource {
 			src = fmt.Sprintf(" (%s %s %d)", p.file, u.t("trang", "page"), p.page)
 		}
-		fmt.Fprintf(w, "  %s %d%s: %s\n", u.t("trang", "page"), p.index, src, reviewReason(u, p.res.OrientationUnsure, p.res.Confidence, nil))
+		fmt.Fprintf(w, "  %s %d%s: %s\n", u.t("trang", "page"), p.index, src, reviewReason(u, p.res.OrientationUnsure, p.res.Confidence, p.res.ReviewReasons, nil))
 	}
 }
 
-// reviewReason says why a page was flagged: fields are the archival
-// metadata read unsure on it.
-func reviewReason(u ui, orientationUnsure bool, confidence float64, fields []string) string {
-	if len(fields) > 0 && !orientationUnsure {
-		return u.t("thông tin văn bản đọc chưa chắc chắn, cần kiểm tra: ", "document metadata read unsure, to check: ") + strings.Join(fields, ", ")
-	}
+// reviewReason says why a page was flagged: reasons are what the OCR saw
+// (ocr.Reason*), fields the archival metadata read unsure on it. An
+// unsure orientation comes first; then the text and the fields, both
+// when both flagged the page.
+func reviewReason(u ui, orientationUnsure bool, confidence float64, reasons, fields []string) string {
 	if orientationUnsure {
 		return fmt.Sprintf(u.t("không chắc hướng trang, đã giữ như khi quét (độ tin cậy %.0f%%)",
 			"orientation unsure, kept as scanned (confidence %.0f%%)"), confidence)
 	}
-	return fmt.Sprintf(u.t("chữ nhận dạng kém (độ tin cậy %.0f%%)", "poorly read text (confidence %.0f%%)"), confidence)
+	en, vi := ocr.TextReviewNote(confidence, reasons)
+	text := u.t(vi, en)
+	if len(fields) == 0 {
+		return text
+	}
+	unsure := u.t("thông tin văn bản đọc chưa chắc chắn, cần kiểm tra: ", "document metadata read unsure, to check: ") + strings.Join(fields, ", ")
+	if ocr.TextReasons(reasons) {
+		return text + " · " + unsure
+	}
+	return unsure
 }
 
 // validResultCode: <dossier code>-KQ<n>, of the given dossier when set.

@@ -4,11 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
@@ -102,5 +104,71 @@ func TestUnsureOrientation(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "Trạng thái: xong") || !serverReview.MatchString(stdout) ||
 		!strings.Contains(stdout, "không chắc hướng trang") {
 		t.Errorf("status: exit %d:\n%s", code, stdout)
+	}
+}
+
+// TestTextReviewReasons (issue 11, item 5): a page read poorly says why
+// wherever the operator looks, not only with its confidence. A
+// typewritten English letter read with the Vietnamese model has few
+// Vietnamese syllables: sohoa pdf lists it with what the engine saw,
+// ocr --json gives the reason codes, and through a server the page keeps
+// them, so GET /v1/exceptions (both languages), upload --wait and sohoa
+// status (Vietnamese, and English) say them too.
+func TestTextReviewReasons(t *testing.T) {
+	scan, err := filepath.Abs("../../../shared/corpus/ocrmypdf/typewriter.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(scan); err != nil {
+		t.Fatalf("corpus missing (run `bash .ci/test` from the project root): %v", err)
+	}
+	const whyVI, whyEN = "ít từ là âm tiết tiếng Việt", "few words are Vietnamese syllables"
+	dir := t.TempDir()
+
+	_, stderr, code := runBin(t, nil, "pdf", "-o", filepath.Join(dir, "thu.pdf"), "--engines", "1", scan)
+	if code != 0 || !strings.Contains(stderr, "CẦN XEM LẠI 1 trang:\n  trang 1: chữ nhận dạng kém (độ tin cậy ") || !strings.Contains(stderr, whyVI) {
+		t.Errorf("sohoa pdf: exit %d, the page is not listed with its reason:\n%s", code, stderr)
+	}
+	stdout, _, code := runBin(t, nil, "ocr", "--json", "--engines", "1", scan)
+	if code != 0 || !strings.Contains(stdout, `"needs_review":true,"review_reasons":["`) || !strings.Contains(stdout, `"few_syllables"`) {
+		t.Errorf("ocr --json: exit %d:\n%s", code, stdout)
+	}
+
+	ts := startStack(t, stackConfig{workers: 1, unsigned: true})
+	tok := ts.token(t, dossier.RoleStation, "quay-1")
+	admin := ts.token(t, dossier.RoleAdmin, "quản trị")
+	code, stdout, stderr = runIn(false, "upload", "--server", ts.url, "--token", tok, "--dossier", testDossier,
+		"--title", "Thư đánh máy", "--state-dir", dir, "--wait", scan)
+	if code != 0 || !strings.Contains(stderr, "CẦN XEM LẠI 1 trang:\n  trang 1 (") || !strings.Contains(stderr, whyVI) {
+		t.Fatalf("upload --wait: exit %d, stdout %q:\n%s", code, stdout, stderr)
+	}
+	batchID, _, _ := strings.Cut(stdout, "\n")
+
+	var ex struct {
+		Review []struct {
+			BatchID       string   `json:"batch_id"`
+			Index         int      `json:"index"`
+			ReviewReasons []string `json:"review_reasons"`
+			Reason        string   `json:"reason"`
+			ReasonVI      string   `json:"reason_vi"`
+		} `json:"review"`
+	}
+	if c := webtest.Call(t, "GET", ts.url+"/v1/exceptions", admin, nil, "", &ex); c != 200 || len(ex.Review) != 1 {
+		t.Fatalf("exceptions: %d %+v", c, ex)
+	}
+	if r := ex.Review[0]; r.BatchID != batchID || r.Index != 1 || !slices.Contains(r.ReviewReasons, ocr.ReasonFewSyllables) ||
+		!strings.Contains(r.ReasonVI, whyVI) || !strings.Contains(r.Reason, whyEN) {
+		t.Errorf("review item %+v, want page 1 of %s saying %q / %q", r, batchID, whyVI, whyEN)
+	}
+
+	for _, english := range []bool{false, true} {
+		code, stdout, _ = runIn(english, "status", "--server", ts.url, "--token", tok, batchID)
+		want := whyVI
+		if english {
+			want = whyEN
+		}
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("status (English %v): exit %d, no %q:\n%s", english, code, want, stdout)
+		}
 	}
 }

@@ -245,7 +245,7 @@ func printBatch(w io.Writer, u ui, b *dossier.Batch) {
 	if len(review) > 0 {
 		fmt.Fprintf(w, u.t("CẦN XEM LẠI %s:\n", "%s TO REVIEW:\n"), u.pages(len(review)))
 		for _, p := range review {
-			fmt.Fprintf(w, "  %s %d (%s): %s\n", u.t("trang", "page"), p.Index, p.SourceName, reviewReason(u, p.OrientationUnsure, p.Confidence, p.ReviewFields))
+			fmt.Fprintf(w, "  %s %d (%s): %s\n", u.t("trang", "page"), p.Index, p.SourceName, reviewReason(u, p.OrientationUnsure, p.Confidence, p.ReviewReasons, p.ReviewFields))
 		}
 	}
 	if len(bad) > 0 {

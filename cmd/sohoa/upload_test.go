@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
+	"github.com/sohoa/sohoa/ocr"
 )
 
 // stationServer is a stand-in sohoa server for the client side of upload:
@@ -152,20 +153,21 @@ func TestUploadWaitProgressAndInterrupt(t *testing.T) {
 }
 
 // TestUploadWaitListsFlaggedPages: when the batch is done, upload --wait
-// prints the result code and lists the pages flagged for review.
+// prints the result code and lists the pages flagged for review, with
+// what the OCR saw on them.
 func TestUploadWaitListsFlaggedPages(t *testing.T) {
 	files := twoPages(t)
 	s := newStationServer(t, 0, func(int) dossier.Batch {
 		return dossier.Batch{ID: "b1", BatchInfo: dossier.BatchInfo{DossierCode: "000.00.31.H33-220804-0001",
 			Title: "p1"}, Status: dossier.BatchDone, ResultCode: "000.00.31.H33-220804-0001-KQ1",
 			Pages: []dossier.Page{{Index: 1, SourceName: "p1.jpg", Status: dossier.PageDone, Confidence: 91},
-				{Index: 2, SourceName: "p2.jpg", Status: dossier.PageDone, NeedsReview: true, Confidence: 0}}}
+				{Index: 2, SourceName: "p2.jpg", Status: dossier.PageDone, NeedsReview: true, Confidence: 0, ReviewReasons: []string{ocr.ReasonLettersLost}}}}
 	})
 	code, out, errs := runIn(true, uploadArgs(s.URL, files, "--wait")...)
 	if code != 0 || out != "b1\n000.00.31.H33-220804-0001-KQ1\n" {
 		t.Fatalf("exit %d, stdout %q; stderr:\n%s", code, out, errs)
 	}
-	if !strings.Contains(errs, "1 page TO REVIEW:\n  page 2 (p2.jpg): poorly read text (confidence 0%)") {
+	if !strings.Contains(errs, "1 page TO REVIEW:\n  page 2 (p2.jpg): text read poorly (confidence 0%): far fewer letters read than the page shows") {
 		t.Errorf("flagged page not listed:\n%s", errs)
 	}
 }

@@ -93,6 +93,10 @@ type Page struct {
 	// OrientationUnsure: no turn made the text readable, so the page kept
 	// the scanner's orientation; it is among the pages to review.
 	OrientationUnsure bool `json:"orientation_unsure,omitempty"`
+	// ReviewReasons say why the OCR flagged the page (ocr.Reason* codes:
+	// low_confidence, unsure_words...), in the engine's order; none on a
+	// page it did not flag, or flagged before reasons were kept.
+	ReviewReasons []string `json:"review_reasons,omitempty"`
 	// ReviewFields names the archival metadata fields read unsure on
 	// this page ("number", "date"...: storage/catalog), which flagged it
 	// for review; the API fills it in, the pages table does not keep it.
