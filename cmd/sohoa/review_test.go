@@ -11,6 +11,7 @@ import (
 
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pdf/pdftest"
 	"github.com/sohoa/sohoa/web/webtest"
 )
@@ -60,11 +61,7 @@ func TestUnsureOrientation(t *testing.T) {
 	}
 
 	// Through a server: upload --wait, the exceptions, status.
-	ts := startStack(t, stackConfig{workers: 2, unsigned: true})
-	tok := ts.token(t, dossier.RoleStation, "quay-1")
-	admin := ts.token(t, dossier.RoleAdmin, "quản trị")
-	code, stdout, stderr = runIn(false, "upload", "--server", ts.url, "--token", tok, "--dossier", testDossier,
-		"--title", "Quyết định bổ nhiệm", "--state-dir", dir, "--wait", scan)
+	ts, tok, admin, code, stdout, stderr := uploadWaited(t, 2, dir, "Quyết định bổ nhiệm", scan)
 	// Through the server the document job also reads the decision's
 	// header: page 1 may be flagged too, for its archival metadata
 	// (issue 14), never for its text.
@@ -115,13 +112,8 @@ func TestUnsureOrientation(t *testing.T) {
 // them, so GET /v1/exceptions (both languages), upload --wait and sohoa
 // status (Vietnamese, and English) say them too.
 func TestTextReviewReasons(t *testing.T) {
-	scan, err := filepath.Abs("../../../shared/corpus/ocrmypdf/typewriter.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(scan); err != nil {
-		t.Fatalf("corpus missing (run `bash .ci/test` from the project root): %v", err)
-	}
+	ocrtest.ReadCorpus(t, "ocrmypdf/typewriter.png") // there, or the test says how to get it
+	scan := filepath.Join(ocrtest.Corpus(t), "ocrmypdf", "typewriter.png")
 	const whyVI, whyEN = "ít từ là âm tiết tiếng Việt", "few words are Vietnamese syllables"
 	dir := t.TempDir()
 
@@ -134,11 +126,7 @@ func TestTextReviewReasons(t *testing.T) {
 		t.Errorf("ocr --json: exit %d:\n%s", code, stdout)
 	}
 
-	ts := startStack(t, stackConfig{workers: 1, unsigned: true})
-	tok := ts.token(t, dossier.RoleStation, "quay-1")
-	admin := ts.token(t, dossier.RoleAdmin, "quản trị")
-	code, stdout, stderr = runIn(false, "upload", "--server", ts.url, "--token", tok, "--dossier", testDossier,
-		"--title", "Thư đánh máy", "--state-dir", dir, "--wait", scan)
+	ts, tok, admin, code, stdout, stderr := uploadWaited(t, 1, dir, "Thư đánh máy", scan)
 	if code != 0 || !strings.Contains(stderr, "CẦN XEM LẠI 1 trang:\n  trang 1 (") || !strings.Contains(stderr, whyVI) {
 		t.Fatalf("upload --wait: exit %d, stdout %q:\n%s", code, stdout, stderr)
 	}
@@ -171,4 +159,18 @@ func TestTextReviewReasons(t *testing.T) {
 			t.Errorf("status (English %v): exit %d, no %q:\n%s", english, code, want, stdout)
 		}
 	}
+}
+
+// uploadWaited starts a server with the given number of OCR workers and
+// sends scan to it as one batch with upload --wait (Vietnamese), as a
+// station; it returns the server, the station's and an admin's tokens,
+// and upload's exit code, stdout and stderr.
+func uploadWaited(t *testing.T, workers int, dir, title, scan string) (ts *testStack, station, admin string, code int, stdout, stderr string) {
+	t.Helper()
+	ts = startStack(t, stackConfig{workers: workers, unsigned: true})
+	station = ts.token(t, dossier.RoleStation, "quay-1")
+	admin = ts.token(t, dossier.RoleAdmin, "quản trị")
+	code, stdout, stderr = runIn(false, "upload", "--server", ts.url, "--token", station, "--dossier", testDossier,
+		"--title", title, "--state-dir", dir, "--wait", scan)
+	return ts, station, admin, code, stdout, stderr
 }
