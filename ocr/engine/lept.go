@@ -655,7 +655,7 @@ func (x *pix) shrink(maxSide int) (*pix, error) {
 	return wrap(C.sohoaShrink(x.p, C.int(maxSide)), "shrink")
 }
 
-// preview returns a copy of a 32 bpp image sampled (not averaged: it is
+// preview returns a copy of an 8 or 32 bpp image sampled (not averaged: it is
 // nearly free) down to about maxSide pixels.
 func (x *pix) preview(maxSide int) (*pix, error) {
 	f := max(1, (max(x.width(), x.height())+maxSide-1)/maxSide)

@@ -395,21 +395,31 @@ const previewSide = 250
 // it mapped flat at the photo's own resolution, with its light evened
 // out; ok is false when the page is not a photo of a sheet.
 func flattenPhoto(src *pix, mode ocr.ColorMode) (flat *pix, ok bool, err error) {
+	// The preview is sampled from the page as it is: a grey scan (most
+	// pages) is never converted whole to colour only to be told a scan.
+	pre, err := src.preview(previewSide)
+	if err != nil {
+		return nil, false, err
+	}
+	if mode == ocr.Gray {
+		pre32, err := pre.to32()
+		pre.free()
+		if err != nil {
+			return nil, false, err
+		}
+		pre = pre32
+	}
+	scan := photo.FillsFrame(pre.rgba())
+	pre.free()
+	if scan {
+		return nil, false, nil
+	}
 	colour := src
 	if mode == ocr.Gray {
 		if colour, err = src.to32(); err != nil {
 			return nil, false, err
 		}
 		defer colour.free()
-	}
-	pre, err := colour.preview(previewSide)
-	if err != nil {
-		return nil, false, err
-	}
-	scan := photo.FillsFrame(pre.rgba())
-	pre.free()
-	if scan {
-		return nil, false, nil
 	}
 	small, err := colour.shrink(photo.MaxSide)
 	if err != nil {
