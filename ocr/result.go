@@ -105,6 +105,11 @@ type Result struct {
 	// that of the enlarged page, which Width and Height measure.
 	DPISource string `json:"dpi_source,omitempty"`
 	Lines     []Line `json:"lines"`
+	// RedInk are the stamps in red ink in the header of a colour page
+	// (urgency and secrecy marks that NĐ 30 lets be stamped), read on
+	// their own, each turned straight: Lines leave red ink out. One line
+	// a stamp; its words' boxes are the stamp's box.
+	RedInk []Line `json:"red_ink,omitempty"`
 
 	// CPU is the engine's processor time for this page, from decoding to
 	// encoding (helpers such as pdftoppm included).

@@ -698,3 +698,33 @@ func TestMendSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestRedStampMark: an urgency mark stamped in red is read from the stamps
+// read apart (the page's text leaves red ink out), held for review; red
+// ink that reads as no mark gives none.
+func TestRedStampMark(t *testing.T) {
+	for _, c := range []struct {
+		stamp, want string
+	}{
+		{"HỎA TỐC", "HỎA TỐC"},
+		{"HOA TOC", "HỎA TỐC"},
+		{"` //N “rang # táo + & Nộ( vàn", ""}, // a round seal read turned
+		{"", ""},
+	} {
+		p := nd30Page("146/UBND-TTHC", "ngày 05 tháng 3 năm 2024", 95)
+		if c.stamp != "" {
+			p.RedInk = []ocr.Line{line(300, 700, c.stamp, 93)}
+		}
+		docs := Read([]ocr.Result{p})
+		if len(docs) != 1 {
+			t.Fatalf("got %+v", docs)
+		}
+		u := docs[0].Urgency
+		switch {
+		case c.want == "" && u != nil:
+			t.Errorf("%q: urgency %+v invented", c.stamp, u)
+		case c.want != "" && (u == nil || u.Value != c.want || u.Confidence >= Deliver || !docs[0].NeedsReview):
+			t.Errorf("%q: urgency %+v, want %q for review", c.stamp, u, c.want)
+		}
+	}
+}

@@ -30,6 +30,8 @@ type page struct {
 	pitch int
 	// left and right margins of the body text.
 	x0, x1 int
+	// stamps are the red stamps read apart (ocr.Result.RedInk).
+	stamps []seg
 }
 
 func newPage(n int, r ocr.Result) *page {
@@ -46,6 +48,11 @@ func newPage(n int, r ocr.Result) *page {
 		p.segs = append(p.segs, s)
 		p.w = max(p.w, l.Box.X1)
 		p.h = max(p.h, l.Box.Y1)
+	}
+	for _, l := range r.RedInk {
+		if len(l.Words) > 0 {
+			p.stamps = append(p.stamps, pieceOf(l.Words))
+		}
 	}
 	slices.SortStableFunc(p.segs, func(a, b seg) int { return a.Box.Y0 - b.Box.Y0 })
 	var hs, x0s, x1s []int
@@ -802,6 +809,22 @@ func readMarks(m *Metadata, p *page, h header) {
 		}
 		if m.Secrecy == nil {
 			m.Secrecy = matchMark(p, s, secrecies)
+		}
+	}
+	// A mark stamped in red is not in the page's text (red ink is left
+	// out of it) but read on its own, turned straight: it is held for
+	// review, since the turn and the stamp's frame may cost letters.
+	for _, s := range p.stamps {
+		for _, f := range []**Field{&m.Urgency, &m.Secrecy} {
+			marks := urgencies
+			if f == &m.Secrecy {
+				marks = secrecies
+			}
+			if *f == nil {
+				if *f = matchMark(p, s, marks); *f != nil {
+					(*f).Confidence = min((*f).Confidence, 0.85)
+				}
+			}
 		}
 	}
 }

@@ -357,6 +357,12 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	defer out.free()
 	mark("transform")
 	res.Width, res.Height = out.width(), out.height()
+	if mode == ocr.Color {
+		if res.RedInk, err = r.readRedMarks(out, dpi, rs.glyphH); err != nil {
+			return res, ocr.Image{}, err
+		}
+		mark("red")
+	}
 	img, err := encodePage(out, mode, j, quads%4 != 0 || angle != 0)
 	mark("encode")
 	return res, img, err

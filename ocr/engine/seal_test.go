@@ -154,3 +154,48 @@ func TestGreyDropsRedInk(t *testing.T) {
 		})
 	}
 }
+
+// TestRedStampsTurned: a red frame with letters inside, drawn turned on
+// white with a red round seal beside it, is found and turned straight (its
+// longer side level); the seal, not elongated, is not taken for a stamp.
+func TestRedStampsTurned(t *testing.T) {
+	const w, h = 900, 900
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	red := color.RGBA{220, 30, 40, 255}
+	turn := -30 * math.Pi / 180
+	// A 300×90 frame with three 40 px letters' bars inside, turned about (250, 250).
+	for v := -45; v <= 45; v++ {
+		for u := -150; u <= 150; u++ {
+			frame := abs(v) >= 41 || abs(u) >= 146
+			letter := abs(v) <= 20 && (u+150)%60 < 8 && u > -120 && u < 120
+			if frame || letter {
+				x := 250 + float64(u)*math.Cos(turn) - float64(v)*math.Sin(turn)
+				y := 250 + float64(u)*math.Sin(turn) + float64(v)*math.Cos(turn)
+				img.Set(int(x), int(y), red)
+			}
+		}
+	}
+	// A round seal: a ring of radius 120 about (650, 250).
+	for a := 0.0; a < 2*math.Pi; a += 0.002 {
+		for r := 112.0; r <= 120; r++ {
+			img.Set(650+int(r*math.Cos(a)), 250+int(r*math.Sin(a)), red)
+		}
+	}
+	stamps := redStamps(img, rgbOrder, 40)
+	if len(stamps) != 1 {
+		t.Fatalf("%d stamps, want 1 (the frame, not the seal)", len(stamps))
+	}
+	if s := stamps[0]; math.Abs(s.turn-(-30)) > 3 || s.box.X1 > 450 {
+		t.Errorf("stamp turned %.1f° at %+v, want -30° left of the seal", s.turn, s.box)
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
