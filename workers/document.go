@@ -173,6 +173,9 @@ func (r *Runner) readArchival(ctx context.Context, b *dossier.Batch, code string
 		return nil, err
 	}
 	docs := archival.Read(results)
+	if err := r.readBlanks(ctx, src, results, docs); err != nil {
+		return nil, err
+	}
 	if r.cfg.Catalog == nil {
 		return docs, nil
 	}
@@ -191,6 +194,53 @@ func (r *Runner) readArchival(ctx context.Context, b *dossier.Batch, code string
 		return nil, fmt.Errorf("flag pages of %s: %w", code, err)
 	}
 	return docs, nil
+}
+
+// readBlanks reads again, as digits, the handwritten blanks of docs whose
+// date or number the page reading left unreadable or unsure (see
+// archival.Blanks), through the OCR engines, and takes the plausible,
+// confident readings. A page whose second reading fails keeps its fields
+// as they were (unreadable or unsure: flagged for review), with a warning.
+func (r *Runner) readBlanks(ctx context.Context, src *blobPages, results []ocr.Result, docs []archival.Document) error {
+	if r.cfg.OCR == nil {
+		return nil
+	}
+	blanks := archival.Blanks(results, docs)
+	if len(blanks) == 0 {
+		return nil
+	}
+	start := time.Now()
+	var done []archival.Blank
+	var readings []ocr.DigitsReading
+	for pg := 1; pg <= len(results); pg++ {
+		var in ocr.DigitsInput
+		var onPage []archival.Blank
+		for _, b := range blanks {
+			if b.Page == pg {
+				in.Blanks, onPage = append(in.Blanks, b.Box), append(onPage, b)
+			}
+		}
+		if len(onPage) == 0 {
+			continue
+		}
+		img, err := src.image(ctx, pg-1)
+		if err != nil {
+			return err
+		}
+		in.Name, in.Image = results[pg-1].File, img
+		rs, err := r.cfg.OCR.ReadDigits(ctx, in)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.log.Warn("second reading of handwritten blanks failed; the fields stay for review", "page", pg, "err", err)
+			continue
+		}
+		done, readings = append(done, onPage...), append(readings, rs...)
+	}
+	archival.ApplyDigits(docs, done, readings, time.Now())
+	r.m.since("archival_digits", start)
+	return nil
 }
 
 // assemble writes b's document (as its review left it) to f as the
@@ -352,6 +402,39 @@ func (s *blobPages) results(ctx context.Context) ([]ocr.Result, error) {
 
 func (s *blobPages) Len() int { return len(s.pages) }
 
+// image fetches the i-th page's corrected image, described as its record
+// says, without taking the record that results kept for Page.
+func (s *blobPages) image(ctx context.Context, i int) (ocr.Image, error) {
+	if i < 0 || i >= len(s.pages) {
+		return ocr.Image{}, fmt.Errorf("page %d out of range", i)
+	}
+	var img ocr.Image
+	if s.read != nil && s.read[i] != nil {
+		img = s.read[i].Image
+	} else {
+		rec, err := loadPageRecord(ctx, s.blobs, s.pages[i].ResultKey)
+		if err != nil {
+			return ocr.Image{}, err
+		}
+		img = rec.Image
+	}
+	return s.fetchImage(ctx, i, img)
+}
+
+// fetchImage fills img (the i-th page's image as its record describes it)
+// with its bytes.
+func (s *blobPages) fetchImage(ctx context.Context, i int, img ocr.Image) (ocr.Image, error) {
+	rc, _, err := s.blobs.Get(ctx, s.pages[i].ImageKey)
+	if err != nil {
+		return ocr.Image{}, fmt.Errorf("fetch page %d image: %w", s.pages[i].Index, err)
+	}
+	defer rc.Close()
+	if img.Data, err = io.ReadAll(rc); err != nil {
+		return ocr.Image{}, fmt.Errorf("fetch page %d image: %w", s.pages[i].Index, err)
+	}
+	return img, nil
+}
+
 // record returns the i-th page's record, its reading corrected.
 func (s *blobPages) record(ctx context.Context, i int) (*pageRecord, error) {
 	if i < 0 || i >= len(s.pages) {
@@ -379,14 +462,9 @@ func (s *blobPages) Page(ctx context.Context, i int) (pdf.Page, error) {
 		return pdf.Page{}, err
 	}
 	p := s.pages[i]
-	img := rec.Image
-	rc, _, err := s.blobs.Get(ctx, p.ImageKey)
+	img, err := s.fetchImage(ctx, i, rec.Image)
 	if err != nil {
-		return pdf.Page{}, fmt.Errorf("fetch page %d image: %w", p.Index, err)
-	}
-	defer rc.Close()
-	if img.Data, err = io.ReadAll(rc); err != nil {
-		return pdf.Page{}, fmt.Errorf("fetch page %d image: %w", p.Index, err)
+		return pdf.Page{}, err
 	}
 	if s.texts == nil {
 		s.texts = make([]string, len(s.pages))

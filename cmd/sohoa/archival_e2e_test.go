@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ingest"
 	"github.com/sohoa/sohoa/ingest/dossier"
 	"github.com/sohoa/sohoa/ocr/archival"
@@ -131,5 +132,53 @@ func testArchivalEndToEnd(t *testing.T, c stackConfig) {
 	if len(x.Docs) != 1 || x.Docs[0].TypeName != "QUYẾT ĐỊNH" || x.Docs[0].CodeNumber != "143" || x.Docs[0].CodeNotation != "QĐ-UBND" ||
 		x.Docs[0].IssuedDate != "05/03/2024" || x.Docs[0].Signer != "Nguyễn Văn Sơn" {
 		t.Errorf("archival.xml documents %+v\n%s", x.Docs, raw)
+	}
+}
+
+func TestHandwrittenDateEndToEndEmbedded(t *testing.T) {
+	testHandwrittenDateEndToEnd(t, stackConfig{workers: 1, unsigned: true})
+}
+
+func TestHandwrittenDateEndToEndDistributed(t *testing.T) {
+	c := distributedConfig(t)
+	c.workers, c.unsigned = 1, true
+	testHandwrittenDateEndToEnd(t, c)
+}
+
+// testHandwrittenDateEndToEnd: a generated NĐ 30 document whose day was
+// written by hand in blue ("Khánh Hòa, ngày 6 tháng 11 năm 2025", the 6 by
+// pen), which the page reading leaves unreadable, goes through the whole
+// pipeline; the document job's second reading of the blank (through the
+// OCR engines) gives the result its date, marked handwritten, with the
+// blank among its boxes.
+func testHandwrittenDateEndToEnd(t *testing.T, c stackConfig) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	sohoatest.Generate(t, dir, "-seed", "14", "-preset", "nd30", "-n", "1")
+	scan := filepath.Join(dir, "d001-p1.jpg")
+	ts := startStack(t, c)
+	station := &dossier.Token{ID: "test", Role: dossier.RoleStation, Name: "quay-1"}
+	m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
+		Title: "Chỉ thị", Station: "quay-1"}, Pages: []string{"chi-thi.jpg"}}
+	b, _, err := ts.intake.Submit(ctx, station, m, map[string]ingest.File{"chi-thi.jpg": fileOf(t, scan)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = waitBatch(ctx, ts, b.ID); err != nil || b.Status != dossier.BatchDone {
+		t.Fatalf("batch: %v %+v", err, b)
+	}
+	var res struct {
+		Documents []archival.Document `json:"documents"`
+	}
+	archivist := ts.token(t, dossier.RoleArchivist, "lưu trữ")
+	if code := webtest.Call(t, "GET", ts.url+"/v1/results/"+b.ResultCode, archivist, nil, "", &res); code != 200 || len(res.Documents) != 1 {
+		t.Fatalf("GET /v1/results: %d, %d documents", code, len(res.Documents))
+	}
+	d := res.Documents[0].Date
+	if d == nil || d.Value != "2025-11-06" || !d.Handwritten || d.Unreadable || d.Confidence < archival.Deliver {
+		t.Fatalf("date %+v, want 2025-11-06 read from the handwritten blank", d)
+	}
+	if n := res.Documents[0].Number; n == nil || n.Value != "56/CT-UBND" {
+		t.Errorf("number %+v", n)
 	}
 }
