@@ -164,9 +164,11 @@ func numberBlank(doc int, r ocr.Result, f *Field) (Blank, bool) {
 		x0 = before.Box.X1
 	case soPrefix.MatchString(words[0].Text):
 		// "Số:" glued to what follows: its share of the word's width.
+		// Handwritten digits are wider than print, so a share by letters
+		// cuts into them: "Số:" is at most 1.2 heights of its word wide.
 		w := words[0]
 		n := utf8.RuneCountInString(soPrefix.FindString(w.Text))
-		x0 = w.Box.X0 + (w.Box.X1-w.Box.X0)*n/max(1, utf8.RuneCountInString(w.Text))
+		x0 = w.Box.X0 + min((w.Box.X1-w.Box.X0)*n/max(1, utf8.RuneCountInString(w.Text)), (w.Box.Y1-w.Box.Y0)*6/5)
 		if n == utf8.RuneCountInString(w.Text) {
 			words = words[1:]
 		}
@@ -210,7 +212,8 @@ func codesStart(s string) bool { return codesStartRe.MatchString(s) }
 // blanks[i], as ocr.Pool.ReadDigits answered) into docs, and sets their
 // NeedsReview again. A reading is taken only when it is plausible: a day
 // 1–31 and a month 1–12 making, with the printed year, a real date that
-// is not after today; a number of 1–5 digits not starting with 0, which
+// is not after today; a number of 1–5 digits (with a 0 before it only
+// under 10, "09"), which
 // with the printed codes makes an NĐ 30 number. A plausible reading
 // confident over digitsDeliver is delivered (Handwritten, at Deliver); over
 // digitsAccept it is kept under Deliver, for review; otherwise the field
@@ -350,7 +353,8 @@ func applyNumber(f *Field, rd *ocr.DigitsReading, box ocr.Box) {
 	}
 	f.Boxes = appendBox(f.Boxes, box)
 	digits := onlyDigits(rd.Text, 5)
-	if digits == "" || digits[0] == '0' {
+	// NĐ 30 writes numbers under 10 with a 0 ("09/TTr-UBND"), no others.
+	if digits == "" || digits[0] == '0' && (len(digits) != 2 || digits == "00") {
 		return
 	}
 	text := f.Text

@@ -78,6 +78,8 @@ func TestApplyDigits(t *testing.T) {
 			[]ocr.DigitsReading{{Text: "2141", Confidence: 93, Ink: true}}, "2141/TTr-TTr", Deliver},
 		{"number starting with 0", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "0143", Confidence: 93, Ink: true}}, "", 0},
+		{"a number under 10 with its 0", nil, &Field{Text: "0}_/TTr-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "09", Confidence: 93, Ink: true}}, "09/TTr-UBND", Deliver},
 		{"number not confident", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "143", Confidence: 50, Ink: true}}, "", 0},
 		{"other digits than the page reading's", nil, &Field{Value: "7532/TB-UBND", Text: "7532TB-UBND", Confidence: 0.8, Page: 1}, []BlankPart{BlankNumber},

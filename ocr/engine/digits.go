@@ -62,11 +62,16 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 			return nil, err
 		}
 		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
-		crop, ink := blankInk(page.SubImage(rect).(*image.Gray))
+		crop, ink, cut := blankInk(page.SubImage(rect).(*image.Gray))
 		reading := ocr.DigitsReading{Ink: ink}
 		if ink {
 			if reading.Text, reading.Confidence, err = readDigitsLine(cl, crop, fmt.Sprintf("%s-digits%d", j.Name, n+1)); err != nil {
 				return nil, fmt.Errorf("tesseract: %w", err)
+			}
+			if cut {
+				// Writing that runs past the blank's side may have
+				// lost a digit there ("80" of a 280).
+				reading.Confidence = min(reading.Confidence, digitsDisagree)
 			}
 		}
 		out = append(out, reading)
@@ -165,13 +170,14 @@ func decodeLuminance(im ocr.Image, data []byte) (*image.Gray, error) {
 
 // blankInk finds the marks written in a blank: paper and ink split by
 // Otsu's threshold, specks and thin rules (a dotted or ruled leader) left
-// out. It returns a grey copy holding only those marks, with a margin, and
-// whether there were any. The copy is black on white: Tesseract's own
+// out. It returns a copy holding only those marks, with a margin, whether
+// there were any, and whether one runs past the left or right side of the
+// blank (the blank may have cut it). The copy is black on white: Tesseract's own
 // thresholding of a small crop of thin strokes loses some.
-func blankInk(crop *image.Gray) (*image.Gray, bool) {
+func blankInk(crop *image.Gray) (marks *image.Gray, ink, cut bool) {
 	w, h := crop.Rect.Dx(), crop.Rect.Dy()
 	if w < 4 || h < 4 {
-		return nil, false
+		return nil, false, false
 	}
 	var hist [256]int
 	lo, hi := 255, 0
@@ -182,7 +188,7 @@ func blankInk(crop *image.Gray) (*image.Gray, bool) {
 		}
 	}
 	if hi-lo < digitsContrast {
-		return nil, false
+		return nil, false, false
 	}
 	t := otsuLevel(hist[:], w*h)
 	inkAt := func(x, y int) bool { return int(crop.Pix[y*crop.Stride+x]) <= t }
@@ -225,10 +231,11 @@ func blankInk(crop *image.Gray) (*image.Gray, bool) {
 		keep = append(keep, ok)
 		if ok {
 			box = box.Union(image.Rect(x0, y0, x1, y1))
+			cut = cut || x0 == 0 || x1 == w
 		}
 	}
 	if box.Empty() {
-		return nil, false
+		return nil, false, false
 	}
 	// The marks kept, black on white, with a margin of half
 	// their height: Tesseract wants some paper around a line.
@@ -244,7 +251,7 @@ func blankInk(crop *image.Gray) (*image.Gray, bool) {
 			}
 		}
 	}
-	return out, true
+	return out, true, cut
 }
 
 // otsuLevel is Otsu's threshold of a grey histogram of n pixels: levels at
