@@ -122,30 +122,74 @@ func blankBox(r ocr.Result, x0, x1 int, line []ocr.Word) (ocr.Box, bool) {
 	return b, true
 }
 
+// Printed words glued to the handwriting beside them ("ngày4Dtháng"):
+// where the word's letters end or start is estimated from its share of
+// the letters, but never wider than print would be (handwriting is wider),
+// in heights of the line's print.
+var (
+	dayPrefixRe   = regexp.MustCompile(`^n[gq]a[yv]`)
+	monthPrefixRe = regexp.MustCompile(`^t[hb]a[nm][gq]`)
+	monthSuffixRe = regexp.MustCompile(`t[hb]a[nm][gq]$`)
+)
+
+const (
+	dayWordHeights   = 1.8 // "ngày" is about 1.7 heights of its line wide
+	monthWordHeights = 2.0 // "tháng" about 1.9
+)
+
+// gluedWidth is the width of n of the word's letters (of all in u), at
+// most heights×h.
+func gluedWidth(w ocr.Word, u string, n int, heights float64, h int) int {
+	return min((w.Box.X1-w.Box.X0)*n/max(1, utf8.RuneCountInString(u)), int(heights*float64(h)))
+}
+
 func dateBlanks(doc int, r ocr.Result, f *Field) []Blank {
 	words, _ := fieldWords(r, f)
-	day, month, year := -1, -1, -1
-	for i, w := range words {
+	var hs []int
+	for _, w := range words {
+		hs = append(hs, w.Box.Y1-w.Box.Y0)
+	}
+	h := median(hs)
+	// Where the printed words end and start: the day's blank lies between
+	// dayEnd and monthStart, the month's between monthEnd and yearStart.
+	dayEnd, monthStart, monthEnd, yearStart := -1, -1, -1, -1
+	for _, w := range words {
 		u := unmark(w.Text)
 		switch {
-		case day < 0 && dayWordRe.MatchString(u):
-			day = i
-		case day >= 0 && month < 0 && monthWordRe.MatchString(u):
-			month = i
-		case month >= 0 && year < 0 && yearWordRe.MatchString(u):
-			year = i
+		case dayEnd < 0 && dayWordRe.MatchString(u):
+			dayEnd = w.Box.X1
+			continue
+		case dayEnd < 0 && dayPrefixRe.MatchString(u):
+			dayEnd = w.Box.X0 + gluedWidth(w, u, 4, dayWordHeights, h)
+			if rest := dayPrefixRe.ReplaceAllString(u, ""); monthSuffixRe.MatchString(rest) {
+				monthStart, monthEnd = w.Box.X1-gluedWidth(w, u, 5, monthWordHeights, h), w.Box.X1
+			}
+			continue
+		}
+		if dayEnd < 0 {
+			continue
+		}
+		switch {
+		case monthStart < 0 && monthWordRe.MatchString(u):
+			monthStart, monthEnd = w.Box.X0, w.Box.X1
+		case monthStart < 0 && monthSuffixRe.MatchString(u):
+			monthStart, monthEnd = w.Box.X1-gluedWidth(w, u, 5, monthWordHeights, h), w.Box.X1
+		case monthStart < 0 && monthPrefixRe.MatchString(u):
+			monthStart, monthEnd = w.Box.X0, w.Box.X0+gluedWidth(w, u, 5, monthWordHeights, h)
+		case monthStart >= 0 && yearStart < 0 && yearWordRe.MatchString(u):
+			yearStart = w.Box.X0
 		}
 	}
 	var out []Blank
-	if day >= 0 && month > day {
-		if b, ok := blankBox(r, words[day].Box.X1, words[month].Box.X0, words); ok {
+	if dayEnd >= 0 && monthStart > dayEnd {
+		if b, ok := blankBox(r, dayEnd, monthStart, words); ok {
 			out = append(out, Blank{Doc: doc, Page: f.Page, Part: BlankDay, Box: b})
 		}
 	}
 	// The month is read again only when the page reading did not read it
 	// as printed digits: it is mostly printed.
-	if d, ok := parseDate(f.Text); month >= 0 && year > month && (!ok || d.month.missing || d.month.fixed) {
-		if b, ok := blankBox(r, words[month].Box.X1, words[year].Box.X0, words); ok {
+	if d, ok := parseDate(f.Text); monthEnd >= 0 && yearStart > monthEnd && (!ok || d.month.missing || d.month.fixed) {
+		if b, ok := blankBox(r, monthEnd, yearStart, words); ok {
 			out = append(out, Blank{Doc: doc, Page: f.Page, Part: BlankMonth, Box: b})
 		}
 	}

@@ -141,6 +141,16 @@ func TestBlanks(t *testing.T) {
 			Number: &Field{Value: "12/QĐ-UBND", Confidence: 0.95, Page: 1, Boxes: boxes(numberLine.Words[1:])},
 		}},
 	}
+	// "ngày" and "tháng" glued to the day written between them.
+	gluedLine := ocr.Line{Words: []ocr.Word{w("Huế,", 1400, 1540), w("ngày4Dtháng", 1560, 1980), w("01", 2000, 2040), w("năm", 2060, 2140), w("2025", 2160, 2260)}}
+	glued := ocr.Result{Width: 2480, Height: 3508, Lines: []ocr.Line{gluedLine}}
+	if got := Blanks([]ocr.Result{glued}, []Document{{Metadata: Metadata{
+		Date: &Field{Text: "ngày4Dtháng 01 năm 2025", Unreadable: true, Page: 1, Boxes: boxes(gluedLine.Words[1:])},
+	}}}); len(got) != 1 || got[0].Part != BlankDay || got[0].Box != (ocr.Box{X0: 1637, Y0: 460, X1: 1895, Y1: 560}) {
+		// "ngày" ends at 1.8 line heights (72 px), not at 4/11 of the word
+		// (152 px); "tháng" starts 2 heights (80 px) before its end.
+		t.Errorf("glued blanks %+v", got)
+	}
 	got := Blanks([]ocr.Result{page}, docs)
 	want := []Blank{
 		{Doc: 0, Page: 1, Part: BlankDay, Box: ocr.Box{X0: 1665, Y0: 460, X1: 1755, Y1: 560}},
