@@ -2,7 +2,7 @@ package stack
 
 import (
 	"bytes"
-	"compress/zlib"
+	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"image"
@@ -72,10 +72,19 @@ func decodePNGGray(data []byte, factor int, maxPixels int64) (*image.Gray, error
 	bitsPerPixel := int(depth) * channels
 	rowBytes := (w*bitsPerPixel + 7) / 8
 	bpp := max(1, bitsPerPixel/8) // the filters' byte distance
-	zr, err := zlib.NewReader(io.MultiReader(idat...))
-	if err != nil {
+	// The rows are inflated by compress/flate after the zlib header is
+	// checked by hand: compress/zlib would sum every byte for an Adler-32
+	// check that only comes at the end of the stream, which the rows never
+	// read to (image/png does, when it decodes the page whole).
+	stream := io.MultiReader(idat...)
+	var zhdr [2]byte
+	if _, err := io.ReadFull(stream, zhdr[:]); err != nil {
 		return nil, errPNGCorrupt
 	}
+	if zhdr[0]&15 != 8 || zhdr[0]>>4 > 7 || zhdr[1]&0x20 != 0 || (uint(zhdr[0])<<8|uint(zhdr[1]))%31 != 0 {
+		return nil, errPNGCorrupt // not deflate, or a preset dictionary (not PNG)
+	}
+	zr := flate.NewReader(stream)
 	defer zr.Close()
 
 	// lut turns a sample of depth < 8 (grey or palette index) into grey.

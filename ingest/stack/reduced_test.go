@@ -281,6 +281,30 @@ func TestDecodePNGGrayHostile(t *testing.T) {
 	if _, err := decodePNGGray(bad, 2, 1<<30); err == nil {
 		t.Error("unknown filter: decoded")
 	}
+	// Good rows behind a zlib header that is not PNG's: another method,
+	// or a preset dictionary (the rows are inflated without compress/zlib,
+	// which checks these).
+	for i := range raw {
+		if i%401 == 0 {
+			raw[i] = 0
+		}
+	}
+	z.Reset()
+	zw = zlib.NewWriter(&z)
+	zw.Write(raw)
+	zw.Close()
+	for _, hdr := range [][2]byte{{0x77, 0x09}, {0x78, 0xBB}} {
+		stream := append(hdr[:], z.Bytes()[2:]...)
+		bad := append(bytes.Clone(data[:8+25]), pngChunk("IDAT", stream)...)
+		bad = append(bad, pngChunk("IEND", nil)...)
+		if _, err := decodePNGGray(bad, 2, 1<<30); err == nil {
+			t.Errorf("zlib header %x: decoded", hdr)
+		}
+	}
+	good := append(bytes.Clone(data[:8+25]), pngChunk("IDAT", z.Bytes())...)
+	if _, err := decodePNGGray(append(good, pngChunk("IEND", nil)...), 2, 1<<30); err != nil {
+		t.Errorf("the same rows behind a good header: %v", err)
+	}
 }
 
 func pngChunk(typ string, body []byte) []byte {
