@@ -138,6 +138,7 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 	enc.SetEscapeHTML(false)
 	first := true
 	finished := 0
+	var review []reviewPage // pages to look at, listed on stderr after the text
 	for j := range ordered {
 		d := <-j.done
 		finished++
@@ -171,10 +172,15 @@ func runOCR(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "==> %s %s %d <==\n", j.file, e.ui.t("trang", "page"), j.page)
 		}
 		fmt.Fprintln(e.stdout, strings.TrimRight(r.Text, "\n"))
+		if r.NeedsReview {
+			review = append(review, reviewPage{index: finished, file: j.file, page: j.page, res: r})
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	bar.clear()
+	printReview(e.stderr, e.ui, review, finished > 1)
 	if failed > 0 {
 		return &userError{vi: fmt.Sprintf("%d trang hoặc tệp không nhận dạng được", failed),
 			en: fmt.Sprintf("%d failed (pages or files)", failed)}

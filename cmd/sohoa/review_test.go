@@ -107,8 +107,8 @@ func TestUnsureOrientation(t *testing.T) {
 // TestTextReviewReasons (issue 11, item 5): a page read poorly says why
 // wherever the operator looks, not only with its confidence. A
 // typewritten English letter read with the Vietnamese model has few
-// Vietnamese syllables: sohoa pdf lists it with what the engine saw,
-// ocr --json gives the reason codes, and through a server the page keeps
+// Vietnamese syllables: sohoa pdf and ocr list it with what the engine
+// saw, ocr --json gives the reason codes, and through a server the page keeps
 // them, so GET /v1/exceptions (both languages), upload --wait and sohoa
 // status (Vietnamese, and English) say them too.
 func TestTextReviewReasons(t *testing.T) {
@@ -124,6 +124,10 @@ func TestTextReviewReasons(t *testing.T) {
 	stdout, _, code := runBin(t, nil, "ocr", "--json", "--engines", "1", scan)
 	if code != 0 || !strings.Contains(stdout, `"needs_review":true,"review_reasons":["`) || !strings.Contains(stdout, `"few_syllables"`) {
 		t.Errorf("ocr --json: exit %d:\n%s", code, stdout)
+	}
+	_, stderr, code = runBin(t, []string{"SOHOA_LANG=en"}, "ocr", "--engines", "1", scan)
+	if code != 0 || !strings.Contains(stderr, "1 page TO REVIEW:\n  page 1: text read poorly (confidence ") || !strings.Contains(stderr, whyEN) {
+		t.Errorf("ocr (English): exit %d, the page is not listed with its reason:\n%s", code, stderr)
 	}
 
 	ts, tok, admin, code, stdout, stderr := uploadWaited(t, 1, dir, "Thư đánh máy", scan)
