@@ -130,11 +130,13 @@ var (
 	dayPrefixRe   = regexp.MustCompile(`^n[gq]a[yv]`)
 	monthPrefixRe = regexp.MustCompile(`^t[hb]a[nm][gq]`)
 	monthSuffixRe = regexp.MustCompile(`t[hb]a[nm][gq]$`)
+	yearSuffixRe  = regexp.MustCompile(`n[aă](?:m|rn)$`)
 )
 
 const (
 	dayWordHeights   = 1.8 // "ngày" is about 1.7 heights of its line wide
 	monthWordHeights = 2.0 // "tháng" about 1.9
+	yearWordHeights  = 1.8 // "năm" about 1.6 in the faces seen, more in bold
 )
 
 // gluedWidth is the width of n of the word's letters (of all in u), at
@@ -178,6 +180,9 @@ func dateBlanks(doc int, r ocr.Result, f *Field) []Blank {
 			monthStart, monthEnd = w.Box.X0, w.Box.X0+gluedWidth(w, u, 5, monthWordHeights, h)
 		case monthStart >= 0 && yearStart < 0 && yearWordRe.MatchString(u):
 			yearStart = w.Box.X0
+		case monthStart >= 0 && yearStart < 0 && yearSuffixRe.MatchString(u):
+			// The month written against "năm" ("TÔnăm").
+			yearStart = w.Box.X1 - gluedWidth(w, u, 3, yearWordHeights, h)
 		}
 	}
 	var out []Blank

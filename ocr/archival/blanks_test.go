@@ -151,6 +151,14 @@ func TestBlanks(t *testing.T) {
 		// (152 px); "tháng" starts 2 heights (80 px) before its end.
 		t.Errorf("glued blanks %+v", got)
 	}
+	// The month written against "năm".
+	monthLine := ocr.Line{Words: []ocr.Word{w("ngày", 1560, 1660), w("tháng", 1760, 1880), w("TÔnăm", 1900, 2100), w("2025", 2120, 2220)}}
+	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{monthLine}}}, []Document{{Metadata: Metadata{
+		Date: &Field{Text: "ngày tháng TÔnăm 2025", Unreadable: true, Page: 1, Boxes: boxes(monthLine.Words)},
+	}}}); len(got) != 2 || got[1].Part != BlankMonth || got[1].Box != (ocr.Box{X0: 1885, Y0: 460, X1: 2023, Y1: 560}) {
+		// "năm" starts 1.8 line heights (72 px) before the word's end.
+		t.Errorf("blanks with the month against năm %+v", got)
+	}
 	got := Blanks([]ocr.Result{page}, docs)
 	want := []Blank{
 		{Doc: 0, Page: 1, Part: BlankDay, Box: ocr.Box{X0: 1665, Y0: 460, X1: 1755, Y1: 560}},
