@@ -513,9 +513,21 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 // doJSON sends a request (a JSON body when body is not nil) and decodes a
 // 200 or 202 answer into v; any other answer is an *APIError.
 func (c *Client) doJSON(ctx context.Context, method, path string, body io.Reader, v any) error {
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Server, "/")+path, body)
+	resp, err := c.do(ctx, method, path, body)
 	if err != nil {
 		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// do sends a request with the token (a JSON body when body is not nil) and
+// returns a 200 or 202 answer, whose body the caller closes; any other
+// answer is an *APIError.
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Server, "/")+path, body)
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	if body != nil {
@@ -523,11 +535,24 @@ func (c *Client) doJSON(ctx context.Context, method, path string, body io.Reader
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
+		defer resp.Body.Close()
+		return nil, readAPIError(resp)
+	}
+	return resp, nil
+}
+
+// StackExceptionPage copies to w the scanned file of the page at position
+// (in the stack) of stack exception id, as the station sent it (GET
+// /v1/stack-exceptions/{id}/pages/{position}).
+func (c *Client) StackExceptionPage(ctx context.Context, id string, position int, w io.Writer) error {
+	resp, err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/stack-exceptions/%s/pages/%d", url.PathEscape(id), position), nil)
+	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
-		return readAPIError(resp)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
+	_, err = io.Copy(w, resp.Body)
+	return err
 }

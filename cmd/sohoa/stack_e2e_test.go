@@ -251,6 +251,18 @@ func TestStackExceptionProposal(t *testing.T) {
 		t.Errorf("status of an unknown stack: exit %d %s", exit, errs)
 	}
 
+	// The operator looks at the exception's first page: the file sent.
+	page := filepath.Join(t.TempDir(), "p1.jpg")
+	sent, _ := os.ReadFile(paths[0])
+	if exit, _, errs := runIn(true, append([]string{"stack", "scan", id, "1", "-o", page}, server...)...); exit != 0 {
+		t.Errorf("stack scan %s 1: exit %d\n%s", id, exit, errs)
+	} else if got, _ := os.ReadFile(page); !bytes.Equal(got, sent) {
+		t.Errorf("stack scan %s 1: %d bytes, want the %d sent", id, len(got), len(sent))
+	}
+	if exit, _, errs := runIn(true, append([]string{"stack", "scan", id, "3", "-o", page}, server...)...); exit != 1 || !strings.Contains(errs, "has no page 3") {
+		t.Errorf("stack scan %s 3: exit %d\n%s", id, exit, errs)
+	}
+
 	// What the operator may get wrong is refused before anything changes.
 	for _, tc := range []struct {
 		args []string

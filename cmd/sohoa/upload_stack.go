@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -195,22 +198,29 @@ func intList(xs []int) string {
 func runStackCommand(ctx context.Context, e *env, args []string) error {
 	synopsis := e.ui.t(`Cách dùng:
   sohoa stack resolve MÃ_NGOẠI_LỆ (--dossier MÃ_HỒ_SƠ | --proposed) --server URL --token MÃ
+  sohoa stack scan MÃ_NGOẠI_LỆ SỐ_TRANG -o TỆP --server URL --token MÃ
 Gán mã hồ sơ cho các trang của một ngoại lệ xấp hồ sơ (sohoa status --stack MÃ_XẤP hoặc --stacks cho biết mã ngoại lệ):
 các trang thành một lô như khi gửi bình thường. --proposed dùng mã đọc được trên giấy tiếp nhận, sau khi đã đối chiếu
 với giấy; --dossier dùng mã gõ vào. Mã được kiểm tra theo cả hai dạng mã hồ sơ và ngày trong mã.
+scan lưu tệp quét của một trang của ngoại lệ (số trang trong xấp) để đọc mã trên đó.
 Mã truy cập: của trạm đã gửi xấp, hoặc quản trị.`, `Usage:
   sohoa stack resolve EXCEPTION_ID (--dossier CODE | --proposed) --server URL --token T
+  sohoa stack scan EXCEPTION_ID POSITION -o FILE --server URL --token T
 Gives the pages of a stack exception (sohoa status --stack STACK_ID or --stacks shows its ID) a dossier code: the pages
 become a batch like any upload. --proposed takes the code read on the receipt, once you have checked it against the
 paper; --dossier a typed code. The code is checked against both dossier code formats and the date in it.
+scan saves the scanned file of one page of the exception (its position in the stack), to read the code off it.
 Token: the station that sent the stack, or an admin.`)
-	_, args, err := subcommand(e, args, synopsis, "resolve")
+	sub, args, err := subcommand(e, args, synopsis, "resolve", "scan")
 	if err != nil {
 		return err
 	}
 	fs := e.flagSet("stack", synopsis)
 	var sf serverFlags
 	sf.add(fs, e.ui)
+	if sub == "scan" {
+		return stackPage(ctx, e, fs, &sf, args)
+	}
 	code := fs.String("dossier", "", e.ui.t("mã hồ sơ gán cho các trang", "the dossier code to give the pages"))
 	proposed := fs.Bool("proposed", false, e.ui.t("dùng mã đọc được trên giấy tiếp nhận (khi chỉ có một mã)", "take the code read on the receipt (when there is one)"))
 	pos, err := parseInterspersed(fs, args)
@@ -266,4 +276,34 @@ Token: the station that sent the stack, or an admin.`)
 			id, r.DossierCode, r.BatchID)
 	}
 	return nil
+}
+
+// stackPage: sohoa stack scan EXCEPTION_ID POSITION -o FILE saves a page of
+// a stack exception as the station sent it.
+func stackPage(ctx context.Context, e *env, fs *flag.FlagSet, sf *serverFlags, args []string) error {
+	out := fs.String("o", "", e.ui.t("tệp ghi trang quét vào", "the file to write the scanned page to"))
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	n := 0
+	if len(pos) == 2 {
+		n, _ = strconv.Atoi(pos[1])
+	}
+	if n < 1 || *out == "" {
+		return usageError{e.ui.t("cần mã ngoại lệ, số trang trong xấp và -o TỆP", "give the exception ID, the page's position in the stack and -o FILE")}
+	}
+	c, err := sf.client(e)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := c.StackExceptionPage(ctx, pos[0], n, &buf); err != nil {
+		if ae := (*ingest.APIError)(nil); errors.As(err, &ae) && ae.Status == 404 {
+			return &userError{vi: fmt.Sprintf("ngoại lệ %s không có trang %d (hoặc là của trạm khác)", pos[0], n),
+				en: fmt.Sprintf("stack exception %s has no page %d (or is another station's)", pos[0], n), err: err}
+		}
+		return err
+	}
+	return os.WriteFile(*out, buf.Bytes(), 0o644)
 }
