@@ -118,7 +118,7 @@ type Result struct {
 
 // Reasons a page needs review (Result.ReviewReasons).
 const (
-	ReasonLowConfidence    = "low_confidence"     // mean word confidence under Options.ReviewBelow
+	ReasonLowConfidence    = "low_confidence"     // mean word confidence under Options.ReviewBelow, or under what a page read surely gets
 	ReasonOrientation      = "orientation_unsure" // no turn made the text readable
 	ReasonFewSyllables     = "few_syllables"      // too few words are Vietnamese syllables
 	ReasonLettersLost      = "letters_lost"       // far fewer letters read than the page shows letter shapes

@@ -32,6 +32,11 @@ const (
 	// print 0.11-0.17, Russian read as Vietnamese 0.76-0.83. (It was 0.30,
 	// which let handwriting read once at confidence 85-87 go unflagged.)
 	maxUnsureShare = 0.10
+	// Mean word confidence under which a page of enough words is flagged:
+	// a page read whole and surely averages 95-96, every page under 2% CER
+	// on seeds 5-8 of the desk corpus 93.2 or more; handwriting over the
+	// print read once, tiny print misread and a fax at 10-30% CER 88-91.
+	fairConf = 92
 	// Character difference between the two readings of a hard page over
 	// which it is flagged: readable pages 0-0.19, handwriting over the
 	// print 0.32-0.39 (31-39% CER), a lost dark photo 1.
@@ -136,6 +141,9 @@ func (rd reading) hard(rs resolution) bool {
 // made some up, whatever caused it (blur, darkness, tiny letters,
 // handwriting over the print, another language), so the rule holds for
 // pages unlike those it was tuned on:
+//   - low confidence: among enough words, the mean confidence is under
+//     what a page read whole and surely gets, even when few words are
+//     unsure one by one (handwriting over the print read once);
 //   - few syllables: among enough words, too few are Vietnamese syllables
 //     (or foreign words read surely): letters were misread;
 //   - letters lost: far fewer letters were read than the page shows
@@ -152,6 +160,9 @@ func (rd reading) hard(rs resolution) bool {
 // not set on (7): see the README.
 func (rd reading) reviewReasons(gs glyphSize, disagreement float64) []string {
 	var why []string
+	if rd.words >= minJudged && rd.conf < fairConf {
+		why = append(why, ocr.ReasonLowConfidence)
+	}
 	if rd.share() < doubtfulShare {
 		why = append(why, ocr.ReasonFewSyllables)
 	}

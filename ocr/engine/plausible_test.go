@@ -39,7 +39,7 @@ func TestDoubtfulReading(t *testing.T) {
 		{"English read confidently", english, 92, true, page, false, false},
 		{"English read poorly", english, 60, true, page, true, true},
 		{"few letters for a full page", "Bà Nguyễn Thị Hằng", 95, true, glyphSize{Height: 30, Count: 900}, true, false},
-		{"not Vietnamese: no syllable rules", lost, 84, false, page, false, true},
+		{"not Vietnamese: no syllable rules", lost, 94, false, page, false, false},
 		// A page in English read with the Vietnamese model at fair confidence:
 		// flagged, but the other path would not make it Vietnamese.
 		{"English page", strings.Repeat(english+" ", 3), 76, true, glyphSize{Height: 30, Count: 200}, true, false},
@@ -90,17 +90,19 @@ func TestReviewReasons(t *testing.T) {
 		glyphs       glyphSize
 		disagreement float64
 		want         []string
+		conf         float64 // the page's mean confidence; 93 when 0
 	}{
-		{"read whole and surely", words(93, page), whole, 0, nil},
-		{"read twice, readings close (a fax)", words(93, page), whole, 0.19, nil},
-		{"tiny print: more letters than shapes", words(93, page), glyphSize{Height: 8, Count: letters / 2}, 0, nil},
-		{"half the text skipped (a dark photo)", words(93, page), glyphSize{Height: 30, Count: letters * 2}, 0, []string{ocr.ReasonLettersLost}},
-		{"readings far apart (handwriting over print)", words(93, page), whole, 0.35, []string{ocr.ReasonReadingsDisagree}},
-		{"a few unsure words", unsure(0.05), whole, 0, nil},
-		{"one word in seven unsure (handwriting over print)", unsure(0.15), whole, 0, []string{ocr.ReasonUnsureWords}},
-		{"not Vietnamese", words(93, strings.Repeat("Свидетельства года брак записи дел ", 20)), whole, 0, []string{ocr.ReasonFewSyllables}},
+		{"read whole and surely", words(93, page), whole, 0, nil, 0},
+		{"read whole, fair confidence only (handwriting read once)", words(89, page), whole, 0, []string{ocr.ReasonLowConfidence}, 89},
+		{"read twice, readings close (a fax)", words(93, page), whole, 0.19, nil, 0},
+		{"tiny print: more letters than shapes", words(93, page), glyphSize{Height: 8, Count: letters / 2}, 0, nil, 0},
+		{"half the text skipped (a dark photo)", words(93, page), glyphSize{Height: 30, Count: letters * 2}, 0, []string{ocr.ReasonLettersLost}, 0},
+		{"readings far apart (handwriting over print)", words(93, page), whole, 0.35, []string{ocr.ReasonReadingsDisagree}, 0},
+		{"a few unsure words", unsure(0.05), whole, 0, nil, 0},
+		{"one word in seven unsure (handwriting over print)", unsure(0.15), whole, 0, []string{ocr.ReasonUnsureWords}, 0},
+		{"not Vietnamese", words(93, strings.Repeat("Свидетельства года брак записи дел ", 20)), whole, 0, []string{ocr.ReasonFewSyllables}, 0},
 		{"two signs at once", unsure(0.5), glyphSize{Height: 30, Count: letters * 3}, 0.5,
-			[]string{ocr.ReasonLettersLost, ocr.ReasonUnsureWords, ocr.ReasonReadingsDisagree}},
+			[]string{ocr.ReasonLettersLost, ocr.ReasonUnsureWords, ocr.ReasonReadingsDisagree}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,7 +110,11 @@ func TestReviewReasons(t *testing.T) {
 			for _, w := range tc.lines[0].Words {
 				text += w.Text + " "
 			}
-			rd := judgeReading(tc.lines, text, 90, true)
+			conf := tc.conf
+			if conf == 0 {
+				conf = 93
+			}
+			rd := judgeReading(tc.lines, text, conf, true)
 			if got := rd.reviewReasons(tc.glyphs, tc.disagreement); !slices.Equal(got, tc.want) {
 				t.Errorf("reasons %v, want %v (share %.2f, unsure %.2f, letters per shape %.2f)", got, tc.want,
 					rd.share(), rd.unsureShare(), rd.letterRatio(tc.glyphs))

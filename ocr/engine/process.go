@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -341,13 +342,14 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	res.Confidence = conf
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
 	res.Evidence = best.evidence(gs, rs.glyphH/rs.upscale, disagreement)
-	if conf < j.ReviewBelow {
+	why := best.reviewReasons(gs, disagreement)
+	if conf < j.ReviewBelow && !slices.Contains(why, ocr.ReasonLowConfidence) {
 		res.ReviewReasons = append(res.ReviewReasons, ocr.ReasonLowConfidence)
 	}
 	if res.OrientationUnsure {
 		res.ReviewReasons = append(res.ReviewReasons, ocr.ReasonOrientation)
 	}
-	res.ReviewReasons = append(res.ReviewReasons, best.reviewReasons(gs, disagreement)...)
+	res.ReviewReasons = append(res.ReviewReasons, why...)
 	res.NeedsReview = len(res.ReviewReasons) > 0
 
 	out, err := transform(src, quads, angle)
