@@ -33,30 +33,12 @@ func TestArchivalEndToEndDistributed(t *testing.T) {
 // (and a filter it does not match does not), and the dossier's XML export
 // holds them, well-formed.
 func testArchivalEndToEnd(t *testing.T, c stackConfig) {
-	ctx := t.Context()
 	dir := t.TempDir()
 	scan := filepath.Join(dir, "quyet-dinh.png")
 	nd30Page(t, scan)
 	ts := startStack(t, c)
-	station := &dossier.Token{ID: "test", Role: dossier.RoleStation, Name: "quay-1"}
-	m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
-		Title: "Quyết định", Station: "quay-1"}, Pages: []string{"quyet-dinh.png"}}
-	b, _, err := ts.intake.Submit(ctx, station, m, map[string]ingest.File{"quyet-dinh.png": fileOf(t, scan)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err = waitBatch(ctx, ts, b.ID); err != nil || b.Status != dossier.BatchDone {
-		t.Fatalf("batch: %v %+v", err, b)
-	}
 	archivist := ts.token(t, dossier.RoleArchivist, "lưu trữ")
-
-	var res struct {
-		Documents []archival.Document `json:"documents"`
-	}
-	if code := webtest.Call(t, "GET", ts.url+"/v1/results/"+b.ResultCode, archivist, nil, "", &res); code != 200 || len(res.Documents) != 1 {
-		t.Fatalf("GET /v1/results: %d, %d documents", code, len(res.Documents))
-	}
-	d := res.Documents[0]
+	b, d := catalogued(t, ts, archivist, scan, "Quyết định")
 	for name, want := range map[string]struct {
 		f     *archival.Field
 		value string
@@ -152,15 +134,30 @@ func TestHandwrittenDateEndToEndDistributed(t *testing.T) {
 // OCR engines) gives the result its date, marked handwritten, with the
 // blank among its boxes.
 func testHandwrittenDateEndToEnd(t *testing.T, c stackConfig) {
-	ctx := t.Context()
 	dir := t.TempDir()
 	sohoatest.Generate(t, dir, "-seed", "14", "-preset", "nd30", "-n", "1")
-	scan := filepath.Join(dir, "d001-p1.jpg")
 	ts := startStack(t, c)
+	_, doc := catalogued(t, ts, ts.token(t, dossier.RoleArchivist, "lưu trữ"), filepath.Join(dir, "d001-p1.jpg"), "Chỉ thị")
+	if d := doc.Date; d == nil || d.Value != "2025-11-06" || !d.Handwritten || d.Unreadable || d.Confidence < archival.Deliver {
+		t.Fatalf("date %+v, want 2025-11-06 read from the handwritten blank", d)
+	}
+	if n := doc.Number; n == nil || n.Value != "56/CT-UBND" {
+		t.Errorf("number %+v", n)
+	}
+}
+
+// catalogued sends scan as the one page of testDossier from station quay-1,
+// waits until its batch is done and returns the batch and the one document
+// that GET /v1/results/{code} catalogues from it, read with the archivist's
+// token.
+func catalogued(t *testing.T, ts *testStack, archivist, scan, title string) (*dossier.Batch, archival.Document) {
+	t.Helper()
+	ctx := t.Context()
+	name := filepath.Base(scan)
 	station := &dossier.Token{ID: "test", Role: dossier.RoleStation, Name: "quay-1"}
 	m := &ingest.Manifest{BatchInfo: dossier.BatchInfo{DossierCode: testDossier, AgencyCode: "000.00.31.H33",
-		Title: "Chỉ thị", Station: "quay-1"}, Pages: []string{"chi-thi.jpg"}}
-	b, _, err := ts.intake.Submit(ctx, station, m, map[string]ingest.File{"chi-thi.jpg": fileOf(t, scan)})
+		Title: title, Station: "quay-1"}, Pages: []string{name}}
+	b, _, err := ts.intake.Submit(ctx, station, m, map[string]ingest.File{name: fileOf(t, scan)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,15 +167,8 @@ func testHandwrittenDateEndToEnd(t *testing.T, c stackConfig) {
 	var res struct {
 		Documents []archival.Document `json:"documents"`
 	}
-	archivist := ts.token(t, dossier.RoleArchivist, "lưu trữ")
 	if code := webtest.Call(t, "GET", ts.url+"/v1/results/"+b.ResultCode, archivist, nil, "", &res); code != 200 || len(res.Documents) != 1 {
 		t.Fatalf("GET /v1/results: %d, %d documents", code, len(res.Documents))
 	}
-	d := res.Documents[0].Date
-	if d == nil || d.Value != "2025-11-06" || !d.Handwritten || d.Unreadable || d.Confidence < archival.Deliver {
-		t.Fatalf("date %+v, want 2025-11-06 read from the handwritten blank", d)
-	}
-	if n := res.Documents[0].Number; n == nil || n.Value != "56/CT-UBND" {
-		t.Errorf("number %+v", n)
-	}
+	return b, res.Documents[0]
 }
