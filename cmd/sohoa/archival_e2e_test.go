@@ -132,13 +132,13 @@ func TestHandwrittenDateEndToEndDistributed(t *testing.T) {
 // pen), which the page reading leaves unreadable, goes through the whole
 // pipeline; the document job's second reading of the blank (through the
 // OCR engines) gives the result its date, marked handwritten, with the
-// blank among its boxes.
+// boxes it came from.
 func testHandwrittenDateEndToEnd(t *testing.T, c stackConfig) {
 	dir := t.TempDir()
 	sohoatest.Generate(t, dir, "-seed", "14", "-preset", "nd30", "-n", "1")
 	ts := startStack(t, c)
 	_, doc := catalogued(t, ts, ts.token(t, dossier.RoleArchivist, "lưu trữ"), filepath.Join(dir, "d001-p1.jpg"), "Chỉ thị")
-	if d := doc.Date; d == nil || d.Value != "2025-11-06" || !d.Handwritten || d.Unreadable || d.Confidence < archival.Deliver {
+	if d := doc.Date; d == nil || d.Value != "2025-11-06" || !d.Handwritten || d.Unreadable || d.Confidence < archival.Deliver || len(d.Boxes) == 0 {
 		t.Fatalf("date %+v, want 2025-11-06 read from the handwritten blank", d)
 	}
 	if n := doc.Number; n == nil || n.Value != "56/CT-UBND" {
