@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 
 	"github.com/otiai10/gosseract/v2"
 
@@ -29,6 +30,10 @@ const (
 	// A stamp's frame and letters: longer than wide (its axes' second
 	// moments at least this far apart); round seals are not.
 	redElongation = 2.5
+	// NĐ 30 prints at most an urgency and a secrecy mark: a page with more
+	// red bars than this (a ruled red form, a hostile page) has its largest
+	// read, so that each costs one Tesseract call and no more.
+	redMaxStamps = 4
 )
 
 // redness is how red a pixel is: YCbCr's Cr above neutral, less the blue
@@ -118,6 +123,11 @@ func redStamps(img *image.RGBA, order channels, glyphH float64) []redStamp {
 			dropFrame(s.ink, glyphH)
 			out = append(out, s)
 		}
+	}
+	if len(out) > redMaxStamps {
+		area := func(b ocr.Box) int { return (b.X1 - b.X0) * (b.Y1 - b.Y0) }
+		slices.SortStableFunc(out, func(a, b redStamp) int { return area(b.box) - area(a.box) })
+		out = out[:redMaxStamps]
 	}
 	return out
 }

@@ -193,6 +193,36 @@ func TestRedStampsTurned(t *testing.T) {
 	}
 }
 
+// TestRedStampsBounded: a header ruled with many red bars (a red form, a
+// hostile page) gives at most redMaxStamps stamps to read, the largest.
+func TestRedStampsBounded(t *testing.T) {
+	const w, h = 2000, 2000
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	red := color.RGBA{220, 30, 40, 255}
+	// Three rows of four 300×40 bars, 100 px apart; the first bar is longer.
+	for i := range 12 {
+		x0, y0, long := 50+(i%4)*450, 50+(i/4)*200, 300
+		if i == 0 {
+			long = 400
+		}
+		for y := y0; y < y0+40; y++ {
+			for x := x0; x < x0+long; x++ {
+				img.Set(x, y, red)
+			}
+		}
+	}
+	stamps := redStamps(img, rgbOrder, 20)
+	if len(stamps) != redMaxStamps {
+		t.Fatalf("%d stamps, want %d (the largest of 12 bars)", len(stamps), redMaxStamps)
+	}
+	if b := stamps[0].box; b.X0 > 60 || b.X1-b.X0 < 390 {
+		t.Errorf("first stamp at %+v, want the longest bar at x 50", b)
+	}
+}
+
 func abs(x int) int {
 	if x < 0 {
 		return -x
