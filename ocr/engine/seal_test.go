@@ -159,12 +159,7 @@ func TestGreyDropsRedInk(t *testing.T) {
 // white with a red round seal beside it, is found and turned straight (its
 // longer side level); the seal, not elongated, is not taken for a stamp.
 func TestRedStampsTurned(t *testing.T) {
-	const w, h = 900, 900
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	red := color.RGBA{220, 30, 40, 255}
+	img, red := whitePage(900, 900), color.RGBA{220, 30, 40, 255}
 	turn := -30 * math.Pi / 180
 	// A 300×90 frame with three 40 px letters' bars inside, turned about (250, 250).
 	for v := -45; v <= 45; v++ {
@@ -196,12 +191,7 @@ func TestRedStampsTurned(t *testing.T) {
 // TestRedStampsBounded: a header ruled with many red bars (a red form, a
 // hostile page) gives at most redMaxStamps stamps to read, the largest.
 func TestRedStampsBounded(t *testing.T) {
-	const w, h = 2000, 2000
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	red := color.RGBA{220, 30, 40, 255}
+	img, red := whitePage(2000, 2000), color.RGBA{220, 30, 40, 255}
 	// Three rows of four 300×40 bars, 100 px apart; the first bar is longer.
 	for i := range 12 {
 		x0, y0, long := 50+(i%4)*450, 50+(i/4)*200, 300
@@ -221,6 +211,15 @@ func TestRedStampsBounded(t *testing.T) {
 	if b := stamps[0].box; b.X0 > 60 || b.X1-b.X0 < 390 {
 		t.Errorf("first stamp at %+v, want the longest bar at x 50", b)
 	}
+}
+
+// whitePage is a white RGBA page of w×h pixels.
+func whitePage(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	return img
 }
 
 func abs(x int) int {
