@@ -190,11 +190,7 @@ func (r *StackResult) Done() bool {
 
 // Stack returns a stack's state (GET /v1/stacks/{id}).
 func (c *Client) Stack(ctx context.Context, id string) (*StackResult, error) {
-	var res StackResult
-	if err := c.getJSON(ctx, "/v1/stacks/"+url.PathEscape(id), &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return getJSON[StackResult](ctx, c, "/v1/stacks/"+url.PathEscape(id))
 }
 
 // WaitStack polls a stack every interval until its split is over; a server
@@ -403,11 +399,7 @@ func readAPIError(resp *http.Response) error {
 
 // Batch reads a batch's progress.
 func (c *Client) Batch(ctx context.Context, id string) (*dossier.Batch, error) {
-	var b dossier.Batch
-	if err := c.getJSON(ctx, "/v1/batches/"+id, &b); err != nil {
-		return nil, err
-	}
-	return &b, nil
+	return getJSON[dossier.Batch](ctx, c, "/v1/batches/"+id)
 }
 
 // Stats fetches the volume report (GET /v1/stats): days from and to
@@ -420,30 +412,22 @@ func (c *Client) Stats(ctx context.Context, from, to string, group dossier.Stats
 			q.Set(k, v)
 		}
 	}
-	var st dossier.Stats
-	if err := c.getJSON(ctx, "/v1/stats?"+q.Encode(), &st); err != nil {
-		return nil, err
-	}
-	return &st, nil
+	return getJSON[dossier.Stats](ctx, c, "/v1/stats?"+q.Encode())
 }
 
 // ArchivalExport returns the archival metadata of a dossier's results
 // (GET /v1/dossiers/{code}/archival.json, a case or archivist token).
 func (c *Client) ArchivalExport(ctx context.Context, dossierCode string) (*catalog.Export, error) {
-	var e catalog.Export
-	if err := c.getJSON(ctx, "/v1/dossiers/"+url.PathEscape(dossierCode)+"/archival.json", &e); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return getJSON[catalog.Export](ctx, c, "/v1/dossiers/"+url.PathEscape(dossierCode)+"/archival.json")
 }
 
 // StackExceptions returns the open stack exceptions (GET /v1/exceptions,
 // an admin token).
 func (c *Client) StackExceptions(ctx context.Context) ([]dossier.StackException, error) {
-	var out struct {
+	out, err := getJSON[struct {
 		Stacks []dossier.StackException `json:"stacks"`
-	}
-	if err := c.getJSON(ctx, "/v1/exceptions", &out); err != nil {
+	}](ctx, c, "/v1/exceptions")
+	if err != nil {
 		return nil, err
 	}
 	return out.Stacks, nil
@@ -452,11 +436,7 @@ func (c *Client) StackExceptions(ctx context.Context) ([]dossier.StackException,
 // StackException returns one stack exception, open or resolved (GET
 // /v1/stack-exceptions/{id}; the stack's station or an admin).
 func (c *Client) StackException(ctx context.Context, id string) (*dossier.StackException, error) {
-	var e dossier.StackException
-	if err := c.getJSON(ctx, "/v1/stack-exceptions/"+url.PathEscape(id), &e); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return getJSON[dossier.StackException](ctx, c, "/v1/stack-exceptions/"+url.PathEscape(id))
 }
 
 // StackResolution is the answer to resolving a stack exception: the batch
@@ -474,11 +454,7 @@ type StackResolution struct {
 // any upload. The server checks the code (both formats, its date); an
 // exception already resolved under another code is a 409 *APIError.
 func (c *Client) ResolveStackException(ctx context.Context, id, code string) (*StackResolution, error) {
-	var r StackResolution
-	if err := c.postJSON(ctx, "/v1/stack-exceptions/"+url.PathEscape(id)+"/resolve", map[string]string{"dossier_code": code}, &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return postJSON[StackResolution](ctx, c, "/v1/stack-exceptions/"+url.PathEscape(id)+"/resolve", map[string]string{"dossier_code": code})
 }
 
 // Search runs a full-text search (GET /v1/search with query, an archivist
@@ -486,7 +462,7 @@ func (c *Client) ResolveStackException(ctx context.Context, id, code string) (*S
 // web builds on this one, so the caller names the type). A refused query
 // is an *APIError with Status 400.
 func (c *Client) Search(ctx context.Context, query url.Values, out any) error {
-	return c.getJSON(ctx, "/v1/search?"+query.Encode(), out)
+	return c.doJSON(ctx, http.MethodGet, "/v1/search?"+query.Encode(), nil, out)
 }
 
 // Wait polls a batch every interval until it is done or failed.
@@ -506,8 +482,14 @@ func (c *Client) WaitProgress(ctx context.Context, id string, every time.Duratio
 	})
 }
 
-func (c *Client) getJSON(ctx context.Context, path string, v any) error {
-	return c.doJSON(ctx, http.MethodGet, path, nil, v)
+// getJSON GETs path and decodes a 200 answer into a new T; any other
+// answer is an *APIError.
+func getJSON[T any](ctx context.Context, c *Client, path string) (*T, error) {
+	var v T
+	if err := c.doJSON(ctx, http.MethodGet, path, nil, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 // doJSON sends a request (a JSON body when body is not nil) and decodes a

@@ -15,10 +15,10 @@ import (
 // SigningQueue lists the desk's documents in state (GET /v1/signing):
 // dossier.SigningAwaiting for what waits for its official.
 func (c *Client) SigningQueue(ctx context.Context, state string) ([]dossier.SigningRequest, error) {
-	var out struct {
+	out, err := getJSON[struct {
 		Requests []dossier.SigningRequest `json:"requests"`
-	}
-	if err := c.getJSON(ctx, "/v1/signing?state="+url.QueryEscape(state), &out); err != nil {
+	}](ctx, c, "/v1/signing?state="+url.QueryEscape(state))
+	if err != nil {
 		return nil, err
 	}
 	return out.Requests, nil
@@ -27,31 +27,19 @@ func (c *Client) SigningQueue(ctx context.Context, state string) ([]dossier.Sign
 // SigningRequest reads one request (GET /v1/signing/{id}): what the
 // official is about to sign.
 func (c *Client) SigningRequest(ctx context.Context, id string) (*dossier.SigningRequest, error) {
-	var out dossier.SigningRequest
-	if err := c.getJSON(ctx, "/v1/signing/"+url.PathEscape(id), &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getJSON[dossier.SigningRequest](ctx, c, "/v1/signing/"+url.PathEscape(id))
 }
 
 // PrepareSigning presents the official's certificate chain for a request
 // (POST /v1/signing/{id}/prepare) and returns what the token must sign.
 func (c *Client) PrepareSigning(ctx context.Context, id string, chain []*x509.Certificate) (*dossier.SigningDigest, error) {
-	var out dossier.SigningDigest
-	if err := c.postJSON(ctx, "/v1/signing/"+url.PathEscape(id)+"/prepare", map[string]any{"chain": rawChain(chain)}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return postJSON[dossier.SigningDigest](ctx, c, "/v1/signing/"+url.PathEscape(id)+"/prepare", map[string]any{"chain": rawChain(chain)})
 }
 
 // PostSignature sends the token's signature value for a prepared request
 // (POST /v1/signing/{id}/signature) and returns the linked result.
 func (c *Client) PostSignature(ctx context.Context, id string, signature []byte, chain []*x509.Certificate) (*dossier.Result, error) {
-	var out dossier.Result
-	if err := c.postJSON(ctx, "/v1/signing/"+url.PathEscape(id)+"/signature", map[string]any{"signature": signature, "chain": rawChain(chain)}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return postJSON[dossier.Result](ctx, c, "/v1/signing/"+url.PathEscape(id)+"/signature", map[string]any{"signature": signature, "chain": rawChain(chain)})
 }
 
 // ReopenSigning gives an expired request a new deadline, within from now
@@ -62,11 +50,7 @@ func (c *Client) ReopenSigning(ctx context.Context, id string, within time.Durat
 	if within > 0 {
 		body["deadline"] = within.String()
 	}
-	var out dossier.SigningRequest
-	if err := c.postJSON(ctx, "/v1/signing/"+url.PathEscape(id)+"/reopen", body, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return postJSON[dossier.SigningRequest](ctx, c, "/v1/signing/"+url.PathEscape(id)+"/reopen", body)
 }
 
 func rawChain(chain []*x509.Certificate) [][]byte {
@@ -77,12 +61,16 @@ func rawChain(chain []*x509.Certificate) [][]byte {
 	return out
 }
 
-// postJSON posts body as JSON and decodes a 200 or 202 answer into v; any
-// other answer is an *APIError.
-func (c *Client) postJSON(ctx context.Context, path string, body, v any) error {
+// postJSON posts body as JSON and decodes a 200 or 202 answer into a new
+// T; any other answer is an *APIError.
+func postJSON[T any](ctx context.Context, c *Client, path string, body any) (*T, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.doJSON(ctx, http.MethodPost, path, bytes.NewReader(b), v)
+	var v T
+	if err := c.doJSON(ctx, http.MethodPost, path, bytes.NewReader(b), &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
