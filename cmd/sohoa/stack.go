@@ -206,29 +206,8 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 	if st.spool, err = os.MkdirTemp("", "sohoa-spool-"); err != nil {
 		return st, err
 	}
-	// The intake and the stack splitter queue through the runner, whose
-	// stack jobs run the splitter: both are wired to it once it exists.
-	st.intake = &ingest.Intake{
-		Records: st.records,
-		Blobs:   st.blobs,
-		Limits:  limits,
-		Log:     log,
-	}
-	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
-	if err != nil {
-		return st, err
-	}
-	st.stacks = &paperstack.Splitter{Intake: st.intake, Records: stackRecords, SpoolDir: st.spool, Log: log}
-	if st.pool != nil {
-		st.stacks.Text = paperstack.OCRText{Pool: st.pool}
-	}
-	st.runner, err = workers.New(workers.Config{
+	st.runner, st.intake, st.stacks, err = st.newRunner(ctx, workers.Config{
 		Queue:       st.queue,
-		Records:     st.records,
-		Blobs:       st.blobs,
-		Index:       st.index,
-		Review:      st.review,
-		Catalog:     st.catalog,
 		OCR:         st.pool,
 		Signer:      st.signer,
 		SignerName:  signerName,
@@ -241,15 +220,13 @@ func openStack(ctx context.Context, log *slog.Logger, c stackConfig) (st *stack,
 			WebhookURL:    c.webhookURL,
 			WebhookSecret: os.Getenv("SOHOA_WEBHOOK_SECRET"),
 		},
-		Stacks:     st.stacks,
 		Metrics:    st.reg,
 		Logger:     log,
 		PagePolicy: c.pagePolicy,
-	})
+	}, limits, st.spool)
 	if err != nil {
 		return st, err
 	}
-	st.intake.Queue, st.stacks.Queue = st.runner, st.runner
 	search := web.NewSearch(st.index, web.SearchOptions{Logger: log})
 	var signing web.Signing
 	if d := st.runner.Desk(); d != nil {

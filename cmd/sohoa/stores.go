@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sohoa/sohoa/ingest"
+	paperstack "github.com/sohoa/sohoa/ingest/stack"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/catalog"
 	"github.com/sohoa/sohoa/storage/index"
+	"github.com/sohoa/sohoa/workers"
 )
 
 // stores are what a serving or working process keeps: the database with
@@ -80,4 +83,31 @@ func (s *stores) Close() {
 		s.db.Close()
 		s.db = nil
 	}
+}
+
+// newRunner makes the runner cfg describes on these stores (cfg gives the
+// rest: queue, OCR pool, signing, events...), with the intake (within
+// limits) and the stack splitter (spooling in spool) through which its
+// stack jobs submit the dossiers they find. The intake and the splitter
+// queue through the runner, whose stack jobs run the splitter: both are
+// wired to it once it exists. The splitter reads receipts with cfg.OCR
+// when there is one. serve, demo and watch (openStack) and worker build
+// their runner this way.
+func (s *stores) newRunner(ctx context.Context, cfg workers.Config, limits ingest.Limits, spool string) (*workers.Runner, *ingest.Intake, *paperstack.Splitter, error) {
+	intake := &ingest.Intake{Records: s.records, Blobs: s.blobs, Limits: limits, Log: cfg.Logger}
+	stackRecords, err := storage.OpenStackRecords(ctx, s.db)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stacks := &paperstack.Splitter{Intake: intake, Records: stackRecords, SpoolDir: spool, Log: cfg.Logger}
+	if cfg.OCR != nil {
+		stacks.Text = paperstack.OCRText{Pool: cfg.OCR}
+	}
+	cfg.Records, cfg.Blobs, cfg.Index, cfg.Review, cfg.Catalog, cfg.Stacks = s.records, s.blobs, s.index, s.review, s.catalog, stacks
+	r, err := workers.New(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	intake.Queue, stacks.Queue = r, r
+	return r, intake, stacks, nil
 }

@@ -11,11 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/sohoa/sohoa/ingest"
-	paperstack "github.com/sohoa/sohoa/ingest/stack"
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pdf"
-	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/workers"
 )
 
@@ -104,22 +101,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(spool)
-	intake := &ingest.Intake{Records: st.records, Blobs: st.blobs, Limits: limits, Log: e.log}
-	stackRecords, err := storage.OpenStackRecords(ctx, st.db)
-	if err != nil {
-		return err
-	}
-	stacks := &paperstack.Splitter{Intake: intake, Records: stackRecords, Text: paperstack.OCRText{Pool: pool}, SpoolDir: spool, Log: e.log}
 
 	reg := newMetricsRegistry()
-	cfg := workers.Config{
-		Stacks:      stacks,
+	r, _, _, err := st.newRunner(ctx, workers.Config{
 		Queue:       q,
-		Records:     st.records,
-		Blobs:       st.blobs,
-		Index:       st.index,
-		Review:      st.review,
-		Catalog:     st.catalog,
 		OCR:         pool,
 		Signer:      signer,
 		SignerName:  signerName,
@@ -134,12 +119,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		},
 		Metrics: reg,
 		Logger:  e.log,
-	}
-	r, err := workers.New(cfg)
+	}, limits, spool)
 	if err != nil {
 		return err
 	}
-	intake.Queue, stacks.Queue = r, r
 	if *metricsAddr != "" {
 		ln, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
