@@ -69,6 +69,21 @@ func distributedConfig(t testing.TB) stackConfig {
 	}
 }
 
+// eachStackMode runs test twice, as the subtests "embedded" (the zero
+// stackConfig: SQLite, blobs on disk, the SQL queue) and "distributed"
+// (distributedConfig: PostgreSQL, MinIO, RabbitMQ), with that config.
+func eachStackMode(t *testing.T, test func(t *testing.T, distributed bool, c stackConfig)) {
+	for _, mode := range []string{"embedded", "distributed"} {
+		t.Run(mode, func(t *testing.T) {
+			var c stackConfig
+			if mode == "distributed" {
+				c = distributedConfig(t)
+			}
+			test(t, mode == "distributed", c)
+		})
+	}
+}
+
 // ownDatabase creates a PostgreSQL database for one test (dropped at the
 // end), so that the processes the test starts share nothing with other
 // tests running at the same time.

@@ -60,125 +60,119 @@ func stackFolder(t *testing.T, codeA, codeB string) (dir string, names []string)
 // through POST /v1/stacks (RabbitMQ, MinIO, PostgreSQL) comes out as one
 // signed result per dossier, the separator dropped and the receipt kept.
 func TestStackEndToEnd(t *testing.T) {
-	for _, mode := range []string{"embedded", "distributed"} {
-		t.Run(mode, func(t *testing.T) {
-			var c stackConfig
-			if mode == "distributed" {
-				c = distributedConfig(t)
-			}
-			c.workers = 2
-			keys := testKeys(t, &c)
-			ts := startStack(t, c)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			codeA, codeB := "000.00.31.H33-261201-0101", "H33.031.00-261201-AB0102"
-			dir, names := stackFolder(t, codeA, codeB)
-			station := ts.token(t, dossier.RoleStation, "quay-7")
-			client := &ingest.Client{Server: ts.url, Token: station, Log: testLogger(t)}
+	eachStackMode(t, func(t *testing.T, distributed bool, c stackConfig) {
+		c.workers = 2
+		keys := testKeys(t, &c)
+		ts := startStack(t, c)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		codeA, codeB := "000.00.31.H33-261201-0101", "H33.031.00-261201-AB0102"
+		dir, names := stackFolder(t, codeA, codeB)
+		station := ts.token(t, dossier.RoleStation, "quay-7")
+		client := &ingest.Client{Server: ts.url, Token: station, Log: testLogger(t)}
 
-			var res *ingest.StackResult
-			if mode == "embedded" {
-				// The hot folder: a sub-folder with stack.json is a stack.
-				hot := t.TempDir()
-				if err := os.Rename(dir, filepath.Join(hot, "xap-1")); err != nil {
-					t.Fatal(err)
+		var res *ingest.StackResult
+		if !distributed {
+			// The hot folder: a sub-folder with stack.json is a stack.
+			hot := t.TempDir()
+			if err := os.Rename(dir, filepath.Join(hot, "xap-1")); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(hot, "xap-1", ingest.StackFile), []byte(`{"operator": "Trần Thị B", "defaults": {"title": "Hồ sơ một cửa"}}`), 0o644)
+			got := make(chan *ingest.UploadResult, 1)
+			wctx, wcancel := context.WithCancel(ctx)
+			var out bytes.Buffer
+			e := &env{stdout: &out, stderr: &out, log: testLogger(t), ui: ui{english: true}}
+			done := make(chan error, 1)
+			go func() {
+				done <- watchWith(wctx, e, watchOptions{dir: hot, server: ts.url, token: station, settle: 200 * time.Millisecond},
+					func(_ string, r *ingest.UploadResult, err error) {
+						if err != nil {
+							t.Errorf("watch refused the stack: %v", err)
+						}
+						got <- r
+					})
+			}()
+			select {
+			case r := <-got:
+				if r != nil {
+					res = r.Stack
 				}
-				os.WriteFile(filepath.Join(hot, "xap-1", ingest.StackFile), []byte(`{"operator": "Trần Thị B", "defaults": {"title": "Hồ sơ một cửa"}}`), 0o644)
-				got := make(chan *ingest.UploadResult, 1)
-				wctx, wcancel := context.WithCancel(ctx)
-				var out bytes.Buffer
-				e := &env{stdout: &out, stderr: &out, log: testLogger(t), ui: ui{english: true}}
-				done := make(chan error, 1)
-				go func() {
-					done <- watchWith(wctx, e, watchOptions{dir: hot, server: ts.url, token: station, settle: 200 * time.Millisecond},
-						func(_ string, r *ingest.UploadResult, err error) {
-							if err != nil {
-								t.Errorf("watch refused the stack: %v", err)
-							}
-							got <- r
-						})
-				}()
-				select {
-				case r := <-got:
-					if r != nil {
-						res = r.Stack
-					}
-				case <-ctx.Done():
-					t.Fatal("the watcher took no stack")
-				}
-				wcancel()
-				<-done
-				if _, err := os.Stat(filepath.Join(hot, ingest.DoneDir, "xap-1", "scan-001.png")); err != nil {
-					t.Errorf("the stack folder did not move to done/: %v\n%s", err, out.String())
-				}
-			} else {
-				var paths []string
-				for _, n := range names {
-					paths = append(paths, filepath.Join(dir, n))
-				}
-				manifest := fmt.Appendf(nil, `{"pages": ["%s", "%s", "%s", "%s", "%s"], "defaults": {"title": "Hồ sơ một cửa"}}`,
-					names[0], names[1], names[2], names[3], names[4])
-				var err error
-				if res, err = client.UploadStack(ctx, manifest, "stack-e2e-1", names, paths); err != nil {
-					t.Fatal(err)
+			case <-ctx.Done():
+				t.Fatal("the watcher took no stack")
+			}
+			wcancel()
+			<-done
+			if _, err := os.Stat(filepath.Join(hot, ingest.DoneDir, "xap-1", "scan-001.png")); err != nil {
+				t.Errorf("the stack folder did not move to done/: %v\n%s", err, out.String())
+			}
+		} else {
+			var paths []string
+			for _, n := range names {
+				paths = append(paths, filepath.Join(dir, n))
+			}
+			manifest := fmt.Appendf(nil, `{"pages": ["%s", "%s", "%s", "%s", "%s"], "defaults": {"title": "Hồ sơ một cửa"}}`,
+				names[0], names[1], names[2], names[3], names[4])
+			var err error
+			if res, err = client.UploadStack(ctx, manifest, "stack-e2e-1", names, paths); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res == nil || len(res.Dossiers) != 2 || len(res.Exceptions) != 0 || !slices.Equal(res.Dropped, []int{1}) {
+			t.Fatalf("stack answer %+v: want dossiers A and B, no exception, page 1 dropped", res)
+		}
+		// `sohoa status --stack` shows the split, from the server and
+		// from the store.
+		local := []string{"--data", ts.cfg.data}
+		if distributed {
+			local = []string{"--db", c.dbURL}
+		}
+		batchOf := map[string]string{}
+		for _, d := range res.Dossiers {
+			batchOf[d.DossierCode] = d.BatchID
+		}
+		for _, src := range [][]string{{"--server", ts.url, "--token", station}, local} {
+			args := append([]string{"status", "--stack", res.StackID}, src...)
+			exit, out, errs := runIn(true, args...)
+			for _, w := range []string{"Stack " + res.StackID + ": 5 pages, split", "dossier " + codeA + ": pages 2, 3 → batch " + batchOf[codeA] + " (by its separator sheet)",
+				"dossier " + codeB + ": pages 4, 5 → batch " + batchOf[codeB] + " (by the code on its receipt)", "dropped (separator sheets, blank pages): pages 1"} {
+				if exit != 0 || !strings.Contains(out, w) {
+					t.Errorf("%v: exit %d, want %q in\n%s%s", args, exit, w, out, errs)
 				}
 			}
-			if res == nil || len(res.Dossiers) != 2 || len(res.Exceptions) != 0 || !slices.Equal(res.Dropped, []int{1}) {
-				t.Fatalf("stack answer %+v: want dossiers A and B, no exception, page 1 dropped", res)
+		}
+		want := map[string][]int{codeA: {2, 3}, codeB: {4, 5}}
+		for _, d := range res.Dossiers {
+			if !slices.Equal(d.Pages, want[d.DossierCode]) {
+				t.Errorf("dossier %s: pages %v, want %v", d.DossierCode, d.Pages, want[d.DossierCode])
 			}
-			// `sohoa status --stack` shows the split, from the server and
-			// from the store.
-			local := []string{"--data", ts.cfg.data}
-			if mode == "distributed" {
-				local = []string{"--db", c.dbURL}
+			b, err := client.Wait(ctx, d.BatchID, 300*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
 			}
-			batchOf := map[string]string{}
-			for _, d := range res.Dossiers {
-				batchOf[d.DossierCode] = d.BatchID
+			if b.Status != dossier.BatchDone || b.ResultCode != d.DossierCode+"-KQ1" {
+				t.Fatalf("batch %s: %s result %q (%s)", b.ID, b.Status, b.ResultCode, b.Error)
 			}
-			for _, src := range [][]string{{"--server", ts.url, "--token", station}, local} {
-				args := append([]string{"status", "--stack", res.StackID}, src...)
-				exit, out, errs := runIn(true, args...)
-				for _, w := range []string{"Stack " + res.StackID + ": 5 pages, split", "dossier " + codeA + ": pages 2, 3 → batch " + batchOf[codeA] + " (by its separator sheet)",
-					"dossier " + codeB + ": pages 4, 5 → batch " + batchOf[codeB] + " (by the code on its receipt)", "dropped (separator sheets, blank pages): pages 1"} {
-					if exit != 0 || !strings.Contains(out, w) {
-						t.Errorf("%v: exit %d, want %q in\n%s%s", args, exit, w, out, errs)
-					}
-				}
+			r, err := ts.records.ResultByCode(ctx, b.ResultCode)
+			if err != nil {
+				t.Fatal(err)
 			}
-			want := map[string][]int{codeA: {2, 3}, codeB: {4, 5}}
-			for _, d := range res.Dossiers {
-				if !slices.Equal(d.Pages, want[d.DossierCode]) {
-					t.Errorf("dossier %s: pages %v, want %v", d.DossierCode, d.Pages, want[d.DossierCode])
-				}
-				b, err := client.Wait(ctx, d.BatchID, 300*time.Millisecond)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if b.Status != dossier.BatchDone || b.ResultCode != d.DossierCode+"-KQ1" {
-					t.Fatalf("batch %s: %s result %q (%s)", b.ID, b.Status, b.ResultCode, b.Error)
-				}
-				r, err := ts.records.ResultByCode(ctx, b.ResultCode)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rc, _, err := ts.blobs.Get(ctx, r.Key)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var buf bytes.Buffer
-				buf.ReadFrom(rc)
-				rc.Close()
-				rep, err := pdf.Verify(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), pdf.VerifyOptions{TrustPEM: keys.caPEM})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !rep.OK() || len(rep.Signatures) != 1 || r.Pages != 2 {
-					t.Errorf("result %s: %d pages, verify %+v", r.Code, r.Pages, rep)
-				}
+			rc, _, err := ts.blobs.Get(ctx, r.Key)
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+			var buf bytes.Buffer
+			buf.ReadFrom(rc)
+			rc.Close()
+			rep, err := pdf.Verify(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), pdf.VerifyOptions{TrustPEM: keys.caPEM})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() || len(rep.Signatures) != 1 || r.Pages != 2 {
+				t.Errorf("result %s: %d pages, verify %+v", r.Code, r.Pages, rep)
+			}
+		}
+	})
 }
 
 // TestStackExceptionProposal: a stack that starts without a separator is
