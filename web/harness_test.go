@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -36,14 +35,9 @@ func newAPIHarness(t testing.TB, edit func(*web.Config)) *apiHarness {
 	t.Helper()
 	db := storagetest.OpenDB(t, storage.SQLite)
 	h := &apiHarness{Records: storagetest.Records(t, db), Blobs: storagetest.LocalBlobs(t)}
-	idx, err := index.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := storagetest.Open(t, db, index.Open)
 	h.Index = idx
-	if h.Catalog, err = catalog.Open(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
+	h.Catalog = storagetest.Open(t, db, catalog.Open)
 	h.Intake = &ingest.Intake{Records: h.Records, Blobs: h.Blobs}
 	search := web.NewSearch(idx, web.SearchOptions{})
 	cfg := web.Config{Records: h.Records, Blobs: h.Blobs, Catalog: h.Catalog, Intake: h.Intake, Search: search.API(), UI: search.Page(), Rate: -1}

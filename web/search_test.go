@@ -31,10 +31,7 @@ var searchPages = []index.PageText{
 
 func newIndex(t *testing.T, db *storage.DB) index.Searcher {
 	t.Helper()
-	idx, err := index.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := storagetest.Open(t, db, index.Open)
 	if err := idx.Add(context.Background(), searchPages); err != nil {
 		t.Fatal(err)
 	}

@@ -69,18 +69,9 @@ type stack struct {
 func embeddedStack(t *testing.T) *stack {
 	dir := t.TempDir()
 	ctx := t.Context()
-	db, err := storage.OpenDB(ctx, filepath.Join(dir, "sohoa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := &stack{db: db}
-	if s.rec, err = storage.OpenRecords(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if s.idx, err = index.Open(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := storagetest.OpenURL(t, filepath.Join(dir, "sohoa.db"))
+	s := &stack{db: db, rec: storagetest.Records(t, db), idx: storagetest.Open(t, db, index.Open)}
+	var err error
 	if s.blobs, err = storage.OpenLocal(filepath.Join(dir, "blobs")); err != nil {
 		t.Fatal(err)
 	}
@@ -105,17 +96,8 @@ func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 		amqpURL = storagetest.Env(t, "SOHOA_TEST_AMQP")
 	}
 	s := &stack{prefix: uniqueName("workers"), amqpURL: amqpURL, dbURL: storagetest.PostgresURL(t)}
-	var err error
-	if s.db, err = storage.OpenDB(ctx, s.dbURL); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.db.Close() })
-	if s.rec, err = storage.OpenRecords(ctx, s.db); err != nil {
-		t.Fatal(err)
-	}
-	if s.idx, err = index.Open(ctx, s.db); err != nil {
-		t.Fatal(err)
-	}
+	s.db = storagetest.OpenURL(t, s.dbURL)
+	s.rec, s.idx = storagetest.Records(t, s.db), storagetest.Open(t, s.db, index.Open)
 
 	s.s3URL = storagetest.BucketURL(t, s3URL, s.prefix)
 	m, err := storage.OpenMinio(ctx, s.s3URL, nil)

@@ -214,16 +214,8 @@ func pageCount(b *testing.B, db *storage.DB) int {
 // the benchmark ends.
 func openBenchIndex(b *testing.B, url string) (*storage.DB, index.Searcher) {
 	b.Helper()
-	db, err := storage.OpenDB(context.Background(), url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	idx, err := index.Open(context.Background(), db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return db, idx
+	db := storagetest.OpenURL(b, url)
+	return db, storagetest.Open(b, db, index.Open)
 }
 
 func BenchmarkSearchSQLite(b *testing.B) {
