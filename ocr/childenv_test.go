@@ -51,8 +51,8 @@ func checkChildEnv(t *testing.T, dump string, need ...string) {
 	}
 }
 
-// TestEngineChildEnv: an OCR engine child gets PATH, the model folder and
-// the thread limit, and none of the secrets of the process that starts it.
+// TestEngineChildEnv: an OCR engine child gets PATH, the model folder, the
+// thread limit and its allocator tuning (engineMalloc), and none of the secrets of the process that starts it.
 func TestEngineChildEnv(t *testing.T) {
 	setSecrets(t)
 	dump := filepath.Join(t.TempDir(), "env")
@@ -63,7 +63,7 @@ func TestEngineChildEnv(t *testing.T) {
 	if _, _, err := p.Recognize(ctx, Input{Name: "p.png", Data: ocrtest.TinyPNG(t, 40, 30)}); err == nil {
 		t.Fatal("an engine that exits at once recognized a page")
 	}
-	checkChildEnv(t, dump, "PATH=", "TESSDATA_PREFIX=", "OMP_THREAD_LIMIT=1", EngineEnv+"=1")
+	checkChildEnv(t, dump, "PATH=", "TESSDATA_PREFIX=", "OMP_THREAD_LIMIT=1", EngineEnv+"=1", engineMalloc)
 }
 
 // TestPopplerChildEnv: poppler's tools, which parse uploaded PDFs in the
