@@ -38,10 +38,7 @@ func newStackServer(t *testing.T, d storage.Dialect) *stackServer {
 	db := storagetest.OpenDB(t, d)
 	rec := storagetest.Records(t, db)
 	sr := storagetest.Open(t, db, storage.OpenStackRecords)
-	blobs, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := storagetest.LocalBlobs(t)
 	in := &ingest.Intake{Records: rec, Blobs: blobs}
 	// Stacks are split by a job on the embedded queue, in the test's
 	// database, as `sohoa serve` does.
