@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -29,34 +28,9 @@ func searchFixture(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const dossierCode = "000.00.31.H33-220804-0001"
-	texts := []string{"ỦY BAN NHÂN DÂN QUẬN 1\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
-		"Cấp cho bà Nguyễn Thị Thủy Tiên, địa chỉ số 12 đường Lê Lợi."}
-	b, _, err := recs.CreateBatch(ctx, &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode,
-		AgencyCode: "000.00.31.H33", Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan"}, Pages: []dossier.Page{
-		{Index: 1, SourceName: "1.jpg", SourceSHA: strings.Repeat("1", 64)}, {Index: 2, SourceName: "2.jpg", SourceSHA: strings.Repeat("2", 64)}}}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, text := range texts {
-		key := storage.PageOCRKey(dossierCode, b.ID, i+1)
-		body, _ := json.Marshal(map[string]any{"file": fmt.Sprintf("%d.jpg", i+1), "page": 1, "text": text})
-		if _, err := blobs.Put(ctx, key, strings.NewReader(string(body)), int64(len(body)), "application/json", ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := recs.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: i + 1, Status: dossier.PageDone, ResultKey: key}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	code, err := recs.ReserveResultCode(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: dossierCode, BatchID: b.ID, Title: b.Title,
-		Key: storage.ResultKey(dossierCode, code, strings.Repeat("ab", 32)), Size: 10, SHA256: strings.Repeat("ab", 32), Pages: 2}); err != nil {
-		t.Fatal(err)
-	}
-	return code
+	return storagetest.StoreResult(t, recs, blobs, dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: "000.00.31.H33-220804-0001",
+		AgencyCode: "000.00.31.H33", Title: "Giấy chứng nhận đăng ký hộ kinh doanh", DocumentType: "giay-chung-nhan"}},
+		[]string{"ỦY BAN NHÂN DÂN QUẬN 1\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", "Cấp cho bà Nguyễn Thị Thủy Tiên, địa chỉ số 12 đường Lê Lợi."})
 }
 
 func TestSearchAndReindexCommands(t *testing.T) {

@@ -2,58 +2,22 @@ package index_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/sohoa/sohoa/ingest/dossier"
-	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/index"
 	"github.com/sohoa/sohoa/storage/storagetest"
 )
 
-// storeResult records a batch whose pages have OCR results in blobs and
-// links its (pretend) signed PDF, as the workers leave them.
+// storeResult records a result of one page per text for dossierCode, not
+// indexed (storagetest.StoreResult).
 func storeResult(t *testing.T, recs *storage.SQLRecords, blobs storage.Blobs, dossierCode string, texts []string) string {
-	t.Helper()
-	ctx := context.Background()
-	b := &dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode, AgencyCode: "000.00.31.H33",
-		Title: "Tờ khai", DocumentType: "to-khai"}}
-	for i := range texts {
-		b.Pages = append(b.Pages, dossier.Page{Index: i + 1, SourceName: fmt.Sprintf("p%d.jpg", i+1), SourceSHA: fmt.Sprintf("%064x", i+len(dossierCode))})
-	}
-	b, _, err := recs.CreateBatch(ctx, b, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, text := range texts {
-		key := storage.PageOCRKey(dossierCode, b.ID, i+1)
-		// One line per page, its words boxed, as the engine stores a reading.
-		var line ocr.Line
-		for j, w := range strings.Fields(text) {
-			line.Words = append(line.Words, ocr.Word{Text: w, Box: ocr.Box{X0: 100 * j, Y0: 10, X1: 100*j + 90, Y1: 40}, Confidence: 91.5})
-		}
-		body, _ := json.Marshal(ocr.Result{File: "p.jpg", Page: 1, Text: text, Confidence: 91.5, Lines: []ocr.Line{line}})
-		if _, err := blobs.Put(ctx, key, strings.NewReader(string(body)), int64(len(body)), "application/json", ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := recs.FinishPage(ctx, dossier.Page{BatchID: b.ID, Index: i + 1, Status: dossier.PageDone, ResultKey: key, Confidence: 91.5}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	code, err := recs.ReserveResultCode(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := recs.AddResult(ctx, dossier.Result{Code: code, DossierCode: dossierCode, BatchID: b.ID, Title: b.Title,
-		Key: storage.ResultKey(dossierCode, code, strings.Repeat("ab", 32)), SHA256: strings.Repeat("ab", 32), Size: 1000, Pages: len(texts), CreatedAt: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
-	return code
+	return storagetest.StoreResult(t, recs, blobs, dossier.Batch{BatchInfo: dossier.BatchInfo{DossierCode: dossierCode, AgencyCode: "000.00.31.H33",
+		Title: "Tờ khai", DocumentType: "to-khai"}}, texts)
 }
 
 // rebuilt opens the index in db and rebuilds it from recs, reviews (nil:
