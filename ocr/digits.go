@@ -13,7 +13,9 @@ import (
 // print, drops or garbles them. Once the header is found (package
 // ocr/archival knows where the blanks are), each blank is read again on
 // its own: cropped from the corrected page image, the ink kept whatever
-// its colour, enlarged, and read as one line of digits and "/" only.
+// its colour, enlarged, and read as one line of digits and "/" only, by
+// Tesseract and by a handwritten digit reader (package ocr/handdigits),
+// whose readings are combined.
 
 // defaultDigitsTimeout bounds one ReadDigits call: a few small crops, each
 // a fraction of a second of Tesseract.
@@ -37,10 +39,17 @@ type DigitsReading struct {
 	// Text is the digits read, "" when the blank holds no ink or nothing
 	// could be read in it.
 	Text string `json:"text"`
-	// Confidence is Tesseract's, 0..100: that of the least sure word.
+	// Confidence, 0..100, is Tesseract's (that of the least sure word)
+	// as the handwriting reader's agreement raised it or its disagreement
+	// lowered it (see handdigits.Combine).
 	Confidence float64 `json:"confidence"`
 	// Ink: the blank holds marks (something was written there).
 	Ink bool `json:"ink"`
+	// Hand is what the handwritten digit reader (package ocr/handdigits)
+	// read in the blank on its own, and HandProb its probability that
+	// every digit is right; "" when it read none.
+	Hand     string  `json:"hand,omitempty"`
+	HandProb float64 `json:"hand_prob,omitempty"`
 }
 
 // digitsJob is the typed part of a Job that asks for a second reading of

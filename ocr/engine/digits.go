@@ -8,7 +8,9 @@ package engine
 // reading drops blue strokes, and red seals, before Tesseract), specks and
 // dotted leaders are left out, the crop is enlarged and read as one line
 // of digits and "/" by a Tesseract instance of its own, so that the page
-// client's settings never change.
+// client's settings never change, and read again, digit by digit, by the
+// handwritten digit reader of package ocr/handdigits; the two readings are
+// combined (handdigits.Combine).
 
 import (
 	"bytes"
@@ -20,12 +22,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/otiai10/gosseract/v2"
 	"golang.org/x/image/ccitt"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/handdigits"
 )
 
 const (
@@ -44,6 +48,10 @@ const (
 	// digitsSpeck: marks whose larger side is under this share of the
 	// blank's height are specks, dots of a leader or JPEG noise.
 	digitsSpeck = 0.1
+	// digitsPrinted: a mark touching a side of the blank and lower than
+	// this share of the tallest mark is a piece of a printed letter beside
+	// the blank (handwritten digits stand taller than print's x-height).
+	digitsPrinted = 0.7
 )
 
 // ReadDigits implements ocr.DigitsEngine.
@@ -65,9 +73,13 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 		crop, ink, cut := blankInk(page.SubImage(rect).(*image.Gray))
 		reading := ocr.DigitsReading{Ink: ink}
 		if ink {
-			if reading.Text, reading.Confidence, err = readDigitsLine(cl, crop, fmt.Sprintf("%s-digits%d", j.Name, n+1)); err != nil {
+			text, conf, err := readDigitsLine(cl, crop, fmt.Sprintf("%s-digits%d", j.Name, n+1))
+			if err != nil {
 				return nil, fmt.Errorf("tesseract: %w", err)
 			}
+			hand := r.hand.Read(crop)
+			reading.Hand, reading.HandProb = hand.Text, math.Round(hand.Prob*1000)/1000
+			reading.Text, reading.Confidence = handdigits.Combine(text, conf, hand)
 			if cut {
 				// Writing that runs past the blank's side may have
 				// lost a digit there ("80" of a 280).
@@ -85,6 +97,11 @@ func (r *recognizer) digitsClient() (*gosseract.Client, error) {
 	if r.digits != nil {
 		return r.digits, nil
 	}
+	hand, err := handdigits.Load()
+	if err != nil {
+		return nil, err
+	}
+	r.hand = hand
 	cl := gosseract.NewClient()
 	if err := cl.SetTessdataPrefix(r.tessdata); err != nil {
 		cl.Close()
@@ -170,10 +187,13 @@ func decodeLuminance(im ocr.Image, data []byte) (*image.Gray, error) {
 
 // blankInk finds the marks written in a blank: paper and ink split by
 // Otsu's threshold, specks and thin rules (a dotted or ruled leader) left
-// out. It returns a copy holding only those marks, with a margin, whether
-// there were any, and whether one runs past the left or right side of the
-// blank (the blank may have cut it). The copy is black on white: Tesseract's own
-// thresholding of a small crop of thin strokes loses some.
+// out, and so are the pieces of printed letters the blank's sides cut
+// (marks touching a side and lower than digitsPrinted of the tallest mark:
+// the stem of the "n" of "năm" after a month). It returns a copy holding
+// only those marks, with a margin, whether there were any, and whether one
+// runs past the left or right side of the blank (the blank may have cut
+// it). The copy is black on white: Tesseract's own thresholding of a small
+// crop of thin strokes loses some.
 func blankInk(crop *image.Gray) (marks *image.Gray, ink, cut bool) {
 	w, h := crop.Rect.Dx(), crop.Rect.Dy()
 	if w < 4 || h < 4 {
@@ -190,50 +210,28 @@ func blankInk(crop *image.Gray) (marks *image.Gray, ink, cut bool) {
 	if hi-lo < digitsContrast {
 		return nil, false, false
 	}
-	t := otsuLevel(hist[:], w*h)
-	inkAt := func(x, y int) bool { return int(crop.Pix[y*crop.Stride+x]) <= t }
-	// 8-connected components of ink, by flood fill.
-	label := make([]int32, w*h)
-	keep := make([]bool, 1)
-	var stack []int
 	minSide := max(2, int(math.Round(digitsSpeck*float64(h))))
-	box := image.Rectangle{}
-	for start := range label {
-		if label[start] != 0 || !inkAt(start%w, start/w) {
-			continue
-		}
-		id := int32(len(keep))
-		label[start] = id
-		stack = append(stack[:0], start)
-		x0, y0, x1, y1 := w, h, 0, 0
-		for len(stack) > 0 {
-			i := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			x, y := i%w, i/w
-			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x+1), max(y1, y+1)
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx < 0 || ny < 0 || nx >= w || ny >= h {
-						continue
-					}
-					if n := ny*w + nx; label[n] == 0 && inkAt(nx, ny) {
-						label[n] = id
-						stack = append(stack, n)
-					}
-				}
-			}
-		}
-		cw, ch := x1-x0, y1-y0
+	comps := handdigits.Components(crop, uint8(otsuLevel(hist[:], w*h)))
+	tallest := 0
+	comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool {
+		cw, ch := c.Box.Dx(), c.Box.Dy()
 		speck := max(cw, ch) < minSide
 		rule := cw > 4*ch && ch < minSide // a leader or an underline
-		ok := !speck && !rule
-		keep = append(keep, ok)
-		if ok {
-			box = box.Union(image.Rect(x0, y0, x1, y1))
-			cut = cut || x0 == 0 || x1 == w
+		if !speck && !rule {
+			tallest = max(tallest, ch)
 		}
-	}
+		return speck || rule
+	})
+	box := image.Rectangle{}
+	comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool {
+		side := c.Box.Min.X == crop.Rect.Min.X || c.Box.Max.X == crop.Rect.Max.X
+		if side && float64(c.Box.Dy()) < digitsPrinted*float64(tallest) {
+			return true
+		}
+		box = box.Union(c.Box)
+		cut = cut || side
+		return false
+	})
 	if box.Empty() {
 		return nil, false, false
 	}
@@ -244,10 +242,11 @@ func blankInk(crop *image.Gray) (marks *image.Gray, ink, cut bool) {
 	for i := range out.Pix {
 		out.Pix[i] = 255
 	}
-	for y := box.Min.Y; y < box.Max.Y; y++ {
-		for x := box.Min.X; x < box.Max.X; x++ {
-			if keep[label[y*w+x]] {
-				out.Pix[(y-box.Min.Y+m)*out.Stride+x-box.Min.X+m] = 0
+	for _, c := range comps {
+		cw := c.Box.Dx()
+		for i, on := range c.Ink {
+			if on {
+				out.Pix[(c.Box.Min.Y-box.Min.Y+m+i/cw)*out.Stride+c.Box.Min.X-box.Min.X+m+i%cw] = 0
 			}
 		}
 	}

@@ -39,7 +39,7 @@ func secondReading(ctx context.Context, tb testing.TB, pool *ocr.Pool, results [
 		}
 		for k, i := range idx {
 			readings[i] = rs[k]
-			tb.Logf("%s %s blank %+v: read %q (%.0f, ink %v)", in.Name, blanks[i].Part, blanks[i].Box, rs[k].Text, rs[k].Confidence, rs[k].Ink)
+			tb.Logf("%s %s blank %+v: read %q (%.0f, ink %v; handwriting reader %q at %.3f)", in.Name, blanks[i].Part, blanks[i].Box, rs[k].Text, rs[k].Confidence, rs[k].Ink, rs[k].Hand, rs[k].HandProb)
 		}
 	}
 	archival.ApplyDigits(docs, blanks, readings, today)

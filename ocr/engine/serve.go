@@ -33,10 +33,7 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer, langs string) error {
 	}
 	// The page images are large and short-lived: give memory back quickly.
 	debug.SetGCPercent(50)
-	tessdata := os.Getenv("TESSDATA_PREFIX")
-	if tessdata == "" {
-		tessdata = ocr.DefaultTessdata
-	}
+	tessdata := tessdataDir()
 	return ocr.ServeEngine(ctx, r, w, func() (ocr.PageEngine, error) {
 		rec, err := newRecognizer(tessdata, langs)
 		if err != nil {
@@ -44,6 +41,15 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer, langs string) error {
 		}
 		return rec, nil
 	})
+}
+
+// tessdataDir is where the Tesseract models are: $TESSDATA_PREFIX, else
+// the default.
+func tessdataDir() string {
+	if d := os.Getenv("TESSDATA_PREFIX"); d != "" {
+		return d
+	}
+	return ocr.DefaultTessdata
 }
 
 // Process runs the page pipeline (see the package comment) on one page

