@@ -8,11 +8,9 @@ import (
 	"github.com/sohoa/sohoa/ocr/handdigits/mnist"
 )
 
-// The committed network on MNIST's test digits, drawn as a blank gives
-// them (enlarged twice, thresholded, normalised), whole and as the
-// segmenter cuts them: at least mnistFloor right.
-func TestMNISTAccuracy(t *testing.T) {
-	const mnistFloor = 0.98
+// netAndTestSet loads the committed network and MNIST's test set.
+func netAndTestSet(t *testing.T) (*Net, mnist.Set) {
+	t.Helper()
 	net, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -21,6 +19,15 @@ func TestMNISTAccuracy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return net, set
+}
+
+// The committed network on MNIST's test digits, drawn as a blank gives
+// them (enlarged twice, thresholded, normalised), whole and as the
+// segmenter cuts them: at least mnistFloor right.
+func TestMNISTAccuracy(t *testing.T) {
+	const mnistFloor = 0.98
+	net, set := netAndTestSet(t)
 	imgs, labels := set.Images, set.Labels
 	right, read := 0, 0
 	for i, img := range imgs {

@@ -1,7 +1,6 @@
 package handdigits
 
 import (
-	"context"
 	"image"
 	"slices"
 	"testing"
@@ -45,14 +44,7 @@ func TestCombine(t *testing.T) {
 // A blank as a scan gives it: MNIST test digits written side by side (one
 // pair touching), enlarged, with a speck of dirt, read whole.
 func TestRead(t *testing.T) {
-	net, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := mnist.Test(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	net, set := netAndTestSet(t)
 	for _, tc := range []struct {
 		name   string
 		digits []int

@@ -21,6 +21,18 @@ func art(rows ...string) *image.Gray {
 	return img
 }
 
+// touchingPair is two 0s touching at their waists.
+func touchingPair() *image.Gray {
+	return art(
+		".###...###.",
+		"#...#.#...#",
+		"#...#.#...#",
+		"#...###...#",
+		"#...#.#...#",
+		"#...#.#...#",
+		".###...###.")
+}
+
 func TestSegment(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -56,14 +68,7 @@ func TestSegment(t *testing.T) {
 			".#..#..#..",
 			"..##......"),
 			[]image.Rectangle{image.Rect(1, 1, 5, 7)}},
-		{"touching pair is one mark (Read splits it)", art(
-			".###...###.",
-			"#...#.#...#",
-			"#...#.#...#",
-			"#...###...#",
-			"#...#.#...#",
-			"#...#.#...#",
-			".###...###."),
+		{"touching pair is one mark (Read splits it)", touchingPair(),
 			[]image.Rectangle{image.Rect(0, 0, 11, 7)}},
 		{"a 1 beside a wide 0 stays two", art(
 			"#..####.",
@@ -87,14 +92,7 @@ func TestSegment(t *testing.T) {
 }
 
 func TestSplits(t *testing.T) {
-	pair := art(
-		".###...###.",
-		"#...#.#...#",
-		"#...#.#...#",
-		"#...###...#",
-		"#...#.#...#",
-		"#...#.#...#",
-		".###...###.")
+	pair := touchingPair()
 	one := art(
 		".###.",
 		"#...#",
