@@ -150,15 +150,8 @@ type Intake struct {
 func (in *Intake) Submit(ctx context.Context, tok *dossier.Token, m *Manifest, files map[string]File) (b *dossier.Batch, created bool, err error) {
 	tStart := time.Now()
 	lim := in.Limits.WithDefaults()
-	if tok.Role == dossier.RoleStation {
-		// A station uploads as itself: the token names the station.
-		if m.Station == "" {
-			m.Station = tok.Name
-		} else if m.Station != tok.Name {
-			return nil, false, &Error{Status: http.StatusForbidden, Field: "station",
-				VI: fmt.Sprintf("mã truy cập của trạm %q không được gửi lô thay trạm %q", tok.Name, m.Station),
-				EN: fmt.Sprintf("the token of station %q may not upload for station %q", tok.Name, m.Station)}
-		}
+	if err := SendAsStation(tok, &m.Station, "lô"); err != nil {
+		return nil, false, err
 	}
 	for _, name := range m.Pages {
 		if _, ok := files[name]; !ok {

@@ -19,6 +19,27 @@ import (
 // station sends one batch at a time, and the limits are against runaway
 // volume, not a quota to the page.
 
+// SendAsStation holds a station token to its own station: an upload it
+// sends names that station, so an empty station becomes the token's name
+// and another station's is refused with a 403 *Error (whatVI names the
+// upload in Vietnamese: "lô", "xấp"). Other roles may name any station.
+// Submit and the stack splitter call it before anything else.
+func SendAsStation(tok *dossier.Token, station *string, whatVI string) error {
+	if tok.Role != dossier.RoleStation {
+		return nil
+	}
+	if *station == "" {
+		*station = tok.Name
+		return nil
+	}
+	if *station != tok.Name {
+		return &Error{Status: http.StatusForbidden, Field: "station",
+			VI: fmt.Sprintf("mã truy cập của trạm %q không được gửi %s thay trạm %q", tok.Name, whatVI, *station),
+			EN: fmt.Sprintf("the token of station %q may not upload for station %q", tok.Name, *station)}
+	}
+	return nil
+}
+
 // CheckStation refuses, with a 429 *Error carrying RetryAfter, an upload by
 // a station token that has used its batch or page budget; the API calls it
 // once per upload request (a batch, or a stack of dossiers), before reading

@@ -232,14 +232,8 @@ func (s *Splitter) Split(ctx context.Context, tok *dossier.Token, m *Manifest, f
 // checkStack checks a stack against its sender and its files: a station
 // sends as itself, and the manifest lists exactly the files sent.
 func checkStack(tok *dossier.Token, m *Manifest, files map[string]ingest.File) error {
-	if tok.Role == dossier.RoleStation {
-		if m.Station == "" {
-			m.Station = tok.Name
-		} else if m.Station != tok.Name {
-			return &ingest.Error{Status: http.StatusForbidden, Field: "station",
-				VI: fmt.Sprintf("mã truy cập của trạm %q không được gửi xấp thay trạm %q", tok.Name, m.Station),
-				EN: fmt.Sprintf("the token of station %q may not upload for station %q", tok.Name, m.Station)}
-		}
+	if err := ingest.SendAsStation(tok, &m.Station, "xấp"); err != nil {
+		return err
 	}
 	for _, name := range m.Pages {
 		if _, ok := files[name]; !ok {
