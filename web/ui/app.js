@@ -50,6 +50,21 @@
 
   var status = sohoaStatus, el = sohoaEl; // ui/dom.js
 
+  // get fetches u as the signed-in archivist, asking for JSON.
+  function get(u) { return fetch(u, { credentials: "same-origin", headers: { Accept: "application/json" } }); }
+
+  // getJSON reads u's JSON answer: the body, or null once a 401 has signed
+  // the page out or an error answer is shown in the status line.
+  function getJSON(u) {
+    return get(u).then(function (r) {
+      if (r.status === 401) { session.signedOut(); status(""); return null; }
+      return r.json().then(function (body) {
+        if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
+        return body;
+      });
+    });
+  }
+
   function search(push) {
     if (dossierCode) { loadDossier(); return; }
     var p = params();
@@ -58,14 +73,7 @@
     }
     if (push) history.pushState(null, "", "?" + p.toString());
     status(msg("Đang tìm…", "Searching…"));
-    fetch("/v1/search?" + p.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) {
-        if (r.status === 401) { session.signedOut(); status(""); return null; }
-        return r.json().then(function (body) {
-          if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
-          return body;
-        });
-      })
+    getJSON("/v1/search?" + p.toString())
       .then(function (body) { if (body) { $("login").hidden = true; last = body; render(body); } })
       .catch(function () { status(msg("Không kết nối được máy chủ.", "Cannot reach the server."), true); });
   }
@@ -123,15 +131,7 @@
   function loadDossier() {
     status(msg("Đang tải…", "Loading…"));
     var base = "/v1/dossiers/" + encodeURIComponent(dossierCode);
-    var get = function (u) { return fetch(u, { credentials: "same-origin", headers: { Accept: "application/json" } }); };
-    get(base)
-      .then(function (r) {
-        if (r.status === 401) { session.signedOut(); status(""); return null; }
-        return r.json().then(function (body) {
-          if (!r.ok) { status((en ? body.error : body.error_vi || body.error) || r.statusText, true); return null; }
-          return body;
-        });
-      })
+    getJSON(base)
       .then(function (body) {
         if (!body) return;
         $("login").hidden = true; lastDossier = body; renderDossier(body);
