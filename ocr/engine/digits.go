@@ -52,11 +52,14 @@ const (
 	// this share of the tallest mark is a piece of a printed letter beside
 	// the blank (handwritten digits stand taller than print's x-height).
 	digitsPrinted = 0.7
+	// digitsBlue: marks whose mean blueness (see decodeLuminance) is this
+	// much over the grey's are blue ink; under half of it, black or red.
+	digitsBlue = 10
 )
 
 // ReadDigits implements ocr.DigitsEngine.
 func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsReading, error) {
-	page, err := decodeLuminance(j.DigitsImage(), j.Data)
+	page, blue, err := decodeLuminance(j.DigitsImage(), j.Data)
 	if err != nil {
 		return nil, fmt.Errorf("page image of %s: %w", j.Name, err)
 	}
@@ -70,7 +73,11 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 			return nil, err
 		}
 		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
-		crop, ink, cut := blankInk(page.SubImage(rect).(*image.Gray))
+		var blueCrop *image.Gray
+		if blue != nil {
+			blueCrop = blue.SubImage(rect).(*image.Gray)
+		}
+		crop, ink, cut := blankInk(page.SubImage(rect).(*image.Gray), blueCrop)
 		reading := ocr.DigitsReading{Ink: ink}
 		if ink {
 			text, conf, err := readDigitsLine(cl, crop, fmt.Sprintf("%s-digits%d", j.Name, n+1))
@@ -148,24 +155,32 @@ func digitsLanguages(tessdata, langs string) []string {
 }
 
 // decodeLuminance decodes a corrected page image (JPEG or G4, as the engine
-// encodes them) to its luminance.
-func decodeLuminance(im ocr.Image, data []byte) (*image.Gray, error) {
+// encodes them) to its luminance and, for a colour JPEG, its blueness:
+// 128 + (Cb − Cr)/2, high where the ink is blue (a ballpoint), 128 where
+// it is black or grey, low where it is red (nil without colour).
+func decodeLuminance(im ocr.Image, data []byte) (lum, blue *image.Gray, err error) {
 	switch im.Encoding {
 	case ocr.JPEG:
 		m, err := jpeg.Decode(bytes.NewReader(data))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch m := m.(type) {
 		case *image.Gray:
-			return m, nil
+			return m, nil, nil
 		case *image.YCbCr:
 			// Y is the luminance: blue ink stays as dark as it looks.
 			g := image.NewGray(m.Rect)
+			b := image.NewGray(m.Rect)
 			for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
 				copy(g.Pix[(y-m.Rect.Min.Y)*g.Stride:][:m.Rect.Dx()], m.Y[m.YOffset(m.Rect.Min.X, y):])
+				row := b.Pix[(y-m.Rect.Min.Y)*b.Stride:][:m.Rect.Dx()]
+				for x := range row {
+					c := m.COffset(m.Rect.Min.X+x, y)
+					row[x] = uint8(128 + (int(m.Cb[c])-int(m.Cr[c]))/2)
+				}
 			}
-			return g, nil
+			return g, b, nil
 		}
 		g := image.NewGray(m.Bounds())
 		for y := g.Rect.Min.Y; y < g.Rect.Max.Y; y++ {
@@ -173,28 +188,31 @@ func decodeLuminance(im ocr.Image, data []byte) (*image.Gray, error) {
 				g.Set(x, y, m.At(x, y))
 			}
 		}
-		return g, nil
+		return g, nil, nil
 	case ocr.G4:
 		if im.Width <= 0 || im.Height <= 0 {
-			return nil, errors.New("G4 image without its size")
+			return nil, nil, errors.New("G4 image without its size")
 		}
 		g := image.NewGray(image.Rect(0, 0, im.Width, im.Height))
 		err := ccitt.DecodeIntoGray(g, bytes.NewReader(data), ccitt.MSB, ccitt.Group4, &ccitt.Options{})
-		return g, err
+		return g, nil, err
 	}
-	return nil, fmt.Errorf("image encoded as %q", im.Encoding)
+	return nil, nil, fmt.Errorf("image encoded as %q", im.Encoding)
 }
 
 // blankInk finds the marks written in a blank: paper and ink split by
 // Otsu's threshold, specks and thin rules (a dotted or ruled leader) left
 // out, and so are the pieces of printed letters the blank's sides cut
 // (marks touching a side and lower than digitsPrinted of the tallest mark:
-// the stem of the "n" of "năm" after a month). It returns a copy holding
+// the stem of the "n" of "năm" after a month). When the blank holds blue
+// marks (blue, the page's blueness, nil for a page without colour), its
+// black or red marks are print or a seal, not the handwriting, and are
+// left out too. It returns a copy holding
 // only those marks, with a margin, whether there were any, and whether one
 // runs past the left or right side of the blank (the blank may have cut
 // it). The copy is black on white: Tesseract's own thresholding of a small
 // crop of thin strokes loses some.
-func blankInk(crop *image.Gray) (marks *image.Gray, ink, cut bool) {
+func blankInk(crop, blue *image.Gray) (marks *image.Gray, ink, cut bool) {
 	w, h := crop.Rect.Dx(), crop.Rect.Dy()
 	if w < 4 || h < 4 {
 		return nil, false, false
@@ -222,6 +240,22 @@ func blankInk(crop *image.Gray) (marks *image.Gray, ink, cut bool) {
 		}
 		return speck || rule
 	})
+	if blue != nil {
+		blueness := func(c handdigits.Glyph) float64 {
+			var sum, n float64
+			for i, on := range c.Ink {
+				if on {
+					x, y := c.Box.Min.X-crop.Rect.Min.X+i%c.Box.Dx(), c.Box.Min.Y-crop.Rect.Min.Y+i/c.Box.Dx()
+					sum += float64(blue.Pix[y*blue.Stride+x]) - 128
+					n++
+				}
+			}
+			return sum / max(1, n)
+		}
+		if slices.ContainsFunc(comps, func(c handdigits.Glyph) bool { return blueness(c) >= digitsBlue }) {
+			comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool { return blueness(c) < digitsBlue/2 })
+		}
+	}
 	box := image.Rectangle{}
 	comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool {
 		side := c.Box.Min.X == crop.Rect.Min.X || c.Box.Max.X == crop.Rect.Max.X

@@ -67,11 +67,12 @@ func TestHandDigitsReadWhatTesseractMisreads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lum, err := decodeLuminance(img, img.Data)
+	lum, blue, err := decodeLuminance(img, img.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	marks, ink, _ := blankInk(lum.SubImage(image.Rect(blank.X0, blank.Y0, blank.X1, blank.Y1)).(*image.Gray))
+	r := image.Rect(blank.X0, blank.Y0, blank.X1, blank.Y1)
+	marks, ink, _ := blankInk(lum.SubImage(r).(*image.Gray), blue.SubImage(r).(*image.Gray))
 	if !ink {
 		t.Fatal("no ink in the blank")
 	}
@@ -107,26 +108,33 @@ func TestBlankInk(t *testing.T) {
 		boxes  []image.Rectangle
 		ink    bool
 		cut    bool
-		digits int // marks kept, as handdigits.Segment counts them
+		digits int  // marks kept, as handdigits.Segment counts them
+		blue   bool // the last two boxes (the digits) in blue ink
 	}{
-		{"two digits", []image.Rectangle{digit1, digit2}, true, false, 2},
-		{"a printed letter's stem cut by the right side is left out", []image.Rectangle{digit1, digit2, image.Rect(77, 22, 80, 40)}, true, false, 2},
-		{"a digit cut by the left side is kept, and said cut", []image.Rectangle{image.Rect(0, 10, 8, 40), digit1, digit2}, true, true, 3},
-		{"specks and a leader are no ink", []image.Rectangle{image.Rect(10, 44, 12, 46), image.Rect(30, 44, 32, 46), image.Rect(5, 47, 75, 48)}, false, false, 0},
+		{"two digits", []image.Rectangle{digit1, digit2}, true, false, 2, false},
+		{"a printed letter's stem cut by the right side is left out", []image.Rectangle{digit1, digit2, image.Rect(77, 22, 80, 40)}, true, false, 2, false},
+		{"a digit cut by the left side is kept, and said cut", []image.Rectangle{image.Rect(0, 10, 8, 40), digit1, digit2}, true, true, 3, false},
+		{"specks and a leader are no ink", []image.Rectangle{image.Rect(10, 44, 12, 46), image.Rect(30, 44, 32, 46), image.Rect(5, 47, 75, 48)}, false, false, 0, false},
+		{"black print beside blue digits is left out", []image.Rectangle{image.Rect(4, 10, 14, 40), digit1, digit2}, true, false, 2, true},
+		{"black print beside black digits stays", []image.Rectangle{image.Rect(4, 10, 14, 40), digit1, digit2}, true, false, 3, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			crop := image.NewGray(image.Rect(100, 200, 180, 250)) // a blank inside a page
+			blue := image.NewGray(crop.Rect)
 			for i := range crop.Pix {
-				crop.Pix[i] = 230
+				crop.Pix[i], blue.Pix[i] = 230, 128
 			}
-			for _, b := range tc.boxes {
+			for k, b := range tc.boxes {
 				for y := b.Min.Y; y < b.Max.Y; y++ {
 					for x := b.Min.X; x < b.Max.X; x++ {
 						crop.Pix[y*crop.Stride+x] = 40
+						if tc.blue && k >= len(tc.boxes)-2 {
+							blue.Pix[y*blue.Stride+x] = 160
+						}
 					}
 				}
 			}
-			marks, ink, cut := blankInk(crop)
+			marks, ink, cut := blankInk(crop, blue)
 			if ink != tc.ink || cut != tc.cut {
 				t.Fatalf("ink %v, cut %v; want %v, %v", ink, cut, tc.ink, tc.cut)
 			}
