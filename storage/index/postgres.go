@@ -88,13 +88,8 @@ func (x *pgIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	defer tx.Rollback()
 	if n == nil {
-		c := ""
-		if len(conds) > 0 {
-			c = "WHERE " + strings.Join(conds, " AND ")
-		}
-		return listPages(ctx, tx, res, x.db.Rebind(`SELECT id FROM search_pages p `+c+` ORDER BY result_code COLLATE "C", page LIMIT `+
-			strconv.Itoa(q.PerPage)+` OFFSET `+strconv.Itoa(offset)),
-			x.db.Rebind(`SELECT 1 FROM search_pages p `+c+` LIMIT `+strconv.Itoa(MaxCount+1)), args, pgDate)
+		pageSQL, countSQL := filterSQL(conds, `result_code COLLATE "C"`, q.PerPage, offset)
+		return listPages(ctx, tx, res, x.db.Rebind(pageSQL), x.db.Rebind(countSQL), args, pgDate)
 	}
 	cond := ""
 	if len(conds) > 0 {

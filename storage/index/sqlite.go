@@ -97,14 +97,8 @@ func (x *sqliteIndex) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	offset := (q.Page - 1) * q.PerPage
 	if n == nil {
-		// Filters alone: every page of the matching results, in order.
-		c := ""
-		if len(where) > 0 {
-			c = "WHERE " + strings.Join(where, " AND ")
-		}
-		return listPages(ctx, x.db.DB, res, `SELECT id FROM search_pages p `+c+` ORDER BY result_code, page LIMIT `+
-			strconv.Itoa(q.PerPage)+` OFFSET `+strconv.Itoa(offset),
-			`SELECT 1 FROM search_pages p `+c+` LIMIT `+strconv.Itoa(MaxCount+1), args, sqliteDate)
+		pageSQL, countSQL := filterSQL(where, "result_code", q.PerPage, offset)
+		return listPages(ctx, x.db.DB, res, pageSQL, countSQL, args, sqliteDate)
 	}
 	// CROSS JOIN keeps FTS5 the outer loop, newest first (rowid order
 	// needs no sort): the filters are in the MATCH already (meta tokens),
@@ -304,6 +298,19 @@ func hitPages(ctx context.Context, db querier, res *Results, n Node, cands []can
 	}
 	res.Total, res.Capped = min(total, MaxCount), total > MaxCount
 	return res, nil
+}
+
+// filterSQL is how a query of filters alone reads (see listPages): every
+// page of the results that meet conds, ordered by result code (byCode: the
+// dialect's collation of it) and page, perPage of them after offset, and
+// at most MaxCount+1 rows to count them.
+func filterSQL(conds []string, byCode string, perPage, offset int) (pageSQL, countSQL string) {
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	return `SELECT id FROM search_pages p ` + where + ` ORDER BY ` + byCode + `, page LIMIT ` + strconv.Itoa(perPage) + ` OFFSET ` + strconv.Itoa(offset),
+		`SELECT 1 FROM search_pages p ` + where + ` LIMIT ` + strconv.Itoa(MaxCount+1)
 }
 
 // listPages fills res with the pages whose ids pageSQL lists, in order,
