@@ -100,14 +100,11 @@ func (r *recognizer) close() {
 
 // recognize OCRs a cleaned, upright binary page.
 func (r *recognizer) recognize(bin *pix, dpi float64) ([]ocr.Line, string, float64, error) {
-	data, err := bin.raw()
-	if err != nil {
-		return nil, "", 0, err
-	}
+	// The resolution goes as a variable: the serialized image has none.
 	if err := r.cl.SetVariable("user_defined_dpi", strconv.Itoa(int(math.Round(dpi)))); err != nil {
 		return nil, "", 0, err
 	}
-	if err := r.cl.SetImageFromBytes(data); err != nil {
+	if err := bin.serialized(r.cl.SetImageFromBytes); err != nil {
 		return nil, "", 0, err
 	}
 	boxes, err := r.cl.GetBoundingBoxesVerbose()
