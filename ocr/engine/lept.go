@@ -572,11 +572,18 @@ const (
 	redGain      = 3
 )
 
-// grey returns an 8 bpp copy for analysis and recognition: luminance,
-// with red ink (seals) whitened on colour pages.
+// grey returns the 8 bpp page for analysis and recognition: luminance,
+// with red ink (seals) whitened on colour pages. A grey page comes back
+// as itself (a clone, not a copy: an A4 page is 8.7 MB), so the result
+// must not be changed in place.
 func (x *pix) grey() (*pix, error) {
-	if x.depth() == 32 {
+	switch x.depth() {
+	case 32:
 		return wrap(C.sohoaGreyDropRed(x.p, redLow, redHigh, redTolerance, redGain), "grey")
+	case 8:
+		if C.pixGetColormap(x.p) == nil {
+			return x.clone(), nil
+		}
 	}
 	return wrap(C.pixConvertTo8(x.p, 0), "grey")
 }
