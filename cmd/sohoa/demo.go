@@ -28,11 +28,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", e.ui.t("địa chỉ của trang tra cứu HOST:CỔNG", "address of the search page HOST:PORT"))
 	batch := fs.String("batch", filepath.Join("testdata", "sample-batch"), e.ui.t("thư mục lô mẫu (manifest.json + các trang)", "sample batch folder (manifest.json + pages)"))
 	exit := fs.Bool("exit", false, e.ui.t("dừng sau khi in kết quả (không giữ trang tra cứu)", "stop after printing (do not keep the search page up)"))
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args, e.ui); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{e.ui.t("demo không nhận đối số", "demo takes no arguments")}
 	}
 	m, paths, err := readDemoBatch(*batch)
 	if err != nil {

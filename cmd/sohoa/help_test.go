@@ -213,6 +213,9 @@ func TestCommonErrors(t *testing.T) {
 		{"server without http://", []string{"upload", "--server", "127.0.0.1:18101", "--token", "x", "--dossier", "000.00.31.H33-220804-0001", scan}, 2,
 			`--server "127.0.0.1:18101" không phải địa chỉ máy chủ: cần bắt đầu bằng http:// hoặc https://, ví dụ http://127.0.0.1:18101`,
 			`--server "127.0.0.1:18101" is not a server address: it must start with http:// or https://, e.g. http://127.0.0.1:18101`},
+		{"serve with an argument", []string{"serve", "--data", dir, "thua"}, 2, "serve không nhận đối số", "serve takes no arguments"},
+		{"reindex with an argument", []string{"reindex", "--data", dir, "thua"}, 2, "reindex không nhận đối số", "reindex takes no arguments"},
+		{"demo with an argument", []string{"demo", "--data", dir, "thua"}, 2, "demo không nhận đối số", "demo takes no arguments"},
 		{"status of an unknown store", []string{"status", "--data", filepath.Join(dir, "khong-co"), "b1"}, 1, "không có dữ liệu nhúng", "no embedded store"},
 	} {
 		for _, english := range []bool{false, true} {

@@ -42,6 +42,18 @@ func (f *dbFlags) url(u ui) (string, error) {
 	return storage.DataDBPath("sohoa-data"), nil
 }
 
+// parseNoArgs parses the flags of a command that takes no other argument
+// (demo, reindex, serve); one given is a usage error naming the command.
+func parseNoArgs(fs *flag.FlagSet, args []string, u ui) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{u.t(fs.Name()+" không nhận đối số", fs.Name()+" takes no arguments")}
+	}
+	return nil
+}
+
 // parseInterspersed parses flags that may come before, between or after
 // the positional arguments, which it returns.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {

@@ -19,11 +19,8 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	data := fs.String("data", envOr("SOHOA_DATA", "sohoa-data"), e.ui.t("thư mục dữ liệu của chế độ nhúng", "data folder of the embedded mode"))
 	dbURL := fs.String("db", os.Getenv("SOHOA_DB"), e.ui.t("PostgreSQL (postgres://...; biến SOHOA_DB)", "PostgreSQL URL (postgres://...; env SOHOA_DB)"))
 	s3URL := fs.String("s3", os.Getenv("SOHOA_S3"), e.ui.t("MinIO (http://KHÓA:BÍ_MẬT@máy:cổng/bucket; biến SOHOA_S3)", "MinIO URL (http://KEY:SECRET@host:port/bucket; env SOHOA_S3)"))
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args, e.ui); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{e.ui.t("reindex không nhận đối số", "reindex takes no arguments")}
 	}
 	db := *dbURL
 	if db == "" {

@@ -28,11 +28,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxPerIP := fs.Int("max-conns-per-ip", web.DefaultMaxConnsPerIP, e.ui.t("số kết nối mở tối đa từ một địa chỉ IP", "most open connections from one IP address"))
 	minRate := fs.Int64("min-upload-rate", web.DefaultMinBodyRate>>10, e.ui.t("tốc độ gửi tối thiểu của một yêu cầu (KiB/s, tính trên mỗi 30 giây)", "slowest accepted request body (KiB/s, over each 30 s)"))
 	fs.BoolVar(&c.metricsAuth, "metrics-auth", false, e.ui.t("/metrics cũng cần mã truy cập (vai trò bất kỳ)", "/metrics also needs an access token (any role)"))
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args, e.ui); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{e.ui.t("serve không nhận đối số", "serve takes no arguments")}
 	}
 	if err := c.desk.check(e.ui); err != nil {
 		return err
