@@ -52,9 +52,11 @@ const (
 	// this share of the tallest mark is a piece of a printed letter beside
 	// the blank (handwritten digits stand taller than print's x-height).
 	digitsPrinted = 0.7
-	// digitsBlue: marks whose mean blueness (see decodeLuminance) is this
-	// much over the grey's are blue ink; under half of it, black or red.
-	digitsBlue = 10
+	// digitsBlue: pixels whose blueness (see decodeLuminance) is this
+	// much over the grey's are blue ink. A mark with under digitsNotBlue of
+	// its pixels in blue is print (or a seal); one with half, handwriting.
+	digitsBlue    = 10
+	digitsNotBlue = 0.05
 )
 
 // ReadDigits implements ocr.DigitsEngine.
@@ -202,12 +204,12 @@ func decodeLuminance(im ocr.Image, data []byte) (lum, blue *image.Gray, err erro
 
 // blankInk finds the marks written in a blank: paper and ink split by
 // Otsu's threshold, specks and thin rules (a dotted or ruled leader) left
-// out, and so are the pieces of printed letters the blank's sides cut
-// (marks touching a side and lower than digitsPrinted of the tallest mark:
-// the stem of the "n" of "năm" after a month). When the blank holds blue
-// marks (blue, the page's blueness, nil for a page without colour), its
-// black or red marks are print or a seal, not the handwriting, and are
-// left out too. It returns a copy holding
+// out. When the blank holds blue marks (blue, the page's blueness, nil for a
+// page without colour), its marks with (almost) no blue are print or a
+// seal, not the handwriting, and are left out. Then the marks touching a
+// side and lower than digitsPrinted of the tallest are left out too: the
+// stem of the "n" of "năm" after a month, or a piece of a digit written
+// past the blank's end, so the blank is then said cut. It returns a copy holding
 // only those marks, with a margin, whether there were any, and whether one
 // runs past the left or right side of the blank (the blank may have cut
 // it). The copy is black on white: Tesseract's own thresholding of a small
@@ -241,25 +243,35 @@ func blankInk(crop, blue *image.Gray) (marks *image.Gray, ink, cut bool) {
 		return speck || rule
 	})
 	if blue != nil {
-		blueness := func(c handdigits.Glyph) float64 {
-			var sum, n float64
+		// The share of a mark's pixels in blue ink.
+		blueShare := func(c handdigits.Glyph) float64 {
+			var inBlue, n float64
 			for i, on := range c.Ink {
 				if on {
 					x, y := c.Box.Min.X-crop.Rect.Min.X+i%c.Box.Dx(), c.Box.Min.Y-crop.Rect.Min.Y+i/c.Box.Dx()
-					sum += float64(blue.Pix[y*blue.Stride+x]) - 128
+					if int(blue.Pix[y*blue.Stride+x])-128 >= digitsBlue {
+						inBlue++
+					}
 					n++
 				}
 			}
-			return sum / max(1, n)
+			return inBlue / max(1, n)
 		}
-		if slices.ContainsFunc(comps, func(c handdigits.Glyph) bool { return blueness(c) >= digitsBlue }) {
-			comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool { return blueness(c) < digitsBlue/2 })
+		if slices.ContainsFunc(comps, func(c handdigits.Glyph) bool { return blueShare(c) >= 0.5 }) {
+			// A digit touching print ("6" against the "/" of the
+			// codes) has some blue: kept.
+			comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool { return blueShare(c) < digitsNotBlue })
 		}
 	}
 	box := image.Rectangle{}
 	comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool {
 		side := c.Box.Min.X == crop.Rect.Min.X || c.Box.Max.X == crop.Rect.Max.X
 		if side && float64(c.Box.Dy()) < digitsPrinted*float64(tallest) {
+			// A piece of a letter, or of a digit the blank cut
+			// (the last 6 of a 2966 written across the blank's
+			// end): left out, and the blank said cut, unless the
+			// blue rule above already took the print away.
+			cut = true
 			return true
 		}
 		box = box.Union(c.Box)

@@ -112,11 +112,13 @@ func TestBlankInk(t *testing.T) {
 		blue   bool // the last two boxes (the digits) in blue ink
 	}{
 		{"two digits", []image.Rectangle{digit1, digit2}, true, false, 2, false},
-		{"a printed letter's stem cut by the right side is left out", []image.Rectangle{digit1, digit2, image.Rect(77, 22, 80, 40)}, true, false, 2, false},
+		{"a short piece cut by the right side is left out, and said cut", []image.Rectangle{image.Rect(77, 22, 80, 40), digit1, digit2}, true, true, 2, false},
+		{"a black letter's stem cut by the side beside blue digits: print, not cut", []image.Rectangle{image.Rect(77, 22, 80, 40), digit1, digit2}, true, false, 2, true},
 		{"a digit cut by the left side is kept, and said cut", []image.Rectangle{image.Rect(0, 10, 8, 40), digit1, digit2}, true, true, 3, false},
 		{"specks and a leader are no ink", []image.Rectangle{image.Rect(10, 44, 12, 46), image.Rect(30, 44, 32, 46), image.Rect(5, 47, 75, 48)}, false, false, 0, false},
 		{"black print beside blue digits is left out", []image.Rectangle{image.Rect(4, 10, 14, 40), digit1, digit2}, true, false, 2, true},
 		{"black print beside black digits stays", []image.Rectangle{image.Rect(4, 10, 14, 40), digit1, digit2}, true, false, 3, false},
+		{"a blue digit touching black print stays", []image.Rectangle{image.Rect(40, 5, 60, 45), digit1, image.Rect(60, 10, 64, 40)}, true, false, 2, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			crop := image.NewGray(image.Rect(100, 200, 180, 250)) // a blank inside a page
