@@ -3,8 +3,6 @@ package stack_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -54,7 +52,7 @@ func scanMix(r *rand.Rand) (stacktest.Scan, bool) {
 // per scan mode and reused: the reading, not the drawing, is measured).
 func genStack(b *testing.B, dir string, dossiers, pagesEach int, seed uint64) *benchStack {
 	r := rand.New(rand.NewPCG(seed, 7))
-	st := &benchStack{files: map[string]ingest.File{}, want: map[string][]string{}, seps: map[string]bool{}}
+	st := &benchStack{want: map[string][]string{}, seps: map[string]bool{}}
 	var wantPos = map[string][]int{}
 	type job struct {
 		name string
@@ -133,9 +131,7 @@ func genStack(b *testing.B, dir string, dossiers, pagesEach int, seed uint64) *b
 		if src != n {
 			os.WriteFile(path, data, 0o600)
 		}
-		sum := sha256.Sum256(data)
 		st.names[i] = name
-		st.files[name] = ingest.File{Name: name, Path: path, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 		if i%pagesEach == 0 {
 			st.seps[name] = true
 		}
@@ -145,7 +141,22 @@ func genStack(b *testing.B, dir string, dossiers, pagesEach int, seed uint64) *b
 			st.want[code] = append(st.want[code], st.names[p-1])
 		}
 	}
+	st.describe(b, dir)
 	return st
+}
+
+// describe gives st its files: the pages named st.names in dir, with
+// their sizes and hashes as an upload describes them (ingest.LocalFiles).
+func (st *benchStack) describe(b *testing.B, dir string) {
+	paths := make([]string, len(st.names))
+	for i, n := range st.names {
+		paths[i] = filepath.Join(dir, n)
+	}
+	files, err := ingest.LocalFiles(paths)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.files = files
 }
 
 // colourJPEG puts a grey scan on cream paper in colour, as a colour scanner
@@ -223,7 +234,7 @@ func BenchmarkSplitGeneratedStack(b *testing.B) {
 		b.Fatal(err)
 	}
 	dir := b.TempDir()
-	st := &benchStack{files: map[string]ingest.File{}, want: map[string][]string{}, seps: map[string]bool{}}
+	st := &benchStack{want: map[string][]string{}, seps: map[string]bool{}}
 	add := func(name, from string) {
 		data, err := os.ReadFile(filepath.Join(src, from))
 		if err != nil {
@@ -233,9 +244,7 @@ func BenchmarkSplitGeneratedStack(b *testing.B) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			b.Fatal(err)
 		}
-		sum := sha256.Sum256(data)
 		st.names = append(st.names, name)
-		st.files[name] = ingest.File{Name: name, Path: path, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 	}
 	for _, d := range truth.Dossiers {
 		if len(d.Pages) < 2 {
@@ -254,6 +263,7 @@ func BenchmarkSplitGeneratedStack(b *testing.B) {
 			st.want[d.Code] = append(st.want[d.Code], name)
 		}
 	}
+	st.describe(b, dir)
 	splitBench(b, st)
 }
 
