@@ -55,6 +55,9 @@ type reading struct {
 	letters int // letters and digits read
 	words   int // all words read
 	unsure  int // words read with a confidence under unsureWordConf
+	// plausible counts the words that say text was read: valid ones on a
+	// page read in Vietnamese (see valid), all words otherwise.
+	plausible int
 }
 
 // judgeReading scores a reading; vietnamese says whether the page was
@@ -75,6 +78,7 @@ func judgeReading(lines []ocr.Line, text string, conf float64, vietnamese bool) 
 		}
 	}
 	if !vietnamese {
+		rd.plausible = rd.words
 		return rd
 	}
 	for _, l := range lines {
@@ -91,6 +95,7 @@ func judgeReading(lines []ocr.Line, text string, conf float64, vietnamese bool) 
 			}
 		}
 	}
+	rd.plausible = rd.valid
 	return rd
 }
 
@@ -118,6 +123,22 @@ func (rd reading) share() float64 {
 
 // plausibility is confidence (0-1) times the syllable share.
 func (rd reading) plausibility() float64 { return rd.conf / 100 * rd.share() }
+
+// beats tells whether rd, one reading of a page, is more plausible than
+// other, another reading of the same page: its plausibility times the
+// plausible words it read. Confidence and syllables judge only the words
+// that were read: a reading that skipped whole lines (under handwriting
+// over the print, the page without clean-up read only the lines between
+// the strokes: 196 words against 231, at 37% CER against 25%) would
+// otherwise win on the fair words it kept. Words that are not plausible
+// do not count as text read, so a reading that made words of dirt and
+// streaks gains nothing by them.
+func (rd reading) beats(other reading) bool {
+	if rd.plausible == 0 && other.plausible == 0 {
+		return rd.plausibility() > other.plausibility()
+	}
+	return rd.plausibility()*float64(rd.plausible) > other.plausibility()*float64(other.plausible)
+}
 
 // hard tells a page worth a second reading: low confidence, few
 // syllables, or letters too small to have been read as they came.

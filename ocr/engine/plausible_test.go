@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
 
+	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ocr"
 )
 
@@ -120,5 +122,79 @@ func TestReviewReasons(t *testing.T) {
 					rd.share(), rd.unsureShare(), rd.letterRatio(tc.glyphs))
 			}
 		})
+	}
+}
+
+// TestBeats: of two readings of one page, the one that read more of the
+// text plausibly is kept; confidence and syllables alone judge only the
+// words that were read. The first case fails when readings are compared
+// by plausibility alone.
+func TestBeats(t *testing.T) {
+	sentence := "Bà Nguyễn Thị Hằng ở phường Bến Nghé đã gửi đơn đề nghị cấp bản sao trích lục khai sinh. "
+	page := strings.Repeat(sentence, 10)     // 200 words
+	fewer := strings.Repeat(sentence, 8)     // lines under handwriting skipped
+	dirt := strings.Repeat("ỉlll ;ịĩ: ", 30) // streaks and specks read as words
+	tests := []struct {
+		name         string
+		a, b         string
+		confA, confB float64
+		vietnamese   bool
+		aWins        bool
+	}{
+		{"lines skipped, the rest read a little more surely", page, fewer, 84, 86, true, true},
+		{"same text read more surely", page, page, 90, 86, true, true},
+		{"same text read less surely", page, page, 86, 90, true, false},
+		{"dirt read as words gains nothing", page, page + dirt, 90, 90, true, true},
+		{"not Vietnamese: more words read surely", page, fewer, 84, 86, false, true},
+		{"not Vietnamese: as many words, more surely", page, page, 84, 86, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := judgeReading(words(tc.confA, tc.a), tc.a, tc.confA, tc.vietnamese)
+			b := judgeReading(words(tc.confB, tc.b), tc.b, tc.confB, tc.vietnamese)
+			if got := a.beats(b); got != tc.aWins {
+				t.Errorf("a beats b = %v, want %v (plausibility %.3f / %.3f, plausible words %d / %d)", got, tc.aWins,
+					a.plausibility(), b.plausibility(), a.plausible, b.plausible)
+			}
+			if tc.aWins && b.beats(a) {
+				t.Error("b beats a too")
+			}
+		})
+	}
+}
+
+// TestHandwritingOverPrint: dark handwriting across the print (gen -preset
+// hard, seed 5, h0005). The page without clean-up reads only the lines
+// between the strokes, fairly surely (37% CER), the cleaned page all lines
+// less surely (25%); keeping the first by plausibility alone made sohoa
+// read worse than bare Tesseract (38.8% against 35.4%), which the issue
+// forbids by more than a point. The page is flagged either way.
+func TestHandwritingOverPrint(t *testing.T) {
+	dir := t.TempDir()
+	// Hard pages come tiny, blur, fax, dark, scrawl...: h0005 is the scrawl.
+	sohoatest.Generate(t, dir, "-seed", "5", "-preset", "hard", "-n", "5")
+	pages := loadTruth(t, dir)
+	pg := pages[len(pages)-1]
+	if pg.Image != "h0005.jpg" {
+		t.Fatalf("last page %s, want h0005.jpg", pg.Image)
+	}
+	res, _, err := recognizeFile(sharedPool(), pg.Image, pg.path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("tesseract", pg.path(), "-", "-l", "vie")
+	cmd.Env = append(cmd.Environ(), "OMP_THREAD_LIMIT=1")
+	bare, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tesseract: %v", err)
+	}
+	ours, theirs := ocr.CER(res.Text, pg.Text), ocr.CER(string(bare), pg.Text)
+	t.Logf("CER sohoa %.2f%% (second reading %v, conf %.1f, reasons %v), bare tesseract %.2f%%", 100*ours,
+		res.SecondReading, res.Confidence, res.ReviewReasons, 100*theirs)
+	if ours > theirs+0.01 {
+		t.Errorf("CER %.2f%%, more than 1 point worse than bare tesseract's %.2f%%", 100*ours, 100*theirs)
+	}
+	if !res.NeedsReview {
+		t.Error("not flagged")
 	}
 }

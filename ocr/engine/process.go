@@ -319,7 +319,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 			return res, ocr.Image{}, fmt.Errorf("tesseract: %w", err)
 		}
 		other := t2
-		if second := judgeReading(l2, t2, c2, r.vietnamese); second.plausibility() > best.plausibility() {
+		if second := judgeReading(l2, t2, c2, r.vietnamese); second.beats(best) {
 			other = text
 			best, lines, text, conf = second, l2, t2, c2
 		}
