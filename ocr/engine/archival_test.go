@@ -154,6 +154,7 @@ type fieldScore struct {
 	delivered, wrongHi int // values at >= Deliver; of those wrong
 	hand, handOK       int // handwritten blanks; read right
 	handHonest         int // said unreadable or left under Deliver
+	handLowWrong       int // of those, a wrong value left under Deliver (for review)
 	blank, blankOK     int // blanks left empty: nothing delivered
 	docs, docsFound    int
 	misses             []string
@@ -237,6 +238,9 @@ func (s *fieldScore) add(name, field, want string, got *archival.Field, hand, bl
 			fc.handOK++
 		} else if got == nil || got.Unreadable || got.Confidence < archival.Deliver {
 			s.handHonest++
+			if got != nil && got.Value != "" && !got.Unreadable {
+				s.handLowWrong++
+			}
 		}
 	case field == "date":
 		s.dates++
@@ -436,9 +440,9 @@ func BenchmarkArchival(b *testing.B) {
 				for _, m := range s.misses {
 					b.Logf("%s: %s", label, m)
 				}
-				b.Logf("%s: documents split right %s; printed fields exact %s; dates %s; handwritten blanks read %s, said unreadable or low %d, wrong %d; blanks left empty %s; delivered %d, wrong at high confidence %d",
+				b.Logf("%s: documents split right %s; printed fields exact %s; dates %s; handwritten blanks read %s, said unreadable or low %d (of which a wrong value under %.1f: %d), wrong %d; blanks left empty %s; delivered %d, wrong at high confidence %d",
 					label, pct(s.docsFound, s.docs), pct(s.printedOK, s.printed), pct(s.datesOK, s.dates), pct(s.handOK, s.hand),
-					s.handHonest, s.hand-s.handOK-s.handHonest, pct(s.blankOK, s.blank), s.delivered, s.wrongHi)
+					s.handHonest, archival.Deliver, s.handLowWrong, s.hand-s.handOK-s.handHonest, pct(s.blankOK, s.blank), s.delivered, s.wrongHi)
 				for _, l := range s.fieldTable() {
 					b.Logf("%s: %s", label, l)
 				}
