@@ -29,16 +29,18 @@ const (
 
 // engineMalloc tunes glibc's allocator in an engine child (other C
 // libraries ignore the variable). A page makes and frees a dozen
-// page-sized images (an A4 page at 300 dpi is 8.7 MB in grey). By default
-// each thread that calls into C gets an arena of its own, large blocks
-// are mapped afresh and unmapped when freed, and so every image, on every
-// page, is faulted in page by page again: more system time than all the
-// page's image processing. One arena, blocks up to 32 MiB (the most glibc
-// allows) from the heap, and up to 256 MiB of freed heap kept: later
-// images and pages reuse memory already mapped. An engine then stays at
-// the peak of the largest page it read, which MaxEngineRSS bounds as
-// before (the peak itself does not change).
-const engineMalloc = "GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"
+// page-sized images (an A4 page at 300 dpi is 8.7 MB in grey, 35 MB in
+// colour). By default each thread that calls into C gets an arena of its
+// own, large blocks are mapped afresh and unmapped when freed, and so
+// every image, on every page, is faulted in page by page again: more
+// system time than all the page's image processing. One arena, every
+// block from the heap (no mmap: glibc maps anything over 32 MiB, a colour
+// A4 page among them, whatever the threshold), and up to 256 MiB of freed
+// heap kept: later images and pages reuse memory already mapped. An
+// engine then stays at the peak of the largest page it read, which
+// MaxEngineRSS bounds as before; the peak itself does not grow (one arena
+// fragments less).
+const engineMalloc = "GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=268435456"
 
 // Pool recognizes pages with Tesseract engines running in child processes
 // (see package ocr/engine), so that leaks, crashes and hangs stay bounded
