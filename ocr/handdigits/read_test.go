@@ -24,13 +24,18 @@ func TestCombine(t *testing.T) {
 		{"no hand reading: Tesseract's stands", "16", 88, Reading{}, "16", 88},
 		{"agreement raises", "16", 30, sure("16"), "16", Agreed},
 		{"agreement keeps a higher confidence", "16", 95, sure("16"), "16", 95},
-		{"agreement with the slash of the codes", "280/", 40, sure("280"), "280", Agreed},
+		{"a slash Tesseract saw is no agreement", "3/", 93, sure("3"), "3/", Conflict},
+		{"nor is a slash Tesseract saw where the network read a 1", "3/", 93, sure("31"), "3/", Conflict},
 		{"agreement of an unsure network: review", "16", 30, Reading{Text: "16", Prob: 0.3}, "16", Review},
 		{"network sure, Tesseract unsure: review", "46", 0, sure("16"), "16", Review},
 		{"both unsure, different: Tesseract's, still unsure", "46", 20, unsure("16"), "46", 20},
 		{"both sure, different: unread", "07", 88, sure("01"), "07", Conflict},
 		{"Tesseract sure, network unsure and different: review", "07", 88, unsure("01"), "07", Review},
 		{"Tesseract read nothing, network sure", "", 0, sure("5"), "5", Review},
+		{"agreement on a mark read both as one digit and as two: review", "35", 42, Reading{Text: "35", Prob: 1, Doubt: true}, "35", Review},
+		{"agreement on one digit: review", "4", 30, sure("4"), "4", Review},
+		{"agreement on one digit Tesseract is sure of: its own", "4", 90, sure("4"), "4", 90},
+		{"a doubtful network alone is still taken for review", "", 0, Reading{Text: "3", Prob: 1, Doubt: true}, "3", Review},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text, conf := Combine(tc.text, tc.conf, tc.hand)

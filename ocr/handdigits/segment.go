@@ -14,54 +14,21 @@ type Glyph struct {
 	Ink []bool
 }
 
-// Slash: the glyph leans like a "/" rather than a digit: thin, with its
-// top well right of its bottom.
-func (g Glyph) Slash() bool {
-	w, h := g.Box.Dx(), g.Box.Dy()
-	if w*5 > h*4 || h < 4 {
-		return false
-	}
-	band := max(1, h/4)
-	top, bottom := g.meanX(0, band), g.meanX(h-band, h)
-	return top-bottom > slashLean*float64(h)
-}
-
-// meanX is the mean column of the ink in rows [y0, y1), -1 with none.
-func (g Glyph) meanX(y0, y1 int) float64 {
-	w := g.Box.Dx()
-	var sum, n float64
-	for y := y0; y < y1; y++ {
-		for x, on := range g.Ink[y*w : (y+1)*w] {
-			if on {
-				sum += float64(x)
-				n++
-			}
-		}
-	}
-	if n == 0 {
-		return -1
-	}
-	return sum / n
-}
-
 const (
 	// inkLevel: pixels at or under this grey level are ink.
 	inkLevel = 127
 	// speckShare: marks whose larger side is under this share of the
 	// tallest mark's height are specks or dots, not digits.
 	speckShare = 0.3
-	// overlapShare: marks that share this much of the narrower one's width
-	// are parts of one digit (the bar of a 5, a 4 lifted pen).
+	// overlapShare: marks that share this much of the narrower one's width,
+	// and less of the shorter one's height, are parts of one digit (the bar
+	// of a 5 over its body).
 	overlapShare = 0.5
 	// pairAspect: a glyph wider than this many times its height may hold
 	// touching digits.
 	pairAspect = 0.9
 	// digitAspect is the width of one digit in heights, for splitting.
 	digitAspect = 0.6
-	// slashLean: a thin mark whose top quarter lies this share of its
-	// height right of its bottom quarter is a "/" (a lean of half its
-	// height; a slanted 1 leans less).
-	slashLean = 0.38
 )
 
 // Segment cuts the ink of a blank (dark marks on light paper, as the
@@ -94,9 +61,14 @@ func Segment(marks *image.Gray) []Glyph {
 	return merged
 }
 
+// overlapping: a and b are stacked parts of one digit: they share most of
+// the narrower one's columns but not most of the shorter one's rows (a 1
+// written against a 3 shares its columns and its rows: two digits).
 func overlapping(a, b image.Rectangle) bool {
-	in := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
-	return in > 0 && float64(in) >= overlapShare*float64(min(a.Dx(), b.Dx()))
+	cols := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+	rows := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y)
+	return cols > 0 && float64(cols) >= overlapShare*float64(min(a.Dx(), b.Dx())) &&
+		float64(rows) < overlapShare*float64(min(a.Dy(), b.Dy()))
 }
 
 // union is one glyph of two.

@@ -3,7 +3,6 @@ package handdigits
 import (
 	"image"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -125,29 +124,6 @@ func TestSplits(t *testing.T) {
 			}
 			if !slices.EqualFunc(got, tc.want, slices.Equal) {
 				t.Errorf("splits %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestSlash(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		rows []string
-		want bool
-	}{
-		{"slash", []string{".....#", ".....#", "....#.", "...#..", "...#..", "..#...", "..#...", ".#....", "#.....", "#....."}, true},
-		{"upright 1", []string{".#.", "##.", ".#.", ".#.", ".#.", ".#.", ".#.", "###"}, false},
-		{"slanted 1", []string{"..#", "..#", "..#", ".#.", ".#.", ".#.", "#..", "#.."}, false},
-		{"0", []string{".##.", "#..#", "#..#", "#..#", "#..#", ".##."}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			gs := Segment(art(tc.rows...))
-			if len(gs) != 1 {
-				t.Fatalf("%d glyphs", len(gs))
-			}
-			if got := gs[0].Slash(); got != tc.want {
-				t.Errorf("Slash() = %v, want %v (%s)", got, tc.want, strings.Join(tc.rows, "|"))
 			}
 		})
 	}
