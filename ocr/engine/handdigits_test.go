@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -63,28 +62,7 @@ func TestHandDigitsReadWhatTesseractMisreads(t *testing.T) {
 		idx = append(idx, slices.Index(set.Labels, GoMNIST.Label(c-'0')))
 	}
 	img, blank := handDayPage(t, set, idx, 6)
-	rec, err := newRecognizer(tessdataDir(), "vie")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.close()
-	cl, err := rec.digitsClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lum, blue, err := decodeLuminance(img, img.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := image.Rect(blank.X0, blank.Y0, blank.X1, blank.Y1)
-	marks, ink, _ := blankInk(lum.SubImage(r).(*image.Gray), blue.SubImage(r).(*image.Gray))
-	if !ink {
-		t.Fatal("no ink in the blank")
-	}
-	text, conf, err := readDigitsLine(cl, marks, "handday")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, text, conf := readHandBlank(t, testRecognizer(t), img, blank)
 	if text == handDay && conf >= 60 {
 		t.Fatalf("Tesseract alone reads %q at %.0f: the test needs digits it misreads", text, conf)
 	}
@@ -154,6 +132,37 @@ func TestBlankInk(t *testing.T) {
 	}
 }
 
+// testRecognizer is an engine's recognizer in the test process, closed
+// with the test.
+func testRecognizer(tb testing.TB) *recognizer {
+	tb.Helper()
+	rec, err := newRecognizer(tessdataDir(), "vie")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(rec.close)
+	return rec
+}
+
+// readHandBlank reads a blank of a page in process, as ReadDigits does:
+// the combined reading, and Tesseract's own (text, confidence).
+func readHandBlank(tb testing.TB, rec *recognizer, img ocr.Image, blank ocr.Box) (ocr.DigitsReading, string, float64) {
+	tb.Helper()
+	cl, err := rec.digitsClient()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lum, blue, err := decodeLuminance(img, img.Data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	reading, text, conf, err := rec.readBlank(cl, lum, blue, image.Rect(blank.X0, blank.Y0, blank.X1, blank.Y1), "handday")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return reading, text, conf
+}
+
 // BenchmarkHandDays: days 1–31 written with MNIST test digits (real hands
 // the network never trained on; random images, gaps from touching to
 // 12 px), each read as a blank by Tesseract alone (as before
@@ -178,15 +187,7 @@ func BenchmarkHandDays(b *testing.B) {
 	for i, l := range set.Labels {
 		byDigit[int(l)] = append(byDigit[int(l)], i)
 	}
-	rec, err := newRecognizer(tessdataDir(), "vie")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rec.close()
-	cl, err := rec.digitsClient()
-	if err != nil {
-		b.Fatal(err)
-	}
+	rec := testRecognizer(b)
 	// outcome counts, per reader: right or wrong, delivered or for
 	// review, or not taken.
 	type outcome struct{ rightHi, rightLow, wrongHi, wrongLow, none int }
@@ -213,7 +214,7 @@ func BenchmarkHandDays(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		var tess, both outcome
-		for k := range n {
+		for range n {
 			day := 1 + r.IntN(31)
 			var idx []int
 			for _, c := range strconv.Itoa(day) {
@@ -221,14 +222,7 @@ func BenchmarkHandDays(b *testing.B) {
 				idx = append(idx, imgs[r.IntN(len(imgs))])
 			}
 			img, blank := handDayPage(b, set, idx, r.IntN(17)-4)
-			lum, blue, err := decodeLuminance(img, img.Data)
-			if err != nil {
-				b.Fatal(err)
-			}
-			reading, text, conf, err := rec.readBlank(cl, lum, blue, image.Rect(blank.X0, blank.Y0, blank.X1, blank.Y1), fmt.Sprintf("day%d", k))
-			if err != nil {
-				b.Fatal(err)
-			}
+			reading, text, conf := readHandBlank(b, rec, img, blank)
 			score(&tess, day, strings.Trim(text, "/"), conf)
 			score(&both, day, reading.Text, reading.Confidence)
 			if d, _ := strconv.Atoi(reading.Text); d != day && reading.Confidence >= 60 {
