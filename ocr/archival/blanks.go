@@ -419,6 +419,8 @@ func applyNumber(f *Field, rd *ocr.DigitsReading, box ocr.Box) {
 	} else if i < 0 {
 		rest = "/" + rest // the slash lost under the handwriting
 	}
+	// A handwritten stroke read as a second slash ("S§//QĐ-UBND").
+	rest = "/" + strings.TrimLeft(rest, "/")
 	value, _, _, ok := parseNumber("Số: " + digits + rest)
 	if !ok || value == "" || !strings.Contains(value, "-") {
 		return

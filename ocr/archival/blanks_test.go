@@ -76,6 +76,8 @@ func TestApplyDigits(t *testing.T) {
 			[]ocr.DigitsReading{{Text: "966", Confidence: 93, Ink: true}}, "966/2025/NQ-HĐND", Deliver},
 		{"number over a lost slash", nil, &Field{Text: "214Ï†TTr-TTr", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "2141", Confidence: 93, Ink: true}}, "2141/TTr-TTr", Deliver},
+		{"number whose stroke was read as a second slash", nil, &Field{Text: "S§//QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "587", Confidence: 70, Ink: true}}, "587/QĐ-UBND", 0.7},
 		{"number starting with 0", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "0143", Confidence: 93, Ink: true}}, "", 0},
 		{"a number under 10 with its 0", nil, &Field{Text: "0}_/TTr-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
