@@ -18,7 +18,6 @@ const (
 	minJudged     = 8    // words needed before the syllable share says anything
 	doubtfulShare = 0.80 // share of syllables under which a page is flagged
 	hardShare     = 0.90 // ...under which a second reading is taken
-	hardConf      = 85   // mean confidence under which a second reading is taken
 	foreignConf   = 90   // a non-syllable word read this surely is a foreign word, not debris
 	// A page read whole has about one letter per letter-sized component
 	// (0.83-1.9 on the pages of the desk benchmark, merged letters raising
@@ -37,6 +36,13 @@ const (
 	// on seeds 5-8 of the desk corpus 93.2 or more; handwriting over the
 	// print read once, tiny print misread and a fax at 10-30% CER 88-91.
 	fairConf = 92
+	// Mean confidence under which a second reading is taken: every page
+	// flagged for its confidence is read on the other path too. At 85,
+	// blurred pages read at 88-92 were read once: the binary page loses
+	// their faint diacritics, and the grey page masked by it lost them too
+	// (seeds 8-11: 8.6-9.2% CER where bare Tesseract reads 0.5-0.8%; the
+	// page without clean-up 0.3-0.7%).
+	hardConf = fairConf
 	// Character difference between the two readings of a hard page over
 	// which it is flagged: readable pages 0-0.19, handwriting over the
 	// print 0.32-0.39 (31-39% CER), a lost dark photo 1.
