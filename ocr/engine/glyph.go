@@ -90,6 +90,10 @@ const (
 	upscaleTargetPx = 30   // ...to about this (300 dpi for 10-14 pt)
 	maxUpscale      = 4.0
 	maxUpscaledPx   = 40_000_000 // pixels of the enlarged page: an A4 at 300 dpi in colour is 8.7 Mpx
+	// No paper handed in at the desk is smaller than an ID card (ID-1,
+	// 2.13 inch on its short side): letters that would make the page
+	// smaller are not letters.
+	minPaperInch = 2.0
 )
 
 // DPI sources in ocr.Result.DPISource.
@@ -117,6 +121,13 @@ func resolve(dpi float64, known bool, gs glyphSize, w, h int) resolution {
 		r.source = dpiAssumedNoText
 	}
 	if gs.Height < minGlyphPx {
+		return r
+	}
+	// Pieces of a table's rules cut apart by a fax's dropped scan lines
+	// measured 108 px on a 200-dpi page: taken for letters, they made it a
+	// 982-dpi page 1.7 inch wide, the clean-up sized for that erased every
+	// letter as dust, and the page came out blank and unflagged.
+	if float64(min(w, h))*glyphInch/gs.Height < minPaperInch {
 		return r
 	}
 	r.glyphH = gs.Height

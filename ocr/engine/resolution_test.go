@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -52,6 +53,15 @@ func TestResolve(t *testing.T) {
 				t.Errorf("upscale %v takes %v px letters to %v px", r.upscale, tc.glyph, tc.glyph*r.upscale)
 			}
 		})
+	}
+	// Letters that would make a 200-dpi A4 page smaller than an ID card
+	// (table rules cut by a fax's dropped lines) are not trusted.
+	if r := resolve(200, true, glyphSize{Height: 108, Count: 500}, 1654, 2339); r.dpi != 200 || r.source != dpiFromFile || r.glyphH != 0 {
+		t.Errorf("108 px 'letters' on a 1654x2339 page: dpi %v source %s letter height %v; want 200, %s, 0", r.dpi, r.source, r.glyphH, dpiFromFile)
+	}
+	// An ID card scanned alone at 300 dpi keeps its letters' estimate.
+	if r := resolve(300, false, glyphSize{Height: 20, Count: 100}, 1011, 639); r.source != dpiFromLetters || r.glyphH != 20 {
+		t.Errorf("ID card: source %s letter height %v; want %s, 20", r.source, r.glyphH, dpiFromLetters)
 	}
 	// A huge page is enlarged less, within the pixel budget.
 	r := resolve(300, false, glyphSize{Height: 8, Count: 500}, 6000, 6000)
@@ -290,5 +300,44 @@ func TestDropBlueStrokes(t *testing.T) {
 		if ink(c.x, c.y) != c.ink {
 			t.Errorf("%s at %d,%d: ink %v, want %v", c.what, c.x, c.y, !c.ink, c.ink)
 		}
+	}
+}
+
+// TestTableFaxNotBlank: a ruled table sent by fax (gen -preset table, seed
+// 11, t0003: 200 dpi bitonal, scan lines dropped across the rules) is read,
+// not taken for a blank page (see resolve: the rules' pieces measured as
+// 108-px letters).
+func TestTableFaxNotBlank(t *testing.T) {
+	dir := t.TempDir()
+	sohoatest.Generate(t, dir, "-seed", "11", "-preset", "table", "-n", "3")
+	pages := loadTruth(t, dir)
+	pg := pages[len(pages)-1]
+	if pg.Image != "t0003-fax.png" {
+		t.Fatalf("last page %s, want t0003-fax.png", pg.Image)
+	}
+	res, _, err := recognizeFile(sharedPool(), pg.Image, pg.path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The words, not their order: where the table goes among the other
+	// blocks is the reading order's business.
+	read := map[string]int{}
+	for _, w := range strings.Fields(res.Text) {
+		read[w]++
+	}
+	found, words := 0, strings.Fields(pg.Text)
+	for _, w := range words {
+		if read[w] > 0 {
+			read[w]--
+			found++
+		}
+	}
+	share := float64(found) / float64(len(words))
+	t.Logf("blank %v dpi %.0f %s words found %.1f%% conf %.1f review %v", res.Blank, res.DPI, res.DPISource, 100*share, res.Confidence, res.ReviewReasons)
+	if res.Blank || res.DPI != 200 {
+		t.Errorf("blank %v at %.0f dpi, want a 200-dpi page read", res.Blank, res.DPI)
+	}
+	if share < 0.75 {
+		t.Errorf("%.1f%% of the words found, want >= 75%% (82%% when written: two rows lose their first cells)", 100*share)
 	}
 }
