@@ -204,7 +204,8 @@ func TestHandwritingOverPrint(t *testing.T) {
 // blur sigma 3.3 px at 300 dpi) reads at fair confidence only (89). Its
 // faint diacritics fall out of the binary page, and the grey page masked
 // by it loses them too: read once, 8.6% CER against bare Tesseract's 0.5%.
-// A page read under fairConf takes the second reading, without clean-up.
+// A page read under fairConf takes the second reading, without clean-up,
+// and stays flagged.
 func TestBlurredPage(t *testing.T) {
 	dir := t.TempDir()
 	// Hard pages come tiny, blur, fax, dark, scrawl, foreign: h0008 is a blur.
@@ -222,5 +223,9 @@ func TestBlurredPage(t *testing.T) {
 	t.Logf("CER %.2f%% (second reading %v, conf %.1f, reasons %v)", 100*cer, res.SecondReading, res.Confidence, res.ReviewReasons)
 	if cer > 0.02 {
 		t.Errorf("CER %.2f%%, want <= 2%% (bare tesseract 0.5%%)", 100*cer)
+	}
+	// The usual path read it at fair confidence only: it stays flagged.
+	if !slices.Contains(res.ReviewReasons, ocr.ReasonLowConfidence) {
+		t.Errorf("reasons %v, want %s", res.ReviewReasons, ocr.ReasonLowConfidence)
 	}
 }

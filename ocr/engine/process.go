@@ -307,6 +307,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// clean-up is what helps, so either may win), and the more plausible
 	// reading is kept.
 	best := judgeReading(lines, text, conf, r.vietnamese)
+	usual := best // the reading of the usual path, kept or not
 	disagreement := 0.0
 	if !res.OrientationUnsure && best.hard(rs) {
 		alt, err := transform(raw, quads, angle)
@@ -343,7 +344,12 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
 	res.Evidence = best.evidence(gs, rs.glyphH/rs.upscale, disagreement)
 	why := best.reviewReasons(gs, disagreement)
-	if conf < j.ReviewBelow && !slices.Contains(why, ocr.ReasonLowConfidence) {
+	// A page the usual path read at fair confidence only stays flagged
+	// even when the other path reads it surely: that the other path won
+	// says the page is hard, and a surer reading is not a right one (a
+	// table photo read twice: 26.7% CER at confidence 93.6).
+	unsure := usual.words >= minJudged && usual.conf < fairConf
+	if (conf < j.ReviewBelow || unsure) && !slices.Contains(why, ocr.ReasonLowConfidence) {
 		res.ReviewReasons = append(res.ReviewReasons, ocr.ReasonLowConfidence)
 	}
 	if res.OrientationUnsure {
