@@ -145,6 +145,7 @@ func TestBeats(t *testing.T) {
 		{"lines skipped, the rest read a little more surely", page, fewer, 84, 86, true, true},
 		{"same text read more surely", page, page, 90, 86, true, true},
 		{"same text read less surely", page, page, 86, 90, true, false},
+		{"near tie: neither beats", page, page, 90, 89.5, true, false},
 		{"dirt read as words gains nothing", page, page + dirt, 90, 90, true, true},
 		{"not Vietnamese: more words read surely", page, fewer, 84, 86, false, true},
 		{"not Vietnamese: as many words, more surely", page, page, 84, 86, false, false},
