@@ -433,18 +433,19 @@ func retryDelay(d time.Duration) time.Duration {
 	return retryDelays[len(retryDelays)-1]
 }
 
-// DeleteTopology removes the queues of kinds (work, dead and every delay
-// queue) and the events exchange; tests clean up after themselves with it.
-func (q *AMQPQueue) DeleteTopology(ctx context.Context, kinds []string) error {
-	delays := retryDelays
+// DeleteTopology removes the queues (work, dead and every delay queue) of
+// every kind in JobKinds and of extra, and the events exchange. Tests clean
+// up after themselves with it: a quorum queue left behind holds broker file
+// handles for good.
+func (q *AMQPQueue) DeleteTopology(ctx context.Context, extra ...string) error {
 	ch, err := q.pub.channel(ctx, 1)
 	if err != nil {
 		return err
 	}
 	defer ch.close()
-	for _, k := range kinds {
+	for _, k := range append(JobKinds(), extra...) {
 		names := []string{q.workQueue(k), q.deadQueue(k)}
-		for _, d := range delays {
+		for _, d := range retryDelays {
 			names = append(names, q.retryQueue(k, d))
 		}
 		for _, n := range names {

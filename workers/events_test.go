@@ -199,7 +199,7 @@ func eventsOutbox(t *testing.T) (*storage.SQLRecords, *AMQPQueue, string) {
 	t.Cleanup(func() {
 		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		q.DeleteTopology(dctx, nil)
+		q.DeleteTopology(dctx)
 		q.Close()
 	})
 	return recs, q, amqpURL

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -113,7 +114,7 @@ func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		q.DeleteTopology(ctx, []string{PageJob{}.Kind(), DocumentJob{}.Kind()})
+		q.DeleteTopology(ctx)
 		q.Close()
 	})
 	s.queue = q
@@ -143,6 +144,11 @@ func startRunner(t *testing.T, cfg Config) *Runner {
 	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k := range r.client.kinds {
+		if !slices.Contains(JobKinds(), k) {
+			t.Fatalf("the Runner consumes %q, which JobKinds lacks: DeleteTopology would leave its queues behind", k)
+		}
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)

@@ -70,7 +70,7 @@ func queueImpls() []queueImpl {
 					t.Cleanup(func() {
 						ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 						defer cancel()
-						if err := q.DeleteTopology(ctx, []string{"t"}); err != nil {
+						if err := q.DeleteTopology(ctx, "t"); err != nil {
 							t.Logf("delete topology: %v", err)
 						}
 						q.Close()

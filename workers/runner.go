@@ -225,6 +225,11 @@ func New(cfg Config) (*Runner, error) {
 	return r, nil
 }
 
+// JobKinds lists the kind of every job a Runner may consume.
+func JobKinds() []string {
+	return []string{PageJob{}.Kind(), DocumentJob{}.Kind(), RescanJob{}.Kind(), StackJob{}.Kind()}
+}
+
 func mergePolicy(def, p Policy) Policy {
 	if p.Timeout > 0 {
 		def.Timeout = p.Timeout

@@ -56,7 +56,7 @@ func distributedConfig(t testing.TB) stackConfig {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if q, err := workers.DialAMQP(ctx, workers.AMQPConfig{URL: amqpURL, Prefix: prefix}); err == nil {
-			q.DeleteTopology(ctx, []string{"page", "document", "stack"})
+			q.DeleteTopology(ctx)
 			q.Close()
 		}
 	})
