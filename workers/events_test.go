@@ -192,17 +192,7 @@ func eventsOutbox(t *testing.T) (*storage.SQLRecords, *AMQPQueue, string) {
 	t.Helper()
 	recs := storagetest.Records(t, storagetest.OpenDB(t, storage.Postgres))
 	amqpURL := storagetest.Env(t, "SOHOA_TEST_AMQP")
-	q, err := DialAMQP(t.Context(), AMQPConfig{URL: amqpURL, Prefix: uniqueName("events"), Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		q.DeleteTopology(dctx)
-		q.Close()
-	})
-	return recs, q, amqpURL
+	return recs, ownTopology(t, amqpURL, uniqueName("events")), amqpURL
 }
 
 // startDispatcher runs one events dispatcher over records, as a serve or

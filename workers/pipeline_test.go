@@ -107,7 +107,16 @@ func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 	}
 	s.blobs = storage.RetryBlobs(m, storage.RetryPolicy{Initial: 200 * time.Millisecond, Max: 2 * time.Second, MaxElapsed: 2 * time.Minute})
 
-	q, err := DialAMQP(ctx, AMQPConfig{URL: amqpURL, Prefix: s.prefix, Logger: testLogger(t)})
+	s.queue = ownTopology(t, amqpURL, s.prefix)
+	return s
+}
+
+// ownTopology dials the broker at amqpURL for a test whose queues and
+// exchanges are named under prefix, its own, and deletes them when the
+// test ends.
+func ownTopology(t *testing.T, amqpURL, prefix string) *AMQPQueue {
+	t.Helper()
+	q, err := DialAMQP(t.Context(), AMQPConfig{URL: amqpURL, Prefix: prefix, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +126,7 @@ func distributedStack(t *testing.T, s3URL, amqpURL string) *stack {
 		q.DeleteTopology(ctx)
 		q.Close()
 	})
-	s.queue = q
-	return s
+	return q
 }
 
 // testPolicies keep failing tests short: 3 attempts, 1 s apart.
