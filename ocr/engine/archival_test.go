@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -69,6 +68,15 @@ func (d docTruth) list(k string) []string {
 	return out
 }
 
+// nd30Page is a page truth of gen -preset nd30 with the fields of the
+// document it belongs to.
+type nd30Page struct {
+	truthPage
+	Archival docTruth `json:"archival"`
+}
+
+func (p *nd30Page) truth() *truthPage { return &p.truthPage }
+
 // archivalCase is a run of pages (one file or one generated dossier) and
 // the documents in it.
 type archivalCase struct {
@@ -86,31 +94,18 @@ func generatedArchival(b *testing.B) []archivalCase {
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) == 0 {
+	pages := loadPages[nd30Page](b, dir)
+	if len(pages) == 0 {
 		sohoatest.Generate(b, dir, "-seed", "14", "-preset", "nd30", "-n", n)
-		files, _ = filepath.Glob(filepath.Join(dir, "*.json"))
+		pages = loadPages[nd30Page](b, dir)
 	}
-	sort.Strings(files)
 	// All pages in one dossier: Read must find where each document starts.
 	c := archivalCase{name: "generated"}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
+	for _, p := range pages {
+		if p.Archival == nil {
+			b.Fatalf("%s: no archival truth", p.Image)
 		}
-		var p struct {
-			Image    string   `json:"image"`
-			Archival docTruth `json:"archival"`
-		}
-		if err := json.Unmarshal(data, &p); err != nil || p.Archival == nil {
-			b.Fatalf("%s: %v", f, err)
-		}
-		img, err := os.ReadFile(filepath.Join(dir, p.Image))
-		if err != nil {
-			b.Fatal(err)
-		}
-		c.inputs = append(c.inputs, ocr.Input{Name: p.Image, Data: img, Page: 1})
+		c.inputs = append(c.inputs, p.input(b))
 		if d := p.Archival; d.page("part") == 1 {
 			d["first_page"] = float64(len(c.inputs))
 			d["last_page"] = float64(len(c.inputs) + d.page("parts") - 1)

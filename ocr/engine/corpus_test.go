@@ -36,6 +36,16 @@ type truthPage struct {
 
 func (tp truthPage) path() string { return filepath.Join(tp.dir, tp.Image) }
 
+// input reads the page's image as the pool's input (page 1 of its file).
+func (tp truthPage) input(t testing.TB) ocr.Input {
+	t.Helper()
+	data, err := os.ReadFile(tp.path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ocr.Input{Name: tp.Image, Data: data, Page: 1}
+}
+
 // class is the accuracy class of the issue: clean 300 dpi, or degraded.
 func (tp truthPage) class() string {
 	if tp.Blank {
@@ -144,6 +154,26 @@ func recognizeFile(p *ocr.Pool, name, path string) (ocr.Result, ocr.Image, error
 		return ocr.Result{}, ocr.Image{}, err
 	}
 	return p.Recognize(context.Background(), ocr.Input{Name: name, Data: data, Page: 1})
+}
+
+// recognizeLastGenerated generates pages with testdata/gen's args into a
+// folder of the test's own and recognizes the last of them, the page the
+// test is about, failing the test unless its image is want (a change of
+// the generator that moved it).
+func recognizeLastGenerated(t *testing.T, want string, genArgs ...string) (truthPage, ocr.Result) {
+	t.Helper()
+	dir := t.TempDir()
+	sohoatest.Generate(t, dir, genArgs...)
+	pages := loadTruth(t, dir)
+	pg := pages[len(pages)-1]
+	if pg.Image != want {
+		t.Fatalf("last page %s, want %s", pg.Image, want)
+	}
+	res, _, err := recognizeFile(sharedPool(), pg.Image, pg.path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pg, res
 }
 
 func percentile(xs []float64, p float64) float64 {

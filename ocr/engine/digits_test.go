@@ -2,12 +2,8 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -57,34 +53,7 @@ func TestReadDigitsHandwritten(t *testing.T) {
 	}
 	dir := t.TempDir()
 	sohoatest.Generate(t, dir, "-seed", "14", "-preset", "nd30", "-n", "8")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	sort.Strings(files)
-	type handPage struct {
-		in    ocr.Input
-		truth map[string]any
-	}
-	var pages []handPage
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var p struct {
-			Image    string         `json:"image"`
-			Archival map[string]any `json:"archival"`
-		}
-		if err := json.Unmarshal(data, &p); err != nil {
-			t.Fatal(err)
-		}
-		if hw, _ := p.Archival["handwritten"].([]any); len(hw) == 0 {
-			continue
-		}
-		img, err := os.ReadFile(filepath.Join(dir, p.Image))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages = append(pages, handPage{ocr.Input{Name: p.Image, Data: img, Page: 1}, p.Archival})
-	}
+	pages := slices.DeleteFunc(loadPages[nd30Page](t, dir), func(p nd30Page) bool { return len(p.Archival.list("handwritten")) == 0 })
 	if len(pages) < 4 {
 		t.Fatalf("%d handwritten pages generated", len(pages))
 	}
@@ -93,14 +62,14 @@ func TestReadDigitsHandwritten(t *testing.T) {
 	today := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 	read, fields := 0, 0
 	for _, p := range pages {
-		res, img, err := pool.Recognize(ctx, p.in)
+		res, img, err := pool.Recognize(ctx, p.input(t))
 		if err != nil {
 			t.Fatal(err)
 		}
 		results, images := []ocr.Result{res}, []ocr.Image{img}
 		docs := archival.Read(results)
 		if len(docs) != 1 {
-			t.Errorf("%s: %d documents", p.in.Name, len(docs))
+			t.Errorf("%s: %d documents", p.Image, len(docs))
 			continue
 		}
 		// The fields as the page reading left them (ApplyDigits changes
@@ -113,14 +82,13 @@ func TestReadDigitsHandwritten(t *testing.T) {
 			before.Date = &archival.Field{Value: f.Value}
 		}
 		if err := secondReading(ctx, t, pool, results, images, docs, today); err != nil {
-			t.Fatalf("%s: %v", p.in.Name, err)
+			t.Fatalf("%s: %v", p.Image, err)
 		}
 		for _, name := range []string{"number", "date"} {
-			hw, _ := p.truth["handwritten"].([]any)
-			if !slices.Contains(hw, any(name)) {
+			if !slices.Contains(p.Archival.list("handwritten"), name) {
 				continue
 			}
-			want, _ := p.truth[name].(string)
+			want := p.Archival.str(name)
 			got, old := docs[0].Number, before.Number
 			if name == "date" {
 				got, old = docs[0].Date, before.Date
@@ -131,17 +99,17 @@ func TestReadDigitsHandwritten(t *testing.T) {
 			fields++
 			switch {
 			case got == nil:
-				t.Logf("%s %s: not found", p.in.Name, name)
+				t.Logf("%s %s: not found", p.Image, name)
 			case got.Value == want:
 				read++
-				t.Logf("%s %s: %q read (%.2f)", p.in.Name, name, got.Value, got.Confidence)
+				t.Logf("%s %s: %q read (%.2f)", p.Image, name, got.Value, got.Confidence)
 			case got.Value != "" && got.Confidence >= archival.Deliver:
-				t.Errorf("%s %s: %q delivered at %.2f, want %q", p.in.Name, name, got.Value, got.Confidence, want)
+				t.Errorf("%s %s: %q delivered at %.2f, want %q", p.Image, name, got.Value, got.Confidence, want)
 			default:
-				t.Logf("%s %s: %q left at %.2f (unreadable %v), want %q", p.in.Name, name, got.Value, got.Confidence, got.Unreadable, want)
+				t.Logf("%s %s: %q left at %.2f (unreadable %v), want %q", p.Image, name, got.Value, got.Confidence, got.Unreadable, want)
 			}
 			if got != nil && got.Value == want && !got.Handwritten {
-				t.Errorf("%s %s: read from a blank but not marked handwritten", p.in.Name, name)
+				t.Errorf("%s %s: read from a blank but not marked handwritten", p.Image, name)
 			}
 		}
 	}

@@ -8,6 +8,37 @@ import (
 	"testing"
 )
 
+// pixOf is img as the engine decodes a page scanned to PNG, freed when
+// the test ends.
+func pixOf(t testing.TB, img image.Image) *pix {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	p, err := readPix(buf.Bytes(), false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.free)
+	return p
+}
+
+// imageOf is p written out as the engine writes a page (PNG) and decoded
+// again, for a test to read its pixels.
+func imageOf(t testing.TB, p *pix) image.Image {
+	t.Helper()
+	b, err := p.png()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 // TestMaskedBy: the grey page Tesseract reads keeps its pixels within grow
 // of the cleaned page's ink and is white elsewhere, to the last pixel of a
 // row whose width is no multiple of 32 (the mask is taken a 32-pixel word
@@ -27,15 +58,7 @@ func TestMaskedBy(t *testing.T) {
 			img.SetGray(x, y, color.Gray{v})
 		}
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	grey, err := readPix(buf.Bytes(), false, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer grey.free()
+	grey := pixOf(t, img)
 	bin, err := grey.threshold(100)
 	if err != nil {
 		t.Fatal(err)
@@ -46,14 +69,7 @@ func TestMaskedBy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer out.free()
-	b, err := out.png()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := image.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := imageOf(t, out)
 	ink := func(x, y int) bool { return x >= 0 && y >= 0 && x < w && y < h && img.GrayAt(x, y).Y < 100 }
 	near := func(x, y int) bool {
 		for dy := -grow; dy <= grow; dy++ {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/sohoa/sohoa/cmd/sohoa/sohoatest"
 	"github.com/sohoa/sohoa/ocr"
 )
 
@@ -172,18 +171,8 @@ func TestBeats(t *testing.T) {
 // read worse than bare Tesseract (38.8% against 35.4%), which the issue
 // forbids by more than a point. The page is flagged either way.
 func TestHandwritingOverPrint(t *testing.T) {
-	dir := t.TempDir()
 	// Hard pages come tiny, blur, fax, dark, scrawl...: h0005 is the scrawl.
-	sohoatest.Generate(t, dir, "-seed", "5", "-preset", "hard", "-n", "5")
-	pages := loadTruth(t, dir)
-	pg := pages[len(pages)-1]
-	if pg.Image != "h0005.jpg" {
-		t.Fatalf("last page %s, want h0005.jpg", pg.Image)
-	}
-	res, _, err := recognizeFile(sharedPool(), pg.Image, pg.path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pg, res := recognizeLastGenerated(t, "h0005.jpg", "-seed", "5", "-preset", "hard", "-n", "5")
 	cmd := exec.Command("tesseract", pg.path(), "-", "-l", "vie")
 	cmd.Env = append(cmd.Environ(), "OMP_THREAD_LIMIT=1")
 	bare, err := cmd.Output()
@@ -208,18 +197,8 @@ func TestHandwritingOverPrint(t *testing.T) {
 // A page read under fairConf takes the second reading, without clean-up,
 // and stays flagged.
 func TestBlurredPage(t *testing.T) {
-	dir := t.TempDir()
 	// Hard pages come tiny, blur, fax, dark, scrawl, foreign: h0008 is a blur.
-	sohoatest.Generate(t, dir, "-seed", "9", "-preset", "hard", "-n", "8")
-	pages := loadTruth(t, dir)
-	pg := pages[len(pages)-1]
-	if pg.Image != "h0008.jpg" {
-		t.Fatalf("last page %s, want h0008.jpg", pg.Image)
-	}
-	res, _, err := recognizeFile(sharedPool(), pg.Image, pg.path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pg, res := recognizeLastGenerated(t, "h0008.jpg", "-seed", "9", "-preset", "hard", "-n", "8")
 	cer := ocr.CER(res.Text, pg.Text)
 	t.Logf("CER %.2f%% (second reading %v, conf %.1f, reasons %v)", 100*cer, res.SecondReading, res.Confidence, res.ReviewReasons)
 	if cer > 0.02 {

@@ -256,16 +256,8 @@ func TestDropBlueStrokes(t *testing.T) {
 			img.SetRGBA(x, y, color.RGBA{uint8(int(c.R) * 30 / 255), uint8(int(c.G) * 60 / 255), uint8(int(c.B) * 180 / 255), 255})
 		}
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
 	// The engine's own first steps: decode, then the grey and binary pages.
-	src, err := readPix(buf.Bytes(), false, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.free()
+	src := pixOf(t, img)
 	mode, err1 := src.normalizeStorage()
 	norm, bin, err2 := binarize(src, mode)
 	if err1 != nil || err2 != nil {
@@ -276,14 +268,7 @@ func TestDropBlueStrokes(t *testing.T) {
 	if n := src.dropBlueStrokes(norm, bin, 30); n == 0 {
 		t.Fatal("nothing dropped")
 	}
-	b, err := bin.png()
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _, err := image.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := imageOf(t, bin)
 	ink := func(x, y int) bool { r, _, _, _ := page.At(x, y).RGBA(); return r < 0x8000 }
 	for _, c := range []struct {
 		x, y int
@@ -308,17 +293,7 @@ func TestDropBlueStrokes(t *testing.T) {
 // not taken for a blank page (see resolve: the rules' pieces measured as
 // 108-px letters).
 func TestTableFaxNotBlank(t *testing.T) {
-	dir := t.TempDir()
-	sohoatest.Generate(t, dir, "-seed", "11", "-preset", "table", "-n", "3")
-	pages := loadTruth(t, dir)
-	pg := pages[len(pages)-1]
-	if pg.Image != "t0003-fax.png" {
-		t.Fatalf("last page %s, want t0003-fax.png", pg.Image)
-	}
-	res, _, err := recognizeFile(sharedPool(), pg.Image, pg.path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pg, res := recognizeLastGenerated(t, "t0003-fax.png", "-seed", "11", "-preset", "table", "-n", "3")
 	// The words, not their order: where the table goes among the other
 	// blocks is the reading order's business.
 	read := map[string]int{}

@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"math"
 	"testing"
 )
@@ -88,14 +87,7 @@ func TestGreyDropsRedInk(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer g.free()
-			b, err := g.png()
-			if err != nil {
-				t.Fatal(err)
-			}
-			im, err := png.Decode(bytes.NewReader(b))
-			if err != nil {
-				t.Fatal(err)
-			}
+			im := imageOf(t, g)
 			// Means over the cores of each region (two pixels clear of the
 			// edges, where JPEG blurs them together).
 			var sum [4]float64
