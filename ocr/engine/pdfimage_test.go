@@ -126,11 +126,7 @@ func TestPDFOfBitonalImage(t *testing.T) {
 // TestPDFOfG4Image checks that a CCITT G4 page (as pdf.Assemble writes
 // one: BlackIs1 false) taken out of a PDF keeps black text on white.
 func TestPDFOfG4Image(t *testing.T) {
-	p, err := readPix(ocrtest.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.free()
+	p := phototestPix(t)
 	w, h := p.width(), p.height()
 	g4, err := p.g4()
 	if err != nil {

@@ -176,16 +176,23 @@ func samePixels(t *testing.T, a, b []byte) bool {
 	return true
 }
 
-// renderedJPEG is phototest.tif as a grey JPEG (via the engine's own
-// decoder and encoder), a straight upright page.
-func renderedJPEG(t testing.TB) []byte {
+// phototestPix is the corpus's tesseract/phototest.tif as the engine
+// decodes it, freed when the test ends.
+func phototestPix(t testing.TB) *pix {
 	t.Helper()
 	p, err := readPix(ocrtest.ReadCorpus(t, "tesseract/phototest.tif"), true, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.free()
-	g, err := p.grey()
+	t.Cleanup(p.free)
+	return p
+}
+
+// renderedJPEG is phototest.tif as a grey JPEG (via the engine's own
+// decoder and encoder), a straight upright page.
+func renderedJPEG(t testing.TB) []byte {
+	t.Helper()
+	g, err := phototestPix(t).grey()
 	if err != nil {
 		t.Fatal(err)
 	}
