@@ -17,14 +17,16 @@ import (
 	"github.com/sohoa/sohoa/web/webtest"
 )
 
-func TestArchivalEndToEndEmbedded(t *testing.T) {
-	testArchivalEndToEnd(t, stackConfig{workers: 1, unsigned: true})
-}
+func TestArchivalEndToEnd(t *testing.T)        { eachArchivalStack(t, testArchivalEndToEnd) }
+func TestHandwrittenDateEndToEnd(t *testing.T) { eachArchivalStack(t, testHandwrittenDateEndToEnd) }
 
-func TestArchivalEndToEndDistributed(t *testing.T) {
-	c := distributedConfig(t)
-	c.workers, c.unsigned = 1, true
-	testArchivalEndToEnd(t, c)
+// eachArchivalStack runs test on both stacks (see eachStackMode) with one
+// worker and unsigned results: the archival fields need no signing keys.
+func eachArchivalStack(t *testing.T, test func(t *testing.T, c stackConfig)) {
+	eachStackMode(t, func(t *testing.T, _ bool, c stackConfig) {
+		c.workers, c.unsigned = 1, true
+		test(t, c)
+	})
 }
 
 // testArchivalEndToEnd: a generated NĐ 30 decision goes through the whole
@@ -115,16 +117,6 @@ func testArchivalEndToEnd(t *testing.T, c stackConfig) {
 		x.Docs[0].IssuedDate != "05/03/2024" || x.Docs[0].Signer != "Nguyễn Văn Sơn" {
 		t.Errorf("archival.xml documents %+v\n%s", x.Docs, raw)
 	}
-}
-
-func TestHandwrittenDateEndToEndEmbedded(t *testing.T) {
-	testHandwrittenDateEndToEnd(t, stackConfig{workers: 1, unsigned: true})
-}
-
-func TestHandwrittenDateEndToEndDistributed(t *testing.T) {
-	c := distributedConfig(t)
-	c.workers, c.unsigned = 1, true
-	testHandwrittenDateEndToEnd(t, c)
 }
 
 // testHandwrittenDateEndToEnd: a generated NĐ 30 document whose day was
