@@ -86,21 +86,14 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	bar := e.progress(e.ui.t("Gửi", "Upload"), 0)
-	defer bar.clear()
-	c.OnRetry = retryLine(e, bar)
 	bar.status(fmt.Sprintf(e.ui.t("đang gửi %s lên %s", "sending %s to %s"), e.ui.pages(len(files)), sf.server))
-	res, err := c.Upload(ctx, &m, files)
+	res, err := withProgress(ctx, e, c, bar, userError{
+		vi: "đã dừng gửi. Chạy lại đúng lệnh này để gửi tiếp: máy chủ nhận ra lô đã gửi, không tạo lô trùng",
+		en: "upload stopped. Run the same command again to finish it: the server recognizes a batch already sent and makes no duplicate"},
+		func() (*ingest.UploadResult, error) { return c.Upload(ctx, &m, files) })
 	if err != nil {
-		if ctx.Err() != nil {
-			bar.clear()
-			return &userError{
-				vi:  "đã dừng gửi. Chạy lại đúng lệnh này để gửi tiếp: máy chủ nhận ra lô đã gửi, không tạo lô trùng",
-				en:  "upload stopped. Run the same command again to finish it: the server recognizes a batch already sent and makes no duplicate",
-				err: ctx.Err()}
-		}
 		return err
 	}
-	bar.clear()
 	if state != "" {
 		os.Remove(state)
 	}
@@ -114,21 +107,17 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	}
 	follow := fmt.Sprintf("sohoa status --server %s %s", sf.server, res.BatchID)
 	bar = e.progress(e.ui.t("Xử lý", "Processing"), len(files))
-	defer bar.clear()
-	c.OnRetry = retryLine(e, bar)
-	b, err := c.WaitProgress(ctx, res.BatchID, 2*time.Second, func(b *dossier.Batch) {
-		done, _, _ := pageCounts(b)
-		bar.set(done, len(b.Pages))
-		bar.status("")
-	})
-	bar.clear()
+	b, err := withProgress(ctx, e, c, bar, userError{
+		vi: fmt.Sprintf("đã ngừng chờ. Lô %s vẫn được xử lý tiếp trên máy chủ; xem tình trạng bằng: %s", res.BatchID, follow),
+		en: fmt.Sprintf("stopped waiting. Batch %s goes on at the server; follow it with: %s", res.BatchID, follow)},
+		func() (*dossier.Batch, error) {
+			return c.WaitProgress(ctx, res.BatchID, 2*time.Second, func(b *dossier.Batch) {
+				done, _, _ := pageCounts(b)
+				bar.set(done, len(b.Pages))
+				bar.status("")
+			})
+		})
 	if err != nil {
-		if ctx.Err() != nil {
-			return &userError{
-				vi:  fmt.Sprintf("đã ngừng chờ. Lô %s vẫn được xử lý tiếp trên máy chủ; xem tình trạng bằng: %s", res.BatchID, follow),
-				en:  fmt.Sprintf("stopped waiting. Batch %s goes on at the server; follow it with: %s", res.BatchID, follow),
-				err: ctx.Err()}
-		}
 		return err
 	}
 	printBatch(e.stderr, e.ui, b)
@@ -139,6 +128,21 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, b.ResultCode)
 	return nil
+}
+
+// withProgress runs step with bar as the one status line: the client's
+// retries are told on it and it is cleared when step returns. A step cut
+// short by ctx (Ctrl-C) returns stopped, which tells the user where the
+// work stands and how to go on.
+func withProgress[T any](ctx context.Context, e *env, c *ingest.Client, bar *progress, stopped userError, step func() (T, error)) (T, error) {
+	defer bar.clear()
+	c.OnRetry = retryLine(e, bar)
+	res, err := step()
+	if err != nil && ctx.Err() != nil {
+		stopped.err = ctx.Err()
+		return res, &stopped
+	}
+	return res, err
 }
 
 // retryLine shows the client's retries as the one status line of a

@@ -64,18 +64,12 @@ func uploadStack(ctx context.Context, e *env, c *ingest.Client, sf *serverFlags,
 		return err
 	}
 	bar := e.progress(e.ui.t("Gửi xấp", "Stack"), 0)
-	defer bar.clear()
-	c.OnRetry = retryLine(e, bar)
 	bar.status(fmt.Sprintf(e.ui.t("đang gửi xấp %s lên %s và chờ tách", "sending a stack of %s to %s and waiting for its split"), e.ui.pages(len(pages)), sf.server))
-	res, err := c.UploadStack(ctx, mj, m.IdempotencyKey, pages, su.files)
-	bar.clear()
+	res, err := withProgress(ctx, e, c, bar, userError{
+		vi: "đã dừng. Chạy lại đúng lệnh này để gửi tiếp hoặc xem kết quả tách: máy chủ nhận ra xấp đã gửi, không tạo hồ sơ trùng",
+		en: "stopped. Run the same command again to finish sending or to see the split: the server recognizes a stack already sent and makes no duplicate"},
+		func() (*ingest.StackResult, error) { return c.UploadStack(ctx, mj, m.IdempotencyKey, pages, su.files) })
 	if err != nil {
-		if ctx.Err() != nil {
-			return &userError{
-				vi:  "đã dừng. Chạy lại đúng lệnh này để gửi tiếp hoặc xem kết quả tách: máy chủ nhận ra xấp đã gửi, không tạo hồ sơ trùng",
-				en:  "stopped. Run the same command again to finish sending or to see the split: the server recognizes a stack already sent and makes no duplicate",
-				err: ctx.Err()}
-		}
 		return err
 	}
 	if state != "" {
