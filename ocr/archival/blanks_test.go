@@ -148,17 +148,38 @@ func TestBlanks(t *testing.T) {
 	glued := ocr.Result{Width: 2480, Height: 3508, Lines: []ocr.Line{gluedLine}}
 	if got := Blanks([]ocr.Result{glued}, []Document{{Metadata: Metadata{
 		Date: &Field{Text: "ngày4Dtháng 01 năm 2025", Unreadable: true, Page: 1, Boxes: boxes(gluedLine.Words[1:])},
-	}}}); len(got) != 1 || got[0].Part != BlankDay || got[0].Box != (ocr.Box{X0: 1637, Y0: 460, X1: 1895, Y1: 560}) {
-		// "ngày" ends at 1.8 line heights (72 px), not at 4/11 of the word
-		// (152 px); "tháng" starts 2 heights (80 px) before its end.
+	}}}); len(got) != 1 || got[0].Part != BlankDay || got[0].Box != (ocr.Box{X0: 1655, Y0: 460, X1: 1867, Y1: 560}) {
+		// "ngày" ends at 1.135 times "năm" (90 px), not at 4/11 of the
+		// word (152 px); "tháng" starts 1.35 times "năm" (108 px) before
+		// its end.
 		t.Errorf("glued blanks %+v", got)
+	}
+	// The same in a wide face (the Quảng Ngãi scans: "ngày" 2.8 heights
+	// of the date's words wide, "năm" 94 px): the day's blank starts
+	// after the whole of "ngày", whose "y" read as a digit otherwise,
+	// however many heights that is.
+	wideLine := ocr.Line{Words: []ocr.Word{w("ngày{Ệ", 1560, 1740), w("tháng", 1760, 1888), w("01", 1900, 1946), w("năm", 1966, 2060), w("2025", 2080, 2186)}}
+	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{wideLine}}}, []Document{{Metadata: Metadata{
+		Date: &Field{Text: "ngày{Ệ tháng 01 năm 2025", Unreadable: true, Page: 1, Boxes: boxes(wideLine.Words)},
+	}}}); len(got) != 1 || got[0].Box != (ocr.Box{X0: 1671, Y0: 460, X1: 1755, Y1: 560}) {
+		t.Errorf("blank in a wide face %+v", got)
+	}
+	// Without "năm" or "tháng" read alone there is no ruler: "ngày" ends
+	// at 1.8 line heights (72 px), "tháng" starts 2 heights (80 px)
+	// before its word's end.
+	noRuler := ocr.Line{Words: []ocr.Word{w("ngày4Dtháng", 1560, 1980), w("01năm2025", 2000, 2200)}}
+	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{noRuler}}}, []Document{{Metadata: Metadata{
+		Date: &Field{Text: "ngày4Dtháng 01năm2025", Unreadable: true, Page: 1, Boxes: boxes(noRuler.Words)},
+	}}}); len(got) != 1 || got[0].Box != (ocr.Box{X0: 1637, Y0: 460, X1: 1895, Y1: 560}) {
+		t.Errorf("blank without a ruler %+v", got)
 	}
 	// The month written against "năm".
 	monthLine := ocr.Line{Words: []ocr.Word{w("ngày", 1560, 1660), w("tháng", 1760, 1880), w("TÔnăm", 1900, 2100), w("2025", 2120, 2220)}}
 	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{monthLine}}}, []Document{{Metadata: Metadata{
 		Date: &Field{Text: "ngày tháng TÔnăm 2025", Unreadable: true, Page: 1, Boxes: boxes(monthLine.Words)},
-	}}}); len(got) != 2 || got[1].Part != BlankMonth || got[1].Box != (ocr.Box{X0: 1885, Y0: 460, X1: 2023, Y1: 560}) {
-		// "năm" starts 1.8 line heights (72 px) before the word's end.
+	}}}); len(got) != 2 || got[1].Part != BlankMonth || got[1].Box != (ocr.Box{X0: 1885, Y0: 460, X1: 2007, Y1: 560}) {
+		// "năm" starts 88 px (its width in "tháng"s: 120/1.35) before the
+		// word's end.
 		t.Errorf("blanks with the month against năm %+v", got)
 	}
 	got := Blanks([]ocr.Result{page}, docs)
