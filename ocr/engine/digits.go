@@ -57,6 +57,13 @@ const (
 	// its pixels in blue is print (or a seal); one with half, handwriting.
 	digitsBlue    = 10
 	digitsNotBlue = 0.05
+	// digitsEdge: a mark cut by the top (bottom) of the blank and held in
+	// its top (bottom) 1/digitsEdge is print of the line above (below).
+	// The blank reaches a print height over its line and half of one under
+	// it (archival.Blanks), so the print of the neighbour lines can reach
+	// in only that far, where handwritten digits, which sit on the line,
+	// never stay.
+	digitsEdge = 4
 )
 
 // ReadDigits implements ocr.DigitsEngine.
@@ -224,7 +231,9 @@ func decodeLuminance(im ocr.Image, data []byte) (lum, blue *image.Gray, err erro
 // seal, not the handwriting, and are left out. Then the marks touching a
 // side and lower than digitsPrinted of the tallest are left out too: the
 // stem of the "n" of "năm" after a month, or a piece of a digit written
-// past the blank's end, so the blank is then said cut. It returns a copy holding
+// past the blank's end, so the blank is then said cut; and the marks cut by
+// the top or bottom and held near it (digitsEdge), print of the lines
+// above and below. It returns a copy holding
 // only those marks, with a margin, whether there were any, and whether one
 // runs past the left or right side of the blank (the blank may have cut
 // it). The copy is black on white: Tesseract's own thresholding of a small
@@ -280,6 +289,13 @@ func blankInk(crop, blue *image.Gray) (marks *image.Gray, ink, cut bool) {
 	}
 	box := image.Rectangle{}
 	comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool {
+		if c.Box.Min.Y == crop.Rect.Min.Y && c.Box.Max.Y <= crop.Rect.Min.Y+h/digitsEdge ||
+			c.Box.Max.Y == crop.Rect.Max.Y && c.Box.Min.Y >= crop.Rect.Max.Y-h/digitsEdge {
+			// The foot of the line above ("do" of the motto over a
+			// date) or the head of the line below: the blank reaches
+			// up and down for the pen, not for their print.
+			return true
+		}
 		side := c.Box.Min.X == crop.Rect.Min.X || c.Box.Max.X == crop.Rect.Max.X
 		if side && float64(c.Box.Dy()) < digitsPrinted*float64(tallest) {
 			// A piece of a letter, or of a digit the blank cut

@@ -102,6 +102,9 @@ func TestBlankInk(t *testing.T) {
 		{"black print beside blue digits is left out", []image.Rectangle{image.Rect(4, 10, 14, 40), digit1, digit2}, true, false, 2, true},
 		{"black print beside black digits stays", []image.Rectangle{image.Rect(4, 10, 14, 40), digit1, digit2}, true, false, 3, false},
 		{"a blue digit touching black print stays", []image.Rectangle{image.Rect(40, 5, 60, 45), digit1, image.Rect(60, 10, 64, 40)}, true, false, 2, true},
+		{"the foot of the line above, cut by the top, is left out", []image.Rectangle{image.Rect(56, 0, 76, 8), digit1, digit2}, true, false, 2, false},
+		{"the head of the line below, cut by the bottom, is left out", []image.Rectangle{image.Rect(56, 42, 76, 50), digit1, digit2}, true, false, 2, false},
+		{"a digit cut by the top but reaching the line stays", []image.Rectangle{image.Rect(60, 0, 72, 30), digit1, digit2}, true, false, 3, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			crop := image.NewGray(image.Rect(100, 200, 180, 250)) // a blank inside a page
