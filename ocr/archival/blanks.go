@@ -48,7 +48,8 @@ const (
 
 // Blanks lists the blanks of docs (as Read found them in pages) that a
 // second reading may read: a date or number that is unreadable, or
-// handwritten and under Deliver. A blank whose printed words were not
+// handwritten and under Deliver; a number under Deliver whose slash was lost
+// or whose digits read unsure (digitsUnsure). A blank whose printed words were not
 // found (the day's "ngày" lost, say) is not listed: its field stays as it is.
 func Blanks(pages []ocr.Result, docs []Document) []Blank {
 	var out []Blank
@@ -56,7 +57,7 @@ func Blanks(pages []ocr.Result, docs []Document) []Blank {
 		if f := d.Date; secondReading(f) && f.Page >= 1 && f.Page <= len(pages) {
 			out = append(out, dateBlanks(i, pages[f.Page-1], f)...)
 		}
-		if f := d.Number; (secondReading(f) || slashLost(f)) && f.Page >= 1 && f.Page <= len(pages) {
+		if f := d.Number; f != nil && f.Page >= 1 && f.Page <= len(pages) && (secondReading(f) || slashLost(f) || digitsUnsure(pages[f.Page-1], f)) {
 			if b, ok := numberBlank(i, pages[f.Page-1], f); ok {
 				out = append(out, b)
 			}
@@ -68,6 +69,35 @@ func Blanks(pages []ocr.Result, docs []Document) []Blank {
 func secondReading(f *Field) bool {
 	return f != nil && (f.Unreadable || f.Handwritten && f.Confidence < Deliver)
 }
+
+// digitsUnsure: a number under Deliver whose digits the page reading read
+// unsure (under 70), though the codes beside them read unsure too, which
+// the page reading then does not call handwritten: a pen's digits leave
+// their neighbours' letters unsure as well ("88" at 53 beside
+// "/QĐÐ-UBND" at 65 for a written 89).
+func digitsUnsure(r ocr.Result, f *Field) bool {
+	if f.Confidence >= Deliver || f.Unreadable {
+		return false
+	}
+	words, _ := fieldWords(r, f)
+	for _, w := range words {
+		if strings.HasPrefix(w.Text, "/") {
+			break // the codes
+		}
+		if strings.ContainsAny(w.Text, "0123456789") && w.Confidence < digitsUnsureConf {
+			return true
+		}
+		if strings.Contains(w.Text, "/") {
+			break
+		}
+	}
+	return false
+}
+
+// digitsUnsureConf is the page reading's confidence under which its
+// digits are read again (read.go calls digits under it handwritten when the
+// codes beside read over it).
+const digitsUnsureConf = 70
 
 // slashLost: a number read without the slash after its digits, which a
 // pen writing over it hides ("7532TB-UBND" for a written 1532).

@@ -182,6 +182,22 @@ func TestBlanks(t *testing.T) {
 		// word's end.
 		t.Errorf("blanks with the month against năm %+v", got)
 	}
+	// Digits read unsure beside codes read unsure too: the page reading
+	// does not call them handwritten, but they are read again.
+	unsure := ocr.Line{Words: []ocr.Word{w("Số:", 400, 470), w("88", 500, 560), w("/QĐÐ-UBND", 620, 880)}}
+	unsure.Words[1].Confidence, unsure.Words[2].Confidence = 53, 65
+	unsureNumber := func(conf float64) []Document {
+		return []Document{{Metadata: Metadata{
+			Number: &Field{Value: "88/QĐ-UBND", Text: "88/QĐÐ-UBND", Confidence: conf, Page: 1, Boxes: boxes(unsure.Words[1:])},
+		}}}
+	}
+	unsurePage := []ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{unsure}}}
+	if got := Blanks(unsurePage, unsureNumber(0.34)); len(got) != 1 || got[0].Part != BlankNumber || got[0].Box != (ocr.Box{X0: 475, Y0: 460, X1: 615, Y1: 560}) {
+		t.Errorf("blanks of a number read unsure %+v", got)
+	}
+	if got := Blanks(unsurePage, unsureNumber(Deliver)); len(got) != 0 {
+		t.Errorf("blanks of a number delivered %+v", got)
+	}
 	got := Blanks([]ocr.Result{page}, docs)
 	want := []Blank{
 		{Doc: 0, Page: 1, Part: BlankDay, Box: ocr.Box{X0: 1665, Y0: 460, X1: 1755, Y1: 560}},
