@@ -124,6 +124,7 @@ const (
 	ReasonLettersLost      = "letters_lost"       // far fewer letters read than the page shows letter shapes
 	ReasonUnsureWords      = "unsure_words"       // too many words read with low confidence
 	ReasonReadingsDisagree = "readings_disagree"  // two readings of a hard page differ too much
+	ReasonMarksLost        = "marks_lost"         // too few syllables carry a tone mark: diacritics lost
 )
 
 // Evidence is what the engine measured on its reading of a page to decide
@@ -144,4 +145,7 @@ type Evidence struct {
 	// Disagreement is, for a page read twice, the character error rate of
 	// the reading set aside against the one kept.
 	Disagreement float64 `json:"disagreement,omitempty"`
+	// UnreadCells is how many cells of the page's ruled tables hold
+	// letters but gave no word.
+	UnreadCells int `json:"unread_cells,omitempty"`
 }

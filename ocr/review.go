@@ -24,6 +24,9 @@ func reasonText(reason string) (en, vi string) {
 			"nhiều từ đọc không chắc chắn (chữ viết tay đè lên chữ in, mờ, nhiễu)"
 	case ReasonReadingsDisagree:
 		return "two readings of the page differ widely", "hai lần đọc trang cho kết quả khác xa nhau"
+	case ReasonMarksLost:
+		return "few words carry tone marks (diacritics lost: blur, a coarse fax or copy)",
+			"ít từ có dấu thanh (mất dấu: ảnh mờ, bản fax hoặc bản sao thô)"
 	}
 	return reason, reason
 }

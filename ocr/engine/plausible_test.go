@@ -6,8 +6,11 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/syllable"
+	"golang.org/x/text/unicode/norm"
 )
 
 func words(conf float64, text string) []ocr.Line {
@@ -49,7 +52,7 @@ func TestDoubtfulReading(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rd := judgeReading(words(tc.conf, tc.text), tc.text, tc.conf, tc.vietnamese)
-			if why := rd.reviewReasons(tc.glyphs, 0); (len(why) > 0) != tc.doubtful {
+			if why := rd.reviewReasons(tc.glyphs, 0, 0); (len(why) > 0) != tc.doubtful {
 				t.Errorf("review reasons %v, want some: %v (share %.2f of %d, letters %d)", why, tc.doubtful, rd.share(), rd.judged, rd.letters)
 			}
 			if got := rd.hard(resolution{dpi: 300, source: dpiFromFile, upscale: 1}); got != tc.hard {
@@ -78,6 +81,10 @@ func TestReviewReasons(t *testing.T) {
 		}
 	}
 	whole := glyphSize{Height: 30, Count: letters}
+	// The page with the tone marks of its open syllables gone, as blur
+	// and a coarse fax take them (syllables closed by p, t, c or ch keep
+	// theirs, or they would stop being syllables).
+	untoned := stripTones(page)
 	unsure := func(share float64) []ocr.Line {
 		l := words(93, page)
 		n := int(share * float64(len(l[0].Words)))
@@ -93,18 +100,22 @@ func TestReviewReasons(t *testing.T) {
 		disagreement float64
 		want         []string
 		conf         float64 // the page's mean confidence; 93 when 0
+		unreadCells  int
 	}{
-		{"read whole and surely", words(93, page), whole, 0, nil, 0},
-		{"read whole, fair confidence only (handwriting read once)", words(89, page), whole, 0, []string{ocr.ReasonLowConfidence}, 89},
-		{"read twice, readings close (a fax)", words(93, page), whole, 0.19, nil, 0},
-		{"tiny print: more letters than shapes", words(93, page), glyphSize{Height: 8, Count: letters / 2}, 0, nil, 0},
-		{"half the text skipped (a dark photo)", words(93, page), glyphSize{Height: 30, Count: letters * 2}, 0, []string{ocr.ReasonLettersLost}, 0},
-		{"readings far apart (handwriting over print)", words(93, page), whole, 0.35, []string{ocr.ReasonReadingsDisagree}, 0},
-		{"a few unsure words", unsure(0.05), whole, 0, nil, 0},
-		{"one word in seven unsure (handwriting over print)", unsure(0.15), whole, 0, []string{ocr.ReasonUnsureWords}, 0},
-		{"not Vietnamese", words(93, strings.Repeat("Свидетельства года брак записи дел ", 20)), whole, 0, []string{ocr.ReasonFewSyllables}, 0},
+		{"read whole and surely", words(93, page), whole, 0, nil, 0, 0},
+		{"read whole, fair confidence only (handwriting read once)", words(89, page), whole, 0, []string{ocr.ReasonLowConfidence}, 89, 0},
+		{"read twice, readings close (a fax)", words(93, page), whole, 0.19, nil, 0, 0},
+		{"tiny print: more letters than shapes", words(93, page), glyphSize{Height: 8, Count: letters / 2}, 0, nil, 0, 0},
+		{"half the text skipped (a dark photo)", words(93, page), glyphSize{Height: 30, Count: letters * 2}, 0, []string{ocr.ReasonLettersLost}, 0, 0},
+		{"readings far apart (handwriting over print)", words(93, page), whole, 0.35, []string{ocr.ReasonReadingsDisagree}, 0, 0},
+		{"a few unsure words", unsure(0.05), whole, 0, nil, 0, 0},
+		{"one word in seven unsure (handwriting over print)", unsure(0.15), whole, 0, []string{ocr.ReasonUnsureWords}, 0, 0},
+		{"not Vietnamese", words(93, strings.Repeat("Свидетельства года брак записи дел ", 20)), whole, 0, []string{ocr.ReasonFewSyllables}, 0, 0},
 		{"two signs at once", unsure(0.5), glyphSize{Height: 30, Count: letters * 3}, 0.5,
-			[]string{ocr.ReasonLettersLost, ocr.ReasonUnsureWords, ocr.ReasonReadingsDisagree}, 0},
+			[]string{ocr.ReasonLettersLost, ocr.ReasonUnsureWords, ocr.ReasonReadingsDisagree}, 0, 0},
+		{"tone marks lost (a blurred scan)", words(93, untoned), whole, 0, []string{ocr.ReasonMarksLost}, 0, 0},
+		{"one table cell with ink unread (a signature)", words(93, page), whole, 0, nil, 0, 1},
+		{"table rows skipped (a faxed list)", words(93, page), whole, 0, []string{ocr.ReasonLettersLost}, 0, 5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,7 +128,7 @@ func TestReviewReasons(t *testing.T) {
 				conf = 93
 			}
 			rd := judgeReading(tc.lines, text, conf, true)
-			if got := rd.reviewReasons(tc.glyphs, tc.disagreement); !slices.Equal(got, tc.want) {
+			if got := rd.reviewReasons(tc.glyphs, tc.disagreement, tc.unreadCells); !slices.Equal(got, tc.want) {
 				t.Errorf("reasons %v, want %v (share %.2f, unsure %.2f, letters per shape %.2f)", got, tc.want,
 					rd.share(), rd.unsureShare(), rd.letterRatio(tc.glyphs))
 			}
@@ -207,5 +218,101 @@ func TestBlurredPage(t *testing.T) {
 	// The usual path read it at fair confidence only: it stays flagged.
 	if !slices.Contains(res.ReviewReasons, ocr.ReasonLowConfidence) {
 		t.Errorf("reasons %v, want %s", res.ReviewReasons, ocr.ReasonLowConfidence)
+	}
+}
+
+// TestSideways: a reading whose words stand taller than wide was read
+// down a sideways page (a faxed table turned a quarter read at confidence
+// 94); a page read across, or with too few words to tell, is not.
+func TestSideways(t *testing.T) {
+	across := func(text string) []ocr.Line { // 30-px letters, left to right
+		var l ocr.Line
+		x := 100
+		for _, w := range strings.Fields(text) {
+			n := utf8.RuneCountInString(w)
+			l.Words = append(l.Words, ocr.Word{Text: w, Box: ocr.Box{X0: x, Y0: 100, X1: x + 22*n, Y1: 140}, Confidence: 94})
+			x += 22*n + 15
+		}
+		return []ocr.Line{l}
+	}
+	down := func(text string) []ocr.Line { // the same read down the page
+		var l ocr.Line
+		y := 100
+		for _, w := range strings.Fields(text) {
+			n := utf8.RuneCountInString(w)
+			l.Words = append(l.Words, ocr.Word{Text: w, Box: ocr.Box{X0: 100, Y0: y, X1: 140, Y1: y + 22*n}, Confidence: 94})
+			y += 22*n + 15
+		}
+		return []ocr.Line{l}
+	}
+	sentence := "Số 79, ngõ 67 phố Lê Thánh Tông, phường Hồng Gai, tỉnh Quảng Ninh đăng ký thành lập hộ kinh doanh"
+	dates := "10/02/1995 28/07/1983 13/04/2001 20/12/1995 28/12/1996 022095457026 022183026335 022301306973"
+	tests := []struct {
+		name  string
+		lines []ocr.Line
+		want  bool
+	}{
+		{"read across", across(sentence), false},
+		{"read down", down(sentence), true},
+		{"dates and numbers read down", down(dates), true},
+		{"a column of short words", down("1 2 3 4 5 6 7 8 9 10 Số Lê"), false},
+		{"a few words read down", down("Quảng Ninh Hồng Gai"), false},
+		{"mostly across, a label down the margin", append(across(sentence), down("Bản sao")...), false},
+		{"nothing read", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sideways(tc.lines); got != tc.want {
+				t.Errorf("sideways = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// stripTones takes the tone marks off the words of text that stay
+// Vietnamese syllables without them.
+func stripTones(text string) string {
+	var out []string
+	for _, w := range strings.Fields(text) {
+		var b strings.Builder
+		for _, r := range norm.NFD.String(w) {
+			if !strings.ContainsRune("\u0300\u0301\u0303\u0309\u0323", r) {
+				b.WriteRune(r)
+			}
+		}
+		if bare := norm.NFC.String(b.String()); syllable.Judge(bare) == syllable.Syllable {
+			w = bare
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestMarksLost: a reading whose syllables lost their tone marks is read
+// again and flagged; ordinary Vietnamese, and a page with too few
+// syllables to tell, are not.
+func TestMarksLost(t *testing.T) {
+	sentence := "Bà Nguyễn Thị Hằng ở phường Bến Nghé đã gửi đơn đề nghị cấp bản sao trích lục khai sinh. "
+	page := strings.Repeat(sentence, 5)
+	tests := []struct {
+		name string
+		text string
+		want bool
+	}{
+		{"read right", page, false},
+		{"marks lost", stripTones(page), true},
+		{"a third of the page lost its marks", strings.Repeat(sentence+sentence+stripTones(sentence), 2), false},
+		{"too few syllables to tell", stripTones(sentence), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rd := judgeReading(words(95, tc.text), tc.text, 95, true)
+			if got := rd.marksLost(); got != tc.want {
+				t.Errorf("marksLost = %v, want %v (%d of %d syllables toned)", got, tc.want, rd.toned, rd.valid)
+			}
+			if got := rd.hard(resolution{dpi: 300, source: dpiFromFile, upscale: 1}); got != tc.want {
+				t.Errorf("hard = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

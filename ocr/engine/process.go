@@ -238,6 +238,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		}
 	}
 	mark("updown")
+	workQuads, workAngle := quads, angle // how work is turned
 	if err := ctx.Err(); err != nil {
 		return res, ocr.Image{}, err
 	}
@@ -277,7 +278,13 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// reads clearly better the scan keeps its orientation and skew: a page
 	// wrongly turned sideways is worse than one left as scanned. Either way
 	// the operator is told (NeedsReview, OrientationUnsure).
-	if quads%4 != 0 && conf < j.ReviewBelow {
+	//
+	// A turn that Tesseract's own layout analysis undid is as doubtful:
+	// when most words of the turned page come out taller than wide, the
+	// lines Tesseract read run down the page, so the page it was given was
+	// sideways (a faxed table turned a quarter by its columns of short
+	// lines, read at confidence 94 with its rows in reverse, 69% CER).
+	if quads%4 != 0 && (conf < j.ReviewBelow || sideways(lines)) {
 		asScanned := clean
 		if grey != nil {
 			asScanned = grey
@@ -298,6 +305,10 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// turn or skew: it keeps the scanner's and the operator is told.
 	if strings.TrimSpace(text) == "" {
 		quads, angle = 0, 0
+		res.OrientationUnsure = true
+	}
+	// Text still read down the page: no turn tried made it upright.
+	if sideways(lines) {
 		res.OrientationUnsure = true
 	}
 	// Never silently wrong. A page that reads implausibly, or whose
@@ -338,12 +349,19 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
+	unread := 0
+	if len(tables) > 0 {
+		if unread, err = unreadCells(clean, work, workQuads, workAngle, quads, angle, tables, lines, rs.glyphH); err != nil {
+			return res, ocr.Image{}, err
+		}
+	}
 	res.Lines, res.Text = ocr.ReadingOrder(lines, text, tables)
 	mark("tables")
 	res.Confidence = conf
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
 	res.Evidence = best.evidence(gs, rs.glyphH/rs.upscale, disagreement)
-	why := best.reviewReasons(gs, disagreement)
+	res.Evidence.UnreadCells = unread
+	why := best.reviewReasons(gs, disagreement, unread)
 	// A page the usual path read at fair confidence only stays flagged
 	// even when the other path reads it surely: that the other path won
 	// says the page is hard, and a surer reading is not a right one (a
@@ -582,6 +600,38 @@ func findTables(bin *pix, quads int, angle, dpi, glyphH float64) ([]ocr.Table, e
 	}
 	defer page.free()
 	return ocr.FindTables(page.bitmap(), dpi, glyphH), nil
+}
+
+// unreadCells counts the cells of tables, found on the page turned by
+// quads and angle, that hold letters but no word of lines (see
+// ocr.UnreadCells). clean is the cleaned binary page as it came and work
+// the same turned by workQuads and workAngle, used when the page was read
+// so. glyphH is the letter height in pixels; 0 when unmeasured, the
+// median height of the words read stands for it.
+func unreadCells(clean, work *pix, workQuads int, workAngle float64, quads int, angle float64,
+	tables []ocr.Table, lines []ocr.Line, glyphH float64) (int, error) {
+	page := work
+	if quads%4 != workQuads%4 || angle != workAngle {
+		var err error
+		if page, err = transform(clean, quads, angle); err != nil {
+			return 0, err
+		}
+		defer page.free()
+	}
+	if glyphH <= 0 {
+		var hs []int
+		for _, l := range lines {
+			for _, w := range l.Words {
+				hs = append(hs, w.Box.Y1-w.Box.Y0)
+			}
+		}
+		if len(hs) == 0 {
+			return 0, nil
+		}
+		slices.Sort(hs)
+		glyphH = float64(hs[len(hs)/2])
+	}
+	return ocr.UnreadCells(page.bitmap(), tables, lines, glyphH), nil
 }
 
 // transform turns an image quads×90° clockwise, then angle degrees clockwise.

@@ -85,6 +85,18 @@ func Valid(word string) bool {
 	return false
 }
 
+// Toned tells whether word carries a tone mark (huyền, sắc, ngã, hỏi or
+// nặng; the level tone has none).
+func Toned(word string) bool {
+	for _, r := range norm.NFD.String(word) {
+		switch r {
+		case grave, acute, tilde, hook, dot:
+			return true
+		}
+	}
+	return false
+}
+
 // splitTone lowercases word and separates its tone mark; ok is false for
 // two tone marks or a character that has no place in a syllable.
 func splitTone(word string) (base string, tone rune, ok bool) {

@@ -54,3 +54,18 @@ func TestScore(t *testing.T) {
 		t.Errorf("empty share %v", s)
 	}
 }
+
+func TestToned(t *testing.T) {
+	for _, tc := range []struct {
+		word string
+		want bool
+	}{
+		{"thị", true}, {"Nguyễn", true}, {"HẰNG", true}, {"ở", true}, {"đà", true},
+		{"thi", false}, {"dân", false}, {"phương", false}, {"ĐƠN", false}, {"", false},
+		{"thi\u0323", true}, // NFD
+	} {
+		if got := Toned(tc.word); got != tc.want {
+			t.Errorf("Toned(%q) = %v, want %v", tc.word, got, tc.want)
+		}
+	}
+}
