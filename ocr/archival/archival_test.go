@@ -728,3 +728,58 @@ func TestRedStampMark(t *testing.T) {
 		}
 	}
 }
+
+// TestLostWordsHeldForReview: a value whose own words all read well but
+// that lost words the page shows it had (a province's name without its
+// first word, an agency line set aside as marks, a piece of the summary's
+// row read apart) is not delivered unreviewed; the same values whole are.
+func TestLostWordsHeldForReview(t *testing.T) {
+	const date = "ngày 05 tháng 3 năm 2024"
+	for _, c := range []struct {
+		name    string
+		edit    func(p *ocr.Result)
+		field   func(d Document) *Field
+		want    string
+		deliver bool
+	}{
+		{"place whole", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 1/QĐ-STP", 95), line(1250, 460, "Đà Nẵng, "+date, 95))
+		}, func(d Document) *Field { return d.Place }, "Đà Nẵng", true},
+		{"place of one word", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 1/QĐ-STP", 95), line(1250, 460, "Huế, "+date, 95))
+		}, func(d Document) *Field { return d.Place }, "Huế", true},
+		{"place lost its first word", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 1/QĐ-STP", 95), line(1350, 460, "Nẵng, "+date, 95))
+		}, func(d Document) *Field { return d.Place }, "Nẵng", false},
+		{"agency whole", func(p *ocr.Result) {
+			p.Lines[0] = merge(line(420, 200, "HỘI ĐỒNG NHÂN DÂN", 95), line(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95))
+			p.Lines[1] = merge(line(460, 270, "TỈNH HÀ TĨNH", 95), line(1300, 270, "Độc lập - Tự do - Hạnh phúc", 95))
+		}, func(d Document) *Field { return d.Agency }, "HỘI ĐỒNG NHÂN DÂN TỈNH HÀ TĨNH", true},
+		{"agency line set aside as marks", func(p *ocr.Result) {
+			p.Lines[0] = merge(line(420, 200, "HỘI ĐỒNG NHÂN DÂN", 95), line(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95))
+			p.Lines[1] = merge(line(460, 270, "TỈNH ĐẮK LẮK", 95), line(1300, 270, "Độc lập - Tự do - Hạnh phúc", 95))
+		}, func(d Document) *Field { return d.Agency }, "HỘI ĐỒNG NHÂN DÂN", false},
+		{"summary row read apart", func(p *ocr.Result) {
+			// Tesseract's order: the middle piece first, the left one after.
+			p.Lines[4] = line(1000, 680, "danh mục thủ tục", 94)
+			p.Lines = slices.Insert(p.Lines, 5, line(560, 680, "Về việc công bố", 94), line(1450, 680, "hành chính", 94))
+		}, func(d Document) *Field { return d.Summary }, "", false},
+		{"summary whole", func(p *ocr.Result) {}, func(d Document) *Field { return d.Summary },
+			"Về việc công bố danh mục thủ tục hành chính", true},
+	} {
+		p := nd30Page("1/QĐ-STP", date, 95)
+		c.edit(&p)
+		d := readOne(t, p)
+		f := c.field(d)
+		if f == nil || c.want != "" && f.Value != c.want {
+			t.Errorf("%s: got %+v, want %q", c.name, f, c.want)
+			continue
+		}
+		if (f.Confidence >= Deliver) != c.deliver {
+			t.Errorf("%s: %q at %.2f, want delivered %v", c.name, f.Value, f.Confidence, c.deliver)
+		}
+		if f.Confidence < Deliver && !d.NeedsReview {
+			t.Errorf("%s: %q held back but the document is not flagged", c.name, f.Value)
+		}
+	}
+}

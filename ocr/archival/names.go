@@ -364,6 +364,26 @@ func mendPlace(place string) (value string, fuzzy bool) {
 	return place, false
 }
 
+// provinceTail tells whether place, by its unmarked letters, is the last
+// words of a province's name but not a province itself: words at its
+// start were likely lost. A town of that name ("Vinh", as Trà Vinh ends)
+// is then only held for review.
+func provinceTail(place string) bool {
+	got := letters(place)
+	if got == "" || slices.ContainsFunc(provinces, func(p string) bool { return letters(p) == got }) {
+		return false // "Huế" ends "Thừa Thiên Huế" and is a name of its own
+	}
+	for _, p := range provinces {
+		ws := strings.Fields(strings.ReplaceAll(p, " - ", " "))
+		for i := 1; i < len(ws); i++ {
+			if letters(strings.Join(ws[i:], " ")) == got {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // titleCase writes a name in capitals as a place is written in running
 // text: "BÀ RỊA - VŨNG TÀU" is "Bà Rịa - Vũng Tàu".
 func titleCase(s string) string {

@@ -142,6 +142,10 @@ type header struct {
 	right      []seg
 	bottom     int // y below which the body starts
 	leftCenter int
+	// junk are the lines inside the header set aside as marks (a rule,
+	// a seal, dirt, or words that are no Vietnamese syllables): a field
+	// beside one of them may have lost words to it.
+	junk []seg
 }
 
 // findHeader finds the NĐ 30 header at the top of a page: the motto in the
@@ -198,8 +202,14 @@ func (p *page) findHeader() (header, bool) {
 	bodyCenter := (p.x0 + p.x1) / 2
 	h.bottom = top
 	for _, s := range p.segs {
-		if s.Box.Y0 < start || junkLine(s) && !soPrefix.MatchString(s.text) {
+		if s.Box.Y0 < start {
 			continue // above the header: a stamp of the e-signature, a scanner's mark
+		}
+		if junkLine(s) && !soPrefix.MatchString(s.text) {
+			if s.Box.Y0 < top {
+				h.junk = append(h.junk, s)
+			}
+			continue
 		}
 		if s.Box.Y0 >= top {
 			break
@@ -234,6 +244,7 @@ func (p *page) findHeader() (header, bool) {
 			h.right = append(h.right, s)
 		}
 	}
+	h.junk = slices.DeleteFunc(h.junk, func(s seg) bool { return s.Box.Y0 >= h.bottom })
 	h.left, h.right = splitNumberLine(h.left, h.right)
 	// A blank left for handwritten digits splits "Số:   /QĐ-UBND" in two:
 	// pieces of one column on one row are one line.
@@ -499,6 +510,16 @@ func readLeft(m *Metadata, p *page, h header) {
 			// lexicon and the province list: the letters agree exactly.
 			c = max(c, Deliver)
 		}
+		numberTop := -1
+		if numIdx >= 0 {
+			numberTop = h.left[numIdx].Box.Y0
+		}
+		if lostLine(h.junk, pieceOf(ws), numberTop, p.pitch) {
+			// A line among the name's, set aside as marks ("TỈNH ĐẮK
+			// LẮK": syllables outside the Kinh lexicon): the name may
+			// have lost its second line, whatever its own words say.
+			c = min(c, 0.85)
+		}
 		all := wordsOf(slices.Concat(names...))
 		m.Agency = field(p.n, value, lineText(ocr.Line{Words: all}), ws, c)
 	}
@@ -568,6 +589,33 @@ func readLeft(m *Metadata, p *page, h header) {
 			m.Summary = field(p.n, strings.Join(value, " "), text, ws[1:], c)
 		}
 	}
+}
+
+// lostLine tells whether a line set aside as marks (junk) lies in the
+// block of a name read from the piece name: overlapping it across, from
+// its top down to the number line under it (at numberTop; -1 when there
+// is none) or else to a line's pitch below it, and holding words (two of
+// two letters or more), not a rule's dashes.
+func lostLine(junk []seg, name seg, numberTop, pitch int) bool {
+	bottom := name.Box.Y1 + pitch
+	if numberTop >= 0 {
+		bottom = numberTop
+	}
+	for _, s := range junk {
+		if s.Box.X0 >= name.Box.X1 || s.Box.X1 <= name.Box.X0 || s.Box.Y0 < name.Box.Y0 || s.Box.Y0 >= bottom {
+			continue
+		}
+		n := 0
+		for _, w := range s.Words {
+			if len([]rune(letters(w.Text))) >= 2 {
+				n++
+			}
+		}
+		if n >= 2 {
+			return true
+		}
+	}
+	return false
 }
 
 func hasDigitBeforeSlash(w string) bool {
@@ -643,6 +691,11 @@ func readPlace(m *Metadata, p *page, place []ocr.Word) {
 		c = min(c, 0.6)
 		value = text
 	case fuzzy:
+		c = min(c, 0.85)
+	case provinceTail(text):
+		// "Nẵng" for "Đà Nẵng": the last words of a province's name and
+		// not a name of its own; the first words were lost, however
+		// sure the ones read are.
 		c = min(c, 0.85)
 	case value != text:
 		// Marks lost, the letters exactly a province's.
@@ -780,11 +833,29 @@ func readHeading(m *Metadata, p *page, h header) {
 		text := lineText(ocr.Line{Words: ws})
 		c := textConfidence(ws)
 		value, mended := mendSummary(strings.Fields(text))
-		if skipped || mended {
+		if skipped || mended || rowLeftover(p.segs, sum) {
 			c = min(c, 0.85)
 		}
 		m.Summary = field(p.n, strings.Join(value, " "), text, ws, c)
 	}
+}
+
+// rowLeftover tells whether a piece of text shares a row with the pieces
+// used but was not taken with them: Tesseract sometimes reads one printed
+// line as pieces out of order ("Chủ tịch tại" before "Kết luận của" on
+// the same row), and a value read from some of them has lost the others.
+func rowLeftover(segs, used []seg) bool {
+	for _, s := range segs {
+		if slices.ContainsFunc(used, func(u seg) bool { return u.Box == s.Box }) || junkLine(s) {
+			continue
+		}
+		for _, u := range used {
+			if ov := min(u.Box.Y1, s.Box.Y1) - max(u.Box.Y0, s.Box.Y0); ov > min(u.h(), s.h())/2 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // junkLine: marks read from a rule, a seal or dirt.

@@ -152,6 +152,7 @@ type fieldScore struct {
 	handLowWrong       int // of those, a wrong value left under Deliver (for review)
 	blank, blankOK     int // blanks left empty: nothing delivered
 	docs, docsFound    int
+	flagged            int // documents found whose review flag is up
 	misses             []string
 	// perField counts the same outcomes field by field (JSON names).
 	perField map[string]*fieldCount
@@ -429,15 +430,18 @@ func BenchmarkArchival(b *testing.B) {
 						if docs[i].LastPage == want.page("last_page") {
 							s.docsFound++
 						}
+						if docs[i].NeedsReview {
+							s.flagged++
+						}
 						s.score(fmt.Sprintf("%s p%d", c.name, first), want, docs[i])
 					}
 				}
 				for _, m := range s.misses {
 					b.Logf("%s: %s", label, m)
 				}
-				b.Logf("%s: documents split right %s; printed fields exact %s; dates %s; handwritten blanks read %s, said unreadable or low %d (of which a wrong value under %.1f: %d), wrong %d; blanks left empty %s; delivered %d, wrong at high confidence %d",
+				b.Logf("%s: documents split right %s; printed fields exact %s; dates %s; handwritten blanks read %s, said unreadable or low %d (of which a wrong value under %.1f: %d), wrong %d; blanks left empty %s; delivered %d, wrong at high confidence %d; documents flagged for review %d",
 					label, pct(s.docsFound, s.docs), pct(s.printedOK, s.printed), pct(s.datesOK, s.dates), pct(s.handOK, s.hand),
-					s.handHonest, archival.Deliver, s.handLowWrong, s.hand-s.handOK-s.handHonest, pct(s.blankOK, s.blank), s.delivered, s.wrongHi)
+					s.handHonest, archival.Deliver, s.handLowWrong, s.hand-s.handOK-s.handHonest, pct(s.blankOK, s.blank), s.delivered, s.wrongHi, s.flagged)
 				for _, l := range s.fieldTable() {
 					b.Logf("%s: %s", label, l)
 				}
