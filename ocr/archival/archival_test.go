@@ -732,7 +732,10 @@ func TestRedStampMark(t *testing.T) {
 // TestLostWordsHeldForReview: a value whose own words all read well but
 // that lost words the page shows it had (a province's name without its
 // first word, an agency line set aside as marks, a piece of the summary's
-// row read apart) is not delivered unreviewed; the same values whole are.
+// row read apart), that holds a run of strokes Tesseract may have
+// miscounted ("II" for "III") or a number's type code that is none ("TIr")
+// is not delivered unreviewed; the same values whole, with one stroke or
+// with a type code, are.
 func TestLostWordsHeldForReview(t *testing.T) {
 	const date = "ngày 05 tháng 3 năm 2024"
 	for _, c := range []struct {
@@ -766,6 +769,18 @@ func TestLostWordsHeldForReview(t *testing.T) {
 		}, func(d Document) *Field { return d.Summary }, "", false},
 		{"summary whole", func(p *ocr.Result) {}, func(d Document) *Field { return d.Summary },
 			"Về việc công bố danh mục thủ tục hành chính", true},
+		{"summary with a run of strokes", func(p *ocr.Result) {
+			p.Lines[4] = line(814, 680, "Về việc báo cáo kết quả quý II", 94)
+		}, func(d Document) *Field { return d.Summary }, "Về việc báo cáo kết quả quý II", false},
+		{"number with a type code misread", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 918/TIr-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
+		}, func(d Document) *Field { return d.Number }, "918/TIr-UBND", false},
+		{"number with a type code", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 918/TTr-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
+		}, func(d Document) *Field { return d.Number }, "918/TTr-UBND", true},
+		{"summary with a numeral of one stroke", func(p *ocr.Result) {
+			p.Lines[4] = line(814, 680, "Về việc báo cáo kết quả quý IV", 94)
+		}, func(d Document) *Field { return d.Summary }, "Về việc báo cáo kết quả quý IV", true},
 	} {
 		p := nd30Page("1/QĐ-STP", date, 95)
 		c.edit(&p)

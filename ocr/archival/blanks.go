@@ -496,5 +496,19 @@ func applyNumber(f *Field, rd *ocr.DigitsReading, box ocr.Box) {
 	if f.Value != "" && f.Value != value {
 		conf = min(conf, 0.7) // the page reading saw other digits
 	}
+	before, _, _ := strings.Cut(text, "/")
+	inBlank := strings.Count(before, "") - 1 - len(strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return -1
+		}
+		return r
+	}, before))
+	if strangeCode(value) || inBlank > len(digits) {
+		// The reread vouches for the digits only: codes with a letter
+		// misread ("TIr"), or more digits in the blank's text than it
+		// read (a year glued to them, "196Ï2025/NQ-HĐND"), wait for
+		// review.
+		conf = min(conf, 0.85)
+	}
 	f.Value, f.Confidence, f.Unreadable, f.Handwritten = value, conf, false, true
 }

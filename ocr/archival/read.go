@@ -433,7 +433,19 @@ func textConfidence(words []ocr.Word) float64 {
 	if bad > 0 {
 		c = min(c, 0.6)
 	}
+	if slices.ContainsFunc(words, func(w ocr.Word) bool { return strokeRun(w.Text) }) {
+		// Tesseract counts a run of upright strokes badly ("III" read
+		// "II", at 93) and its confidence does not show it.
+		c = min(c, 0.85)
+	}
 	return c
+}
+
+// strokeRun tells a Roman numeral holding two strokes or more side by side
+// ("II", "III", "VIII", "XII").
+func strokeRun(w string) bool {
+	w = strings.Trim(w, ".,;:()")
+	return strings.Contains(w, "II") && strings.Trim(w, "IVXLC") == ""
 }
 
 // scale maps a word confidence (0-100) to the calibrated 0-1: 90 and up
@@ -552,6 +564,9 @@ func readLeft(m *Metadata, p *page, h header) {
 		if value != read {
 			c = min(c, 0.85) // mended: a letter for a digit, D for Đ
 		}
+		if strangeCode(value) {
+			c = min(c, 0.85)
+		}
 		if !strings.Contains(value, "-") {
 			// NĐ 30 joins the type and issuer codes with a hyphen; a
 			// number without one has likely lost it ("146/CTVP").
@@ -616,6 +631,15 @@ func lostLine(junk []seg, name seg, numberTop, pitch int) bool {
 		}
 	}
 	return false
+}
+
+// strangeCode tells a number whose code before the hyphen has lower-case
+// letters but is none of NĐ 30's type abbreviations ("918/TIr-UBND" for
+// TTr): issuers' codes are capitals, so a letter of it was misread.
+func strangeCode(number string) bool {
+	parts := strings.Split(number, "/")
+	code, _, found := strings.Cut(parts[len(parts)-1], "-")
+	return found && strings.ToUpper(code) != code && typeCode(number) == ""
 }
 
 func hasDigitBeforeSlash(w string) bool {
