@@ -378,9 +378,13 @@ func drawND30(img *image.RGBA, fs *fonts, fam fontFamily, pt, dpi float64, ink i
 				month = fmt.Sprintf(" tháng       năm %d", d.year)
 			}
 			full := font.MeasureString(df, pre+"00"+month).Round()
-			x := dateX(full)
-			a := put(df, x, dateY, strings.TrimSpace(pre), ink.text)
 			dw := font.MeasureString(df, " 000 ").Round()
+			// The line is laid out wider than full (a wider blank, spaces
+			// kept around it): its right end, not full's, must stay
+			// inside the edge.
+			laid := font.MeasureString(df, strings.TrimSpace(pre)).Round() + dw + font.MeasureString(df, strings.TrimSpace(month)).Round()
+			x := min(dateX(full), edge-laid)
+			a := put(df, x, dateY, strings.TrimSpace(pre), ink.text)
 			if d.handDay {
 				handDigits(img, a.Max.X+dw/5, dateY, int(px*0.85), strings.TrimLeft(d.day, "0"), hand, dpi, rnd)
 			}

@@ -77,3 +77,16 @@ func TestND30Documents(t *testing.T) {
 		t.Errorf("%d documents, %d second pages, %d drafts", docs, twoPage, blanks)
 	}
 }
+
+// TestND30HandDateInside renders, at the preset's own dpi, a page whose
+// date line with a handwritten day once ran past the right edge (seed 16,
+// page 29, a long place name): the line is laid out with a wider blank
+// than the width it was placed by, and gen refused the whole corpus.
+func TestND30HandDateInside(t *testing.T) {
+	fs := loadTestFonts(t)
+	const seed, page = 16, 28
+	specs := nd30Specs(40, seed)
+	if _, err := renderPage(fs, seed, page, specs[page]); err != nil {
+		t.Fatalf("%s: %v", specs[page].Name, err)
+	}
+}
