@@ -497,12 +497,12 @@ func applyNumber(f *Field, rd *ocr.DigitsReading, box ocr.Box) {
 		conf = min(conf, 0.7) // the page reading saw other digits
 	}
 	before, _, _ := strings.Cut(text, "/")
-	inBlank := strings.Count(before, "") - 1 - len(strings.Map(func(r rune) rune {
+	inBlank := 0
+	for _, r := range before {
 		if r >= '0' && r <= '9' {
-			return -1
+			inBlank++
 		}
-		return r
-	}, before))
+	}
 	if strangeCode(value) || inBlank > len(digits) {
 		// The reread vouches for the digits only: codes with a letter
 		// misread ("TIr"), or more digits in the blank's text than it

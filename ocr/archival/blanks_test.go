@@ -82,6 +82,8 @@ func TestApplyDigits(t *testing.T) {
 			[]ocr.DigitsReading{{Text: "918", Confidence: 93, Ink: true}}, "918/TIr-UBND", 0.85},
 		{"number with a year glued to its blank: for review", nil, &Field{Text: "196Ï2025/NQ-HĐND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "1961", Confidence: 93, Ink: true}}, "1961/NQ-HĐND", 0.85},
+		{"year glued behind letters of several bytes: for review", nil, &Field{Text: "19ỂỂ2025/NQ-HĐND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "19", Confidence: 93, Ink: true}}, "19/NQ-HĐND", 0.85},
 		{"number starting with 0", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "0143", Confidence: 93, Ink: true}}, "", 0},
 		{"a number under 10 with its 0", nil, &Field{Text: "0}_/TTr-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
