@@ -759,9 +759,17 @@ func TestLostWordsHeldForReview(t *testing.T) {
 			p.Lines[1] = merge(line(460, 270, "TỈNH HÀ TĨNH", 95), line(1300, 270, "Độc lập - Tự do - Hạnh phúc", 95))
 		}, func(d Document) *Field { return d.Agency }, "HỘI ĐỒNG NHÂN DÂN TỈNH HÀ TĨNH", true},
 		{"agency line set aside as marks", func(p *ocr.Result) {
+			p.Lines[0] = merge(line(420, 200, "ỦY BAN NHÂN DÂN", 95), line(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95))
+			p.Lines[1] = merge(line(460, 270, "XÃ ĐẮK LẮK", 95), line(1300, 270, "Độc lập - Tự do - Hạnh phúc", 95))
+		}, func(d Document) *Field { return d.Agency }, "ỦY BAN NHÂN DÂN", false},
+		{"agency in a highland province", func(p *ocr.Result) {
 			p.Lines[0] = merge(line(420, 200, "HỘI ĐỒNG NHÂN DÂN", 95), line(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95))
 			p.Lines[1] = merge(line(460, 270, "TỈNH ĐẮK LẮK", 95), line(1300, 270, "Độc lập - Tự do - Hạnh phúc", 95))
-		}, func(d Document) *Field { return d.Agency }, "HỘI ĐỒNG NHÂN DÂN", false},
+		}, func(d Document) *Field { return d.Agency }, "HỘI ĐỒNG NHÂN DÂN TỈNH ĐẮK LẮK", true},
+		{"agency in a highland province read unsurely", func(p *ocr.Result) {
+			p.Lines[0] = merge(line(420, 200, "ỦY BAN NHÂN DÂN", 95), line(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 95))
+			p.Lines[1] = merge(line(460, 270, "TỈNH BẮC KẠN", 80), line(1300, 270, "Độc lập - Tự do - Hạnh phúc", 95))
+		}, func(d Document) *Field { return d.Agency }, "ỦY BAN NHÂN DÂN TỈNH BẮC KẠN", false},
 		{"summary row read apart", func(p *ocr.Result) {
 			// Tesseract's order: the middle piece first, the left one after.
 			p.Lines[4] = line(1000, 680, "danh mục thủ tục", 94)

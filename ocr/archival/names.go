@@ -311,6 +311,20 @@ func provinceSuffix(words []string) (out []string, at int, fuzzy bool) {
 	return append(out[:at], strings.Fields(strings.TrimSpace(best))...), at, true
 }
 
+// namesProvince tells whether words end in a province's name, spelt as
+// the list spells it (marks included), right after "TỈNH" or "THÀNH PHỐ".
+func namesProvince(words []string) bool {
+	for _, p := range provinces {
+		pw := strings.Fields(p)
+		n := len(words) - len(pw)
+		if n < 1 || !slices.Equal(words[n:], pw) {
+			continue
+		}
+		return words[n-1] == "TỈNH" || n >= 2 && words[n-2] == "THÀNH" && words[n-1] == "PHỐ"
+	}
+	return false
+}
+
 // mendAgency mends an agency's name read in capitals: a province at its
 // end whose unmarked letters are those of exactly one province (or, after
 // "TỈNH", one letter away from exactly one) is written as that province,

@@ -521,6 +521,11 @@ func readLeft(m *Metadata, p *page, h header) {
 			// Marks lost under the rule beneath the name, mended by the
 			// lexicon and the province list: the letters agree exactly.
 			c = max(c, Deliver)
+		default:
+			// Every word is an agency word or the province, as listed:
+			// the syllable check does not apply (ĐẮK LẮK is listed, not
+			// Kinh); the weakest word's confidence still decides.
+			c = max(c, scale(minConf(ws)))
 		}
 		numberTop := -1
 		if numIdx >= 0 {
@@ -882,8 +887,13 @@ func rowLeftover(segs, used []seg) bool {
 	return false
 }
 
-// junkLine: marks read from a rule, a seal or dirt.
+// junkLine: marks read from a rule, a seal or dirt. A line naming a
+// province after "TỈNH" or "THÀNH PHỐ" is text whatever its syllables:
+// the names of the highlands ("ĐẮK LẮK", "BẮC KẠN") are no Kinh syllables.
 func junkLine(s seg) bool {
+	if namesProvince(strings.Fields(s.text)) {
+		return false
+	}
 	c := syllable.Score(s.text)
 	return len(s.flat) < 3 || c.Words > 0 && c.Share() < 0.5 || minConf(s.Words) < 30 && len(s.flat) < 6
 }
