@@ -497,13 +497,7 @@ func applyNumber(f *Field, rd *ocr.DigitsReading, box ocr.Box) {
 		conf = min(conf, 0.7) // the page reading saw other digits
 	}
 	before, _, _ := strings.Cut(text, "/")
-	inBlank := 0
-	for _, r := range before {
-		if r >= '0' && r <= '9' {
-			inBlank++
-		}
-	}
-	if strangeCode(value) || inBlank > len(digits) {
+	if strangeCode(value) || countDigits(before) > len(digits) {
 		// The reread vouches for the digits only: codes with a letter
 		// misread ("TIr"), or more digits in the blank's text than it
 		// read (a year glued to them, "196Ï2025/NQ-HĐND"), wait for
