@@ -194,13 +194,11 @@ func TestBlobsConcurrentPut(t *testing.T) {
 		data := randBytes(200_000)
 		var wg sync.WaitGroup
 		for i := 0; i < 8; i++ { // redelivered workers writing the same page at once
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				if _, err := b.Put(ctx, "dossiers/x/results/x-KQ1.pdf", bytes.NewReader(data), int64(len(data)), "application/pdf", ""); err != nil {
 					t.Error(err)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		rc, _, err := b.Get(ctx, "dossiers/x/results/x-KQ1.pdf")

@@ -59,9 +59,7 @@ func TestMigrateConcurrent(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 6)
 			for i := 0; i < 6; i++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					db, err := storage.OpenDB(ctx, u)
 					if err != nil {
 						errs <- err
@@ -69,7 +67,7 @@ func TestMigrateConcurrent(t *testing.T) {
 					}
 					defer db.Close()
 					errs <- storage.MigrateRecords(ctx, db)
-				}()
+				})
 			}
 			wg.Wait()
 			close(errs)
@@ -282,9 +280,7 @@ func TestFinishPageConcurrent(t *testing.T) {
 		allDone := 0
 		for i := 1; i <= pages; i++ {
 			for k := 0; k < deliveries; k++ { // each page delivered three times, all at once
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
+				wg.Go(func() {
 					p := dossier.Page{BatchID: b.ID, Index: i, Status: dossier.PageDone, ResultKey: fmt.Sprintf("r%d", i), Confidence: 0.9}
 					if i == 7 {
 						p = dossier.Page{BatchID: b.ID, Index: i, Status: dossier.PageException, Error: "unreadable image"}
@@ -303,7 +299,7 @@ func TestFinishPageConcurrent(t *testing.T) {
 						allDone++
 						mu.Unlock()
 					}
-				}(i)
+				})
 			}
 		}
 		wg.Wait()
@@ -372,15 +368,13 @@ func TestReserveResultCodeConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range ids {
 			for k := 0; k < 3; k++ {
-				wg.Add(1)
-				go func(i, k int) {
-					defer wg.Done()
+				wg.Go(func() {
 					c, err := r.ReserveResultCode(ctx, ids[i])
 					if err != nil {
 						t.Error(err)
 					}
 					codes[i][k] = c
-				}(i, k)
+				})
 			}
 		}
 		wg.Wait()
@@ -424,15 +418,13 @@ func TestAddResult(t *testing.T) {
 		var wg sync.WaitGroup
 		outs := make([]dossier.Result, 4)
 		for i := range outs {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
+			wg.Go(func() {
 				o, err := r.AddResult(ctx, in)
 				if err != nil {
 					t.Error(err)
 				}
 				outs[i] = o
-			}(i)
+			})
 		}
 		wg.Wait()
 		for _, o := range outs[1:] {

@@ -49,14 +49,12 @@ func TestOpenRevision(t *testing.T) {
 		made := make([]bool, len(revs))
 		var wg sync.WaitGroup
 		for i := range revs {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
+			wg.Go(func() {
 				var err error
 				if revs[i], made[i], err = r.OpenRevision(ctx, b.ID); err != nil {
 					t.Error(err)
 				}
-			}(i)
+			})
 		}
 		wg.Wait()
 		if t.Failed() {

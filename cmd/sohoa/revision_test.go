@@ -110,11 +110,9 @@ func TestSignedDocumentRevised(t *testing.T) {
 	docs := make([]reviewDoc, len(codes))
 	var wg sync.WaitGroup
 	for i := range codes {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
+		wg.Go(func() {
 			codes[i] = webtest.Call(t, "POST", ts.url+"/v1/review/"+r1.BatchID+"/changes", desk, strings.NewReader(change), "application/json", &docs[i])
-		}(i)
+		})
 	}
 	wg.Wait()
 	var rev reviewDoc

@@ -165,15 +165,13 @@ func BenchmarkVsOCRmyPDF(b *testing.B) {
 		ours := make([]string, len(pages))
 		var wg sync.WaitGroup
 		for i := range pages {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				res, _, err := p.Recognize(context.Background(), ocr.Input{Name: "in.pdf", Data: data, Page: i + 1})
 				if err != nil {
 					b.Error(err)
 				}
 				ours[i] = res.Text
-			}()
+			})
 		}
 		wg.Wait()
 		p.Close()
