@@ -27,26 +27,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, nil
 	}
 	m := &metrics{
-		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sohoa_jobs_total", Help: "Job attempts finished, by kind and outcome (ok, error).",
-		}, []string{"kind", "outcome"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sohoa_job_retries_total", Help: "Jobs put back for a later attempt, by kind.",
-		}, []string{"kind"}),
-		deadJobs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sohoa_jobs_dead_total", Help: "Jobs that failed for good, by kind.",
-		}, []string{"kind"}),
-		jobSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "sohoa_job_duration_seconds", Help: "Time of one job attempt, by kind.",
-			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
-		}, []string{"kind"}),
-		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "sohoa_stage_duration_seconds", Help: "Time of one processing stage (fetch, ocr, store, assemble, sign, upload, link, index).",
-			Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 12),
-		}, []string{"stage"}),
-		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sohoa_pages_total", Help: "Pages processed, by outcome (done, exception).",
-		}, []string{"outcome"}),
+		jobs:       counterVec("sohoa_jobs_total", "Job attempts finished, by kind and outcome (ok, error).", "kind", "outcome"),
+		retries:    counterVec("sohoa_job_retries_total", "Jobs put back for a later attempt, by kind.", "kind"),
+		deadJobs:   counterVec("sohoa_jobs_dead_total", "Jobs that failed for good, by kind.", "kind"),
+		jobSeconds: histogramVec("sohoa_job_duration_seconds", "Time of one job attempt, by kind.", prometheus.ExponentialBuckets(0.05, 2, 14), "kind"),
+		stage: histogramVec("sohoa_stage_duration_seconds", "Time of one processing stage (fetch, ocr, store, assemble, sign, upload, link, index).",
+			prometheus.ExponentialBuckets(0.005, 2.5, 12), "stage"),
+		pages: counterVec("sohoa_pages_total", "Pages processed, by outcome (done, exception).", "outcome"),
 		confidence: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "sohoa_ocr_confidence", Help: "Mean OCR word confidence per non-blank page (0-100).",
 			Buckets: prometheus.LinearBuckets(10, 10, 9),
@@ -54,9 +41,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		results: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sohoa_results_total", Help: "Signed PDFs stored and linked to their dossier.",
 		}),
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sohoa_events_total", Help: "Event deliveries, by sink (amqp, webhook) and outcome.",
-		}, []string{"sink", "outcome"}),
+		events: counterVec("sohoa_events_total", "Event deliveries, by sink (amqp, webhook) and outcome.", "sink", "outcome"),
 		depth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sohoa_queue_depth", Help: "Jobs waiting in the queue, by kind.",
 		}, []string{"kind"}),
@@ -67,6 +52,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// counterVec is a counter series by labels.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+// histogramVec is a histogram series by labels.
+func histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
 }
 
 func (m *metrics) observeJob(kind string, d time.Duration, err error) {
