@@ -33,6 +33,20 @@ type Reading struct {
 	Doubt bool
 }
 
+// Weakest is the network's probability for its least sure digit (Prob
+// for a reading without its digits): at 0.9 or more, the second best of
+// every digit is under 0.1.
+func (r Reading) Weakest() float64 {
+	if len(r.Digits) == 0 {
+		return r.Prob
+	}
+	p := 1.0
+	for _, d := range r.Digits {
+		p = min(p, d.Prob)
+	}
+	return p
+}
+
 // maxDigits: a blank holding more marks than this is not one number of a
 // header (at most 5 digits) and is left unread.
 const maxDigits = 6
@@ -102,9 +116,16 @@ func prob(ds []Digit) float64 {
 // carries and archival.ApplyDigits maps: 85 and over delivered, 60 and over
 // taken for review) that Combine gives.
 const (
-	// Agreed: both readers read the same digits, the network with at
-	// least AgreeProb: delivered.
-	Agreed    = 90.0
+	// Agreed: both readers read the same digits, Tesseract with at
+	// least tesseractUnsure and every digit of the network's with at
+	// least SureProb (Weakest): delivered. The two read the same
+	// pixels, so their agreement alone is no independent evidence (a
+	// "5" with a short top bar is a "3" to both): the network's margin
+	// on each digit (its best at 0.9 leaves the second under 0.1) is the
+	// third cue.
+	Agreed = 90.0
+	// AgreeProb: a split of a mark read at least this well makes its
+	// count of digits doubtful (Read's Doubt).
 	AgreeProb = 0.5
 	// Review: one reader alone, or the network confident (SureProb) where
 	// Tesseract is unsure: taken for review, never delivered.
@@ -119,20 +140,28 @@ const (
 )
 
 // Combine joins Tesseract's reading of a blank (its digits and confidence,
-// 0–100) with the network's. Agreement raises the confidence to Agreed,
-// or to Review only when the network doubts its count of digits (Doubt)
-// or the reading is one digit (a 1 written into the next digit is
-// swallowed by both readers: the 4 of a 14);
-// the network's confident reading where Tesseract is unsure is taken at
-// Review; a disagreement where the network is confident leaves the blank
-// unread (Conflict), and one where it is not caps Tesseract's reading at
-// Review. With no network reading, Tesseract's stands.
+// 0–100) with the network's. Agreement raises the confidence to Agreed
+// when Tesseract is not unsure and the network is sure of every digit
+// (Weakest at SureProb), and to Review otherwise: also when the network
+// doubts its count of digits (Doubt) or the reading is one digit (a 1
+// written into the next digit is swallowed by both readers: the 4 of a
+// 14); Tesseract's own confidence, when higher, stands.
+// The network's confident reading where Tesseract is unsure, or read no
+// digit (a slanted 7 read as "/"), is taken at Review; a disagreement
+// where the network is confident leaves the blank unread (Conflict), and
+// one where it is not caps Tesseract's reading at Review. With no network
+// reading, Tesseract's stands.
 func Combine(text string, conf float64, hand Reading) (string, float64) {
 	sure := hand.Prob >= SureProb
+	if strings.Trim(text, "/") == "" {
+		// Slashes alone are no reading of digits: a slanted 7 or 1 is
+		// one stroke to Tesseract.
+		text, conf = "", 0
+	}
 	switch {
 	case hand.Text == "":
 		return text, conf
-	case hand.Text == text && hand.Prob >= AgreeProb && !hand.Doubt && len(text) > 1:
+	case hand.Text == text && conf >= tesseractUnsure && hand.Weakest() >= SureProb && !hand.Doubt && len(text) > 1:
 		return text, max(conf, Agreed)
 	case hand.Text == text:
 		return text, max(conf, Review)

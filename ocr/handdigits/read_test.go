@@ -22,7 +22,14 @@ func TestCombine(t *testing.T) {
 		wantConf float64
 	}{
 		{"no hand reading: Tesseract's stands", "16", 88, Reading{}, "16", 88},
-		{"agreement raises", "16", 30, sure("16"), "16", Agreed},
+		{"agreement raises", "16", 70, sure("16"), "16", Agreed},
+		{"agreement of an unsure Tesseract: review", "16", 30, sure("16"), "16", Review},
+		{"agreement with a digit of the network's under SureProb: review", "16", 70,
+			Reading{Text: "16", Prob: 0.85, Digits: []Digit{{Value: 1, Prob: 0.99}, {Value: 6, Prob: 0.86}}}, "16", Review},
+		{"agreement with every digit of the network's sure", "16", 70,
+			Reading{Text: "16", Prob: 0.94, Digits: []Digit{{Value: 1, Prob: 0.99}, {Value: 6, Prob: 0.95}}}, "16", Agreed},
+		{"Tesseract read a slash only, the network a sure 7: review", "/", 93, sure("7"), "7", Review},
+		{"Tesseract read a slash only, the network nothing", "/", 93, Reading{}, "", 0},
 		{"agreement keeps a higher confidence", "16", 95, sure("16"), "16", 95},
 		{"a slash Tesseract saw is no agreement", "3/", 93, sure("3"), "3/", Conflict},
 		{"nor is a slash Tesseract saw where the network read a 1", "3/", 93, sure("31"), "3/", Conflict},
