@@ -27,6 +27,7 @@ func TestParseDate(t *testing.T) {
 		{"Huế, ngày07tháng 10năm 2025", "2025-10-07", true},           // spaces lost
 		{"Huế, ngày 3_ tháng (0hăm 2025", "", false},                  // "năm" lost in the month's handwriting: found, unreadable
 		{"Huế, ngày 1l tháng 10 năm 2025", "2025-10-11", true},        // l read for 1
+		{"Đắk Lắk, ngày 31 thúng 05 năm 2025", "2025-05-31", true},    // á read ú
 	} {
 		d, found := parseDate(c.line)
 		if !found {
@@ -322,6 +323,26 @@ func TestNumberAndDateOneLine(t *testing.T) {
 	d := readOne(t, p)
 	wantValues(t, map[string]fieldWant{"number": {d.Number, "1700/BC-SNV"}, "place": {d.Place, "Thái Nguyên"},
 		"date": {d.Date, "2026-09-11"}, "doc_type": {d.DocType, "QUYẾT ĐỊNH"}})
+}
+
+// TestPlaceStartingLikeSo: a place and date on the number's row whose
+// place starts with the letters of "Số" ("Sơn La") is the right block's,
+// not the number's (the number then read "1167/BC-UBNDSơnLa,ngày…").
+func TestPlaceStartingLikeSo(t *testing.T) {
+	p := nd30Page("1/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+	p.Lines[2] = line(400, 460, "Số: 1167/BC-UBND", 95)
+	p.Lines = slices.Insert(p.Lines, 3, line(1250, 462, "Sơn La, ngày 17 tháng 03 năm 2025", 96))
+	d := readOne(t, p)
+	wantValues(t, map[string]fieldWant{"number": {d.Number, "1167/BC-UBND"}, "place": {d.Place, "Sơn La"},
+		"date": {d.Date, "2025-03-17"}})
+	for _, c := range []struct {
+		text string
+		want bool
+	}{{"Số: 12/QĐ", true}, {"Số:12/QĐ", true}, {"Số 12/QĐ", true}, {"Số12/QĐ", true}, {"Sơn La, ngày", false}, {"Sóc Trăng", false}} {
+		if got := soStart(c.text); got != c.want {
+			t.Errorf("soStart(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
 }
 
 // readOne reads page p and fails unless it holds exactly one document.
@@ -779,6 +800,21 @@ func TestLostWordsHeldForReview(t *testing.T) {
 		{"number with a type code misread", func(p *ocr.Result) {
 			p.Lines[2] = merge(line(400, 460, "Số: 918/TIr-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
 		}, func(d Document) *Field { return d.Number }, "918/TIr-UBND", false},
+		{"number with a letter of its type code doubled", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 817/QĐĐ-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
+		}, func(d Document) *Field { return d.Number }, "817/QĐĐ-UBND", false},
+		{"number whose codes start with a doubled letter of their own", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 817/TTr-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
+		}, func(d Document) *Field { return d.Number }, "817/TTr-UBND", true},
+		{"given name that a lost dot below makes another", func(p *ocr.Result) {
+			p.Lines[11] = line(1420, 3050, "Nguyễn Bích My", 96)
+		}, func(d Document) *Field { return d.Signer }, "Nguyễn Bích My", false},
+		{"given name whose dot below would sit under another vowel", func(p *ocr.Result) {
+			p.Lines[11] = line(1420, 3050, "Trần Thị Phương", 96)
+		}, func(d Document) *Field { return d.Signer }, "Trần Thị Phương", true},
+		{"given name with its dot below", func(p *ocr.Result) {
+			p.Lines[11] = line(1420, 3050, "Nguyễn Bích Mỵ", 96)
+		}, func(d Document) *Field { return d.Signer }, "Nguyễn Bích Mỵ", true},
 		{"number with a type code", func(p *ocr.Result) {
 			p.Lines[2] = merge(line(400, 460, "Số: 918/TTr-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
 		}, func(d Document) *Field { return d.Number }, "918/TTr-UBND", true},

@@ -123,7 +123,7 @@ func fieldWords(r ocr.Result, f *Field) (words []ocr.Word, before *ocr.Word) {
 
 var (
 	dayWordRe   = regexp.MustCompile(`^n[gq]a[yv][,.]?$`)
-	monthWordRe = regexp.MustCompile(`^t[hb]a[nm][gq]$`)
+	monthWordRe = regexp.MustCompile(`^t[hb][au][nm][gq]$`)
 	yearWordRe  = regexp.MustCompile(`^n[aă](?:m|rn)$`)
 )
 
@@ -158,8 +158,8 @@ func blankBox(r ocr.Result, x0, x1 int, line []ocr.Word) (ocr.Box, bool) {
 // in heights of the line's print.
 var (
 	dayPrefixRe   = regexp.MustCompile(`^n[gq]a[yv]`)
-	monthPrefixRe = regexp.MustCompile(`^t[hb]a[nm][gq]`)
-	monthSuffixRe = regexp.MustCompile(`t[hb]a[nm][gq]$`)
+	monthPrefixRe = regexp.MustCompile(`^t[hb][au][nm][gq]`)
+	monthSuffixRe = regexp.MustCompile(`t[hb][au][nm][gq]$`)
 	yearSuffixRe  = regexp.MustCompile(`n[aă](?:m|rn)$`)
 )
 
@@ -197,6 +197,22 @@ func dateRuler(words []ocr.Word) float64 {
 	return month
 }
 
+// monthWordRuler is the width of "năm" that "tháng" read alone gives
+// (0 when it was not): a ruler for "năm" itself.
+func monthWordRuler(words []ocr.Word) float64 {
+	for _, w := range words {
+		if monthWordRe.MatchString(unmark(w.Text)) {
+			return float64(w.Box.X1-w.Box.X0) / monthPerYearWord
+		}
+	}
+	return 0
+}
+
+// yearGlued: "năm" read alone this many times wider than "tháng" makes
+// it holds more than "năm" ("tháng" is 1.28–1.72 times "năm", so "năm" is
+// at most 1.05 times what the median ratio makes it).
+const yearGlued = 1.3
+
 // gluedWidth is the width of n of the word's letters (of all in u), at
 // most perRuler×ruler (the printed word's width in the line's face), or
 // heights×h without a ruler.
@@ -216,6 +232,7 @@ func dateBlanks(doc int, r ocr.Result, f *Field) []Blank {
 	}
 	h := median(hs)
 	ruler := dateRuler(words)
+	monthRuler := monthWordRuler(words)
 	// Where the printed words end and start: the day's blank lies between
 	// dayEnd and monthStart, the month's between monthEnd and yearStart.
 	dayEnd, monthStart, monthEnd, yearStart := -1, -1, -1, -1
@@ -242,6 +259,10 @@ func dateBlanks(doc int, r ocr.Result, f *Field) []Blank {
 			monthStart, monthEnd = w.Box.X1-gluedWidth(w, u, 5, monthWordHeights, h, monthPerYearWord, ruler), w.Box.X1
 		case monthStart < 0 && monthPrefixRe.MatchString(u):
 			monthStart, monthEnd = w.Box.X0, w.Box.X0+gluedWidth(w, u, 5, monthWordHeights, h, monthPerYearWord, ruler)
+		case monthStart >= 0 && yearStart < 0 && yearWordRe.MatchString(u) && monthRuler > 0 && float64(w.Box.X1-w.Box.X0) > yearGlued*monthRuler:
+			// "năm" read whole but wider than "tháng" says it is: the
+			// month written against it and lost in its box.
+			yearStart = w.Box.X1 - int(monthRuler)
 		case monthStart >= 0 && yearStart < 0 && yearWordRe.MatchString(u):
 			yearStart = w.Box.X0
 		case monthStart >= 0 && yearStart < 0 && yearSuffixRe.MatchString(u):
@@ -255,14 +276,23 @@ func dateBlanks(doc int, r ocr.Result, f *Field) []Blank {
 			out = append(out, Blank{Doc: doc, Page: f.Page, Part: BlankDay, Box: b})
 		}
 	}
-	// The month is read again only when the page reading did not read it
-	// as printed digits: it is mostly printed.
-	if d, ok := parseDate(f.Text); monthEnd >= 0 && yearStart > monthEnd && (!ok || d.month.missing || d.month.fixed) {
+	// The month is read again when the page reading did not read it as
+	// digits, or read them unsure (a handwritten 5 read "3" at 64): it
+	// is mostly printed, and print reads over 90.
+	if d, ok := parseDate(f.Text); monthEnd >= 0 && yearStart > monthEnd && (!ok || d.month.missing || d.month.fixed || digitsUnsureBetween(words, monthEnd, yearStart)) {
 		if b, ok := blankBox(r, monthEnd, yearStart, words); ok {
 			out = append(out, Blank{Doc: doc, Page: f.Page, Part: BlankMonth, Box: b})
 		}
 	}
 	return out
+}
+
+// digitsUnsureBetween: a word with digits between x0 and x1 read under
+// digitsUnsureConf.
+func digitsUnsureBetween(words []ocr.Word, x0, x1 int) bool {
+	return slices.ContainsFunc(words, func(w ocr.Word) bool {
+		return w.Box.X0 >= x0 && w.Box.X1 <= x1 && strings.ContainsAny(w.Text, "0123456789") && w.Confidence < digitsUnsureConf
+	})
 }
 
 // numberBlank is the room between "Số:" and the first "/" of the codes.
@@ -394,7 +424,11 @@ func onlyDigits(s string, n int) string {
 }
 
 // applyDate rereads a date's day (and month) from their blanks; the year
-// is the printed one.
+// is the printed one. A blank's reading that disagrees with digits the page
+// reading read there is kept for review at most; so is the page reading's
+// month when its blank was read again (its digits read unsure) and gave
+// nothing, and the page reading's day when the blank's readers disagree
+// but the network read that day.
 func applyDate(f *Field, day, month *ocr.DigitsReading, today time.Time) {
 	if f == nil || day == nil {
 		return
@@ -408,20 +442,36 @@ func applyDate(f *Field, day, month *ocr.DigitsReading, today time.Time) {
 	}
 	c := 100.0
 	dayText := onlyDigits(day.Text, 2)
-	if dayText == "" {
+	pageDay := !d.day.missing && !d.day.fixed
+	switch {
+	case dayText != "":
+		c = min(c, day.Confidence)
+		if pageDay && d.day.value != atoi(dayText) {
+			c = min(c, digitsAccept) // the page reading saw another day
+		}
+	case pageDay && onlyDigits(day.Hand, 2) != "" && atoi(day.Hand) == d.day.value:
+		// The blank's two readers disagree ("2/" and 27) but the
+		// network reads the digits the page reading read: for review.
+		dayText, c = d.day.text, digitsAccept
+	default:
 		return
 	}
-	c = min(c, day.Confidence)
-	if !d.day.missing && !d.day.fixed && d.day.value != atoi(dayText) {
-		c = min(c, digitsAccept) // the page reading saw another day
-	}
+	pageMonth := !d.month.missing && !d.month.fixed
 	monthText := ""
 	switch {
-	case !d.month.missing && !d.month.fixed:
-		monthText = d.month.text // printed, and read as digits
 	case month != nil && onlyDigits(month.Text, 2) != "":
 		monthText = onlyDigits(month.Text, 2)
 		c = min(c, month.Confidence)
+		if pageMonth && d.month.value != atoi(monthText) {
+			c = min(c, digitsAccept) // the page reading saw another month
+		}
+	case pageMonth && month != nil:
+		// Read again for its digits read unsure, and not read: the
+		// page reading's, for review.
+		monthText = d.month.text
+		c = min(c, digitsAccept)
+	case pageMonth:
+		monthText = d.month.text // printed, and read as digits
 	default:
 		return
 	}

@@ -70,6 +70,18 @@ func TestApplyDigits(t *testing.T) {
 			[]ocr.DigitsReading{{Text: "1/", Confidence: 96, Ink: true}}, "", 0},
 		{"another day than the page reading's", &Field{Value: "2025-11-08", Text: "ngày 8 tháng 11 năm 2025", Confidence: 0.6, Handwritten: true, Page: 1}, nil,
 			[]BlankPart{BlankDay}, []ocr.DigitsReading{{Text: "6", Confidence: 96, Ink: true}}, "2025-11-06", 0.7},
+		{"month read again for its digits read unsure: the reading, for review where it is another",
+			&Field{Value: "2025-03-06", Text: "ngày 6É tháng 3 năm 2025", Confidence: 0.4, Handwritten: true, Page: 1}, nil,
+			[]BlankPart{BlankDay, BlankMonth}, []ocr.DigitsReading{{Text: "6", Confidence: 97, Ink: true}, {Text: "5", Confidence: 90, Ink: true}}, "2025-05-06", 0.7},
+		{"month read again and not read: the page reading's, for review",
+			&Field{Value: "2025-03-06", Text: "ngày 6É tháng 3 năm 2025", Confidence: 0.4, Handwritten: true, Page: 1}, nil,
+			[]BlankPart{BlankDay, BlankMonth}, []ocr.DigitsReading{{Text: "6", Confidence: 97, Ink: true}, {Ink: true}}, "2025-03-06", 0.7},
+		{"month read again, the same", &Field{Value: "2025-03-06", Text: "ngày 6É tháng 3 năm 2025", Confidence: 0.4, Handwritten: true, Page: 1}, nil,
+			[]BlankPart{BlankDay, BlankMonth}, []ocr.DigitsReading{{Text: "6", Confidence: 97, Ink: true}, {Text: "3", Confidence: 90, Ink: true}}, "2025-03-06", Deliver},
+		{"day's readers disagree, the network reads the page reading's day: for review", unreadableDate("ngày 27 tháng Óế năm 2026"), nil,
+			[]BlankPart{BlankDay, BlankMonth}, []ocr.DigitsReading{{Text: "2/", Ink: true, Hand: "27", HandProb: 0.998}, {Text: "06", Confidence: 96, Ink: true}}, "2026-06-27", 0.7},
+		{"day's readers disagree, the network reads another day", unreadableDate("ngày 27 tháng Óế năm 2026"), nil,
+			[]BlankPart{BlankDay, BlankMonth}, []ocr.DigitsReading{{Text: "2/", Ink: true, Hand: "21", HandProb: 0.998}, {Text: "06", Confidence: 96, Ink: true}}, "", 0},
 		{"number read", nil, &Field{Text: "†/QĐ-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "143", Confidence: 93, Ink: true}}, "143/QĐ-UBND", Deliver},
 		{"number with its year", nil, &Field{Text: "9Ô/2025/NQ-HĐND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
@@ -187,6 +199,28 @@ func TestBlanks(t *testing.T) {
 		// "năm" starts 88 px (its width in "tháng"s: 120/1.35) before the
 		// word's end.
 		t.Errorf("blanks with the month against năm %+v", got)
+	}
+	// The month read as digits, unsure: read again.
+	unsureMonth := ocr.Line{Words: []ocr.Word{w("ngày", 1560, 1660), w("6É", 1680, 1700), w("tháng", 1760, 1880), w("3", 1910, 1934), w("năm", 1980, 2060), w("2025", 2080, 2180)}}
+	unsureMonth.Words[1].Confidence, unsureMonth.Words[3].Confidence = 58, 64
+	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{unsureMonth}}}, []Document{{Metadata: Metadata{
+		Date: &Field{Value: "2025-03-06", Text: "ngày 6É tháng 3 năm 2025", Confidence: 0.4, Handwritten: true, Page: 1, Boxes: boxes(unsureMonth.Words)},
+	}}}); len(got) != 2 || got[1].Part != BlankMonth {
+		t.Errorf("blanks of a month read unsure %+v", got)
+	}
+	unsureMonth.Words[3].Confidence = 96
+	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{unsureMonth}}}, []Document{{Metadata: Metadata{
+		Date: &Field{Value: "2025-03-06", Text: "ngày 6É tháng 3 năm 2025", Confidence: 0.4, Handwritten: true, Page: 1, Boxes: boxes(unsureMonth.Words)},
+	}}}); len(got) != 1 {
+		t.Errorf("blanks of a month read sure %+v", got)
+	}
+	// "năm" read whole but holding the month written against it: wider
+	// than "tháng" (104 px) makes it (77 px).
+	wideYear := ocr.Line{Words: []ocr.Word{w("ngày", 991, 1075), w("#_", 1095, 1115), w("tháng", 1164, 1268), w("năm", 1288, 1416), w("2025", 1427, 1513)}}
+	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{wideYear}}}, []Document{{Metadata: Metadata{
+		Date: &Field{Text: "ngày #_ tháng năm 2025", Unreadable: true, Handwritten: true, Page: 1, Boxes: boxes(wideYear.Words)},
+	}}}); len(got) != 2 || got[1].Part != BlankMonth || got[1].Box.X0 != 1273 || got[1].Box.X1 != 1334 {
+		t.Errorf("blanks with the month inside năm's box %+v", got)
 	}
 	// Digits read unsure beside codes read unsure too: the page reading
 	// does not call them handwritten, but they are read again.

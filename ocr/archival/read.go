@@ -259,7 +259,7 @@ func (p *page) findHeader() (header, bool) {
 // after a blank left for the digits, with the slash of its printed part
 // ("/UBND-KGVX").
 func numberStart(text string) bool {
-	return soPrefix.MatchString(text) || strings.HasPrefix(text, "/") && len(text) > 2 && unicode.IsLetter([]rune(text)[1])
+	return soStart(text) || strings.HasPrefix(text, "/") && len(text) > 2 && unicode.IsLetter([]rune(text)[1])
 }
 
 // splitNumberLine parts "Số: 12/QĐ-UBND Hà Nội, ngày …" when the number
@@ -640,11 +640,28 @@ func lostLine(junk []seg, name seg, numberTop, pitch int) bool {
 
 // strangeCode tells a number whose code before the hyphen has lower-case
 // letters but is none of NĐ 30's type abbreviations ("918/TIr-UBND" for
-// TTr): issuers' codes are capitals, so a letter of it was misread.
+// TTr): issuers' codes are capitals, so a letter of it was misread; or is
+// a type abbreviation with a letter doubled ("QĐĐ").
 func strangeCode(number string) bool {
 	parts := strings.Split(number, "/")
 	code, _, found := strings.Cut(parts[len(parts)-1], "-")
-	return found && strings.ToUpper(code) != code && typeCode(number) == ""
+	return found && typeCode(number) == "" && (strings.ToUpper(code) != code || doubledType(code))
+}
+
+// doubledType: a type abbreviation with one letter read twice ("QĐĐ" for
+// QĐ: a handwritten stroke beside the codes read as a letter).
+func doubledType(code string) bool {
+	r := []rune(code)
+	for i := 1; i < len(r); i++ {
+		if r[i] != r[i-1] {
+			continue
+		}
+		one := string(r[:i]) + string(r[i+1:])
+		if slices.ContainsFunc(docTypes, func(t struct{ Heading, Code string }) bool { return t.Code == one }) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasDigitBeforeSlash(w string) bool {
@@ -1120,7 +1137,7 @@ func readClosing(m *Metadata, p *page, h header) bool {
 		}
 		c := textConfidence(name.Words)
 		ws, mended := mendFamilyName(ws)
-		if mended || !commonName(ws) {
+		if mended || !commonName(ws) || markMayBeLost(ws) {
 			c = min(c, 0.85)
 		}
 		m.Signer = field(p.n, strings.Join(ws, " "), name.text, name.Words, c)

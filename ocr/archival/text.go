@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/sohoa/sohoa/ocr"
 	"golang.org/x/text/runes"
@@ -126,7 +127,23 @@ var lostSlashRe = regexp.MustCompile(`^(\d{1,5})(\p{Lu}[\p{L}0-9.&]*(?:-[\p{L}0-
 var codesTailRe = regexp.MustCompile(`\p{Lu}[\p{L}0-9.&]*(?:-[\p{L}0-9.&]+)+$`)
 
 // soPrefix is "Số:" as read: marks may be wrong, the colon lost or glued.
+// It also matches the start of a word such as "Sơn" (see soStart).
 var soPrefix = regexp.MustCompile(`^(?i)(s[ốoóồôổỗộơớờởỡợ0ô6]|5[ốoó]):?\s*`)
+
+// soStart: text starts with "Số:" as read, not with a word that starts
+// with its letters ("Sơn La, ngày …", a place and date beside the
+// number): without its colon, "Số" is followed by no letter.
+func soStart(text string) bool {
+	m := soPrefix.FindStringIndex(text)
+	if m == nil {
+		return false
+	}
+	if strings.ContainsAny(text[m[0]:m[1]], ": \t") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[m[1]:])
+	return !unicode.IsLetter(r)
+}
 
 // parseNumber reads "Số: 143/UBND-KGVX" (the whole line). digits is the
 // number before the first slash, rest the printed part after it; ok is
@@ -258,10 +275,11 @@ func readPart(tok string) datePart {
 
 // dateRe finds "ngày 05 tháng 3 năm 2024" in an unmarked line; the blanks
 // may hold nothing the OCR could read, and the printed words may carry
-// the letters OCR confuses in them (q for g, v for y, b for h, rn for m).
-var dateRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb]a[nm][gq]\s*(\S*?)\s*n[aă](?:m|rn)\s*(\S*)`)
+// the letters OCR confuses in them (q for g, v for y, b for h, u for the
+// á of "tháng" read "thúng", rn for m).
+var dateRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb][au][nm][gq]\s*(\S*?)\s*n[aă](?:m|rn)\s*(\S*)`)
 
-var dateNoYearWordRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb]a[nm][gq]\s*(\S*)\s+((?:19|20)\d\d)\b`)
+var dateNoYearWordRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb][au][nm][gq]\s*(\S*)\s+((?:19|20)\d\d)\b`)
 
 // vnDate is a place-and-date line's date.
 type vnDate struct {
