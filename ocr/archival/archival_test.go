@@ -818,6 +818,12 @@ func TestLostWordsHeldForReview(t *testing.T) {
 		{"number with a type code", func(p *ocr.Result) {
 			p.Lines[2] = merge(line(400, 460, "Số: 918/TTr-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
 		}, func(d Document) *Field { return d.Number }, "918/TTr-UBND", true},
+		{"summary that lost its numeral", func(p *ocr.Result) {
+			p.Lines[4] = line(814, 680, "Kết quả giải quyết thủ tục hành chính quý", 94)
+		}, func(d Document) *Field { return d.Summary }, "Kết quả giải quyết thủ tục hành chính quý", false},
+		{"summary ending on a counted word standing alone", func(p *ocr.Result) {
+			p.Lines[4] = line(814, 680, "Về việc báo cáo kết quả hằng quý", 94)
+		}, func(d Document) *Field { return d.Summary }, "Về việc báo cáo kết quả hằng quý", true},
 		{"summary with a numeral of one stroke", func(p *ocr.Result) {
 			p.Lines[4] = line(814, 680, "Về việc báo cáo kết quả quý IV", 94)
 		}, func(d Document) *Field { return d.Summary }, "Về việc báo cáo kết quả quý IV", true},

@@ -603,7 +603,7 @@ func readLeft(m *Metadata, p *page, h header) {
 			text := lineText(ocr.Line{Words: ws})
 			value, mended := mendSummary(strings.Fields(lineText(ocr.Line{Words: ws[1:]})))
 			c := textConfidence(ws[1:])
-			if mended {
+			if mended || numeralLost(value) {
 				c = min(c, 0.85)
 			}
 			m.Summary = field(p.n, strings.Join(value, " "), text, ws[1:], c)
@@ -879,7 +879,7 @@ func readHeading(m *Metadata, p *page, h header) {
 		text := lineText(ocr.Line{Words: ws})
 		c := textConfidence(ws)
 		value, mended := mendSummary(strings.Fields(text))
-		if skipped || mended || rowLeftover(p.segs, sum) {
+		if skipped || mended || rowLeftover(p.segs, sum) || numeralLost(value) {
 			c = min(c, 0.85)
 		}
 		m.Summary = field(p.n, strings.Join(value, " "), text, ws, c)

@@ -1,6 +1,7 @@
 package archival
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -85,4 +86,25 @@ func mendSummary(words []string) (out []string, mended bool) {
 		i++
 	}
 	return out, mended
+}
+
+// countedWords are words a summary does not end on unless a numeral
+// follows them ("quý III", "đợt 2", "khóa XV", "số 12"): ending on one,
+// the summary has lost its numeral (a Roman numeral's thin strokes
+// dropped by Tesseract: "quý III" read "quý" at 0.96). After "hằng",
+// "mỗi", "từng", "các" they stand alone ("báo cáo hằng quý").
+var countedWords = []string{"quý", "đợt", "khóa", "khoá", "số"}
+
+// numeralLost: a summary (its words) ending on a counted word that wants
+// its numeral.
+func numeralLost(words []string) bool {
+	n := len(words)
+	if n == 0 {
+		return false
+	}
+	last := strings.ToLower(strings.TrimRight(words[n-1], ".,;:"))
+	if !slices.Contains(countedWords, last) {
+		return false
+	}
+	return n < 2 || !slices.Contains([]string{"hằng", "hàng", "mỗi", "từng", "các"}, strings.ToLower(words[n-2]))
 }
