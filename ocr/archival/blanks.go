@@ -160,7 +160,9 @@ var (
 	dayPrefixRe   = regexp.MustCompile(`^n[gq]a[yv]`)
 	monthPrefixRe = regexp.MustCompile(`^t[hb][au][nm][gq]`)
 	monthSuffixRe = regexp.MustCompile(`t[hb][au][nm][gq]$`)
-	yearSuffixRe  = regexp.MustCompile(`n[aă](?:m|rn)$`)
+	// The n of a "năm" the month's digits were written against reads h
+	// ("(0hăm") as well.
+	yearSuffixRe = regexp.MustCompile(`[nh][aă](?:m|rn)$`)
 )
 
 const (

@@ -222,6 +222,13 @@ func TestBlanks(t *testing.T) {
 	}}}); len(got) != 2 || got[1].Part != BlankMonth || got[1].Box.X0 != 1273 || got[1].Box.X1 != 1334 {
 		t.Errorf("blanks with the month inside năm's box %+v", got)
 	}
+	// The month against "năm", whose n then reads h.
+	hLine := ocr.Line{Words: []ocr.Word{w("ngày", 1118, 1191), w("3_", 1206, 1233), w("tháng", 1266, 1351), w("(0hăm", 1371, 1478), w("2025", 1489, 1561)}}
+	if got := Blanks([]ocr.Result{{Width: 2480, Height: 3508, Lines: []ocr.Line{hLine}}}, []Document{{Metadata: Metadata{
+		Date: &Field{Text: "ngày 3_ tháng (0hăm 2025", Unreadable: true, Handwritten: true, Page: 1, Boxes: boxes(hLine.Words)},
+	}}}); len(got) != 2 || got[1].Part != BlankMonth || got[1].Box.X0 != 1356 || got[1].Box.X1 != 1411 {
+		t.Errorf("blanks with the month against a năm read hăm %+v", got)
+	}
 	// Digits read unsure beside codes read unsure too: the page reading
 	// does not call them handwritten, but they are read again.
 	unsure := ocr.Line{Words: []ocr.Word{w("Số:", 400, 470), w("88", 500, 560), w("/QĐÐ-UBND", 620, 880)}}
