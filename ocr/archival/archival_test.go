@@ -28,6 +28,8 @@ func TestParseDate(t *testing.T) {
 		{"Huế, ngày 3_ tháng (0hăm 2025", "", false},                  // "năm" lost in the month's handwriting: found, unreadable
 		{"Huế, ngày 1l tháng 10 năm 2025", "2025-10-11", true},        // l read for 1
 		{"Đắk Lắk, ngày 31 thúng 05 năm 2025", "2025-05-31", true},    // á read ú
+		{"Hạ Long, ngày Ï / tháng 09 năm 2024", "", false},            // the day read as two pieces: found, unreadable
+		{"Bắc Ninh, ngày Í / tháng Ônăm 2024", "", false},
 	} {
 		d, found := parseDate(c.line)
 		if !found {

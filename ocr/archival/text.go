@@ -277,9 +277,12 @@ func readPart(tok string) datePart {
 // may hold nothing the OCR could read, and the printed words may carry
 // the letters OCR confuses in them (q for g, v for y, b for h, u for the
 // á of "tháng" read "thúng", rn for m).
-var dateRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb][au][nm][gq]\s*(\S*?)\s*n[aă](?:m|rn)\s*(\S*)`)
+// The day's blank may read as two pieces, the second of signs only
+// ("ngày Ï / tháng": a handwritten 17): both are the day, unreadable, so
+// the date is found and its blank read again.
+var dateRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?(?:\s+[^\s\pL]+)?)\s*t[hb][au][nm][gq]\s*(\S*?)\s*n[aă](?:m|rn)\s*(\S*)`)
 
-var dateNoYearWordRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?)\s*t[hb][au][nm][gq]\s*(\S*)\s+((?:19|20)\d\d)\b`)
+var dateNoYearWordRe = regexp.MustCompile(`n[gq]a[yv]\s*(\S*?(?:\s+[^\s\pL]+)?)\s*t[hb][au][nm][gq]\s*(\S*)\s+((?:19|20)\d\d)\b`)
 
 // vnDate is a place-and-date line's date.
 type vnDate struct {
