@@ -475,11 +475,15 @@ func TestRecipientWordLost(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		drop  bool
+		raise int // pixels the code after the lost word sits higher
 		value string
 		sure  bool
 	}{
-		{"whole", false, "Lưu: VT, HCTP", true},
-		{"word lost", true, "Lưu: HCTP", false},
+		{"whole", false, 0, "Lưu: VT, HCTP", true},
+		// The word lost right after "Lưu:" is the record office's VT.
+		{"word lost", true, 0, "Lưu: VT, HCTP", false},
+		// The code's top above "Lưu:"'s: the row is still read left to right.
+		{"row split", true, 3, "Lưu: VT, HCTP", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			page := nd30Page("146/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
@@ -489,6 +493,14 @@ func TestRecipientWordLost(t *testing.T) {
 						if w.Text == "VT," {
 							page.Lines[i].Words = slices.Delete(l.Words, j, j+1)
 						}
+					}
+				}
+			}
+			for i, l := range page.Lines {
+				for j, w := range l.Words {
+					if w.Text == "HCTP." {
+						page.Lines[i].Words[j].Box.Y0 -= c.raise
+						page.Lines[i].Words[j].Box.Y1 -= c.raise
 					}
 				}
 			}
@@ -591,6 +603,10 @@ func TestMendClosing(t *testing.T) {
 		{"Lưu: VN, NC", "Lưu: VN, NC", false}, // N is no T misread
 		{"Như Điều 3", "Như Điều 3", false},   // not the copies kept
 		{"Lưu: VT, TTHC(Thu)", "Lưu: VT, TTHC(Thu)", false},
+		{"Lưu: VLNC", "Lưu: VT, NC", true}, // T read as L, comma and space lost
+		{"Lưu: VINV", "Lưu: VT, NV", true},
+		{"Lưu: VTLT", "Lưu: VTLT", false}, // read with its T: an office's code
+		{"Lưu: VPUB", "Lưu: VPUB", false},
 	} {
 		got, mended := mendFileCopy(c.read)
 		if got != c.want || mended != c.mended {

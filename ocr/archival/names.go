@@ -224,6 +224,16 @@ func mendFileCopy(item string) (value string, mended bool) {
 		return item, false
 	}
 	code := []rune(m[2])
+	if len(code) >= 4 && code[0] == 'V' && code[1] != 'T' && strings.ContainsRune(tLike, code[1]) && upperASCII(string(code[2:])) {
+		// "VLNC": the comma and space after a misread VT lost too, the
+		// office's code glued on. A code read with its T ("VTLT") may
+		// be an office's own and is left.
+		value = "Lưu: VT, " + string(code[2:])
+		if m[3] != "" {
+			value += ", " + m[3]
+		}
+		return value, true
+	}
 	if len(code) != 2 || code[0] != 'V' {
 		return item, false
 	}
@@ -235,6 +245,12 @@ func mendFileCopy(item string) (value string, mended bool) {
 		value += ", " + m[3]
 	}
 	return value, string(code) != "VT"
+}
+
+// upperASCII tells whether s is two or more capitals without marks, as
+// offices' codes are.
+func upperASCII(s string) bool {
+	return len(s) >= 2 && strings.IndexFunc(s, func(r rune) bool { return r < 'A' || r > 'Z' }) < 0
 }
 
 // mendCapsWord writes a word read in capitals inside a name written in

@@ -1157,11 +1157,19 @@ func readRecipients(p *page, at int) []Field {
 	var items [][]ocr.Word
 	prev := head.Box.Y1
 	lineLost := false
-	// Words after "Nơi nhận:" on the same piece are a first item.
+	var segs []seg
 	for _, s := range p.segs[at+1:] {
 		if s.Box.X0 > head.Box.X0+(p.x1-p.x0)*2/5 || s.Box.X1 > p.x0+(p.x1-p.x0)*6/10 {
 			continue // the signer block beside it
 		}
+		segs = append(segs, s)
+	}
+	// A line OCR split where it lost a word ("- Lưu:" and "TTHC." apart
+	// once "VT," is gone) comes back as two pieces whose tops may sort
+	// the right one first: rejoin each row left to right.
+	segs = joinRows(segs)
+	// Words after "Nơi nhận:" on the same piece are a first item.
+	for _, s := range segs {
 		if s.Box.Y0-prev > 2*p.pitch {
 			break
 		}
@@ -1193,6 +1201,8 @@ func readRecipients(p *page, at int) []Field {
 			if mended {
 				c = min(c, 0.85)
 			}
+		} else if mv, mended := mendOfficeLost(v, words); mended {
+			v, c = mv, min(c, 0.5)
 		} else if mv, mended := mendCapsWord(strings.Fields(v)); mended {
 			v, c = strings.Join(mv, " "), min(c, 0.85)
 		}
@@ -1213,6 +1223,23 @@ func readRecipients(p *page, at int) []Field {
 		out[n-1].Confidence = min(out[n-1].Confidence, 0.5)
 	}
 	return out
+}
+
+// mendOfficeLost writes "Lưu: VP" as "Lưu: VT, VP" when OCR dropped a word
+// right after "Lưu:" (wordLost's gap between the two): the copies kept
+// start with the record office's VT (NĐ 30, Phụ lục I), so the word lost
+// in that place is VT. A first code already VT-like is mendFileCopy's.
+// The caller keeps the item under review (its words have the gap).
+func mendOfficeLost(item string, words []ocr.Word) (string, bool) {
+	if len(words) < 2 || letters(words[0].Text) != "luu" || !wordLost(words[:2]) {
+		return item, false
+	}
+	m := fileCopyRe.FindStringSubmatch(item)
+	if m == nil || letters(m[1]) != "luu" || letters(m[2]) == "vt" {
+		return item, false
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(item, m[1]))
+	return "Lưu: VT, " + strings.TrimLeft(rest, ": "), true
 }
 
 // wordLost tells whether a run of words read on a line has a gap wider than
