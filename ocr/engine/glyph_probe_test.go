@@ -22,7 +22,7 @@ func TestProbeGlyph(t *testing.T) {
 		} else {
 			g, _ := src.grey()
 			n, _ := g.backgroundNorm()
-			bin, _ = n.otsu()
+			bin, _, _ = n.otsu()
 		}
 		gs := measureGlyphs(bin)
 		res := int(src.p.xres)

@@ -33,6 +33,11 @@ const (
 	lineGlyphs    = 5     // ...and longer than this many letter heights
 	lineGap       = 0.02  // inch: gaps in a streak or rule that thresholding leaves
 	maskGrow      = 0.015 // inch kept around the ink in the grey page Tesseract reads
+	faintLevel    = 0.5   // of the way from the ink threshold to white: darker pixels near ink are kept
+	faintGlyph    = 0.5   // of the letter height: how near the ink faint marks are kept (a diacritic's gap)
+	faintInch     = 0.05  // inch: the same when the letters were not measured
+	faintSize     = 0.13  // of the letter height: a faint mark holds a square this wide (noise does not)
+	blurMin       = 0.03  // blurShare from which a page's letters are blurred
 	deskewMin     = 0.05  // below this, straightening costs more than it brings
 	blankMaxComps = 3     // glyph-sized components on a page still called blank
 	blankMaxInk   = 0.002 // ink fraction above which a page is surely not blank
@@ -129,7 +134,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// The resolution comes from the letters, not only from the file: files
 	// without a dpi and files that lie are the common case at the desk, and
 	// clean-up tuned for 300 dpi wipes out the text of a 70-dpi page.
-	norm, bin, err := binarize(src, mode)
+	norm, bin, split, err := binarize(src, mode, false)
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
@@ -151,10 +156,27 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 			mode = ocr.Gray
 		}
 		j.KeepJPEG = false
-		if norm, bin, err = binarize(src, mode); err != nil {
+		if norm, bin, split, err = binarize(src, mode, false); err != nil {
 			return res, ocr.Image{}, err
 		}
 		mark("upscale")
+	}
+	// An out-of-focus scan is normalized again with tiles wider than a
+	// letter, and its faint marks are kept (see textBackgroundNorm and
+	// cleanPage). Only such a page: on sharp tables and dim photos the
+	// wide tiles took ruled cells and sensor noise for ink (a clean
+	// table read 0.5 -> 9%, a dim photo 14 -> 29%). Photos and upscaled
+	// pages, whose softness is not a blurred scan's, keep the usual path.
+	blurred := false
+	if norm != nil && !res.Photo && rs.upscale <= 1 && rs.glyphH > 0 {
+		if blurred = norm.blurShare(split, rs.glyphH) >= blurMin; blurred {
+			norm.free()
+			bin.free()
+			if norm, bin, split, err = binarize(src, mode, true); err != nil {
+				return res, ocr.Image{}, err
+			}
+			mark("blur")
+		}
 	}
 	res.DPI = rs.dpi * rs.upscale
 	dpi := res.DPI
@@ -174,7 +196,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		defer bin.free()
 	}
 	defer raw.free()
-	clean, grey, err := cleanPage(norm, bin, dpi, rs.glyphH)
+	clean, grey, err := cleanPage(norm, bin, split, dpi, rs.glyphH, blurred)
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
@@ -479,7 +501,7 @@ func flattenPhoto(src *pix, mode ocr.ColorMode) (flat *pix, ok bool, err error) 
 	// normalization brings the paper to white throughout, in colour, so
 	// the PDF shows the page as a scanner would (and the seal stays red).
 	// A dim photo is brightened first (see brighten).
-	light, err := out.brighten()
+	light, _, err := out.brighten()
 	out.free()
 	if err != nil {
 		return nil, false, err
@@ -521,30 +543,36 @@ func flip(work **pix, quads *int) error {
 // binarize makes the first binary image of a page: background
 // normalization and Otsu (adapts to uneven light and tinted paper). For
 // grey and colour pages it also returns the normalized grey page (nil for
-// bitonal ones).
-func binarize(src *pix, mode ocr.ColorMode) (norm, bin *pix, err error) {
+// bitonal ones) and the Otsu split (grey levels up to it are ink). A
+// blurred page is normalized for reading (see textBackgroundNorm), any
+// other with Leptonica's usual parameters.
+func binarize(src *pix, mode ocr.ColorMode, blurred bool) (norm, bin *pix, split int, err error) {
 	if mode == ocr.Bitonal {
-		return nil, src.clone(), nil
+		return nil, src.clone(), 0, nil
 	}
 	g, err := src.grey()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	light, err := g.brighten()
+	light, paper, err := g.brighten()
 	g.free()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	norm, err = light.backgroundNorm()
+	if blurred {
+		norm, err = light.textBackgroundNorm(paper)
+	} else {
+		norm, err = light.backgroundNorm()
+	}
 	light.free()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	if bin, err = norm.otsu(); err != nil {
+	if bin, split, err = norm.otsu(); err != nil {
 		norm.free()
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	return norm, bin, nil
+	return norm, bin, split, nil
 }
 
 // cleanPage makes the binary image that analysis sees from the first one:
@@ -554,35 +582,58 @@ func binarize(src *pix, mode ocr.ColorMode) (norm, bin *pix, err error) {
 // everything the binary page dropped whitened: Tesseract's recognizer reads
 // grey, which keeps the anti-aliased strokes of small diacritics.
 // glyphH is the measured letter height in pixels (0 when unknown): a speck
-// is never as large as half a letter, whatever the resolution says.
-func cleanPage(norm, bin *pix, dpi, glyphH float64) (clean, grey *pix, err error) {
+// is never as large as half a letter, whatever the resolution says. split
+// is the grey level up to which binarize took norm's pixels for ink;
+// faint marks near the ink are kept in the grey page when faint (a
+// blurred page's).
+func cleanPage(norm, bin *pix, split int, dpi, glyphH float64, faint bool) (clean, grey *pix, err error) {
 	speck, dist := dpi*speckSize, dpi*speckDistance
 	if glyphH > 0 {
 		speck, dist = min(speck, glyphH*speckGlyph), min(dist, glyphH*speckGlyph*2)
 	}
-	clean = bin
 	lineLen := dpi * lineInch
 	if glyphH > 0 {
 		lineLen = max(lineLen, glyphH*lineGlyphs)
 	}
-	for _, step := range []func(*pix) (*pix, error){
-		(*pix).removeBorderComps,
-		func(x *pix) (*pix, error) { return x.removeLines(int(lineLen), max(3, int(dpi*lineGap))) },
-		func(x *pix) (*pix, error) {
-			return x.removeSpecks(int(math.Round(dpi/150)), int(speck), int(dist))
-		},
-	} {
-		next, err := step(clean)
-		if clean != bin {
+	noBorder, err := bin.removeBorderComps()
+	if err != nil {
+		return nil, nil, err
+	}
+	unlined, err := noBorder.removeLines(int(lineLen), max(3, int(dpi*lineGap)))
+	noBorder.free()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlined.free()
+	if clean, err = unlined.removeSpecks(int(math.Round(dpi/150)), int(speck), int(dist)); err != nil {
+		return nil, nil, err
+	}
+	if norm != nil && !faint {
+		if grey, err = norm.maskedBy(clean, max(2, int(dpi*maskGrow))); err != nil {
 			clean.free()
-		}
-		if err != nil {
 			return nil, nil, err
 		}
-		clean = next
-	}
-	if norm != nil {
-		if grey, err = norm.maskedBy(clean, max(2, int(dpi*maskGrow))); err != nil {
+	} else if norm != nil {
+		// The marks of a blurred page too faint for the threshold, or
+		// thresholded to a few pixels that pass for dust (dots, commas,
+		// diacritics), are kept near the letters: whitened, they are lost
+		// to the recognizer, which reads grey. Borders, streaks and rules
+		// stay dropped with their fringe, and so does noise: kept, the
+		// sensor noise around the letters of a dim photo cost it 3 points.
+		grow := max(2, int(dpi*maskGrow))
+		near, size := dpi*faintInch, dpi*faintInch*faintSize/faintGlyph
+		if glyphH > 0 {
+			near, size = glyphH*faintGlyph, glyphH*faintSize
+		}
+		level := split + int(float64(255-split)*faintLevel)
+		keep, err := norm.faintNear(bin, unlined, clean, level, max(2, int(math.Round(size))), int(near), grow)
+		if err != nil {
+			clean.free()
+			return nil, nil, err
+		}
+		grey, err = norm.maskedBy(keep, grow)
+		keep.free()
+		if err != nil {
 			clean.free()
 			return nil, nil, err
 		}

@@ -259,7 +259,7 @@ func TestDropBlueStrokes(t *testing.T) {
 	// The engine's own first steps: decode, then the grey and binary pages.
 	src := pixOf(t, img)
 	mode, err1 := src.normalizeStorage()
-	norm, bin, err2 := binarize(src, mode)
+	norm, bin, _, err2 := binarize(src, mode, false)
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
