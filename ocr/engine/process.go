@@ -175,6 +175,14 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 			if norm, bin, split, err = binarize(src, mode, true); err != nil {
 				return res, ocr.Image{}, err
 			}
+			// The letters measured on the page read: clean-up and faint
+			// marks are scaled to them.
+			if gs2 := measureGlyphs(bin); gs2.Height > 0 {
+				if rs2 := resolve(res.DPI, res.DPIKnown, gs2, src.width(), src.height()); rs2.upscale <= 1 {
+					gs, rs = gs2, rs2
+					res.DPISource = rs.source
+				}
+			}
 			mark("blur")
 		}
 	}
