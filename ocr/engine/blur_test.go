@@ -5,8 +5,9 @@ package engine
 import (
 	"image"
 	"image/color"
-	"math"
 	"testing"
+
+	"github.com/disintegration/imaging"
 
 	"github.com/sohoa/sohoa/ocr"
 )
@@ -16,14 +17,14 @@ import (
 // above each (the i of a 300-dpi page), on paper of level paper, blurred
 // by a Gaussian of sigma px. dots holds the dots' centres.
 func blurredLetters(w, h int, paper uint8, sigma float64) (img *image.Gray, dots []image.Point) {
-	ink := make([]float64, w*h)
-	for i := range ink {
-		ink[i] = float64(paper)
+	sharp := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range sharp.Pix {
+		sharp.Pix[i] = paper
 	}
 	fill := func(r image.Rectangle) {
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {
-				ink[y*w+x] = 20
+				sharp.Pix[y*w+x] = 20
 			}
 		}
 	}
@@ -34,32 +35,10 @@ func blurredLetters(w, h int, paper uint8, sigma float64) (img *image.Gray, dots
 			dots = append(dots, image.Pt(x0+2, y0+4))
 		}
 	}
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	sum := 0.0
-	for i := range k {
-		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += k[i]
-	}
-	pass := func(src []float64, dx, dy int) []float64 {
-		out := make([]float64, len(src))
-		for y := range h {
-			for x := range w {
-				v := 0.0
-				for i := -r; i <= r; i++ {
-					xx, yy := min(max(x+i*dx, 0), w-1), min(max(y+i*dy, 0), h-1)
-					v += k[i+r] * src[yy*w+xx]
-				}
-				out[y*w+x] = v / sum
-			}
-		}
-		return out
-	}
-	ink = pass(pass(ink, 1, 0), 0, 1)
-	img = image.NewGray(image.Rect(0, 0, w, h))
-	for i, v := range ink {
-		img.Pix[i] = uint8(math.Round(v))
+	blurred := imaging.Blur(sharp, sigma)
+	img = image.NewGray(sharp.Rect)
+	for i := range img.Pix {
+		img.Pix[i] = blurred.Pix[4*i] // grey in, so R = G = B
 	}
 	return img, dots
 }
