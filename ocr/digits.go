@@ -15,7 +15,8 @@ import (
 // its own: cropped from the corrected page image, the ink kept whatever
 // its colour, enlarged, and read as one line of digits and "/" only, by
 // Tesseract and by a handwritten digit reader (package ocr/handdigits),
-// whose readings are combined.
+// whose readings are combined; the reader is told the range of a day's or
+// a month's blank (DigitsInput.Most).
 
 // defaultDigitsTimeout bounds one ReadDigits call: a few small crops, each
 // a fraction of a second of Tesseract.
@@ -32,6 +33,12 @@ type DigitsInput struct {
 	Name   string
 	Image  Image
 	Blanks []Box
+	// Most, when set, holds for each blank the largest value it may
+	// hold (31 for a day, 12 for a month; 0 for no bound), its least
+	// being 1: the handwriting reader weighs its reading against the
+	// others of that range (handdigits.Net.ReadWithin). Nil for none;
+	// else as long as Blanks.
+	Most []int
 }
 
 // DigitsReading is what one blank holds, read as digits and "/" only.
@@ -50,6 +57,10 @@ type DigitsReading struct {
 	// every digit is right; "" when it read none.
 	Hand     string  `json:"hand,omitempty"`
 	HandProb float64 `json:"hand_prob,omitempty"`
+	// HandInRange is the reader's probability for Hand once the values
+	// out of the blank's range (DigitsInput.Most) are ruled out; 0
+	// without a range or for a Hand out of it.
+	HandInRange float64 `json:"hand_in_range,omitempty"`
 }
 
 // digitsJob is the typed part of a Job that asks for a second reading of
@@ -60,6 +71,7 @@ type digitsJob struct {
 	Width    int       `json:"width"`
 	Height   int       `json:"height"`
 	Blanks   []Box     `json:"blanks"`
+	Most     []int     `json:"most,omitempty"`
 }
 
 // DigitsEngine is the second reading inside an engine child; package
@@ -87,6 +99,15 @@ func (j *Job) DigitBlanks() []Box {
 	return j.Digits.Blanks
 }
 
+// DigitsMost is the largest value blank i of a digits job may hold (see
+// DigitsInput.Most), 0 for no bound.
+func (j *Job) DigitsMost(i int) int {
+	if j.Digits == nil || i < 0 || i >= len(j.Digits.Most) {
+		return 0
+	}
+	return j.Digits.Most[i]
+}
+
 // ReadDigits reads the handwritten digits in the blanks of a corrected
 // page image, in an engine child like pages, within Options.DigitsTimeout.
 // It answers one reading per blank, in order. The image must be one that
@@ -99,7 +120,7 @@ func (p *Pool) ReadDigits(ctx context.Context, in DigitsInput) ([]DigitsReading,
 		return nil, fmt.Errorf("ocr: digits of %s: %w", in.Name, err)
 	}
 	j := &Job{Name: in.Name, Data: in.Image.Data, Digits: &digitsJob{Encoding: in.Image.Encoding, Mode: in.Image.Mode,
-		Width: in.Image.Width, Height: in.Image.Height, Blanks: in.Blanks}}
+		Width: in.Image.Width, Height: in.Image.Height, Blanks: in.Blanks, Most: in.Most}}
 	reply, _, err := p.run(ctx, j, p.opts.DigitsTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("ocr: digits of %s: %w", in.Name, err)
@@ -124,6 +145,8 @@ func checkDigitsInput(in DigitsInput) error {
 		return errors.New("no image data")
 	case len(in.Blanks) > maxDigitBlanks:
 		return fmt.Errorf("%d blanks (at most %d)", len(in.Blanks), maxDigitBlanks)
+	case in.Most != nil && len(in.Most) != len(in.Blanks):
+		return fmt.Errorf("%d bounds for %d blanks", len(in.Most), len(in.Blanks))
 	}
 	for _, b := range in.Blanks {
 		if b.X0 < 0 || b.Y0 < 0 || b.X1 > img.Width || b.Y1 > img.Height || b.X1 <= b.X0 || b.Y1 <= b.Y0 {

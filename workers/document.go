@@ -218,6 +218,7 @@ func (r *Runner) readBlanks(ctx context.Context, src *blobPages, results []ocr.R
 		for _, b := range blanks {
 			if b.Page == pg {
 				in.Blanks, onPage = append(in.Blanks, b.Box), append(onPage, b)
+				in.Most = append(in.Most, b.Most())
 			}
 		}
 		if len(onPage) == 0 {

@@ -37,6 +37,19 @@ type Blank struct {
 	Box  ocr.Box   // on the corrected page image, with room for the pen
 }
 
+// Most is the largest value the blank may hold, for the second reading
+// (ocr.DigitsInput.Most): 31 for a day, 12 for a month, 0 (no bound) for
+// a number.
+func (b Blank) Most() int {
+	switch b.Part {
+	case BlankDay:
+		return 31
+	case BlankMonth:
+		return 12
+	}
+	return 0
+}
+
 // The second reading's thresholds on Tesseract's confidence (0..100, of
 // the least sure word read with digits only). Over digitsDeliver a
 // plausible reading is delivered; over digitsAccept it is kept for review;

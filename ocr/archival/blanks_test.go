@@ -254,9 +254,12 @@ func TestBlanks(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("blanks %+v, want %+v", got, want)
 	}
-	for i := range want {
+	for i, most := range []int{31, 12, 0} { // a day's range, a month's, none for a number
 		if got[i] != want[i] {
 			t.Errorf("blank %d = %+v, want %+v", i, got[i], want[i])
+		}
+		if got[i].Most() != most {
+			t.Errorf("blank %d (%s) holds at most %d, want %d", i, got[i].Part, got[i].Most(), most)
 		}
 	}
 }

@@ -81,7 +81,7 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		reading, _, _, err := r.readBlank(cl, page, blue, image.Rect(b.X0, b.Y0, b.X1, b.Y1), fmt.Sprintf("%s-digits%d", j.Name, n+1))
+		reading, _, _, err := r.readBlank(cl, page, blue, image.Rect(b.X0, b.Y0, b.X1, b.Y1), j.DigitsMost(n), fmt.Sprintf("%s-digits%d", j.Name, n+1))
 		if err != nil {
 			return nil, err
 		}
@@ -92,8 +92,9 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 
 // readBlank reads one blank of a page (its luminance, and its blueness or
 // nil) with Tesseract and the handwritten digit reader, and combines the
-// two; it also returns Tesseract's own reading (text, confidence).
-func (r *recognizer) readBlank(cl *gosseract.Client, page, blue *image.Gray, blank image.Rectangle, name string) (ocr.DigitsReading, string, float64, error) {
+// two; it also returns Tesseract's own reading (text, confidence). most is
+// the largest value the blank may hold (0: no bound).
+func (r *recognizer) readBlank(cl *gosseract.Client, page, blue *image.Gray, blank image.Rectangle, most int, name string) (ocr.DigitsReading, string, float64, error) {
 	rect := blank.Intersect(page.Rect)
 	var blueCrop *image.Gray
 	if blue != nil {
@@ -113,8 +114,11 @@ func (r *recognizer) readBlank(cl *gosseract.Client, page, blue *image.Gray, bla
 		// digit there ("80" of a 280).
 		conf = min(conf, digitsDisagree)
 	}
-	hand := r.hand.Read(crop)
+	// A day's or a month's range rules out some of the network's rival
+	// readings (most 0: none, hi < lo).
+	hand := r.hand.ReadWithin(crop, 1, most)
 	reading.Hand, reading.HandProb = hand.Text, math.Round(hand.Prob*1000)/1000
+	reading.HandInRange = math.Round(hand.InRange*1000) / 1000
 	reading.Text, reading.Confidence = handdigits.Combine(text, conf, hand)
 	if cut {
 		reading.Confidence = min(reading.Confidence, digitsDisagree)

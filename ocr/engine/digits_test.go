@@ -27,7 +27,7 @@ func secondReading(ctx context.Context, tb testing.TB, pool *ocr.Pool, results [
 	for pg, idx := range byPage {
 		in := ocr.DigitsInput{Name: results[pg-1].File, Image: images[pg-1]}
 		for _, i := range idx {
-			in.Blanks = append(in.Blanks, blanks[i].Box)
+			in.Blanks, in.Most = append(in.Blanks, blanks[i].Box), append(in.Most, blanks[i].Most())
 		}
 		rs, err := pool.ReadDigits(ctx, in)
 		if err != nil {
@@ -35,7 +35,7 @@ func secondReading(ctx context.Context, tb testing.TB, pool *ocr.Pool, results [
 		}
 		for k, i := range idx {
 			readings[i] = rs[k]
-			tb.Logf("%s %s blank %+v: read %q (%.0f, ink %v; handwriting reader %q at %.3f)", in.Name, blanks[i].Part, blanks[i].Box, rs[k].Text, rs[k].Confidence, rs[k].Ink, rs[k].Hand, rs[k].HandProb)
+			tb.Logf("%s %s blank %+v: read %q (%.0f, ink %v; handwriting reader %q at %.3f, %.3f in range)", in.Name, blanks[i].Part, blanks[i].Box, rs[k].Text, rs[k].Confidence, rs[k].Ink, rs[k].Hand, rs[k].HandProb, rs[k].HandInRange)
 		}
 	}
 	archival.ApplyDigits(docs, blanks, readings, today)

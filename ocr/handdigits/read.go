@@ -13,6 +13,9 @@ type Digit struct {
 	Box   image.Rectangle
 	Value int
 	Prob  float64
+	// All is the network's belief in each digit for this mark (Prob is
+	// All[Value]).
+	All Probabilities
 }
 
 // Reading is what the network reads in a blank.
@@ -31,6 +34,12 @@ type Reading struct {
 	// and as a 3 and a 1): the count of digits is in doubt whatever Prob
 	// says.
 	Doubt bool
+	// InRange is the probability of Text given that the blank holds a
+	// value in the range ReadWithin was given (a day is 1–31): the
+	// network's belief in Text over its belief in every reading of as
+	// many digits in that range. 0 without a range, or when Text is out
+	// of it.
+	InRange float64
 }
 
 // Weakest is the network's probability for its least sure digit (Prob
@@ -50,6 +59,57 @@ func (r Reading) Weakest() float64 {
 // maxDigits: a blank holding more marks than this is not one number of a
 // header (at most 5 digits) and is left unread.
 const maxDigits = 6
+
+// ReadWithin reads a blank (Read) that holds a value from lo to hi (a
+// day's 1–31, a month's 1–12) and says how sure the network is of its
+// reading once readings out of that range are ruled out (InRange): the
+// range never changes what is read, only how far its rivals count (a 1
+// with a long lead-in stroke the network also reads as a 4 is no 45th
+// day). hi < lo, or a reading of more than rangeDigits digits, gives no
+// InRange.
+func (n *Net) ReadWithin(blank *image.Gray, lo, hi int) Reading {
+	r := n.Read(blank)
+	r.InRange = r.within(lo, hi)
+	return r
+}
+
+// rangeDigits bounds the readings ReadWithin weighs against a range (10^n
+// of them): the range cue is for days and months.
+const rangeDigits = 2
+
+// within is the probability of the reading's digits given that they write
+// a value from lo to hi, as many digits as read (a leading 0 counted:
+// "07" is a day).
+func (r Reading) within(lo, hi int) float64 {
+	k := len(r.Digits)
+	if hi < lo || k == 0 || k > rangeDigits || len(r.Text) != k {
+		return 0
+	}
+	v, _ := strconv.Atoi(r.Text)
+	if v < lo || v > hi {
+		return 0
+	}
+	var in float64
+	for x := max(lo, 0); x <= hi && x < pow10(k); x++ {
+		p := 1.0
+		for i, d := range r.Digits {
+			p *= d.All[x/pow10(k-1-i)%10]
+		}
+		in += p
+	}
+	if in <= 0 {
+		return 0
+	}
+	return min(1, prob(r.Digits)/in)
+}
+
+func pow10(k int) int {
+	p := 1
+	for range k {
+		p *= 10
+	}
+	return p
+}
 
 // Read segments the marks of a blank (dark on light) and classifies each
 // digit.
@@ -99,8 +159,9 @@ func (n *Net) Read(blank *image.Gray) Reading {
 // digit classifies one glyph.
 func (n *Net) digit(g Glyph) Digit {
 	img := Normalize(g)
-	d, p := n.Classify(&img).Best()
-	return Digit{Box: g.Box, Value: d, Prob: p}
+	all := n.Classify(&img)
+	d, p := all.Best()
+	return Digit{Box: g.Box, Value: d, Prob: p, All: all}
 }
 
 // prob is the probability that all of ds are right.
@@ -147,7 +208,8 @@ const (
 // written into the next digit is swallowed by both readers: the 4 of a
 // 14); Tesseract's own confidence, when higher, stands.
 // The network's confident reading where Tesseract is unsure, or read no
-// digit (a slanted 7 read as "/"), is taken at Review; a disagreement
+// digit (a slanted 7 read as "/"), is taken at Review, confident also
+// when it is so within the blank's range (InRange at SureProb); a disagreement
 // where the network is confident leaves the blank unread (Conflict), and
 // one where it is not caps Tesseract's reading at Review. With no network
 // reading, Tesseract's stands.
@@ -165,7 +227,9 @@ func Combine(text string, conf float64, hand Reading) (string, float64) {
 		return text, max(conf, Agreed)
 	case hand.Text == text:
 		return text, max(conf, Review)
-	case conf < tesseractUnsure && sure:
+	case conf < tesseractUnsure && (sure || hand.InRange >= SureProb):
+		// The network alone, sure, or sure once the blank's range
+		// rules out its rivals: for review only.
 		return hand.Text, Review
 	case conf < tesseractUnsure:
 		return text, conf

@@ -2,6 +2,7 @@ package handdigits
 
 import (
 	"image"
+	"math"
 	"slices"
 	"testing"
 
@@ -43,11 +44,61 @@ func TestCombine(t *testing.T) {
 		{"agreement on one digit: review", "4", 30, sure("4"), "4", Review},
 		{"agreement on one digit Tesseract is sure of: its own", "4", 90, sure("4"), "4", 90},
 		{"a doubtful network alone is still taken for review", "", 0, Reading{Text: "3", Prob: 1, Doubt: true}, "3", Review},
+		{"network unsure alone, sure within the blank's range: review", "", 0, Reading{Text: "15", Prob: 0.86, InRange: 0.99}, "15", Review},
+		{"network unsure alone, unsure within the range too: unread", "", 0, Reading{Text: "15", Prob: 0.6, InRange: 0.8}, "", 0},
+		{"sure within the range is no agreement with a sure Tesseract", "16", 88, Reading{Text: "15", Prob: 0.86, InRange: 0.99}, "16", Review},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text, conf := Combine(tc.text, tc.conf, tc.hand)
 			if text != tc.wantText || conf != tc.wantConf {
 				t.Errorf("Combine(%q, %v, %+v) = %q, %v; want %q, %v", tc.text, tc.conf, tc.hand, text, conf, tc.wantText, tc.wantConf)
+			}
+		})
+	}
+}
+
+// TestWithin: the network's belief in its reading once readings out of
+// the blank's range are ruled out.
+func TestWithin(t *testing.T) {
+	// belief is a digit's Probabilities from digit: probability pairs.
+	belief := func(dp ...float64) Probabilities {
+		var p Probabilities
+		for i := 0; i < len(dp); i += 2 {
+			p[int(dp[i])] = dp[i+1]
+		}
+		return p
+	}
+	reading := func(text string, all ...Probabilities) Reading {
+		r := Reading{Text: text, Prob: 1}
+		for i, a := range all {
+			d := Digit{Value: int(text[i] - '0'), All: a}
+			d.Prob = a[d.Value]
+			r.Digits, r.Prob = append(r.Digits, d), r.Prob*d.Prob
+		}
+		return r
+	}
+	lead1 := belief(1, 0.86, 4, 0.13, 7, 0.01) // a 1 with a lead-in stroke
+	five := belief(5, 1)
+	for _, tc := range []struct {
+		name   string
+		r      Reading
+		lo, hi int
+		want   float64
+	}{
+		{"a day whose rival readings are no days", reading("15", lead1, five), 1, 31, 1},
+		{"a rival that is a day too stays", reading("15", belief(1, 0.86, 2, 0.14), five), 1, 31, 0.86},
+		{"a month: 45 and 75 are none", reading("12", lead1, belief(2, 0.9, 7, 0.1)), 1, 12, 1},
+		{"the second digit of a 3x day", reading("31", belief(3, 1), belief(1, 0.8, 7, 0.2)), 1, 31, 1},
+		{"one digit: its rivals 1 to 9 all count, 0 not", reading("7", belief(7, 0.8, 1, 0.15, 0, 0.05)), 1, 31, 0.8 / 0.95},
+		{"a reading out of the range", reading("45", belief(4, 0.9, 1, 0.1), five), 1, 31, 0},
+		{"00 is no day", reading("00", belief(0, 1), belief(0, 1)), 1, 31, 0},
+		{"no range", reading("15", lead1, five), 1, 0, 0},
+		{"a number of three digits is not weighed", reading("150", lead1, five, belief(0, 1)), 1, 31, 0},
+		{"digits without their beliefs", Reading{Text: "15", Prob: 0.86, Digits: []Digit{{Value: 1, Prob: 0.86}, {Value: 5, Prob: 1}}}, 1, 31, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.r.within(tc.lo, tc.hi); math.Abs(got-tc.want) > 1e-9 {
+				t.Errorf("within(%d, %d) = %v, want %v", tc.lo, tc.hi, got, tc.want)
 			}
 		})
 	}
