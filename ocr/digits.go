@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -39,6 +40,18 @@ type DigitsInput struct {
 	// others of that range (handdigits.Net.ReadWithin). Nil for none;
 	// else as long as Blanks.
 	Most []int
+	// Codes are lines of printed codes to read again, each as one line
+	// with the English model: the unit codes of "Lưu: VT, KTTH." (NĐ 30),
+	// capitals that are no Vietnamese syllables, which the page reading's
+	// Vietnamese model bends into syllables ("KEỰTH") or marks ("VLŨ").
+	// Their readings follow those of Blanks, in order.
+	Codes []Box
+	// DotsBelow are words ending in a y whose dot below (ỵ) the page
+	// reading may have dropped: under y the dot sits apart, right of the
+	// descender, and Tesseract takes it for a speck. Their readings follow
+	// those of Codes: Ink says a detached mark sits there, under the
+	// word's baseline at its end.
+	DotsBelow []Box
 }
 
 // DigitsReading is what one blank holds, read as digits and "/" only.
@@ -72,13 +85,17 @@ type digitsJob struct {
 	Height   int       `json:"height"`
 	Blanks   []Box     `json:"blanks"`
 	Most     []int     `json:"most,omitempty"`
+	Codes    []Box     `json:"codes,omitempty"`
+	Dots     []Box     `json:"dots,omitempty"`
 }
 
 // DigitsEngine is the second reading inside an engine child; package
 // ocr/engine provides the Tesseract one. ReadDigits decodes the image in
 // j.Data (described by j.DigitsImage) and answers one reading per blank of
-// j.DigitBlanks, in order; a blank with nothing legible gets an empty
-// reading, not an error. An error is an image it cannot decode.
+// j.DigitBlanks, in order, then one per line of j.CodeLines (printed
+// codes, read as text: Hand empty), then one per word of j.DotWords (Ink
+// alone); a blank or line with nothing legible gets an empty reading, not
+// an error. An error is an image it cannot decode.
 type DigitsEngine interface {
 	ReadDigits(ctx context.Context, j *Job) ([]DigitsReading, error)
 }
@@ -108,19 +125,39 @@ func (j *Job) DigitsMost(i int) int {
 	return j.Digits.Most[i]
 }
 
+// CodeLines are the lines of printed codes of a digits job (see
+// DigitsInput.Codes).
+func (j *Job) CodeLines() []Box {
+	if j.Digits == nil {
+		return nil
+	}
+	return j.Digits.Codes
+}
+
+// DotWords are the words of a digits job to look for a dot below under (see
+// DigitsInput.DotsBelow).
+func (j *Job) DotWords() []Box {
+	if j.Digits == nil {
+		return nil
+	}
+	return j.Digits.Dots
+}
+
 // ReadDigits reads the handwritten digits in the blanks of a corrected
 // page image, in an engine child like pages, within Options.DigitsTimeout.
-// It answers one reading per blank, in order. The image must be one that
-// Recognize returned (JPEG or G4) and the blanks must lie on it.
+// It answers one reading per blank, in order, then one per line of codes,
+// then one per word of DotsBelow.
+// The image must be one that Recognize returned (JPEG or G4) and the
+// blanks and lines must lie on it.
 func (p *Pool) ReadDigits(ctx context.Context, in DigitsInput) ([]DigitsReading, error) {
-	if len(in.Blanks) == 0 {
+	if len(in.Blanks)+len(in.Codes)+len(in.DotsBelow) == 0 {
 		return nil, nil
 	}
 	if err := checkDigitsInput(in); err != nil {
 		return nil, fmt.Errorf("ocr: digits of %s: %w", in.Name, err)
 	}
 	j := &Job{Name: in.Name, Data: in.Image.Data, Digits: &digitsJob{Encoding: in.Image.Encoding, Mode: in.Image.Mode,
-		Width: in.Image.Width, Height: in.Image.Height, Blanks: in.Blanks, Most: in.Most}}
+		Width: in.Image.Width, Height: in.Image.Height, Blanks: in.Blanks, Most: in.Most, Codes: in.Codes, Dots: in.DotsBelow}}
 	reply, _, err := p.run(ctx, j, p.opts.DigitsTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("ocr: digits of %s: %w", in.Name, err)
@@ -128,8 +165,8 @@ func (p *Pool) ReadDigits(ctx context.Context, in DigitsInput) ([]DigitsReading,
 	if reply.Err != "" {
 		return nil, fmt.Errorf("ocr: digits of %s: %s", in.Name, reply.Err)
 	}
-	if len(reply.Digits) != len(in.Blanks) {
-		return nil, fmt.Errorf("ocr: digits of %s: %d readings for %d blanks", in.Name, len(reply.Digits), len(in.Blanks))
+	if n := len(in.Blanks) + len(in.Codes) + len(in.DotsBelow); len(reply.Digits) != n {
+		return nil, fmt.Errorf("ocr: digits of %s: %d readings for %d blanks, lines and words", in.Name, len(reply.Digits), n)
 	}
 	return reply.Digits, nil
 }
@@ -143,12 +180,12 @@ func checkDigitsInput(in DigitsInput) error {
 		return fmt.Errorf("image of %d×%d pixels", img.Width, img.Height)
 	case len(img.Data) == 0:
 		return errors.New("no image data")
-	case len(in.Blanks) > maxDigitBlanks:
-		return fmt.Errorf("%d blanks (at most %d)", len(in.Blanks), maxDigitBlanks)
+	case len(in.Blanks)+len(in.Codes)+len(in.DotsBelow) > maxDigitBlanks:
+		return fmt.Errorf("%d blanks, lines and words (at most %d)", len(in.Blanks)+len(in.Codes)+len(in.DotsBelow), maxDigitBlanks)
 	case in.Most != nil && len(in.Most) != len(in.Blanks):
 		return fmt.Errorf("%d bounds for %d blanks", len(in.Most), len(in.Blanks))
 	}
-	for _, b := range in.Blanks {
+	for _, b := range slices.Concat(in.Blanks, in.Codes, in.DotsBelow) {
 		if b.X0 < 0 || b.Y0 < 0 || b.X1 > img.Width || b.Y1 > img.Height || b.X1 <= b.X0 || b.Y1 <= b.Y0 {
 			return fmt.Errorf("blank %+v outside the %d×%d image", b, img.Width, img.Height)
 		}

@@ -217,10 +217,10 @@ func (r *Runner) readBlanks(ctx context.Context, src *blobPages, results []ocr.R
 		var onPage []archival.Blank
 		for _, b := range blanks {
 			if b.Page == pg {
-				in.Blanks, onPage = append(in.Blanks, b.Box), append(onPage, b)
-				in.Most = append(in.Most, b.Most())
+				onPage = append(onPage, b)
 			}
 		}
+		onPage = archival.PageRequest(&in, onPage)
 		if len(onPage) == 0 {
 			continue
 		}

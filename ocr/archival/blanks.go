@@ -35,6 +35,7 @@ type Blank struct {
 	Page int       // 1-based within the pages given to Read
 	Part BlankPart //
 	Box  ocr.Box   // on the corrected page image, with room for the pen
+	Item int       // BlankCopies: the item's index in Recipients; BlankDotBelow: the word's in Signer
 }
 
 // Most is the largest value the blank may hold, for the second reading
@@ -64,6 +65,10 @@ const (
 // handwritten and under Deliver; a number under Deliver whose slash was lost
 // or whose digits read unsure (digitsUnsure). A blank whose printed words were not
 // found (the day's "ngày" lost, say) is not listed: its field stays as it is.
+// It lists too the print a second look may mend (copies.go): the line of
+// the copies kept under Deliver (BlankCopies, read again as codes) and the
+// signer's words whose y may have lost its dot below (BlankDotBelow).
+// PageRequest puts a page's blanks into an ocr.DigitsInput.
 func Blanks(pages []ocr.Result, docs []Document) []Blank {
 	var out []Blank
 	for i, d := range docs {
@@ -75,6 +80,8 @@ func Blanks(pages []ocr.Result, docs []Document) []Blank {
 				out = append(out, b)
 			}
 		}
+		out = append(out, copiesBlanks(i, d, pages)...)
+		out = append(out, dotBlanks(i, d, pages)...)
 	}
 	return out
 }
@@ -376,7 +383,8 @@ func codesStart(s string) bool { return codesStartRe.MatchString(s) }
 // confident over digitsDeliver is delivered (Handwritten, at Deliver); over
 // digitsAccept it is kept under Deliver, for review; otherwise the field
 // stays as the page reading left it. Blanks with no reading (a failed
-// second reading) are skipped.
+// second reading) are skipped. The copies kept and the dots below are
+// taken as applyCopies and applyDot say, their fields left under Deliver.
 func ApplyDigits(docs []Document, blanks []Blank, readings []ocr.DigitsReading, today time.Time) {
 	type dateParts struct{ day, month *ocr.DigitsReading }
 	dates := map[int]*dateParts{}
@@ -387,6 +395,10 @@ func ApplyDigits(docs []Document, blanks []Blank, readings []ocr.DigitsReading, 
 		rd := &readings[i]
 		d := &docs[b.Doc]
 		switch b.Part {
+		case BlankCopies:
+			applyCopies(itemOf(d, b.Item), rd)
+		case BlankDotBelow:
+			applyDot(d.Signer, b.Item, rd)
 		case BlankNumber:
 			applyNumber(d.Number, rd, b.Box)
 		case BlankDay, BlankMonth:

@@ -72,12 +72,12 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 	if err != nil {
 		return nil, fmt.Errorf("page image of %s: %w", j.Name, err)
 	}
-	cl, err := r.digitsClient()
-	if err != nil {
-		return nil, err
-	}
 	var out []ocr.DigitsReading
 	for n, b := range j.DigitBlanks() {
+		cl, err := r.digitsClient()
+		if err != nil {
+			return nil, err
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -87,7 +87,12 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 		}
 		out = append(out, reading)
 	}
-	return out, nil
+	codes, err := r.readCodes(page, blue, j.CodeLines(), j.Name)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, codes...)
+	return append(out, readDots(page, blue, j.DotWords())...), nil
 }
 
 // readBlank reads one blank of a page (its luminance, and its blueness or

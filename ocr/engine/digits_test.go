@@ -26,9 +26,15 @@ func secondReading(ctx context.Context, tb testing.TB, pool *ocr.Pool, results [
 	}
 	for pg, idx := range byPage {
 		in := ocr.DigitsInput{Name: results[pg-1].File, Image: images[pg-1]}
+		var onPage []archival.Blank
 		for _, i := range idx {
-			in.Blanks, in.Most = append(in.Blanks, blanks[i].Box), append(in.Most, blanks[i].Most())
+			onPage = append(onPage, blanks[i])
 		}
+		// The readings come in PageRequest's order: sort idx alike.
+		order := archival.PageRequest(&in, onPage)
+		slices.SortStableFunc(idx, func(a, b int) int {
+			return slices.Index(order, blanks[a]) - slices.Index(order, blanks[b])
+		})
 		rs, err := pool.ReadDigits(ctx, in)
 		if err != nil {
 			return err

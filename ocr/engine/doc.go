@@ -50,6 +50,9 @@
 // cropped in luminance (blue ink kept), specks and leaders dropped,
 // enlarged, and read by a Tesseract instance of its own as one line of
 // digits and "/", as a line and as a word (they must agree to be sure).
+// The same job reads lines of printed codes ("Lưu: VT, KTTH.") again with
+// the English model, coloured ink dropped, and looks under a word's end for
+// the dot of a ỵ that the page reading dropped (codes.go).
 //
 // Debugging aids, read by the engine child: SOHOA_OCR_TRACE=1 logs the wall
 // and CPU time of each step to the engine's stderr; SOHOA_OCR_DUMP=DIR

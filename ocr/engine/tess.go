@@ -31,6 +31,9 @@ type recognizer struct {
 	digits *gosseract.Client
 	// hand reads the same blanks as handwriting, loaded with digits.
 	hand *handdigits.Net
+	// codes reads lines of printed codes in English (codes.go), started
+	// on the first such job.
+	codes *gosseract.Client
 	// vietnamese: the page is read with the Vietnamese model, so the
 	// syllable rules judge its words.
 	vietnamese bool
@@ -95,6 +98,10 @@ func (r *recognizer) close() {
 	if r.digits != nil {
 		r.digits.Close()
 		r.digits = nil
+	}
+	if r.codes != nil {
+		r.codes.Close()
+		r.codes = nil
 	}
 }
 

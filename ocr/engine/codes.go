@@ -1,0 +1,228 @@
+//go:build cgo && unix
+
+package engine
+
+// The second reading of printed codes (see ocr.DigitsInput.Codes): a line
+// such as "- Lưu: VT, KTTH." is cropped from the corrected page image, the
+// coloured ink over it (a red seal, a blue signature) turned to paper, and
+// read as one line by a Tesseract instance loaded with English alone. The
+// unit codes of NĐ 30 are capitals that are no Vietnamese syllables; the
+// page reading's Vietnamese model bends them into syllables ("KTTH" read
+// "KEỰTH", "VT" read "VLŨ") where the English model reads the letters.
+// And the dot below a y (ỵ), which Tesseract drops, is looked for in the
+// pixels under the word's end.
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/otiai10/gosseract/v2"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/ocr/handdigits"
+)
+
+// codesLanguage is the model the codes are read with.
+const codesLanguage = "eng"
+
+// readCodes reads the lines of printed codes of a digits job on a page
+// (its luminance, and its blueness or nil): one reading per line, Text
+// the words read joined by spaces and Confidence that of the least sure.
+func (r *recognizer) readCodes(page, blue *image.Gray, lines []ocr.Box, name string) ([]ocr.DigitsReading, error) {
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	cl, err := r.codesClient()
+	if err != nil {
+		return nil, err
+	}
+	if cl == nil {
+		// No English model installed: the lines stay as the page
+		// reading left them (empty readings), the digits are read.
+		return make([]ocr.DigitsReading, len(lines)), nil
+	}
+	var out []ocr.DigitsReading
+	for n, b := range lines {
+		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
+		if rect.Dx() < 4 || rect.Dy() < 4 {
+			out = append(out, ocr.DigitsReading{})
+			continue
+		}
+		crop := printOnly(page, blue, rect)
+		text, conf, err := readCodesLine(cl, crop, fmt.Sprintf("%s-codes%d", name, n+1))
+		if err != nil {
+			return nil, fmt.Errorf("tesseract: %w", err)
+		}
+		out = append(out, ocr.DigitsReading{Text: text, Confidence: conf, Ink: text != ""})
+	}
+	return out, nil
+}
+
+// printOnly copies rect of the page's luminance with the pixels of
+// coloured ink (blueness digitsBlue or more away from grey: a blue
+// signature, a red seal) turned to paper: the codes are printed black.
+func printOnly(page, blue *image.Gray, rect image.Rectangle) *image.Gray {
+	out := image.NewGray(image.Rect(0, 0, rect.Dx(), rect.Dy()))
+	for y := range rect.Dy() {
+		row := page.Pix[page.PixOffset(rect.Min.X, rect.Min.Y+y):][:rect.Dx()]
+		copy(out.Pix[y*out.Stride:], row)
+		if blue == nil {
+			continue
+		}
+		bl := blue.Pix[blue.PixOffset(rect.Min.X, rect.Min.Y+y):][:rect.Dx()]
+		for x, v := range bl {
+			if d := int(v) - 128; d >= digitsBlue || d <= -digitsBlue {
+				out.Pix[y*out.Stride+x] = 255
+			}
+		}
+	}
+	return out
+}
+
+// readCodesLine reads a line crop as one line of text, at the page's
+// scale (enlarging it made the English model read worse in our trials).
+func readCodesLine(cl *gosseract.Client, crop *image.Gray, name string) (string, float64, error) {
+	p, err := grayPix(crop)
+	if err != nil {
+		return "", 0, err
+	}
+	defer p.free()
+	data, err := p.raw()
+	if err != nil {
+		return "", 0, err
+	}
+	dumpImage(p, name)
+	if err := cl.SetImageFromBytes(data); err != nil {
+		return "", 0, err
+	}
+	boxes, err := cl.GetBoundingBoxesVerbose()
+	if err != nil {
+		return "", 0, err
+	}
+	var words []string
+	conf := 100.0
+	for _, b := range boxes {
+		if w := strings.TrimSpace(b.Word); w != "" {
+			words = append(words, w)
+			conf = min(conf, b.Confidence)
+		}
+	}
+	if len(words) == 0 {
+		return "", 0, nil
+	}
+	return strings.Join(words, " "), math.Round(conf*100) / 100, nil
+}
+
+// codesClient is the Tesseract instance of the codes, started on the
+// first job that has some: one text line, English, no dictionaries (a
+// code is no word); nil when the English model is not installed.
+func (r *recognizer) codesClient() (*gosseract.Client, error) {
+	if r.codes != nil {
+		return r.codes, nil
+	}
+	if _, err := os.Stat(filepath.Join(r.tessdata, codesLanguage+".traineddata")); err != nil {
+		return nil, nil
+	}
+	cl := gosseract.NewClient()
+	if err := cl.SetTessdataPrefix(r.tessdata); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if err := cl.SetLanguage(codesLanguage); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	blank := []byte("P4\n8 8\n\x00\x00\x00\x00\x00\x00\x00\x00")
+	if err := cl.SetImageFromBytes(blank); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if _, err := cl.GetBoundingBoxesVerbose(); err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("tesseract: load %s: %w", codesLanguage, err)
+	}
+	// Set after Init, which would reset them (see newRecognizer).
+	if err := cl.SetPageSegMode(gosseract.PSM_SINGLE_LINE); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	for k, v := range map[gosseract.SettableVariable]string{"tessedit_enable_doc_dict": "0", "classify_enable_learning": "0",
+		"load_system_dawg": "0", "load_freq_dawg": "0", "user_defined_dpi": "300"} {
+		if err := cl.SetVariable(k, v); err != nil {
+			cl.Close()
+			return nil, err
+		}
+	}
+	r.codes = cl
+	return cl, nil
+}
+
+// Dots below a y (see ocr.DigitsInput.DotsBelow).
+const (
+	// dotLeast and dotMost bound a dot's larger side, as shares of the
+	// word's first letter's height (a capital: the dot of ỵ is about a
+	// fifth of it; specks are smaller, letters larger).
+	dotLeast = 0.08
+	dotMost  = 0.4
+)
+
+// readDots answers, for each word box, whether a dot sits under the
+// word's end (Ink).
+func readDots(page, blue *image.Gray, words []ocr.Box) []ocr.DigitsReading {
+	out := make([]ocr.DigitsReading, len(words))
+	for i, b := range words {
+		out[i].Ink = dotBelow(page, blue, b)
+	}
+	return out
+}
+
+// dotBelow tells whether a detached mark sits under the baseline at the
+// end of a word (box, on the page; its first letter a capital standing on
+// the baseline, as a name's): the dot of a ỵ, which lies right of the
+// descender and, being apart from it, is what Tesseract drops. The word
+// is looked at with room on the right and below, coloured ink (a seal, a
+// signature) turned to paper. The mark must be dot-sized, wholly below the
+// baseline, in the word's right half, and clear of the crop's edges.
+func dotBelow(page, blue *image.Gray, box ocr.Box) bool {
+	h := box.Y1 - box.Y0
+	rect := image.Rect(box.X0, box.Y0, box.X1+h/3, box.Y1+h/3).Intersect(page.Rect)
+	if rect.Dx() < 4 || h < 8 || rect.Dy() < h {
+		return false
+	}
+	crop := printOnly(page, blue, rect)
+	w, ch := crop.Rect.Dx(), crop.Rect.Dy()
+	var hist [256]int
+	lo, hi := 255, 0
+	for y := range ch {
+		for _, v := range crop.Pix[y*crop.Stride:][:w] {
+			hist[v]++
+			lo, hi = min(lo, int(v)), max(hi, int(v))
+		}
+	}
+	if hi-lo < digitsContrast {
+		return false
+	}
+	comps := handdigits.Components(crop, uint8(otsuLevel(hist[:], w*ch)))
+	slices.SortFunc(comps, func(a, b handdigits.Glyph) int { return a.Box.Min.X - b.Box.Min.X })
+	first := slices.IndexFunc(comps, func(c handdigits.Glyph) bool { return 2*c.Box.Dy() >= h })
+	if first < 0 {
+		return false
+	}
+	baseline, capH := comps[first].Box.Max.Y, float64(comps[first].Box.Dy())
+	for i, c := range comps {
+		side := float64(max(c.Box.Dx(), c.Box.Dy()))
+		switch {
+		case i == first, c.Box.Min.Y < baseline, side < dotLeast*capH, side > dotMost*capH:
+		case 2*c.Box.Min.X < box.X1-box.X0:
+		case c.Box.Max.X >= w || c.Box.Max.Y >= ch:
+		default:
+			return true
+		}
+	}
+	return false
+}
