@@ -52,6 +52,11 @@ type DigitsInput struct {
 	// those of Codes: Ink says a detached mark sits there, under the
 	// word's baseline at its end.
 	DotsBelow []Box
+	// Names are lines of a signer's name to read again with the page's
+	// languages at several scales: a misread mark ("Chỉ" for Chi) comes
+	// and goes with the size of the letters. Their readings follow those
+	// of DotsBelow: Text holds one reading per scale, a line each.
+	Names []Box
 }
 
 // DigitsReading is what one blank holds, read as digits and "/" only.
@@ -87,6 +92,7 @@ type digitsJob struct {
 	Most     []int     `json:"most,omitempty"`
 	Codes    []Box     `json:"codes,omitempty"`
 	Dots     []Box     `json:"dots,omitempty"`
+	Names    []Box     `json:"names,omitempty"`
 }
 
 // DigitsEngine is the second reading inside an engine child; package
@@ -94,7 +100,7 @@ type digitsJob struct {
 // j.Data (described by j.DigitsImage) and answers one reading per blank of
 // j.DigitBlanks, in order, then one per line of j.CodeLines (printed
 // codes, read as text: Hand empty), then one per word of j.DotWords (Ink
-// alone); a blank or line with nothing legible gets an empty reading, not
+// alone), then one per line of j.NameLines (a reading per scale); a blank or line with nothing legible gets an empty reading, not
 // an error. An error is an image it cannot decode.
 type DigitsEngine interface {
 	ReadDigits(ctx context.Context, j *Job) ([]DigitsReading, error)
@@ -143,21 +149,29 @@ func (j *Job) DotWords() []Box {
 	return j.Digits.Dots
 }
 
+// NameLines are the name lines of a digits job (see DigitsInput.Names).
+func (j *Job) NameLines() []Box {
+	if j.Digits == nil {
+		return nil
+	}
+	return j.Digits.Names
+}
+
 // ReadDigits reads the handwritten digits in the blanks of a corrected
 // page image, in an engine child like pages, within Options.DigitsTimeout.
 // It answers one reading per blank, in order, then one per line of codes,
-// then one per word of DotsBelow.
+// one per word of DotsBelow and one per line of Names.
 // The image must be one that Recognize returned (JPEG or G4) and the
 // blanks and lines must lie on it.
 func (p *Pool) ReadDigits(ctx context.Context, in DigitsInput) ([]DigitsReading, error) {
-	if len(in.Blanks)+len(in.Codes)+len(in.DotsBelow) == 0 {
+	if len(in.Blanks)+len(in.Codes)+len(in.DotsBelow)+len(in.Names) == 0 {
 		return nil, nil
 	}
 	if err := checkDigitsInput(in); err != nil {
 		return nil, fmt.Errorf("ocr: digits of %s: %w", in.Name, err)
 	}
 	j := &Job{Name: in.Name, Data: in.Image.Data, Digits: &digitsJob{Encoding: in.Image.Encoding, Mode: in.Image.Mode,
-		Width: in.Image.Width, Height: in.Image.Height, Blanks: in.Blanks, Most: in.Most, Codes: in.Codes, Dots: in.DotsBelow}}
+		Width: in.Image.Width, Height: in.Image.Height, Blanks: in.Blanks, Most: in.Most, Codes: in.Codes, Dots: in.DotsBelow, Names: in.Names}}
 	reply, _, err := p.run(ctx, j, p.opts.DigitsTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("ocr: digits of %s: %w", in.Name, err)
@@ -165,7 +179,7 @@ func (p *Pool) ReadDigits(ctx context.Context, in DigitsInput) ([]DigitsReading,
 	if reply.Err != "" {
 		return nil, fmt.Errorf("ocr: digits of %s: %s", in.Name, reply.Err)
 	}
-	if n := len(in.Blanks) + len(in.Codes) + len(in.DotsBelow); len(reply.Digits) != n {
+	if n := len(in.Blanks) + len(in.Codes) + len(in.DotsBelow) + len(in.Names); len(reply.Digits) != n {
 		return nil, fmt.Errorf("ocr: digits of %s: %d readings for %d blanks, lines and words", in.Name, len(reply.Digits), n)
 	}
 	return reply.Digits, nil
@@ -180,12 +194,12 @@ func checkDigitsInput(in DigitsInput) error {
 		return fmt.Errorf("image of %d×%d pixels", img.Width, img.Height)
 	case len(img.Data) == 0:
 		return errors.New("no image data")
-	case len(in.Blanks)+len(in.Codes)+len(in.DotsBelow) > maxDigitBlanks:
-		return fmt.Errorf("%d blanks, lines and words (at most %d)", len(in.Blanks)+len(in.Codes)+len(in.DotsBelow), maxDigitBlanks)
+	case len(in.Blanks)+len(in.Codes)+len(in.DotsBelow)+len(in.Names) > maxDigitBlanks:
+		return fmt.Errorf("%d blanks, lines and words (at most %d)", len(in.Blanks)+len(in.Codes)+len(in.DotsBelow)+len(in.Names), maxDigitBlanks)
 	case in.Most != nil && len(in.Most) != len(in.Blanks):
 		return fmt.Errorf("%d bounds for %d blanks", len(in.Most), len(in.Blanks))
 	}
-	for _, b := range slices.Concat(in.Blanks, in.Codes, in.DotsBelow) {
+	for _, b := range slices.Concat(in.Blanks, in.Codes, in.DotsBelow, in.Names) {
 		if b.X0 < 0 || b.Y0 < 0 || b.X1 > img.Width || b.Y1 > img.Height || b.X1 <= b.X0 || b.Y1 <= b.Y0 {
 			return fmt.Errorf("blank %+v outside the %d×%d image", b, img.Width, img.Height)
 		}

@@ -67,7 +67,8 @@ const (
 // found (the day's "ngày" lost, say) is not listed: its field stays as it is.
 // It lists too the print a second look may mend (copies.go): the line of
 // the copies kept under Deliver (BlankCopies, read again as codes) and the
-// signer's words whose y may have lost its dot below (BlankDotBelow).
+// signer's words whose y may have lost its dot below (BlankDotBelow), and
+// the signer's name line when a given name is no common one (BlankName).
 // PageRequest puts a page's blanks into an ocr.DigitsInput.
 func Blanks(pages []ocr.Result, docs []Document) []Blank {
 	var out []Blank
@@ -82,6 +83,7 @@ func Blanks(pages []ocr.Result, docs []Document) []Blank {
 		}
 		out = append(out, copiesBlanks(i, d, pages)...)
 		out = append(out, dotBlanks(i, d, pages)...)
+		out = append(out, nameBlanks(i, d, pages)...)
 	}
 	return out
 }
@@ -383,8 +385,9 @@ func codesStart(s string) bool { return codesStartRe.MatchString(s) }
 // confident over digitsDeliver is delivered (Handwritten, at Deliver); over
 // digitsAccept it is kept under Deliver, for review; otherwise the field
 // stays as the page reading left it. Blanks with no reading (a failed
-// second reading) are skipped. The copies kept and the dots below are
-// taken as applyCopies and applyDot say, their fields left under Deliver.
+// second reading) are skipped. The copies kept, the dots below and the
+// names are taken as applyCopies, applyDot and applyName say, their fields
+// left under Deliver.
 func ApplyDigits(docs []Document, blanks []Blank, readings []ocr.DigitsReading, today time.Time) {
 	type dateParts struct{ day, month *ocr.DigitsReading }
 	dates := map[int]*dateParts{}
@@ -399,6 +402,8 @@ func ApplyDigits(docs []Document, blanks []Blank, readings []ocr.DigitsReading, 
 			applyCopies(itemOf(d, b.Item), rd)
 		case BlankDotBelow:
 			applyDot(d.Signer, b.Item, rd)
+		case BlankName:
+			applyName(d.Signer, rd)
 		case BlankNumber:
 			applyNumber(d.Number, rd, b.Box)
 		case BlankDay, BlankMonth:

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/sohoa/sohoa/ocr"
 )
@@ -169,20 +170,96 @@ func applyDot(f *Field, k int, rd *ocr.DigitsReading) {
 }
 
 // PageRequest puts the blanks of one page into in, as Blanks (with their
-// Most), Codes or DotsBelow by their part, and returns them in the order of
-// ocr.Pool.ReadDigits's readings (blanks, then codes, then dots).
+// Most), Codes, DotsBelow or Names by their part, and returns them in the
+// order of ocr.Pool.ReadDigits's readings (blanks, codes, dots, names).
 func PageRequest(in *ocr.DigitsInput, onPage []Blank) []Blank {
-	var digits, codes, dots []Blank
+	var digits, codes, dots, names []Blank
 	for _, b := range onPage {
 		switch b.Part {
 		case BlankCopies:
 			in.Codes, codes = append(in.Codes, b.Box), append(codes, b)
 		case BlankDotBelow:
 			in.DotsBelow, dots = append(in.DotsBelow, b.Box), append(dots, b)
+		case BlankName:
+			in.Names, names = append(in.Names, b.Box), append(names, b)
 		default:
 			in.Blanks, digits = append(in.Blanks, b.Box), append(digits, b)
 			in.Most = append(in.Most, b.Most())
 		}
 	}
-	return slices.Concat(digits, codes, dots)
+	return slices.Concat(digits, codes, dots, names)
+}
+
+// BlankName is the signer's name line whose given or middle name is no
+// common name syllable (a mark misread: "Chỉ" for Chi, "Ấn" for Ẩn), read
+// again at several scales (ocr.DigitsInput.Names).
+const BlankName BlankPart = "name"
+
+// nameBlanks lists doc i's signer, under Deliver, when a word after the
+// family name is no common name syllable.
+func nameBlanks(i int, d Document, pages []ocr.Result) []Blank {
+	f := d.Signer
+	if f == nil || f.Unreadable || f.Confidence >= Deliver || f.Page < 1 || f.Page > len(pages) || len(f.Boxes) == 0 {
+		return nil
+	}
+	words := strings.Fields(f.Value)
+	if len(words) < 2 || commonName(words[1:]) {
+		return nil
+	}
+	b, ok := lineBox(f.Boxes, pages[f.Page-1])
+	if !ok {
+		return nil
+	}
+	return []Blank{{Doc: i, Page: f.Page, Part: BlankName, Box: b}}
+}
+
+// applyName takes from the readings of the name line at several scales
+// (rd.Text, a line each) the word that the page reading read as no common
+// name syllable when the readings, aligned on the name's last word, give
+// there exactly one common name syllable of the same unmarked letters
+// ("Chi" among "Chỉ", "Chi": the mark misread at one size, not at
+// another). The name stays under Deliver: a mark chosen between readings.
+func applyName(f *Field, rd *ocr.DigitsReading) {
+	if f == nil || rd.Text == "" {
+		return
+	}
+	words := strings.Fields(f.Value)
+	var readings [][]string
+	for _, l := range strings.Split(rd.Text, "\n") {
+		var ws []string
+		for _, w := range strings.Fields(l) {
+			if w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }); w != "" {
+				ws = append(ws, w)
+			}
+		}
+		readings = append(readings, ws)
+	}
+	mended := false
+	for k := 1; k < len(words); k++ {
+		if nameSyllables[strings.ToLower(words[k])] {
+			continue
+		}
+		var found []string
+		for _, ws := range readings {
+			j := len(ws) - (len(words) - k) // aligned on the last word
+			if j < 0 || j >= len(ws) {
+				continue
+			}
+			w := ws[j]
+			if nameSyllables[strings.ToLower(w)] && letters(w) == letters(words[k]) && !slices.Contains(found, w) {
+				found = append(found, w)
+			}
+		}
+		if len(found) == 1 {
+			words[k], mended = found[0], true
+		}
+	}
+	if !mended {
+		return
+	}
+	if f.Text == "" {
+		f.Text = f.Value
+	}
+	f.Value = strings.Join(words, " ")
+	f.Confidence = min(f.Confidence, 0.85)
 }

@@ -86,3 +86,44 @@ func TestDotBelow(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyName: a given name read with a mark that makes no common name
+// is taken from the readings at other scales when they give exactly one
+// common name of its letters there, and the name stays under Deliver.
+func TestApplyName(t *testing.T) {
+	for _, c := range []struct {
+		name, value, readings, want string
+	}{
+		{"hook read over an i", "Trần Thu Chỉ", "Trần Thu Chỉ\nTrần Thu Chỉ\nTrần Thu Chỉ\nTrần Thu Chi\nTrần Thu Chỉ", "Trần Thu Chi"},
+		{"acute for a hook", "Kiều Văn Ấn", "-Kiòt Văn Ẩn\n“Kiềổ Văn Ẩn\nKiòi Văn Ấn\n\nKi» t Văn Ấn", "Kiều Văn Ẩn"},
+		{"junk before the name", "Lương Thị Ngần", "'kứƠơkŠ Thị Ngân\n'kứƠơùŠ Thị Ngân", "Lương Thị Ngân"},
+		{"never read otherwise", "Mạc Thị Ấn", "| Mạc Thị Ấn\n_ Mạc Thị Ấn\nMạc Thị Ấn", "Mạc Thị Ấn"},
+		{"two names of those letters", "Hồ Diệu Ân", "Hồ Diệu Ẩn\nHồ Diệu An", "Hồ Diệu Ân"},
+		{"other letters", "Trần Thu Chỉ", "Trần Thu Thi\nTrần Thu Chu", "Trần Thu Chỉ"},
+		{"two listed names", "Trần Thu Chỉ", "Trần Thu Chí\nTrần Thu Chi", "Trần Thu Chỉ"},
+		{"nothing read", "Trần Thu Chỉ", "", "Trần Thu Chỉ"},
+	} {
+		f := &Field{Value: c.value, Confidence: 0.8}
+		applyName(f, &ocr.DigitsReading{Text: c.readings, Ink: c.readings != ""})
+		if f.Value != c.want || f.Confidence > 0.85 {
+			t.Errorf("%s: %q at %.2f, want %q", c.name, f.Value, f.Confidence, c.want)
+		}
+	}
+	page := ocr.Result{Width: 2480, Height: 3508}
+	boxes := []ocr.Box{{X0: 1540, Y0: 1089, X1: 1670, Y1: 1134}, {X0: 1686, Y0: 1092, X1: 1791, Y1: 1134}, {X0: 1810, Y0: 1091, X1: 1897, Y1: 1134}}
+	for _, c := range []struct {
+		value string
+		conf  float64
+		want  int
+	}{
+		{"Trần Thu Chỉ", 0.85, 1},
+		{"Trần Thu Chi", 0.85, 0}, // a common name
+		{"Trân Thu Chi", 0.85, 0}, // the family name is mendFamilyName's
+		{"Trần Thu Chỉ", 0.95, 0}, // delivered
+	} {
+		d := Document{Metadata: Metadata{Signer: &Field{Value: c.value, Confidence: c.conf, Page: 1, Boxes: boxes}}}
+		if got := nameBlanks(0, d, []ocr.Result{page}); len(got) != c.want || c.want == 1 && got[0].Box != (ocr.Box{X0: 1518, Y0: 1074, X1: 1919, Y1: 1149}) {
+			t.Errorf("%q at %.2f: %+v", c.value, c.conf, got)
+		}
+	}
+}

@@ -226,3 +226,127 @@ func dotBelow(page, blue *image.Gray, box ocr.Box) bool {
 	}
 	return false
 }
+
+// nameScales are the scales a signer's name line is read again at: the
+// misread of a mark (Chi read "Chỉ", Ẩn read "Ấn") comes and goes with
+// the size Tesseract sees the letters at.
+var nameScales = []float64{1, 1.5, 2, 2.5, 3}
+
+// readNames reads each name line (see ocr.DigitsInput.Names) with the
+// page's languages at nameScales: Text holds one reading per scale, a line
+// each ("" for a scale that read nothing), Confidence the least sure word
+// of them all.
+func (r *recognizer) readNames(page, blue *image.Gray, lines []ocr.Box, name string) ([]ocr.DigitsReading, error) {
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	cl, err := r.namesClient()
+	if err != nil {
+		return nil, err
+	}
+	var out []ocr.DigitsReading
+	for n, b := range lines {
+		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
+		if rect.Dx() < 4 || rect.Dy() < 4 {
+			out = append(out, ocr.DigitsReading{})
+			continue
+		}
+		crop := printOnly(page, blue, rect)
+		var texts []string
+		least := 100.0
+		for _, f := range nameScales {
+			text, conf, err := readLineAt(cl, crop, f, fmt.Sprintf("%s-name%d-%g", name, n+1, f))
+			if err != nil {
+				return nil, fmt.Errorf("tesseract: %w", err)
+			}
+			texts = append(texts, text)
+			if text != "" {
+				least = min(least, conf)
+			}
+		}
+		rd := ocr.DigitsReading{Text: strings.Join(texts, "\n")}
+		if strings.TrimSpace(rd.Text) != "" {
+			rd.Confidence, rd.Ink = least, true
+		}
+		out = append(out, rd)
+	}
+	return out, nil
+}
+
+// readLineAt reads a crop, enlarged f times (f > 1), as one line.
+func readLineAt(cl *gosseract.Client, crop *image.Gray, f float64, name string) (string, float64, error) {
+	p, err := grayPix(crop)
+	if err != nil {
+		return "", 0, err
+	}
+	if f > 1 {
+		up, err := p.upscale(f)
+		p.free()
+		if err != nil {
+			return "", 0, err
+		}
+		p = up
+	}
+	defer p.free()
+	data, err := p.raw()
+	if err != nil {
+		return "", 0, err
+	}
+	dumpImage(p, name)
+	if err := cl.SetImageFromBytes(data); err != nil {
+		return "", 0, err
+	}
+	boxes, err := cl.GetBoundingBoxesVerbose()
+	if err != nil {
+		return "", 0, err
+	}
+	var words []string
+	conf := 100.0
+	for _, b := range boxes {
+		if w := strings.TrimSpace(b.Word); w != "" {
+			words = append(words, w)
+			conf = min(conf, b.Confidence)
+		}
+	}
+	if len(words) == 0 {
+		return "", 0, nil
+	}
+	return strings.Join(words, " "), math.Round(conf*100) / 100, nil
+}
+
+// namesClient is the Tesseract instance of the name lines, started on the
+// first job that has some: the page's languages, one text line, apart from
+// the page client so that its settings never change.
+func (r *recognizer) namesClient() (*gosseract.Client, error) {
+	if r.names != nil {
+		return r.names, nil
+	}
+	cl := gosseract.NewClient()
+	if err := cl.SetTessdataPrefix(r.tessdata); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if err := cl.SetLanguage(strings.Split(r.langs, "+")...); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	blank := []byte("P4\n8 8\n\x00\x00\x00\x00\x00\x00\x00\x00")
+	if err := cl.SetImageFromBytes(blank); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if _, err := cl.GetBoundingBoxesVerbose(); err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("tesseract: load %s: %w", r.langs, err)
+	}
+	if err := cl.SetPageSegMode(gosseract.PSM_SINGLE_LINE); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if err := cl.SetVariable("user_defined_dpi", "300"); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	r.names = cl
+	return cl, nil
+}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/jpeg"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,5 +74,25 @@ func TestDotBelow(t *testing.T) {
 	in.Image.Data = b.Bytes()
 	if rs, err = sharedPool().ReadDigits(context.Background(), in); err != nil || rs[0].Ink {
 		t.Fatalf("without the dot: %+v, %v", rs, err)
+	}
+}
+
+// TestReadNames: a signer's name line, which the page reading read "Trần
+// Thu Chỉ", is read at each of nameScales, and at one of them "Chi".
+func TestReadNames(t *testing.T) {
+	img, _ := testImage(t, "name-chi.jpg")
+	// The words 1540–1897 × 1089–1134 of the page, with room, in the crop
+	// taken at 1496, 1064.
+	rs, err := sharedPool().ReadDigits(context.Background(), ocr.DigitsInput{Name: "name-chi.jpg", Image: img,
+		Names: []ocr.Box{{X0: 22, Y0: 10, X1: 423, Y1: 85}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 {
+		t.Fatalf("readings %+v", rs)
+	}
+	lines := strings.Split(rs[0].Text, "\n")
+	if len(lines) != len(nameScales) || !slices.ContainsFunc(lines, func(l string) bool { return strings.HasSuffix(l, "Thu Chi") }) {
+		t.Errorf("readings %q, want one per scale, one of them ending Thu Chi", lines)
 	}
 }

@@ -92,7 +92,12 @@ func (r *recognizer) ReadDigits(ctx context.Context, j *ocr.Job) ([]ocr.DigitsRe
 		return nil, err
 	}
 	out = append(out, codes...)
-	return append(out, readDots(page, blue, j.DotWords())...), nil
+	out = append(out, readDots(page, blue, j.DotWords())...)
+	names, err := r.readNames(page, blue, j.NameLines(), j.Name)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, names...), nil
 }
 
 // readBlank reads one blank of a page (its luminance, and its blueness or

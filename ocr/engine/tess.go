@@ -34,6 +34,9 @@ type recognizer struct {
 	// codes reads lines of printed codes in English (codes.go), started
 	// on the first such job.
 	codes *gosseract.Client
+	// names reads signers' name lines again (codes.go), started on the
+	// first such job.
+	names *gosseract.Client
 	// vietnamese: the page is read with the Vietnamese model, so the
 	// syllable rules judge its words.
 	vietnamese bool
@@ -102,6 +105,10 @@ func (r *recognizer) close() {
 	if r.codes != nil {
 		r.codes.Close()
 		r.codes = nil
+	}
+	if r.names != nil {
+		r.names.Close()
+		r.names = nil
 	}
 }
 
