@@ -862,3 +862,27 @@ func TestLostWordsHeldForReview(t *testing.T) {
 		}
 	}
 }
+
+// TestSignerWordLost: a signer's name read with two words may have lost
+// its given name (Tesseract dropped "Vỹ" of "Võ Công Vỹ" in clean print):
+// read as it is, not delivered; three words or more are.
+func TestSignerWordLost(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		delivered bool
+	}{
+		{"Nguyễn Thị Thu Hằng", true},
+		{"Võ Công Vỹ", true},
+		{"Võ Công", false},
+	} {
+		page := nd30Page("146/QĐ-STP", "ngày 05 tháng 3 năm 2024", 95)
+		page.Lines[len(page.Lines)-1] = line(1420, 3050, c.name, 96)
+		docs := Read([]ocr.Result{page})
+		if len(docs) != 1 || docs[0].Signer == nil || docs[0].Signer.Value != c.name {
+			t.Fatalf("%s: got %+v", c.name, docs)
+		}
+		if s := docs[0].Signer; (s.Confidence >= Deliver) != c.delivered {
+			t.Errorf("%s: confidence %.2f, want delivered %v", c.name, s.Confidence, c.delivered)
+		}
+	}
+}

@@ -1137,7 +1137,12 @@ func readClosing(m *Metadata, p *page, h header) bool {
 		}
 		c := textConfidence(name.Words)
 		ws, mended := mendFamilyName(ws)
-		if mended || !commonName(ws) || markMayBeLost(ws) {
+		if mended || !commonName(ws) || markMayBeLost(ws) || len(ws) < 3 {
+			// A name of two words may have lost its last: Tesseract
+			// drops a whole given name at times ("Võ Công" for Võ
+			// Công Vỹ, clean print, 0.93) and what is left still
+			// reads as a name; a signer's full name has three words
+			// or more far more often than not.
 			c = min(c, 0.85)
 		}
 		m.Signer = field(p.n, strings.Join(ws, " "), name.text, name.Words, c)
