@@ -824,6 +824,15 @@ func TestLostWordsHeldForReview(t *testing.T) {
 		{"number whose codes start with a doubled letter of their own", func(p *ocr.Result) {
 			p.Lines[2] = merge(line(400, 460, "Số: 817/TTr-UBND", 95), line(1250, 460, "Hà Nội, "+date, 95))
 		}, func(d Document) *Field { return d.Number }, "817/TTr-UBND", true},
+		{"number whose issuer codes took a word", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 93/TTr-UBNPhành", 95), line(1250, 460, "Hà Nội, "+date, 95))
+		}, func(d Document) *Field { return d.Number }, "93/TTr-UBNPhành", false},
+		{"number of the Prime Minister", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 28/2018/QĐ-TTg", 95), line(1250, 460, "Hà Nội, "+date, 95))
+		}, func(d Document) *Field { return d.Number }, "28/2018/QĐ-TTg", true},
+		{"letter's number of two issuer codes", func(p *ocr.Result) {
+			p.Lines[2] = merge(line(400, 460, "Số: 299/UBND-KGVX", 95), line(1250, 460, "Hà Nội, "+date, 95))
+		}, func(d Document) *Field { return d.Number }, "299/UBND-KGVX", true},
 		{"given name that a lost dot below makes another", func(p *ocr.Result) {
 			p.Lines[11] = line(1420, 3050, "Nguyễn Bích My", 96)
 		}, func(d Document) *Field { return d.Signer }, "Nguyễn Bích My", false},

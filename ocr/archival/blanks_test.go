@@ -92,6 +92,8 @@ func TestApplyDigits(t *testing.T) {
 			[]ocr.DigitsReading{{Text: "587", Confidence: 70, Ink: true}}, "587/QĐ-UBND", 0.7},
 		{"number whose codes read a letter wrong: for review", nil, &Field{Text: "?Íẩể/TIr-UBND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "918", Confidence: 93, Ink: true}}, "918/TIr-UBND", 0.85},
+		{"number whose issuer codes took the words beside them: for review", nil, &Field{Text: "/TTr-UBNPhành", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
+			[]ocr.DigitsReading{{Text: "93", Confidence: 93, Ink: true}}, "93/TTr-UBNPhành", 0.85},
 		{"number with a year glued to its blank: for review", nil, &Field{Text: "196Ï2025/NQ-HĐND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},
 			[]ocr.DigitsReading{{Text: "1961", Confidence: 93, Ink: true}}, "1961/NQ-HĐND", 0.85},
 		{"year glued behind letters of several bytes: for review", nil, &Field{Text: "19ỂỂ2025/NQ-HĐND", Unreadable: true, Handwritten: true, Page: 1}, []BlankPart{BlankNumber},

@@ -641,11 +641,34 @@ func lostLine(junk []seg, name seg, numberTop, pitch int) bool {
 // strangeCode tells a number whose code before the hyphen has lower-case
 // letters but is none of NĐ 30's type abbreviations ("918/TIr-UBND" for
 // TTr): issuers' codes are capitals, so a letter of it was misread; or is
-// a type abbreviation with a letter doubled ("QĐĐ").
+// a type abbreviation with a letter doubled ("QĐĐ"); or whose issuer codes
+// hold what no code is written with ("93/TTr-UBNPhành": the words beside
+// the blank read into it).
 func strangeCode(number string) bool {
 	parts := strings.Split(number, "/")
-	code, _, found := strings.Cut(parts[len(parts)-1], "-")
-	return found && typeCode(number) == "" && (strings.ToUpper(code) != code || doubledType(code))
+	code, issuers, found := strings.Cut(parts[len(parts)-1], "-")
+	if found && typeCode(number) == "" && (strings.ToUpper(code) != code || doubledType(code)) {
+		return true
+	}
+	if !found {
+		issuers = code
+	}
+	for c := range strings.SplitSeq(issuers, "-") {
+		if !plainCode(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainCode: an issuer's code as NĐ 30 writes it, capitals (Đ among them)
+// and digits, or one written like a type code: the Prime Minister's "TTg",
+// an inspectorate's "TTr".
+func plainCode(c string) bool {
+	if c == "TTg" || slices.ContainsFunc(docTypes, func(t struct{ Heading, Code string }) bool { return t.Code == c }) {
+		return true
+	}
+	return c != "" && strings.IndexFunc(c, func(r rune) bool { return (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != 'Đ' }) < 0
 }
 
 // doubledType: a type abbreviation with one letter read twice ("QĐĐ" for
