@@ -53,6 +53,24 @@ func TestBlockOrder(t *testing.T) {
 			lineOf(words(350, 970, "Địa chỉ thường trú tại phường Hải Châu thành phố Đà Nẵng")),
 		},
 		want: "Họ và tên: Nguyễn Văn An Giới tính: Nam\nĐịa chỉ thường trú tại phường Hải Châu thành phố Đà Nẵng",
+	}, {
+		name: "NĐ 30 header with the number left blank",
+		lines: []Line{
+			lineOf(words(420, 200, "ỦY BAN NHÂN DÂN"), words(1150, 200, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")),
+			lineOf(words(430, 270, "TỈNH QUẢNG NGÃI"), words(1300, 270, "Độc lập - Tự do - Hạnh phúc")),
+			lineOf(words(300, 400, "Số:"), words(550, 400, "/QĐ-UBND"), words(1250, 400, "Quảng Ngãi, ngày tháng 01 năm 2025")),
+		},
+		want: "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố:\n/QĐ-UBND\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày tháng 01 năm 2025",
+	}, {
+		// A table whose rules were not found (a curled photo of a list):
+		// its rows split into more than two pieces and are read across.
+		name: "rows of an unruled table stay rows",
+		lines: []Line{
+			lineOf(words(300, 900, "STT"), words(600, 900, "Họ và tên"), words(1400, 900, "Ngày sinh")),
+			lineOf(words(300, 970, "1"), words(600, 970, "Trần Gia Ổn"), words(1400, 970, "29/03/1951")),
+			lineOf(words(300, 1040, "2"), words(600, 1040, "Trịnh Thành An"), words(1400, 1040, "26/03/1973")),
+		},
+		want: "STT Họ và tên Ngày sinh\n1 Trần Gia Ổn 29/03/1951\n2 Trịnh Thành An 26/03/1973",
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			var text []string

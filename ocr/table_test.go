@@ -375,3 +375,42 @@ func TestUnreadCells(t *testing.T) {
 		})
 	}
 }
+
+// TestGridsOfWords: a table whose frame bounds the lines read in it is
+// kept, even when recognition glued a rule to a word; a "table" found in
+// the letters of body text (tiny print enlarged: serifs and stacked stems
+// run together), whose lines run on beside it, is not; a table holding
+// no word is kept for UnreadCells.
+func TestGridsOfWords(t *testing.T) {
+	table := Table{Box: Box{300, 700, 1800, 1400}, Rows: []int{700, 800, 1100, 1400}, Cols: []int{300, 420, 1200, 1800}}
+	cells := []Line{
+		lineOf(words(320, 720, "STT"), words(440, 720, "Họ và tên"), words(1220, 720, "Địa chỉ")),
+		lineOf(words(340, 820, "1"), words(440, 820, "Nguyễn Văn An"), words(1220, 820, "Số 12 đường Lê Lợi,")),
+		lineOf(words(340, 1120, "2"), words(400, 1120, "|Trần Thị Bích"), words(1220, 1120, "Số 5 phố Huế")),
+		// The heading above and the signer below are not in the frame.
+		lineOf(words(700, 500, "DANH SÁCH HỒ SƠ")),
+		lineOf(words(1300, 1500, "Người lập")),
+	}
+	// Body text, 60-px letters on a 70-px pitch, and a "grid" in the
+	// letters of its left part.
+	body := []Line{
+		lineOf(words(350, 900, "Mã hồ sơ: H66.419.29-260728-UT1850")),
+		lineOf(words(350, 970, "Đã nhận của ông/bà: Kiều Quang Bảo")),
+		lineOf(words(350, 1040, "Số định danh cá nhân: 066067957861")),
+	}
+	letters := Table{Box: Box{350, 890, 700, 1110}, Rows: []int{890, 930, 1000, 1070, 1110}, Cols: []int{350, 520, 540, 700}}
+	for _, c := range []struct {
+		name  string
+		table Table
+		lines []Line
+		kept  bool
+	}{
+		{"a ruled list", table, cells, true},
+		{"rules in the letters", letters, body, false},
+		{"a table read empty", table, nil, true},
+	} {
+		if got := GridsOfWords([]Table{c.table}, c.lines); (len(got) == 1) != c.kept {
+			t.Errorf("%s: kept %v, want %v", c.name, len(got) == 1, c.kept)
+		}
+	}
+}

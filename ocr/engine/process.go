@@ -379,6 +379,8 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
+	// Rules found in the letters are no table (see GridsOfWords).
+	tables = ocr.GridsOfWords(tables, lines)
 	unread := 0
 	if len(tables) > 0 {
 		if unread, err = unreadCells(clean, work, workQuads, workAngle, quads, angle, tables, lines, rs.glyphH); err != nil {
