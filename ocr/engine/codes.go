@@ -15,7 +15,6 @@ package engine
 import (
 	"fmt"
 	"image"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,21 +45,32 @@ func (r *recognizer) readCodes(page, blue *image.Gray, lines []ocr.Box, name str
 		// reading left them (empty readings), the digits are read.
 		return make([]ocr.DigitsReading, len(lines)), nil
 	}
-	var out []ocr.DigitsReading
-	for n, b := range lines {
-		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
-		if rect.Dx() < 4 || rect.Dy() < 4 {
-			out = append(out, ocr.DigitsReading{})
-			continue
+	out := make([]ocr.DigitsReading, len(lines))
+	for n, crop := range printedLines(page, blue, lines) {
+		if crop == nil {
+			continue // too small to read: an empty reading
 		}
-		crop := printOnly(page, blue, rect)
-		text, conf, err := readCodesLine(cl, crop, fmt.Sprintf("%s-codes%d", name, n+1))
+		// At the page's scale: enlarging made the English model read worse
+		// in our trials.
+		text, conf, err := readLineAt(cl, crop, 1, fmt.Sprintf("%s-codes%d", name, n+1))
 		if err != nil {
 			return nil, fmt.Errorf("tesseract: %w", err)
 		}
-		out = append(out, ocr.DigitsReading{Text: text, Confidence: conf, Ink: text != ""})
+		out[n] = ocr.DigitsReading{Text: text, Confidence: conf, Ink: text != ""}
 	}
 	return out, nil
+}
+
+// printedLines crops each line box from the page with its coloured ink
+// turned to paper (printOnly); nil for a box under 4 px either way.
+func printedLines(page, blue *image.Gray, lines []ocr.Box) []*image.Gray {
+	crops := make([]*image.Gray, len(lines))
+	for n, b := range lines {
+		if rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect); rect.Dx() >= 4 && rect.Dy() >= 4 {
+			crops[n] = printOnly(page, blue, rect)
+		}
+	}
+	return crops
 }
 
 // printOnly copies rect of the page's luminance with the pixels of
@@ -84,40 +94,6 @@ func printOnly(page, blue *image.Gray, rect image.Rectangle) *image.Gray {
 	return out
 }
 
-// readCodesLine reads a line crop as one line of text, at the page's
-// scale (enlarging it made the English model read worse in our trials).
-func readCodesLine(cl *gosseract.Client, crop *image.Gray, name string) (string, float64, error) {
-	p, err := grayPix(crop)
-	if err != nil {
-		return "", 0, err
-	}
-	defer p.free()
-	data, err := p.raw()
-	if err != nil {
-		return "", 0, err
-	}
-	dumpImage(p, name)
-	if err := cl.SetImageFromBytes(data); err != nil {
-		return "", 0, err
-	}
-	boxes, err := cl.GetBoundingBoxesVerbose()
-	if err != nil {
-		return "", 0, err
-	}
-	var words []string
-	conf := 100.0
-	for _, b := range boxes {
-		if w := strings.TrimSpace(b.Word); w != "" {
-			words = append(words, w)
-			conf = min(conf, b.Confidence)
-		}
-	}
-	if len(words) == 0 {
-		return "", 0, nil
-	}
-	return strings.Join(words, " "), math.Round(conf*100) / 100, nil
-}
-
 // codesClient is the Tesseract instance of the codes, started on the
 // first job that has some: one text line, English, no dictionaries (a
 // code is no word); nil when the English model is not installed.
@@ -128,35 +104,9 @@ func (r *recognizer) codesClient() (*gosseract.Client, error) {
 	if _, err := os.Stat(filepath.Join(r.tessdata, codesLanguage+".traineddata")); err != nil {
 		return nil, nil
 	}
-	cl := gosseract.NewClient()
-	if err := cl.SetTessdataPrefix(r.tessdata); err != nil {
-		cl.Close()
+	cl, err := lineClient(r.tessdata, []string{codesLanguage}, noWordsVars())
+	if err != nil {
 		return nil, err
-	}
-	if err := cl.SetLanguage(codesLanguage); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	blank := []byte("P4\n8 8\n\x00\x00\x00\x00\x00\x00\x00\x00")
-	if err := cl.SetImageFromBytes(blank); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	if _, err := cl.GetBoundingBoxesVerbose(); err != nil {
-		cl.Close()
-		return nil, fmt.Errorf("tesseract: load %s: %w", codesLanguage, err)
-	}
-	// Set after Init, which would reset them (see newRecognizer).
-	if err := cl.SetPageSegMode(gosseract.PSM_SINGLE_LINE); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	for k, v := range map[gosseract.SettableVariable]string{"tessedit_enable_doc_dict": "0", "classify_enable_learning": "0",
-		"load_system_dawg": "0", "load_freq_dawg": "0", "user_defined_dpi": "300"} {
-		if err := cl.SetVariable(k, v); err != nil {
-			cl.Close()
-			return nil, err
-		}
 	}
 	r.codes = cl
 	return cl, nil
@@ -196,18 +146,10 @@ func dotBelow(page, blue *image.Gray, box ocr.Box) bool {
 	}
 	crop := printOnly(page, blue, rect)
 	w, ch := crop.Rect.Dx(), crop.Rect.Dy()
-	var hist [256]int
-	lo, hi := 255, 0
-	for y := range ch {
-		for _, v := range crop.Pix[y*crop.Stride:][:w] {
-			hist[v]++
-			lo, hi = min(lo, int(v)), max(hi, int(v))
-		}
-	}
-	if hi-lo < digitsContrast {
+	comps, ok := inkComponents(crop)
+	if !ok {
 		return false
 	}
-	comps := handdigits.Components(crop, uint8(otsuLevel(hist[:], w*ch)))
 	slices.SortFunc(comps, func(a, b handdigits.Glyph) int { return a.Box.Min.X - b.Box.Min.X })
 	first := slices.IndexFunc(comps, func(c handdigits.Glyph) bool { return 2*c.Box.Dy() >= h })
 	if first < 0 {
@@ -244,14 +186,11 @@ func (r *recognizer) readNames(page, blue *image.Gray, lines []ocr.Box, name str
 	if err != nil {
 		return nil, err
 	}
-	var out []ocr.DigitsReading
-	for n, b := range lines {
-		rect := image.Rect(b.X0, b.Y0, b.X1, b.Y1).Intersect(page.Rect)
-		if rect.Dx() < 4 || rect.Dy() < 4 {
-			out = append(out, ocr.DigitsReading{})
-			continue
+	out := make([]ocr.DigitsReading, len(lines))
+	for n, crop := range printedLines(page, blue, lines) {
+		if crop == nil {
+			continue // too small to read: an empty reading
 		}
-		crop := printOnly(page, blue, rect)
 		var texts []string
 		least := 100.0
 		for _, f := range nameScales {
@@ -268,7 +207,7 @@ func (r *recognizer) readNames(page, blue *image.Gray, lines []ocr.Box, name str
 		if strings.TrimSpace(rd.Text) != "" {
 			rd.Confidence, rd.Ink = least, true
 		}
-		out = append(out, rd)
+		out[n] = rd
 	}
 	return out, nil
 }
@@ -296,22 +235,7 @@ func readLineAt(cl *gosseract.Client, crop *image.Gray, f float64, name string) 
 	if err := cl.SetImageFromBytes(data); err != nil {
 		return "", 0, err
 	}
-	boxes, err := cl.GetBoundingBoxesVerbose()
-	if err != nil {
-		return "", 0, err
-	}
-	var words []string
-	conf := 100.0
-	for _, b := range boxes {
-		if w := strings.TrimSpace(b.Word); w != "" {
-			words = append(words, w)
-			conf = min(conf, b.Confidence)
-		}
-	}
-	if len(words) == 0 {
-		return "", 0, nil
-	}
-	return strings.Join(words, " "), math.Round(conf*100) / 100, nil
+	return recognizedText(cl, " ")
 }
 
 // namesClient is the Tesseract instance of the name lines, started on the
@@ -321,30 +245,8 @@ func (r *recognizer) namesClient() (*gosseract.Client, error) {
 	if r.names != nil {
 		return r.names, nil
 	}
-	cl := gosseract.NewClient()
-	if err := cl.SetTessdataPrefix(r.tessdata); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	if err := cl.SetLanguage(strings.Split(r.langs, "+")...); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	blank := []byte("P4\n8 8\n\x00\x00\x00\x00\x00\x00\x00\x00")
-	if err := cl.SetImageFromBytes(blank); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	if _, err := cl.GetBoundingBoxesVerbose(); err != nil {
-		cl.Close()
-		return nil, fmt.Errorf("tesseract: load %s: %w", r.langs, err)
-	}
-	if err := cl.SetPageSegMode(gosseract.PSM_SINGLE_LINE); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	if err := cl.SetVariable("user_defined_dpi", "300"); err != nil {
-		cl.Close()
+	cl, err := lineClient(r.tessdata, strings.Split(r.langs, "+"), map[gosseract.SettableVariable]string{"user_defined_dpi": "300"})
+	if err != nil {
 		return nil, err
 	}
 	r.names = cl

@@ -147,15 +147,44 @@ func (r *recognizer) digitsClient() (*gosseract.Client, error) {
 		return nil, err
 	}
 	r.hand = hand
+	vars := noWordsVars()
+	vars[gosseract.TESSEDIT_CHAR_WHITELIST] = digitsWhitelist
+	cl, err := lineClient(r.tessdata, digitsLanguages(r.tessdata, r.langs), vars)
+	if err != nil {
+		return nil, err
+	}
+	r.digits = cl
+	return cl, nil
+}
+
+// noWordsVars are the settings of a client that reads codes or digits,
+// which are no words: no dictionaries, no learning from one crop to the
+// next, and the page's 300 dpi (crops carry none).
+func noWordsVars() map[gosseract.SettableVariable]string {
+	return map[gosseract.SettableVariable]string{
+		"tessedit_enable_doc_dict": "0",
+		"classify_enable_learning": "0",
+		"load_system_dawg":         "0",
+		"load_freq_dawg":           "0",
+		"user_defined_dpi":         "300",
+	}
+}
+
+// lineClient starts a Tesseract instance that reads one text line in
+// langs with the variables vars, for the second reading's crops: apart
+// from the page client so that the page's settings never change.
+func lineClient(tessdata string, langs []string, vars map[gosseract.SettableVariable]string) (*gosseract.Client, error) {
 	cl := gosseract.NewClient()
-	if err := cl.SetTessdataPrefix(r.tessdata); err != nil {
+	if err := cl.SetTessdataPrefix(tessdata); err != nil {
 		cl.Close()
 		return nil, err
 	}
-	if err := cl.SetLanguage(digitsLanguages(r.tessdata, r.langs)...); err != nil {
+	if err := cl.SetLanguage(langs...); err != nil {
 		cl.Close()
 		return nil, err
 	}
+	// A blank image makes gosseract initialise Tesseract now, so that a
+	// missing model fails here and the settings below are not reset.
 	blank := []byte("P4\n8 8\n\x00\x00\x00\x00\x00\x00\x00\x00")
 	if err := cl.SetImageFromBytes(blank); err != nil {
 		cl.Close()
@@ -163,22 +192,19 @@ func (r *recognizer) digitsClient() (*gosseract.Client, error) {
 	}
 	if _, err := cl.GetBoundingBoxesVerbose(); err != nil {
 		cl.Close()
-		return nil, fmt.Errorf("tesseract: load %s: %w", r.langs, err)
+		return nil, fmt.Errorf("tesseract: load %s: %w", strings.Join(langs, "+"), err)
 	}
 	// Set after Init, which would reset them (see newRecognizer).
 	if err := cl.SetPageSegMode(gosseract.PSM_SINGLE_LINE); err != nil {
 		cl.Close()
 		return nil, err
 	}
-	for k, v := range map[gosseract.SettableVariable]string{gosseract.TESSEDIT_CHAR_WHITELIST: digitsWhitelist,
-		"tessedit_enable_doc_dict": "0", "classify_enable_learning": "0", "load_system_dawg": "0", "load_freq_dawg": "0",
-		"user_defined_dpi": "300"} {
+	for k, v := range vars {
 		if err := cl.SetVariable(k, v); err != nil {
 			cl.Close()
 			return nil, err
 		}
 	}
-	r.digits = cl
 	return cl, nil
 }
 
@@ -238,6 +264,24 @@ func decodeLuminance(im ocr.Image, data []byte) (lum, blue *image.Gray, err erro
 	return nil, nil, fmt.Errorf("image encoded as %q", im.Encoding)
 }
 
+// inkComponents is the connected marks of a crop darker than its Otsu
+// level; none (false) when the crop has too little contrast to hold ink.
+func inkComponents(crop *image.Gray) ([]handdigits.Glyph, bool) {
+	w, h := crop.Rect.Dx(), crop.Rect.Dy()
+	var hist [256]int
+	lo, hi := 255, 0
+	for y := range h {
+		for _, v := range crop.Pix[y*crop.Stride:][:w] {
+			hist[v]++
+			lo, hi = min(lo, int(v)), max(hi, int(v))
+		}
+	}
+	if hi-lo < digitsContrast {
+		return nil, false
+	}
+	return handdigits.Components(crop, uint8(otsuLevel(hist[:], w*h))), true
+}
+
 // blankInk finds the marks written in a blank: paper and ink split by
 // Otsu's threshold, specks and thin rules (a dotted or ruled leader) left
 // out. When the blank holds blue marks (blue, the page's blueness, nil for a
@@ -257,19 +301,11 @@ func blankInk(crop, blue *image.Gray) (marks *image.Gray, ink, cut bool) {
 	if w < 4 || h < 4 {
 		return nil, false, false
 	}
-	var hist [256]int
-	lo, hi := 255, 0
-	for y := range h {
-		for _, v := range crop.Pix[y*crop.Stride:][:w] {
-			hist[v]++
-			lo, hi = min(lo, int(v)), max(hi, int(v))
-		}
-	}
-	if hi-lo < digitsContrast {
+	comps, ok := inkComponents(crop)
+	if !ok {
 		return nil, false, false
 	}
 	minSide := max(2, int(math.Round(digitsSpeck*float64(h))))
-	comps := handdigits.Components(crop, uint8(otsuLevel(hist[:], w*h)))
 	tallest := 0
 	comps = slices.DeleteFunc(comps, func(c handdigits.Glyph) bool {
 		cw, ch := c.Box.Dx(), c.Box.Dy()
@@ -423,6 +459,12 @@ func readAs(cl *gosseract.Client, mode gosseract.PageSegMode) (string, float64, 
 	if err := cl.SetPageSegMode(mode); err != nil {
 		return "", 0, err
 	}
+	return recognizedText(cl, "")
+}
+
+// recognizedText recognizes the client's image: the words' text joined
+// by sep, and the confidence of the least sure word.
+func recognizedText(cl *gosseract.Client, sep string) (string, float64, error) {
 	boxes, err := cl.GetBoundingBoxesVerbose()
 	if err != nil {
 		return "", 0, err
@@ -438,7 +480,7 @@ func readAs(cl *gosseract.Client, mode gosseract.PageSegMode) (string, float64, 
 	if len(words) == 0 {
 		return "", 0, nil
 	}
-	return strings.Join(words, ""), math.Round(conf*100) / 100, nil
+	return strings.Join(words, sep), math.Round(conf*100) / 100, nil
 }
 
 // grayPix copies a Go grey image into a Leptonica one (through PGM).
