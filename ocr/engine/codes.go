@@ -214,25 +214,7 @@ func (r *recognizer) readNames(page, blue *image.Gray, lines []ocr.Box, name str
 
 // readLineAt reads a crop, enlarged f times (f > 1), as one line.
 func readLineAt(cl *gosseract.Client, crop *image.Gray, f float64, name string) (string, float64, error) {
-	p, err := grayPix(crop)
-	if err != nil {
-		return "", 0, err
-	}
-	if f > 1 {
-		up, err := p.upscale(f)
-		p.free()
-		if err != nil {
-			return "", 0, err
-		}
-		p = up
-	}
-	defer p.free()
-	data, err := p.raw()
-	if err != nil {
-		return "", 0, err
-	}
-	dumpImage(p, name)
-	if err := cl.SetImageFromBytes(data); err != nil {
+	if err := setCrop(cl, crop, f, name); err != nil {
 		return "", 0, err
 	}
 	return recognizedText(cl, " ")

@@ -410,26 +410,12 @@ func otsuLevel(hist []int, n int) int {
 // readDigitsLine enlarges the marks of a blank and reads them as one line
 // of digits: the text and the confidence of its least sure word.
 func readDigitsLine(cl *gosseract.Client, marks *image.Gray, name string) (string, float64, error) {
-	p, err := grayPix(marks)
-	if err != nil {
-		return "", 0, err
-	}
-	defer p.free()
 	inkH := marks.Rect.Dy() / 2 // the margins are half of it
-	if f := min(digitsMaxScale, float64(digitsHeight)/float64(max(1, inkH))); f > 1.1 {
-		up, err := p.upscale(f)
-		if err != nil {
-			return "", 0, err
-		}
-		p.free()
-		p = up
+	f := min(digitsMaxScale, float64(digitsHeight)/float64(max(1, inkH)))
+	if f <= 1.1 {
+		f = 1
 	}
-	data, err := p.raw()
-	if err != nil {
-		return "", 0, err
-	}
-	dumpImage(p, name)
-	if err := cl.SetImageFromBytes(data); err != nil {
+	if err := setCrop(cl, marks, f, name); err != nil {
 		return "", 0, err
 	}
 	// Read as a line, then as a word: the two segmentations fail
@@ -460,6 +446,30 @@ func readAs(cl *gosseract.Client, mode gosseract.PageSegMode) (string, float64, 
 		return "", 0, err
 	}
 	return recognizedText(cl, "")
+}
+
+// setCrop gives cl a crop to read, enlarged f times when f > 1 (and
+// written out as name when SOHOA_OCR_DUMP asks for the images).
+func setCrop(cl *gosseract.Client, crop *image.Gray, f float64, name string) error {
+	p, err := grayPix(crop)
+	if err != nil {
+		return err
+	}
+	if f > 1 {
+		up, err := p.upscale(f)
+		p.free()
+		if err != nil {
+			return err
+		}
+		p = up
+	}
+	defer p.free()
+	data, err := p.raw()
+	if err != nil {
+		return err
+	}
+	dumpImage(p, name)
+	return cl.SetImageFromBytes(data)
 }
 
 // recognizedText recognizes the client's image: the words' text joined
