@@ -94,21 +94,11 @@ func newRecognizer(tessdata, langs string) (*recognizer, error) {
 
 func (r *recognizer) close() {
 	r.dropPDF()
-	if r.cl != nil {
-		r.cl.Close()
-		r.cl = nil
-	}
-	if r.digits != nil {
-		r.digits.Close()
-		r.digits = nil
-	}
-	if r.codes != nil {
-		r.codes.Close()
-		r.codes = nil
-	}
-	if r.names != nil {
-		r.names.Close()
-		r.names = nil
+	for _, cl := range []**gosseract.Client{&r.cl, &r.digits, &r.codes, &r.names} {
+		if *cl != nil {
+			(*cl).Close()
+			*cl = nil
+		}
 	}
 }
 
