@@ -157,6 +157,12 @@ func (j *Job) NameLines() []Box {
 	return j.Digits.Names
 }
 
+// readings is how many readings a second reading of in answers: one per
+// blank, line of codes, word of DotsBelow and line of Names.
+func (in DigitsInput) readings() int {
+	return len(in.Blanks) + len(in.Codes) + len(in.DotsBelow) + len(in.Names)
+}
+
 // ReadDigits reads the handwritten digits in the blanks of a corrected
 // page image, in an engine child like pages, within Options.DigitsTimeout.
 // It answers one reading per blank, in order, then one per line of codes,
@@ -164,7 +170,7 @@ func (j *Job) NameLines() []Box {
 // The image must be one that Recognize returned (JPEG or G4) and the
 // blanks and lines must lie on it.
 func (p *Pool) ReadDigits(ctx context.Context, in DigitsInput) ([]DigitsReading, error) {
-	if len(in.Blanks)+len(in.Codes)+len(in.DotsBelow)+len(in.Names) == 0 {
+	if in.readings() == 0 {
 		return nil, nil
 	}
 	if err := checkDigitsInput(in); err != nil {
@@ -179,7 +185,7 @@ func (p *Pool) ReadDigits(ctx context.Context, in DigitsInput) ([]DigitsReading,
 	if reply.Err != "" {
 		return nil, fmt.Errorf("ocr: digits of %s: %s", in.Name, reply.Err)
 	}
-	if n := len(in.Blanks) + len(in.Codes) + len(in.DotsBelow) + len(in.Names); len(reply.Digits) != n {
+	if n := in.readings(); len(reply.Digits) != n {
 		return nil, fmt.Errorf("ocr: digits of %s: %d readings for %d blanks, lines and words", in.Name, len(reply.Digits), n)
 	}
 	return reply.Digits, nil
@@ -194,8 +200,8 @@ func checkDigitsInput(in DigitsInput) error {
 		return fmt.Errorf("image of %d×%d pixels", img.Width, img.Height)
 	case len(img.Data) == 0:
 		return errors.New("no image data")
-	case len(in.Blanks)+len(in.Codes)+len(in.DotsBelow)+len(in.Names) > maxDigitBlanks:
-		return fmt.Errorf("%d blanks, lines and words (at most %d)", len(in.Blanks)+len(in.Codes)+len(in.DotsBelow)+len(in.Names), maxDigitBlanks)
+	case in.readings() > maxDigitBlanks:
+		return fmt.Errorf("%d blanks, lines and words (at most %d)", in.readings(), maxDigitBlanks)
 	case in.Most != nil && len(in.Most) != len(in.Blanks):
 		return fmt.Errorf("%d bounds for %d blanks", len(in.Most), len(in.Blanks))
 	}
