@@ -37,9 +37,13 @@
 //  9. judges the reading (plausible.go): confidence times the share of words
 //     that are Vietnamese syllables (package ocr/syllable). A hard page
 //     (low confidence, few syllables, enlarged letters) is read a second
-//     time without clean-up and the more plausible reading is kept; a page
-//     with few syllables, or far fewer letters read than letter shapes
-//     seen, needs review;
+//     time without clean-up and the more plausible reading is kept; an
+//     enlarged page whose kept reading stays doubtful is read a third time
+//     as it came (its own resolution, grey, as bare Tesseract reads it),
+//     and the two readings vote line by line and word by word, the
+//     enlarged one's layout kept (ocr.VoteLines); a page with few
+//     syllables, or far fewer letters read than letter shapes seen, needs
+//     review;
 //  10. turns the original colour, grey or bitonal image by the same angles
 //     (on a canvas grown so no corner is lost) and encodes it for the PDF:
 //     the untouched JPEG bytes when nothing was turned, JPEG otherwise,

@@ -181,6 +181,15 @@ func (rd reading) hard(rs resolution) bool {
 	if rd.judged >= 3*minJudged && rd.share() < foreignShare && rd.conf >= foreignPageConf {
 		return false
 	}
+	return rd.doubtful()
+}
+
+// doubtful tells a reading that does not look read whole and surely: low
+// confidence, few syllables or lost tone marks. Such a page, when it was
+// enlarged, is read as it came too (see voteOwn); one the enlarged
+// readings read surely is not: the lines of the page as it came would
+// seldom change it, and that reading costs a third of a page's.
+func (rd reading) doubtful() bool {
 	return rd.conf < hardConf || rd.share() < hardShare || rd.marksLost()
 }
 

@@ -65,6 +65,14 @@ func TestDoubtfulReading(t *testing.T) {
 	if !rd.hard(resolution{dpi: 82, source: dpiFromLetters, upscale: 3.3}) {
 		t.Error("an enlarged page was not read twice")
 	}
+	// It is read as it came too (voteOwn) only when the kept reading stays
+	// doubtful: that costs a third of a page's reading.
+	if rd.doubtful() {
+		t.Error("an enlarged page read whole and surely is read as it came too")
+	}
+	if fair := judgeReading(words(89, good), good, 89, true); !fair.doubtful() {
+		t.Error("an enlarged page read at fair confidence only is not read as it came")
+	}
 }
 
 // TestReviewReasons: each sign of a reading that lost or made up text
