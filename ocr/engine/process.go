@@ -141,9 +141,9 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	gs := measureGlyphs(bin)
 	rs := resolve(res.DPI, res.DPIKnown, gs, src.width(), src.height())
 	res.DPISource = rs.source
-	// The page as it came, kept when it is enlarged: it is read too, as
-	// bare Tesseract reads it, and its lines vote with the enlarged
-	// page's (see ocr.VoteLines).
+	// The page as it came, kept when it is enlarged and its letters are
+	// big enough for Tesseract as they are: it may be read too, as bare
+	// Tesseract reads it, and vote with the enlarged page (see voteOwn).
 	var own *pix
 	if rs.upscale > 1 {
 		// Too few pixels per letter for Tesseract: enlarge the page (the
@@ -154,11 +154,13 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		if err != nil {
 			return res, ocr.Image{}, err
 		}
-		if own, err = src.grey(); err != nil {
-			up.free()
-			return res, ocr.Image{}, err
+		if rs.glyphH/rs.upscale >= ownReadablePx {
+			if own, err = src.grey(); err != nil {
+				up.free()
+				return res, ocr.Image{}, err
+			}
+			defer own.free()
 		}
-		defer own.free()
 		src.free()
 		src = up
 		if mode == ocr.Bitonal {
