@@ -117,6 +117,12 @@ type resolution struct {
 	glyphH  float64 // trusted letter height in pixels after upscaling; 0 when unmeasured
 }
 
+// readableAsItCame tells an enlarged page whose letters Tesseract can
+// read as they came (ownReadablePx), worth reading so too (voteOwn).
+func (r resolution) readableAsItCame() bool {
+	return r.upscale > 1 && r.glyphH/r.upscale >= ownReadablePx
+}
+
 // resolve decides the resolution of a page w×h pixels from the dpi it came
 // with (known: from the file or the caller; otherwise the default) and the
 // measured letter size.

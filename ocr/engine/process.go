@@ -154,7 +154,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		if err != nil {
 			return res, ocr.Image{}, err
 		}
-		if rs.glyphH/rs.upscale >= ownReadablePx {
+		if rs.readableAsItCame() {
 			if own, err = src.grey(); err != nil {
 				up.free()
 				return res, ocr.Image{}, err

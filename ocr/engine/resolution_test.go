@@ -111,6 +111,29 @@ func lowResPage(t *testing.T, name string, asJPEG bool) ([]byte, string) {
 // TestLowResolutionPage: a 72-dpi page without dpi, or whose file claims
 // 300 dpi, is measured from its letters, enlarged and read; before, the
 // clean-up sized for 300 dpi erased its letters as dust (CER above 50%).
+// TestReadableAsItCame: an enlarged page is read as it came too only when
+// its letters, as they came, are big enough for Tesseract: a 100-dpi
+// fax's 10-14 px are, a 44-dpi page's 5-6 px are not (read as they came
+// they are misread and their vote made the page worse).
+func TestReadableAsItCame(t *testing.T) {
+	tests := []struct {
+		name string
+		rs   resolution
+		want bool
+	}{
+		{"100-dpi fax, 11 px letters enlarged 2.7x", resolution{dpi: 100, upscale: 2.73, glyphH: 30}, true},
+		{"75-dpi scan, 9 px letters", resolution{dpi: 91, upscale: 3, glyphH: 27}, true},
+		{"44-dpi page, 5 px letters enlarged 4x", resolution{dpi: 45, upscale: 4, glyphH: 20}, false},
+		{"a page not enlarged", resolution{dpi: 300, upscale: 1, glyphH: 30}, false},
+		{"letters unmeasured", resolution{dpi: 100, upscale: 3}, false},
+	}
+	for _, tc := range tests {
+		if got := tc.rs.readableAsItCame(); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestLowResolutionPage(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
