@@ -121,7 +121,7 @@ const (
 	ReasonLowConfidence    = "low_confidence"     // mean word confidence under Options.ReviewBelow, or under what a page read surely gets
 	ReasonOrientation      = "orientation_unsure" // no turn made the text readable
 	ReasonFewSyllables     = "few_syllables"      // too few words are Vietnamese syllables
-	ReasonLettersLost      = "letters_lost"       // far fewer letters read than the page shows letter shapes
+	ReasonLettersLost      = "letters_lost"       // far fewer letters read than the page shows letter shapes, or letters on a read line no word covers
 	ReasonUnsureWords      = "unsure_words"       // too many words read with low confidence
 	ReasonReadingsDisagree = "readings_disagree"  // two readings of a hard page differ too much
 	ReasonMarksLost        = "marks_lost"         // too few syllables carry a tone mark: diacritics lost
@@ -148,4 +148,7 @@ type Evidence struct {
 	// UnreadCells is how many cells of the page's ruled tables hold
 	// letters but gave no word.
 	UnreadCells int `json:"unread_cells,omitempty"`
+	// LostInk is how many letter-sized marks on the lines read no word
+	// covers, once those lines were read again.
+	LostInk int `json:"lost_ink,omitempty"`
 }

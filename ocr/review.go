@@ -17,8 +17,8 @@ func reasonText(reason string) (en, vi string) {
 		return "few words are Vietnamese syllables (letters misread, or the page is in another language)",
 			"ít từ là âm tiết tiếng Việt (chữ bị đọc sai, hoặc trang không phải tiếng Việt)"
 	case ReasonLettersLost:
-		return "far fewer letters read than the page shows (part of the text lost: dark, faded or blurred)",
-			"đọc được ít chữ hơn nhiều so với trên trang (mất một phần chữ: tối, mờ hoặc nhòe)"
+		return "far fewer letters read than the page shows (part of the text lost: dark, faded or blurred), or letters on a line left unread",
+			"đọc được ít chữ hơn nhiều so với trên trang (mất một phần chữ: tối, mờ hoặc nhòe), hoặc có chữ trên dòng không được đọc"
 	case ReasonUnsureWords:
 		return "many words read unsurely (handwriting over the print, blur, noise)",
 			"nhiều từ đọc không chắc chắn (chữ viết tay đè lên chữ in, mờ, nhiễu)"

@@ -20,8 +20,8 @@ func TestTextReviewNote(t *testing.T) {
 		{"unsure words", []string{ReasonUnsureWords}, "text read poorly (confidence 85%): many words read unsurely (handwriting over the print, blur, noise)",
 			"chữ nhận dạng kém (độ tin cậy 85%): nhiều từ đọc không chắc chắn (chữ viết tay đè lên chữ in, mờ, nhiễu)"},
 		{"two, orientation left out", []string{ReasonLettersLost, ReasonOrientation, ReasonReadingsDisagree},
-			"text read poorly (confidence 85%): far fewer letters read than the page shows (part of the text lost: dark, faded or blurred); two readings of the page differ widely",
-			"chữ nhận dạng kém (độ tin cậy 85%): đọc được ít chữ hơn nhiều so với trên trang (mất một phần chữ: tối, mờ hoặc nhòe); hai lần đọc trang cho kết quả khác xa nhau"},
+			"text read poorly (confidence 85%): far fewer letters read than the page shows (part of the text lost: dark, faded or blurred), or letters on a line left unread; two readings of the page differ widely",
+			"chữ nhận dạng kém (độ tin cậy 85%): đọc được ít chữ hơn nhiều so với trên trang (mất một phần chữ: tối, mờ hoặc nhòe), hoặc có chữ trên dòng không được đọc; hai lần đọc trang cho kết quả khác xa nhau"},
 		{"unknown code", []string{"new_reason"}, "text read poorly (confidence 85%): new_reason", "chữ nhận dạng kém (độ tin cậy 85%): new_reason"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -455,15 +455,21 @@ func setCrop(cl *gosseract.Client, crop *image.Gray, f float64, name string) err
 	if err != nil {
 		return err
 	}
+	defer p.free()
+	return setPix(cl, p, f, name)
+}
+
+// setPix is setCrop for a crop in Leptonica's memory, which stays the
+// caller's.
+func setPix(cl *gosseract.Client, p *pix, f float64, name string) error {
 	if f > 1 {
 		up, err := p.upscale(f)
-		p.free()
 		if err != nil {
 			return err
 		}
+		defer up.free()
 		p = up
 	}
-	defer p.free()
 	data, err := p.raw()
 	if err != nil {
 		return err

@@ -43,7 +43,10 @@
 //     and the two readings vote line by line and word by word, the
 //     enlarged one's layout kept (ocr.VoteLines); a page with few
 //     syllables, or far fewer letters read than letter shapes seen, needs
-//     review;
+//     review; letter-sized ink on a line read that no word covers
+//     (ocr.LostInk: a bold list's digit the page reading left out) has
+//     that line read again alone, the words that cover it are put in (the
+//     words read stay), and ink still uncovered flags the page;
 //  10. turns the original colour, grey or bitonal image by the same angles
 //     (on a canvas grown so no corner is lost) and encodes it for the PDF:
 //     the untouched JPEG bytes when nothing was turned, JPEG otherwise,

@@ -358,6 +358,18 @@ static PIX *sohoaGreyDropRed(PIX *rgb, int lo, int hi, int tol, float gain) {
 // sohoaShrink reduces a 32 bpp image by area averaging to fit maxside
 // pixels (a copy when it already fits): the small copy a photo's sheet
 // is looked for on.
+// sohoaClip copies the rectangle x, y, w, h of p (clipped to it) with a
+// white border of pad pixels around.
+static PIX *sohoaClip(PIX *p, int x, int y, int w, int h, int pad) {
+	BOX *b = boxCreate(x, y, w, h);
+	PIX *c = b ? pixClipRectangle(p, b, NULL) : NULL;
+	boxDestroy(&b);
+	if (!c || pad <= 0) return c;
+	PIX *out = pixAddBlackOrWhiteBorder(c, pad, pad, pad, pad, L_GET_WHITE_VAL);
+	pixDestroy(&c);
+	return out;
+}
+
 static PIX *sohoaShrink(PIX *pix, int maxside) {
 	l_int32 w = pixGetWidth(pix), h = pixGetHeight(pix);
 	l_int32 m = w > h ? w : h;
@@ -797,6 +809,12 @@ func (x *pix) rotate(deg float64) (*pix, error) {
 	}
 	rad := deg * math.Pi / 180
 	return wrap(C.pixRotate(x.p, C.l_float32(rad), C.l_int32(typ), C.L_BRING_IN_WHITE, 0, 0), "rotate")
+}
+
+// clip copies the part of the image in box (clipped to the image) with
+// a white border of pad pixels: Tesseract wants paper around a line.
+func (x *pix) clip(box ocr.Box, pad int) (*pix, error) {
+	return wrap(C.sohoaClip(x.p, C.int(box.X0), C.int(box.Y0), C.int(box.X1-box.X0), C.int(box.Y1-box.Y0), C.int(pad)), "clip")
 }
 
 // shrink returns a copy of a 32 bpp image reduced to fit maxSide pixels.

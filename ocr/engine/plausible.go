@@ -30,6 +30,10 @@ const (
 	// text skipped (a faxed list with two of its six rows left out read
 	// at 15% CER and confidence 95).
 	lostCells = 2
+	// Letter-sized components left on read lines with no word over them,
+	// even after those lines were read again (see rereadLost), from which
+	// the page is flagged.
+	lostLetters = 1
 	// Share of words read under unsureWordConf over which the page is
 	// flagged: more than one word in ten is likely wrong, about the word
 	// error of a page the issue calls unreadable (CER > 10%). Pages under
@@ -229,7 +233,7 @@ func (rd reading) marksLost() bool {
 // The thresholds were set on BenchmarkDesk's corpus (desk and hard
 // presets and real scans, seeds 5 and 6) and checked on a seed they were
 // not set on (7): see the README.
-func (rd reading) reviewReasons(gs glyphSize, disagreement float64, unreadCells int) []string {
+func (rd reading) reviewReasons(gs glyphSize, disagreement float64, unreadCells, lostInk int) []string {
 	var why []string
 	if rd.words >= minJudged && rd.conf < fairConf {
 		why = append(why, ocr.ReasonLowConfidence)
@@ -237,7 +241,7 @@ func (rd reading) reviewReasons(gs glyphSize, disagreement float64, unreadCells 
 	if rd.share() < doubtfulShare {
 		why = append(why, ocr.ReasonFewSyllables)
 	}
-	if r := rd.letterRatio(gs); r > 0 && r < minLetterRatio || unreadCells >= lostCells {
+	if r := rd.letterRatio(gs); r > 0 && r < minLetterRatio || unreadCells >= lostCells || lostInk >= lostLetters {
 		why = append(why, ocr.ReasonLettersLost)
 	}
 	if rd.unsureShare() > maxUnsureShare {

@@ -400,11 +400,39 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	}
 	// Rules found in the letters are no table (see GridsOfWords).
 	tables = ocr.GridsOfWords(tables, lines)
-	unread := 0
-	if len(tables) > 0 {
-		if unread, err = unreadCells(clean, work, workQuads, workAngle, quads, angle, tables, lines, rs.glyphH); err != nil {
+	// Letters a word does not cover, and table cells read empty, are
+	// looked for on the cleaned binary page turned as the page read.
+	page, err := turnedAs(clean, work, workQuads, workAngle, quads, angle)
+	if err != nil {
+		return res, ocr.Image{}, err
+	}
+	defer page.free()
+	letterPx := letterHeight(lines, rs.glyphH)
+	bits := page.bitmap()
+	lost := 0
+	if gaps := ocr.LostInk(bits, lines, tables, letterPx); len(gaps) > 0 {
+		// Read again from the image Tesseract read (grey, when there is one).
+		from := page
+		if grey != nil {
+			if from, err = turnedAs(grey, read, workQuads, workAngle, quads, angle); err != nil {
+				return res, ocr.Image{}, err
+			}
+			defer from.free()
+		}
+		l2, left, err := r.rereadLost(from, lines, gaps, letterPx, fmt.Sprintf("%s-%d", j.Name, j.Page))
+		if err != nil {
 			return res, ocr.Image{}, err
 		}
+		lost = ocr.LostComps(gaps)
+		if l2, t2, ok := ocr.RelineText(l2, text); ok {
+			lines, text, lost = l2, t2, left
+			best = judgeReading(lines, text, conf, r.vietnamese)
+		}
+		mark("lost-ink")
+	}
+	unread := 0
+	if len(tables) > 0 {
+		unread = ocr.UnreadCells(bits, tables, lines, letterPx)
 	}
 	res.Lines, res.Text = ocr.ReadingOrder(lines, text, tables)
 	mark("tables")
@@ -412,7 +440,8 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
 	res.Evidence = best.evidence(gs, rs.glyphH/rs.upscale, disagreement)
 	res.Evidence.UnreadCells = unread
-	why := best.reviewReasons(gs, disagreement, unread)
+	res.Evidence.LostInk = lost
+	why := best.reviewReasons(gs, disagreement, unread, lost)
 	// A page the usual path read at fair confidence only stays flagged
 	// even when the other path reads it surely: that the other path won
 	// says the page is hard, and a surer reading is not a right one (a
@@ -720,36 +749,33 @@ func findTables(bin *pix, quads int, angle, dpi, glyphH float64) ([]ocr.Table, e
 	return ocr.FindTables(page.bitmap(), dpi, glyphH), nil
 }
 
-// unreadCells counts the cells of tables, found on the page turned by
-// quads and angle, that hold letters but no word of lines (see
-// ocr.UnreadCells). clean is the cleaned binary page as it came and work
-// the same turned by workQuads and workAngle, used when the page was read
-// so. glyphH is the letter height in pixels; 0 when unmeasured, the
-// median height of the words read stands for it.
-func unreadCells(clean, work *pix, workQuads int, workAngle float64, quads int, angle float64,
-	tables []ocr.Table, lines []ocr.Line, glyphH float64) (int, error) {
-	page := work
-	if quads%4 != workQuads%4 || angle != workAngle {
-		var err error
-		if page, err = transform(clean, quads, angle); err != nil {
-			return 0, err
-		}
-		defer page.free()
+// turnedAs returns x turned by quads and angle: a reference to same, x
+// already turned by sameQuads and sameAngle, when those are the same.
+func turnedAs(x, same *pix, sameQuads int, sameAngle float64, quads int, angle float64) (*pix, error) {
+	if quads%4 == sameQuads%4 && angle == sameAngle {
+		return same.clone(), nil
 	}
-	if glyphH <= 0 {
-		var hs []int
-		for _, l := range lines {
-			for _, w := range l.Words {
-				hs = append(hs, w.Box.Y1-w.Box.Y0)
-			}
-		}
-		if len(hs) == 0 {
-			return 0, nil
-		}
-		slices.Sort(hs)
-		glyphH = float64(hs[len(hs)/2])
+	return transform(x, quads, angle)
+}
+
+// letterHeight is the letter height in pixels: glyphH, the measured one,
+// or when unmeasured (0) the median height of the words read; 0 without
+// words.
+func letterHeight(lines []ocr.Line, glyphH float64) float64 {
+	if glyphH > 0 {
+		return glyphH
 	}
-	return ocr.UnreadCells(page.bitmap(), tables, lines, glyphH), nil
+	var hs []int
+	for _, l := range lines {
+		for _, w := range l.Words {
+			hs = append(hs, w.Box.Y1-w.Box.Y0)
+		}
+	}
+	if len(hs) == 0 {
+		return 0
+	}
+	slices.Sort(hs)
+	return float64(hs[len(hs)/2])
 }
 
 // transform turns an image quads×90° clockwise, then angle degrees clockwise.

@@ -37,6 +37,9 @@ type recognizer struct {
 	// names reads signers' name lines again (codes.go), started on the
 	// first such job.
 	names *gosseract.Client
+	// lines reads again the lines of a page that left letters out
+	// (lostink.go), started on the first such page.
+	lines *gosseract.Client
 	// vietnamese: the page is read with the Vietnamese model, so the
 	// syllable rules judge its words.
 	vietnamese bool
@@ -94,7 +97,7 @@ func newRecognizer(tessdata, langs string) (*recognizer, error) {
 
 func (r *recognizer) close() {
 	r.dropPDF()
-	for _, cl := range []**gosseract.Client{&r.cl, &r.digits, &r.codes, &r.names} {
+	for _, cl := range []**gosseract.Client{&r.cl, &r.digits, &r.codes, &r.names, &r.lines} {
 		if *cl != nil {
 			(*cl).Close()
 			*cl = nil
