@@ -125,6 +125,7 @@ const (
 	ReasonUnsureWords      = "unsure_words"       // too many words read with low confidence
 	ReasonReadingsDisagree = "readings_disagree"  // two readings of a hard page differ too much
 	ReasonMarksLost        = "marks_lost"         // too few syllables carry a tone mark: diacritics lost
+	ReasonTableUnsure      = "table_unsure"       // a ruled table whose cells do not line up with the text read in it
 )
 
 // Evidence is what the engine measured on its reading of a page to decide
@@ -151,4 +152,9 @@ type Evidence struct {
 	// LostInk is how many letter-sized marks on the lines read no word
 	// covers, once those lines were read again.
 	LostInk int `json:"lost_ink,omitempty"`
+	// TableDoubts is how many words read on the page a boundary between
+	// cells of a ruled table runs through, plus how many lines of one
+	// cell split at a column gap: signs that the grid found does not
+	// line up with the text, so its reading order may be wrong.
+	TableDoubts int `json:"table_doubts,omitempty"`
 }

@@ -27,6 +27,9 @@ func reasonText(reason string) (en, vi string) {
 	case ReasonMarksLost:
 		return "few words carry tone marks (diacritics lost: blur, a coarse fax or copy)",
 			"ít từ có dấu thanh (mất dấu: ảnh mờ, bản fax hoặc bản sao thô)"
+	case ReasonTableUnsure:
+		return "a table's cells do not line up with its text (rows or columns may be read out of order)",
+			"ô của bảng không khớp với chữ trong bảng (hàng hoặc cột có thể bị đọc sai thứ tự)"
 	}
 	return reason, reason
 }

@@ -32,7 +32,7 @@ func TestTextReviewNote(t *testing.T) {
 		})
 	}
 	// Every reason a page's text can be flagged for has its own words.
-	for _, r := range []string{ReasonLowConfidence, ReasonFewSyllables, ReasonLettersLost, ReasonUnsureWords, ReasonReadingsDisagree, ReasonMarksLost} {
+	for _, r := range []string{ReasonLowConfidence, ReasonFewSyllables, ReasonLettersLost, ReasonUnsureWords, ReasonReadingsDisagree, ReasonMarksLost, ReasonTableUnsure} {
 		en, vi := reasonText(r)
 		if en == r || vi == r || strings.Contains(vi, "_") {
 			t.Errorf("reason %s has no text of its own: %q / %q", r, en, vi)

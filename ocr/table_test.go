@@ -152,7 +152,7 @@ func TestFindTables(t *testing.T) {
 					c.s.b.Set(c.streak+1, y)
 				}
 			}
-			ts := FindTables(c.s.b, 300, 30)
+			ts := FindTables(c.s.b, 300, 30, nil)
 			if len(ts) != c.want {
 				t.Fatalf("%d tables, want %d: %+v", len(ts), c.want, ts)
 			}
@@ -185,6 +185,110 @@ func TestFindTables(t *testing.T) {
 				t.Errorf("%d cells, want 21", n)
 			}
 		})
+	}
+}
+
+// print draws a line of small letters from x0 to x1 standing on y, their
+// feet so close that thresholding runs them together (a low-resolution
+// copy): each letter two stems 20 px high on a 12-px foot, 3 px apart,
+// words of five letters 12 px apart.
+func (s sheet) print(x0, x1, y int) {
+	for x := x0; x+12 <= x1; {
+		for range 5 {
+			for yy := y - 20; yy < y; yy++ {
+				for _, sx := range []int{x, x + 1, x + 10, x + 11} {
+					s.b.Set(sx, yy)
+				}
+			}
+			for xx := x; xx < x+12; xx++ {
+				s.b.Set(xx, y)
+				s.b.Set(xx, y+1)
+			}
+			x += 15
+		}
+		x += 12
+	}
+}
+
+// TestFindTablesLettersOnALine: the feet of a line of small letters run
+// straight as a rule, but letters stand on them: they cut no row.
+func TestFindTablesLettersOnALine(t *testing.T) {
+	s := sheet{b: NewBitmap(1600, 1200), th: 3}
+	g := grid{cols: []int{200, 600, 1400}, rows: []int{200, 300, 600, 900}}
+	for _, y := range g.rows {
+		s.hline(200, 1403, y)
+	}
+	for _, x := range g.cols {
+		s.vline(x, 200, 903)
+	}
+	for _, y := range []int{360, 400, 440, 660, 700} {
+		s.print(620, 1380, y)
+		s.print(220, 580, y)
+	}
+	ts := FindTables(s.b, 300, 30, nil)
+	if len(ts) != 1 {
+		t.Fatalf("%d tables, want 1", len(ts))
+	}
+	if len(ts[0].Rows) != len(g.rows) || len(ts[0].Cols) != len(g.cols) {
+		t.Errorf("grid rows %v cols %v, want about %v and %v", ts[0].Rows, ts[0].Cols, g.rows, g.cols)
+	}
+}
+
+// TestFindTablesThroughWords: a ruling through the middle of the words
+// read (letters run together into a band) is no rule once the lines read
+// are known.
+func TestFindTablesThroughWords(t *testing.T) {
+	s := sheet{b: NewBitmap(1600, 1200), th: 3}
+	g := grid{cols: []int{200, 600, 1400}, rows: []int{200, 300, 600, 900}}
+	for _, y := range g.rows {
+		s.hline(200, 1403, y)
+	}
+	for _, x := range g.cols {
+		s.vline(x, 200, 903)
+	}
+	s.hline(620, 1380, 450)
+	line := lineOf(words(620, 420, "Giao: 16 giờ 45 phút, ngày 19/07/2026. Người"))
+	for _, c := range []struct {
+		name  string
+		lines []Line
+		rows  int
+	}{
+		{"lines not read yet", nil, len(g.rows) + 1},
+		{"the ruling runs through the words read", []Line{line}, len(g.rows)},
+	} {
+		ts := FindTables(s.b, 300, 30, c.lines)
+		if len(ts) != 1 || len(ts[0].Rows) != c.rows {
+			t.Errorf("%s: tables %+v, want one of %d row boundaries", c.name, ts, c.rows)
+		}
+	}
+}
+
+// TestStemShare: letters standing on a ruling or hanging from it count;
+// rules crossing it or meeting it do not.
+func TestStemShare(t *testing.T) {
+	const reach, far = 7, 60
+	h := Ruling{X0: 100, Y0: 500, X1: 700, Y1: 500}
+	for _, c := range []struct {
+		name     string
+		draw     func(s sheet)
+		min, max float64
+	}{
+		{"a bare rule", func(s sheet) {}, 0, 0},
+		{"rules crossing and meeting it", func(s sheet) {
+			s.vline(100, 300, 800)
+			s.vline(400, 300, 800)
+			s.vline(698, 500, 800)
+			s.vline(250, 500, 800)
+		}, 0, 0},
+		{"letters standing on it", func(s sheet) { s.print(100, 700, 500) }, 0.2, 0.4},
+		{"letters above it, apart", func(s sheet) { s.print(100, 700, 480) }, 0, 0},
+	} {
+		s := sheet{b: NewBitmap(800, 1000), th: 2}
+		s.hline(100, 700, 500)
+		c.draw(s)
+		if got := stemShare(s.b, h, reach, far); got < c.min || got > c.max {
+			t.Errorf("%s: stem share %.3f, want %.2f-%.2f", c.name, got, c.min, c.max)
+		}
 	}
 }
 
@@ -412,5 +516,89 @@ func TestGridsOfWords(t *testing.T) {
 		if got := GridsOfWords([]Table{c.table}, c.lines); (len(got) == 1) != c.kept {
 			t.Errorf("%s: kept %v, want %v", c.name, len(got) == 1, c.kept)
 		}
+	}
+}
+
+// TestLinkPiecesAnyOrder: the rulings do not depend on the order the
+// pieces come in (they came from a map: a low-resolution copy's table
+// had 11 or 12 rows, 23 or 24 cells, from one run to the next).
+func TestLinkPiecesAnyOrder(t *testing.T) {
+	s := newRulingScale(300, 30)
+	// Two pieces start together; either could take the third.
+	ps := []Ruling{{X0: 0, Y0: 100, X1: 100, Y1: 100}, {X0: 0, Y0: 103, X1: 100, Y1: 103}, {X0: 110, Y0: 101, X1: 400, Y1: 101}}
+	want := fmt.Sprint(linkPieces(slices.Clone(ps), s, false))
+	for _, order := range [][]int{{1, 0, 2}, {2, 1, 0}, {0, 2, 1}} {
+		var in []Ruling
+		for _, i := range order {
+			in = append(in, ps[i])
+		}
+		if got := fmt.Sprint(linkPieces(in, s, false)); got != want {
+			t.Errorf("pieces in order %v: %s, want %s", order, got, want)
+		}
+	}
+}
+
+// TestTableDoubts: words a boundary between cells runs through, and lines
+// of one cell that split at a column gap, say the grid does not line up
+// with the text; a merged cell's missing rule cuts nothing.
+func TestTableDoubts(t *testing.T) {
+	tb := Table{Box: Box{300, 700, 1800, 1400}, Rows: []int{700, 800, 1100, 1400}, Cols: []int{300, 420, 1200, 1800}}
+	for r := range 3 {
+		tb.Cells = append(tb.Cells, Cell{r, 0, 1, 1}, Cell{r, 1, 1, 1}, Cell{r, 2, 1, 1})
+	}
+	merged := tb
+	merged.Cells = []Cell{{0, 0, 1, 1}, {0, 1, 1, 2}, {1, 0, 1, 1}, {1, 1, 1, 1}, {1, 2, 1, 1}, {2, 0, 1, 1}, {2, 1, 1, 1}, {2, 2, 1, 1}}
+	for _, c := range []struct {
+		name       string
+		table      Table
+		lines      []Line
+		cut, split int
+	}{
+		{"text within its cells", tb, []Line{
+			lineOf(words(320, 720, "STT")), lineOf(words(440, 720, "Họ và tên")), lineOf(words(1220, 720, "Địa chỉ")),
+			lineOf(words(340, 820, "1")), lineOf(words(440, 820, "Nguyễn Văn An")), lineOf(words(1220, 820, "Số 12 Lê Lợi")),
+		}, 0, 0},
+		{"rows that bend across the rules (a curled photo)", tb, []Line{
+			lineOf(words(440, 770, "Nguyễn Văn An")), lineOf(words(1220, 1070, "Số 12 Lê Lợi")),
+		}, 7, 0},
+		{"a word across a merged cell's missing rule", merged, []Line{lineOf(words(1150, 720, "Địa"))}, 0, 0},
+		{"a column rule missed: two cells' lines side by side", merged, []Line{
+			lineOf(words(440, 720, "Họ và tên"), words(1250, 720, "Địa chỉ")),
+		}, 0, 1},
+		{"text outside the table", tb, []Line{lineOf(words(300, 400, "DANH SÁCH"), words(1300, 400, "HỒ SƠ"))}, 0, 0},
+	} {
+		if got := CutWords([]Table{c.table}, c.lines); got != c.cut {
+			t.Errorf("%s: %d words cut, want %d", c.name, got, c.cut)
+		}
+		if got := SplitCellLines([]Table{c.table}, c.lines); got != c.split {
+			t.Errorf("%s: %d cell lines split, want %d", c.name, got, c.split)
+		}
+	}
+}
+
+// TestReadingOrderHeadingDownThePage: a line alone at its height that
+// recognition read after lines below it (a faxed sheet's centred line,
+// cut by a streak) goes above them; side-by-side blocks keep their order.
+func TestReadingOrderHeadingDownThePage(t *testing.T) {
+	tb := Table{Box: Box{300, 1000, 1800, 1400}, Rows: []int{1000, 1200, 1400}, Cols: []int{300, 1000, 1800},
+		Cells: []Cell{{0, 0, 1, 1}, {0, 1, 1, 1}, {1, 0, 1, 1}, {1, 1, 1, 1}}}
+	lines := []Line{
+		// A mark in the margin, read first.
+		lineOf(words(200, 450, "Cd")),
+		lineOf(words(320, 100, "ỦY BAN NHÂN DÂN")), lineOf(words(1100, 100, "CỘNG HÒA XÃ HỘI")),
+		lineOf(words(320, 170, "PHƯỜNG AN HẢI")), lineOf(words(1100, 170, "Độc lập - Tự do")),
+		lineOf(words(300, 440, "Cơ quan, tổ chức, cá nhân: Đỗ Thu Thủy")),
+		lineOf(words(300, 510, "Nội dung: Đăng ký kết hôn")),
+		lineOf(words(600, 370, "Mã hồ sơ: H33.667.32")),
+		lineOf(words(320, 1020, "TÊN CƠ QUAN")), lineOf(words(1020, 1020, "GHI CHÚ")),
+	}
+	var text []string
+	for _, l := range lines {
+		text = append(text, lineText(l))
+	}
+	_, got := ReadingOrder(lines, strings.Join(text, "\n"), []Table{tb})
+	want := "Cd\nỦY BAN NHÂN DÂN\nCỘNG HÒA XÃ HỘI\nPHƯỜNG AN HẢI\nĐộc lập - Tự do\nMã hồ sơ: H33.667.32\nCơ quan, tổ chức, cá nhân: Đỗ Thu Thủy\nNội dung: Đăng ký kết hôn\n\nTÊN CƠ QUAN\nGHI CHÚ"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Table is a ruled table found on a page: its row and column boundaries
@@ -27,6 +28,9 @@ type Cell struct {
 
 // FindTables finds the ruled tables of a binary page at dpi whose letters
 // are glyphH pixels high (0 when unmeasured) and builds their cell grids.
+// lines are the lines read on the page, in its coordinates (none: not
+// read yet): a ruling that runs through the middle of the words read is
+// the edge of a line of text, not a rule (see throughWords).
 // Rules that meet make one table; its row boundaries are its horizontal
 // rules, its column boundaries its vertical ones, and a missing outer
 // border is taken where the other rules end. A vertical line that ends
@@ -35,11 +39,15 @@ type Cell struct {
 // is mostly absent (merged header cells; the pieces of a broken rule count
 // for it). Only grids of at least two rows and two columns are tables: a
 // frame or a box around a field is not.
-func FindTables(page Bitmap, dpi, glyphH float64) []Table {
+func FindTables(page Bitmap, dpi, glyphH float64, lines []Line) []Table {
 	s := newRulingScale(dpi, glyphH)
 	rulings, pieces := findRulings(page, s)
+	words := wordBoxes(lines)
 	var hs, vs []Ruling
 	for _, r := range rulings {
+		if throughWords(r, words) {
+			continue
+		}
 		if r.Vertical {
 			vs = append(vs, r)
 		} else {
@@ -315,7 +323,8 @@ func GridsOfWords(tables []Table, lines []Line) []Table {
 // cell's lines top to bottom; the rest of the page as BlockOrder reads
 // it. Tables and the text around them go down the page: the lines that
 // start above a table's top come before it, the others after it, in the
-// order recognition read them. (Tesseract often reads a ruled table
+// order recognition read them, save that a line alone at its height never
+// comes after a line below it (see downThePage). (Tesseract often reads a ruled table
 // first and the heading above it last: on a faxed list and on a photo of
 // a control sheet, that order alone put 35-50% CER on pages whose every
 // line was read right.)
@@ -401,6 +410,7 @@ func ReadingOrder(lines []Line, text string, tables []Table) ([]Line, string) {
 		}
 	}
 	for b, bd := range bands {
+		downThePage(bd.lines, bd.newPara)
 		if len(bd.lines) > 0 {
 			var tb strings.Builder
 			for k, l := range bd.lines {
@@ -550,4 +560,169 @@ func wordsBox(ws []Word) Box {
 		b = Box{min(b.X0, w.Box.X0), min(b.Y0, w.Box.Y0), max(b.X1, w.Box.X1), max(b.Y1, w.Box.Y1)}
 	}
 	return b
+}
+
+// Rulings through the words. On a photocopy and a fax whose letters ran
+// together (measured 85-126 px high, "773 and 1145 dpi"), lines of text
+// thresholded into bands left straight runs through the middle of the
+// words, 13 and 14 on a page, that cut a table's rows in two and made
+// rows of the text above it (the copy read at 33% CER). A rule lies
+// between the lines read, never through their words.
+const (
+	// A ruling crosses a word when it passes through its middle: at
+	// least a quarter of the word's height (width) from either edge, so
+	// that a rule the box of a word touches or takes in does not count.
+	wordInner = 0.25
+	// Share of its length over which a ruling crossing words is the edge
+	// of a line of text, and how many words it must cross.
+	maxThroughWords = 0.2
+	minThroughWords = 2
+)
+
+// wordBoxes are the boxes of the words of lines that hold a letter or a
+// digit and stand at least half as high as the median such word: a rule
+// read as a dash, a bar or a flat "word" of its own (a photo's rule read
+// as a 380x10 word, cut by the ruling it is) is no word.
+func wordBoxes(lines []Line) []Box {
+	var out []Box
+	var hs []int
+	for _, l := range lines {
+		for _, w := range l.Words {
+			if strings.IndexFunc(w.Text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+				out = append(out, w.Box)
+				hs = append(hs, w.Box.Y1-w.Box.Y0)
+			}
+		}
+	}
+	if len(hs) == 0 {
+		return nil
+	}
+	slices.Sort(hs)
+	low := hs[len(hs)/2] / 2
+	return slices.DeleteFunc(out, func(b Box) bool { return b.Y1-b.Y0 < low })
+}
+
+// throughWords tells whether ruling r runs through the middle of the
+// words of boxes along more than maxThroughWords of its length.
+func throughWords(r Ruling, boxes []Box) bool {
+	n, along := 0, 0
+	for _, b := range boxes {
+		a0, a1, c0, c1 := b.X0, b.X1, b.Y0, b.Y1
+		r0, r1 := r.X0, r.X1
+		if r.Vertical {
+			a0, a1, c0, c1 = b.Y0, b.Y1, b.X0, b.X1
+			r0, r1 = r.Y0, r.Y1
+		}
+		lo, hi := max(a0, r0), min(a1, r1)
+		if hi <= lo {
+			continue
+		}
+		m := wordInner * float64(c1-c0)
+		if c := r.at((lo + hi) / 2); c <= float64(c0)+m || c >= float64(c1)-m {
+			continue
+		}
+		n++
+		along += hi - lo
+	}
+	return n >= minThroughWords && float64(along) > maxThroughWords*float64(r.length())
+}
+
+// CutWords counts the words of lines that a boundary between cells of a
+// table runs through (see cutBy).
+// A grid read right has its words within its cells; words cut say its
+// rows or columns do not line up with the text (a curled photo whose
+// rows bend, rules found in the letters, rules missed).
+func CutWords(tables []Table, lines []Line) int {
+	n := 0
+	for _, l := range lines {
+		for _, w := range l.Words {
+			for _, t := range tables {
+				if cutBy(w.Box, t) {
+					n++
+					break
+				}
+			}
+		}
+	}
+	return n
+}
+
+// cutBy tells whether the middle of box (wordInner of its height and
+// width in from each edge) lies in more than one cell of t: a boundary
+// runs through it where a rule stands (a merged cell's missing rule
+// cuts nothing).
+func cutBy(b Box, t Table) bool {
+	mx, my := int(wordInner*float64(b.X1-b.X0)), int(wordInner*float64(b.Y1-b.Y0))
+	in := Box{b.X0 + mx, b.Y0 + my, b.X1 - mx - 1, b.Y1 - my - 1}
+	if in.X1 < in.X0 || in.Y1 < in.Y0 {
+		return false
+	}
+	first := -2
+	for _, p := range [][2]int{{in.X0, in.Y0}, {in.X1, in.Y0}, {in.X0, in.Y1}, {in.X1, in.Y1}} {
+		c := t.cellAt(p[0], p[1])
+		if c < 0 {
+			continue
+		}
+		if first >= 0 && c != first {
+			return true
+		}
+		first = c
+	}
+	return false
+}
+
+// SplitCellLines counts the lines of lines (visual lines as ReadingOrder
+// returns them) within a table's frame that split at a column gap (see
+// SplitAtGaps): text side by side in one cell, where a column rule was
+// not found (faint on a low-resolution copy) and two cells were read as
+// one, their lines run together across the row.
+func SplitCellLines(tables []Table, lines []Line) int {
+	n := 0
+	for _, l := range lines {
+		cx, cy := (l.Box.X0+l.Box.X1)/2, (l.Box.Y0+l.Box.Y1)/2
+		for _, t := range tables {
+			if t.cellAt(cx, cy) >= 0 {
+				if len(splitLine(l)) > 1 {
+					n++
+				}
+				break
+			}
+		}
+	}
+	return n
+}
+
+// downThePage moves each line that is alone at its height (no other line
+// of lines shares any of its rows), read after lines below it, up to just
+// after the last line read before it that lies above it; newPara goes
+// with the lines. Tesseract read the centred line of a faxed sheet, which
+// a streak cut, after the two lines below it. Lines side by side (an NĐ 30
+// header's blocks) keep their order: BlockOrder reads them.
+func downThePage(lines []Line, newPara []bool) {
+	alone := func(i int) bool {
+		for j, l := range lines {
+			if j != i && l.Box.Y0 < lines[i].Box.Y1 && lines[i].Box.Y0 < l.Box.Y1 {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range lines {
+		if !alone(i) {
+			continue
+		}
+		// Every line read before it is above it or below it.
+		to := 0
+		for j := range i {
+			if lines[j].Box.Y1 <= lines[i].Box.Y0 {
+				to = j + 1
+			}
+		}
+		if to < i {
+			l, p := lines[i], newPara[i]
+			copy(lines[to+1:i+1], lines[to:i])
+			copy(newPara[to+1:i+1], newPara[to:i])
+			lines[to], newPara[to] = l, p
+		}
+	}
 }

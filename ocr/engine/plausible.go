@@ -34,6 +34,13 @@ const (
 	// even after those lines were read again (see rereadLost), from which
 	// the page is flagged.
 	lostLetters = 1
+	// Signs that a ruled table was read out of order (tableSigns.doubts)
+	// from which the page is flagged: words its grid runs through, lines
+	// of one cell that split at a column gap. On the 45 table pages of
+	// seeds 5, 7-11, 14, 17, 18: every page under 2% CER 0 or 1; a
+	// low-resolution copy whose two faint column rules were missed, 22.6%
+	// CER, 7; curled photos 3-10.
+	tableDoubts = 3
 	// Share of words read under unsureWordConf over which the page is
 	// flagged: more than one word in ten is likely wrong, about the word
 	// error of a page the issue calls unreadable (CER > 10%). Pages under
@@ -228,12 +235,15 @@ func (rd reading) marksLost() bool {
 //     clean-up) gave two texts far apart, so at least one path was lost
 //     and nothing says the kept one was not;
 //   - marks lost: among enough syllables, too few carry a tone mark
-//     (see marksLost), even after the second reading.
+//     (see marksLost), even after the second reading;
+//   - table unsure: a ruled table's grid does not line up with the text
+//     read in it (words cut by its boundaries, one cell's lines side by
+//     side), so its rows or columns may have been read out of order.
 //
 // The thresholds were set on BenchmarkDesk's corpus (desk and hard
 // presets and real scans, seeds 5 and 6) and checked on a seed they were
 // not set on (7): see the README.
-func (rd reading) reviewReasons(gs glyphSize, disagreement float64, unreadCells, lostInk int) []string {
+func (rd reading) reviewReasons(gs glyphSize, disagreement float64, tb tableSigns, lostInk int) []string {
 	var why []string
 	if rd.words >= minJudged && rd.conf < fairConf {
 		why = append(why, ocr.ReasonLowConfidence)
@@ -241,7 +251,7 @@ func (rd reading) reviewReasons(gs glyphSize, disagreement float64, unreadCells,
 	if rd.share() < doubtfulShare {
 		why = append(why, ocr.ReasonFewSyllables)
 	}
-	if r := rd.letterRatio(gs); r > 0 && r < minLetterRatio || unreadCells >= lostCells || lostInk >= lostLetters {
+	if r := rd.letterRatio(gs); r > 0 && r < minLetterRatio || tb.unread >= lostCells || lostInk >= lostLetters {
 		why = append(why, ocr.ReasonLettersLost)
 	}
 	if rd.unsureShare() > maxUnsureShare {
@@ -253,7 +263,19 @@ func (rd reading) reviewReasons(gs glyphSize, disagreement float64, unreadCells,
 	if rd.marksLost() {
 		why = append(why, ocr.ReasonMarksLost)
 	}
+	if tb.doubts >= tableDoubts {
+		why = append(why, ocr.ReasonTableUnsure)
+	}
 	return why
+}
+
+// tableSigns is what the ruled tables of a page say about its reading.
+type tableSigns struct {
+	unread int // cells that hold letters but gave no word (ocr.UnreadCells)
+	// doubts: words a boundary between cells runs through
+	// (ocr.CutWords) and lines of one cell that split at a column gap
+	// (ocr.SplitCellLines).
+	doubts int
 }
 
 // unsureShare is the share of words read unsurely; 0 with too few words.

@@ -52,7 +52,7 @@ func TestDoubtfulReading(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rd := judgeReading(words(tc.conf, tc.text), tc.text, tc.conf, tc.vietnamese)
-			if why := rd.reviewReasons(tc.glyphs, 0, 0, 0); (len(why) > 0) != tc.doubtful {
+			if why := rd.reviewReasons(tc.glyphs, 0, tableSigns{}, 0); (len(why) > 0) != tc.doubtful {
 				t.Errorf("review reasons %v, want some: %v (share %.2f of %d, letters %d)", why, tc.doubtful, rd.share(), rd.judged, rd.letters)
 			}
 			if got := rd.hard(resolution{dpi: 300, source: dpiFromFile, upscale: 1}); got != tc.hard {
@@ -108,24 +108,27 @@ func TestReviewReasons(t *testing.T) {
 		disagreement float64
 		want         []string
 		conf         float64 // the page's mean confidence; 93 when 0
-		unreadCells  int
+		table        tableSigns
 		lostInk      int
 	}{
-		{"read whole and surely", words(93, page), whole, 0, nil, 0, 0, 0},
-		{"read whole, fair confidence only (handwriting read once)", words(89, page), whole, 0, []string{ocr.ReasonLowConfidence}, 89, 0, 0},
-		{"read twice, readings close (a fax)", words(93, page), whole, 0.19, nil, 0, 0, 0},
-		{"tiny print: more letters than shapes", words(93, page), glyphSize{Height: 8, Count: letters / 2}, 0, nil, 0, 0, 0},
-		{"half the text skipped (a dark photo)", words(93, page), glyphSize{Height: 30, Count: letters * 2}, 0, []string{ocr.ReasonLettersLost}, 0, 0, 0},
-		{"readings far apart (handwriting over print)", words(93, page), whole, 0.35, []string{ocr.ReasonReadingsDisagree}, 0, 0, 0},
-		{"a few unsure words", unsure(0.05), whole, 0, nil, 0, 0, 0},
-		{"one word in seven unsure (handwriting over print)", unsure(0.15), whole, 0, []string{ocr.ReasonUnsureWords}, 0, 0, 0},
-		{"not Vietnamese", words(93, strings.Repeat("Свидетельства года брак записи дел ", 20)), whole, 0, []string{ocr.ReasonFewSyllables}, 0, 0, 0},
+		{"read whole and surely", words(93, page), whole, 0, nil, 0, tableSigns{}, 0},
+		{"read whole, fair confidence only (handwriting read once)", words(89, page), whole, 0, []string{ocr.ReasonLowConfidence}, 89, tableSigns{}, 0},
+		{"read twice, readings close (a fax)", words(93, page), whole, 0.19, nil, 0, tableSigns{}, 0},
+		{"tiny print: more letters than shapes", words(93, page), glyphSize{Height: 8, Count: letters / 2}, 0, nil, 0, tableSigns{}, 0},
+		{"half the text skipped (a dark photo)", words(93, page), glyphSize{Height: 30, Count: letters * 2}, 0, []string{ocr.ReasonLettersLost}, 0, tableSigns{}, 0},
+		{"readings far apart (handwriting over print)", words(93, page), whole, 0.35, []string{ocr.ReasonReadingsDisagree}, 0, tableSigns{}, 0},
+		{"a few unsure words", unsure(0.05), whole, 0, nil, 0, tableSigns{}, 0},
+		{"one word in seven unsure (handwriting over print)", unsure(0.15), whole, 0, []string{ocr.ReasonUnsureWords}, 0, tableSigns{}, 0},
+		{"not Vietnamese", words(93, strings.Repeat("Свидетельства года брак записи дел ", 20)), whole, 0, []string{ocr.ReasonFewSyllables}, 0, tableSigns{}, 0},
 		{"two signs at once", unsure(0.5), glyphSize{Height: 30, Count: letters * 3}, 0.5,
-			[]string{ocr.ReasonLettersLost, ocr.ReasonUnsureWords, ocr.ReasonReadingsDisagree}, 0, 0, 0},
-		{"tone marks lost (a blurred scan)", words(93, untoned), whole, 0, []string{ocr.ReasonMarksLost}, 0, 0, 0},
-		{"one table cell with ink unread (a signature)", words(93, page), whole, 0, nil, 0, 1, 0},
-		{"table rows skipped (a faxed list)", words(93, page), whole, 0, []string{ocr.ReasonLettersLost}, 0, 5, 0},
-		{"a letter on a line left unread (a list marker's digit)", words(93, page), whole, 0, []string{ocr.ReasonLettersLost}, 0, 0, 1},
+			[]string{ocr.ReasonLettersLost, ocr.ReasonUnsureWords, ocr.ReasonReadingsDisagree}, 0, tableSigns{}, 0},
+		{"tone marks lost (a blurred scan)", words(93, untoned), whole, 0, []string{ocr.ReasonMarksLost}, 0, tableSigns{}, 0},
+		{"one table cell with ink unread (a signature)", words(93, page), whole, 0, nil, 0, tableSigns{unread: 1}, 0},
+		{"table rows skipped (a faxed list)", words(93, page), whole, 0, []string{ocr.ReasonLettersLost}, 0, tableSigns{unread: 5}, 0},
+		{"two words a table's grid runs through", words(93, page), whole, 0, nil, 0, tableSigns{doubts: 2}, 0},
+		{"a table's cells not lined up with its text (a column rule missed)", words(93, page), whole, 0,
+			[]string{ocr.ReasonTableUnsure}, 0, tableSigns{doubts: 7}, 0},
+		{"a letter on a line left unread (a list marker's digit)", words(93, page), whole, 0, []string{ocr.ReasonLettersLost}, 0, tableSigns{}, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,7 +141,7 @@ func TestReviewReasons(t *testing.T) {
 				conf = 93
 			}
 			rd := judgeReading(tc.lines, text, conf, true)
-			if got := rd.reviewReasons(tc.glyphs, tc.disagreement, tc.unreadCells, tc.lostInk); !slices.Equal(got, tc.want) {
+			if got := rd.reviewReasons(tc.glyphs, tc.disagreement, tc.table, tc.lostInk); !slices.Equal(got, tc.want) {
 				t.Errorf("reasons %v, want %v (share %.2f, unsure %.2f, letters per shape %.2f)", got, tc.want,
 					rd.share(), rd.unsureShare(), rd.letterRatio(tc.glyphs))
 			}

@@ -394,7 +394,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// Ruled tables are read row by row, and side-by-side blocks (an NĐ 30
 	// header, "Nơi nhận" beside the signer) left block, then right:
 	// Tesseract reads the one column-wise and interleaves the other.
-	tables, err := findTables(bin, quads, angle, dpi, rs.glyphH)
+	tables, err := findTables(bin, quads, angle, dpi, rs.glyphH, lines)
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
@@ -435,13 +435,19 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		unread = ocr.UnreadCells(bits, tables, lines, letterPx)
 	}
 	res.Lines, res.Text = ocr.ReadingOrder(lines, text, tables)
+	// A grid that does not line up with the text read in it may have put
+	// it out of order: the operator is told.
+	doubts := 0
+	if len(tables) > 0 {
+		doubts = ocr.CutWords(tables, lines) + ocr.SplitCellLines(tables, res.Lines)
+	}
 	mark("tables")
 	res.Confidence = conf
 	res.Plausibility = math.Round(best.plausibility()*1000) / 1000
 	res.Evidence = best.evidence(gs, rs.glyphH/rs.upscale, disagreement)
-	res.Evidence.UnreadCells = unread
+	res.Evidence.UnreadCells, res.Evidence.TableDoubts = unread, doubts
 	res.Evidence.LostInk = lost
-	why := best.reviewReasons(gs, disagreement, unread, lost)
+	why := best.reviewReasons(gs, disagreement, tableSigns{unread: unread, doubts: doubts}, lost)
 	// A page the usual path read at fair confidence only stays flagged
 	// even when the other path reads it surely: that the other path won
 	// says the page is hard, and a surer reading is not a right one (a
@@ -739,14 +745,14 @@ func cleanPage(norm, bin *pix, split int, dpi, glyphH float64, faint bool) (clea
 
 // findTables finds the ruled tables on the binary page before clean-up
 // (bin: its rules, and those a copier's streak crosses, are all there),
-// turned as the page that was read.
-func findTables(bin *pix, quads int, angle, dpi, glyphH float64) ([]ocr.Table, error) {
+// turned as the page that was read into lines.
+func findTables(bin *pix, quads int, angle, dpi, glyphH float64, lines []ocr.Line) ([]ocr.Table, error) {
 	page, err := transform(bin, quads, angle)
 	if err != nil {
 		return nil, err
 	}
 	defer page.free()
-	return ocr.FindTables(page.bitmap(), dpi, glyphH), nil
+	return ocr.FindTables(page.bitmap(), dpi, glyphH, lines), nil
 }
 
 // turnedAs returns x turned by quads and angle: a reference to same, x
