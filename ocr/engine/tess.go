@@ -133,12 +133,16 @@ func assemble(boxes []gosseract.BoundingBox) ([]ocr.Line, string, float64) {
 		lastKey  [3]int
 		havePrev bool
 	)
+	scrawl := scrawlLines(boxes)
 	for _, b := range boxes {
 		w := strings.Trim(norm.NFC.String(strings.TrimSpace(b.Word)), ruleBars)
 		if w == "" || junk(w, b.Confidence) {
 			continue
 		}
 		key := [3]int{b.BlockNum, b.ParNum, b.LineNum}
+		if scrawl[key] {
+			continue
+		}
 		if !havePrev || key != lastKey {
 			if havePrev {
 				if key[0] != lastKey[0] || key[1] != lastKey[1] {
@@ -177,6 +181,71 @@ const ruleBars = "|¦"
 func junk(w string, conf float64) bool {
 	alnum := strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 	return (!alnum && conf < 50) || (utf8.RuneCountInString(w) <= 2 && conf < 30)
+}
+
+// A signature or a drawing in black ink (a photocopy, a fax, a grey scan:
+// coloured ink is dropped before this) comes out of Tesseract as a line of
+// a few "words" several print lines tall, read at middling confidence
+// ("c¿0 LƯ", 2.6 and 3.4 times the page's median word; on clean pages no
+// word reaches 2 times). A line holding one letter word of print's height
+// is print (a word whose box grew under a scrawl across it), and a heading
+// that tall is read at high confidence.
+const (
+	scrawlTimes = 2.5 // line height over the page's median word height from which a line can be a scrawl
+	printTimes  = 1.5 // word height, over the median, under which a word is print's height
+	scrawlConf  = 85  // mean confidence under which a tall line is taken for a scrawl
+	scrawlWords = 20  // words a page needs before its median height is trusted
+)
+
+// scrawlLines are the lines, keyed (block, paragraph, line), that Tesseract
+// read out of a signature or drawing: at least scrawlTimes the page's median
+// word height, no letter word under printTimes that height, read at a mean
+// confidence under scrawlConf. A page of fewer than scrawlWords words (a
+// line crop, a stamp) has none.
+func scrawlLines(boxes []gosseract.BoundingBox) map[[3]int]bool {
+	type line struct {
+		box    image.Rectangle
+		sum    float64
+		n      int
+		print  bool
+		letter bool
+	}
+	var hs []int
+	lines := map[[3]int]*line{}
+	for _, b := range boxes {
+		if w := strings.TrimSpace(b.Word); w == "" || junk(w, b.Confidence) {
+			continue
+		}
+		hs = append(hs, b.Box.Dy())
+		key := [3]int{b.BlockNum, b.ParNum, b.LineNum}
+		if l := lines[key]; l != nil {
+			l.box = l.box.Union(b.Box)
+			l.sum, l.n = l.sum+b.Confidence, l.n+1
+		} else {
+			lines[key] = &line{box: b.Box, sum: b.Confidence, n: 1}
+		}
+	}
+	if len(hs) < scrawlWords {
+		return nil
+	}
+	slices.Sort(hs)
+	med := float64(hs[len(hs)/2])
+	for _, b := range boxes {
+		w := strings.TrimSpace(b.Word)
+		l := lines[[3]int{b.BlockNum, b.ParNum, b.LineNum}]
+		if l == nil || w == "" || junk(w, b.Confidence) || strings.IndexFunc(w, unicode.IsLetter) < 0 {
+			continue
+		}
+		l.letter = true
+		l.print = l.print || float64(b.Box.Dy()) < printTimes*med
+	}
+	scrawl := map[[3]int]bool{}
+	for key, l := range lines {
+		if l.letter && !l.print && float64(l.box.Dy()) >= scrawlTimes*med && l.sum/float64(l.n) < scrawlConf {
+			scrawl[key] = true
+		}
+	}
+	return scrawl
 }
 
 func toBox(r image.Rectangle) ocr.Box {
