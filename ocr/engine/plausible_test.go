@@ -155,9 +155,10 @@ func TestReviewReasons(t *testing.T) {
 // by plausibility alone.
 func TestBeats(t *testing.T) {
 	sentence := "Bà Nguyễn Thị Hằng ở phường Bến Nghé đã gửi đơn đề nghị cấp bản sao trích lục khai sinh. "
-	page := strings.Repeat(sentence, 10)     // 200 words
-	fewer := strings.Repeat(sentence, 8)     // lines under handwriting skipped
-	dirt := strings.Repeat("ỉlll ;ịĩ: ", 30) // streaks and specks read as words
+	page := strings.Repeat(sentence, 10)            // 200 words
+	fewer := strings.Repeat(sentence, 8)            // lines under handwriting skipped
+	dirt := strings.Repeat("ỉlll ;ịĩ: ", 30)        // streaks and specks read as words
+	column := strings.Repeat("7 040062313112 ", 20) // a table's STT and ID-number columns
 	tests := []struct {
 		name         string
 		a, b         string
@@ -170,6 +171,7 @@ func TestBeats(t *testing.T) {
 		{"same text read less surely", page, page, 86, 90, true, false},
 		{"near tie: neither beats", page, page, 90, 89.5, true, false},
 		{"dirt read as words gains nothing", page, page + dirt, 90, 90, true, true},
+		{"a column of numbers skipped, the rest read a little more surely", page + column, page, 90, 91, true, true},
 		{"not Vietnamese: more words read surely", page, fewer, 84, 86, false, true},
 		{"not Vietnamese: as many words, more surely", page, page, 84, 86, false, false},
 	}
