@@ -213,7 +213,7 @@ func scrawlLines(boxes []gosseract.BoundingBox) map[[3]int]bool {
 	var hs []int
 	lines := map[[3]int]*line{}
 	for _, b := range boxes {
-		if w := strings.TrimSpace(b.Word); w == "" || junk(w, b.Confidence) {
+		if w := strings.Trim(strings.TrimSpace(b.Word), ruleBars); w == "" || junk(w, b.Confidence) {
 			continue
 		}
 		hs = append(hs, b.Box.Dy())
@@ -231,7 +231,7 @@ func scrawlLines(boxes []gosseract.BoundingBox) map[[3]int]bool {
 	slices.Sort(hs)
 	med := float64(hs[len(hs)/2])
 	for _, b := range boxes {
-		w := strings.TrimSpace(b.Word)
+		w := strings.Trim(strings.TrimSpace(b.Word), ruleBars)
 		l := lines[[3]int{b.BlockNum, b.ParNum, b.LineNum}]
 		if l == nil || w == "" || junk(w, b.Confidence) || strings.IndexFunc(w, unicode.IsLetter) < 0 {
 			continue
