@@ -64,6 +64,25 @@ func loadTruth(t testing.TB, dir string) []truthPage {
 
 func (tp *truthPage) truth() *truthPage { return tp }
 
+// readPage reads the page truth NAME.json of dir and the image it names.
+func readPage(t testing.TB, dir, name string) (truthPage, []byte) {
+	t.Helper()
+	var tp truthPage
+	b, err := os.ReadFile(filepath.Join(dir, name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &tp); err != nil {
+		t.Fatal(err)
+	}
+	tp.dir = dir
+	data, err := os.ReadFile(filepath.Join(dir, tp.Image))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp, data
+}
+
 // loadPages reads the page truths of dir (NAME.json beside each image)
 // as P, a truthPage or a type embedding one, sorted by image.
 func loadPages[P any, PT interface {

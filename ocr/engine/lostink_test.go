@@ -2,9 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,18 +19,7 @@ import (
 func TestLostListDigits(t *testing.T) {
 	dir := t.TempDir()
 	sohoatest.Generate(t, dir, "-seed", "10", "-preset", "desk", "-n", "9")
-	var tp truthPage
-	b, err := os.ReadFile(filepath.Join(dir, "p0009.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &tp); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, tp.Image))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tp, data := readPage(t, dir, "p0009")
 	res, _, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: tp.Image, Data: data, Page: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -3,13 +3,10 @@ package engine
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,20 +73,8 @@ func TestResolve(t *testing.T) {
 func lowResPage(t *testing.T, name string, asJPEG bool) ([]byte, string) {
 	t.Helper()
 	dir := corpusDir(t)
-	var tp truthPage
-	b, err := os.ReadFile(dir + "/" + name + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &tp); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(dir + "/" + tp.Image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	src, _, err := image.Decode(f)
+	tp, data := readPage(t, dir, name)
+	src, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,18 +170,7 @@ func TestPhotoPage(t *testing.T) {
 		photo bool
 	}{{"p0003", true}, {"p0001", false}, {"h0004", true}} {
 		t.Run(tc.page, func(t *testing.T) {
-			var tp truthPage
-			b, err := os.ReadFile(filepath.Join(dir, tc.page+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(b, &tp); err != nil {
-				t.Fatal(err)
-			}
-			data, err := os.ReadFile(filepath.Join(dir, tp.Image))
-			if err != nil {
-				t.Fatal(err)
-			}
+			tp, data := readPage(t, dir, tc.page)
 			res, img, err := sharedPool().Recognize(context.Background(), ocr.Input{Name: tp.Image, Data: data, Page: 1})
 			if err != nil {
 				t.Fatal(err)
