@@ -210,9 +210,9 @@ func (s sheet) print(x0, x1, y int) {
 	}
 }
 
-// TestFindTablesLettersOnALine: the feet of a line of small letters run
-// straight as a rule, but letters stand on them: they cut no row.
-func TestFindTablesLettersOnALine(t *testing.T) {
+// ruledSheet is a 1600x1200 sheet ruled as a table of 3 rows and 2 columns,
+// with its grid.
+func ruledSheet() (sheet, grid) {
 	s := sheet{b: NewBitmap(1600, 1200), th: 3}
 	g := grid{cols: []int{200, 600, 1400}, rows: []int{200, 300, 600, 900}}
 	for _, y := range g.rows {
@@ -221,6 +221,13 @@ func TestFindTablesLettersOnALine(t *testing.T) {
 	for _, x := range g.cols {
 		s.vline(x, 200, 903)
 	}
+	return s, g
+}
+
+// TestFindTablesLettersOnALine: the feet of a line of small letters run
+// straight as a rule, but letters stand on them: they cut no row.
+func TestFindTablesLettersOnALine(t *testing.T) {
+	s, g := ruledSheet()
 	for _, y := range []int{360, 400, 440, 660, 700} {
 		s.print(620, 1380, y)
 		s.print(220, 580, y)
@@ -238,14 +245,7 @@ func TestFindTablesLettersOnALine(t *testing.T) {
 // read (letters run together into a band) is no rule once the lines read
 // are known.
 func TestFindTablesThroughWords(t *testing.T) {
-	s := sheet{b: NewBitmap(1600, 1200), th: 3}
-	g := grid{cols: []int{200, 600, 1400}, rows: []int{200, 300, 600, 900}}
-	for _, y := range g.rows {
-		s.hline(200, 1403, y)
-	}
-	for _, x := range g.cols {
-		s.vline(x, 200, 903)
-	}
+	s, g := ruledSheet()
 	s.hline(620, 1380, 450)
 	line := lineOf(words(620, 420, "Giao: 16 giờ 45 phút, ngày 19/07/2026. Người"))
 	for _, c := range []struct {
