@@ -9,7 +9,9 @@ import (
 
 // childEnvKeys are the variables a child that parses untrusted files may
 // see: where programs and models are, the locale, the temp folder, and the
-// Go runtime's knobs (the engine child is this executable). Everything else
+// Go runtime's knobs (the engine child is this executable), and the engine's
+// debugging switches (SOHOA_OCR_TRACE, SOHOA_OCR_DUMP), which only an
+// operator sets and which act in the child. Everything else
 // stays behind: the signing password and PIN, the webhook secret, database
 // and S3 URLs with their credentials, tokens. A bug in a C decoder that
 // lets a file run code, or print its environment, then finds nothing to
@@ -19,7 +21,7 @@ var childEnvKeys = []string{
 	"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC",
 	"TESSDATA_PREFIX", "OMP_THREAD_LIMIT",
 	"FONTCONFIG_FILE", "FONTCONFIG_PATH", "XDG_CACHE_HOME",
-	"SOHOA_LANG", "SOHOA_OCR_TRACE",
+	"SOHOA_LANG", "SOHOA_OCR_TRACE", "SOHOA_OCR_DUMP",
 	"GOMAXPROCS", "GOTRACEBACK", "GODEBUG", "GOCOVERDIR",
 	"SYSTEMROOT", // Windows programs need it to start
 }

@@ -52,9 +52,13 @@ func checkChildEnv(t *testing.T, dump string, need ...string) {
 }
 
 // TestEngineChildEnv: an OCR engine child gets PATH, the model folder, the
-// thread limit and its allocator tuning (engineMalloc), and none of the secrets of the process that starts it.
+// thread limit, its allocator tuning (engineMalloc) and the debugging
+// switches an operator set, and none of the secrets of the process that
+// starts it.
 func TestEngineChildEnv(t *testing.T) {
 	setSecrets(t)
+	t.Setenv("SOHOA_OCR_TRACE", "1")
+	t.Setenv("SOHOA_OCR_DUMP", "/tmp/sohoa-dump")
 	dump := filepath.Join(t.TempDir(), "env")
 	p := NewPool(Options{Engines: 1, Command: []string{"/bin/sh", "-c", "env > " + dump + "; exit 3"}})
 	defer p.Close()
@@ -63,7 +67,8 @@ func TestEngineChildEnv(t *testing.T) {
 	if _, _, err := p.Recognize(ctx, Input{Name: "p.png", Data: ocrtest.TinyPNG(t, 40, 30)}); err == nil {
 		t.Fatal("an engine that exits at once recognized a page")
 	}
-	checkChildEnv(t, dump, "PATH=", "TESSDATA_PREFIX=", "OMP_THREAD_LIMIT=1", EngineEnv+"=1", engineMalloc)
+	checkChildEnv(t, dump, "PATH=", "TESSDATA_PREFIX=", "OMP_THREAD_LIMIT=1", EngineEnv+"=1", engineMalloc,
+		"SOHOA_OCR_TRACE=1", "SOHOA_OCR_DUMP=/tmp/sohoa-dump")
 }
 
 // TestPopplerChildEnv: poppler's tools, which parse uploaded PDFs in the
