@@ -165,9 +165,25 @@ func (b Bitmap) component(x, y int, seen []uint64, stack *[]int) (Box, int) {
 }
 
 // letterLike tells a component of n pixels in box c that could be a
-// letter of the line whose box is line: letter-sized, not a bullet or a
-// blot, not a rule's piece, and standing in the line.
+// letter of the line whose box is line: letter-shaped (see letterShaped)
+// and standing in the line.
 func letterLike(c Box, n int, line Box, letterPx float64) bool {
+	if !letterShaped(c, n, letterPx) || float64(line.Y1-line.Y0) > lostHostLine*letterPx {
+		return false
+	}
+	h := float64(c.Y1 - c.Y0)
+	out := lostOutside * letterPx
+	if float64(line.Y0-c.Y0) > out || float64(c.Y1-line.Y1) > out {
+		return false
+	}
+	in := min(c.Y1, line.Y1) - max(c.Y0, line.Y0)
+	return float64(in) >= lostInBand*h
+}
+
+// letterShaped tells a component of n pixels in box c that could be a
+// letter whose height is about letterPx: letter-sized, not a bullet or a
+// blot, not a rule's piece, not a hairline.
+func letterShaped(c Box, n int, letterPx float64) bool {
 	h, w := float64(c.Y1-c.Y0), float64(c.X1-c.X0)
 	switch {
 	case h < lostMinH*letterPx || h > lostMaxH*letterPx || w > lostMaxW*letterPx:
@@ -176,17 +192,8 @@ func letterLike(c Box, n int, line Box, letterPx float64) bool {
 		return false
 	case w <= lostBlobAsp*h && h <= lostBlobAsp*w && float64(n) >= lostBlobInk*w*h:
 		return false
-	case float64(n) < lostStroke*letterPx*max(h, w):
-		return false
-	case float64(line.Y1-line.Y0) > lostHostLine*letterPx:
-		return false
 	}
-	out := lostOutside * letterPx
-	if float64(line.Y0-c.Y0) > out || float64(c.Y1-line.Y1) > out {
-		return false
-	}
-	in := min(c.Y1, line.Y1) - max(c.Y0, line.Y0)
-	return float64(in) >= lostInBand*h
+	return float64(n) >= lostStroke*letterPx*max(h, w)
 }
 
 // host tells a line whose lost letters are looked for: one that read a
@@ -254,7 +261,8 @@ func onRule(c Box, tables []Table, letterPx float64) bool {
 
 // acrossRule tells a component that a column rule of a table parts from
 // the line: it stands in another cell (a row's number beside its text),
-// where a word missing is an unread cell's business (UnreadCells), and
+// where a word missing is an unread cell's business (FindUnreadCells,
+// which reads it again on its own), and
 // read with the line it would join two cells.
 func acrossRule(c, line Box, tables []Table) bool {
 	for _, t := range tables {
@@ -292,15 +300,10 @@ const rereadConf = 70
 // only when it reads as text (a syllable, a number or code, a confident
 // foreign word: not debris made of a stamp's edge).
 func SpliceReread(line Line, words []Word, comps []Box, letterPx float64) (Line, []Word, int) {
-	g := int(lostCover * letterPx)
-	holds := func(w Word, c Box) bool {
-		cx, cy := (c.X0+c.X1)/2, (c.Y0+c.Y1)/2
-		return cx >= w.Box.X0-g && cx < w.Box.X1+g && cy >= w.Box.Y0-g && cy < w.Box.Y1+g
-	}
 	var added []Word
 	replaced := make([]bool, len(line.Words))
 	for _, w := range words {
-		if !slices.ContainsFunc(comps, func(c Box) bool { return holds(w, c) }) || !readsAsText(w) {
+		if !slices.ContainsFunc(comps, func(c Box) bool { return holds(w, c, letterPx) }) || !readsAsText(w) {
 			continue
 		}
 		// The words already read that the new one overlaps, by half of
@@ -335,11 +338,19 @@ func SpliceReread(line Line, words []Word, comps []Box, letterPx float64) (Line,
 	out.Box = wordsBox(out.Words)
 	n := 0
 	for _, c := range comps {
-		if slices.ContainsFunc(added, func(w Word) bool { return holds(w, c) }) {
+		if slices.ContainsFunc(added, func(w Word) bool { return holds(w, c, letterPx) }) {
 			n++
 		}
 	}
 	return out, added, n
+}
+
+// holds tells whether word w accounts for component c: its box, grown by
+// lostCover letter heights, holds the component's middle.
+func holds(w Word, c Box, letterPx float64) bool {
+	g := int(lostCover * letterPx)
+	cx, cy := (c.X0+c.X1)/2, (c.Y0+c.Y1)/2
+	return cx >= w.Box.X0-g && cx < w.Box.X1+g && cy >= w.Box.Y0-g && cy < w.Box.Y1+g
 }
 
 // DropSuperseded takes out of the lines read down a column (see

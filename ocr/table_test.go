@@ -467,6 +467,19 @@ func TestUnreadCells(t *testing.T) {
 			[]Line{word(50, 50)}, 1},
 		{"a speck", func(b Bitmap) { ink(b, 100, 100, 4, 4) }, nil, 0},
 		{"rule remnants along the borders", func(b Bitmap) { ink(b, 0, 197, 900, 6); ink(b, 297, 0, 6, 400) }, nil, 0},
+		// A row's number: one digit, far less ink than two letters.
+		{"a lone digit, no word", func(b Bitmap) { digitOne(b, 140, 80, letter) }, nil, 1},
+		{"a lone digit read", func(b Bitmap) { digitOne(b, 140, 80, letter) },
+			[]Line{{Words: []Word{{Text: "1", Box: Box{136, 78, 156, 112}}}}}, 0},
+		// What the clean-up left of a rule stands beside it, inside the
+		// cell's border: letter-sized, but no letter.
+		{"a rule's remnant beside it", func(b Bitmap) { ink(b, 308, 80, 10, letter); ink(b, 309, 81, 10, letter) }, nil, 0},
+		{"a hairline", func(b Bitmap) {
+			for y := range letter {
+				b.Set(400+y/2, 60+y)
+			}
+		}, nil, 0},
+		{"a blot", func(b Bitmap) { ink(b, 400, 60, 18, 18); ink(b, 401, 60, 18, 18) }, nil, 0},
 		{"empty table", func(Bitmap) {}, nil, 0},
 	}
 	for _, tc := range tests {
@@ -477,6 +490,84 @@ func TestUnreadCells(t *testing.T) {
 				t.Errorf("UnreadCells = %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// digitOne draws a "1" h pixels high at x, y: a stem, a flag and a foot,
+// about a third of the ink of a letter's box.
+func digitOne(b Bitmap, x, y, h int) {
+	st := max(2, h/9)
+	for yy := y; yy < y+h; yy++ {
+		for xx := x; xx < x+st; xx++ {
+			b.Set(xx, yy)
+		}
+	}
+	for k := range h / 4 {
+		for xx := range st {
+			b.Set(x-k+xx-1, y+k)
+		}
+	}
+	for yy := y + h - st; yy < y+h; yy++ {
+		for xx := x - h/5; xx < x+st+h/5; xx++ {
+			b.Set(xx, yy)
+		}
+	}
+}
+
+// TestUnreadListNumbers: a list's number column, one digit a row far
+// left of the names, which the page reading skipped: each of its cells is
+// unread, with its digit as the letter to read; read again, the digits go
+// in as lines of their own and the reading order puts each in its row.
+func TestUnreadListNumbers(t *testing.T) {
+	const letter = 40
+	s, _ := ruledSheet()
+	read := []Line{
+		lineOf(words(220, 220, "STT"), words(620, 220, "Họ và tên")),
+		lineOf(words(620, 420, "Nguyễn Văn An")),
+		lineOf(words(620, 720, "Trần Thị Bích")),
+	}
+	for _, l := range read {
+		s.print(l.Box.X0, l.Box.X1, l.Box.Y1-10)
+	}
+	digitOne(s.b, 400, 420, letter)
+	digitOne(s.b, 400, 720, letter)
+	s.b.Set(300, 500) // a speck
+	tables := FindTables(s.b, 300, letter, read)
+	if len(tables) != 1 {
+		t.Fatalf("%d tables, want 1", len(tables))
+	}
+	cells := FindUnreadCells(s.b, tables, read, letter)
+	if len(cells) != 2 {
+		t.Fatalf("unread cells %+v, want the two number cells", cells)
+	}
+	text := "STT Họ và tên\nNguyễn Văn An\nTrần Thị Bích"
+	var add []Line
+	for k, c := range cells {
+		y := 420 + 300*k
+		if len(c.Letters) != 1 || c.Ink.Y0 > y || c.Ink.Y1 < y+letter || c.Ink.X1-c.Ink.X0 > letter {
+			t.Fatalf("cell %d: %+v, want one letter, the digit", k, c)
+		}
+		words := []Word{
+			{Text: fmt.Sprint(k + 1), Box: Box{392, y - 2, 412, y + letter + 2}, Confidence: 91},
+			{Text: "|", Box: Box{570, y, 575, y + letter}, Confidence: 80},    // a rule read as a bar
+			{Text: "Trần", Box: Box{620, y, 700, y + letter}, Confidence: 95}, // not in the cell
+		}
+		l, all := CellLine(c, words, letter)
+		if !all || len(l.Words) != 1 || l.Words[0].Text != fmt.Sprint(k+1) {
+			t.Fatalf("cell %d read again: %+v all %v, want the digit alone", k, l, all)
+		}
+		if _, all := CellLine(c, words[1:], letter); all {
+			t.Errorf("cell %d: a reading without its digit covers it", k)
+		}
+		add = append(add, l)
+	}
+	lines, text := AddLines(read, text, add)
+	if left := UnreadCells(s.b, tables, lines, letter); left != 0 {
+		t.Errorf("%d cells unread once read again", left)
+	}
+	_, got := ReadingOrder(lines, text, tables)
+	if want := "STT\nHọ và tên\n\n1\nNguyễn Văn An\n\n2\nTrần Thị Bích"; got != want {
+		t.Errorf("reading order:\n%s\nwant\n%s", got, want)
 	}
 }
 

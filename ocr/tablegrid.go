@@ -450,33 +450,120 @@ func ReadingOrder(lines []Line, text string, tables []Table) ([]Line, string) {
 	return out, sb.String()
 }
 
-// UnreadCells counts the cells of tables that hold ink enough for a few
-// letters but from which recognition read no word: text it skipped (a
-// faxed list read at confidence 95 with two of its six rows left out).
-// page is the binary page as it was read, cleaned (rules, streaks and
-// dust removed), in the coordinates of lines; letterPx is the height of
-// its letters in pixels. A cell's border, where what is left of its
-// rules lies, is not looked at.
-func UnreadCells(page Bitmap, tables []Table, lines []Line, letterPx float64) int {
-	if letterPx <= 0 {
-		return 0
+// UnreadCell is a cell of a ruled table that holds letters but from which
+// recognition read no word.
+type UnreadCell struct {
+	In      Box   // the cell inside its border (where its rules' remnants lie)
+	Letters []Box // its letter-shaped components (see letterShaped), top to bottom
+	Ink     Box   // the box of its letters (marks and specks are not letters)
+}
+
+// FindUnreadCells finds the cells of tables that hold ink enough for a
+// few letters, or one letter-shaped mark, but from which recognition read
+// no word: text it skipped (a faxed list read at confidence 95 with two
+// of its six rows left out; the row numbers of a list, one digit alone far
+// left of the names, left out of every row of a clean scan). page is the
+// binary page as it was read, cleaned (rules, streaks and dust removed),
+// in the coordinates of lines; letterPx is the height of its letters in
+// pixels. A cell's border, where what is left of its rules lies, is not
+// looked at, nor are marks that touch a rule (see onRule), specks,
+// hairlines and blots (see letterShaped).
+func FindUnreadCells(page Bitmap, tables []Table, lines []Line, letterPx float64) []UnreadCell {
+	if letterPx <= 0 || page.Width == 0 {
+		return nil
 	}
 	margin := int(math.Ceil(letterPx / 3))
 	minInk := int(letterPx * letterPx / 2) // about the ink of two letters
-	n := 0
+	var out []UnreadCell
+	var seen []uint64
+	var stack []int
 	for _, t := range tables {
 		for _, c := range t.Cells {
 			if c.Col+c.ColSpan >= len(t.Cols) || c.Row+c.RowSpan >= len(t.Rows) {
 				continue
 			}
 			in := Box{t.Cols[c.Col] + margin, t.Rows[c.Row] + margin, t.Cols[c.Col+c.ColSpan] - margin, t.Rows[c.Row+c.RowSpan] - margin}
-			if in.X1 <= in.X0 || in.Y1 <= in.Y0 || page.inkIn(in, minInk) < minInk || anyWordIn(lines, in) {
+			in = Box{max(0, in.X0), max(0, in.Y0), min(page.Width, in.X1), min(page.Height, in.Y1)}
+			if in.X1 <= in.X0 || in.Y1 <= in.Y0 || anyWordIn(lines, in) {
 				continue
 			}
-			n++
+			if seen == nil {
+				seen = make([]uint64, (page.Width*page.Height+63)/64)
+			}
+			u := UnreadCell{In: in}
+			for y := in.Y0; y < in.Y1; y++ {
+				row := page.Words[y*page.WPL : (y+1)*page.WPL]
+				for x := in.X0; x < in.X1; x++ {
+					k := y*page.Width + x
+					if row[x/32]&(1<<(31-x%32)) == 0 || seen[k/64]&(1<<(k%64)) != 0 {
+						continue
+					}
+					b, n := page.component(x, y, seen, &stack)
+					if onRule(b, tables, letterPx) {
+						continue
+					}
+					if !letterShaped(b, n, letterPx) {
+						continue
+					}
+					if len(u.Letters) == 0 {
+						u.Ink = b
+					}
+					u.Letters = append(u.Letters, b)
+					u.Ink = Box{min(u.Ink.X0, b.X0), min(u.Ink.Y0, b.Y0), max(u.Ink.X1, b.X1), max(u.Ink.Y1, b.Y1)}
+				}
+			}
+			if len(u.Letters) > 0 || page.inkIn(in, minInk) >= minInk {
+				out = append(out, u)
+			}
 		}
 	}
-	return n
+	return out
+}
+
+// UnreadCells counts the cells of tables that hold letters but gave no
+// word (see FindUnreadCells).
+func UnreadCells(page Bitmap, tables []Table, lines []Line, letterPx float64) int {
+	return len(FindUnreadCells(page, tables, lines, letterPx))
+}
+
+// CellLine makes of words, a second reading of the unread cell u in the
+// page's coordinates, the line they put in the cell: the words whose
+// middle lies in the cell and that read as text (see readsAsText). all
+// tells whether they account for every letter of the cell.
+func CellLine(u UnreadCell, words []Word, letterPx float64) (l Line, all bool) {
+	for _, w := range words {
+		cx, cy := (w.Box.X0+w.Box.X1)/2, (w.Box.Y0+w.Box.Y1)/2
+		if cx >= u.In.X0 && cx < u.In.X1 && cy >= u.In.Y0 && cy < u.In.Y1 && readsAsText(w) {
+			l.Words = append(l.Words, w)
+		}
+	}
+	if len(l.Words) == 0 {
+		return Line{}, false
+	}
+	l.Box = wordsBox(l.Words)
+	all = true
+	for _, c := range u.Letters {
+		if !slices.ContainsFunc(l.Words, func(w Word) bool { return holds(w, c, letterPx) }) {
+			all = false
+		}
+	}
+	return l, all
+}
+
+// AddLines puts lines read apart (cells read again) after the lines of a
+// reading, each a paragraph of its own, so that the text is still its
+// lines joined as recognition joins them (ReadingOrder then reads each in
+// its cell).
+func AddLines(lines []Line, text string, add []Line) ([]Line, string) {
+	var sb strings.Builder
+	sb.WriteString(text)
+	for _, l := range add {
+		if sb.Len() > 0 {
+			sb.WriteString("\n\n")
+		}
+		sb.WriteString(lineText(l))
+	}
+	return append(slices.Clone(lines), add...), sb.String()
 }
 
 // inkIn counts the inked pixels of b in box, stopping at enough.

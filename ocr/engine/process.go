@@ -410,16 +410,36 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	letterPx := letterHeight(lines, rs.glyphH)
 	bits := page.bitmap()
 	lost := 0
-	if gaps := ocr.LostInk(bits, lines, tables, letterPx); len(gaps) > 0 {
-		// Read again from the image Tesseract read (grey, when there is one).
-		from := page
-		if grey != nil {
-			if from, err = turnedAs(grey, read, workQuads, workAngle, quads, angle); err != nil {
-				return res, ocr.Image{}, err
-			}
-			defer from.free()
+	name := fmt.Sprintf("%s-%d", j.Name, j.Page)
+	// What is read again is read from the image Tesseract read (grey,
+	// when there is one), turned once, when first needed.
+	var from *pix
+	readFrom := func() (*pix, error) {
+		if from != nil {
+			return from, nil
 		}
-		l2, left, err := r.rereadLost(from, lines, gaps, letterPx, fmt.Sprintf("%s-%d", j.Name, j.Page))
+		if grey == nil {
+			from = page
+			return from, nil
+		}
+		x, err := turnedAs(grey, read, workQuads, workAngle, quads, angle)
+		if err != nil {
+			return nil, err
+		}
+		from = x
+		return from, nil
+	}
+	defer func() {
+		if from != nil && from != page {
+			from.free()
+		}
+	}()
+	if gaps := ocr.LostInk(bits, lines, tables, letterPx); len(gaps) > 0 {
+		x, err := readFrom()
+		if err != nil {
+			return res, ocr.Image{}, err
+		}
+		l2, left, err := r.rereadLost(x, lines, gaps, letterPx, name)
 		if err != nil {
 			return res, ocr.Image{}, err
 		}
@@ -430,9 +450,25 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 		}
 		mark("lost-ink")
 	}
+	// Cells that hold letters but gave no word are read again alone, and
+	// what they give goes in as lines of their own, which ReadingOrder
+	// puts in their cells.
 	unread := 0
-	if len(tables) > 0 {
-		unread = ocr.UnreadCells(bits, tables, lines, letterPx)
+	if cells := ocr.FindUnreadCells(bits, tables, lines, letterPx); len(cells) > 0 {
+		x, err := readFrom()
+		if err != nil {
+			return res, ocr.Image{}, err
+		}
+		add, left, err := r.rereadCells(x, cells, letterPx, name)
+		if err != nil {
+			return res, ocr.Image{}, err
+		}
+		if len(add) > 0 {
+			lines, text = ocr.AddLines(lines, text, add)
+			best = judgeReading(lines, text, conf, r.vietnamese)
+		}
+		unread = left
+		mark("cells")
 	}
 	res.Lines, res.Text = ocr.ReadingOrder(lines, text, tables)
 	// A grid that does not line up with the text read in it may have put
