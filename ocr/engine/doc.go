@@ -46,7 +46,11 @@
 //     review; letter-sized ink on a line read that no word covers
 //     (ocr.LostInk: a bold list's digit the page reading left out) has
 //     that line read again alone, the words that cover it are put in (the
-//     words read stay), and ink still uncovered flags the page;
+//     words read stay), and ink still uncovered flags the page; a ruled
+//     table's cell holding letters from which no word was read (one digit
+//     is enough: a list's row number, ocr.FindUnreadCells) is read again
+//     alone as one line, its words put in as a line of the cell, and cells
+//     still unread flag the page;
 //  10. turns the original colour, grey or bitonal image by the same angles
 //     (on a canvas grown so no corner is lost) and encodes it for the PDF:
 //     the untouched JPEG bytes when nothing was turned, JPEG otherwise,
