@@ -493,6 +493,21 @@ func TestUnreadCells(t *testing.T) {
 	}
 }
 
+// TestUnreadCellMerged: in a cell merged over two rows of the grid, the
+// row boundary it spans is no rule: a digit standing where it would run
+// counts (a bold "STT" in a header two rows high was left out as a rule's
+// remnant).
+func TestUnreadCellMerged(t *testing.T) {
+	const letter = 30
+	tb := Table{Box: Box{0, 0, 900, 400}, Rows: []int{0, 200, 400}, Cols: []int{0, 300, 600, 900},
+		Cells: []Cell{{0, 0, 1, 1}, {0, 1, 2, 1}, {0, 2, 1, 1}, {1, 0, 1, 1}, {1, 2, 1, 1}}}
+	b := NewBitmap(900, 400)
+	digitOne(b, 440, 185, letter)
+	if got := UnreadCells(b, []Table{tb}, nil, letter); got != 1 {
+		t.Errorf("UnreadCells = %d, want 1", got)
+	}
+}
+
 // digitOne draws a "1" h pixels high at x, y: a stem, a flag and a foot,
 // about a third of the ink of a letter's box.
 func digitOne(b Bitmap, x, y, h int) {
@@ -515,19 +530,29 @@ func digitOne(b Bitmap, x, y, h int) {
 }
 
 // TestUnreadListNumbers: a list's number column, one digit a row far
-// left of the names, which the page reading skipped: each of its cells is
-// unread, with its digit as the letter to read; read again, the digits go
-// in as lines of their own and the reading order puts each in its row.
+// left of the names, and its bold header, its letters run together, which
+// the page reading skipped: each of these cells is unread, the digits as
+// the letters to read, the header as ink as tall as letters; read again,
+// their words go in as lines of their own and the reading order puts each
+// in its row.
 func TestUnreadListNumbers(t *testing.T) {
 	const letter = 40
 	s, _ := ruledSheet()
 	read := []Line{
-		lineOf(words(220, 220, "STT"), words(620, 220, "Họ và tên")),
+		lineOf(words(620, 220, "Họ và tên")),
 		lineOf(words(620, 420, "Nguyễn Văn An")),
 		lineOf(words(620, 720, "Trần Thị Bích")),
 	}
 	for _, l := range read {
 		s.print(l.Box.X0, l.Box.X1, l.Box.Y1-10)
+	}
+	// "STT" in bold, its serifs joined: one component 3.2 letters wide.
+	for x := 300; x < 428; x++ {
+		s.b.Set(x, 220)
+		s.b.Set(x, 259)
+	}
+	for x := 300; x < 428; x += 14 {
+		s.vline(x, 220, 260)
 	}
 	digitOne(s.b, 400, 420, letter)
 	digitOne(s.b, 400, 720, letter)
@@ -537,12 +562,19 @@ func TestUnreadListNumbers(t *testing.T) {
 		t.Fatalf("%d tables, want 1", len(tables))
 	}
 	cells := FindUnreadCells(s.b, tables, read, letter)
-	if len(cells) != 2 {
-		t.Fatalf("unread cells %+v, want the two number cells", cells)
+	if len(cells) != 3 {
+		t.Fatalf("unread cells %+v, want the header's and the two number cells", cells)
 	}
-	text := "STT Họ và tên\nNguyễn Văn An\nTrần Thị Bích"
-	var add []Line
-	for k, c := range cells {
+	if c := cells[0]; len(c.Letters) != 0 || c.Ink != (Box{300, 220, 429, 260}) {
+		t.Errorf("header cell: %+v, want no letter, ink of the header's box", c)
+	}
+	header := []Word{{Text: "STT", Box: Box{298, 218, 432, 262}, Confidence: 93}}
+	if l, all := CellLine(cells[0], header, letter); !all || len(l.Words) != 1 {
+		t.Errorf("header cell read again: %+v all %v", l, all)
+	}
+	add := []Line{lineOf(header)}
+	text := "Họ và tên\nNguyễn Văn An\nTrần Thị Bích"
+	for k, c := range cells[1:] {
 		y := 420 + 300*k
 		if len(c.Letters) != 1 || c.Ink.Y0 > y || c.Ink.Y1 < y+letter || c.Ink.X1-c.Ink.X0 > letter {
 			t.Fatalf("cell %d: %+v, want one letter, the digit", k, c)

@@ -455,8 +455,17 @@ func ReadingOrder(lines []Line, text string, tables []Table) ([]Line, string) {
 type UnreadCell struct {
 	In      Box   // the cell inside its border (where its rules' remnants lie)
 	Letters []Box // its letter-shaped components (see letterShaped), top to bottom
-	Ink     Box   // the box of its letters (marks and specks are not letters)
+	// Ink is the box of its letters and of its other components as tall
+	// as letters (bold letters run together), none when it has none:
+	// marks, specks and signatures stand apart.
+	Ink Box
 }
+
+// cellInkMaxH is the height, in letter heights, up to which a component
+// of a cell that is no letter (letters run together) is ink to read
+// again: a header's bold capitals stand taller than the body's letters.
+// Signatures and seals stand taller still.
+const cellInkMaxH = 1.6
 
 // FindUnreadCells finds the cells of tables that hold ink enough for a
 // few letters, or one letter-shaped mark, but from which recognition read
@@ -466,7 +475,7 @@ type UnreadCell struct {
 // binary page as it was read, cleaned (rules, streaks and dust removed),
 // in the coordinates of lines; letterPx is the height of its letters in
 // pixels. A cell's border, where what is left of its rules lies, is not
-// looked at, nor are marks that touch a rule (see onRule), specks,
+// looked at, nor are marks that come near its rules (lostRule), specks,
 // hairlines and blots (see letterShaped).
 func FindUnreadCells(page Bitmap, tables []Table, lines []Line, letterPx float64) []UnreadCell {
 	if letterPx <= 0 || page.Width == 0 {
@@ -474,6 +483,7 @@ func FindUnreadCells(page Bitmap, tables []Table, lines []Line, letterPx float64
 	}
 	margin := int(math.Ceil(letterPx / 3))
 	minInk := int(letterPx * letterPx / 2) // about the ink of two letters
+	m := int(lostRule * letterPx)
 	var out []UnreadCell
 	var seen []uint64
 	var stack []int
@@ -491,6 +501,9 @@ func FindUnreadCells(page Bitmap, tables []Table, lines []Line, letterPx float64
 				seen = make([]uint64, (page.Width*page.Height+63)/64)
 			}
 			u := UnreadCell{In: in}
+			// Where the cell's own rules run (not the rules of the grid
+			// that a merged cell spans), their remnants lie.
+			edge := Box{t.Cols[c.Col], t.Rows[c.Row], t.Cols[c.Col+c.ColSpan], t.Rows[c.Row+c.RowSpan]}
 			for y := in.Y0; y < in.Y1; y++ {
 				row := page.Words[y*page.WPL : (y+1)*page.WPL]
 				for x := in.X0; x < in.X1; x++ {
@@ -499,16 +512,19 @@ func FindUnreadCells(page Bitmap, tables []Table, lines []Line, letterPx float64
 						continue
 					}
 					b, n := page.component(x, y, seen, &stack)
-					if onRule(b, tables, letterPx) {
+					if b.X0-m <= edge.X0 || b.X1+m >= edge.X1 || b.Y0-m <= edge.Y0 || b.Y1+m >= edge.Y1 {
 						continue
 					}
-					if !letterShaped(b, n, letterPx) {
+					shaped := letterShaped(b, n, letterPx)
+					if h := float64(b.Y1 - b.Y0); !shaped && (h < lostMinH*letterPx || h > cellInkMaxH*letterPx) {
 						continue
 					}
-					if len(u.Letters) == 0 {
+					if shaped {
+						u.Letters = append(u.Letters, b)
+					}
+					if u.Ink == (Box{}) {
 						u.Ink = b
 					}
-					u.Letters = append(u.Letters, b)
 					u.Ink = Box{min(u.Ink.X0, b.X0), min(u.Ink.Y0, b.Y0), max(u.Ink.X1, b.X1), max(u.Ink.Y1, b.Y1)}
 				}
 			}

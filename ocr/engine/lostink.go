@@ -111,7 +111,7 @@ func (r *recognizer) rereadCells(page *pix, cells []ocr.UnreadCell, letterPx flo
 	var add []ocr.Line
 	left := len(cells)
 	for i, u := range cells {
-		if len(u.Letters) == 0 || float64(u.Ink.Y1-u.Ink.Y0) > cellLineH*letterPx {
+		if u.Ink == (ocr.Box{}) || float64(u.Ink.Y1-u.Ink.Y0) > cellLineH*letterPx {
 			continue
 		}
 		// The letters and the marks over and under them.
@@ -120,7 +120,7 @@ func (r *recognizer) rereadCells(page *pix, cells []ocr.UnreadCell, letterPx flo
 		var best ocr.Line
 		all := false
 		modes := asLine
-		if len(u.Letters) == 1 {
+		if len(u.Letters) == 1 && u.Ink == u.Letters[0] {
 			modes = asLineAndWord
 		}
 		err := readBox(cl, page, box, letterPx, fmt.Sprintf("%s-cell%d", name, i), modes, func(read [][]ocr.Word) bool {
