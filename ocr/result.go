@@ -152,6 +152,10 @@ type Evidence struct {
 	// LostInk is how many letter-sized marks on the lines read no word
 	// covers, once those lines were read again.
 	LostInk int `json:"lost_ink,omitempty"`
+	// BlueLost is how many letter-sized marks in blue ink (a form's
+	// values) the clean-up left out of the page read (at least three,
+	// and half the page's, flag the page for letters lost).
+	BlueLost int `json:"blue_lost,omitempty"`
 	// TableDoubts is how many words read on the page a boundary between
 	// cells of a ruled table runs through, plus how many lines of one
 	// cell split at a column gap: signs that the grid found does not

@@ -390,14 +390,101 @@ static PIX *sohoaShrink(PIX *pix, int maxside) {
 	return out;
 }
 
+// sohoaCovered returns how many of the pixels of c, a component whose
+// box in page is b, page has, and their count in *all.
+static l_int32 sohoaCovered(PIX *c, BOX *b, PIX *page, l_int32 *all) {
+	l_int32 kept = 0;
+	*all = 0;
+	PIX *under = pixClipRectangle(page, b, NULL);
+	if (!under) return 0;
+	pixAnd(under, under, c);
+	pixCountPixels(c, all, NULL);
+	pixCountPixels(under, &kept, NULL);
+	pixDestroy(&under);
+	return kept;
+}
+
+// sohoaKeepBlueLetters returns the blue ink of mask less the dropped
+// strokes (gone) and the pieces that touch print: the blue letters of a
+// form's values. When the binary page bin lost the most of them, they are
+// made ink again: within two pixels of them, the grey page norm takes
+// each pixel's darkest channel where darker, and bin has as ink what is
+// darker than mid-grey by it. By luminance blue ink lies between print
+// and paper (24, 44, 140 reads 49 beside print's 26), and on a page of
+// crisp print, whose histogram between ink and paper is flat, the Otsu
+// split (the lowest point of the histogram over a wide range) can fall
+// between the two inks: a form's blue values were thresholded to dust,
+// cleaned away and whitened in the page Tesseract reads (9.7% CER at high
+// confidence). A page whose blue letters the threshold kept is left as it
+// is; so are pieces that touch print, a pen's stroke cut where it crosses
+// the print (made ink, a scrawl over print read worse).
+static PIX *sohoaKeepBlueLetters(PIX *rgb, PIX *norm, PIX *bin, PIX *mask, PIX *gone) {
+	l_int32 w = pixGetWidth(rgb), h = pixGetHeight(rgb);
+	PIX *letters = pixSubtract(NULL, mask, gone);
+	PIX *print = pixCreate(w, h, 1);
+	if (!letters || !print) {
+		pixDestroy(&print);
+		return letters;
+	}
+	l_uint32 *ds = pixGetData(rgb), *dp = pixGetData(print);
+	l_int32 ws = pixGetWpl(rgb), wp = pixGetWpl(print);
+	for (l_int32 y = 0; y < h; y++) {
+		l_uint32 *ls = ds + y * ws, *lp = dp + y * wp;
+		for (l_int32 x = 0; x < w; x++) {
+			l_int32 r, g, b;
+			extractRGBValues(ls[x], &r, &g, &b);
+			l_int32 mx = r > g ? (r > b ? r : b) : (g > b ? g : b);
+			l_int32 mn = r < g ? (r < b ? r : b) : (g < b ? g : b);
+			// Dark and not bluish: the dark pixels of blue ink itself
+			// (its JPEG fringe) are bluish.
+			if (mx < 120 && mx - mn < 50 && b - (r > g ? r : g) < 12) SET_DATA_BIT(lp, x);
+		}
+	}
+	PIX *near = pixDilateBrick(NULL, print, 5, 5);
+	PIX *seed = near ? pixAnd(NULL, letters, near) : NULL;
+	PIX *touch = seed ? pixSeedfillBinary(NULL, seed, letters, 8) : NULL;
+	if (touch) pixSubtract(letters, letters, touch);
+	pixDestroy(&print);
+	pixDestroy(&near);
+	pixDestroy(&seed);
+	pixDestroy(&touch);
+	l_int32 all = 0, kept = 0;
+	PIX *in = pixAnd(NULL, letters, bin);
+	pixCountPixels(letters, &all, NULL);
+	if (in) pixCountPixels(in, &kept, NULL);
+	pixDestroy(&in);
+	PIX *zone = all > 0 && 2 * kept < all ? pixDilateBrick(NULL, letters, 5, 5) : NULL;
+	if (zone) {
+		l_uint32 *dz = pixGetData(zone), *dn = pixGetData(norm), *db = pixGetData(bin);
+		l_int32 wz = pixGetWpl(zone), wn = pixGetWpl(norm), wb = pixGetWpl(bin);
+		for (l_int32 y = 0; y < h; y++) {
+			l_uint32 *lz = dz + y * wz, *ls = ds + y * ws, *ln = dn + y * wn, *lb = db + y * wb;
+			for (l_int32 x = 0; x < w; x++) {
+				if (!GET_DATA_BIT(lz, x)) continue;
+				l_int32 r, g, b;
+				extractRGBValues(ls[x], &r, &g, &b);
+				l_int32 mn = r < g ? (r < b ? r : b) : (g < b ? g : b);
+				if (mn < (l_int32)GET_DATA_BYTE(ln, x)) SET_DATA_BYTE(ln, x, mn);
+				if (mn < 128) SET_DATA_BIT(lb, x);
+			}
+		}
+		pixDestroy(&zone);
+	}
+	return letters;
+}
+
 // sohoaDropBlueStrokes leaves handwriting in blue ink out of recognition
 // on a colour page: blue connected strokes larger than a letter (taller
 // than minh or wider than minw: a signature across the signer's name, a
 // scrawled note) are whitened in the grey page norm and cleared in its
 // binary bin, except where the pixel is dark and neutral (the printed
 // letter the pen crossed). Blue letters of letter size (forms filled in
-// by a printer, or in neat print) stay. Returns the pixels dropped.
-static int sohoaDropBlueStrokes(PIX *rgb, PIX *norm, PIX *bin, int margin, int minw, int minh) {
+// by a printer, or in neat print) stay, and those clear of print are
+// made ink where the threshold lost them (sohoaKeepBlueLetters); they
+// are stored in *letters when there are any, for sohoaLostComps. Returns
+// the pixels dropped.
+static int sohoaDropBlueStrokes(PIX *rgb, PIX *norm, PIX *bin, int margin, int minw, int minh, PIX **letters) {
+	*letters = NULL;
 	l_int32 w = pixGetWidth(rgb), h = pixGetHeight(rgb);
 	if (pixGetWidth(norm) != w || pixGetHeight(norm) != h || pixGetWidth(bin) != w || pixGetHeight(bin) != h) return 0;
 	PIX *mask = pixCreate(w, h, 1);
@@ -437,11 +524,44 @@ static int sohoaDropBlueStrokes(PIX *rgb, PIX *norm, PIX *bin, int margin, int m
 				}
 			}
 		}
+		if (grow) *letters = sohoaKeepBlueLetters(rgb, norm, bin, mask, grow);
 		pixDestroy(&big);
 		pixDestroy(&grow);
 	}
 	pixDestroy(&mask);
 	return dropped;
+}
+
+// sohoaLostComps counts the connected components of marks at least minh
+// pixels high that have less than half their pixels in the binary page
+// page (same size): marks a later step lost. *total is how many such
+// components there are.
+static int sohoaLostComps(PIX *marks, PIX *page, int minh, int *total) {
+	*total = 0;
+	if (pixGetWidth(marks) != pixGetWidth(page) || pixGetHeight(marks) != pixGetHeight(page)) return 0;
+	PIXA *pixa = NULL;
+	BOXA *boxa = pixConnComp(marks, &pixa, 8);
+	if (!boxa || !pixa) {
+		boxaDestroy(&boxa);
+		pixaDestroy(&pixa);
+		return 0;
+	}
+	int lost = 0, n = boxaGetCount(boxa);
+	for (int i = 0; i < n; i++) {
+		BOX *b = boxaGetBox(boxa, i, L_CLONE);
+		PIX *c = pixaGetPix(pixa, i, L_CLONE);
+		l_int32 h = 0, all = 0;
+		if (b) boxGetGeometry(b, NULL, NULL, NULL, &h);
+		if (b && c && h >= minh) {
+			(*total)++;
+			if (2 * sohoaCovered(c, b, page, &all) < all) lost++;
+		}
+		boxDestroy(&b);
+		pixDestroy(&c);
+	}
+	boxaDestroy(&boxa);
+	pixaDestroy(&pixa);
+	return lost;
 }
 
 // sohoaCountTextComps counts connected components whose size fits a glyph
@@ -911,13 +1031,29 @@ const blueMargin = 40
 
 // dropBlueStrokes leaves blue handwriting larger than a letter of
 // glyphH pixels out of the grey and binary pages norm and bin (see
-// sohoaDropBlueStrokes), x being the colour page; it returns the pixels
-// dropped.
-func (x *pix) dropBlueStrokes(norm, bin *pix, glyphH float64) int {
+// sohoaDropBlueStrokes), x being the colour page, and makes blue letters
+// clear of print that the threshold lost ink again (sohoaKeepBlueLetters);
+// it returns the pixels dropped and those blue letters (nil when there
+// are none), which the caller frees.
+func (x *pix) dropBlueStrokes(norm, bin *pix, glyphH float64) (dropped int, letters *pix) {
 	if x.depth() != 32 || norm == nil || glyphH <= 0 {
-		return 0
+		return 0, nil
 	}
-	return int(C.sohoaDropBlueStrokes(x.p, norm.p, bin.p, blueMargin, C.int(3*glyphH), C.int(1.8*glyphH)))
+	var l *C.PIX
+	dropped = int(C.sohoaDropBlueStrokes(x.p, norm.p, bin.p, blueMargin, C.int(3*glyphH), C.int(1.8*glyphH), &l))
+	if l != nil {
+		letters = &pix{l}
+	}
+	return dropped, letters
+}
+
+// lostIn counts the marks of x (a binary page) at least minH pixels high
+// that have less than half their pixels in page, the binary page a later
+// step made of the same image, and all the marks that high.
+func (x *pix) lostIn(page *pix, minH float64) (lost, total int) {
+	var t C.int
+	lost = int(C.sohoaLostComps(x.p, page.p, C.int(max(1, minH)), &t))
+	return lost, int(t)
 }
 
 // bitmap copies a 1 bpp image into Go memory, bits past the width

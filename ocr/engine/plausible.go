@@ -34,6 +34,16 @@ const (
 	// even after those lines were read again (see rereadLost), from which
 	// the page is flagged.
 	lostLetters = 1
+	// Blue marks of letter size (at least blueLetterMin of the page's
+	// letter height) that the clean-up left out, from which the page is
+	// flagged: at least three (a word of a form's blue values) and at
+	// least half the page's (its values left out: 52 of them on a form
+	// read at 9.7% CER). On photos of forms read under 1% CER, 3-7 of
+	// their blue marks, pieces of letters the grey page still shows,
+	// were missing from the clean page.
+	blueLostLetters = 3
+	blueLostShare   = 0.5
+	blueLetterMin   = 0.5
 	// Signs that a ruled table was read out of order (tableSigns.doubts)
 	// from which the page is flagged: words its grid runs through, lines
 	// of one cell that split at a column gap. On the 45 table pages of

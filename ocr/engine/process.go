@@ -202,9 +202,11 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	src.setResolution(dpi)
 	// Signatures and handwritten notes in blue across printed text cut its
 	// letters for Tesseract; letter-sized blue print (forms filled in
-	// blue) is kept. The PDF keeps everything.
+	// blue) is kept, made ink where the threshold lost it. The PDF keeps
+	// everything.
+	var blueLetters *pix
 	if mode == ocr.Color {
-		src.dropBlueStrokes(norm, bin, rs.glyphH)
+		_, blueLetters = src.dropBlueStrokes(norm, bin, rs.glyphH)
 		mark("blue")
 	}
 	// The page before clean-up is kept for a second reading.
@@ -217,9 +219,18 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	defer raw.free()
 	clean, grey, err := cleanPage(norm, bin, split, dpi, rs.glyphH, blurred)
 	if err != nil {
+		blueLetters.free()
 		return res, ocr.Image{}, err
 	}
 	defer clean.free()
+	// Blue letters the clean-up lost never reach Tesseract, and the rest
+	// of the page may read well: a form's values left out at high
+	// confidence. The operator is told.
+	blueLost, blueTotal := 0, 0
+	if blueLetters != nil {
+		blueLost, blueTotal = blueLetters.lostIn(clean, rs.glyphH*blueLetterMin)
+		blueLetters.free()
+	}
 	if grey != nil {
 		defer grey.free()
 	}
@@ -483,6 +494,10 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	res.Evidence = best.evidence(gs, rs.glyphH/rs.upscale, disagreement)
 	res.Evidence.UnreadCells, res.Evidence.TableDoubts = unread, doubts
 	res.Evidence.LostInk = lost
+	res.Evidence.BlueLost = blueLost
+	if blueLost >= blueLostLetters && blueLost >= int(blueLostShare*float64(blueTotal)) {
+		lost += blueLost
+	}
 	why := best.reviewReasons(gs, disagreement, tableSigns{unread: unread, doubts: doubts}, lost)
 	// A page the usual path read at fair confidence only stays flagged
 	// even when the other path reads it surely: that the other path won
