@@ -18,7 +18,10 @@ import (
 // same ink go to the reading that accounts for more letters surely read;
 // and the other reading's lines that fall in none of them (text the
 // enlarged reading skipped) come in where they stand on the page when
-// read surely.
+// read surely. The same vote serves two readings of one page at one size
+// (the usual path and the one without clean-up, scale 1): handwriting
+// across print and copied tables lose words to the one where the other
+// keeps them.
 const (
 	// Letter-weighted mean confidence at which a line only the other
 	// reading saw is taken: on the faxes of seeds 20-29 the lines the

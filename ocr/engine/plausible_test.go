@@ -191,28 +191,33 @@ func TestBeats(t *testing.T) {
 }
 
 // TestHandwritingOverPrint: dark handwriting across the print (gen -preset
-// hard, seed 5, h0005). The page without clean-up reads only the lines
+// hard, h0005). On seed 5 the page without clean-up reads only the lines
 // between the strokes, fairly surely (37% CER), the cleaned page all lines
 // less surely (25%); keeping the first by plausibility alone made sohoa
 // read worse than bare Tesseract (38.8% against 35.4%), which the issue
-// forbids by more than a point. The page is flagged either way.
+// forbids by more than a point. On seed 18 either reading alone was a
+// point worse than bare Tesseract (48.2% against 47.1%): each lost words
+// under the strokes that the other kept, and only their vote word by word
+// comes under it. The page is flagged either way.
 func TestHandwritingOverPrint(t *testing.T) {
-	// Hard pages come tiny, blur, fax, dark, scrawl...: h0005 is the scrawl.
-	pg, res := recognizeLastGenerated(t, "h0005.jpg", "-seed", "5", "-preset", "hard", "-n", "5")
-	cmd := exec.Command("tesseract", pg.path(), "-", "-l", "vie")
-	cmd.Env = append(cmd.Environ(), "OMP_THREAD_LIMIT=1")
-	bare, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tesseract: %v", err)
-	}
-	ours, theirs := ocr.CER(res.Text, pg.Text), ocr.CER(string(bare), pg.Text)
-	t.Logf("CER sohoa %.2f%% (second reading %v, conf %.1f, reasons %v), bare tesseract %.2f%%", 100*ours,
-		res.SecondReading, res.Confidence, res.ReviewReasons, 100*theirs)
-	if ours > theirs+0.01 {
-		t.Errorf("CER %.2f%%, more than 1 point worse than bare tesseract's %.2f%%", 100*ours, 100*theirs)
-	}
-	if !res.NeedsReview {
-		t.Error("not flagged")
+	for _, seed := range []string{"5", "18"} {
+		// Hard pages come tiny, blur, fax, dark, scrawl...: h0005 is the scrawl.
+		pg, res := recognizeLastGenerated(t, "h0005.jpg", "-seed", seed, "-preset", "hard", "-n", "5")
+		cmd := exec.Command("tesseract", pg.path(), "-", "-l", "vie")
+		cmd.Env = append(cmd.Environ(), "OMP_THREAD_LIMIT=1")
+		bare, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tesseract: %v", err)
+		}
+		ours, theirs := ocr.CER(res.Text, pg.Text), ocr.CER(string(bare), pg.Text)
+		t.Logf("seed %s: CER sohoa %.2f%% (second reading %v, conf %.1f, reasons %v), bare tesseract %.2f%%", seed, 100*ours,
+			res.SecondReading, res.Confidence, res.ReviewReasons, 100*theirs)
+		if ours > theirs+0.01 {
+			t.Errorf("seed %s: CER %.2f%%, more than 1 point worse than bare tesseract's %.2f%%", seed, 100*ours, 100*theirs)
+		}
+		if !res.NeedsReview {
+			t.Errorf("seed %s: not flagged", seed)
+		}
 	}
 }
 
