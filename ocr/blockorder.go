@@ -97,6 +97,8 @@ func BlockOrder(lines []Line, text string) ([]Line, string) {
 		}
 	}
 
+	lines, tls, changed := stackOrder(lines, tls)
+
 	var (
 		out []Line
 		sb  strings.Builder
@@ -112,7 +114,6 @@ func BlockOrder(lines []Line, text string) ([]Line, string) {
 		sb.WriteString(lineText(l))
 		out = append(out, l)
 	}
-	changed := false
 	for i := 0; i < len(lines); {
 		run, cuts := columnRun(lines[i:])
 		if run < 2 {
@@ -149,6 +150,37 @@ func BlockOrder(lines []Line, text string) ([]Line, string) {
 		return lines, text
 	}
 	return out, sb.String()
+}
+
+// stackOrder puts lines of one column top to bottom where Tesseract's
+// blocks left one out of place: on a fax whose streak cut the page, it
+// took two bold headings for a block of their own and read the second
+// before the paragraph between them. A line read before a line it
+// overlaps horizontally (by half the narrower) and that lies wholly above
+// it goes after that line; side-by-side blocks do not overlap and keep
+// their order (see BlockOrder). The text lines move with their lines;
+// changed says whether any moved.
+func stackOrder[T any](lines []Line, tls []T) ([]Line, []T, bool) {
+	changed := false
+	// A swap puts in order one pair the one strictly above the other and
+	// puts none out of order, so bubbling ends; n passes bound it even
+	// for malformed boxes.
+	for pass, swapped := 0, true; swapped && pass < len(lines); pass++ {
+		swapped = false
+		for i := 0; i+1 < len(lines); i++ {
+			a, b := lines[i].Box, lines[i+1].Box
+			if b.Y1 >= a.Y0 || 2*(min(a.X1, b.X1)-max(a.X0, b.X0)) < min(a.X1-a.X0, b.X1-b.X0) {
+				continue
+			}
+			if !changed {
+				lines, tls, changed = slices.Clone(lines), slices.Clone(tls), true
+			}
+			lines[i], lines[i+1] = lines[i+1], lines[i]
+			tls[i], tls[i+1] = tls[i+1], tls[i]
+			swapped = true
+		}
+	}
+	return lines, tls, changed
 }
 
 // columnRun measures how many lines from the first share its column gaps:

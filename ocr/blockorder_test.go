@@ -71,6 +71,40 @@ func TestBlockOrder(t *testing.T) {
 			lineOf(words(300, 1040, "2"), words(600, 1040, "Trịnh Thành An"), words(1400, 1040, "26/03/1973")),
 		},
 		want: "STT Họ và tên Ngày sinh\n1 Trần Gia Ổn 29/03/1951\n2 Trịnh Thành An 26/03/1973",
+	}, {
+		// Tesseract took the two bold headings of a fax, which a streak
+		// cut, for a block and read the second before the paragraph
+		// between them.
+		name: "a heading read before the lines above it goes after them",
+		lines: []Line{
+			lineOf(words(140, 1530, "II. CHỮ IN HOA CÓ DẤU")),
+			lineOf(words(140, 1790, "III. Mã hồ sơ")),
+			lineOf(words(160, 1570, "BÀ NGUYỄN THỊ HẰNG Ở PHƯỜNG BẾN NGHÉ")),
+			lineOf(words(180, 1640, "BẢN SAO TRÍCH LỤC ÔNG TRẦN QUỐC VỸ")),
+			lineOf(words(160, 1860, "Mã hồ sơ: 000.23.34.H66-261009-0228")),
+		},
+		want: "II. CHỮ IN HOA CÓ DẤU\nBÀ NGUYỄN THỊ HẰNG Ở PHƯỜNG BẾN NGHÉ\nBẢN SAO TRÍCH LỤC ÔNG TRẦN QUỐC VỸ\nIII. Mã hồ sơ\nMã hồ sơ: 000.23.34.H66-261009-0228",
+	}, {
+		// Columns of a list read one after the other do not overlap:
+		// stacking is not theirs to undo.
+		name: "columns read one after the other keep their order",
+		lines: []Line{
+			lineOf(words(300, 900, "Họ và tên")),
+			lineOf(words(300, 970, "Trần Gia Ổn")),
+			lineOf(words(900, 900, "Ngày sinh")),
+			lineOf(words(900, 970, "29/03/1951")),
+		},
+		want: "Họ và tên\nTrần Gia Ổn\nNgày sinh\n29/03/1951",
+	}, {
+		// Boxes flat or missing must neither swap for ever nor move.
+		name: "lines without height keep their order",
+		lines: []Line{
+			{Words: []Word{{Text: "một"}}},
+			{Words: []Word{{Text: "hai"}}},
+			{Words: []Word{{Text: "ba", Box: Box{300, 900, 400, 900}}}, Box: Box{300, 900, 400, 900}},
+			{Words: []Word{{Text: "bốn", Box: Box{300, 900, 400, 900}}}, Box: Box{300, 900, 400, 900}},
+		},
+		want: "một\nhai\nba\nbốn",
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			var text []string
