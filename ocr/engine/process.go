@@ -34,6 +34,7 @@ const (
 	lineGap       = 0.02  // inch: gaps in a streak or rule that thresholding leaves
 	maskGrow      = 0.015 // inch kept around the ink in the grey page Tesseract reads
 	faintLevel    = 0.5   // of the way from the ink threshold to white: darker pixels near ink are kept
+	ruleLevel     = 0.8   // of white on the normalized page: darker pixels may be a faint rule (see findTables)
 	faintGlyph    = 0.5   // of the letter height: how near the ink faint marks are kept (a diacritic's gap)
 	faintInch     = 0.05  // inch: the same when the letters were not measured
 	faintSize     = 0.13  // of the letter height: a faint mark holds a square this wide (noise does not)
@@ -418,12 +419,10 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// Ruled tables are read row by row, and side-by-side blocks (an NĐ 30
 	// header, "Nơi nhận" beside the signer) left block, then right:
 	// Tesseract reads the one column-wise and interleaves the other.
-	tables, err := findTables(bin, quads, angle, dpi, rs.glyphH, lines)
+	tables, err := findTables(bin, norm, split, quads, angle, dpi, rs.glyphH, lines, text)
 	if err != nil {
 		return res, ocr.Image{}, err
 	}
-	// Rules found in the letters are no table (see GridsOfWords).
-	tables = ocr.GridsOfWords(tables, lines)
 	// Letters a word does not cover, and table cells read empty, are
 	// looked for on the cleaned binary page turned as the page read.
 	page, err := turnedAs(clean, work, workQuads, workAngle, quads, angle)
@@ -499,7 +498,7 @@ func (r *recognizer) process(ctx context.Context, j *ocr.Job) (ocr.Result, ocr.I
 	// it out of order: the operator is told.
 	doubts := 0
 	if len(tables) > 0 {
-		doubts = ocr.CutWords(tables, lines) + ocr.SplitCellLines(tables, res.Lines)
+		doubts = gridDoubts(tables, lines, res.Lines)
 	}
 	mark("tables")
 	res.Confidence = conf
@@ -809,14 +808,79 @@ func cleanPage(norm, bin *pix, split int, dpi, glyphH float64, faint bool) (clea
 
 // findTables finds the ruled tables on the binary page before clean-up
 // (bin: its rules, and those a copier's streak crosses, are all there),
-// turned as the page that was read into lines.
-func findTables(bin *pix, quads int, angle, dpi, glyphH float64, lines []ocr.Line) ([]ocr.Table, error) {
+// turned as the page that was read into lines (text), that frame the
+// lines read in them (rules found in the letters are no table, see
+// GridsOfWords).
+// Thin grey rules of a low-resolution copy, enlarged for recognition,
+// spread into a pale band (grey 185 on white) that the ink threshold
+// (134) dropped to a dot at each crossing, or left in pieces too short
+// for a rule: no table was found, and the list was read column by column
+// (37% CER, bare Tesseract 21%), or two of a form's five columns, and
+// their cells' lines ran together across the row (23%). So when bin
+// gives no table, or tables the text does not line up with (see
+// gridDoubts), and the page is grey (norm, thresholded at split for
+// bin), the rules are looked for again on norm thresholded nearer white
+// (ruleLevel), and those tables are kept when the text lines up with them
+// better, and well (fewer doubts than flag a page, tableDoubts). Only
+// then: the faint threshold swells the letters and finds the noise of a
+// dim photo.
+func findTables(bin, norm *pix, split, quads int, angle, dpi, glyphH float64, lines []ocr.Line, text string) ([]ocr.Table, error) {
+	tables, err := tablesOn(bin, quads, angle, dpi, glyphH, lines)
+	if err != nil {
+		return nil, err
+	}
+	level := int(255 * ruleLevel)
+	if norm == nil || split >= level {
+		return tables, nil
+	}
+	// The faint threshold's grid must line up with the text (fewer
+	// doubts than flag a page): on a dim photo it made a grid of 150
+	// rows of the sensor's noise, 56 words cut.
+	doubts := tableDoubts
+	if len(tables) > 0 {
+		if doubts = min(doubts, orderDoubts(tables, lines, text)); doubts == 0 {
+			return tables, nil
+		}
+	}
+	faint, err := norm.threshold(level)
+	if err != nil {
+		return nil, err
+	}
+	defer faint.free()
+	more, err := tablesOn(faint, quads, angle, dpi, glyphH, lines)
+	if err != nil || len(more) == 0 {
+		return tables, err
+	}
+	if orderDoubts(more, lines, text) < doubts {
+		return more, nil
+	}
+	return tables, nil
+}
+
+// orderDoubts is gridDoubts of tables for the lines (text) as read,
+// once put in reading order.
+func orderDoubts(tables []ocr.Table, lines []ocr.Line, text string) int {
+	ordered, _ := ocr.ReadingOrder(lines, text, tables)
+	return gridDoubts(tables, lines, ordered)
+}
+
+// gridDoubts counts the signs that tables do not line up with the text
+// read in them: words a boundary between cells cuts (ocr.CutWords, lines
+// as read) and lines of one cell that split at a column gap
+// (ocr.SplitCellLines, ordered: lines as ReadingOrder returns them).
+func gridDoubts(tables []ocr.Table, lines, ordered []ocr.Line) int {
+	return ocr.CutWords(tables, lines) + ocr.SplitCellLines(tables, ordered)
+}
+
+// tablesOn finds the ruled tables on the binary page bin turned by quads
+// and angle that frame the lines read in them.
+func tablesOn(bin *pix, quads int, angle, dpi, glyphH float64, lines []ocr.Line) ([]ocr.Table, error) {
 	page, err := transform(bin, quads, angle)
 	if err != nil {
 		return nil, err
 	}
 	defer page.free()
-	return ocr.FindTables(page.bitmap(), dpi, glyphH, lines), nil
+	return ocr.GridsOfWords(ocr.FindTables(page.bitmap(), dpi, glyphH, lines), lines), nil
 }
 
 // turnedAs returns x turned by quads and angle: a reference to same, x
